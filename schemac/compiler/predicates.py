@@ -1,0 +1,188 @@
+"""Resolution of paths, predicates and reverse relations against IR entities."""
+
+from __future__ import annotations
+
+from schemac.compiler import nodes as n
+from schemac.compiler.model import (
+    NUMERIC_KINDS,
+    ORDERED_KINDS,
+    TEXT_KINDS,
+    Const,
+    Entity,
+    Field,
+    FieldKind,
+    Param,
+    Predicate,
+    ScalarKind,
+)
+from schemac.diagnostics import Diagnostics, did_you_mean
+
+ResolvedPath = tuple[tuple[str, ...], tuple[str, ...], Field]
+
+
+class PredicateResolver:
+    def __init__(self, entities: dict[str, Entity], diags: Diagnostics) -> None:
+        self.entities = entities
+        self.diags = diags
+
+    # paths ------------------------------------------------------------------------------------------------
+    def path(self, root: Entity, path: n.Path) -> ResolvedPath | None:
+        """Follow `a.b.c` from `root`: every step but the last is a many-to-one reference.
+        A trailing `.id` after a reference is the reference itself (`customer.id` == `customer`)."""
+        steps: list[str] = []
+        entities: list[str] = []
+        entity = root
+        parts = list(path.steps)
+        if len(parts) > 1 and parts[-1].text == "id":
+            ref = self._follow(root, parts[:-1])
+            if ref is not None:
+                parts = parts[:-1]
+        for i, step in enumerate(parts):
+            f = entity.field(step.text)
+            if f is None or not f.is_stored:
+                self.diags.report("SC0105", step.span, name=step.text, owner=entity.name,
+                                  hint=did_you_mean(step.text, [x.name for x in entity.stored_fields]))
+                return None
+            steps.append(f.name)
+            entities.append(entity.name)
+            if i == len(parts) - 1:
+                return tuple(steps), tuple(entities), f
+            if f.kind is not FieldKind.REFERENCE or f.target not in self.entities:
+                self.diags.report("SC0106", step.span, name=step.text, next=parts[i + 1].text)
+                return None
+            entity = self.entities[f.target]
+        return None
+
+    def _follow(self, root: Entity, parts: list[n.Name]) -> Field | None:
+        entity: Entity | None = root
+        f = None
+        for step in parts:
+            f = entity.field(step.text) if entity else None
+            if f is None or f.kind is not FieldKind.REFERENCE or f.target not in self.entities:
+                return None
+            entity = self.entities[f.target]
+        return f
+
+    def reverse_relation(self, parent: Entity, path: n.Path) -> tuple[Entity, str, str | None] | None:
+        """`Child`, `Child.via`, `Child.field` or `Child.via.field` seen from `parent`:
+        (child entity, the child's reference to parent, the child field named after it, if any)."""
+        head = path.steps[0]
+        child = self.entities.get(head.text)
+        if child is None:
+            self.diags.report("SC0102", head.span, name=head.text, hint=did_you_mean(head.text, self.entities))
+            return None
+        rest = [s.text for s in path.steps[1:]]
+        refs = [f for f in child.references if f.target == parent.name]
+        if rest and child.field(rest[0]) is not None and child.field(rest[0]) in refs:
+            via = rest.pop(0)
+        elif len(refs) == 1:
+            via = refs[0].name
+        elif not refs:
+            self.diags.report("SC0113", path.span, entity=child.name, parent=parent.name,
+                              hint=f" (add a field such as `{parent.name.lower()} {parent.name}` to {child.name})")
+            return None
+        else:
+            names = ", ".join(f.name for f in refs)
+            self.diags.report("SC0114", path.span, entity=child.name, parent=parent.name, fields=names,
+                              example=f"{child.name}.{refs[0].name}")
+            return None
+        if len(rest) > 1:
+            self.diags.report("SC0105", path.span, name=".".join(rest), owner=child.name,
+                              hint=" (an aggregate takes one field of the child)")
+            return None
+        return child, via, (rest[0] if rest else None)
+
+    # predicates -------------------------------------------------------------------------------------------
+    def constant(self, entity: Entity, where: n.Where) -> tuple[Predicate, ...]:
+        """A where clause of constant predicates only (partial indexes, volumes, aggregates)."""
+        self._no_or(where)
+        out = []
+        for p in where.predicates:
+            if isinstance(p.value, n.Param) or isinstance(p.value2, n.Param):
+                self.diags.report("SC0209", p.span, reason="this predicate must be constant (no `?` parameter)")
+                continue
+            resolved = self.predicate(entity, p, params={})
+            if resolved is not None:
+                out.append(resolved)
+        return tuple(out)
+
+    def _no_or(self, where: n.Where) -> None:
+        for span in where.or_spans:
+            self.diags.report("SC0203", span)
+
+    def where(self, entity: Entity, where: n.Where, params: dict[str, Param]) -> tuple[Predicate, ...]:
+        self._no_or(where)
+        return tuple(r for p in where.predicates if (r := self.predicate(entity, p, params)) is not None)
+
+    def predicate(self, root: Entity, p: n.Predicate, params: dict[str, Param]) -> Predicate | None:
+        resolved = self.path(root, p.path)
+        if resolved is None:
+            return None
+        steps, entities, f = resolved
+        op = p.op
+        if f.kind not in (FieldKind.SCALAR, FieldKind.REFERENCE) and op not in ("is_null", "is_not_null"):
+            self.diags.report("SC0213", p.path.span, name=f.name, entity=entities[-1], value="a value here")
+            return None
+        kind = f.scalar.kind if f.scalar else None
+        if op in ("<", "<=", ">", ">=", "between") and f.kind is FieldKind.SCALAR and kind not in (
+                ORDERED_KINDS | TEXT_KINDS | {ScalarKind.UUID}):
+            self.diags.report("SC0213", p.span, name=f.name, entity=entities[-1], value=f"a range ({op})")
+            return None
+        if op == "match" and kind not in TEXT_KINDS:
+            self.diags.report("SC0213", p.span, name=f.name, entity=entities[-1], value="full-text search (~)")
+            return None
+        if op in ("is_null", "is_not_null"):
+            return Predicate(steps=steps, entities=entities, op=op, span=p.span)  # type: ignore[arg-type]
+        base = _param_base(steps, f)
+        v1 = self._value(p.value, f, steps, entities, base, op, params, second=False)
+        v2 = self._value(p.value2, f, steps, entities, base, op, params, second=True) if op == "between" else None
+        if v1 is None or (op == "between" and v2 is None):
+            return None
+        return Predicate(steps=steps, entities=entities, op=op, value=v1, value2=v2,  # type: ignore[arg-type]
+                         span=p.span)
+
+    def _value(self, v: n.Value | None, f: Field, steps: tuple[str, ...], entities: tuple[str, ...],
+               base: str, op: str, params: dict[str, Param], *, second: bool) -> Param | Const | None:
+        if isinstance(v, n.Param):
+            if v.name:
+                name = v.name
+            elif op == "between":
+                name = f"{base}_{'to' if second else 'from'}"
+            else:
+                name = base
+                if name in params and params[name].field == f.name:
+                    name = f"{base}_{'to' if op in ('<', '<=') else 'from'}"
+            param = Param(name=name, field=f.name, entity=entities[-1], is_list=op == "in", span=v.span)
+            if name in params and (params[name].field, params[name].entity) != (f.name, entities[-1]):
+                self.diags.report("SC0209", v.span, reason=f"parameter `{name}` names two different fields")
+                return None
+            params.setdefault(name, param)
+            return param
+        assert v is not None
+        value = self._literal(v, f, entities[-1])
+        return None if value is None else Const(value=value, span=v.span)
+
+    def _literal(self, v: n.Literal, f: Field, entity: str) -> float | int | str | bool | None:
+        kind = f.scalar.kind if f.scalar else None
+        if isinstance(v, n.Name):
+            if kind is ScalarKind.ENUM and f.scalar and v.text in f.scalar.values:
+                return v.text
+            if kind is ScalarKind.BOOL and v.text in ("true", "false"):
+                return v.text == "true"
+            extra = did_you_mean(v.text, f.scalar.values) if kind is ScalarKind.ENUM and f.scalar else ""
+            self.diags.report("SC0213", v.span, name=f.name, entity=entity, value=f"`{v.text}`{extra}")
+            return None
+        if isinstance(v, n.Number):
+            if kind not in NUMERIC_KINDS:
+                self.diags.report("SC0213", v.span, name=f.name, entity=entity, value=v.text)
+                return None
+            return int(v.value) if v.is_integer else v.value
+        if kind not in TEXT_KINDS | {ScalarKind.DATE, ScalarKind.TIMESTAMP, ScalarKind.UUID}:
+            self.diags.report("SC0213", v.span, name=f.name, entity=entity, value=f'"{v.value}"')
+            return None
+        return v.value
+
+
+def _param_base(steps: tuple[str, ...], f: Field) -> str:
+    base = "_".join(steps)
+    return f"{base}_id" if f.kind is FieldKind.REFERENCE else base

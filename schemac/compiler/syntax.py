@@ -1,0 +1,481 @@
+"""Parse SDL text into the syntax tree (`nodes`), turning Lark's errors into coded diagnostics."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.lexer import PatternStr
+
+from schemac.compiler import nodes as n
+from schemac.diagnostics import Diagnostics, Span, closest
+
+_SUFFIX = {"k": 1e3, "M": 1e6, "B": 1e9}
+
+
+class ParenNewlines:
+    """Post-lexer: drop line separators inside parentheses so that lists may wrap lines."""
+
+    always_accept = ("_SEP",)
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        depth = 0
+        for tok in stream:
+            if tok.type == "LPAR":
+                depth += 1
+            elif tok.type == "RPAR":
+                depth = max(0, depth - 1)
+            elif tok.type == "_SEP" and depth:
+                continue
+            yield tok
+
+
+def _span_of(file: str, meta: Any) -> Span:
+    return Span(file, meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def _tok_span(file: str, tok: Token) -> Span:
+    return Span(file, tok.line or 1, tok.column or 1, tok.end_line or tok.line or 1,
+                tok.end_column or (tok.column or 1) + len(tok))
+
+
+@v_args(meta=True)
+class _ToNodes(Transformer):
+    """Lark tree -> nodes. One method per grammar rule; an unknown rule is a bug, not a stray Tree."""
+
+    def __init__(self) -> None:
+        super().__init__(visit_tokens=False)
+        self.file = "<input>"
+
+    def __default__(self, data: Any, children: Any, meta: Any) -> Any:
+        raise NotImplementedError(f"grammar rule {data!r} has no handler")
+
+    # -- helpers -------------------------------------------------------------------------------------
+    def _s(self, meta: Any) -> Span:
+        return _span_of(self.file, meta)
+
+    def _name(self, tok: Token) -> n.Name:
+        return n.Name(str(tok), _tok_span(self.file, tok))
+
+    def _lit(self, item: Any) -> Any:
+        if isinstance(item, Token):
+            if item.type == "STRING":
+                return n.String(_unescape(str(item)[1:-1]), _tok_span(self.file, item))
+            return self._name(item)
+        return item
+
+    # -- top level -------------------------------------------------------------------------------------
+    def start(self, meta: Any, c: list[Any]) -> list[Any]:
+        return c
+
+    def import_decl(self, meta: Any, c: list[Any]) -> n.ImportDecl:
+        return n.ImportDecl(self._lit(c[0]), self._s(meta))
+
+    def model_block(self, meta: Any, c: list[Any]) -> n.ModelDecl:
+        return n.ModelDecl(self._name(c[0]), tuple(c[1:]), self._s(meta))
+
+    def setting(self, meta: Any, c: list[Any]) -> n.Setting:
+        return n.Setting(self._name(c[0]), tuple(self._lit(v) for v in c[1:]), self._s(meta))
+
+    def entity_decl(self, meta: Any, c: list[Any]) -> n.EntityDecl:
+        return self._entity(meta, c, is_type=False)
+
+    def type_decl(self, meta: Any, c: list[Any]) -> n.EntityDecl:
+        return self._entity(meta, c, is_type=True)
+
+    def _entity(self, meta: Any, c: list[Any], *, is_type: bool) -> n.EntityDecl:
+        members = c[1:]
+
+        def of(t: type) -> tuple[Any, ...]:
+            return tuple(m for m in members if isinstance(m, t))
+
+        return n.EntityDecl(self._name(c[0]), of(n.Attribute), of(n.FieldDecl), of(n.KeyLine),
+                            of(n.Check), of(n.VolumeLine), of(n.SizeLine), is_type, self._s(meta))
+
+    # -- fields ------------------------------------------------------------------------------------------
+    def field(self, meta: Any, c: list[Any]) -> n.FieldDecl:
+        name, texpr, rest = c[0], c[1], c[2:]
+        optional = any(r == "?optional" for r in rest)
+        default = next((r[1] for r in rest if isinstance(r, tuple) and r[0] == "default"), None)
+        check = next((r for r in rest if isinstance(r, n.Check)), None)
+        attrs = tuple(r for r in rest if isinstance(r, n.Attribute))
+        return n.FieldDecl(name, texpr, optional, default, check, attrs, self._s(meta))
+
+    def field_name(self, meta: Any, c: list[Any]) -> n.Name:
+        return self._name(c[0])
+
+    def optional(self, meta: Any, c: list[Any]) -> str:
+        return "?optional"
+
+    def type_expr(self, meta: Any, c: list[Any]) -> n.TypeExpr:
+        args: tuple[Any, ...] = ()
+        generic = None
+        many = False
+        for item in c[1:]:
+            if isinstance(item, tuple):
+                args = item
+            elif isinstance(item, n.TypeExpr):
+                generic = item
+            elif isinstance(item, Token) and item.type == "MANY":
+                many = True
+        return n.TypeExpr(self._name(c[0]), args, generic, many, self._s(meta))
+
+    def type_args(self, meta: Any, c: list[Any]) -> tuple[Any, ...]:
+        return tuple(self._lit(x) for x in c)
+
+    def generic_arg(self, meta: Any, c: list[Any]) -> n.TypeExpr:
+        return c[0]
+
+    def default(self, meta: Any, c: list[Any]) -> tuple[str, Any]:
+        return ("default", self._lit(c[0]))
+
+    def aggregate_call(self, meta: Any, c: list[Any]) -> n.Aggregate:
+        where = c[2] if len(c) > 2 else None
+        return n.Aggregate(self._name(c[0]), c[1], where, self._s(meta))
+
+    def field_check(self, meta: Any, c: list[Any]) -> n.Check:
+        return c[0]
+
+    def check_line(self, meta: Any, c: list[Any]) -> n.Check:
+        return n.Check(c[0].terms, self._s(meta))
+
+    def unique_line(self, meta: Any, c: list[Any]) -> n.KeyLine:
+        return n.KeyLine("unique", c[0], c[1] if len(c) > 1 else None, self._s(meta))
+
+    def index_line(self, meta: Any, c: list[Any]) -> n.KeyLine:
+        return n.KeyLine("index", c[0], c[1] if len(c) > 1 else None, self._s(meta))
+
+    def key_list(self, meta: Any, c: list[Any]) -> tuple[n.KeyItem, ...]:
+        return tuple(c)
+
+    def key_item(self, meta: Any, c: list[Any]) -> n.KeyItem:
+        return n.KeyItem(c[0], str(c[1]) if len(c) > 1 else None, self._s(meta))
+
+    order_item = key_item
+
+    def volume_line(self, meta: Any, c: list[Any]) -> n.VolumeLine:
+        unit = next((x for x in c[1:] if isinstance(x, n.Name)), None)
+        growth = next((x for x in c[1:] if isinstance(x, tuple)), None)
+        where = next((x for x in c[1:] if isinstance(x, n.Where)), None)
+        return n.VolumeLine(c[0], unit, growth, where, self._s(meta))
+
+    def growth(self, meta: Any, c: list[Any]) -> tuple[n.Number, n.Name]:
+        return (c[0], c[1])
+
+    def rate_unit(self, meta: Any, c: list[Any]) -> n.Name:
+        return self._name(c[0])
+
+    def size_line(self, meta: Any, c: list[Any]) -> n.SizeLine:
+        return n.SizeLine(c[0], self._name(c[1]), self._s(meta))
+
+    def check_expr(self, meta: Any, c: list[Any]) -> n.Check:
+        return n.Check(tuple(c), self._s(meta))
+
+    def check_range(self, meta: Any, c: list[Any]) -> n.CheckTerm:
+        return n.CheckTerm("range", None, self._lit(c[0]), self._lit(c[1]), self._s(meta))
+
+    def check_self(self, meta: Any, c: list[Any]) -> n.CheckTerm:
+        return n.CheckTerm("self", str(c[0]), None, self._lit(c[1]), self._s(meta))
+
+    def check_compare(self, meta: Any, c: list[Any]) -> n.CheckTerm:
+        return n.CheckTerm("compare", str(c[1]), self._lit(c[0]), self._lit(c[2]), self._s(meta))
+
+    def attribute(self, meta: Any, c: list[Any]) -> n.Attribute:
+        args = c[1] if len(c) > 1 and c[1] is not None else ()
+        return n.Attribute(self._name(c[0]), args, self._s(meta))
+
+    def attr_args(self, meta: Any, c: list[Any]) -> tuple[Any, ...]:
+        return tuple(self._lit(x) for x in c if x is not None)
+
+    # -- access patterns -------------------------------------------------------------------------------
+    def query_decl(self, meta: Any, c: list[Any]) -> n.QueryDecl:
+        return n.QueryDecl(self._name(c[0]), tuple(c[1:]), self._s(meta))
+
+    def _clause(self, kind: str, value: Any, meta: Any) -> n.Clause:
+        return n.Clause(kind, value, self._s(meta))
+
+    def from_clause(self, meta: Any, c: list[Any]) -> n.Clause:
+        return self._clause("from", self._name(c[0]), meta)
+
+    def where_clause(self, meta: Any, c: list[Any]) -> n.Where:
+        preds = tuple(x for x in c if isinstance(x, n.Predicate))
+        ors = tuple(_tok_span(self.file, x) for x in c if isinstance(x, Token) and str(x) == "or")
+        return n.Where(preds, ors, self._s(meta))
+
+    def conj(self, meta: Any, c: list[Any]) -> Token:
+        return c[0]
+
+    def order_clause(self, meta: Any, c: list[Any]) -> n.Clause:
+        return self._clause("order", tuple(c), meta)
+
+    def group_clause(self, meta: Any, c: list[Any]) -> n.Clause:
+        return self._clause("group", tuple(c), meta)
+
+    def select_clause(self, meta: Any, c: list[Any]) -> n.Clause:
+        return self._clause("select", tuple(c), meta)
+
+    def select_item(self, meta: Any, c: list[Any]) -> n.SelectItem:
+        return n.SelectItem(None, c[0], c[1] if len(c) > 1 else None, self._s(meta))
+
+    def select_aggregate(self, meta: Any, c: list[Any]) -> n.SelectItem:
+        path = next((x for x in c[1:] if isinstance(x, n.Path)), None)
+        alias = c[-1] if len(c) > 1 and isinstance(c[-1], n.Name) else None
+        return n.SelectItem(self._name(c[0]), path, alias, self._s(meta))
+
+    def alias(self, meta: Any, c: list[Any]) -> n.Name:
+        return self._name(c[0])
+
+    def include_clause(self, meta: Any, c: list[Any]) -> n.Clause:
+        return self._clause("include", tuple(c), meta)
+
+    def include_item(self, meta: Any, c: list[Any]) -> n.IncludeItem:
+        opts = c[1] if len(c) > 1 else None
+        fields: list[n.Name] = []
+        nested: list[n.IncludeItem] = []
+        order: tuple[n.KeyItem, ...] = ()
+        limit = None
+        for opt in opts or ():
+            if isinstance(opt, n.IncludeItem):
+                if opt.has_list:
+                    nested.append(opt)
+                else:
+                    fields.append(opt.name)  # a bare name: a field, or a relation resolved later
+            elif opt[0] == "order":
+                order = opt[1]
+            else:
+                limit = opt[1]
+        return n.IncludeItem(self._name(c[0]), tuple(fields), tuple(nested), order, limit,
+                             opts is not None, self._s(meta))
+
+    def include_opts(self, meta: Any, c: list[Any]) -> list[Any]:
+        return c
+
+    def include_order(self, meta: Any, c: list[Any]) -> tuple[str, tuple[n.KeyItem, ...]]:
+        return ("order", tuple(c))
+
+    def include_limit(self, meta: Any, c: list[Any]) -> tuple[str, n.Number]:
+        return ("limit", c[0])
+
+    def limit_clause(self, meta: Any, c: list[Any]) -> n.Clause:
+        return self._clause("limit", c[0], meta)
+
+    def rate_clause(self, meta: Any, c: list[Any]) -> n.Rate:
+        return n.Rate(c[0], c[1], self._s(meta))
+
+    def consistency_clause(self, meta: Any, c: list[Any]) -> n.Clause:
+        return self._clause("consistency", self._name(c[0]), meta)
+
+    def batch_clause(self, meta: Any, c: list[Any]) -> n.Clause:
+        return self._clause("batch", True, meta)
+
+    def _pred(self, meta: Any, path: n.Path, op: str, v: Any = None, v2: Any = None) -> n.Predicate:
+        return n.Predicate(path, op, self._lit(v) if v is not None else None,
+                           self._lit(v2) if v2 is not None else None, self._s(meta))
+
+    def pred_compare(self, meta: Any, c: list[Any]) -> n.Predicate:
+        return self._pred(meta, c[0], str(c[1]), c[2])
+
+    def pred_in(self, meta: Any, c: list[Any]) -> n.Predicate:
+        return self._pred(meta, c[0], "in", c[1])
+
+    def pred_between(self, meta: Any, c: list[Any]) -> n.Predicate:
+        return self._pred(meta, c[0], "between", c[1], c[2])
+
+    def pred_null(self, meta: Any, c: list[Any]) -> n.Predicate:
+        return self._pred(meta, c[0], "is_not_null" if len(c) > 1 else "is_null")
+
+    def pred_match(self, meta: Any, c: list[Any]) -> n.Predicate:
+        return self._pred(meta, c[0], "match", c[1])
+
+    def param(self, meta: Any, c: list[Any]) -> n.Param:
+        return n.Param(None, self._s(meta))
+
+    def named_param(self, meta: Any, c: list[Any]) -> n.Param:
+        return n.Param(str(c[0]), self._s(meta))
+
+    def write_decl(self, meta: Any, c: list[Any]) -> n.WriteDecl:
+        ops = tuple(x for x in c[1:] if isinstance(x, n.WriteOp))
+        rates = tuple(x for x in c[1:] if isinstance(x, n.Rate))
+        return n.WriteDecl(self._name(c[0]), ops, rates, self._s(meta))
+
+    def write_op(self, meta: Any, c: list[Any]) -> n.WriteOp:
+        return n.WriteOp(self._name(c[0]), self._name(c[1]), tuple(c[2:]), self._s(meta))
+
+    def action_decl(self, meta: Any, c: list[Any]) -> n.ActionDecl:
+        return n.ActionDecl(self._name(c[0]), tuple(self._name(t) for t in c[1:]), self._s(meta))
+
+    # -- shared ------------------------------------------------------------------------------------------
+    def path(self, meta: Any, c: list[Any]) -> n.Path:
+        return n.Path(tuple(self._name(t) for t in c), self._s(meta))
+
+    def number(self, meta: Any, c: list[Any]) -> n.Number:
+        text = str(c[0])
+        mult = _SUFFIX.get(text[-1], 1.0)
+        value = float(text[:-1] if mult != 1.0 else text) * mult
+        return n.Number(value, text, self._s(meta))
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+@cache
+def _parser() -> tuple[Lark, _ToNodes]:
+    grammar = resources.files("schemac.grammar").joinpath("sdl.lark").read_text(encoding="utf-8")
+    transformer = _ToNodes()
+    lark = Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
+                postlex=ParenNewlines(), maybe_placeholders=True)
+    return lark, transformer
+
+
+def parse(text: str, file: str, diags: Diagnostics) -> n.File | None:
+    """Parse one file; on a syntax error report it (one per file) and return None."""
+    lark, transformer = _parser()
+    transformer.file = file
+    try:
+        tree = lark.parse(text)
+    except UnexpectedInput as err:
+        _report_syntax_error(err, text, file, lark, diags)
+        return None
+    try:
+        decls = transformer.transform(tree)
+    except VisitError as err:  # a transformer bug is ours: say so plainly
+        raise RuntimeError(f"internal error while reading {file}: {err.orig_exc!r}") from err
+    return n.File(file, tuple(decls))
+
+
+# -- syntax errors ----------------------------------------------------------------------------------------
+
+_TOP_KEYWORDS = {"model", "import", "entity", "type", "query", "write", "action"}
+_FRIENDLY = {
+    "NAME": "a name", "SIGNED_NUMBER": "a number", "STRING": "a string", "_SEP": "a new line",
+    "COMP_OP": "a comparison (= != < <= > >=)", "DIRECTION": "`asc` or `desc`", "CONJ": "`and`",
+    "WRITE_KIND": "insert, update, upsert or delete", "MANY": "`[]`", "STAR": "`*`", "NOT": "`not`",
+    "$END": "end of file",
+}
+_BRACES = re.compile(r'"(?:\\.|[^"\\\n])*"|//[^\n]*|/\*.*?\*/|[{}]', re.S)
+
+
+def _display(lark: Lark, name: str) -> str:
+    if name in _FRIENDLY:
+        return _FRIENDLY[name]
+    try:
+        pattern = lark.get_terminal(name).pattern
+    except KeyError:
+        return name.lower()
+    return f"`{pattern.value}`" if isinstance(pattern, PatternStr) else name.lower()
+
+
+def _keywords(lark: Lark, names: set[str]) -> list[str]:
+    words = []
+    for name in names:
+        try:
+            pattern = lark.get_terminal(name).pattern
+        except KeyError:
+            continue
+        if isinstance(pattern, PatternStr) and pattern.value.isidentifier():
+            words.append(pattern.value)
+    return words
+
+
+def _expected_text(lark: Lark, names: set[str]) -> str:
+    shown = sorted({_display(lark, x) for x in names})
+    if len(shown) > 6:
+        keywords = sorted(_keywords(lark, names))
+        if keywords and len(keywords) <= 12:
+            return "one of " + ", ".join(f"`{k}`" for k in keywords) + " or another member"
+        return "a declaration, member or clause"
+    return " or ".join(shown) if len(shown) <= 2 else ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
+def _report_syntax_error(err: UnexpectedInput, text: str, file: str, lark: Lark, diags: Diagnostics) -> None:
+    line, col = err.line if err.line and err.line > 0 else 1, err.column if err.column and err.column > 0 else 1
+    pos = _offset(text, line, col)
+    if _missing_brace(err, text, file, pos, diags):
+        return
+    if isinstance(err, UnexpectedCharacters):
+        word = re.match(r"[A-Za-z][A-Za-z0-9_]*", text[pos:])
+        if word and _suggest_keyword(lark, set(err.allowed or ()), word.group(0), file, line, col, diags):
+            return
+        char = text[pos] if pos < len(text) else ""
+        diags.report("SC0001", Span(file, line, col, line, col + 1), char=repr(char))
+        return
+    if isinstance(err, UnexpectedEOF) or (isinstance(err, UnexpectedToken) and err.token.type == "$END"):
+        expected = set(getattr(err, "expected", ()) or ())
+        end = _end_span(text, file)
+        diags.report("SC0004", end, expected=_expected_text(lark, expected) if expected else "more input")
+        return
+    assert isinstance(err, UnexpectedToken)
+    tok = err.token
+    expected = set(err.accepts or err.expected or ())
+    span = _tok_span(file, tok)
+    if tok.type == "NAME" and _suggest_keyword(lark, expected, str(tok), file, line, col, diags):
+        return
+    found = "a new line" if tok.type == "_SEP" and str(tok) != ";" else f"`{tok}`"
+    if tok.type == "_SEP":
+        span = Span(file, line, col, line, col + 1)
+    diags.report("SC0002", span, found=found, expected=_expected_text(lark, expected))
+
+
+def _suggest_keyword(lark: Lark, allowed: set[str], word: str, file: str, line: int, col: int,
+                     diags: Diagnostics) -> bool:
+    keywords = _keywords(lark, allowed)
+    best = closest(word, keywords) if word not in keywords else None
+    if not best:
+        return False
+    diags.report("SC0007", Span(file, line, col, line, col + len(word)), kind="keyword", name=word,
+                 suggestion=best)
+    return True
+
+
+def _missing_brace(err: UnexpectedInput, text: str, file: str, pos: int, diags: Diagnostics) -> bool:
+    """Blocks never nest in SDL: a `{` inside an open block, a top-level keyword or the end of the file
+    while a block is open means the open block lost its `}`: point at its opening brace."""
+    at_end = isinstance(err, UnexpectedEOF) or (isinstance(err, UnexpectedToken) and err.token.type == "$END")
+    stack: list[int] = []
+    nested = False
+    for m in _BRACES.finditer(text):
+        if m.start() > pos and not at_end:
+            break
+        if m.group(0) == "{":
+            if stack:
+                nested = True  # a block opened inside an open block: the open one lost its `}`
+                break
+            stack.append(m.start())
+        elif m.group(0) == "}" and stack:
+            stack.pop()
+    if not stack or not (nested or at_end or _line_starts_with_top_keyword(text, pos)):
+        return False
+    opening = stack[-1]
+    line = text.count("\n", 0, opening) + 1
+    col = opening - (text.rfind("\n", 0, opening) + 1) + 1
+    diags.report("SC0003", Span(file, line, col, line, col + 1))
+    return True
+
+
+def _line_starts_with_top_keyword(text: str, pos: int) -> bool:
+    start = text.rfind("\n", 0, pos) + 1
+    word = re.match(r"\s*([A-Za-z]+)", text[start:])
+    return bool(word) and word.group(1) in _TOP_KEYWORDS and start + word.start(1) <= pos
+
+
+def _offset(text: str, line: int, col: int) -> int:
+    idx = 0
+    for _ in range(line - 1):
+        nxt = text.find("\n", idx)
+        if nxt < 0:
+            return len(text)
+        idx = nxt + 1
+    return min(len(text), idx + col - 1)
+
+
+def _end_span(text: str, file: str) -> Span:
+    stripped = text.rstrip()
+    line = stripped.count("\n") + 1
+    col = len(stripped) - (stripped.rfind("\n") + 1) + 1
+    return Span(file, line, col, line, col + 1)

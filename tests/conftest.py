@@ -1,0 +1,78 @@
+"""Shared pytest configuration: the ``--update-golden`` option and the database server fixtures.
+
+Fixtures:
+
+* ``update_golden`` -> bool: True when pytest runs with ``--update-golden`` (golden files are rewritten
+  instead of compared).
+* ``pg_server`` (session) -> :class:`tests.engines.PgServer`: a throwaway PostgreSQL 15 cluster.
+* ``mariadb_server`` (session) -> :class:`tests.engines.MariaDbServer`: a throwaway MariaDB 10.11 server.
+* ``pg_database`` -> str: the superuser DSN of a fresh, empty PostgreSQL database named after the test.
+* ``mariadb_database`` -> dict: ``pymysql.connect`` kwargs of a fresh, empty MariaDB database named
+  after the test.
+
+A server that is not installed makes the tests that use it fail (never skip), with a message naming
+``scripts/test.sh``, which installs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.engines import EngineError, MariaDbServer, PgServer, start_mariadb, start_postgres
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        dest="update_golden",
+        help="rewrite golden files with the current output instead of comparing against them",
+    )
+
+
+@pytest.fixture(scope="session")
+def update_golden(pytestconfig: pytest.Config) -> bool:
+    """True when the run was started with ``--update-golden``."""
+    return bool(pytestconfig.getoption("update_golden"))
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A PostgreSQL 15 cluster for the whole session; stopped and deleted at the end."""
+    try:
+        server = start_postgres()
+    except EngineError as exc:
+        pytest.fail(f"PostgreSQL test server: {exc}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def mariadb_server() -> Iterator[MariaDbServer]:
+    """A MariaDB 10.11 server for the whole session; stopped and deleted at the end."""
+    try:
+        server = start_mariadb()
+    except EngineError as exc:
+        pytest.fail(f"MariaDB test server: {exc}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_database(pg_server: PgServer, request: pytest.FixtureRequest) -> str:
+    """Superuser DSN of a fresh, empty database named after the current test."""
+    return pg_server.fresh_database(request.node.name)
+
+
+@pytest.fixture
+def mariadb_database(mariadb_server: MariaDbServer, request: pytest.FixtureRequest) -> dict[str, Any]:
+    """``pymysql.connect`` kwargs of a fresh, empty database named after the current test."""
+    return mariadb_server.fresh_database(request.node.name)
