@@ -16,7 +16,7 @@ A server that is not installed makes the tests that use it fail (never skip), wi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -40,13 +40,19 @@ def update_golden(pytestconfig: pytest.Config) -> bool:
     return bool(pytestconfig.getoption("update_golden"))
 
 
+def _start_or_fail[S: (PgServer, MariaDbServer)](start: Callable[[], S], label: str) -> S:
+    """Start a server; if it is missing or broken, fail (never skip) with the reason and the fix."""
+    try:
+        return start()
+    except EngineError as exc:
+        problem = f"{label} test server: {exc}"
+    pytest.fail(problem, pytrace=False)  # outside the except block: no chained traceback
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     """A PostgreSQL 15 cluster for the whole session; stopped and deleted at the end."""
-    try:
-        server = start_postgres()
-    except EngineError as exc:
-        pytest.fail(f"PostgreSQL test server: {exc}", pytrace=False)
+    server = _start_or_fail(start_postgres, "PostgreSQL")
     try:
         yield server
     finally:
@@ -56,10 +62,7 @@ def pg_server() -> Iterator[PgServer]:
 @pytest.fixture(scope="session")
 def mariadb_server() -> Iterator[MariaDbServer]:
     """A MariaDB 10.11 server for the whole session; stopped and deleted at the end."""
-    try:
-        server = start_mariadb()
-    except EngineError as exc:
-        pytest.fail(f"MariaDB test server: {exc}", pytrace=False)
+    server = _start_or_fail(start_mariadb, "MariaDB")
     try:
         yield server
     finally:

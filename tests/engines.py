@@ -652,17 +652,26 @@ def execute_checked(
     *,
     allow_notes: Sequence[int] = (),
 ) -> tuple[Any, ...]:
-    """Execute one statement, then ``SHOW WARNINGS``; raise AssertionError if it lists any row.
+    """Execute one statement, then ``SHOW WARNINGS``; raise AssertionError listing its rows, if any.
 
     MariaDB turns some errors that MySQL 8 raises into warnings or mere notes (a too-long key becomes a
-    prefix key with ``Note 1071``), so every row counts as a failure, Notes included, except the codes in
-    ``allow_notes`` (e.g. 1008 for ``DROP DATABASE IF EXISTS`` on a missing database).
+    prefix key with ``Note 1071``), so every row counts as a failure, Notes included, except Notes whose
+    codes are in ``allow_notes`` (e.g. 1008 for ``DROP DATABASE IF EXISTS`` of a missing database).
+
+    MariaDB does not clear the warning list for statements that use no table (CREATE USER, GRANT,
+    CREATE DATABASE, SELECT 1, ...): ``SHOW WARNINGS`` then still lists an earlier statement's
+    warnings. So the warning count that the server sends with this statement's own result decides
+    whether its rows belong to this statement: when it is 0, the rows are stale and ignored.
+
     Returns the statement's result rows (empty for DDL). ``args`` are PyMySQL parameters; with
     ``args=None`` the statement is sent as is (a ``%`` needs no escaping).
     """
     with conn.cursor() as cur:
         cur.execute(statement, args)
         rows = tuple(cur.fetchall())
+        count = int(cur.warning_count)
+        if count == 0:
+            return rows
         cur.execute("SHOW WARNINGS")
         warnings = cur.fetchall()
     problems = [
@@ -670,9 +679,9 @@ def execute_checked(
         for row in warnings
         if not (_warning_code(row) in allow_notes and _warning_level(row) == "Note")
     ]
-    if problems:
-        listed = "\n".join(f"  {p}" for p in problems)
-        raise AssertionError(f"MariaDB reported {len(problems)} warning(s) for:\n{statement}\n{listed}")
+    if problems or not warnings:
+        listed = "\n".join(f"  {p}" for p in problems) or "  (SHOW WARNINGS listed none)"
+        raise AssertionError(f"MariaDB reported {count} warning(s) for:\n{statement}\n{listed}")
     return rows
 
 

@@ -194,6 +194,21 @@ def test_mariadb_execute_checked_raises_on_note_1071(mariadb_database: dict[str,
             execute_checked(conn, "CREATE INDEX t_x ON t (x)")
 
 
+def test_mariadb_execute_checked_ignores_stale_warnings(mariadb_database: dict[str, Any]) -> None:
+    # MariaDB keeps the warning list across statements that use no table: SHOW WARNINGS after
+    # `SELECT 1` still lists the 1071 note; execute_checked must not blame `SELECT 1` for it.
+    with pymysql.connect(**mariadb_database) as conn:
+        execute_checked(conn, "CREATE TABLE t (x VARCHAR(1000))")
+        with pytest.raises(AssertionError, match="1071"):
+            execute_checked(conn, "CREATE INDEX t_x ON t (x)")
+        assert execute_checked(conn, "SELECT 1") == ((1,),)
+        execute_checked(conn, "CREATE DATABASE IF NOT EXISTS another_db")
+        with pytest.raises(AssertionError, match="Note 1007"):
+            execute_checked(conn, "CREATE DATABASE IF NOT EXISTS another_db")
+        execute_checked(conn, "CREATE DATABASE IF NOT EXISTS another_db", allow_notes=(1007,))
+        execute_checked(conn, "DROP DATABASE another_db")
+
+
 def test_mariadb_execute_checked_raises_on_warning(mariadb_database: dict[str, Any]) -> None:
     with pymysql.connect(**mariadb_database) as conn, pytest.raises(AssertionError, match=r"Warning 1292"):
         execute_checked(conn, "SELECT CAST('abc' AS DATE) + 0")

@@ -106,3 +106,44 @@ def resolve_files(files: list[n.File], default_name: str, diags: Diagnostics) ->
         return None
     return Model(settings=settings, entities=tuple(entities), types=tuple(types), queries=tuple(queries),
                  writes=tuple(writes), actions=tuple(actions), files=tuple(f.path for f in files))
+
+
+@dataclass
+class BuildResult:
+    compilation: Compilation
+    artifacts: list = field(default_factory=list)  # list[schemac.backends.Artifact]
+    design: object | None = None  # schemac.compiler.design.model.Design
+
+    @property
+    def diagnostics(self) -> Diagnostics:
+        return self.compilation.diagnostics
+
+    @property
+    def ok(self) -> bool:
+        return self.compilation.ok and not self.diagnostics.has_errors
+
+
+def build(path: Path, target: str, options: object | None = None, *, read: Reader = read_utf8) -> BuildResult:
+    """compile -> design -> emit for one target. `options` is a schemac.backends.BuildOptions."""
+    from schemac.backends import BuildOptions
+
+    opts = options if isinstance(options, BuildOptions) else BuildOptions()
+    comp = compile_model(path, read=read, strict=opts.strict)
+    return emit_compiled(comp, target, opts)
+
+
+def emit_compiled(comp: Compilation, target: str, options: object) -> BuildResult:
+    from schemac.backends import get_backend
+    from schemac.compiler.design import design as run_design
+
+    result = BuildResult(comp)
+    if not comp.ok or comp.model is None:
+        return result
+    backend = get_backend(target)
+    designed, diags = run_design(comp.model, backend.capabilities, target)
+    comp.diagnostics.extend(diags)
+    result.design = designed
+    emitted = backend.emit(designed, options)  # type: ignore[arg-type]
+    comp.diagnostics.extend(emitted.diagnostics)
+    result.artifacts = emitted.artifacts
+    return result

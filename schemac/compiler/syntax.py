@@ -26,7 +26,9 @@ class ParenNewlines:
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         depth = 0
         for tok in stream:
-            if tok.type == "LPAR":
+            if tok.type in ("LBRACE", "RBRACE"):
+                depth = 0  # braces never stand inside parentheses: an unclosed `(` ends here
+            elif tok.type == "LPAR":
                 depth += 1
             elif tok.type == "RPAR":
                 depth = max(0, depth - 1)
@@ -334,13 +336,26 @@ def _parser() -> tuple[Lark, _ToNodes]:
 
 
 def parse(text: str, file: str, diags: Diagnostics) -> n.File | None:
-    """Parse one file; on a syntax error report it (one per file) and return None."""
+    """Parse one file; on syntax errors report them and return None.
+
+    When the file does not parse, each top-level declaration is parsed again on its own, so one
+    mistake is reported per declaration rather than one per file, and a lost `}` is pinned to its block.
+    """
     lark, transformer = _parser()
     transformer.file = file
     try:
         tree = lark.parse(text)
-    except UnexpectedInput as err:
-        _report_syntax_error(err, text, file, lark, diags)
+    except UnexpectedInput:
+        for chunk in _declaration_chunks(text):
+            try:
+                lark.parse(chunk)
+            except UnexpectedInput as err:
+                _report_syntax_error(err, chunk, file, lark, diags)
+        if not diags.has_errors:  # the whole failed but no piece did: report the whole's error
+            try:
+                lark.parse(text)
+            except UnexpectedInput as err:
+                _report_syntax_error(err, text, file, lark, diags)
         return None
     try:
         decls = transformer.transform(tree)
@@ -354,7 +369,7 @@ def parse(text: str, file: str, diags: Diagnostics) -> n.File | None:
 _TOP_KEYWORDS = {"model", "import", "entity", "type", "query", "write", "action"}
 _FRIENDLY = {
     "NAME": "a name", "SIGNED_NUMBER": "a number", "STRING": "a string", "_SEP": "a new line",
-    "COMP_OP": "a comparison (= != < <= > >=)", "DIRECTION": "`asc` or `desc`", "CONJ": "`and`",
+    "COMP_OP": "a comparison (= != < <= > >=)", "DIRECTION": "`asc` or `desc`",
     "WRITE_KIND": "insert, update, upsert or delete", "MANY": "`[]`", "STAR": "`*`", "NOT": "`not`",
     "$END": "end of file",
 }
@@ -384,8 +399,8 @@ def _keywords(lark: Lark, names: set[str]) -> list[str]:
 
 
 def _expected_text(lark: Lark, names: set[str]) -> str:
-    shown = sorted({_display(lark, x) for x in names})
-    if len(shown) > 6:
+    shown = sorted({_display(lark, x) for x in names}, key=lambda x: (x[0] != "a", x))
+    if len(shown) > 9:
         keywords = sorted(_keywords(lark, names))
         if keywords and len(keywords) <= 12:
             return "one of " + ", ".join(f"`{k}`" for k in keywords) + " or another member"
@@ -393,33 +408,49 @@ def _expected_text(lark: Lark, names: set[str]) -> str:
     return " or ".join(shown) if len(shown) <= 2 else ", ".join(shown[:-1]) + " or " + shown[-1]
 
 
-def _report_syntax_error(err: UnexpectedInput, text: str, file: str, lark: Lark, diags: Diagnostics) -> None:
+_DECL_START = re.compile(r'^[ \t]*(?:(?:model|entity|type|query|write|action)[ \t]+[A-Za-z]\w*[^\n]*\{|import[ \t]+")',
+                         re.M)
+
+
+def _declaration_chunks(text: str) -> list[str]:
+    """The text cut before each line that starts a top-level declaration; every chunk is padded with
+    the newlines before it, so that lines and columns stay those of the whole file."""
+    starts = [m.start() for m in _DECL_START.finditer(text)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    bounds = [*starts, len(text)]
+    return ["\n" * text.count("\n", 0, a) + text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def _report_syntax_error(err: UnexpectedInput, text: str, file: str, lark: Lark, diags: Diagnostics) -> bool:
+    """Report one syntax error; True when it is fatal (a lost `}` or the end of the file)."""
     line, col = err.line if err.line and err.line > 0 else 1, err.column if err.column and err.column > 0 else 1
     pos = _offset(text, line, col)
     if _missing_brace(err, text, file, pos, diags):
-        return
+        return True
     if isinstance(err, UnexpectedCharacters):
         word = re.match(r"[A-Za-z][A-Za-z0-9_]*", text[pos:])
         if word and _suggest_keyword(lark, set(err.allowed or ()), word.group(0), file, line, col, diags):
-            return
+            return False
         char = text[pos] if pos < len(text) else ""
         diags.report("SC0001", Span(file, line, col, line, col + 1), char=repr(char))
-        return
+        return False
     if isinstance(err, UnexpectedEOF) or (isinstance(err, UnexpectedToken) and err.token.type == "$END"):
         expected = set(getattr(err, "expected", ()) or ())
         end = _end_span(text, file)
         diags.report("SC0004", end, expected=_expected_text(lark, expected) if expected else "more input")
-        return
+        return True
     assert isinstance(err, UnexpectedToken)
     tok = err.token
     expected = set(err.accepts or err.expected or ())
     span = _tok_span(file, tok)
     if tok.type == "NAME" and _suggest_keyword(lark, expected, str(tok), file, line, col, diags):
-        return
+        return False
     found = "a new line" if tok.type == "_SEP" and str(tok) != ";" else f"`{tok}`"
     if tok.type == "_SEP":
         span = Span(file, line, col, line, col + 1)
     diags.report("SC0002", span, found=found, expected=_expected_text(lark, expected))
+    return False
 
 
 def _suggest_keyword(lark: Lark, allowed: set[str], word: str, file: str, line: int, col: int,

@@ -1,0 +1,113 @@
+"""The Design: what the design stage decided for one target family, each decision with a rule id and a why.
+
+Backends read a Design, never re-decide: the indexes to create, how each access pattern is served, which
+aggregates are maintained and how, and the policies to enforce. The rule ids are those of
+`shared/reference/nosql-design-rules.md` (REL-*, MDB-*, DDB-*, DEC-*) or schemac's own (SC-*).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from schemac.compiler.model import KeyPart, Model, Predicate
+from schemac.diagnostics import Span
+
+
+class _Node(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+
+class Capabilities(_Node):
+    """What a target can express. Data, read by the design stage: no `if target == ...` outside backends."""
+
+    family: Literal["relational", "document", "key_value"]
+    partial_indexes: bool = False
+    include_columns: bool = False  # INCLUDE (...) covering columns
+    descending_indexes: bool = True
+    row_level_security: bool = False
+    foreign_keys: bool = True
+    triggers: bool = True
+    json_aggregation: bool = False  # json_agg / JSON_ARRAYAGG for one-to-many includes
+    full_text: bool = True
+    transactions: bool = True
+    max_identifier: int = 63
+    max_index_columns: int = 32
+    max_key_bytes: int | None = None
+
+
+class Decision(_Node):
+    rule: str  # e.g. REL-I01, REL-I03, SC-DENORM-01
+    subject: str  # what it is about: `Enrollment`, `query student_courses`, `index enrollments(...)`
+    choice: str  # what was decided, one line
+    why: str  # why, one line
+    span: Span | None = None
+
+
+class IndexPlan(_Node):
+    """One index on one entity. `parts` are IR field names (a reference field means its key column)."""
+
+    entity: str
+    parts: tuple[KeyPart, ...]
+    unique: bool = False
+    where: tuple[Predicate, ...] = ()  # partial-index predicate (constant predicates only)
+    live_only: bool = False  # restricted to live rows (soft delete) where the target allows
+    include: tuple[str, ...] = ()  # covering fields (INCLUDE)
+    method: Literal["btree", "fulltext"] = "btree"
+    origin: Literal["primary", "unique", "access_pattern", "foreign_key", "declared", "search"]
+    serves: tuple[str, ...] = ()  # access patterns it serves
+    why: str = ""
+
+
+class PatternPlan(_Node):
+    """How one read access pattern is served on this target."""
+
+    query: str
+    index: int | None = None  # position in Design.indexes, None when served by the primary key
+    by_primary_key: bool = False
+    equality: tuple[str, ...] = ()
+    sort: tuple[str, ...] = ()
+    range: tuple[str, ...] = ()
+    include_strategy: tuple[tuple[str, Literal["join", "json_agg", "second_query", "embed"]], ...] = ()
+    expected_rows: float | None = None
+    why: str = ""
+
+
+class MaintainedAggregate(_Node):
+    """A denormalised aggregate column kept up to date by the target (trigger or same-transaction update)."""
+
+    entity: str
+    field: str
+    func: Literal["count", "sum", "min", "max", "avg"]
+    child: str
+    via: str
+    child_field: str | None = None
+    where: tuple[Predicate, ...] = ()
+    writes_per_s: float = 0.0  # extra writes per second the maintenance costs at the declared rates
+
+
+class Growth(_Node):
+    entity: str
+    rows_at_horizon: float
+    row_bytes: int
+    table_bytes: float
+    index_bytes: float
+    revisit: str | None = None  # "partition by ... past N rows": None when nothing to revisit
+
+
+class Design(_Node):
+    model: Model
+    target: str
+    capabilities: Capabilities
+    indexes: tuple[IndexPlan, ...] = ()
+    patterns: tuple[PatternPlan, ...] = ()
+    aggregates: tuple[MaintainedAggregate, ...] = ()
+    growth: tuple[Growth, ...] = ()
+    decisions: tuple[Decision, ...] = ()
+
+    def indexes_of(self, entity: str) -> tuple[IndexPlan, ...]:
+        return tuple(i for i in self.indexes if i.entity == entity)
+
+    def pattern(self, query: str) -> PatternPlan | None:
+        return next((p for p in self.patterns if p.query == query), None)

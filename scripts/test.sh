@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The project's one test command: installs what the tests need, then runs ruff and pytest.
+#
+#   bash scripts/test.sh                    # lint + the whole test suite
+#   bash scripts/test.sh -k engines -x      # arguments go to pytest
+#   bash scripts/test.sh --update-golden    # rewrite golden files
+#
+# Installs only what is missing, so a second run installs nothing:
+#   - Debian packages, with apt-get (as root, or through sudo): mariadb-server when mariadbd is missing,
+#     postgresql-15 when its server binaries are missing, python3-venv when python3 cannot make a venv;
+#   - the virtualenv .venv in the repository, with `pip install -e '.[test]'`; pip runs again only when
+#     pyproject.toml, the interpreter or the set of schemac packages changed (or an import fails).
+# The database servers are started and stopped by the pytest fixtures (tests/engines.py), not here.
+#
+# Environment: PYTHON (default python3) makes the venv; SCHEMAC_PG_BIN points the fixtures at other
+# PostgreSQL binaries (then postgresql-15 is not installed).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+REPO="$(pwd)"
+VENV="$REPO/.venv"
+PYTHON="${PYTHON:-python3}"
+PG_BIN="${SCHEMAC_PG_BIN:-/usr/lib/postgresql/15/bin}"
+
+log() { printf '[test.sh %3ds] %s\n' "$SECONDS" "$*" >&2; }
+die() { printf '[test.sh] error: %s\n' "$*" >&2; exit 1; }
+
+# Run a command as root: directly when we are root, else through sudo.
+as_root() {
+  if [ "$(id -u)" = 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo -- "$@"
+  else
+    die "root is needed to run '$*', and sudo is not installed"
+  fi
+}
+
+APT_UPDATED=0
+apt_install() {
+  command -v apt-get >/dev/null 2>&1 || die "apt-get not found: install $* by hand"
+  local apt=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 -q)
+  if [ "$APT_UPDATED" = 0 ]; then
+    log "apt-get update"
+    as_root "${apt[@]}" update
+    APT_UPDATED=1
+  fi
+  log "apt-get install -y $*"
+  as_root "${apt[@]}" install -y "$@"
+}
+
+# An executable program in PATH or in the sbin/bin directories that a non-root PATH may lack.
+have_program() {
+  local found
+  found="$(type -P "$1" 2>/dev/null)" && [ -x "$found" ] && return 0
+  [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]
+}
+
+# --- 1. Debian packages ---------------------------------------------------------------------------------
+packages=()
+if ! have_program mariadbd || ! have_program mariadb-install-db; then
+  packages+=(mariadb-server)
+fi
+if [ -z "${SCHEMAC_PG_BIN:-}" ] \
+   && ! { [ -x "$PG_BIN/initdb" ] && [ -x "$PG_BIN/pg_ctl" ] && [ -x "$PG_BIN/postgres" ]; }; then
+  packages+=(postgresql-15)
+fi
+if [ "${#packages[@]}" -gt 0 ]; then
+  apt_install "${packages[@]}"
+fi
+
+# --- 2. The virtualenv ------------------------------------------------------------------------------------
+command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found (set PYTHON to a Python >= 3.11)"
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+  || die "$PYTHON is $("$PYTHON" -V 2>&1); the project needs Python >= 3.11 (set PYTHON)"
+
+venv_works() {
+  [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
+}
+if ! venv_works; then
+  rm -rf "$VENV"
+  log "creating $VENV with $("$PYTHON" -V 2>&1)"
+  if ! "$PYTHON" -m venv "$VENV"; then
+    # Debian's own python3 has no ensurepip until python3-venv is installed.
+    rm -rf "$VENV"
+    apt_install python3-venv
+    "$PYTHON" -m venv "$VENV"
+  fi
+fi
+
+# What the editable install depends on: the project metadata, the interpreter, the package layout.
+stamp_file="$VENV/.schemac-test-install"
+stamp="$(
+  {
+    cat pyproject.toml
+    "$VENV/bin/python" -VV
+    find schemac -name __init__.py 2>/dev/null | LC_ALL=C sort
+  } | sha256sum | cut -d' ' -f1
+)"
+if [ "$(cat "$stamp_file" 2>/dev/null || true)" != "$stamp" ] \
+   || [ ! -x "$VENV/bin/ruff" ] \
+   || ! "$VENV/bin/python" -c 'import pytest, psycopg, pymysql, sqlglot' 2>/dev/null; then
+  log "pip install -e '.[test]'"
+  "$VENV/bin/python" -m pip install --disable-pip-version-check -q -e '.[test]'
+  printf '%s\n' "$stamp" >"$stamp_file"
+fi
+
+# --- 3. Lint, then the tests --------------------------------------------------------------------------------
+log "ruff check ."
+"$VENV/bin/ruff" check .
+
+log "pytest $*"
+exec "$VENV/bin/python" -m pytest "$@"
