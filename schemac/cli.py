@@ -6,6 +6,7 @@ Heavy imports (the compiler, backends, SQLAlchemy) happen inside commands, so `-
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -76,7 +77,8 @@ def _print_diagnostics(diags: list[Diagnostic], sources: dict[str, str]) -> None
         text = render(d, sources)
         if color:
             style = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "info": "\x1b[1;36m"}[d.severity.value]
-            text = text.replace(f"{d.severity.value}[{d.code}]", f"{style}{d.severity.value}[{d.code}]\x1b[0m", 1)
+            tag = f"{d.severity.value}[{d.code}]"
+            text = text.replace(tag, f"{style}{tag}\x1b[0m", 1)
         _err(text)
     errors = sum(d.is_error for d in diags)
     warnings = len(diags) - errors
@@ -264,10 +266,8 @@ def explain(code: Annotated[str, typer.Argument(help="A diagnostic code such as 
     """Explain a diagnostic code."""
     from schemac.diagnostics import REGISTRY
 
-    try:
+    with contextlib.suppress(ImportError):
         import schemac.compiler.check  # noqa: F401  (registers the lint codes)
-    except ImportError:
-        pass
     rule = REGISTRY.get(code.upper())
     if rule is None:
         _err(f"error: unknown code {code}")

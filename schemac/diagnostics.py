@@ -44,7 +44,7 @@ def _rules(*rows: tuple[str, Severity, str, str]) -> dict[str, Rule]:
     return {code: Rule(code, sev, tpl, expl) for code, sev, tpl, expl in rows}
 
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W = Severity.ERROR, Severity.WARNING
 
 REGISTRY: dict[str, Rule] = _rules(
     # -- SC00xx: files and syntax --------------------------------------------------------------------
@@ -74,7 +74,7 @@ REGISTRY: dict[str, Rule] = _rules(
     ("SC0104", E, "duplicate field `{name}` in `{owner}` (first declared at {first})",
      "Field names are unique within an entity or type, including the fields schemac adds."),
     ("SC0105", E, "unknown field `{name}` in `{owner}`{hint}",
-     "A unique, index, check, order, group, select, where or by list names a field the entity does not have."),
+     "A unique, index, check, order, group, select, where or by list names a field the entity lacks."),
     ("SC0106", E, "`{name}` is not a reference, so the path cannot continue to `{next}`",
      "Each step of a path but the last must follow a many-to-one reference."),
     ("SC0107", E, "unknown model setting `{name}`{hint}",
@@ -92,8 +92,8 @@ REGISTRY: dict[str, Rule] = _rules(
      "An action lists queries declared in the model."),
     ("SC0113", E, "`{entity}` has no reference to `{parent}`{hint}",
      "A reverse relation (count(Child), include Child) needs a reference from the child to the parent."),
-    ("SC0114", E, "`{entity}` references `{parent}` through several fields ({fields}); name one, "
-                  "as in `{example}`",
+    ("SC0114", E,
+     "`{entity}` references `{parent}` through several fields ({fields}); name one, as in `{example}`",
      "When an entity references the same parent twice, a reverse relation must name the field."),
     ("SC0115", E, "unknown relation `{name}` on `{entity}`{hint}",
      "An include names a reference of the entity or an entity that references it."),
@@ -214,9 +214,8 @@ def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
 def render(diag: Diagnostic, sources: dict[str, str], *, max_line: int = 200) -> str:
     """`file:line:col: error[SC0101]: message`, the source line and a caret under the span."""
     head = f"{diag.severity.value}[{diag.code}]: {diag.message}"
-    if diag.span is None:
-        lines = [head]
-    else:
+    lines = [head]
+    if diag.span is not None:
         lines = [f"{diag.span}: {head}", *_excerpt(diag.span, sources, max_line)]
     for note in diag.notes:
         if note.span is not None:

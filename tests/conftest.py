@@ -17,11 +17,13 @@ A server that is not installed makes the tests that use it fail (never skip), wi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from tests.engines import EngineError, MariaDbServer, PgServer, start_mariadb, start_postgres
+
+S = TypeVar("S", PgServer, MariaDbServer)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -40,7 +42,7 @@ def update_golden(pytestconfig: pytest.Config) -> bool:
     return bool(pytestconfig.getoption("update_golden"))
 
 
-def _start_or_fail[S: (PgServer, MariaDbServer)](start: Callable[[], S], label: str) -> S:
+def _start_or_fail(start: Callable[[], S], label: str) -> S:
     """Start a server; if it is missing or broken, fail (never skip) with the reason and the fix."""
     try:
         return start()
