@@ -38,7 +38,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, LiteralString, cast
+from typing import Any
 
 import psycopg
 import pymysql
@@ -297,6 +297,9 @@ class PgServer:
             return
         self._stopped = True
         t0 = time.monotonic()
+        if not self.pid:  # a start that failed half-way may still have left a postmaster behind
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                self.pid = int((self.data_dir / "postmaster.pid").read_text().split()[0])
         try:
             if self.pid and _alive(self.pid):
                 with contextlib.suppress(subprocess.SubprocessError, OSError):
@@ -410,7 +413,8 @@ def apply_pg_script(conn: psycopg.Connection[Any], script: str) -> None:
     """
     for statement in split_statements(script, "postgres"):
         try:
-            conn.execute(cast(LiteralString, statement.text))
+            # bytes in the connection's encoding: psycopg sends them as they are (no placeholders).
+            conn.execute(statement.text.encode(conn.info.encoding))
         except psycopg.Error as exc:
             exc.add_note(f"in the statement at line {statement.line}:\n{statement.text}")
             raise

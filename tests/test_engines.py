@@ -33,7 +33,7 @@ def test_pg_version_is_15(pg_server: PgServer) -> None:
 
 def test_pg_server_settings(pg_server: PgServer) -> None:
     with psycopg.connect(pg_server.dsn) as conn:
-        settings = dict(
+        settings: dict[str, str] = dict(
             conn.execute(
                 "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'listen_addresses', 'port')"
             ).fetchall()
@@ -153,7 +153,9 @@ def test_pg_start_and_stop_cleans_up() -> None:
 def test_mariadb_version(mariadb_server: MariaDbServer) -> None:
     with mariadb_server.connect() as conn, conn.cursor() as cur:
         cur.execute("SELECT VERSION(), @@sql_mode, @@character_set_server, @@collation_server")
-        version, sql_mode, charset, collation = cur.fetchone()
+        row = cur.fetchone()
+    assert row is not None
+    version, sql_mode, charset, collation = row
     assert "MariaDB" in version
     assert version.startswith("10.11."), version
     assert sql_mode == MYSQL8_DEFAULT_SQL_MODE
@@ -163,7 +165,9 @@ def test_mariadb_version(mariadb_server: MariaDbServer) -> None:
 def test_mariadb_server_settings(mariadb_server: MariaDbServer) -> None:
     with mariadb_server.connect() as conn, conn.cursor() as cur:
         cur.execute("SELECT @@bind_address, @@port, @@log_bin, @@performance_schema, @@socket")
-        bind, port, log_bin, perf_schema, sock = cur.fetchone()
+        row = cur.fetchone()
+    assert row is not None
+    bind, port, log_bin, perf_schema, sock = row
     assert (bind, port, log_bin, perf_schema) == ("127.0.0.1", mariadb_server.port, 0, 0)
     assert Path(sock) == mariadb_server.socket
 

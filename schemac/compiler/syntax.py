@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -419,7 +420,7 @@ def _declaration_chunks(text: str) -> list[str]:
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     bounds = [*starts, len(text)]
-    return ["\n" * text.count("\n", 0, a) + text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return ["\n" * text.count("\n", 0, a) + text[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def _report_syntax_error(err: UnexpectedInput, text: str, file: str, lark: Lark, diags: Diagnostics) -> bool:
