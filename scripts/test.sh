@@ -7,6 +7,7 @@
 #
 # Installs only what is missing, so a second run installs nothing:
 #   - Debian packages, with apt-get (as root, or through sudo): mariadb-server when mariadbd is missing,
+#     chromium when it is missing (the report's HTML test),
 #     postgresql-15 when its server binaries are missing, python3-venv when python3 cannot make a venv;
 #   - the virtualenv .venv in the repository, with `pip install -e '.[test]'`; pip runs again only when
 #     pyproject.toml, the interpreter or the set of schemac packages changed (or an import fails).
@@ -60,6 +61,10 @@ have_program() {
 packages=()
 if ! have_program mariadbd || ! have_program mariadb-install-db; then
   packages+=(mariadb-server)
+fi
+# the design report's HTML page is checked in headless Chromium
+if ! have_program chromium; then
+  packages+=(chromium)
 fi
 if [ -z "${SCHEMAC_PG_BIN:-}" ] \
    && ! { [ -x "$PG_BIN/initdb" ] && [ -x "$PG_BIN/pg_ctl" ] && [ -x "$PG_BIN/postgres" ]; }; then
