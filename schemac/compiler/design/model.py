@@ -35,6 +35,8 @@ class Capabilities(_Node):
     max_identifier: int = 63
     max_index_columns: int = 32
     max_key_bytes: int | None = None
+    # `ON DELETE SET NULL (col)`: null only some columns of a composite foreign key (PostgreSQL 15+)
+    fk_set_null_columns: bool = False
 
 
 class Decision(_Node):
@@ -72,6 +74,57 @@ class PatternPlan(_Node):
     include_strategy: tuple[tuple[str, Literal["join", "json_agg", "second_query", "embed"]], ...] = ()
     expected_rows: float | None = None
     why: str = ""
+    # indexes on other entities the pattern also uses (path predicates, reverse aggregates, includes)
+    lookups: tuple[int, ...] = ()
+
+
+class WritePlan(_Node):
+    """How one `update`/`upsert`/`delete ... by (...)` finds its rows: the conflict target of an upsert."""
+
+    write: str
+    index: int | None = None  # position in Design.indexes, None when the primary key serves it
+    by_primary_key: bool = False
+    columns: tuple[str, ...] = ()  # IR field names, tenant first: the lookup / ON CONFLICT columns
+    why: str = ""
+
+
+class ForeignKeyPlan(_Node):
+    """One foreign key. Tenant-scoped references are composite: (tenant, ref) -> parent (tenant, id)."""
+
+    entity: str
+    field: str  # the reference field
+    columns: tuple[str, ...]  # IR field names on `entity`
+    target: str
+    target_columns: tuple[str, ...]  # IR field names on `target` (a unique or primary key)
+    on_delete: Literal["cascade", "restrict", "set_null"] = "restrict"
+    set_null_columns: tuple[str, ...] = ()  # ON DELETE SET NULL (these columns) on a composite key
+    why: str = ""
+
+
+class TenancyPlan(_Node):
+    tenant: str  # the tenant root entity
+    enforcement: Literal["row_level_security", "application"]
+    entities: tuple[str, ...]  # tenant-scoped entities (each has `field`)
+    composite_foreign_keys: bool = True
+
+
+class AuditPlan(_Node):
+    table: str = "audit_log"
+    entities: tuple[str, ...] = ()
+    mechanism: Literal["trigger", "application"] = "trigger"
+
+
+class ErasurePlan(_Node):
+    """GDPR erasure of one entity's personal data: anonymise its @pii fields in place or delete the row."""
+
+    entity: str
+    action: Literal["anonymise", "delete"]
+    fields: tuple[str, ...]  # the @pii fields
+    nullify: tuple[str, ...] = ()  # optional @pii fields set to NULL (anonymise)
+    # required @pii fields overwritten with a deterministic placeholder; `{id}` is the row's primary key
+    placeholders: tuple[tuple[str, str], ...] = ()
+    scrub_audit: bool = False  # also remove the fields from audit_log old/new values
+    why: str = ""
 
 
 class MaintainedAggregate(_Node):
@@ -105,6 +158,11 @@ class Design(_Node):
     aggregates: tuple[MaintainedAggregate, ...] = ()
     growth: tuple[Growth, ...] = ()
     decisions: tuple[Decision, ...] = ()
+    writes: tuple[WritePlan, ...] = ()
+    foreign_keys: tuple[ForeignKeyPlan, ...] = ()
+    tenancy: TenancyPlan | None = None
+    audit: AuditPlan | None = None
+    erasure: tuple[ErasurePlan, ...] = ()
 
     def indexes_of(self, entity: str) -> tuple[IndexPlan, ...]:
         return tuple(i for i in self.indexes if i.entity == entity)

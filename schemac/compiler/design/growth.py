@@ -1,0 +1,71 @@
+"""Growth at the horizon: rows, row and index bytes per entity, and when to revisit partitioning (REL-P01)."""
+
+from __future__ import annotations
+
+from schemac.compiler.design.context import Ctx, bytes_text, count_text
+from schemac.compiler.design.estimates import constant_selectivity
+from schemac.compiler.design.model import Growth, IndexPlan
+from schemac.compiler.design.sizes import INDEX_ENTRY_OVERHEAD, field_width, row_bytes
+from schemac.compiler.model import Entity
+
+# Past either threshold a table no longer fits a typical 16-32 GiB server's memory with its indexes
+# (REL-P01: partition when a table would exceed memory); maintenance (VACUUM, index builds) slows too.
+REVISIT_ROWS = 10_000_000
+REVISIT_BYTES = 8 * 2**30
+
+
+def plan_growth(ctx: Ctx, indexes: tuple[IndexPlan, ...]) -> list[Growth]:
+    return [_growth(ctx, e, [ix for ix in indexes if ix.entity == e.name]) for e in ctx.model.entities]
+
+
+def _growth(ctx: Ctx, e: Entity, indexes: list[IndexPlan]) -> Growth:
+    rows = ctx.rows(e.name)
+    rb = row_bytes(ctx.model, e)
+    table = rows * rb
+    idx = _entry(ctx, e, e.primary_key) * rows if e.primary_key else 0.0
+    for ix in indexes:
+        share = 1.0
+        for p in ix.where:
+            share *= constant_selectivity(ctx, e, p)
+        idx += rows * share * _entry(ctx, e, (*(p.field for p in ix.parts), *ix.include))
+    horizon = f"{ctx.model.settings.horizon_months:g} months"
+    if not e.volume.declared:
+        ctx.decide("SC-VOL-01", f"entity {e.name}", f"volume assumed: {count_text(rows)} rows",
+                   "no `volume` declared; estimates (rows per lookup, sizes) use this default", e.span)
+    revisit = None
+    size = f"{count_text(rows)} rows x {rb} B = {bytes_text(table)} + {bytes_text(idx)} of indexes at {horizon}"
+    if rows > REVISIT_ROWS or table > REVISIT_BYTES:
+        revisit = _partition_key(ctx, e)
+        ctx.decide("REL-P01", f"entity {e.name}", f"revisit: {revisit}",
+                   f"{size}: past {count_text(REVISIT_ROWS)} rows or {bytes_text(REVISIT_BYTES)}, beyond a "
+                   f"typical server's memory", e.span)
+    else:
+        ctx.decide("REL-P01", f"entity {e.name}", "no partitioning",
+                   f"{size}: below {count_text(REVISIT_ROWS)} rows and {bytes_text(REVISIT_BYTES)}", e.span)
+    return Growth(entity=e.name, rows_at_horizon=rows, row_bytes=rb, table_bytes=table, index_bytes=idx,
+                  revisit=revisit)
+
+
+def _entry(ctx: Ctx, e: Entity, fields: tuple[str, ...]) -> float:
+    width = 0
+    for name in fields:
+        f = e.field(name)
+        width += field_width(ctx.model, f) if f is not None else 8
+    return float(width + INDEX_ENTRY_OVERHEAD)
+
+
+def _partition_key(ctx: Ctx, e: Entity) -> str:
+    tenant = e.tenant_field
+    by_time = e.append_only or any(
+        q.entity == e.name and (any(o.field == "created_at" for o in q.order)
+                                or any(p.field == "created_at" and p.is_range for p in q.where))
+        for q in ctx.model.queries)
+    if tenant is not None:
+        return (f"hash-partition by {tenant.name} past {count_text(REVISIT_ROWS)} rows: every unique and "
+                f"index already leads with it (REL-P02) and every query names one tenant")
+    if by_time:
+        conflict = [", ".join(u.fields) for u in e.uniques if "created_at" not in u.fields]
+        note = f"; the unique ({'; '.join(conflict)}) must then include created_at or move (REL-P02)" \
+            if conflict else ""
+        return f"range-partition by created_at (monthly) past {count_text(REVISIT_ROWS)} rows{note}"
+    return f"hash-partition by {e.primary_key[0] if e.primary_key else 'id'} past {count_text(REVISIT_ROWS)} rows"

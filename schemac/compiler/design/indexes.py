@@ -1,0 +1,357 @@
+"""Index planning: constraint indexes, then one index per access-pattern need unless an existing one serves
+it, foreign-key indexes where nothing leads with the key (REL-I08), prefix reuse (REL-I03), INCLUDE columns
+for hot narrow reads (REL-I04). Every index and every index not created is a decision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemac.compiler.design import codes
+from schemac.compiler.design.context import Ctx, parts_text, pred_text
+from schemac.compiler.design.explain_index import candidate_why, index_label
+from schemac.compiler.design.matching import rank
+from schemac.compiler.design.model import ForeignKeyPlan, IndexPlan
+from schemac.compiler.design.needs import ORIGIN_ORDER, Candidate, FkNeed, Need, Origin, Want
+from schemac.compiler.design.sizes import is_narrow, worst_key_bytes
+from schemac.compiler.design.wants import junction_sides
+from schemac.compiler.model import KeyPart
+
+INCLUDE_MIN_RATE = 100.0  # reads/s from which an index-only scan is worth wider index entries
+INCLUDE_MAX_COLUMNS = 3
+
+
+@dataclass
+class IndexResult:
+    indexes: tuple[IndexPlan, ...]
+    needs: list[Need]
+    chosen: dict[int, int | None] = field(default_factory=dict)  # need -> index position; None: primary key
+    loose: set[int] = field(default_factory=set)  # needs served by a bounding prefix only
+
+
+class _Builder:
+    def __init__(self, ctx: Ctx) -> None:
+        self.ctx = ctx
+        self.cands: list[Candidate] = []
+        self.needs: list[Need] = []
+
+    # -- candidates ----------------------------------------------------------------------------------------
+    def add(self, c: Candidate) -> Candidate:
+        for d in self.cands:
+            if (d.entity, d.parts, d.unique, d.where_keys, d.method) == \
+                    (c.entity, c.parts, c.unique, c.where_keys, c.method):
+                if d.live_only and not c.live_only:
+                    d.live_only = False  # one full index serves live-row reads too
+                    self.ctx.decide("REL-I08", f"index {index_label(d)}", "kept over all rows, not live rows only",
+                                    "the same columns also carry a foreign key, whose checks see deleted rows",
+                                    d.span)
+                return d
+        self.cands.append(c)
+        return c
+
+    def new(self, entity: str, parts: tuple[KeyPart, ...], origin: Origin, **kw: Any) -> Candidate:
+        return self.add(Candidate(entity=entity, parts=parts, origin=origin, seq=len(self.cands), **kw))
+
+    def fixed(self, fks: list[ForeignKeyPlan]) -> None:
+        ctx = self.ctx
+        for e in ctx.model.entities:
+            self.new(e.name, _keys(e.primary_key), "primary", unique=True, fixed=True)
+            for u in e.uniques:
+                live = e.soft_delete
+                self.new(e.name, _keys(u.fields), "unique", unique=True, where=u.where, live_only=live,
+                         fixed=True, rule="REL-I05" if live or u.where else "SC-KEY-01", span=u.span,
+                         why=_unique_why(u.origin, live, ctx.caps.partial_indexes))
+            for ix in e.indexes:
+                self.new(e.name, ix.parts, "declared", where=ix.where, live_only=e.soft_delete, fixed=True,
+                         rule="SC-KEY-02", span=ix.span, why="declared in the model")
+            sides = junction_sides(e) if e.junction else None
+            if sides is not None:
+                lead = (e.tenant_field.name,) if e.tenant_field is not None else ()
+                self.new(e.name, _keys((*lead, sides[1], sides[0])), "foreign_key", fixed=True, rule="REL-I08",
+                         span=e.span, why=f"reverse direction of the junction: the {sides[0]}s of one "
+                                          f"{sides[1]}, index-only; also the {sides[1]} foreign key")
+        self._tenant_targets(fks)
+        self._search_fields()
+
+    def _tenant_targets(self, fks: list[ForeignKeyPlan]) -> None:
+        targets: dict[str, list[str]] = {}
+        for fk in fks:
+            if len(fk.target_columns) > 1:
+                targets.setdefault(fk.target, []).append(f"{fk.entity}.{fk.field}")
+        for e in self.ctx.model.entities:
+            if e.name in targets:
+                self.new(e.name, _keys(fk_target(fks, e.name)), "unique", unique=True, fixed=True,
+                         rule="SC-TEN-01", span=e.span,
+                         why=f"target of composite tenant foreign keys ({', '.join(targets[e.name])})")
+
+    def _search_fields(self) -> None:
+        for e in self.ctx.model.entities:
+            for f in e.fields:
+                if not f.search:
+                    continue
+                if not self.ctx.caps.full_text:
+                    self.ctx.diags.report(codes.NO_FULL_TEXT, f.span, entity=e.name, field=f.name,
+                                          workaround="serve @search from a search engine fed by the table")
+                    continue
+                self.new(e.name, _keys((f.name,)), "search", method="fulltext", live_only=e.soft_delete,
+                         fixed=True, rule="SC-FTS-01", span=f.span, why="@search: full-text index")
+
+    # -- needs -----------------------------------------------------------------------------------------------
+    def best(self, need: Need, among: list[Candidate] | None = None) -> Candidate | None:
+        scored = [(r, c) for c in (among if among is not None else self.cands)
+                  if (r := rank(self.ctx, c, need)) is not None]
+        return min(scored, key=lambda rc: rc[0])[1] if scored else None
+
+    def place(self, need: Need) -> None:
+        pos = len(self.needs)
+        self.needs.append(need)
+        found = self.best(need)
+        if found is None:
+            found = self._create(need)
+        found.needs.append(pos)
+
+    def _create(self, need: Need) -> Candidate:
+        if isinstance(need, FkNeed):
+            return self.new(need.entity, _keys(need.columns), "foreign_key", rule="REL-I08", span=need.span,
+                            why=f"foreign key {need.entity}.{need.field} -> {need.target}: joins and the "
+                                f"parent's delete checks")
+        parts = need.parts
+        origin: Origin = "search" if need.method == "fulltext" else "access_pattern"
+        c = Candidate(entity=need.entity, parts=parts, origin=origin, seq=len(self.cands),
+                      where=need.where, live_only=need.live, method=need.method, span=need.span)
+        c.rule, c.why = candidate_why(self.ctx, c, need)
+        return self.add(c)
+
+    # -- reduction (REL-I03) --------------------------------------------------------------------------------
+    def reduce(self) -> None:
+        for c in sorted((c for c in self.cands if not c.fixed), key=lambda c: (len(c.parts), c.seq)):
+            others = [d for d in self.cands if d is not c]
+            replacement: dict[int, Candidate] = {}
+            for i in c.needs:
+                d = self._equal_or_better(c, self.needs[i], others)
+                if d is None:
+                    break
+                replacement[i] = d
+            else:
+                if not c.needs:
+                    continue
+                self.cands.remove(c)
+                for i, d in replacement.items():
+                    d.needs.append(i)
+                self._record_drop(c, replacement)
+
+    def _equal_or_better(self, c: Candidate, need: Need, others: list[Candidate]) -> Candidate | None:
+        own = rank(self.ctx, c, need)
+        d = self.best(need, others)
+        if d is None or own is None:
+            return d
+        other = rank(self.ctx, d, need)
+        return d if other is not None and other[0] <= own[0] else None
+
+    def _record_drop(self, c: Candidate, replacement: dict[int, Candidate]) -> None:
+        targets = list(dict.fromkeys(id(d) for d in replacement.values()))
+        kept = [d for d in self.cands if id(d) in targets]
+        prefix = all(d.fields[:len(c.fields)] == c.fields for d in kept)
+        names = "; ".join(index_label(d) for d in kept)
+        self.ctx.decide("REL-I03", f"index {index_label(c)}",
+                        f"not created: {'left prefix of' if prefix else 'its patterns are served by'} {names}",
+                        "one index fewer to maintain on every write; the longer index serves the same lookups",
+                        c.span)
+
+    # -- final choice ------------------------------------------------------------------------------------------
+    def choose(self) -> dict[int, Candidate]:
+        chosen: dict[int, Candidate] = {}
+        for i, need in enumerate(self.needs):
+            c = self.best(need)
+            if c is not None:
+                chosen[i] = c
+        used = {id(c) for c in chosen.values()}
+        for c in [c for c in self.cands if not c.fixed and id(c) not in used]:
+            self.cands.remove(c)
+        return chosen
+
+
+def _keys(fields: tuple[str, ...]) -> tuple[KeyPart, ...]:
+    return tuple(KeyPart(field=f) for f in fields)
+
+
+def fk_target(fks: list[ForeignKeyPlan], entity: str) -> tuple[str, ...]:
+    return next(fk.target_columns for fk in fks if fk.target == entity and len(fk.target_columns) > 1)
+
+
+def _unique_why(origin: str, live: bool, partial: bool) -> str:
+    src = {"declared": "declared unique", "field": "@unique field", "junction": "junction key"}[origin]
+    if not live:
+        return src
+    how = "partial WHERE deleted_at IS NULL" if partial else "emulated: generated live-row column after the key"
+    return f"{src}, among live rows only ({how}): a deleted row does not block re-creating it"
+
+
+def plan_indexes(ctx: Ctx, fks: list[ForeignKeyPlan], roots: list[Want], aux: list[Want],
+                 writes: list[Want]) -> IndexResult:
+    b = _Builder(ctx)
+    b.fixed(fks)
+    hot = [w for w in (*roots, *writes) if not w.low_rate]
+    low = [w for w in (*roots, *writes, *aux) if w.low_rate]
+    for w in hot:
+        b.place(w)
+    for n in fk_needs(ctx, fks):
+        b.place(n)
+    for w in aux:
+        if not w.low_rate:
+            b.place(w)
+    for w in low:
+        b.place(w)
+    b.reduce()
+    chosen = b.choose()
+    add_includes(ctx, b.needs, chosen)
+    return finish(ctx, b, chosen)
+
+
+def fk_needs(ctx: Ctx, fks: list[ForeignKeyPlan]) -> list[FkNeed]:
+    out: list[FkNeed] = []
+    for fk in fks:
+        e = ctx.entity(fk.entity)
+        if e.tenant_field is not None and fk.columns == (e.tenant_field.name,):
+            continue  # the tenant reference on its own: every tenant-scoped index leads with it
+        f = e.field(fk.field)
+        parent = ctx.entity(fk.target)
+        out.append(FkNeed(entity=fk.entity, field=fk.field, columns=fk.columns, target=fk.target,
+                          parent_soft=parent.soft_delete, span=f.span if f is not None else None))
+    return out
+
+
+def add_includes(ctx: Ctx, needs: list[Need], chosen: dict[int, Candidate]) -> None:
+    for i, w in enumerate(needs):
+        if not isinstance(w, Want) or w.role != "root" or not w.select or (w.rate or 0) < INCLUDE_MIN_RATE:
+            continue
+        c = chosen.get(i)
+        if c is None or c.primary or c.method != "btree" or rank(ctx, c, w) is None:
+            continue
+        _include(ctx, c, w)
+
+
+def _include(ctx: Ctx, c: Candidate, w: Want) -> None:
+    e = ctx.entity(w.entity)
+    missing = [f for f in w.select if f not in c.fields and f not in c.include]
+    subject = f"query {w.source}"
+    if not missing:
+        ctx.decide("REL-I04", subject, f"index-only scan on {index_label(c)}",
+                   "every selected column is already a key column", w.span)
+        return
+    fields = [e.field(f) for f in missing]
+    if len(w.select) > INCLUDE_MAX_COLUMNS or any(f is None or not is_narrow(ctx.model, f) for f in fields):
+        ctx.decide("REL-I04", subject, "no INCLUDE columns",
+                   f"covering pays off for at most {INCLUDE_MAX_COLUMNS} narrow columns (fixed-width or "
+                   f"string(n <= 64)); {', '.join(w.select)} is wider", w.span)
+        return
+    if not ctx.caps.include_columns:
+        ctx.decide("REL-I04", subject, "no INCLUDE columns: the target has none",
+                   "reads fetch the row after the index lookup (InnoDB secondary indexes carry the primary "
+                   "key only)", w.span)
+        return
+    if len(c.parts) + len(c.include) + len(missing) > ctx.caps.max_index_columns:
+        ctx.decide("REL-I04", subject, "no INCLUDE columns", "the index would exceed the target's column limit",
+                   w.span)
+        return
+    c.include = (*c.include, *missing)
+    ctx.decide("REL-I04", subject, f"INCLUDE ({', '.join(missing)}) on {index_label(c)}: index-only scan",
+               f"{w.rate:,.0f}/s >= {INCLUDE_MIN_RATE:,.0f}/s and at most {INCLUDE_MAX_COLUMNS} narrow "
+               f"columns selected: skipping the heap visit beats the wider entries", w.span)
+
+
+def _sort_key(ctx: Ctx, c: Candidate) -> tuple[object, ...]:
+    order = [e.name for e in ctx.model.entities]
+    return (order.index(c.entity), ORIGIN_ORDER.index(c.origin), tuple((p.field, p.descending) for p in c.parts),
+            c.method, tuple(sorted(pred_text(p) for p in c.where)), c.live_only)
+
+
+def finish(ctx: Ctx, b: _Builder, chosen: dict[int, Candidate]) -> IndexResult:
+    final = sorted((c for c in b.cands if not c.primary), key=lambda c: _sort_key(ctx, c))
+    position = {id(c): i for i, c in enumerate(final)}
+    names = [q.name for q in ctx.model.queries] + [w.name for w in ctx.model.writes]
+    serves: dict[int, set[str]] = {}
+    result = IndexResult(indexes=(), needs=b.needs)
+    for i, c in chosen.items():
+        need = b.needs[i]
+        result.chosen[i] = position.get(id(c))
+        if isinstance(need, Want):
+            serves.setdefault(id(c), set()).add(need.source)
+            r = rank(ctx, c, need)
+            if r is not None and r[0] == 1:
+                result.loose.add(i)
+    plans = []
+    for c in final:
+        served = tuple(n for n in names if n in serves.get(id(c), set()))
+        plans.append(IndexPlan(entity=c.entity, parts=c.parts, unique=c.unique, where=c.where,
+                               live_only=c.live_only, include=c.include, method=c.method,
+                               origin=c.origin, serves=served, why=c.why))
+        _check_key(ctx, c)
+        _record_index(ctx, c, served)
+    result.indexes = tuple(plans)
+    _record_fks(ctx, b, chosen)
+    return result
+
+
+def _record_index(ctx: Ctx, c: Candidate, served: tuple[str, ...]) -> None:
+    what = "full-text index" if c.method == "fulltext" else ("unique index" if c.unique else "index")
+    extra = []
+    if c.where:
+        extra.append(f"where {' and '.join(pred_text(p) for p in c.where)}")
+    if c.live_only:
+        extra.append("live rows")
+    if c.include:
+        extra.append(f"include ({', '.join(c.include)})")
+    if served:
+        extra.append(f"serves {', '.join(served)}")
+    tail = f"; {'; '.join(extra)}" if extra else ""
+    ctx.decide(c.rule, f"index {index_label(c)}", f"create {what}{tail}", c.why, c.span)
+
+
+def _record_fks(ctx: Ctx, b: _Builder, chosen: dict[int, Candidate]) -> None:
+    for i, need in enumerate(b.needs):
+        if not isinstance(need, FkNeed):
+            continue
+        c = chosen[i]
+        subject = f"reference {need.entity}.{need.field}"
+        cols = ", ".join(need.columns)
+        if c.origin == "foreign_key" and c.needs and c.needs[0] == i:
+            ctx.decide("REL-I08", subject, f"index ({cols}) for the foreign key",
+                       "no other index leads with the key columns; PostgreSQL does not index them by itself, "
+                       "InnoDB would add one silently", need.span)
+        else:
+            why = "its leading columns are the foreign key's"
+            if c.live_only and ctx.caps.partial_indexes:
+                why += f"; live rows suffice: {need.target} is soft-deleted, so FK checks run only in purges"
+            ctx.decide("REL-I08", subject, f"no separate index: ({cols}) is covered by {index_label(c)}",
+                       why, need.span)
+    _record_tenant_reference(ctx, b)
+
+
+def _record_tenant_reference(ctx: Ctx, b: _Builder) -> None:
+    scoped = [e for e in ctx.model.entities if e.tenant_field is not None]
+    if not scoped:
+        return
+    tenant = scoped[0].tenant_field.name if scoped[0].tenant_field is not None else "tenant"
+    bare = [e.name for e in scoped if not any(
+        c.entity == e.name and c.fields[:1] == (tenant,) and not c.where for c in b.cands)]
+    note = f"; {', '.join(bare)} have no such index (deleting a tenant scans them: an offline job)" if bare \
+        else ""
+    ctx.decide("REL-I08", f"model {ctx.model.settings.name}",
+               f"no index on the tenant reference ({tenant}) alone",
+               f"every tenant-scoped index already leads with it{note}", ctx.model.settings.span)
+
+
+def _check_key(ctx: Ctx, c: Candidate) -> None:
+    if c.method != "btree":
+        return
+    e = ctx.entity(c.entity)
+    widths = [worst_key_bytes(ctx.model, f) if (f := e.field(p.field)) is not None else 0 for p in c.parts]
+    unbounded = [p.field for p, w in zip(c.parts, widths, strict=True) if w is None]
+    if unbounded:
+        reason = f"{', '.join(unbounded)} is unbounded text (REL-I07)"
+    elif ctx.caps.max_key_bytes and sum(w or 0 for w in widths) > ctx.caps.max_key_bytes:
+        reason = f"up to {sum(w or 0 for w in widths):,} bytes > {ctx.caps.max_key_bytes:,} (4 bytes a character)"
+    else:
+        return
+    ctx.diags.report(codes.KEY_TOO_WIDE, c.span, entity=c.entity, columns=parts_text(c.parts), reason=reason)

@@ -1,0 +1,110 @@
+"""What access patterns and foreign keys need from indexes, and the index candidates that meet them.
+
+A `Want` is one pattern's need on one entity, as ordered key segments: equality columns (a set: any order
+serves), group columns and aggregated columns (sets), sort columns (a sequence, direction-sensitive, may be
+scanned backwards) and one range column (REL-I01/REL-I02). An `FkNeed` is a foreign key's need for an index
+led by its columns (REL-I08). A `Candidate` is a mutable index under construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from schemac.compiler.design.context import pred_key
+from schemac.compiler.model import KeyPart, Predicate
+from schemac.diagnostics import Span
+
+Role = Literal["root", "path", "subquery", "include", "write"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    kind: Literal["set", "seq"]
+    parts: tuple[KeyPart, ...]
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(p.field for p in self.parts)
+
+
+@dataclass(frozen=True)
+class Want:
+    source: str  # the query or write
+    kind: Literal["query", "write"]
+    role: Role
+    entity: str
+    segments: tuple[Segment, ...]
+    eq: tuple[str, ...] = ()  # equality columns, tenant first (constants included on non-partial targets)
+    sort: tuple[KeyPart, ...] = ()
+    range: str | None = None
+    group: tuple[str, ...] = ()
+    where: tuple[Predicate, ...] = ()  # partial-index predicate (constant predicates)
+    live: bool = False  # reads live rows only (soft delete)
+    method: Literal["btree", "fulltext"] = "btree"
+    low_rate: bool = False  # below LOW_RATE_PER_S or batch: may reuse an index that bounds the scan
+    batch: bool = False  # judged on throughput: any bounded scan will do
+    rate: float | None = None
+    limit: int | None = None
+    select: tuple[str, ...] = ()  # local columns read (INCLUDE candidates); () = all columns
+    filters: tuple[str, ...] = ()  # predicates evaluated on fetched rows, as text
+    span: Span | None = None
+
+    @property
+    def parts(self) -> tuple[KeyPart, ...]:
+        return tuple(p for s in self.segments for p in s.parts)
+
+    @property
+    def where_keys(self) -> frozenset[tuple[object, ...]]:
+        return frozenset(pred_key(p) for p in self.where)
+
+    @property
+    def eq_fields(self) -> frozenset[str]:
+        return frozenset(self.segments[0].fields) if self.segments and self.segments[0].kind == "set" \
+            else frozenset()
+
+
+@dataclass(frozen=True)
+class FkNeed:
+    entity: str
+    field: str
+    columns: tuple[str, ...]
+    target: str
+    parent_soft: bool  # the parent is retired by soft delete: FK checks only run when purging
+    span: Span | None = None
+
+
+Need = Want | FkNeed
+
+Origin = Literal["primary", "unique", "access_pattern", "foreign_key", "declared", "search"]
+ORIGIN_ORDER: tuple[str, ...] = ("primary", "unique", "declared", "access_pattern", "foreign_key", "search")
+
+
+@dataclass
+class Candidate:
+    entity: str
+    parts: tuple[KeyPart, ...]
+    origin: Origin
+    seq: int
+    unique: bool = False
+    where: tuple[Predicate, ...] = ()
+    live_only: bool = False
+    include: tuple[str, ...] = ()
+    method: Literal["btree", "fulltext"] = "btree"
+    fixed: bool = False  # carries a constraint or was declared: never dropped
+    why: str = ""
+    rule: str = "REL-I01"
+    span: Span | None = None
+    needs: list[int] = field(default_factory=list)  # needs attached (positions in the needs list)
+
+    @property
+    def primary(self) -> bool:
+        return self.origin == "primary"
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(p.field for p in self.parts)
+
+    @property
+    def where_keys(self) -> frozenset[tuple[object, ...]]:
+        return frozenset(pred_key(p) for p in self.where)
