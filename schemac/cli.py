@@ -209,7 +209,13 @@ def _lint(comp: Compilation, file: Path, target: Target | None, strict: bool) ->
 
         design, extra = run_design(comp.model, get_backend(target.value).capabilities, target.value)
         comp.diagnostics.extend(extra)
-    config = load_config(file.resolve().parent)
+    from schemac.compiler.check.config import ConfigError
+
+    try:
+        config = load_config(file.resolve().parent)
+    except ConfigError as err:
+        _err(f"error: {err}")
+        raise typer.Exit(2) from None
     findings = run_checks(comp.model, design, config, comp.sources)
     if strict:
         from dataclasses import replace

@@ -95,13 +95,13 @@ query recent {
   rate  50/s
 }
 """)
-    assert indexes(d, "Event") == ["Event(source, at desc, score)"]
+    assert indexes(d, "Event") == ["Event(source, at desc, id desc, score)"]
     plan = d.pattern("recent")
     assert plan is not None
-    assert (plan.equality, plan.sort, plan.range) == (("source",), ("at",), ("score",))
+    assert (plan.equality, plan.sort, plan.range) == (("source",), ("at", "id"), ("score",))
     assert plan.expected_rows == 3.3  # 1M rows / 100k sources (10 rows a value) x 1/3 for the range
-    assert decisions(d, "REL-I02", "index Event(source, at desc, score)") == [
-        "index Event(source, at desc, score): create index; serves recent"]
+    assert decisions(d, "REL-I02", "index Event(source, at desc, id desc, score)") == [
+        "index Event(source, at desc, id desc, score): create index; serves recent"]
 
 
 def test_range_on_the_sort_column_is_one_column() -> None:
@@ -118,7 +118,7 @@ query between {
   rate  5/s
 }
 """)
-    assert indexes(d, "Event") == ["Event(source, created_at)"]
+    assert indexes(d, "Event") == ["Event(source, created_at, id)"]
 
 
 def test_in_counts_as_equality() -> None:
@@ -137,7 +137,7 @@ query due_jobs {
   rate  20/s
 }
 """)
-    assert indexes(d, "Job") == ["Job(queue, state, due)"]
+    assert indexes(d, "Job") == ["Job(queue, state, due, id)"]
 
 
 def test_tenant_leads_every_index() -> None:
@@ -156,7 +156,7 @@ query pinned_notes {
   rate  10/s
 }
 """)
-    assert indexes(d, "Note") == ["Note(org, title) unique", "Note(org, pinned, created_at desc)"]
+    assert indexes(d, "Note") == ["Note(org, title) unique", "Note(org, pinned, created_at desc, id desc)"]
 
 
 # -- partial indexes and constants ---------------------------------------------------------------------------
@@ -185,7 +185,7 @@ query team_queue {
 
 def test_constant_predicate_becomes_the_partial_index_predicate() -> None:
     d, _ = run(QUEUE)
-    assert indexes(d, "Ticket") == ["Ticket(team, due) where status = open", "Ticket(team)"]
+    assert indexes(d, "Ticket") == ["Ticket(team, due, id) where status = open", "Ticket(team)"]
     # the partial index cannot serve the foreign key: a separate (team) index is needed (REL-I08)
     assert decisions(d, "REL-I08", "reference Ticket.team") == [
         "reference Ticket.team: index (team) for the foreign key"]
@@ -195,12 +195,12 @@ def test_constant_predicate_becomes_the_partial_index_predicate() -> None:
 
 def test_without_partial_indexes_the_constant_becomes_an_equality_column() -> None:
     d, _ = run(QUEUE, MYSQL)
-    assert indexes(d, "Ticket") == ["Ticket(team, status, due)"]
+    assert indexes(d, "Ticket") == ["Ticket(team, status, due, id)"]
     plan = d.pattern("team_queue")
     assert plan is not None and plan.equality == ("team", "status")
     # that index leads with (team): the foreign key needs no index of its own
     assert decisions(d, "REL-I08", "reference Ticket.team") == [
-        "reference Ticket.team: no separate index: (team) is covered by Ticket(team, status, due)"]
+        "reference Ticket.team: no separate index: (team) is covered by Ticket(team, status, due, id)"]
 
 
 def test_soft_delete_makes_uniques_and_pattern_indexes_live_only() -> None:
@@ -244,10 +244,10 @@ query latest_by_author {
   rate  10/s
 }
 """)
-    assert indexes(d, "Post") == ["Post(author, created_at desc)"]
+    assert indexes(d, "Post") == ["Post(author, created_at desc, id desc)"]
     assert d.indexes[0].serves == ("by_author", "latest_by_author")
     assert decisions(d, "REL-I03") == [
-        "index Post(author): not created: left prefix of Post(author, created_at desc)"]
+        "index Post(author): not created: left prefix of Post(author, created_at desc, id desc)"]
 
 
 def test_no_non_unique_index_is_a_prefix_of_another() -> None:
@@ -307,7 +307,7 @@ query all_tasks {
   rate  10/s
 }
 """)
-    assert indexes(d, "Task") == ["Task(owner, created_at)", "Task(owner, created_at) where done = False"]
+    assert indexes(d, "Task") == ["Task(owner, created_at, id)", "Task(owner, created_at, id) where done = False"]
 
 
 def test_low_rate_pattern_reuses_a_bounding_index() -> None:
@@ -331,7 +331,7 @@ query team_report {
   rate  1/h
 }
 """)
-    assert indexes(d, "Ticket") == ["Ticket(team, due)"]
+    assert indexes(d, "Ticket") == ["Ticket(team, due, id)"]
     assert d.indexes[0].serves == ("team_queue", "team_report")
     plan = d.pattern("team_report")
     assert plan is not None and "low rate" in plan.why
@@ -535,7 +535,7 @@ def test_path_predicate_is_a_semi_join() -> None:
     d, _ = design(_example("commerce"), PG, "postgres")
     plan = d.pattern("customer_orders")
     assert plan is not None
-    assert served_by(d, "customer_orders") == "Order(customer, created_at desc)"
+    assert served_by(d, "customer_orders") == "Order(customer, created_at desc, id desc)"
     assert plan.equality == ("customer",)
     assert [show(d.indexes[i]) for i in plan.lookups] == ["Customer(email) unique", "LineItem(order, product) unique"]
     assert dict(plan.include_strategy) == {"LineItem": "json_agg", "LineItem.product": "join"}
@@ -743,7 +743,7 @@ def test_course_platform_indexes() -> None:
         "Lesson(organization, id) unique",
         "Enrollment(organization, id) unique",
         "Enrollment(organization, student, course) unique live",
-        "Enrollment(organization, student, created_at desc) live",
+        "Enrollment(organization, student, created_at desc, id desc) live",
         "Enrollment(organization, course)",
         "Progress(organization, enrollment, lesson) unique",
         "Progress(organization, lesson)",
@@ -755,7 +755,7 @@ def test_course_platform_indexes() -> None:
         "Certificate(organization, course)",
     ]
     assert {p.query: served_by(d, p.query) for p in d.patterns} == {
-        "student_courses": "Enrollment(organization, student, created_at desc) live",
+        "student_courses": "Enrollment(organization, student, created_at desc, id desc) live",
         "instructor_courses": "Course(organization, instructor) live",
         "course_lessons": "Lesson(organization, course, position) unique live",
         "leaderboard": "QuizAttempt(organization, quiz, user, score)",
@@ -794,7 +794,7 @@ def test_render_decisions_lists_every_decision_and_index() -> None:
     text = render_decisions(d)
     assert text.startswith("# Design decisions: course_platform on postgres")
     assert "| # | entity | columns | partial predicate | unique | include | serves |" in text
-    assert "| 8 | Enrollment | organization, student, created_at desc | deleted_at is null |  |   | " \
+    assert "| 8 | Enrollment | organization, student, created_at desc, id desc | deleted_at is null |  |   | " \
            "student_courses |" in text
     for x in d.decisions:
         assert f"`{x.rule}`" in text and x.why in text

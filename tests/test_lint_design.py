@@ -17,16 +17,7 @@ from schemac.diagnostics import Severity
 from tests.test_lint import ALLOWED, EXAMPLE_FILES, FIXTURE_FILES, FIXTURES, DesignFactory, example_findings
 
 # Findings that only the real design produces: (example file, code, subject in the message) -> why it stays.
-ALLOWED_WITH_DESIGN: dict[tuple[str, str, str], str] = {
-    (file, "SC0349", query): "design gap, not an example mistake: access-pattern indexes and PatternPlan.sort "
-        "end with the order key, not the primary key, so keyset pages can skip or repeat ties. Reported to the "
-        "lead; remove these entries when the design appends the primary key."
-    for file, query in (
-        ("commerce.sdl", "customer_orders"), ("commerce.sdl", "category_products"),
-        ("commerce.sdl", "product_reviews"), ("commerce.sdl", "low_stock"),
-        ("course_platform.sdl", "student_courses"), ("helpdesk.sdl", "team_queue"),
-        ("helpdesk.sdl", "agent_tickets"), ("helpdesk.sdl", "tickets_created_between"))
-}
+ALLOWED_WITH_DESIGN: dict[tuple[str, str, str], str] = {}
 
 
 def relational_targets() -> list[str]:

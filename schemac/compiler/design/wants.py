@@ -9,6 +9,7 @@ from itertools import takewhile
 from schemac.compiler.design import codes
 from schemac.compiler.design.context import LOW_RATE_PER_S, Ctx, pred_text
 from schemac.compiler.design.needs import Role, Segment, Want
+from schemac.compiler.keyset import tiebreak
 from schemac.compiler.model import Entity, FieldKind, FieldOrigin, Include, KeyPart, OrderKey, Predicate, Query, Write
 from schemac.compiler.naming import pascal
 
@@ -162,6 +163,9 @@ def query_needs(ctx: Ctx, q: Query) -> QueryNeeds:
         and s.steps[0] not in key.eq and s.steps[0] not in group))
     skip = set(key.eq) | set(key.const_eq)
     sort = () if q.group else _sort_parts(ctx, q.order, skip, notes)
+    if sort and len(sort) == len(q.order):  # keyset pagination: the same tie-breaker the backends page by
+        last = sort[-1].descending
+        sort = (*sort, *(KeyPart(field=f, descending=last) for f in tiebreak(e, q) if f not in skip))
     segs = _cap(ctx, _segments(key, group, extras, sort), e.name, q)
     if not segs:
         ctx.diags.report(codes.FULL_SCAN, q.span, kind="query", name=q.name, entity=e.name,
