@@ -126,9 +126,6 @@ def test_versioned_adds_a_version_counter() -> None:
         FieldOrigin.VERSION, ScalarKind.INT, "literal", 1)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: resolve.EntityResolver._entity keeps a user-declared `created_at` "
-                   "(or updated_at/deleted_at) among the declared fields AND appends it again through "
-                   "_implicit(), so the entity has two fields named created_at (origins DECLARED and CREATED_AT)")
 def test_declared_timestamp_is_kept_once_with_its_role() -> None:
     e = compile_ok('entity A {\n  x int\n  created_at timestamp @doc("when it was filed")\n}').entity("A")
     stamps = [f for f in e.fields if f.name == "created_at"]
@@ -342,9 +339,7 @@ def test_named_reverse_relation_in_a_maintained_counter() -> None:
     assert (agg.child, agg.via, agg.field) == ("Message", "recipient", None)  # type: ignore[union-attr]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: SC0114 tells the user to name the field (`Message.sender`), but the "
-                   "grammar (sdl.lark include_item: NAME include_opts?) takes no path in `include`, so an include "
-                   "of an entity that references the root twice cannot be written at all (SC0002 at the `.`)")
+@pytest.mark.xfail(strict=True, reason="include takes no Child.via path yet (grammar include_item)")
 def test_ambiguous_include_can_name_the_field() -> None:
     m = compile_ok(MESSAGES + "query q {\n  from User\n  where name = ?\n  include Message.sender (body)\n}\n")
     (inc,) = query(m, "q").include

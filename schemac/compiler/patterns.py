@@ -81,7 +81,7 @@ class PatternResolver:
                               reason="consistency is `strong` or `eventual`")
             consistency = None
         self._check_grouping(d, select, group, spans)
-        if "batch" not in clauses and not where and not group:
+        if "batch" not in clauses and "where" not in clauses and not group:
             self.diags.report("SC0207", d.name.span, query=d.name.text,
                               reason="no `where`: every read needs a key or an index; mark an export `batch`")
         return Query(name=d.name.text, entity=root.name, where=where, order=order, group=group, select=select,

@@ -15,6 +15,7 @@ from schemac.compiler.model import (
     Predicate,
     ScalarKind,
 )
+from schemac.compiler.naming import pascal
 from schemac.diagnostics import Diagnostics, did_you_mean
 
 ResolvedPath = tuple[tuple[str, ...], tuple[str, ...], Field]
@@ -40,8 +41,11 @@ class PredicateResolver:
         for i, step in enumerate(parts):
             f = entity.field(step.text)
             if f is None or not f.is_stored:
-                self.diags.report("SC0105", step.span, name=step.text, owner=entity.name,
-                                  hint=did_you_mean(step.text, [x.name for x in entity.stored_fields]))
+                hint = did_you_mean(step.text, [x.name for x in entity.stored_fields])
+                if f is not None:
+                    hint = (f" (`{f.name}` is a many-to-many: its rows live in the junction entity "
+                            f"{entity.name}{pascal(f.name)}; query that entity instead)")
+                self.diags.report("SC0105", step.span, name=step.text, owner=entity.name, hint=hint)
                 return None
             steps.append(f.name)
             entities.append(entity.name)

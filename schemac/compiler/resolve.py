@@ -43,6 +43,7 @@ ENTITY_ATTRS = {"append_only", "hard_delete", "global", "audited", "versioned", 
 SETTINGS = {"tenant", "ids", "deletes", "horizon", "compliance", "audit"}
 MONTHS_PER = {"month": 1.0, "months": 1.0, "year": 12.0, "years": 12.0, "week": 12 / 52, "weeks": 12 / 52,
               "day": 12 / 365, "days": 12 / 365}
+INT_BOUNDS = {ScalarKind.SMALLINT: 2**15 - 1, ScalarKind.INT: 2**31 - 1, ScalarKind.BIGINT: 2**63 - 1}
 SIZE_UNITS = {"bytes": 1, "byte": 1, "B": 1, "KiB": 1024, "KB": 1000, "kB": 1000, "MiB": 1024 * 1024}
 
 
@@ -101,7 +102,7 @@ def resolve_settings(decls: Declarations, default_name: str, diags: Diagnostics)
                "compliance": ("gdpr", "none"), "audit": ("on", "off")}
     for s in model.settings:
         key = s.name.text
-        words = [v.text for v in s.values]
+        words = [v.text if isinstance(v, n.Name) else None for v in s.values]
         if key not in SETTINGS:
             diags.report("SC0107", s.name.span, name=key, hint=did_you_mean(key, SETTINGS))
         elif key in choices:
@@ -152,6 +153,9 @@ class EntityResolver:
     # public ------------------------------------------------------------------------------------------------
     def resolve(self) -> tuple[list[Entity], list[ValueType]]:
         for name, decl in self.decls.types.items():
+            for attr in decl.attributes:
+                self.diags.report("SC0111", attr.span, name=attr.name.text,
+                                  reason="does not apply to a value type (types take no modifiers)")
             fields = [f for fd in decl.fields if (f := self._field(fd, decl, in_type=True))]
             self._check_duplicate_fields(decl.name.text, fields, {})
             self.types[name] = ValueType(name=name, fields=tuple(fields), span=decl.span)
@@ -179,20 +183,24 @@ class EntityResolver:
         tenant = self._tenant_field(decl, by_name, global_)
         if tenant is not None:
             fields.append(tenant)
-        fields += [f for f in declared if f.name != "id" and (tenant is None or f.name != tenant.name)]
-        if mods.get("versioned"):
-            fields.append(self._implicit("version", ScalarKind.INT, FieldOrigin.VERSION, decl.span,
-                                         by_name, default=Default(kind="literal", value=1, span=decl.span)))
         soft = self.settings.deletes == "soft" and not hard and not append_only
         now = Default(kind="now", span=decl.span)
-        fields.append(self._implicit("created_at", ScalarKind.TIMESTAMP, FieldOrigin.CREATED_AT, decl.span,
-                                     by_name, default=now))
+        implicit: list[Field] = []
+        if mods.get("versioned"):
+            implicit.append(self._implicit("version", ScalarKind.INT, FieldOrigin.VERSION, decl.span,
+                                           by_name, default=Default(kind="literal", value=1, span=decl.span)))
+        implicit.append(self._implicit("created_at", ScalarKind.TIMESTAMP, FieldOrigin.CREATED_AT, decl.span,
+                                       by_name, default=now))
         if not append_only:
-            fields.append(self._implicit("updated_at", ScalarKind.TIMESTAMP, FieldOrigin.UPDATED_AT,
-                                         decl.span, by_name, default=now))
+            implicit.append(self._implicit("updated_at", ScalarKind.TIMESTAMP, FieldOrigin.UPDATED_AT,
+                                           decl.span, by_name, default=now))
         if soft:
-            fields.append(self._implicit("deleted_at", ScalarKind.TIMESTAMP, FieldOrigin.DELETED_AT,
-                                         decl.span, by_name, optional=True))
+            implicit.append(self._implicit("deleted_at", ScalarKind.TIMESTAMP, FieldOrigin.DELETED_AT,
+                                           decl.span, by_name, optional=True))
+        taken = {f.name for f in implicit}
+        fields += [f for f in declared if f.name != "id" and f.name not in taken
+                   and (tenant is None or f.name != tenant.name)]
+        fields += implicit
         self._check_duplicate_fields(name, declared, {})
         if mods.get("audited") and not self.settings.audit:
             self.diags.report("SC0212", decl.name.span, entity=name)
@@ -238,8 +246,8 @@ class EntityResolver:
         if own is not None:
             if own.kind is not FieldKind.SCALAR or own.scalar is None or own.scalar.kind not in (
                     ScalarKind.UUID, ScalarKind.BIGINT, ScalarKind.INT):
-                self.diags.report("SC0111", own.span, name="id",
-                                  reason="must be uuid, bigint or int (the primary key)")
+                self.diags.report("SC0206", own.span,
+                                  type=_describe(own), reason="the primary key `id` must be uuid, bigint or int")
             return own.model_copy(update={"origin": FieldOrigin.ID, "optional": False})
         kind = ScalarKind.BIGINT if self.settings.ids == "bigint" else ScalarKind.UUID
         return Field(name="id", kind=FieldKind.SCALAR, scalar=Scalar(kind=kind), origin=FieldOrigin.ID,
@@ -262,7 +270,7 @@ class EntityResolver:
 
     def _implicit(self, name: str, kind: ScalarKind, origin: FieldOrigin, span: Span,
                   by_name: dict[str, Field], *, optional: bool = False, default: Default | None = None) -> Field:
-        own = by_name.pop(name, None)
+        own = by_name.get(name)
         if own is not None:  # the user declared it (to document it, say): keep theirs, mark its role
             return own.model_copy(update={"origin": origin})
         return Field(name=name, kind=FieldKind.SCALAR, scalar=Scalar(kind=kind), optional=optional,
@@ -313,6 +321,8 @@ class EntityResolver:
         if name in BUILTIN_TYPES:
             scalar = self._scalar(t)
             return (FieldKind.SCALAR, scalar, None) if scalar else None
+        if name not in self.decls.entities and name not in self.decls.types:
+            return self._unknown_type(t, entity_only=False)
         if t.args or t.generic:
             self.diags.report("SC0206", t.span, type=name, reason="only built-in types take arguments")
             return None
@@ -401,6 +411,8 @@ class EntityResolver:
                 self.diags.report("SC0111", attr.span, name=key, reason="takes no arguments")
             elif key == "owner" and kind is not FieldKind.REFERENCE:
                 self.diags.report("SC0111", attr.span, name=key, reason="applies to a reference to an entity")
+            elif key == "search" and not (kind is FieldKind.SCALAR and _is_text(fd.type)):
+                self.diags.report("SC0111", attr.span, name=key, reason="applies to text fields (full-text search)")
             else:
                 attrs[key] = True
         return attrs
@@ -468,8 +480,11 @@ class EntityResolver:
             if not isinstance(lit, n.Number):
                 self.diags.report("SC0209", span, reason=f"`{f.name}` is a number; compare it with a number")
                 return None
-            if kind in (ScalarKind.INT, ScalarKind.BIGINT, ScalarKind.SMALLINT) and not lit.is_integer:
+            if kind in INT_BOUNDS and not lit.is_integer:
                 self.diags.report("SC0209", span, reason=f"`{f.name}` is an integer; {lit.text} is not")
+                return None
+            if kind in INT_BOUNDS and abs(lit.value) > INT_BOUNDS[kind]:
+                self.diags.report("SC0209", span, reason=f"{lit.text} is out of range for {kind.value}")
                 return None
             return int(lit.value) if lit.is_integer else lit.value
         if kind is ScalarKind.ENUM and isinstance(lit, n.Name | n.Path):
@@ -516,8 +531,11 @@ class EntityResolver:
             if kind not in NUMERIC_KINDS:
                 bad(f"a number is not a value of {_describe(f)}")
                 return None
-            if kind in (ScalarKind.INT, ScalarKind.BIGINT, ScalarKind.SMALLINT) and not lit.is_integer:
+            if kind in INT_BOUNDS and not lit.is_integer:
                 bad(f"{lit.text} is not an integer")
+                return None
+            if kind in INT_BOUNDS and abs(lit.value) > INT_BOUNDS[kind]:
+                bad(f"{lit.text} is out of range for {kind.value}")
                 return None
             return Default(kind="literal", value=int(lit.value) if lit.is_integer else lit.value, span=span)
         assert isinstance(lit, n.String)
@@ -656,8 +674,8 @@ class EntityResolver:
             self.diags.report("SC0205", a.func.span, field=f.name, reason=f"`{func}` is not an aggregate"
                               + did_you_mean(func, ["count", "sum", "min", "max", "avg"]))
             return None
-        if f.kind is not FieldKind.SCALAR or f.scalar is None or f.scalar.kind not in NUMERIC_KINDS | {
-                ScalarKind.DATE, ScalarKind.TIMESTAMP}:
+        allowed = NUMERIC_KINDS | ({ScalarKind.DATE, ScalarKind.TIMESTAMP} if func in ("min", "max") else set())
+        if f.kind is not FieldKind.SCALAR or f.scalar is None or f.scalar.kind not in allowed:
             self.diags.report("SC0202", f.span, func=func, field=f.name, type=_describe(f))
             return None
         rel = preds.reverse_relation(parent, a.path)
@@ -744,7 +762,7 @@ class EntityResolver:
                 for f in edges.get(node, []):
                     if f.target == start:
                         cycle = [*trail, f]
-                        key = frozenset(x.span.line for x in cycle) | {start}
+                        key = frozenset(str(x.target) for x in cycle)
                         if key not in reported:
                             reported.add(key)
                             names = " -> ".join([start, *[str(x.target) for x in cycle]])
@@ -778,3 +796,7 @@ def _describe(f: Field) -> str:
     if f.kind is FieldKind.LIST and f.scalar:
         return f"list<{f.scalar.kind.value}>"
     return f"a {f.kind.value} to {f.target}" if f.target else f.kind.value
+
+
+def _is_text(t: n.TypeExpr) -> bool:
+    return t.name.text in ("string", "text", "email", "url")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 from lark.lexer import PatternStr
 
+from schemac.compiler import fast_syntax
 from schemac.compiler import nodes as n
 from schemac.diagnostics import Diagnostics, Span, closest
 
@@ -327,9 +329,19 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
 
 
+def _grammar() -> str:
+    return resources.files("schemac.grammar").joinpath("sdl.lark").read_text(encoding="utf-8")
+
+
+@cache
+def _fast_path() -> bool:
+    """The fast path mirrors one version of the grammar: off when the grammar is not that version."""
+    return hashlib.sha256(_grammar().encode("utf-8")).hexdigest() == fast_syntax.GRAMMAR_SHA256
+
+
 @cache
 def _parser() -> tuple[Lark, _ToNodes]:
-    grammar = resources.files("schemac.grammar").joinpath("sdl.lark").read_text(encoding="utf-8")
+    grammar = _grammar()
     transformer = _ToNodes()
     lark = Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
                 postlex=ParenNewlines(), maybe_placeholders=True)
@@ -341,7 +353,13 @@ def parse(text: str, file: str, diags: Diagnostics) -> n.File | None:
 
     When the file does not parse, each top-level declaration is parsed again on its own, so one
     mistake is reported per declaration rather than one per file, and a lost `}` is pinned to its block.
+
+    A text the fast path (`fast_syntax`) reads is not given to Lark: it builds the same tree, faster.
     """
+    if _fast_path():
+        tree = fast_syntax.parse(text, file)
+        if tree is not None:
+            return tree
     lark, transformer = _parser()
     transformer.file = file
     try:
@@ -369,7 +387,7 @@ def parse(text: str, file: str, diags: Diagnostics) -> n.File | None:
 
 _TOP_KEYWORDS = {"model", "import", "entity", "type", "query", "write", "action"}
 _FRIENDLY = {
-    "NAME": "a name", "SIGNED_NUMBER": "a number", "STRING": "a string", "_SEP": "a new line",
+    "NAME": "a name", "SIGNED_NUMBER": "a number", "STRING": "a string", "_SEP": "end of line",
     "COMP_OP": "a comparison (= != < <= > >=)", "DIRECTION": "`asc` or `desc`",
     "WRITE_KIND": "insert, update, upsert or delete", "MANY": "`[]`", "STAR": "`*`", "NOT": "`not`",
     "$END": "end of file",
@@ -396,6 +414,8 @@ def _keywords(lark: Lark, names: set[str]) -> list[str]:
             continue
         if isinstance(pattern, PatternStr) and pattern.value.isidentifier():
             words.append(pattern.value)
+        elif alternatives := re.fullmatch(r"\(\?:([a-z_|]+)\)", pattern.value):  # "asc" | "desc"
+            words.extend(alternatives.group(1).split("|"))
     return words
 
 
@@ -416,7 +436,9 @@ _DECL_START = re.compile(r'^[ \t]*(?:(?:model|entity|type|query|write|action)[ \
 def _declaration_chunks(text: str) -> list[str]:
     """The text cut before each line that starts a top-level declaration; every chunk is padded with
     the newlines before it, so that lines and columns stay those of the whole file."""
-    starts = [m.start() for m in _DECL_START.finditer(text)]
+    hidden = [(m.start(), m.end()) for m in _BRACES.finditer(text) if len(m.group(0)) > 1]  # comments, strings
+    starts = [m.start() for m in _DECL_START.finditer(text)
+              if not any(a < m.start() + len(m.group(0)) - 1 and m.start() < b for a, b in hidden)]
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     bounds = [*starts, len(text)]
@@ -430,13 +452,19 @@ def _report_syntax_error(err: UnexpectedInput, text: str, file: str, lark: Lark,
     if _missing_brace(err, text, file, pos, diags):
         return True
     if isinstance(err, UnexpectedCharacters):
+        number = re.match(r"-?[0-9]+(\.[0-9]+)?[A-Za-z0-9_]+", text[pos:])
+        if number and not text[pos - 1:pos].isalnum():
+            diags.report("SC0008", Span(file, line, col, line, col + len(number.group(0))), text=number.group(0),
+                         reason="a number may end in k (thousand), M (million) or B (billion), nothing else")
+            return False
         word = re.match(r"[A-Za-z][A-Za-z0-9_]*", text[pos:])
         if word and _suggest_keyword(lark, set(err.allowed or ()), word.group(0), file, line, col, diags):
             return False
         char = text[pos] if pos < len(text) else ""
         diags.report("SC0001", Span(file, line, col, line, col + 1), char=repr(char))
         return False
-    if isinstance(err, UnexpectedEOF) or (isinstance(err, UnexpectedToken) and err.token.type == "$END"):
+    if isinstance(err, UnexpectedEOF) or (isinstance(err, UnexpectedToken) and (
+            err.token.type == "$END" or (err.token.type == "_SEP" and not _code_after(text, pos + 1)))):
         expected = set(getattr(err, "expected", ()) or ())
         end = _end_span(text, file)
         diags.report("SC0004", end, expected=_expected_text(lark, expected) if expected else "more input")
@@ -447,7 +475,7 @@ def _report_syntax_error(err: UnexpectedInput, text: str, file: str, lark: Lark,
     span = _tok_span(file, tok)
     if tok.type == "NAME" and _suggest_keyword(lark, expected, str(tok), file, line, col, diags):
         return False
-    found = "a new line" if tok.type == "_SEP" and str(tok) != ";" else f"`{tok}`"
+    found = "end of line" if tok.type == "_SEP" and str(tok) != ";" else f"`{tok}`"
     if tok.type == "_SEP":
         span = Span(file, line, col, line, col + 1)
     diags.report("SC0002", span, found=found, expected=_expected_text(lark, expected))
@@ -481,13 +509,20 @@ def _missing_brace(err: UnexpectedInput, text: str, file: str, pos: int, diags: 
             stack.append(m.start())
         elif m.group(0) == "}" and stack:
             stack.pop()
-    if not stack or not (nested or at_end or _line_starts_with_top_keyword(text, pos)):
+    later_line = bool(stack) and "\n" in text[stack[-1]:pos]
+    if not stack or not (nested or at_end or (later_line and _line_starts_with_top_keyword(text, pos))):
         return False
     opening = stack[-1]
     line = text.count("\n", 0, opening) + 1
     col = opening - (text.rfind("\n", 0, opening) + 1) + 1
     diags.report("SC0003", Span(file, line, col, line, col + 1))
     return True
+
+
+def _code_after(text: str, pos: int) -> bool:
+    """Whether anything but blanks and comments follows `pos`."""
+    rest = re.sub(r"//[^\n]*|/\*.*?\*/", "", text[pos:], flags=re.S)
+    return bool(rest.strip())
 
 
 def _line_starts_with_top_keyword(text: str, pos: int) -> bool:
