@@ -1,0 +1,164 @@
+"""Section 4, normalisation and denormalisation: what is stored once, what is copied or maintained, and
+what each copy costs on the write path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemac.compiler.design.model import MaintainedAggregate
+from schemac.compiler.model import Entity, FieldKind
+from schemac.report.facts import Facts
+from schemac.report.text import count, predicates, rate, write_summary
+
+STRATEGY_COST = {
+    "join": "one round trip; the root row repeats once per child row",
+    "json_agg": "one round trip, one row per root; the database aggregates the children",
+    "second_query": "two round trips; no row repetition",
+    "embed": "no extra read: the data is stored with the root",
+}
+
+
+@dataclass(frozen=True)
+class AggregateRow:
+    column: str
+    entity: str
+    field: str
+    definition: str
+    mechanism: str
+    paid_by: tuple[str, ...]  # the writes that pay for it
+    base_writes_per_s: float
+    extra_writes_per_s: float
+    extra_writes: str
+    amplification: str  # `x2.0 row writes per Progress write`
+    readers: tuple[str, ...]  # the reads that use it instead of aggregating
+    read_rate_per_s: float
+    children_per_parent: float
+    saves: str
+
+
+@dataclass(frozen=True)
+class StorageRow:
+    subject: str
+    kind: str  # value object, list, many-to-many, versioned
+    storage: str
+    cost: str
+
+
+@dataclass(frozen=True)
+class IncludeRow:
+    pattern: str
+    include: str
+    strategy: str
+    cost: str
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    rule: str
+    subject: str
+    choice: str
+    why: str
+
+
+@dataclass(frozen=True)
+class DecisionSection:
+    aggregates: tuple[AggregateRow, ...]
+    storage: tuple[StorageRow, ...]
+    includes: tuple[IncludeRow, ...]
+    decisions: tuple[DecisionRow, ...]  # model, entity and field decisions: this section
+    references: tuple[DecisionRow, ...]  # foreign-key index decisions: printed with the indexes
+
+
+# Which section prints a design decision, by the first word of its subject; the others print here.
+ELSEWHERE = {"index": "indexes", "query": "access patterns", "write": "access patterns",
+             "reference": "indexes"}
+
+
+def build(facts: Facts) -> DecisionSection:
+    includes = tuple(IncludeRow(p.query, name, strategy.replace("_", " "), STRATEGY_COST.get(strategy, ""))
+                     for p in facts.design.patterns for name, strategy in p.include_strategy)
+    rows = [DecisionRow(d.rule, d.subject, d.choice, d.why) for d in facts.design.decisions]
+    here = tuple(d for d in rows if d.subject.split(" ", 1)[0] not in ELSEWHERE)
+    refs = tuple(d for d in rows if d.subject.split(" ", 1)[0] == "reference")
+    return DecisionSection(aggregates=tuple(aggregate_row(facts, a) for a in facts.design.aggregates),
+                           storage=tuple(_storage(facts)), includes=includes, decisions=here, references=refs)
+
+
+def aggregate_row(facts: Facts, agg: MaintainedAggregate) -> AggregateRow:
+    writes = facts.writes_on(agg.child)
+    base = sum(w.rate_per_s or 0.0 for w in writes)
+    extra = agg.writes_per_s or base
+    mechanism = ("trigger on " + facts.table(agg.child) if facts.design.capabilities.triggers
+                 else "update in the same transaction as each child write")
+    readers = [q for q in facts.model.queries if q.entity == agg.entity and _reads(q, agg.field)]
+    read_rate = sum(q.rate_per_s or 0.0 for q in readers)
+    parents = facts.rows(agg.entity)
+    per_parent = facts.rows(agg.child) / parents if parents else 0.0
+    what = "counting" if agg.func == "count" else f"a {agg.func} over"
+    arg = agg.child if agg.child_field is None else f"{agg.child}.{agg.child_field}"
+    cond = f" where {predicates(agg.where)}" if agg.where else ""
+    factor = (base + extra) / base if base else 0.0
+    return AggregateRow(
+        column=f"{facts.table(agg.entity)}.{agg.field}", entity=agg.entity, field=agg.field,
+        definition=f"{agg.func}({arg}{cond})", mechanism=mechanism,
+        paid_by=tuple(f"{w.name} ({write_summary(w)}, {rate(w.rate_per_s)})" for w in writes),
+        base_writes_per_s=base, extra_writes_per_s=extra, extra_writes=rate(extra),
+        amplification=(f"x{factor:.1f} row writes per {agg.child} write (one {agg.entity} row updated each "
+                       "time)") if base else "no declared writes on " + agg.child,
+        readers=tuple(f"{q.name} ({rate(q.rate_per_s)})" for q in readers), read_rate_per_s=read_rate,
+        children_per_parent=per_parent,
+        saves=(f"every {agg.entity} row read skips {what} ~{count(per_parent)} {agg.child} rows"
+               if per_parent else f"reads skip {what} {agg.child} rows"))
+
+
+def _reads(q: object, field: str) -> bool:
+    select = getattr(q, "select", ())
+    order = getattr(q, "order", ())
+    if not select:
+        return True  # all fields
+    return any(s.steps == (field,) for s in select) or any(k.steps == (field,) for k in order)
+
+
+def _storage(facts: Facts) -> list[StorageRow]:
+    rows: list[StorageRow] = []
+    for e in facts.model.entities:
+        if e.junction:
+            refs = ", ".join(f"{f.name} -> {f.target}" for f in e.references if not _is_tenant(e, f.name))
+            rows.append(StorageRow(e.name, "many-to-many", f"junction {facts.table(e.name)} ({refs})",
+                                   "one row per pair; reads join through it"))
+        if e.versioned:
+            rows.append(StorageRow(e.name, "versioned", _versioned(facts, e),
+                                   "every change writes a version row as well"))
+        for f in e.fields:
+            if f.kind is FieldKind.EMBEDDED:
+                rows.append(StorageRow(f"{e.name}.{f.name}", f"value object {f.target}",
+                                       _columns_like(facts, e, f.name), "no join; copied into each row"))
+            elif f.kind is FieldKind.LIST:
+                rows.append(StorageRow(f"{e.name}.{f.name}", "list", _columns_like(facts, e, f.name),
+                                       "read and written with the row"))
+    return rows
+
+
+def _is_tenant(e: Entity, name: str) -> bool:
+    f = e.tenant_field
+    return f is not None and f.name == name
+
+
+def _columns_like(facts: Facts, e: Entity, name: str) -> str:
+    table = facts.catalog.tables.get(facts.table(e.name))
+    if table is None:
+        return "not found in the schema"
+    if name in table.columns:
+        kind = table.columns[name].split(" ")[0]
+        return f"one column {table.name}.{name} ({kind})"
+    flat = [c for c in table.columns if c.startswith(f"{name}_")]
+    if flat:
+        return f"{len(flat)} columns {name}_* in {table.name}"
+    child = [t for t in facts.catalog.tables if name in t and t != table.name]
+    return f"child table {child[0]}" if child else "not found in the schema"
+
+
+def _versioned(facts: Facts, e: Entity) -> str:
+    base = facts.table(e.name)
+    history = [t for t in facts.catalog.tables if t != base and t.startswith(base.rstrip("s"))]
+    return f"history table {history[0]}" if history else f"versions kept with {base}"
