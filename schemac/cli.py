@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -239,7 +240,9 @@ def report(
     html: Annotated[bool, typer.Option("--html", help="A single self-contained HTML page.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out file.")] = False,
 ) -> None:
-    """A design document: entities, schema, indexes and why, access patterns, mistakes, growth."""
+    """A design document: entities, schema, indexes and why, access patterns, mistakes, growth.
+
+    Projected dates count from today, or from SOURCE_DATE_EPOCH when it is set."""
     from schemac.backends import BuildOptions
     from schemac.compiler.pipeline import emit_compiled
 
@@ -253,7 +256,9 @@ def report(
     except ImportError:
         _err("error: the report is not available in this build")
         raise typer.Exit(2) from None
-    text = render_report(result, html=html)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")  # reproducible reports: projections dated from this day
+    today = datetime.fromtimestamp(int(epoch), tz=UTC).date() if epoch and epoch.isdigit() else None
+    text = render_report(result, html=html, today=today)
     if out is None:
         sys.stdout.write(text)
         return
