@@ -1,0 +1,53 @@
+"""Diagnostics of the SQL backend: SC0410-SC0419.
+
+Most guard the gap between MariaDB 10.11 (where the MySQL output is tested) and MySQL 8, which rejects
+some DDL that MariaDB silently accepts (shared/reference/engines.md §2.3).
+"""
+
+from __future__ import annotations
+
+from schemac.diagnostics import Severity, register
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+CODES: tuple[tuple[str, Severity, str, str], ...] = (
+    ("SC0410", E, "{target}: column `{table}.{column}` of type {type} has a literal default, which MySQL 8 "
+                  "rejects",
+     "MySQL 8 accepts a default on TEXT, BLOB and JSON columns only as an expression: DEFAULT ('x'). "
+     "MariaDB accepts the literal, so a test on MariaDB alone would not catch it."),
+    ("SC0411", E, "{target}: index `{index}` has the TEXT/BLOB column `{column}` without a prefix length",
+     "MySQL 8 rejects a TEXT or BLOB key part without a prefix length (ER 1170); a unique key cannot use "
+     "a prefix without changing its meaning. Declare the field as string(n) to index it whole."),
+    ("SC0412", E, "{target}: index `{index}` is {bytes} bytes long; InnoDB keys hold at most {limit}",
+     "utf8mb4 takes 4 bytes per character in a key: string(n) costs 4n bytes. MariaDB turns a too-long key "
+     "into a prefix key with only a note; MySQL 8 rejects it (ER 1071)."),
+    ("SC0413", E, "{target}: index `{index}` has {parts} key parts; InnoDB allows at most {limit}",
+     "MySQL and MariaDB reject keys of more than 16 columns (ER 1070)."),
+    ("SC0414", W, "{target}: `{entity}.{field}` cannot null only its reference column on delete; its foreign "
+                  "key is the reference alone, so it does not stop a reference into another tenant",
+     "The design asked for ON DELETE SET NULL (column) on a composite tenant key, which only PostgreSQL 15+ "
+     "has; the key keeps the reference column alone. The application must check the tenant."),
+    ("SC0415", W, "{target}: `{entity}.{field}` is maintained by triggers, but `{child}` rows removed by a "
+                  "foreign-key cascade from `{owner}` do not fire triggers",
+     "InnoDB does not fire triggers for rows changed by foreign-key actions; the counter drifts when "
+     "children disappear through a cascade from another parent. Recount after such deletes."),
+    ("SC0416", I, "{target}: query `{query}` reads `{include}` with a second statement `{statement}`",
+     "MySQL 8 has no ordered JSON_ARRAYAGG and neither engine lets a correlated derived table apply ORDER BY "
+     "and LIMIT per parent, so an ordered or bounded to-many include is a second query by parent ids."),
+    ("SC0417", E, "{target}: {what} is not supported: {why}",
+     "The SQL backend cannot express this construct; the message says what to change."),
+    ("SC0418", I, "{target}: index `{index}`: covering columns {columns} {action}",
+     "InnoDB has no INCLUDE: covering columns become trailing key parts while the key stays within 16 "
+     "parts and 3072 bytes (REL-I04); otherwise they are left out."),
+    ("SC0419", I, "{target}: index `{index}`: the partial-index predicate on {columns} becomes key columns",
+     "MySQL and MariaDB have no partial indexes: the constant predicate's columns lead the key instead, "
+     "which serves the same queries at the cost of indexing every row (REL-I05)."),
+)
+
+
+def register_codes() -> None:
+    for code, severity, template, explanation in CODES:
+        register(code, severity, template, explanation)
+
+
+register_codes()

@@ -1,0 +1,46 @@
+"""The shared SQL core: Design -> schema.sql and queries.sql for one SqlDialect.
+
+`SqlBackend.emit` is pure: it builds the relational layout (tables.py), the design's indexes
+(indexes.py), then renders the schema (ddl.py) and the access patterns (queries.py, writes.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from schemac.backends.sql import codes  # noqa: F401  (registers SC0410-SC0419)
+from schemac.backends.sql.context import Context
+from schemac.backends.sql.dialect import SqlDialect
+
+if TYPE_CHECKING:
+    from schemac.backends import BuildOptions, EmitResult
+    from schemac.compiler.design.model import Capabilities, Design
+
+
+@dataclass(frozen=True)
+class SqlBackend:
+    name: str
+    capabilities: Capabilities
+    dialect: SqlDialect
+
+    def emit(self, design: Design, options: BuildOptions) -> EmitResult:
+        return emit(design, options, self.dialect.configured(options))
+
+
+def emit(design: Design, options: BuildOptions, dialect: SqlDialect) -> EmitResult:
+    from schemac.backends import Artifact, EmitResult
+    from schemac.backends.sql.ddl import SchemaWriter
+    from schemac.backends.sql.indexes import build_indexes
+    from schemac.backends.sql.limits import check_limits
+    from schemac.backends.sql.queries import render_queries
+    from schemac.backends.sql.tables import build_layout
+
+    ctx = Context(design, options, dialect)
+    layout = build_layout(ctx)
+    indexes, index_names = build_indexes(ctx, layout)
+    check_limits(ctx, layout)
+    schema = SchemaWriter(ctx, layout, indexes).render(dialect.schema_header(ctx.model))
+    queries = render_queries(ctx, layout, index_names)
+    artifacts = [Artifact("schema.sql", schema), Artifact("queries.sql", queries)]
+    return EmitResult(artifacts=artifacts, diagnostics=list(ctx.diags))

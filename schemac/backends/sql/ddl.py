@@ -1,0 +1,115 @@
+"""schema.sql: tables, indexes, comments, triggers, row-level security and routines, in dependency order.
+
+Tables, constraints, indexes and comments are compiled by SQLAlchemy's DDL compiler; triggers, policies
+and routines are spelled by the dialect (see dialect.py). Each table's block holds everything about it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
+
+from schemac.backends.sql import audit as audit_mod
+from schemac.backends.sql import history as history_mod
+from schemac.backends.sql.aggregates import aggregate_triggers
+from schemac.backends.sql.context import Context
+from schemac.backends.sql.erasure import erasure_routine_spec
+from schemac.backends.sql.tables import Layout, TableInfo
+from schemac.compiler.model import FieldOrigin, ScalarKind
+
+
+def compile_statement(ctx: Context, element: Any) -> str:
+    text = ctx.dialect.compile_ddl(element)
+    text = text.replace("\t", "  ")
+    return re.sub(r"[ ]+\n", "\n", text) + ";"
+
+
+class SchemaWriter:
+    def __init__(self, ctx: Context, layout: Layout, indexes: list[sa.Index]) -> None:
+        self.ctx, self.layout, self.indexes = ctx, layout, indexes
+        self.d = ctx.dialect
+        self.audit = audit_mod.build_audit_table(ctx, layout)
+        self.histories = {name: history_mod.build_history_table(ctx, layout, info)
+                          for name, info in layout.tables.items()}
+        self.aggregates = aggregate_triggers(ctx, layout)
+        self.audited = audit_mod.audited(ctx, layout)
+        tenancy = ctx.design.tenancy
+        rls = tenancy is not None and tenancy.enforcement == "row_level_security"
+        self.isolated = {tenancy.tenant, *tenancy.entities} if tenancy is not None and rls else set()
+
+    def render(self, header: list[str]) -> str:
+        out = ["\n".join(header)]
+        out += self.d.routine_prelude(uuid7=self._uses_uuid7(), updated_at=self._uses_updated_at())
+        if self.audit is not None:
+            out += self._plain_table(self.audit, self._audit_tenant())
+        for info in self.layout.tables.values():
+            out += self._table_block(info)
+        out += [compile_statement(self.ctx, AddConstraint(fk)) for fk in self.layout.deferred]
+        out += self._erasure()
+        return self.d.finish_script(out)
+
+    # --- pieces ----------------------------------------------------------------------------------------
+    def _uses_uuid7(self) -> bool:
+        if self.ctx.model.settings.ids == "uuid4":
+            return False
+        return any(f.origin is FieldOrigin.ID and f.scalar is not None and f.scalar.kind is ScalarKind.UUID
+                   for e in self.ctx.model.entities for f in e.fields)
+
+    def _uses_updated_at(self) -> bool:
+        return any(i.updated_at for i in self.layout.tables.values())
+
+    def _audit_tenant(self) -> str | None:
+        found = audit_mod.tenant_column(self.ctx, self.layout)
+        return found[0] if found and self.isolated else None
+
+    def _plain_table(self, table: sa.Table, tenant: str | None) -> list[str]:
+        out = [compile_statement(self.ctx, CreateTable(table))]
+        out += [compile_statement(self.ctx, CreateIndex(i)) for i in sorted(table.indexes, key=lambda i: i.name)]
+        out += self.d.comment_statements(table)
+        if tenant is not None:
+            out += self.d.tenant_policy(table.name, tenant, table.c[tenant].type,
+                                        self.ctx.namer.unique(table.name, "tenant_isolation"),
+                                        allow_null=table is self.audit)
+        return out
+
+    def _table_block(self, info: TableInfo) -> list[str]:
+        title = f"-- {info.entity.name}" + (f": {info.entity.doc}" if info.entity.doc else "")
+        out = [title + "\n" + compile_statement(self.ctx, CreateTable(info.table))]
+        out += [compile_statement(self.ctx, CreateIndex(i)) for i in self.indexes if i.table is info.table]
+        out += self.d.comment_statements(info.table)
+        if info.updated_at:
+            name = self.ctx.namer.unique(info.name, "set", info.updated_at)
+            out += self.d.updated_at_trigger(name, info.name, info.updated_at)
+        history = self.histories.get(info.entity.name)
+        if history is not None:
+            out += self._plain_table(history, info.tenant if info.entity.name in self.isolated else None)
+            out += self.d.render_trigger(history_mod.history_trigger(self.ctx, info, history))
+        for spec in self.aggregates.get(info.entity.name, []):
+            out += self.d.render_trigger(spec)
+        if self.audit is not None and info in self.audited:
+            out += self.d.render_trigger(audit_mod.audit_trigger(self.ctx, self.layout, info, self.audit))
+        out += self._policy(info)
+        return out
+
+    def _policy(self, info: TableInfo) -> list[str]:
+        if info.entity.name not in self.isolated:
+            return []
+        column = info.tenant or (info.pk[0] if info.entity.tenant_root else None)
+        if column is None:
+            return []
+        name = self.ctx.namer.unique(info.name, "tenant_isolation")
+        return self.d.tenant_policy(info.name, column, info.table.c[column].type, name)
+
+    def _erasure(self) -> list[str]:
+        out: list[str] = []
+        for plan in self.ctx.design.erasure:
+            if plan.entity not in self.layout.tables:
+                continue
+            spec = erasure_routine_spec(self.ctx, self.layout, plan, self.histories.get(plan.entity), self.audit)
+            if spec is not None:
+                out += self.d.render_routine(spec)
+        return out
+

@@ -1,0 +1,214 @@
+"""Includes and reverse-relation aggregates of read queries.
+
+A many-to-one include is a LEFT JOIN whose columns come back as `<include>_<column>`; a one-to-many or
+many-to-many include is a correlated subquery that builds a JSON array (json_agg / JSON_ARRAYAGG), or,
+where the design or the dialect asks for it, a second statement that reads the children of a list of
+parent ids. `count(Child)` in a select list is a correlated subquery that the child's foreign-key index
+answers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from schemac.backends.sql.naming import junction_field
+from schemac.backends.sql.statements import NamedStatement, Params, compile_statement, statement_name
+from schemac.backends.sql.tables import TableInfo
+from schemac.compiler.model import Entity, FieldOrigin, Include, SelectItem
+from schemac.compiler.naming import plural, snake
+
+if TYPE_CHECKING:
+    from schemac.backends.sql.dialect import SqlDialect
+    from schemac.backends.sql.queries import ReadQuery
+
+
+def join_condition(d: SqlDialect, parent: Any, parent_info: TableInfo, ref: str, joined: Any,
+                   target: TableInfo) -> ColumnElement[bool]:
+    terms = [joined.c[target.pk[0]] == parent.c[parent_info.field_columns[ref][0]]]
+    terms += _same_tenant(joined, target, parent, parent_info)
+    if target.deleted_at:
+        terms.append(joined.c[target.deleted_at].is_(None))
+    return sa.and_(*terms)
+
+
+def _same_tenant(a: Any, a_info: TableInfo, b: Any, b_info: TableInfo) -> list[ColumnElement[bool]]:
+    if a_info.tenant and b_info.tenant:
+        return [a.c[a_info.tenant] == b.c[b_info.tenant]]
+    return []
+
+
+def _live(alias: Any, info: TableInfo) -> list[ColumnElement[bool]]:
+    return [alias.c[info.deleted_at].is_(None)] if info.deleted_at else []
+
+
+def _label(inc: Include) -> str:
+    return plural(snake(inc.name)) if inc.name[:1].isupper() else inc.name
+
+
+def _columns(info: TableInfo, fields: tuple[str, ...]) -> list[str]:
+    if fields:
+        return [c for f in fields for c in info.field_columns.get(f, ())]
+    return [s.name for s in info.specs if s.name not in (info.tenant, info.deleted_at)]
+
+
+def add_includes(rq: ReadQuery) -> None:
+    for inc in rq.q.include:
+        _include(rq, inc, rq.t, rq.root, inc.name, "")
+
+
+def _strategy(rq: ReadQuery, path: str, inc: Include) -> str:
+    planned = dict(rq.plan.include_strategy) if rq.plan else {}
+    strategy = planned.get(path, "join" if inc.kind == "to_one" else "json_agg")
+    if inc.kind == "to_one":
+        return "join"
+    ordered = bool(inc.order or inc.limit)
+    if strategy != "second_query" and ordered and not rq.d.ordered_json_agg and "." not in path:
+        statement = statement_name(rq.q.name, inc.name)
+        rq.ctx.report("SC0416", inc.span, query=rq.q.name, include=inc.name, statement=statement)
+        return "second_query"
+    return "second_query" if strategy == "second_query" and inc.kind == "to_many" else "json_agg"
+
+
+def _include(rq: ReadQuery, inc: Include, parent: Any, parent_info: TableInfo, path: str, prefix: str) -> None:
+    strategy = _strategy(rq, path, inc)
+    if inc.kind == "to_one":
+        _join_one(rq, inc, parent, parent_info, path, prefix)
+    elif strategy == "second_query":
+        rq.extra.append(second_query(rq, inc))
+        rq.notes.append(f"{inc.name}: read with {statement_name(rq.q.name, inc.name)}")
+    else:
+        rq.columns.append(children_json(rq, inc, parent, parent_info).label(prefix + _label(inc)))
+
+
+def _join_one(rq: ReadQuery, inc: Include, parent: Any, parent_info: TableInfo, path: str, prefix: str) -> None:
+    target = rq.layout.of(inc.entity)
+    name = prefix + inc.name
+    joined = target.table.alias(name)
+    rq.from_ = rq.from_.outerjoin(joined, join_condition(rq.d, parent, parent_info, inc.via, joined, target))
+    present = {getattr(c, "name", None) for c in rq.columns}
+    for column in _columns(target, inc.fields):
+        if f"{name}_{column}" not in present:
+            rq.columns.append(joined.c[column].label(f"{name}_{column}"))
+    for nested in inc.nested:
+        _include(rq, nested, joined, target, f"{path}.{nested.name}", f"{name}_")
+
+
+# --- one-to-many and many-to-many as JSON --------------------------------------------------------------------
+
+
+def _junction(rq: ReadQuery, owner: Entity, field: str) -> Entity:
+    for e in rq.ctx.model.entities:
+        found = junction_field(rq.ctx.model, e) if e.junction else None
+        if found is not None and found[0].name == owner.name and found[1].name == field:
+            return e
+    raise KeyError(f"{owner.name}.{field}")
+
+
+def _source(rq: ReadQuery, inc: Include, parent: Any, parent_info: TableInfo) -> tuple[Any, TableInfo, Any, list]:
+    """(child alias, child table, FROM clause, WHERE terms) of the children of one parent row."""
+    child = rq.layout.of(inc.entity)
+    alias = child.table.alias(snake(inc.entity))
+    parent_key = parent.c[parent_info.pk[0]]
+    if inc.kind == "to_many":
+        where = [alias.c[child.field_columns[inc.via][0]] == parent_key]
+        where += _same_tenant(alias, child, parent, parent_info) + _live(alias, child)
+        return alias, child, alias, where
+    junction_entity = _junction(rq, parent_info.entity, inc.via)
+    link = rq.layout.of(junction_entity.name)
+    j = link.table.alias(link.name)
+    owner_ref = junction_entity.owner_field
+    other = next(f for f in junction_entity.references if f is not owner_ref and f.target == inc.entity
+                 and f.origin is FieldOrigin.JUNCTION)
+    on = join_condition(rq.d, j, link, other.name, alias, child)
+    where = [j.c[link.field_columns[owner_ref.name][0]] == parent_key]  # type: ignore[union-attr]
+    where += _same_tenant(j, link, parent, parent_info)
+    return alias, child, j.join(alias, on), where
+
+
+def children_json(rq: ReadQuery, inc: Include, parent: Any, parent_info: TableInfo) -> ColumnElement[Any]:
+    alias, child, from_, where = _source(rq, inc, parent, parent_info)
+    obj, from_ = _object(rq, inc, alias, child, from_)
+    order = [alias.c[child.field_columns[k.field][0]] for k in inc.order]
+    desc = [k.descending for k in inc.order]
+    if inc.limit is not None:
+        inner = sa.select(obj.label("obj"), *(c.label(f"o{i}") for i, c in enumerate(order)))
+        inner = inner.select_from(from_).where(*where).correlate(parent)
+        inner = inner.order_by(*_directed(order, desc)).limit(sa.literal_column(str(inc.limit))).subquery("sub")
+        ordered = _directed([inner.c[f"o{i}"] for i in range(len(order))], desc)
+        agg = rq.d.json_array(inner.c.obj, ordered if rq.d.ordered_json_agg else [])
+        return sa.select(agg).scalar_subquery()
+    agg = rq.d.json_array(obj, _directed(order, desc) if rq.d.ordered_json_agg else [])
+    return sa.select(agg).select_from(from_).where(*where).correlate(parent).scalar_subquery()
+
+
+def _directed(columns: list[Any], desc: list[bool]) -> list[Any]:
+    return [c.desc() if d else c for c, d in zip(columns, desc, strict=True)]
+
+
+def _object(rq: ReadQuery, inc: Include, alias: Any, info: TableInfo, from_: Any) -> tuple[Any, Any]:
+    pairs = [(c, rq.d.json_value(alias.c[c])) for c in _columns(info, inc.fields)]
+    for nested in inc.nested:
+        if nested.kind == "to_one":
+            target = rq.layout.of(nested.entity)
+            joined = target.table.alias(f"{alias.name}_{nested.name}")
+            from_ = from_.outerjoin(joined, join_condition(rq.d, alias, info, nested.via, joined, target))
+            value, from_ = _object(rq, nested, joined, target, from_)
+            pairs.append((nested.name, value))
+        else:
+            pairs.append((_label(nested), children_json(rq, nested, alias, info)))
+    return rq.d.json_object(pairs), from_
+
+
+# --- a second statement for the children of many parents ----------------------------------------------------
+
+
+def second_query(rq: ReadQuery, inc: Include) -> NamedStatement:
+    child = rq.layout.of(inc.entity)
+    t = child.table
+    params = Params()
+    via = t.c[child.field_columns[inc.via][0]]
+    ids = params.get(f"{via.name}s", rq.d.list_param_type(via.type))
+    where = ([t.c[child.tenant] == params.tenant(child.tenant, t.c[child.tenant].type)] if child.tenant else [])
+    where += [rq.d.in_list(via, ids), *_live(t, child)]
+    columns, from_ = _child_columns(rq, inc, child, via)
+    order = _directed([t.c[child.field_columns[k.field][0]] for k in inc.order], [k.descending for k in inc.order])
+    stmt: Any = sa.select(*columns).select_from(from_).where(*where)
+    if inc.limit is not None:
+        rank = sa.func.row_number().over(partition_by=via, order_by=order or None).label("position_in_parent")
+        ranked = stmt.add_columns(rank).subquery("ranked")
+        position = ranked.c.position_in_parent
+        stmt = sa.select(*(ranked.c[c.name] for c in columns)).where(
+            position <= sa.literal_column(str(inc.limit))).order_by(ranked.c[via.name], position)
+    else:
+        stmt = stmt.order_by(via, *order)
+    note = f"the {inc.name} rows of the parents that {statement_name(rq.q.name)} returned"
+    return compile_statement(rq.d, stmt, params, statement_name(rq.q.name, inc.name), ":many", [note])
+
+
+def _child_columns(rq: ReadQuery, inc: Include, child: TableInfo, via: Any) -> tuple[list[Any], Any]:
+    """The columns a second statement returns per child (nested includes joined or as JSON), and its FROM."""
+    t = child.table
+    columns: list[Any] = [t.c[c] for c in dict.fromkeys([via.name, *_columns(child, inc.fields)])]
+    from_: Any = t
+    for nested in inc.nested:
+        if nested.kind == "to_one":
+            target = rq.layout.of(nested.entity)
+            joined = target.table.alias(nested.name)
+            from_ = from_.outerjoin(joined, join_condition(rq.d, t, child, nested.via, joined, target))
+            columns += [joined.c[c].label(f"{nested.name}_{c}") for c in _columns(target, nested.fields)]
+        else:
+            columns.append(children_json(rq, nested, t, child).label(_label(nested)))
+    return columns, from_
+
+
+def reverse_aggregate(rq: ReadQuery, item: SelectItem) -> ColumnElement[Any]:
+    child = rq.layout.of(item.relation or "")
+    alias = child.table.alias(snake(item.relation or ""))
+    where = [alias.c[child.field_columns[item.via or ""][0]] == rq.t.c[rq.root.pk[0]]]
+    where += _same_tenant(alias, child, rq.t, rq.root) + _live(alias, child)
+    value = alias.c[child.field_columns[item.steps[-1]][0]] if item.steps else sa.literal_column("*")
+    func = getattr(sa.func, item.func or "count")
+    return sa.select(func(value)).select_from(alias).where(*where).correlate(rq.t).scalar_subquery().label(item.alias)

@@ -1,0 +1,60 @@
+"""Compile-time checks of the finished tables against the dialect's key limits.
+
+They matter most for MySQL: MariaDB 10.11, where the output is tested, silently accepts DDL that MySQL 8
+rejects (engines.md §2.3), so these checks stand in for the engine the tests cannot run:
+TEXT/BLOB/JSON literal defaults (SC0410), TEXT/BLOB key parts without a prefix (SC0411), keys over
+3072 bytes (SC0412) and more than 16 key parts (SC0413).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+
+from schemac.backends.sql.context import Context
+from schemac.backends.sql.tables import Layout
+from schemac.backends.sql.types import is_unbounded_text, mysql_key_bytes
+
+
+def check_limits(ctx: Context, layout: Layout) -> None:
+    if ctx.dialect.max_key_bytes is None:
+        return
+    for table in layout.metadata.sorted_tables:
+        _check_defaults(ctx, table)
+        for name, columns, lengths in _keys(table):
+            _check_key(ctx, table, name, columns, lengths)
+
+
+def _check_defaults(ctx: Context, table: sa.Table) -> None:
+    for column in table.columns:
+        default = column.server_default
+        text = str(getattr(getattr(default, "arg", None), "text", getattr(default, "arg", "")))
+        if default is not None and is_unbounded_text(column.type) and not text.startswith("("):
+            ctx.report("SC0410", None, table=table.name, column=column.name, type=ctx.dialect.type_sql(column.type))
+
+
+def _keys(table: sa.Table) -> Iterator[tuple[str, list[sa.Column], dict[str, int]]]:
+    pk = list(table.primary_key.columns)
+    if pk:
+        yield f"{table.name} primary key", pk, {}
+    for constraint in sorted(table.constraints, key=lambda c: str(c.name)):
+        if isinstance(constraint, sa.UniqueConstraint):
+            yield str(constraint.name), list(constraint.columns), {}
+    for index in sorted(table.indexes, key=lambda i: str(i.name)):
+        if index.kwargs.get("mysql_prefix") == "FULLTEXT":
+            continue
+        columns = [c for c in index.columns if isinstance(c, sa.Column)]
+        yield str(index.name), columns, dict(index.kwargs.get("mysql_length") or {})
+
+
+def _check_key(ctx: Context, table: sa.Table, name: str, columns: list[sa.Column], lengths: dict[str, int]) -> None:
+    d = ctx.dialect
+    for column in columns:
+        if is_unbounded_text(column.type) and column.name not in lengths:
+            ctx.report("SC0411", None, index=name, column=f"{table.name}.{column.name}")
+    if len(columns) > d.max_index_columns:
+        ctx.report("SC0413", None, index=name, parts=len(columns), limit=d.max_index_columns)
+    size = sum(mysql_key_bytes(c.type, lengths.get(c.name)) for c in columns)
+    if d.max_key_bytes is not None and size > d.max_key_bytes:
+        ctx.report("SC0412", None, index=name, bytes=size, limit=d.max_key_bytes)

@@ -1,0 +1,182 @@
+"""queries.sql: one named statement per read access pattern and per write.
+
+Every statement filters by the tenant (the first parameter) on tenant-scoped tables and by
+`deleted_at IS NULL` on every soft-delete table it touches. A query with `order` and `limit` pages by
+keyset: `after_<column>` parameters carry the last row's sort values and id; NULL asks for the first page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from schemac.backends.sql import includes
+from schemac.backends.sql.context import Context
+from schemac.backends.sql.paging import keyset
+from schemac.backends.sql.predicates import const_condition
+from schemac.backends.sql.statements import NamedStatement, Params, compile_statement, statement_name
+from schemac.backends.sql.tables import Layout, TableInfo
+from schemac.compiler.model import FieldKind, OrderKey, Param, Predicate, Query, SelectItem
+
+_COMPARE = {"=": "__eq__", "!=": "__ne__", "<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__"}
+
+
+def render_queries(ctx: Context, layout: Layout, index_names: dict[int, str] | None = None) -> str:
+    from schemac.backends.sql.writes import write_statements
+
+    statements: list[NamedStatement] = []
+    for q in ctx.model.queries:
+        statements += ReadQuery(ctx, layout, q, index_names or {}).build()
+    for w in ctx.model.writes:
+        statements += write_statements(ctx, layout, w)
+    header = ctx.dialect.schema_header(ctx.model)[0].replace("schema for", "queries for")
+    lines = [header, *(f"-- {n}" for n in ctx.dialect.query_notes)]
+    return "\n".join(lines) + "\n\n" + "\n\n".join(s.render() for s in statements) + "\n"
+
+
+class ReadQuery:
+    def __init__(self, ctx: Context, layout: Layout, q: Query, index_names: dict[int, str]) -> None:
+        self.ctx, self.layout, self.q = ctx, layout, q
+        self.d = ctx.dialect
+        self.root: TableInfo = layout.of(q.entity)
+        self.t = self.root.table
+        self.params = Params()
+        self.joins: dict[tuple[str, ...], tuple[Any, TableInfo]] = {}
+        self.from_: Any = self.t
+        self.where: list[ColumnElement[bool]] = []
+        self.columns: list[ColumnElement[Any]] = []
+        self.extra: list[NamedStatement] = []
+        self.notes: list[str] = []
+        self.plan = ctx.design.pattern(q.name)
+        self.index_names = index_names
+
+    # --- building blocks ---------------------------------------------------------------------------------
+    def join_path(self, steps: tuple[str, ...], *, outer: bool = False) -> tuple[Any, TableInfo]:
+        """The table (alias) holding the last step of a path; each earlier step is joined once."""
+        alias, info = self.t, self.root
+        for i, ref in enumerate(steps[:-1]):
+            key = steps[: i + 1]
+            if key not in self.joins:
+                target = self.layout.of(info.entity.field(ref).target)  # type: ignore[union-attr,arg-type]
+                joined = target.table.alias("_".join(key))
+                on = includes.join_condition(self.d, alias, info, ref, joined, target)
+                self.from_ = self.from_.join(joined, on, isouter=outer)
+                self.joins[key] = (joined, target)
+            alias, info = self.joins[key]
+        return alias, info
+
+    def column(self, steps: tuple[str, ...]) -> ColumnElement[Any]:
+        alias, info = self.join_path(steps)
+        return alias.c[info.field_columns[steps[-1]][0]]  # type: ignore[no-any-return]
+
+    def tenant_filter(self, alias: Any, info: TableInfo) -> list[ColumnElement[bool]]:
+        if info.tenant is None:
+            return []
+        return [alias.c[info.tenant] == self.params.tenant(info.tenant, info.table.c[info.tenant].type)]
+
+    @staticmethod
+    def live(alias: Any, info: TableInfo) -> list[ColumnElement[bool]]:
+        return [alias.c[info.deleted_at].is_(None)] if info.deleted_at else []
+
+    # --- the statement -----------------------------------------------------------------------------------
+    def build(self) -> list[NamedStatement]:
+        self.where += self.tenant_filter(self.t, self.root)
+        self.where += [self.predicate(p) for p in self.q.where]
+        self.where += self.live(self.t, self.root)
+        self._select()
+        includes.add_includes(self)
+        stmt = sa.select(*self.columns).select_from(self.from_).where(*self.where)
+        stmt = self._group_order_limit(stmt)
+        kind = ":one" if self.q.returns_one else ":many"
+        self.notes.insert(0, self._summary())
+        main = compile_statement(self.d, stmt, self.params, statement_name(self.q.name), kind, self.notes)
+        return [main, *self.extra]
+
+    def _summary(self) -> str:
+        where = " and ".join(_predicate_text(p) for p in self.q.where) or "all rows"
+        text = f"{self.q.entity} where {where}"
+        index = self.plan.index if self.plan else None
+        if index is not None and index in self.index_names:
+            text += f"; index {self.index_names[index]}"
+        elif self.plan is not None and self.plan.by_primary_key:
+            text += "; primary key"
+        return text
+
+    def predicate(self, p: Predicate) -> ColumnElement[bool]:
+        col = self.column(p.steps)
+        if p.is_constant:
+            return const_condition(self.d, col, p)
+        name = p.value.name  # type: ignore[union-attr]
+        if p.op == "in":
+            param = self.params.get(name, self.d.list_param_type(col.type))
+            return self.d.in_list(col, param)
+        if p.op == "between":
+            high = p.value2.name  # type: ignore[union-attr]
+            return col.between(self.params.get(name, col.type), self.params.get(high, col.type))
+        if p.op == "match":
+            return self.d.fulltext_match([col], self.params.get(name, col.type))
+        return getattr(col, _COMPARE[p.op])(self.params.get(name, col.type))  # type: ignore[no-any-return]
+
+    def _select(self) -> None:
+        if not self.q.select:
+            self.columns += [self.t.c[s.name] for s in self.root.specs if s.name != self.root.deleted_at]
+            return
+        selected = {item.steps for item in self.q.select if item.func is None and item.relation is None}
+        for key in self.q.group:
+            if key.steps not in selected:
+                self.columns.append(self._plain(key.steps, key.field))
+        for item in self.q.select:
+            self.columns.append(self._select_item(item))
+
+    def _plain(self, steps: tuple[str, ...], alias: str) -> ColumnElement[Any]:
+        alias_info = self.join_path(steps)[1]
+        is_ref = alias_info.entity.field(steps[-1]).kind is FieldKind.REFERENCE  # type: ignore[union-attr]
+        label = f"{alias}_id" if is_ref and alias == steps[-1] else alias
+        return self.column(steps).label(label)
+
+    def _select_item(self, item: SelectItem) -> ColumnElement[Any]:
+        if item.relation is not None:
+            return includes.reverse_aggregate(self, item)
+        if item.func is None:
+            return self._plain(item.steps, item.alias)
+        value = self.column(item.steps) if item.steps else sa.literal_column("*")
+        return getattr(sa.func, item.func)(value).label(item.alias)  # type: ignore[no-any-return]
+
+    def order_column(self, key: OrderKey) -> ColumnElement[Any]:
+        if not key.entities:  # a select alias
+            return sa.literal_column(self.d.quote(key.steps[0]))
+        return self.column(key.steps)
+
+    def _group_order_limit(self, stmt: Any) -> Any:
+        if self.q.group:
+            stmt = stmt.group_by(*(self.column(k.steps) for k in self.q.group))
+        aggregated = bool(self.q.group) or any(i.func for i in self.q.select if i.relation is None)
+        if self.q.order and self.q.limit and not aggregated and not self.q.returns_one:
+            return keyset(self, stmt)
+        if self.q.order:
+            stmt = stmt.order_by(*(self._direction(self.order_column(k), k.descending) for k in self.q.order))
+        if self.q.limit:
+            stmt = stmt.limit(sa.literal_column(str(self.q.limit)))
+        return stmt
+
+    @staticmethod
+    def _direction(col: ColumnElement[Any], descending: bool) -> ColumnElement[Any]:
+        return col.desc() if descending else col
+
+
+def _predicate_text(p: Predicate) -> str:
+    path = ".".join(p.steps)
+    if p.op in ("is_null", "is_not_null"):
+        return f"{path} {p.op.replace('_', ' ')}"
+    op = {"match": "~"}.get(p.op, p.op)
+    value = f":{p.value.name}" if isinstance(p.value, Param) else _const_text(getattr(p.value, "value", None))
+    if p.op == "between":
+        high = f":{p.value2.name}" if isinstance(p.value2, Param) else _const_text(getattr(p.value2, "value", None))
+        return f"{path} between {value} and {high}"
+    return f"{path} {op} {value}"
+
+
+def _const_text(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else repr(value)

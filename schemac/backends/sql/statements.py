@@ -1,0 +1,96 @@
+"""Named, parameterised statements in the sqlc convention, compiled by SQLAlchemy.
+
+Each statement is written as
+
+    -- name: StudentCourses :many
+    -- <what it does>
+    -- params: organization_id UUID, student_id UUID, after_created_at TIMESTAMP WITH TIME ZONE NULL
+    SELECT ...;
+
+PostgreSQL uses `$1, $2, ...` (the tenant first); MySQL uses `?`, one per occurrence, and the params line
+lists a name for each `?` in order (a name may repeat). `NULL` marks a parameter that may be NULL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.types import TypeEngine
+
+from schemac.backends.sql.dialect import SqlDialect
+from schemac.compiler.naming import pascal
+
+PREFIX = "p_"  # bind names never equal a column name (SQLAlchemy reserves those in INSERT/UPDATE)
+
+
+@dataclass
+class Params:
+    """The parameters of one statement: public name -> bind parameter, type and NULL-ability."""
+
+    binds: dict[str, BindParameter[Any]] = field(default_factory=dict)
+    nullable: set[str] = field(default_factory=set)
+    first: str | None = None  # the tenant parameter, numbered first
+
+    def get(self, name: str, type_: TypeEngine, *, nullable: bool = False) -> BindParameter[Any]:
+        if name not in self.binds:
+            self.binds[name] = sa.bindparam(PREFIX + name, type_=type_)
+        if nullable:
+            self.nullable.add(name)
+        return self.binds[name]
+
+    def tenant(self, name: str, type_: TypeEngine) -> BindParameter[Any]:
+        self.first = name
+        return self.get(name, type_)
+
+
+@dataclass
+class NamedStatement:
+    name: str  # PascalCase
+    kind: str  # :one :many :exec
+    sql: str
+    params: list[tuple[str, str]]  # (name, SQL type [NULL]) in placeholder order
+    notes: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        lines = [f"-- name: {self.name} {self.kind}", *(f"-- {n}" for n in self.notes)]
+        if self.params:
+            lines.append("-- params: " + ", ".join(f"{n} {t}" for n, t in self.params))
+        return "\n".join(lines) + "\n" + self.sql + ";"
+
+
+def statement_name(*parts: str) -> str:
+    return "".join(pascal(p) if p[:1].islower() else p for p in parts)
+
+
+def compile_statement(dialect: SqlDialect, stmt: Any, params: Params, name: str, kind: str,
+                      notes: list[str]) -> NamedStatement:
+    compiled = stmt.compile(dialect=dialect.query_dialect)
+    sql = _tidy(str(compiled))
+    order = [key[len(PREFIX):] for key in (compiled.positiontup or [])]
+    if dialect.numbered_params:
+        sql, order = _renumber(sql, order, list(params.binds), params.first)
+    typed = [(n, _type_text(dialect, params, n)) for n in order]
+    return NamedStatement(name, kind, sql, typed, notes)
+
+
+def _type_text(dialect: SqlDialect, params: Params, name: str) -> str:
+    type_sql = dialect.type_sql(params.binds[name].type).replace(", ", ",")
+    return f"{type_sql} NULL" if name in params.nullable else type_sql
+
+
+def _renumber(sql: str, order: list[str], declared: list[str], first: str | None) -> tuple[str, list[str]]:
+    """Number `$n` so that the tenant parameter is `$1`, the others in the order they were declared."""
+    unique = list(dict.fromkeys(order))
+    rank = {n: i for i, n in enumerate(declared)}
+    rest = sorted((n for n in unique if n != first), key=lambda n: rank.get(n, len(rank)))
+    wanted = ([first] if first in unique else []) + rest
+    new_number = {unique.index(n) + 1: wanted.index(n) + 1 for n in unique}
+    return re.sub(r"\$(\d+)\b", lambda m: f"${new_number[int(m.group(1))]}", sql), wanted
+
+
+def _tidy(sql: str) -> str:
+    return "\n".join(line.strip() for line in sql.strip().splitlines())

@@ -1,0 +1,441 @@
+"""Support for the SQL backend tests: build an example, parse queries.sql, seed sample rows, pick parameters.
+
+Sample rows are generated from the backend's own layout (column types, CHECKs, enum members, references),
+two tenants' worth when the model is multi-tenant, so that every generated statement has rows to find.
+The few tests at the bottom check the helpers themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from schemac.backends import BuildOptions
+from schemac.backends.sql.columns import ColumnSpec
+from schemac.backends.sql.context import Context
+from schemac.backends.sql.indexes import build_indexes
+from schemac.backends.sql.tables import Layout, TableInfo, build_layout
+from schemac.compiler.model import FieldKind, FieldOrigin, Query, ScalarKind, Write
+from schemac.compiler.naming import pascal
+from schemac.compiler.pipeline import BuildResult, build
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.sdl"))
+EXAMPLE_IDS = [p.stem for p in EXAMPLES]
+ROWS_PER_TABLE = 3
+BASE_TIME = dt.datetime(2025, 1, 6, 12, 0, tzinfo=dt.UTC)
+
+
+def build_example(path: Path, target: str, options: BuildOptions | None = None) -> BuildResult:
+    result = build(path, target, options or BuildOptions())
+    errors = [d for d in result.diagnostics if d.is_error]
+    assert result.ok and not errors, [f"{d.code} {d.message}" for d in errors]
+    return result
+
+
+def artifact(result: BuildResult, name: str) -> str:
+    return next(a.text for a in result.artifacts if a.path == name)
+
+
+def layout_of(result: BuildResult, target: str) -> Layout:
+    return _layout_and_index_names(result, target)[0]
+
+
+def index_names(result: BuildResult, target: str) -> dict[int, str]:
+    """The emitted name of each index, by its position in Design.indexes."""
+    return _layout_and_index_names(result, target)[1]
+
+
+def _layout_and_index_names(result: BuildResult, target: str) -> tuple[Layout, dict[int, str]]:
+    from schemac.backends import get_backend
+
+    backend = get_backend(target)
+    ctx = Context(result.design, BuildOptions(), backend.dialect.configured(BuildOptions()))  # type: ignore[arg-type, attr-defined]
+    layout = build_layout(ctx)
+    return layout, build_indexes(ctx, layout)[1]
+
+
+# A model whose table and field names are SQL keywords: every emitted name must be quoted where needed.
+RESERVED_WORDS_SDL = """\
+model words { tenant Account }
+entity Account { name string(50) }
+entity Line {
+  order   int check (>= 0)
+  select  string(20)
+  from    timestamp?
+  group   enum(a, b) = a
+  user    string(30)?
+  unique (select)
+}
+query by_order {
+  from Line
+  where group = ?
+  order order desc
+  limit 10
+}
+query lookup {
+  from Line
+  where select = ?
+}
+write add_line { insert Line }
+write set_line { upsert Line by (select) }
+write drop_line { delete Line by (select) }
+"""
+
+
+# Every kind of maintained aggregate: incremental count and sum, recomputed min and max (one filtered).
+AGGREGATES_SDL = """\
+model aggregates {}
+entity Board {
+  name        string(10)
+  top_score   int? = max(Card.score)
+  low_kept    int? = min(Card.score where kept = true)
+  card_count  int = count(Card)
+  score_sum   int = sum(Card.score)
+}
+entity Card {
+  board  Board
+  score  int
+  kept   bool = true
+}
+query board_cards {
+  from  Card
+  where board = ?
+}
+"""
+
+
+# --- queries.sql ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Param:
+    name: str
+    type: str
+    nullable: bool
+
+
+@dataclass
+class Statement:
+    name: str
+    kind: str
+    sql: str
+    params: list[Param]
+    notes: list[str] = field(default_factory=list)
+
+
+_HEADER = re.compile(r"-- name: (\w+) (:\w+)")
+
+
+def parse_queries(text: str) -> list[Statement]:
+    out: list[Statement] = []
+    for block in text.split("\n\n"):
+        lines = block.strip().splitlines()
+        head = _HEADER.match(lines[0]) if lines else None
+        if head is None:
+            continue
+        params: list[Param] = []
+        notes: list[str] = []
+        body: list[str] = []
+        for line in lines[1:]:
+            if line.startswith("-- params: "):
+                params = [_param(p) for p in line[len("-- params: "):].split(", ")]
+            elif line.startswith("-- "):
+                notes.append(line[3:])
+            else:
+                body.append(line)
+        sql = "\n".join(body).rstrip(";")
+        out.append(Statement(head.group(1), head.group(2), sql, params, notes))
+    return out
+
+
+def _param(text: str) -> Param:
+    name, _, rest = text.partition(" ")
+    nullable = rest.endswith(" NULL")
+    return Param(name, rest[: -len(" NULL")] if nullable else rest, nullable)
+
+
+# --- sample values --------------------------------------------------------------------------------------------
+
+
+def _int_value(spec: ColumnSpec, i: int) -> int:
+    low, high = 1, None
+    for check in spec.field.checks if not spec.sub_path else ():
+        if check.kind == "range":
+            low, high = int(check.low or 0), int(check.high or 0)
+        elif check.kind == "compare" and check.op in (">=", ">"):
+            low = int(check.value or 0) + (1 if check.op == ">" else 0)
+        elif check.kind == "compare" and check.op in ("<=", "<"):
+            high = int(check.value or 0) - (1 if check.op == "<" else 0)
+    value = low + i
+    return min(value, high) if high is not None else value
+
+
+def _short(tag: str) -> str:
+    """A compact form of a tag, so that truncated sample strings stay distinct."""
+    return hashlib.sha1(tag.encode()).hexdigest()[:6]
+
+
+def scalar_value(spec: ColumnSpec, i: int, tag: str, mysql: bool) -> Any:
+    s = spec.scalar
+    assert s is not None
+    kind = s.kind
+    tag = _short(tag)
+    if kind is ScalarKind.UUID:
+        value = uuid.uuid4()
+        return value.bytes if mysql else value
+    if kind is ScalarKind.EMAIL:
+        return f"user{tag}{i}@example.com"
+    if kind is ScalarKind.URL:
+        return f"https://example.com/{tag}/{i}"
+    if kind in (ScalarKind.STRING, ScalarKind.TEXT):
+        text = f"{tag}{i} {spec.name}" if kind is ScalarKind.TEXT else f"{tag}{i}-{spec.name}"
+        return text[: s.length] if s.length else text
+    if kind is ScalarKind.ENUM:
+        return s.values[i % len(s.values)]
+    if kind in (ScalarKind.INT, ScalarKind.SMALLINT, ScalarKind.BIGINT):
+        return _int_value(spec, i)
+    if kind is ScalarKind.DECIMAL:
+        return Decimal(_int_value(spec, i)) + Decimal("0.5")
+    if kind is ScalarKind.FLOAT:
+        return float(i) + 0.25
+    if kind is ScalarKind.BOOL:
+        return True
+    if kind is ScalarKind.DATE:
+        return dt.date(1990, 1, 1 + i)
+    if kind is ScalarKind.TIMESTAMP:
+        value = BASE_TIME + dt.timedelta(hours=i)
+        return value.replace(tzinfo=None) if mysql else value
+    if kind is ScalarKind.JSON:
+        return {"sample": i}
+    if kind is ScalarKind.BYTES:
+        return b"\x00\x01"
+    raise AssertionError(kind)
+
+
+def column_value(spec: ColumnSpec, i: int, tag: str, mysql: bool) -> Any:
+    if spec.field.kind is FieldKind.LIST:
+        return ["red", "eco"]
+    return scalar_value(spec, i, tag, mysql)
+
+
+def uuid_text(value: Any) -> str:
+    return str(uuid.UUID(bytes=value)) if isinstance(value, bytes) else str(value)
+
+
+# --- seeding ----------------------------------------------------------------------------------------------------
+
+SKIP_ORIGINS = {FieldOrigin.CREATED_AT, FieldOrigin.UPDATED_AT, FieldOrigin.DELETED_AT, FieldOrigin.VERSION}
+
+
+_RUNS = itertools.count(1)
+
+
+@dataclass
+class Seed:
+    """The sample rows, by entity and tenant index (0 = tenant A, 1 = tenant B; 0 when single-tenant).
+    Each seed has its own run number in its sample strings: several seeds can share one database."""
+
+    layout: Layout
+    mysql: bool
+    run: int = field(default_factory=lambda: next(_RUNS))
+    tenants: list[Any] = field(default_factory=list)
+    rows: dict[str, dict[int, list[dict[str, Any]]]] = field(default_factory=dict)
+
+    def of(self, entity: str, tenant: int = 0) -> list[dict[str, Any]]:
+        return self.rows.get(entity, {}).get(tenant, [])
+
+
+def seed(conn: sa.Connection, layout: Layout, *, mysql: bool) -> Seed:
+    data = Seed(layout, mysql)
+    root = next((i for i in layout.tables.values() if i.entity.tenant_root), None)
+    tenant_count = 2 if root is not None else 1
+    for t in range(tenant_count):
+        for info in layout.tables.values():
+            if info.entity.tenant_root and t > 0:
+                continue
+            count = tenant_count if info.entity.tenant_root else ROWS_PER_TABLE
+            for i in range(count):
+                tenant = t if not info.entity.tenant_root else i
+                row = _insert_row(conn, data, info, i, tenant)
+                data.rows.setdefault(info.entity.name, {}).setdefault(tenant, []).append(row)
+                if info.entity.tenant_root:
+                    data.tenants.append(row[info.pk[0]])
+    return data
+
+
+def sample_row(data: Seed, info: TableInfo, i: int, tenant: int, tag: str) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    tag = f"r{data.run}{tag}"
+    for spec in info.specs:
+        f = spec.field
+        column = info.table.c[spec.name]
+        if f.origin in SKIP_ORIGINS or f.maintained:
+            continue
+        if f.origin is FieldOrigin.ID and (column.server_default is not None or column.identity is not None):
+            continue
+        if f.origin is FieldOrigin.TENANT:
+            row[spec.name] = data.tenants[tenant]
+        elif f.kind is FieldKind.REFERENCE:
+            row[spec.name] = _reference(data, info, spec, i, tenant)
+        else:
+            row[spec.name] = column_value(spec, i, tag, data.mysql)
+    return row
+
+
+def _reference(data: Seed, info: TableInfo, spec: ColumnSpec, i: int, tenant: int) -> Any:
+    target = data.layout.of(spec.field.target or "")
+    rows = data.of(target.entity.name, tenant if target.tenant else 0)
+    if not rows:
+        return None
+    return rows[i % len(rows)][target.pk[0]]
+
+
+def _insert_row(conn: sa.Connection, data: Seed, info: TableInfo, i: int, tenant: int) -> dict[str, Any]:
+    row = sample_row(data, info, i, tenant, f"{tenant}")
+    return insert(conn, info, row, mysql=data.mysql)
+
+
+def insert(conn: sa.Connection, info: TableInfo, row: dict[str, Any], *, mysql: bool) -> dict[str, Any]:
+    table = info.table
+    if mysql:
+        result = conn.execute(table.insert().values(row))
+        key = dict(row)
+        if len(info.pk) == 1 and info.pk[0] not in key:
+            key[info.pk[0]] = result.lastrowid
+        where = sa.and_(*(table.c[c] == key[c] for c in info.pk))
+        return dict(conn.execute(sa.select(table).where(where)).mappings().one())
+    return dict(conn.execute(table.insert().values(row).returning(table)).mappings().one())
+
+
+# --- parameters of generated statements ---------------------------------------------------------------------
+
+
+@dataclass
+class Statements:
+    """queries.sql with the IR pattern behind each statement."""
+
+    result: BuildResult
+    statements: list[Statement]
+
+    def pattern(self, name: str) -> Query | Write | None:
+        model = self.result.design.model  # type: ignore[union-attr]
+        for p in (*model.queries, *model.writes):
+            if pascal(p.name) == name:
+                return p
+        return None
+
+
+def param_values(stmt: Statement, ir: Query | Write | None, data: Seed, tenant: int = 0) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for p in stmt.params:
+        if p.name not in values:
+            values[p.name] = param_value(p, ir, data, tenant, stmt.name)
+    return values
+
+
+def _tenant_column(data: Seed) -> str | None:
+    return next((i.tenant for i in data.layout.tables.values() if i.tenant), None)
+
+
+def param_value(p: Param, ir: Query | Write | None, data: Seed, tenant: int, tag: str = "w") -> Any:
+    if p.name == _tenant_column(data):
+        return data.tenants[tenant]
+    if p.name.startswith("after_"):
+        return None
+    if isinstance(ir, Query):
+        return _query_param(p, ir, data, tenant)
+    if isinstance(ir, Write):
+        return _write_param(p, ir, data, tenant, tag)
+    return _parent_ids(p, data, tenant)
+
+
+def _column_values(data: Seed, entity: str, field_name: str, tenant: int) -> tuple[ColumnSpec, list[Any]]:
+    info = data.layout.of(entity)
+    column = info.field_columns[field_name][0]
+    rows = data.of(entity, tenant if info.tenant else 0)
+    return info.spec(column), [r[column] for r in rows]
+
+
+def _query_param(p: Param, q: Query, data: Seed, tenant: int) -> Any:
+    ir = next(x for x in q.params if x.name == p.name)
+    spec, values = _column_values(data, ir.entity, ir.field, tenant)
+    if ir.is_list:
+        members = list(spec.scalar.values) if spec.scalar and spec.scalar.values else values
+        return _list_param(members, data.mysql)
+    pred = next((w for w in q.where if w.value is not None and getattr(w.value, "name", "") == p.name), None)
+    if pred is not None and pred.op == "match":
+        return str(values[0]).split()[0]
+    if pred is not None and pred.op in ("<", "<="):
+        return values[0] + 1000 if isinstance(values[0], int) else values[0]
+    return values[0]
+
+
+def _list_param(values: list[Any], mysql: bool) -> Any:
+    if mysql:
+        return json.dumps([uuid_text(v) if isinstance(v, bytes) else v for v in values])
+    return values
+
+
+def _write_param(p: Param, w: Write, data: Seed, tenant: int, tag: str) -> Any:
+    info = data.layout.of(w.entity)
+    by = {x.name: x.field for x in w.params}
+    existing = data.of(w.entity, tenant if info.tenant else 0)
+    if p.name in by:
+        return existing[0][info.field_columns[by[p.name]][0]]
+    if w.op == "upsert" and existing:
+        by_columns = {info.field_columns[f][0] for f in w.by}
+        if p.name in by_columns:
+            return existing[0][p.name]
+    spec = info.spec(p.name)
+    if spec.field.kind is FieldKind.REFERENCE:  # a new combination of referenced rows: unique keys hold
+        refs = [s.name for s in info.specs if s.field.kind is FieldKind.REFERENCE]
+        return _reference(data, info, spec, 1 + refs.index(spec.name), tenant)
+    if spec.field.origin is FieldOrigin.ID:
+        return scalar_value(spec, 0, "w", data.mysql)
+    value = column_value(spec, 50, f"r{data.run}{tag}{tenant}", data.mysql)
+    return json.dumps(value) if isinstance(value, dict | list) and data.mysql else value
+
+
+def _parent_ids(p: Param, data: Seed, tenant: int) -> Any:
+    """`<reference column>s`: the ids a second statement reads children for."""
+    column = p.name[:-1]
+    for info in data.layout.tables.values():
+        spec = next((s for s in info.specs if s.name == column and s.field.kind is FieldKind.REFERENCE), None)
+        if spec is not None:
+            target = data.layout.of(spec.field.target or "")
+            rows = data.of(target.entity.name, tenant if target.tenant else 0)
+            return _list_param([r[target.pk[0]] for r in rows], data.mysql)
+    raise AssertionError(f"no sample value for parameter {p.name}")
+
+
+def driver_params(values: dict[str, Any], mysql: bool) -> dict[str, Any]:
+    out = {}
+    for k, v in values.items():
+        if isinstance(v, dict) or (isinstance(v, list) and mysql):
+            out[k] = json.dumps(v)
+        else:
+            out[k] = v
+    return out
+
+
+# --- tests of the helpers ---------------------------------------------------------------------------------------
+
+
+def test_parse_queries_reads_names_kinds_and_params() -> None:
+    text = ("-- header\n\n-- name: StudentCourses :many\n-- a note\n"
+            "-- params: organization_id UUID, after_id UUID NULL, price NUMERIC(19,4)\nSELECT 1;\n")
+    [stmt] = parse_queries(text)
+    assert (stmt.name, stmt.kind, stmt.sql, stmt.notes) == ("StudentCourses", ":many", "SELECT 1", ["a note"])
+    assert [(p.name, p.type, p.nullable) for p in stmt.params] == [
+        ("organization_id", "UUID", False), ("after_id", "UUID", True), ("price", "NUMERIC(19,4)", False)]
