@@ -133,8 +133,9 @@ def build(path: Path, target: str, options: object | None = None, *, read: Reade
 
 
 def emit_compiled(comp: Compilation, target: str, options: object) -> BuildResult:
-    from schemac.backends import get_backend
+    from schemac.backends import Artifact, get_backend
     from schemac.compiler.design import design as run_design
+    from schemac.compiler.design.explain import render_decisions
 
     result = BuildResult(comp)
     if not comp.ok or comp.model is None:
@@ -145,5 +146,5 @@ def emit_compiled(comp: Compilation, target: str, options: object) -> BuildResul
     result.design = designed
     emitted = backend.emit(designed, options)  # type: ignore[arg-type]
     comp.diagnostics.extend(emitted.diagnostics)
-    result.artifacts = emitted.artifacts
+    result.artifacts = [*emitted.artifacts, Artifact("decisions.md", render_decisions(designed))]
     return result
