@@ -798,3 +798,19 @@ def test_render_decisions_lists_every_decision_and_index() -> None:
            "student_courses |" in text
     for x in d.decisions:
         assert f"`{x.rule}`" in text and x.why in text
+
+
+def test_declared_index_covered_by_another_is_not_created() -> None:
+    d, _ = design(compile_text("""
+        entity A {
+          code string(20) @unique @index
+          x int
+          index (x)
+          index (x, code)
+        }
+        query q { from A; where x = ? }
+    """).model, PG, "postgres")
+    assert indexes(d, "A") == ["A(code) unique live", "A(x, code) live"]
+    assert decisions(d, "REL-I03") == [
+        "index A(code): declared, not created: unique A(code) already starts with its columns",
+        "index A(x): declared, not created: A(x, code) already starts with its columns"]

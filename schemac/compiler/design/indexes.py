@@ -72,6 +72,23 @@ class _Builder:
                                           f"{sides[1]}, index-only; also the {sides[1]} foreign key")
         self._tenant_targets(fks)
         self._search_fields()
+        self._drop_redundant_declared()
+
+    def _drop_redundant_declared(self) -> None:
+        """A declared index that another index already starts with is not created (REL-I03)."""
+        for c in [c for c in self.cands if c.origin == "declared"]:
+            cover = next((d for d in self.cands if d is not c and d.entity == c.entity
+                          and (d.where_keys, d.method, d.live_only) == (c.where_keys, c.method, c.live_only)
+                          and d.parts[:len(c.parts)] == c.parts
+                          and (len(d.parts) > len(c.parts) or d.unique)), None)
+            if cover is None:
+                continue
+            self.cands.remove(c)
+            self.ctx.decide("REL-I03", f"index {index_label(c)}",
+                            f"declared, not created: {'unique ' if cover.unique else ''}{index_label(cover)} "
+                            "already starts with its columns",
+                            "a second B-tree over the same leading columns costs every write and serves no "
+                            "lookup the other does not", c.span)
 
     def _tenant_targets(self, fks: list[ForeignKeyPlan]) -> None:
         targets: dict[str, list[str]] = {}
