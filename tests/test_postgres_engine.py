@@ -70,6 +70,8 @@ class PgExample:
             conn.exec_driver_sql("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO app")
             conn.exec_driver_sql("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO app")
             conn.exec_driver_sql("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO app")
+            if "audit_log" in self.schema:  # written by SECURITY DEFINER triggers and erasure functions only
+                conn.exec_driver_sql("REVOKE INSERT, UPDATE, DELETE ON audit_log FROM app")
         dsn = self.server.dsn_for(self.db, user=self.server.app_user)
         return sa.create_engine(dsn.replace("postgresql://", "postgresql+psycopg://"))
 

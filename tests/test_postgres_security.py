@@ -119,6 +119,13 @@ def test_postgres_audit_log_records_each_change(example: PgExample) -> None:
         assert "audit_log" not in example.schema
         return
     data = example.seed()
+    _audit_each_change(example, plan, data)  # as `app`, which may not write audit_log itself:
+    with pytest.raises(sa.exc.ProgrammingError, match="permission denied"), \
+            as_app(example, data.tenants[0] if data.tenants else None) as conn:
+        conn.exec_driver_sql("INSERT INTO audit_log (action, table_name, row_id) VALUES ('insert', 'x', '1')")
+
+
+def _audit_each_change(example: PgExample, plan: Any, data: Any) -> None:
     for entity in plan.entities:
         info = example.layout.of(entity)
         tenant = data.tenants[0] if data.tenants else None

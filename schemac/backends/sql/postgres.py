@@ -80,8 +80,11 @@ class PostgresDialect(SqlDialect):
             "IF TG_OP = 'DELETE' THEN\n    RETURN OLD;\n  END IF;\n  RETURN NEW;"
         name, events = self.quote(spec.name), " OR ".join(e.upper() for e in spec.events)
         comment = [f"-- {spec.comment}"] if spec.comment else []
+        # SECURITY DEFINER: the trigger writes audit_log, history tables and counters as the schema's
+        # owner, so the application role needs (and should get) no write access to audit_log or history.
         function = "\n".join([*comment, f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger",
-                              "LANGUAGE plpgsql AS $$", "BEGIN", *branches, "  END IF;",
+                              "LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$",
+                              "BEGIN", *branches, "  END IF;",
                               f"  {returns}", "END;", "$$;"])
         trigger = (f"CREATE TRIGGER {name} {spec.timing.upper()} {events} ON {self.quote(spec.table)}\n"
                    f"  FOR EACH ROW EXECUTE FUNCTION {name}();")
@@ -91,7 +94,8 @@ class PostgresDialect(SqlDialect):
         params = ", ".join(f"{self.quote(n)} {t}" for n, t in spec.params)
         comment = [f"-- {spec.comment}"] if spec.comment else []
         return ["\n".join([*comment, f"CREATE OR REPLACE FUNCTION {self.quote(spec.name)}({params}) "
-                           "RETURNS void", "LANGUAGE plpgsql AS $$", "BEGIN", *_indent(spec.body, 1),
+                           "RETURNS void", "LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$",
+                           "BEGIN", *_indent(spec.body, 1),
                            "END;", "$$;"])]
 
     def assign(self, target: str, value: str) -> str:
@@ -206,7 +210,9 @@ DIALECT = PostgresDialect(
     session_tenant=TENANT_SETTING,
     session_actor="NULLIF(current_setting('app.actor', true), '')",
     title="PostgreSQL 15+",
-    audit_notes=("The audit log records the session's actor: SET app.actor = '<user id>';",),
+    audit_notes=("The audit log records the session's actor: SET app.actor = '<user id>';",
+                 "Triggers and erase_* functions run as the schema's owner (SECURITY DEFINER): grant the",
+                 "application role no INSERT, UPDATE or DELETE on audit_log, so it cannot rewrite history."),
     query_notes=(
         "Placeholders are $1, $2, ... in the order of each statement's params line (the tenant first);",
         "NULL after a parameter's type means it may be NULL.",

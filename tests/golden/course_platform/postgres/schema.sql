@@ -4,6 +4,8 @@
 -- too; superusers and BYPASSRLS roles skip them: the application must connect as neither.
 -- A new tenant row is inserted by a session whose app.tenant_id is already the new row's id.
 -- The audit log records the session's actor: SET app.actor = '<user id>';
+-- Triggers and erase_* functions run as the schema's owner (SECURITY DEFINER): grant the
+-- application role no INSERT, UPDATE or DELETE on audit_log, so it cannot rewrite history.
 
 -- UUIDv7 (RFC 9562) for PostgreSQL < 18: 48 bits of Unix time in milliseconds, the version 7,
 -- and the random bits of gen_random_uuid() (built in since PostgreSQL 13: no extension needed).
@@ -109,7 +111,7 @@ CREATE TRIGGER users_set_updated_at BEFORE UPDATE ON users
 
 -- audit_log rows for every change to users
 CREATE OR REPLACE FUNCTION users_audit() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO audit_log (actor, action, table_name, row_id, old_values, new_values, organization_id)
@@ -270,7 +272,7 @@ CREATE TRIGGER progress_set_updated_at BEFORE UPDATE ON progress
 
 -- enrollments.lessons_completed = count(Progress where ...), kept by this trigger on progress
 CREATE OR REPLACE FUNCTION enrollments_lessons_completed_sync() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     IF NEW.enrollment_id IS NOT NULL AND NEW.completed_at IS NOT NULL THEN
@@ -397,7 +399,7 @@ CREATE POLICY certificates_tenant_isolation ON certificates
 
 -- GDPR erasure of one User: anonymises its personal data
 CREATE OR REPLACE FUNCTION erase_user(target_id UUID) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
   UPDATE users SET email = left(concat('erased+', target_id::text, '@erased.invalid'), 320), name = NULL, deleted_at = COALESCE(deleted_at, now()) WHERE id = target_id;
   UPDATE audit_log SET old_values = old_values - ARRAY['email', 'name']::text[], new_values = new_values - ARRAY['email', 'name']::text[]

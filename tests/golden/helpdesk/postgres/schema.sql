@@ -4,6 +4,8 @@
 -- too; superusers and BYPASSRLS roles skip them: the application must connect as neither.
 -- A new tenant row is inserted by a session whose app.tenant_id is already the new row's id.
 -- The audit log records the session's actor: SET app.actor = '<user id>';
+-- Triggers and erase_* functions run as the schema's owner (SECURITY DEFINER): grant the
+-- application role no INSERT, UPDATE or DELETE on audit_log, so it cannot rewrite history.
 
 -- UUIDv7 (RFC 9562) for PostgreSQL < 18: 48 bits of Unix time in milliseconds, the version 7,
 -- and the random bits of gen_random_uuid() (built in since PostgreSQL 13: no extension needed).
@@ -279,7 +281,7 @@ CREATE TRIGGER tickets_set_updated_at BEFORE UPDATE ON tickets
 
 -- users.open_assigned = count(Ticket where ...), kept by this trigger on tickets
 CREATE OR REPLACE FUNCTION users_open_assigned_sync() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     IF NEW.assignee_id IS NOT NULL AND NEW.deleted_at IS NULL AND NEW.status = 'open' THEN
@@ -308,7 +310,7 @@ CREATE TRIGGER users_open_assigned_sync AFTER INSERT OR UPDATE OR DELETE ON tick
 
 -- audit_log rows for every change to tickets
 CREATE OR REPLACE FUNCTION tickets_audit() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO audit_log (actor, action, table_name, row_id, old_values, new_values, workspace_id)
@@ -361,7 +363,7 @@ COMMENT ON COLUMN comments.workspace_id IS 'Tenant: the Workspace this row belon
 
 -- tickets.comment_count = count(Comment), kept by this trigger on comments
 CREATE OR REPLACE FUNCTION tickets_comment_count_sync() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     IF NEW.ticket_id IS NOT NULL THEN
@@ -480,7 +482,7 @@ CREATE POLICY tickets_tags_tenant_isolation ON tickets_tags
 
 -- GDPR erasure of one User: anonymises its personal data
 CREATE OR REPLACE FUNCTION erase_user(target_id UUID) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
   UPDATE users SET email = left(concat('erased+', target_id::text, '@erased.invalid'), 320), name = left(concat('erased-', target_id::text), 255), deleted_at = COALESCE(deleted_at, now()) WHERE id = target_id;
 END;
