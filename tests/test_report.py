@@ -275,7 +275,7 @@ def test_mistakes_checklist_without_the_lint_package(course: BuildResult, monkey
     commerce = build_report(fake_build(ROOT / "examples" / "commerce.sdl", "postgres"), today=TODAY)
     assert commerce.mistakes.checked_by.startswith("the report itself")
     status = {m.key: m.status for m in commerce.mistakes.rows}
-    assert status["keys"] == "appears" and status["audit"] == "appears"  # ids bigint, audit off
+    assert status["keys"] == "appears" and status["audit"] == "avoided"  # ids bigint; audit on, Customer @audited
     keys = next(m for m in commerce.mistakes.rows if m.key == "keys")
     assert keys.findings[0].location == "examples/commerce.sdl:4"  # the `ids bigint` line
     assert status["json"] == "avoided"  # Product.specs is never filtered, ordered or grouped by
