@@ -95,7 +95,7 @@ def test_type_map_covers_every_scalar_kind(target: str, kind: ScalarKind) -> Non
 def test_emit_is_deterministic(path: Path, target: str) -> None:
     first = [(a.path, a.text) for a in build_example(path, target).artifacts]
     second = [(a.path, a.text) for a in build_example(path, target).artifacts]
-    assert first == second and [p for p, _ in first] == ["schema.sql", "queries.sql"]
+    assert first == second and [p for p, _ in first] == ["schema.sql", "queries.sql", "decisions.md"]
 
 
 def test_emit_is_byte_identical_across_processes() -> None:
