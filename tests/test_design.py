@@ -513,12 +513,20 @@ def test_include_columns_for_hot_narrow_reads() -> None:
     assert decisions(d, "REL-I04", "query blurbs") == ["query blurbs: no INCLUDE columns"]
 
 
-def test_no_include_below_the_rate_threshold_or_without_the_capability() -> None:
+def test_no_include_below_the_rate_threshold_and_trailing_parts_without_the_capability() -> None:
     d, _ = run(INCLUDE.replace("{rate}", "50/s"))
     assert indexes(d, "Product") == ["Product(category, price)"]
     d, _ = run(INCLUDE.replace("{rate}", "200/s"), MYSQL)
-    assert all(not ix.include for ix in d.indexes)
-    assert decisions(d, "REL-I04", "query prices") == ["query prices: no INCLUDE columns: the target has none"]
+    covering = [ix for ix in d.indexes if ix.include]
+    assert len(covering) == 1 and covering[0].entity == "Product"
+    [decision] = decisions(d, "REL-I04", "query prices")
+    assert "trailing key parts (the target has no INCLUDE)" in decision
+
+
+def test_batch_export_is_covered() -> None:
+    d, _ = design(_example("commerce"), PG, "postgres")
+    ix = d.indexes[d.pattern("open_orders_export").index]  # type: ignore[union-attr,index]
+    assert show(ix) == "Order(status) where status = open include (number, customer, total, created_at)"
 
 
 # -- groups, paths, includes, full text ----------------------------------------------------------------------

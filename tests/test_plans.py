@@ -33,6 +33,7 @@ each test waits for its own; the whole module takes about a minute on two cores.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import functools
@@ -394,11 +395,43 @@ def explain_pg(conn: Any, named: NamedQuery, values: list[Any], *, generic: bool
         cur.execute("DEALLOCATE plan_check")
 
 
+FULLTEXT_FUNCTIONS = ("ts_match_vq(tsvector, tsquery)", "to_tsvector(regconfig, text)")
+
+
+def fulltext_blocked(ld: Loaded, query: Query) -> bool:
+    """The build said (SC0420) that row-level security keeps this pattern off its full-text index."""
+    return any(d.code == "SC0420" and f"`{query.name}`" in d.message for d in ld.result.diagnostics)
+
+
+@contextlib.contextmanager
+def leakproof_fulltext(ld: Loaded) -> Iterator[None]:
+    """The workaround SC0420 names, for the duration of a check: the full-text operator marked LEAKPROOF."""
+    with connect(ld, owner=True) as conn:
+        for f in FULLTEXT_FUNCTIONS:
+            conn.execute(f"ALTER FUNCTION {f} LEAKPROOF")
+        try:
+            yield
+        finally:
+            for f in FULLTEXT_FUNCTIONS:
+                conn.execute(f"ALTER FUNCTION {f} NOT LEAKPROOF")
+
+
 def check_postgres(ld: Loaded, query: Query, named: NamedQuery, ps: ParamSet) -> list[str]:
+    if not fulltext_blocked(ld, query):
+        return _check_postgres(ld, query, named, ps, designed_index=True)
+    # reported: a tenant index serves it meanwhile, and with the workaround the designed index does
+    problems = _check_postgres(ld, query, named, ps, designed_index=False)
+    with leakproof_fulltext(ld):
+        problems += [f"with ts_match_vq LEAKPROOF: {p}" for p in _check_postgres(ld, query, named, ps)]
+    return problems
+
+
+def _check_postgres(ld: Loaded, query: Query, named: NamedQuery, ps: ParamSet, *,
+                    designed_index: bool = True) -> list[str]:
     problems: list[str] = []
     root = root_table(ld, query)
     design_plan = ld.design.pattern(query.name)
-    wanted = expected_index(ld, query, design_plan)
+    wanted = expected_index(ld, query, design_plan) if designed_index else set()
     if named.index_note and named.index_note != "primary key" and wanted and named.index_note not in wanted:
         problems.append(f"queries.sql says index {named.index_note}, the design's index is {sorted(wanted)}")
     with connect(ld) as conn:

@@ -11,6 +11,14 @@ from schemac.diagnostics import Severity, register
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 CODES: tuple[tuple[str, Severity, str, str], ...] = (
+    ("SC0420", W, "{target}: query `{query}` cannot use the full-text index on `{table}` under row-level "
+                  "security; it reads the tenant's rows through a tenant index and filters them",
+     "PostgreSQL applies a row-level security policy before any condition that calls a function that is not "
+     "LEAKPROOF on a column, and the full-text condition calls two (to_tsvector and ts_match_vq, the `@@`), "
+     "so the GIN index is not used. A superuser who accepts that they reveal nothing but their results can "
+     "run ALTER FUNCTION to_tsvector(regconfig, text) LEAKPROOF and ALTER FUNCTION ts_match_vq(tsvector, "
+     "tsquery) LEAKPROOF (the plan tests check that the index is then used); otherwise keep each tenant's "
+     "rows few or serve search from a search engine."),
     ("SC0410", E, "{target}: column `{table}.{column}` of type {type} has a literal default, which MySQL 8 "
                   "rejects",
      "MySQL 8 accepts a default on TEXT, BLOB and JSON columns only as an expression: DEFAULT ('x'). "

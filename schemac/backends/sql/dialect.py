@@ -76,6 +76,8 @@ class SqlDialect:
     table_options: Mapping[str, Any] = field(default_factory=dict)
     session_tenant: str = ""  # SQL reading the session's tenant id ("" when the dialect has none)
     session_actor: str = "NULL"
+    # a full-text match can use its index under row-level security (its operator is LEAKPROOF)
+    fulltext_under_rls: bool = True
 
     def configured(self, options: Any) -> SqlDialect:
         """This dialect adjusted to the build options (e.g. the PostgreSQL version)."""

@@ -116,8 +116,18 @@ class ReadQuery:
             high = p.value2.name  # type: ignore[union-attr]
             return col.between(self.params.get(name, col.type), self.params.get(high, col.type))
         if p.op == "match":
+            self._fulltext_under_rls()
             return self.d.fulltext_match([col], self.params.get(name, col.type))
         return getattr(col, _COMPARE[p.op])(self.params.get(name, col.type))  # type: ignore[no-any-return]
+
+    def _fulltext_under_rls(self) -> None:
+        tenancy = self.ctx.design.tenancy
+        if self.d.fulltext_under_rls or tenancy is None or tenancy.enforcement != "row_level_security" \
+                or self.q.entity not in tenancy.entities:
+            return
+        self.ctx.report("SC0420", self.q.span, query=self.q.name, table=self.root.name)
+        self.notes.append("under row-level security the full-text index is not used (SC0420): the tenant's "
+                          "rows are read and filtered")
 
     def _select(self) -> None:
         if not self.q.select:

@@ -19,6 +19,7 @@ from schemac.compiler.model import KeyPart
 
 INCLUDE_MIN_RATE = 100.0  # reads/s from which an index-only scan is worth wider index entries
 INCLUDE_MAX_COLUMNS = 3
+INCLUDE_MAX_COLUMNS_BATCH = 6  # a batch export reads a large share of the table: covering saves the most
 
 
 @dataclass
@@ -240,7 +241,8 @@ def fk_needs(ctx: Ctx, fks: list[ForeignKeyPlan]) -> list[FkNeed]:
 
 def add_includes(ctx: Ctx, needs: list[Need], chosen: dict[int, Candidate]) -> None:
     for i, w in enumerate(needs):
-        if not isinstance(w, Want) or w.role != "root" or not w.select or (w.rate or 0) < INCLUDE_MIN_RATE:
+        if not isinstance(w, Want) or w.role != "root" or not w.select or (
+                (w.rate or 0) < INCLUDE_MIN_RATE and not w.batch):
             continue
         c = chosen.get(i)
         if c is None or c.primary or c.method != "btree" or rank(ctx, c, w) is None:
@@ -257,24 +259,24 @@ def _include(ctx: Ctx, c: Candidate, w: Want) -> None:
                    "every selected column is already a key column", w.span)
         return
     fields = [e.field(f) for f in missing]
-    if len(w.select) > INCLUDE_MAX_COLUMNS or any(f is None or not is_narrow(ctx.model, f) for f in fields):
+    most = INCLUDE_MAX_COLUMNS_BATCH if w.batch else INCLUDE_MAX_COLUMNS
+    if len(w.select) > most or any(f is None or not is_narrow(ctx.model, f) for f in fields):
         ctx.decide("REL-I04", subject, "no INCLUDE columns",
-                   f"covering pays off for at most {INCLUDE_MAX_COLUMNS} narrow columns (fixed-width or "
+                   f"covering pays off for at most {most} narrow columns (fixed-width or "
                    f"string(n <= 64)); {', '.join(w.select)} is wider", w.span)
-        return
-    if not ctx.caps.include_columns:
-        ctx.decide("REL-I04", subject, "no INCLUDE columns: the target has none",
-                   "reads fetch the row after the index lookup (InnoDB secondary indexes carry the primary "
-                   "key only)", w.span)
         return
     if len(c.parts) + len(c.include) + len(missing) > ctx.caps.max_index_columns:
         ctx.decide("REL-I04", subject, "no INCLUDE columns", "the index would exceed the target's column limit",
                    w.span)
         return
     c.include = (*c.include, *missing)
-    ctx.decide("REL-I04", subject, f"INCLUDE ({', '.join(missing)}) on {index_label(c)}: index-only scan",
-               f"{w.rate:,.0f}/s >= {INCLUDE_MIN_RATE:,.0f}/s and at most {INCLUDE_MAX_COLUMNS} narrow "
-               f"columns selected: skipping the heap visit beats the wider entries", w.span)
+    how = "INCLUDE" if ctx.caps.include_columns else "trailing key parts (the target has no INCLUDE)"
+    reason = ("a batch read of a large share of the table: without covering, the planner would rather scan "
+              "the whole table than visit it row by row" if w.batch else
+              f"{w.rate:,.0f}/s >= {INCLUDE_MIN_RATE:,.0f}/s and at most {most} narrow columns selected: "
+              "skipping the heap visit beats the wider entries")
+    ctx.decide("REL-I04", subject, f"{how} ({', '.join(missing)}) on {index_label(c)}: index-only scan",
+               reason, w.span)
 
 
 def _sort_key(ctx: Ctx, c: Candidate) -> tuple[object, ...]:

@@ -171,8 +171,9 @@ def query_needs(ctx: Ctx, q: Query) -> QueryNeeds:
         ctx.diags.report(codes.FULL_SCAN, q.span, kind="query", name=q.name, entity=e.name,
                          reason="no predicate, sort or tenant to key an index on; add a where clause")
         return QueryNeeds(q, None, aux, notes)
-    select = () if any(s.func or s.relation or len(s.steps) != 1 for s in q.select) else \
-        tuple(s.steps[0] for s in q.select)
+    # the root's columns a query returns (a path reads its reference column here, the rest by key)
+    select = () if any(s.func or s.relation for s in q.select) else \
+        tuple(dict.fromkeys(s.steps[0] for s in q.select))
     root = Want(source=q.name, kind="query", role="root", entity=e.name, segments=segs,
                 eq=(*key.eq, *key.const_eq), sort=sort, range=key.range, group=group,
                 where=tuple(key.where), live=e.soft_delete,

@@ -184,7 +184,7 @@ CREATE UNIQUE INDEX orders_number_key ON orders (number);
 
 CREATE INDEX orders_customer_id_created_at_id_idx ON orders (customer_id, created_at DESC, id DESC);
 
-CREATE INDEX orders_status_idx ON orders (status);
+CREATE INDEX orders_status_idx ON orders (status, number, customer_id, total, created_at);
 
 -- LineItem
 CREATE TABLE line_items (

@@ -238,7 +238,7 @@ CREATE UNIQUE INDEX orders_number_key ON orders (number);
 
 CREATE INDEX orders_customer_id_created_at_id_idx ON orders (customer_id, created_at DESC, id DESC);
 
-CREATE INDEX orders_status_idx ON orders (status) WHERE status = 'open';
+CREATE INDEX orders_status_idx ON orders (status) INCLUDE (number, customer_id, total, created_at) WHERE status = 'open';
 
 CREATE TRIGGER orders_set_updated_at BEFORE UPDATE ON orders
   FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION set_updated_at();
