@@ -2,6 +2,8 @@
 
     python bench/equivalence.py save /tmp/before.pkl     # before the change
     python bench/equivalence.py compare /tmp/before.pkl  # after: exit 1 and a report on any difference
+    python bench/equivalence.py save /tmp/lark.pkl --no-fast   # parse with Lark only (no fast path)
+    python bench/equivalence.py save /tmp/old.pkl --src /tmp/old-checkout   # another copy of schemac
 
 A snapshot holds, for every case, the syntax tree (`repr`, spans included), every diagnostic (code,
 severity, message, span, notes, help) and a type-exact deep dump of the IR: every pydantic node with its
@@ -14,6 +16,7 @@ so the error paths (syntax errors, unknown names, hints) are compared as well as
 from __future__ import annotations
 
 import enum
+import os
 import pickle
 import re
 import sys
@@ -21,15 +24,18 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# --src DIR: take `schemac` from another checkout (e.g. a copy of the code before a change); the cases (the
+# examples, the synthetic models) always come from this one
+SRC = Path(sys.argv[sys.argv.index("--src") + 1]).resolve() if "--src" in sys.argv else ROOT
+sys.path.insert(0, str(SRC))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from pydantic import BaseModel  # noqa: E402
+from synth import generate  # noqa: E402
 
 from schemac.compiler.pipeline import Compilation, compile_model, compile_text  # noqa: E402
 from schemac.compiler.syntax import parse  # noqa: E402
 from schemac.diagnostics import Diagnostics  # noqa: E402
-from synth import generate  # noqa: E402
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -82,6 +88,7 @@ def mutants(text: str) -> list[str]:
 
 
 def snapshot(quick: bool = False) -> dict[str, dict[str, Any]]:
+    os.chdir(ROOT)  # the examples are compiled by their path relative to the repository
     cases: dict[str, dict[str, Any]] = {}
     examples = sorted((ROOT / "examples").glob("*.sdl"))
     for p in examples:
@@ -118,6 +125,10 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     quick = "--quick" in argv
+    if "--no-fast" in argv:
+        from schemac.compiler import syntax
+
+        syntax._fast_path = lambda: False  # type: ignore[assignment]
     cases = snapshot(quick)
     target = Path(argv[2])
     if argv[1] == "save":

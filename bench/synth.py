@@ -148,7 +148,8 @@ def _patterns(e: _Entity, rng: random.Random) -> list[str]:
     ref = e.first("ref")
     out = []
     # 1. equality lookup (unique code: returns one row)
-    out.append(f"query {base}_by_code {{\n  from    {e.name}\n  where   code = ?\n  rate    {rng.choice((50, 200, 1000))}/s\n}}")
+    out.append(f"query {base}_by_code {{\n  from    {e.name}\n  where   code = ?\n"
+               f"  rate    {rng.choice((50, 200, 1000))}/s\n}}")
     # 2. equality + order + limit (keyset pagination)
     eq = f"{ref.name} = ?" if ref is not None else "status = ?"
     include = f"\n  include {ref.name}" if ref is not None and e.index % 4 == 1 else ""

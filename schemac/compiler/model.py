@@ -7,16 +7,35 @@ Every node keeps the Span of the SDL text it came from, so any later phase can p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from schemac.diagnostics import Span
 
+_T = TypeVar("_T")
+_N = TypeVar("_N", "Entity", "ValueType")
+
 
 class Node(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+
+def _memo(node: BaseModel, key: str, source: object, build: Callable[[], _T]) -> _T:
+    """A value derived from `source` (one of `node`'s field values), computed once per node.
+
+    Kept in the instance `__dict__` under a `_`-key, as `functools.cached_property` keeps its values (pydantic
+    leaves such keys out of fields, dumps, equality and hashing), together with `source` itself: a copy made
+    with `model_copy(update=...)` carries the memo along, and must not use it once `source` was replaced.
+    """
+    hit = node.__dict__.get(key)
+    if hit is not None and hit[0] is source:
+        return hit[1]  # type: ignore[no-any-return]
+    value = build()
+    node.__dict__[key] = (source, value)
+    return value
 
 
 class ScalarKind(StrEnum):
@@ -243,26 +262,31 @@ class Entity(Node):
     span: Span
 
     def field(self, name: str) -> Field | None:
+        """The (first) field called `name`, or None."""
+        return _memo(self, "_field_by_name", self.fields, self._index_fields).get(name)
+
+    def _index_fields(self) -> dict[str, Field]:
+        index: dict[str, Field] = {}
         for f in self.fields:
-            if f.name == name:
-                return f
-        return None
+            index.setdefault(f.name, f)
+        return index
 
     @property
     def stored_fields(self) -> tuple[Field, ...]:
-        return tuple(f for f in self.fields if f.is_stored)
+        return _memo(self, "_stored_fields", self.fields, lambda: tuple(f for f in self.fields if f.is_stored))
 
     @property
     def references(self) -> tuple[Field, ...]:
-        return tuple(f for f in self.fields if f.is_reference)
+        return _memo(self, "_references", self.fields, lambda: tuple(f for f in self.fields if f.is_reference))
 
     @property
     def tenant_field(self) -> Field | None:
-        return next((f for f in self.fields if f.origin is FieldOrigin.TENANT), None)
+        return _memo(self, "_tenant_field", self.fields,
+                     lambda: next((f for f in self.fields if f.origin is FieldOrigin.TENANT), None))
 
     @property
     def owner_field(self) -> Field | None:
-        return next((f for f in self.fields if f.owner), None)
+        return _memo(self, "_owner_field", self.fields, lambda: next((f for f in self.fields if f.owner), None))
 
 
 class ValueType(Node):
@@ -365,20 +389,35 @@ class Model(Node):
     files: tuple[str, ...] = ()
 
     def entity(self, name: str) -> Entity:
-        for e in self.entities:
-            if e.name == name:
-                return e
-        raise KeyError(name)
+        """The (first) entity called `name`; KeyError when there is none."""
+        found = _memo(self, "_entity_by_name", self.entities, lambda: _first_by_name(self.entities)).get(name)
+        if found is None:
+            raise KeyError(name)
+        return found
 
     def value_type(self, name: str) -> ValueType:
-        for t in self.types:
-            if t.name == name:
-                return t
-        raise KeyError(name)
+        found = _memo(self, "_type_by_name", self.types, lambda: _first_by_name(self.types)).get(name)
+        if found is None:
+            raise KeyError(name)
+        return found
 
     def children_of(self, parent: str) -> list[tuple[Entity, Field]]:
         """(child, reference field) for every reference to `parent`."""
-        return [(e, f) for e in self.entities for f in e.references if f.target == parent]
+        return list(_memo(self, "_children", self.entities, self._index_children).get(parent, ()))
+
+    def _index_children(self) -> dict[str | None, list[tuple[Entity, Field]]]:
+        index: dict[str | None, list[tuple[Entity, Field]]] = {}
+        for e in self.entities:
+            for f in e.references:
+                index.setdefault(f.target, []).append((e, f))
+        return index
+
+
+def _first_by_name(items: tuple[_N, ...]) -> dict[str, _N]:
+    index: dict[str, _N] = {}
+    for item in items:
+        index.setdefault(item.name, item)
+    return index
 
 
 for _cls in (Aggregate, Default, Field, Predicate, Include, Query, Write, Unique, Index, ConditionalVolume,

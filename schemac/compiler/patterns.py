@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from schemac.compiler import nodes as n
+from schemac.compiler.gcpause import paused_gc
 from schemac.compiler.model import (
     NUMERIC_KINDS,
     ORDERED_KINDS,
@@ -35,6 +36,7 @@ class PatternResolver:
         self.diags = diags
         self.preds = PredicateResolver(entities, diags)
 
+    @paused_gc()
     def resolve(self) -> tuple[list[Query], list[Write], list[Action]]:
         actions = [a for d in self.decls.actions.values() if (a := self._action(d))]
         membership: dict[str, list[str]] = {}

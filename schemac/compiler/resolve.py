@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from schemac.compiler import nodes as n
+from schemac.compiler.gcpause import paused_gc
 from schemac.compiler.model import (
     NUMERIC_KINDS,
     ORDERED_KINDS,
@@ -151,6 +152,7 @@ class EntityResolver:
         self.types: dict[str, ValueType] = {}
 
     # public ------------------------------------------------------------------------------------------------
+    @paused_gc()
     def resolve(self) -> tuple[list[Entity], list[ValueType]]:
         for name, decl in self.decls.types.items():
             for attr in decl.attributes:
@@ -755,6 +757,7 @@ class EntityResolver:
         edges = {e.name: [f for f in e.fields if f.owner and not f.optional and f.target] for e in
                  self.entities.values()}
         reported: set[frozenset[str]] = set()
+        component = _components(edges)
         for start in edges:
             stack: list[tuple[str, list[Field]]] = [(start, [])]
             while stack:
@@ -767,8 +770,49 @@ class EntityResolver:
                             reported.add(key)
                             names = " -> ".join([start, *[str(x.target) for x in cycle]])
                             self.diags.report("SC0204", cycle[0].span, cycle=names)
-                    elif f.target not in {x.target for x in trail} and len(trail) < len(edges):
+                    # only entities that lead back to `start` (its strongly connected component) can close a
+                    # cycle through it: the others are not explored (the walk was cubic in a long owner chain)
+                    elif (component.get(f.target) == component[start] and f.target not in {x.target for x in trail}
+                          and len(trail) < len(edges)):
                         stack.append((f.target, [*trail, f]))  # type: ignore[arg-type]
+
+
+def _components(edges: dict[str, list[Field]]) -> dict[str, int]:
+    """Strongly connected components of the owner graph (Kosaraju, iterative): entity -> component number."""
+    order: list[str] = []
+    seen: set[str] = set()
+    for root in edges:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(edges[root]))]
+        while stack:
+            node, out = stack[-1]
+            for f in out:
+                if f.target in edges and f.target not in seen:
+                    seen.add(f.target)  # type: ignore[arg-type]
+                    stack.append((f.target, iter(edges[f.target])))  # type: ignore[index, arg-type]
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    reverse: dict[str, list[str]] = {name: [] for name in edges}
+    for name, fields in edges.items():
+        for f in fields:
+            if f.target in reverse:
+                reverse[f.target].append(name)  # type: ignore[index]
+    component: dict[str, int] = {}
+    for number, root in enumerate(reversed(order)):
+        if root in component:
+            continue
+        component[root] = number
+        todo = [root]
+        while todo:
+            for source in reverse[todo.pop()]:
+                if source not in component:
+                    component[source] = number
+                    todo.append(source)
+    return component
 
 
 def _with_decls(e: Entity, decl: n.EntityDecl) -> list[tuple[Field, n.FieldDecl | None]]:

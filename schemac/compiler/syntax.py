@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import itertools
 import re
@@ -16,6 +17,7 @@ from lark.lexer import PatternStr
 
 from schemac.compiler import fast_syntax
 from schemac.compiler import nodes as n
+from schemac.compiler.gcpause import paused_gc
 from schemac.diagnostics import Diagnostics, Span, closest
 
 _SUFFIX = {"k": 1e3, "M": 1e6, "B": 1e9}
@@ -348,6 +350,7 @@ def _parser() -> tuple[Lark, _ToNodes]:
     return lark, transformer
 
 
+@paused_gc()
 def parse(text: str, file: str, diags: Diagnostics) -> n.File | None:
     """Parse one file; on syntax errors report them and return None.
 
@@ -365,7 +368,10 @@ def parse(text: str, file: str, diags: Diagnostics) -> n.File | None:
     try:
         tree = lark.parse(text)
     except UnexpectedInput:
-        for chunk in _declaration_chunks(text):
+        for a, b in _declaration_bounds(text):
+            if _fast_path() and fast_syntax.parse(text[a:b], file) is not None:
+                continue  # what the fast path reads Lark reads too: no error in this declaration
+            chunk = "\n" * text.count("\n", 0, a) + text[a:b]
             try:
                 lark.parse(chunk)
             except UnexpectedInput as err:
@@ -436,13 +442,23 @@ _DECL_START = re.compile(r'^[ \t]*(?:(?:model|entity|type|query|write|action)[ \
 def _declaration_chunks(text: str) -> list[str]:
     """The text cut before each line that starts a top-level declaration; every chunk is padded with
     the newlines before it, so that lines and columns stay those of the whole file."""
+    return ["\n" * text.count("\n", 0, a) + text[a:b] for a, b in _declaration_bounds(text)]
+
+
+def _declaration_bounds(text: str) -> list[tuple[int, int]]:
+    """Where the chunks of `_declaration_chunks` start and end in `text`."""
     hidden = [(m.start(), m.end()) for m in _BRACES.finditer(text) if len(m.group(0)) > 1]  # comments, strings
+    hidden_starts = [a for a, _ in hidden]  # sorted, and the intervals do not overlap
+
+    def is_hidden(start: int, end: int) -> bool:  # does a comment or string overlap (start, end)?
+        last = bisect.bisect_left(hidden_starts, end) - 1  # the last one starting before `end`
+        return last >= 0 and hidden[last][1] > start
+
     starts = [m.start() for m in _DECL_START.finditer(text)
-              if not any(a < m.start() + len(m.group(0)) - 1 and m.start() < b for a, b in hidden)]
+              if not is_hidden(m.start(), m.start() + len(m.group(0)) - 1)]
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
-    bounds = [*starts, len(text)]
-    return ["\n" * text.count("\n", 0, a) + text[a:b] for a, b in itertools.pairwise(bounds)]
+    return list(itertools.pairwise([*starts, len(text)]))
 
 
 def _report_syntax_error(err: UnexpectedInput, text: str, file: str, lark: Lark, diags: Diagnostics) -> bool:
