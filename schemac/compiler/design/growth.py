@@ -15,7 +15,10 @@ REVISIT_BYTES = 8 * 2**30
 
 
 def plan_growth(ctx: Ctx, indexes: tuple[IndexPlan, ...]) -> list[Growth]:
-    return [_growth(ctx, e, [ix for ix in indexes if ix.entity == e.name]) for e in ctx.model.entities]
+    by_entity: dict[str, list[IndexPlan]] = {}
+    for ix in indexes:
+        by_entity.setdefault(ix.entity, []).append(ix)
+    return [_growth(ctx, e, by_entity.get(e.name, [])) for e in ctx.model.entities]
 
 
 def _growth(ctx: Ctx, e: Entity, indexes: list[IndexPlan]) -> Growth:

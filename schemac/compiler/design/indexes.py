@@ -35,10 +35,18 @@ class _Builder:
         self.ctx = ctx
         self.cands: list[Candidate] = []
         self.needs: list[Need] = []
+        self._by_entity: dict[str, list[Candidate]] = {}  # candidates compete only within their entity
+
+    def of(self, entity: str) -> list[Candidate]:
+        return self._by_entity.setdefault(entity, [])
+
+    def remove(self, c: Candidate) -> None:
+        self.cands.remove(c)
+        self._by_entity[c.entity].remove(c)
 
     # -- candidates ----------------------------------------------------------------------------------------
     def add(self, c: Candidate) -> Candidate:
-        for d in self.cands:
+        for d in self.of(c.entity):
             if (d.entity, d.parts, d.unique, d.where_keys, d.method) == \
                     (c.entity, c.parts, c.unique, c.where_keys, c.method):
                 if d.live_only and not c.live_only:
@@ -48,6 +56,7 @@ class _Builder:
                                     d.span)
                 return d
         self.cands.append(c)
+        self.of(c.entity).append(c)
         return c
 
     def new(self, entity: str, parts: tuple[KeyPart, ...], origin: Origin, **kw: Any) -> Candidate:
@@ -78,13 +87,13 @@ class _Builder:
     def _drop_redundant_declared(self) -> None:
         """A declared index that another index already starts with is not created (REL-I03)."""
         for c in [c for c in self.cands if c.origin == "declared"]:
-            cover = next((d for d in self.cands if d is not c and d.entity == c.entity
+            cover = next((d for d in self.of(c.entity) if d is not c
                           and (d.where_keys, d.method, d.live_only) == (c.where_keys, c.method, c.live_only)
                           and d.parts[:len(c.parts)] == c.parts
                           and (len(d.parts) > len(c.parts) or d.unique)), None)
             if cover is None:
                 continue
-            self.cands.remove(c)
+            self.remove(c)
             self.ctx.decide("REL-I03", f"index {index_label(c)}",
                             f"declared, not created: {'unique ' if cover.unique else ''}{index_label(cover)} "
                             "already starts with its columns",
@@ -116,7 +125,7 @@ class _Builder:
 
     # -- needs -----------------------------------------------------------------------------------------------
     def best(self, need: Need, among: list[Candidate] | None = None) -> Candidate | None:
-        scored = [(r, c) for c in (among if among is not None else self.cands)
+        scored = [(r, c) for c in (among if among is not None else self.of(need.entity))
                   if (r := rank(self.ctx, c, need)) is not None]
         return min(scored, key=lambda rc: rc[0])[1] if scored else None
 
@@ -143,7 +152,7 @@ class _Builder:
     # -- reduction (REL-I03) --------------------------------------------------------------------------------
     def reduce(self) -> None:
         for c in sorted((c for c in self.cands if not c.fixed), key=lambda c: (len(c.parts), c.seq)):
-            others = [d for d in self.cands if d is not c]
+            others = [d for d in self.of(c.entity) if d is not c]
             replacement: dict[int, Candidate] = {}
             for i in c.needs:
                 d = self._equal_or_better(c, self.needs[i], others)
@@ -153,7 +162,7 @@ class _Builder:
             else:
                 if not c.needs:
                     continue
-                self.cands.remove(c)
+                self.remove(c)
                 for i, d in replacement.items():
                     d.needs.append(i)
                 self._record_drop(c, replacement)
@@ -168,7 +177,7 @@ class _Builder:
 
     def _record_drop(self, c: Candidate, replacement: dict[int, Candidate]) -> None:
         targets = list(dict.fromkeys(id(d) for d in replacement.values()))
-        kept = [d for d in self.cands if id(d) in targets]
+        kept = [d for d in self.of(c.entity) if id(d) in targets]
         prefix = all(d.fields[:len(c.fields)] == c.fields for d in kept)
         names = "; ".join(index_label(d) for d in kept)
         self.ctx.decide("REL-I03", f"index {index_label(c)}",
@@ -185,7 +194,7 @@ class _Builder:
                 chosen[i] = c
         used = {id(c) for c in chosen.values()}
         for c in [c for c in self.cands if not c.fixed and id(c) not in used]:
-            self.cands.remove(c)
+            self.remove(c)
         return chosen
 
 
@@ -279,16 +288,17 @@ def _include(ctx: Ctx, c: Candidate, w: Want) -> None:
                reason, w.span)
 
 
-def _sort_key(ctx: Ctx, c: Candidate) -> tuple[object, ...]:
-    order = [e.name for e in ctx.model.entities]
-    return (order.index(c.entity), ORIGIN_ORDER.index(c.origin), tuple((p.field, p.descending) for p in c.parts),
+def _sort_key(order: dict[str, int], c: Candidate) -> tuple[object, ...]:
+    return (order[c.entity], ORIGIN_ORDER.index(c.origin), tuple((p.field, p.descending) for p in c.parts),
             c.method, tuple(sorted(pred_text(p) for p in c.where)), c.live_only)
 
 
 def finish(ctx: Ctx, b: _Builder, chosen: dict[int, Candidate]) -> IndexResult:
-    final = sorted((c for c in b.cands if not c.primary), key=lambda c: _sort_key(ctx, c))
+    order = {e.name: i for i, e in enumerate(ctx.model.entities)}
+    final = sorted((c for c in b.cands if not c.primary), key=lambda c: _sort_key(order, c))
     position = {id(c): i for i, c in enumerate(final)}
     names = [q.name for q in ctx.model.queries] + [w.name for w in ctx.model.writes]
+    rank_of = {n: i for i, n in enumerate(names)}
     serves: dict[int, set[str]] = {}
     result = IndexResult(indexes=(), needs=b.needs)
     for i, c in chosen.items():
@@ -301,7 +311,7 @@ def finish(ctx: Ctx, b: _Builder, chosen: dict[int, Candidate]) -> IndexResult:
                 result.loose.add(i)
     plans = []
     for c in final:
-        served = tuple(n for n in names if n in serves.get(id(c), set()))
+        served = tuple(sorted(serves.get(id(c), ()), key=rank_of.__getitem__))
         plans.append(IndexPlan(entity=c.entity, parts=c.parts, unique=c.unique, where=c.where,
                                live_only=c.live_only, include=c.include, method=c.method,
                                origin=c.origin, serves=served, why=c.why))
@@ -353,7 +363,7 @@ def _record_tenant_reference(ctx: Ctx, b: _Builder) -> None:
         return
     tenant = scoped[0].tenant_field.name if scoped[0].tenant_field is not None else "tenant"
     bare = [e.name for e in scoped if not any(
-        c.entity == e.name and c.fields[:1] == (tenant,) and not c.where for c in b.cands)]
+        c.fields[:1] == (tenant,) and not c.where for c in b.of(e.name))]
     note = f"; {', '.join(bare)} have no such index (deleting a tenant scans them: an offline job)" if bare \
         else ""
     ctx.decide("REL-I08", f"model {ctx.model.settings.name}",

@@ -9,6 +9,7 @@ led by its columns (REL-I08). A `Candidate` is a mutable index under constructio
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from schemac.compiler.design.context import pred_key
@@ -23,7 +24,7 @@ class Segment:
     kind: Literal["set", "seq"]
     parts: tuple[KeyPart, ...]
 
-    @property
+    @cached_property
     def fields(self) -> tuple[str, ...]:
         return tuple(p.field for p in self.parts)
 
