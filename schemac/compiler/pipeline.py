@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from schemac.compiler import nodes as n
+from schemac.compiler.gcpause import paused_gc
 from schemac.compiler.model import Model
 from schemac.compiler.patterns import PatternResolver
 from schemac.compiler.resolve import EntityResolver, collect, resolve_settings
@@ -133,13 +134,19 @@ def build(path: Path, target: str, options: object | None = None, *, read: Reade
 
 
 def emit_compiled(comp: Compilation, target: str, options: object) -> BuildResult:
+    result = BuildResult(comp)
+    if not comp.ok or comp.model is None:
+        return result
+    with paused_gc():  # design and emit make many long-lived objects: collect once, afterwards
+        return _design_and_emit(comp, target, options, result)
+
+
+def _design_and_emit(comp: Compilation, target: str, options: object, result: BuildResult) -> BuildResult:
     from schemac.backends import Artifact, get_backend
     from schemac.compiler.design import design as run_design
     from schemac.compiler.design.explain import render_decisions
 
-    result = BuildResult(comp)
-    if not comp.ok or comp.model is None:
-        return result
+    assert comp.model is not None
     backend = get_backend(target)
     designed, diags = run_design(comp.model, backend.capabilities, target)
     comp.diagnostics.extend(diags)

@@ -30,12 +30,16 @@ def compile_statement(ctx: Context, element: Any) -> str:
 class SchemaWriter:
     def __init__(self, ctx: Context, layout: Layout, indexes: list[sa.Index]) -> None:
         self.ctx, self.layout, self.indexes = ctx, layout, indexes
+        self.indexes_of: dict[int, list[sa.Index]] = {}  # by id() of the table, in emission order
+        for ix in indexes:
+            self.indexes_of.setdefault(id(ix.table), []).append(ix)
         self.d = ctx.dialect
         self.audit = audit_mod.build_audit_table(ctx, layout)
         self.histories = {name: history_mod.build_history_table(ctx, layout, info)
                           for name, info in layout.tables.items()}
         self.aggregates = aggregate_triggers(ctx, layout)
         self.audited = audit_mod.audited(ctx, layout)
+        self.audited_names = {i.name for i in self.audited}
         tenancy = ctx.design.tenancy
         rls = tenancy is not None and tenancy.enforcement == "row_level_security"
         self.isolated = {tenancy.tenant, *tenancy.entities} if tenancy is not None and rls else set()
@@ -78,7 +82,7 @@ class SchemaWriter:
     def _table_block(self, info: TableInfo) -> list[str]:
         title = f"-- {info.entity.name}" + (f": {info.entity.doc}" if info.entity.doc else "")
         out = [title + "\n" + compile_statement(self.ctx, CreateTable(info.table))]
-        out += [compile_statement(self.ctx, CreateIndex(i)) for i in self.indexes if i.table is info.table]
+        out += [compile_statement(self.ctx, CreateIndex(i)) for i in self.indexes_of.get(id(info.table), [])]
         out += self.d.comment_statements(info.table)
         if info.updated_at:
             name = self.ctx.namer.unique(info.name, "set", info.updated_at)
@@ -89,7 +93,7 @@ class SchemaWriter:
             out += self.d.render_trigger(history_mod.history_trigger(self.ctx, info, history))
         for spec in self.aggregates.get(info.entity.name, []):
             out += self.d.render_trigger(spec)
-        if self.audit is not None and info in self.audited:
+        if self.audit is not None and info.name in self.audited_names:
             out += self.d.render_trigger(audit_mod.audit_trigger(self.ctx, self.layout, info, self.audit))
         out += self._policy(info)
         return out

@@ -103,8 +103,8 @@ def key_types(ctx: Context) -> dict[str, TypeEngine]:
 
 
 def planned_unique(ctx: Context, entity: str, fields: tuple[str, ...]) -> bool:
-    return any(i.entity == entity and i.unique and not i.where and not i.live_only
-               and tuple(p.field for p in i.parts) == fields for i in ctx.design.indexes)
+    return any(i.unique and not i.where and not i.live_only and tuple(p.field for p in i.parts) == fields
+               for i in ctx.design.indexes_of(entity))
 
 
 def build_layout(ctx: Context) -> Layout:

@@ -35,7 +35,7 @@ class WriteBuilder:
         self.d = ctx.dialect
         self.t = info.table
         self.params = Params()
-        self.plan = next((p for p in ctx.design.writes if p.write == w.name), None)
+        self.plan = ctx.design.write(w.name)
 
     def build(self) -> NamedStatement:
         stmt, kind, note = getattr(self, f"_{self.w.op}")()

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from schemac.compiler.model import KeyPart, Model, Predicate
+from schemac.compiler.model import KeyPart, Model, Predicate, _memo
 from schemac.diagnostics import Span
 
 
@@ -165,7 +165,17 @@ class Design(_Node):
     erasure: tuple[ErasurePlan, ...] = ()
 
     def indexes_of(self, entity: str) -> tuple[IndexPlan, ...]:
-        return tuple(i for i in self.indexes if i.entity == entity)
+        return _memo(self, "_indexes_by_entity", self.indexes, self._index_by_entity).get(entity, ())
 
     def pattern(self, query: str) -> PatternPlan | None:
-        return next((p for p in self.patterns if p.query == query), None)
+        return _memo(self, "_pattern_by_query", self.patterns,
+                     lambda: {p.query: p for p in self.patterns}).get(query)
+
+    def write(self, name: str) -> WritePlan | None:
+        return _memo(self, "_write_by_name", self.writes, lambda: {w.write: w for w in self.writes}).get(name)
+
+    def _index_by_entity(self) -> dict[str, tuple[IndexPlan, ...]]:
+        out: dict[str, list[IndexPlan]] = {}
+        for i in self.indexes:
+            out.setdefault(i.entity, []).append(i)
+        return {k: tuple(v) for k, v in out.items()}
