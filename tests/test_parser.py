@@ -352,8 +352,6 @@ def test_optional_field_with_default() -> None:
     assert f is not None and f.optional and f.default is not None and f.default.value == 3
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: numbers are parsed to float (syntax._ToNodes.number), so a bigint "
-                   "default above 2**53 loses precision: 9007199254740993 becomes 9007199254740992")
 def test_bigint_default_keeps_its_exact_value() -> None:
     f = compile_ok("entity T { f bigint = 9007199254740993 }").entity("T").field("f")
     assert f is not None and f.default is not None

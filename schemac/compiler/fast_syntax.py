@@ -30,7 +30,6 @@ from schemac.diagnostics import Span
 
 GRAMMAR_SHA256 = "efb125c694cb58b37817e7d5bf660ef6087b437c30cf63865dc883693bc71c9e"
 
-_SUFFIX = {"k": 1e3, "M": 1e6, "B": 1e9}
 
 # One token per match, after optional blanks. Group order matters only where two could match at one
 # position: comments before `/`, `..` before `.`, two-character operators before one-character ones.
@@ -176,8 +175,9 @@ class _Parser:
             raise _GiveUp
         self.i += 1
         text = t[1]
-        mult = _SUFFIX.get(text[-1], 1.0)
-        value = float(text[:-1] if mult != 1.0 else text) * mult
+        value = n.number_value(text)
+        if value is None:
+            raise _GiveUp  # out of range: Lark's path reports it (SC0008)
         return n.Number(value, text, Span(self.file, t[2], t[3], t[2], t[4]))
 
     def string(self) -> n.String:

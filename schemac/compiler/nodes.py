@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from schemac.diagnostics import Span
 
@@ -13,15 +14,32 @@ class Name:
     span: Span
 
 
+MAX_NUMBER = 2**63 - 1  # the largest value any target stores (bigint); beyond it a literal is an error
+_SUFFIX = {"k": 10**3, "M": 10**6, "B": 10**9}
+
+
+def number_value(text: str) -> int | float | None:
+    """The value of a number token (`100k`, `1.5B`, `-3`, `0.25`): an exact int when it is whole, None when
+    it is beyond MAX_NUMBER."""
+    mult = _SUFFIX.get(text[-1], 1)
+    body = text[:-1] if mult != 1 else text
+    if "." in body:
+        exact = Decimal(body) * mult
+        value: int | float = int(exact) if exact == exact.to_integral_value() else float(exact)
+    else:
+        value = int(body) * mult
+    return value if abs(value) <= MAX_NUMBER else None
+
+
 @dataclass(frozen=True, slots=True)
 class Number:
-    value: float
+    value: int | float
     text: str
     span: Span
 
     @property
     def is_integer(self) -> bool:
-        return self.value == int(self.value)
+        return isinstance(self.value, int)
 
 
 @dataclass(frozen=True, slots=True)

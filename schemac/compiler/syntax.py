@@ -20,8 +20,6 @@ from schemac.compiler import nodes as n
 from schemac.compiler.gcpause import paused_gc
 from schemac.diagnostics import Diagnostics, Span, closest
 
-_SUFFIX = {"k": 1e3, "M": 1e6, "B": 1e9}
-
 
 class ParenNewlines:
     """Post-lexer: drop line separators inside parentheses so that lists may wrap lines."""
@@ -58,6 +56,7 @@ class _ToNodes(Transformer):
     def __init__(self) -> None:
         super().__init__(visit_tokens=False)
         self.file = "<input>"
+        self.out_of_range: list[Span] = []  # number literals beyond MAX_NUMBER, reported by `parse`
 
     def __default__(self, data: Any, children: Any, meta: Any) -> Any:
         raise NotImplementedError(f"grammar rule {data!r} has no handler")
@@ -322,8 +321,10 @@ class _ToNodes(Transformer):
 
     def number(self, meta: Any, c: list[Any]) -> n.Number:
         text = str(c[0])
-        mult = _SUFFIX.get(text[-1], 1.0)
-        value = float(text[:-1] if mult != 1.0 else text) * mult
+        value = n.number_value(text)
+        if value is None:
+            self.out_of_range.append(self._s(meta))
+            value = 0
         return n.Number(value, text, self._s(meta))
 
 
@@ -382,11 +383,20 @@ def parse(text: str, file: str, diags: Diagnostics) -> n.File | None:
             except UnexpectedInput as err:
                 _report_syntax_error(err, text, file, lark, diags)
         return None
+    transformer.out_of_range = []
     try:
         decls = transformer.transform(tree)
     except VisitError as err:  # a transformer bug is ours: say so plainly
         raise RuntimeError(f"internal error while reading {file}: {err.orig_exc!r}") from err
-    return n.File(file, tuple(decls))
+    for span in transformer.out_of_range:
+        diags.report("SC0008", span, text=_shorten(text, span),
+                     reason=f"out of range (at most {n.MAX_NUMBER:,} in absolute value)")
+    return None if transformer.out_of_range else n.File(file, tuple(decls))
+
+
+def _shorten(text: str, span: Span) -> str:
+    token = text.splitlines()[span.line - 1][span.col - 1:span.end_col - 1] if span.end_line == span.line else ""
+    return token if len(token) <= 24 else f"{token[:10]}…{token[-6:]}"
 
 
 # -- syntax errors ----------------------------------------------------------------------------------------
