@@ -1708,7 +1708,12 @@ def pg_scans(plan: Any) -> list[Scan]:
 
 def mariadb_accesses(explain: Any) -> list[dict[str, Any]]:
     """Every table access of an `EXPLAIN FORMAT=JSON` document: table_name, access_type, key, rows."""
-    doc = json.loads(explain, strict=False) if isinstance(explain, str) else explain
+    try:
+        doc = json.loads(explain, strict=False) if isinstance(explain, str) else explain
+    except json.JSONDecodeError:
+        # MariaDB 10.11 does not escape quotes inside some condition strings (e.g. JSON_TABLE paths), so
+        # its document is not always JSON: read the access objects' own fields, which it does quote.
+        return _accesses_from_text(explain)
     out: list[dict[str, Any]] = []
 
     def walk(x: Any) -> None:
@@ -1723,6 +1728,21 @@ def mariadb_accesses(explain: Any) -> list[dict[str, Any]]:
 
     walk(doc)
     return out
+
+
+_ACCESS_FIELD = re.compile(r'"(table_name|access_type|key|rows)":\s*("(?:[^"\\]|\\.)*"|\d+)')
+
+
+def _accesses_from_text(explain: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for m in _ACCESS_FIELD.finditer(explain):
+        name, raw = m.group(1), m.group(2)
+        value: Any = raw[1:-1] if raw.startswith('"') else int(raw)
+        if name == "table_name":
+            out.append({"table_name": value})
+        elif out and name not in out[-1]:
+            out[-1][name] = value
+    return [a for a in out if "access_type" in a]
 
 
 # --- index names in schema.sql --------------------------------------------------------------------------------------
