@@ -81,10 +81,9 @@ def _print_diagnostics(diags: list[Diagnostic], sources: dict[str, str]) -> None
             tag = f"{d.severity.value}[{d.code}]"
             text = text.replace(tag, f"{style}{tag}\x1b[0m", 1)
         _err(text)
-    errors = sum(d.is_error for d in diags)
-    warnings = len(diags) - errors
     if diags:
-        _err(f"{errors} error(s), {warnings} warning(s)")
+        counts = {sev: sum(d.severity.value == sev for d in diags) for sev in ("error", "warning", "info")}
+        _err(", ".join(f"{n} {sev}(s)" for sev, n in counts.items() if n or sev == "error"))
 
 
 def _compile(file: Path, strict: bool) -> Compilation:

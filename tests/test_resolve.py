@@ -339,7 +339,6 @@ def test_named_reverse_relation_in_a_maintained_counter() -> None:
     assert (agg.child, agg.via, agg.field) == ("Message", "recipient", None)  # type: ignore[union-attr]
 
 
-@pytest.mark.xfail(strict=True, reason="include takes no Child.via path yet (grammar include_item)")
 def test_ambiguous_include_can_name_the_field() -> None:
     m = compile_ok(MESSAGES + "query q {\n  from User\n  where name = ?\n  include Message.sender (body)\n}\n")
     (inc,) = query(m, "q").include

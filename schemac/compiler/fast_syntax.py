@@ -28,7 +28,7 @@ import re
 from schemac.compiler import nodes as n
 from schemac.diagnostics import Span
 
-GRAMMAR_SHA256 = "efb125c694cb58b37817e7d5bf660ef6087b437c30cf63865dc883693bc71c9e"
+GRAMMAR_SHA256 = "7002131e89cada33d2473185ff3e31711fae0cdc5b83be12b4e5db1a49c37611"
 
 
 # One token per match, after optional blanks. Group order matters only where two could match at one
@@ -88,7 +88,7 @@ def tokenize(text: str) -> list[Tok] | None:
             append((value, value, line, start - line_start + 1, end - line_start + 1))
         elif kind == "nl":
             start = end - 1
-            if not depth:
+            if not depth and not (toks and toks[-1][0] == ","):  # ParenNewlines: a list goes on after a comma
                 append(("nl", text[start], line, start - line_start + 1, end - line_start + 1))
             if text[start] == "\n":
                 line += 1
@@ -589,6 +589,10 @@ class _Parser:
         toks = self.toks
         first = toks[self.i]
         name = self.name()
+        via = None
+        if toks[self.i][0] == ".":
+            self.i += 1
+            via = self.name()
         fields: list[n.Name] = []
         nested: list[n.IncludeItem] = []
         order: tuple[n.KeyItem, ...] = ()
@@ -627,7 +631,7 @@ class _Parser:
                     break
                 if sep != ",":
                     raise _GiveUp
-        return n.IncludeItem(name, tuple(fields), tuple(nested), order, limit, has_list, self.span(first))
+        return n.IncludeItem(name, tuple(fields), tuple(nested), order, limit, has_list, self.span(first), via)
 
     def where_clause(self) -> n.Where:
         toks = self.toks

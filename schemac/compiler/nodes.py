@@ -217,6 +217,7 @@ class IncludeItem:
     limit: Number | None
     has_list: bool
     span: Span
+    via: Name | None = None  # `include Message.sender`: the child's reference to follow
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from schemac.compiler.model import (
     SelectItem,
     Write,
 )
+from schemac.compiler.naming import pascal
 from schemac.compiler.predicates import PredicateResolver
 from schemac.compiler.resolve import Declarations
 from schemac.diagnostics import Diagnostics, Span, did_you_mean
@@ -75,6 +76,12 @@ class PatternResolver:
         group = self._keys(root, clauses.get("group", ()), {})  # type: ignore[arg-type]
         order = self._keys(root, clauses.get("order", ()), aliases)  # type: ignore[arg-type]
         include = tuple(i for item in clauses.get("include", ()) if (i := self._include(root, item)))  # type: ignore
+        seen_includes: set[str] = set()
+        for inc in include:
+            if inc.name in seen_includes:
+                self.diags.report("SC0207", inc.span, query=d.name.text,
+                                  reason=f"`{inc.name}` is included twice")
+            seen_includes.add(inc.name)
         limit = self._int(clauses.get("limit"), "limit")  # type: ignore[arg-type]
         rate = self._rate(clauses.get("rate"))  # type: ignore[arg-type]
         consistency = clauses.get("consistency")
@@ -194,7 +201,8 @@ class PatternResolver:
             kind = "to_one" if f.kind is FieldKind.REFERENCE else "many"
             target, via = self.entities[f.target], f.name
         elif f is None and name in self.entities:
-            rel = self.preds.reverse_relation(root, n.Path((item.name,), item.name.span))
+            steps = (item.name, item.via) if item.via else (item.name,)
+            rel = self.preds.reverse_relation(root, n.Path(steps, item.span))
             if rel is None:
                 return None
             target, via, _ = rel
@@ -220,6 +228,8 @@ class PatternResolver:
                               reason=f"`order` and `limit` apply to a to-many include; `{name}` is one row")
         order = self._keys(target, item.order, {})
         limit = self._int(item.limit, "include limit")
+        if item.via is not None:  # `Message.sender`: named after the child and the reference it follows
+            name = f"{name}{pascal(item.via.text)}"
         return Include(name=name, kind=kind, entity=target.name, via=via,  # type: ignore[arg-type]
                        fields=tuple(fields), nested=tuple(nested), order=order, limit=limit, span=item.span)
 

@@ -22,12 +22,13 @@ from schemac.diagnostics import Diagnostics, Span, closest
 
 
 class ParenNewlines:
-    """Post-lexer: drop line separators inside parentheses so that lists may wrap lines."""
+    """Post-lexer: drop line separators inside parentheses and after a comma, so that lists may wrap lines."""
 
     always_accept = ("_SEP",)
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         depth = 0
+        prev = ""
         for tok in stream:
             if tok.type in ("LBRACE", "RBRACE"):
                 depth = 0  # braces never stand inside parentheses: an unclosed `(` ends here
@@ -35,8 +36,9 @@ class ParenNewlines:
                 depth += 1
             elif tok.type == "RPAR":
                 depth = max(0, depth - 1)
-            elif tok.type == "_SEP" and depth:
-                continue
+            elif tok.type == "_SEP" and (depth or prev == "COMMA"):
+                continue  # inside parentheses, or after a comma: the list goes on on the next line
+            prev = tok.type
             yield tok
 
 
@@ -240,6 +242,7 @@ class _ToNodes(Transformer):
         return self._clause("include", tuple(c), meta)
 
     def include_item(self, meta: Any, c: list[Any]) -> n.IncludeItem:
+        via = self._name(c.pop(1)) if len(c) > 1 and isinstance(c[1], Token) else None
         opts = c[1] if len(c) > 1 else None
         fields: list[n.Name] = []
         nested: list[n.IncludeItem] = []
@@ -256,7 +259,7 @@ class _ToNodes(Transformer):
             else:
                 limit = opt[1]
         return n.IncludeItem(self._name(c[0]), tuple(fields), tuple(nested), order, limit,
-                             opts is not None, self._s(meta))
+                             opts is not None, self._s(meta), via)
 
     def include_opts(self, meta: Any, c: list[Any]) -> list[Any]:
         return c

@@ -115,7 +115,7 @@ def _cap(ctx: Ctx, segs: tuple[Segment, ...], entity: str, node: object) -> tupl
 
 
 def _segments(key: _Key, group: tuple[str, ...], extras: tuple[str, ...],
-              sort: tuple[KeyPart, ...]) -> tuple[Segment, ...]:
+              sort: tuple[KeyPart, ...], after: tuple[str, ...] = ()) -> tuple[Segment, ...]:
     eq = tuple(KeyPart(field=f) for f in (*key.eq, *key.const_eq))
     segs = [Segment("set", eq)] if eq else []
     if group:
@@ -124,6 +124,8 @@ def _segments(key: _Key, group: tuple[str, ...], extras: tuple[str, ...],
         segs.append(Segment("set", tuple(KeyPart(field=f) for f in extras)))
     if sort:
         segs.append(Segment("seq", sort))
+    if after:
+        segs.append(Segment("set", tuple(KeyPart(field=f) for f in after)))
     used = {p.field for s in segs for p in s.parts}
     if key.range is not None and key.range not in used:
         segs.append(Segment("set", (KeyPart(field=key.range),)))
@@ -161,12 +163,17 @@ def query_needs(ctx: Ctx, q: Query) -> QueryNeeds:
         s.steps[0] for s in q.select
         if s.func in ("min", "max", "sum", "avg") and len(s.steps) == 1 and s.relation is None
         and s.steps[0] not in key.eq and s.steps[0] not in group))
+    # `x in ?` with a sort reads like a range (ESR): several values side by side would break the index order
+    after = tuple(p.field for p in q.where if p.is_local and p.op == "in") if q.order and not q.group else ()
+    if after:
+        key.eq = [f for f in key.eq if f not in after]
+        notes.append(f"{', '.join(after)} (`in`) after the sort keys: several values would break the order")
     skip = set(key.eq) | set(key.const_eq)
     sort = () if q.group else _sort_parts(ctx, q.order, skip, notes)
     if sort and len(sort) == len(q.order):  # keyset pagination: the same tie-breaker the backends page by
         last = sort[-1].descending
         sort = (*sort, *(KeyPart(field=f, descending=last) for f in tiebreak(e, q) if f not in skip))
-    segs = _cap(ctx, _segments(key, group, extras, sort), e.name, q)
+    segs = _cap(ctx, _segments(key, group, extras, sort, after), e.name, q)
     if not segs:
         ctx.diags.report(codes.FULL_SCAN, q.span, kind="query", name=q.name, entity=e.name,
                          reason="no predicate, sort or tenant to key an index on; add a where clause")

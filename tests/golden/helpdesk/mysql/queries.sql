@@ -30,8 +30,25 @@ FROM comments LEFT OUTER JOIN users AS author ON author.id = comments.author_id 
 WHERE comments.workspace_id = ? AND comments.ticket_id IN (SELECT UNHEX(REPLACE(jt.v, '-', '')) FROM JSON_TABLE(?, '$[*]' COLUMNS (v CHAR(36) PATH '$')) AS jt)) AS ranked
 WHERE ranked.position_in_parent <= 50 ORDER BY ranked.ticket_id, ranked.position_in_parent;
 
+-- name: AgentProfile :one
+-- User where id = :id; primary key
+-- TicketAssignee: read with AgentProfileTicketAssignee
+-- params: workspace_id BINARY(16), id BINARY(16)
+SELECT users.id, users.workspace_id, users.email, users.name, users.`role`, users.time_zone, users.last_seen_at, users.open_assigned, users.created_at, users.updated_at
+FROM users
+WHERE users.workspace_id = ? AND users.id = ? AND users.deleted_at IS NULL;
+
+-- name: AgentProfileTicketAssignee :many
+-- the TicketAssignee rows of the parents that AgentProfile returned
+-- params: workspace_id BINARY(16), assignee_ids JSON
+SELECT ranked.assignee_id, ranked.subject, ranked.status, ranked.sla_due_at
+FROM (SELECT tickets.assignee_id AS assignee_id, tickets.subject AS subject, tickets.status AS status, tickets.sla_due_at AS sla_due_at, row_number() OVER (PARTITION BY tickets.assignee_id ORDER BY tickets.sla_due_at) AS position_in_parent
+FROM tickets
+WHERE tickets.workspace_id = ? AND tickets.assignee_id IN (SELECT UNHEX(REPLACE(jt.v, '-', '')) FROM JSON_TABLE(?, '$[*]' COLUMNS (v CHAR(36) PATH '$')) AS jt) AND tickets.deleted_at IS NULL) AS ranked
+WHERE ranked.position_in_parent <= 20 ORDER BY ranked.assignee_id, ranked.position_in_parent;
+
 -- name: AgentTickets :many
--- Ticket where assignee = :assignee_id and status in :status; index tickets_workspace_id_assignee_id_status_sla_due_at_id_idx
+-- Ticket where assignee = :assignee_id and status in :status; index tickets_workspace_id_assignee_id_sla_due_at_id_status_idx
 -- keyset pagination: pass the last row's sla_due_at, id as after_sla_due_at, after_id; NULL for the first page
 -- params: workspace_id BINARY(16), assignee_id BINARY(16), status JSON, after_id BINARY(16) NULL, after_sla_due_at DATETIME(6) NULL, after_sla_due_at DATETIME(6) NULL, after_sla_due_at DATETIME(6) NULL, after_id BINARY(16) NULL
 SELECT tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at

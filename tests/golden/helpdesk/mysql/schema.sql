@@ -156,7 +156,7 @@ CREATE TABLE tickets (
 
 CREATE UNIQUE INDEX tickets_workspace_id_id_key ON tickets (workspace_id, id);
 
-CREATE INDEX tickets_workspace_id_assignee_id_status_sla_due_at_id_idx ON tickets (workspace_id, assignee_id, status, sla_due_at, id);
+CREATE INDEX tickets_workspace_id_assignee_id_sla_due_at_id_status_idx ON tickets (workspace_id, assignee_id, sla_due_at, id, status);
 
 CREATE INDEX tickets_workspace_id_created_at_id_idx ON tickets (workspace_id, created_at, id);
 

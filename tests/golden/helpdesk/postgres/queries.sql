@@ -24,8 +24,19 @@ LIMIT 50) AS sub) AS comments
 FROM tickets LEFT OUTER JOIN users AS requester ON requester.id = tickets.requester_id AND requester.workspace_id = tickets.workspace_id AND requester.deleted_at IS NULL LEFT OUTER JOIN users AS assignee ON assignee.id = tickets.assignee_id AND assignee.workspace_id = tickets.workspace_id AND assignee.deleted_at IS NULL
 WHERE tickets.workspace_id = $1::UUID AND tickets.id = $2::UUID AND tickets.deleted_at IS NULL;
 
+-- name: AgentProfile :one
+-- User where id = :id; primary key
+-- params: workspace_id UUID, id UUID
+SELECT users.id, users.workspace_id, users.email, users.name, users.role, users.time_zone, users.last_seen_at, users.open_assigned, users.created_at, users.updated_at, (SELECT coalesce(json_agg(sub.obj ORDER BY sub.o0), '[]'::json) AS coalesce_1
+FROM (SELECT json_build_object('subject', ticket.subject, 'status', ticket.status, 'sla_due_at', ticket.sla_due_at) AS obj, ticket.sla_due_at AS o0
+FROM tickets AS ticket
+WHERE ticket.assignee_id = users.id AND ticket.workspace_id = users.workspace_id AND ticket.deleted_at IS NULL ORDER BY ticket.sla_due_at
+LIMIT 20) AS sub) AS ticket_assignees
+FROM users
+WHERE users.workspace_id = $1::UUID AND users.id = $2::UUID AND users.deleted_at IS NULL;
+
 -- name: AgentTickets :many
--- Ticket where assignee = :assignee_id and status in :status; index tickets_workspace_id_assignee_id_status_sla_due_at_id_idx
+-- Ticket where assignee = :assignee_id and status in :status; index tickets_workspace_id_assignee_id_sla_due_at_id_status_idx
 -- keyset pagination: pass the last row's sla_due_at, id as after_sla_due_at, after_id; NULL for the first page
 -- params: workspace_id UUID, assignee_id UUID, status TEXT[], after_sla_due_at TIMESTAMP WITH TIME ZONE NULL, after_id UUID NULL
 SELECT tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at
