@@ -100,7 +100,7 @@ REGISTRY: dict[str, Rule] = _rules(
     # -- SC02xx: meaning -------------------------------------------------------------------------------
     ("SC0201", E, "`check` on `{field}` needs a numeric field, but it is {type}",
      "Range and comparison checks apply to numbers, dates and timestamps; use `check (len <= n)` for text."),
-    ("SC0202", E, "`{func}` needs a numeric field, but `{field}` is {type}",
+    ("SC0202", E, "`{func}` cannot use `{field}`: it is {type}",
      "sum and avg aggregate numbers; min and max also accept dates, timestamps and text."),
     ("SC0203", E, "`or` is not allowed in a where clause: write two access patterns",
      "Each access pattern is one index path; an `or` would need two, so SDL asks for two patterns."),
@@ -122,7 +122,7 @@ REGISTRY: dict[str, Rule] = _rules(
      "Append-only rows are never updated or deleted."),
     ("SC0212", W, "`@audited` on `{entity}` has no effect: the model does not declare `audit on`",
      "Auditing is switched on for the whole model with `audit on` in the model block."),
-    ("SC0213", E, "`{name}` is not a field of `{entity}` that can be compared with {value}",
+    ("SC0213", E, "`{entity}.{name}` cannot be compared with {value}",
      "A literal in a predicate must fit the field's type (an enum member, a number, a string, true/false)."),
     ("SC0214", E, "duplicate clause `{clause}` in {kind} `{name}`",
      "Each clause appears at most once in a query or write."),

@@ -521,3 +521,15 @@ def test_conditional_volume_is_not_scaled() -> None:
     assert v.at_horizon == 24_000
     assert [(c.rows, [(p.field, p.op, p.value.value) for p in c.where]) for c in v.conditional] == [  # type: ignore
         (500, [("open", "=", True)])]
+
+
+def test_a_field_bounded_on_both_sides_gets_from_and_to_params() -> None:
+    m = compile_ok("entity A {\n  x int\n  y int\n}\nquery q {\n  from A\n  where y = ? and x >= ? and x < ?\n}\n"
+                   "query r {\n  from A\n  where y = ? and x > ?\n}\n")
+    assert [p.name for p in query(m, "q").params] == ["y", "x_from", "x_to"]
+    assert [p.name for p in query(m, "r").params] == ["y", "x"]
+
+
+def test_only_quote_and_backslash_are_string_escapes() -> None:
+    m = compile_ok("entity A {\n" + r'  s string(20) = "a\"b\\c\n"' + "\n}\n")
+    assert m.entity("A").field("s").default.value == 'a"b\\c\\n'  # type: ignore[union-attr]

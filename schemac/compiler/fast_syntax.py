@@ -119,7 +119,7 @@ def parse(text: str, file: str) -> n.File | None:
 
 
 def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
+    return re.sub(r'\\(["\\])', r"\1", text)  # only \" and \\ are escapes; any other backslash stays
 
 
 class _Parser:

@@ -21,10 +21,14 @@ from schemac.diagnostics import Diagnostics, did_you_mean
 ResolvedPath = tuple[tuple[str, ...], tuple[str, ...], Field]
 
 
+_SIDE = {">": "from", ">=": "from", "<": "to", "<=": "to"}
+
+
 class PredicateResolver:
     def __init__(self, entities: dict[str, Entity], diags: Diagnostics) -> None:
         self.entities = entities
         self.diags = diags
+        self._two_sided: set[str] = set()  # paths bounded on both sides in the where clause at hand
 
     # paths ------------------------------------------------------------------------------------------------
     def path(self, root: Entity, path: n.Path) -> ResolvedPath | None:
@@ -116,7 +120,16 @@ class PredicateResolver:
 
     def where(self, entity: Entity, where: n.Where, params: dict[str, Param]) -> tuple[Predicate, ...]:
         self._no_or(where)
-        return tuple(r for p in where.predicates if (r := self.predicate(entity, p, params)) is not None)
+        # a field bounded on both sides (`x >= ? and x < ?`) gets `x_from` and `x_to`, like `between`
+        sides: dict[str, set[str]] = {}
+        for p in where.predicates:
+            if isinstance(p.value, n.Param) and not p.value.name and p.op in _SIDE:
+                sides.setdefault(p.path.text, set()).add(_SIDE[p.op])
+        self._two_sided = {path for path, s in sides.items() if len(s) == 2}
+        try:
+            return tuple(r for p in where.predicates if (r := self.predicate(entity, p, params)) is not None)
+        finally:
+            self._two_sided = set()
 
     def predicate(self, root: Entity, p: n.Predicate, params: dict[str, Param]) -> Predicate | None:
         resolved = self.path(root, p.path)
@@ -152,6 +165,8 @@ class PredicateResolver:
                 name = v.name
             elif op == "between":
                 name = f"{base}_{'to' if second else 'from'}"
+            elif op in _SIDE and ".".join(steps) in self._two_sided:
+                name = f"{base}_{_SIDE[op]}"
             else:
                 name = base
                 if name in params and params[name].field == f.name:

@@ -332,7 +332,7 @@ class _ToNodes(Transformer):
 
 
 def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
+    return re.sub(r'\\(["\\])', r"\1", text)  # only \" and \\ are escapes; any other backslash stays
 
 
 def _grammar() -> str:
