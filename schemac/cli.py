@@ -6,8 +6,6 @@ Heavy imports (the compiler, backends, SQLAlchemy) happen inside commands, so `-
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import sys
 from datetime import UTC, datetime
@@ -272,18 +270,21 @@ def report(
 
 
 @app.command()
-def explain(code: Annotated[str, typer.Argument(help="A diagnostic code such as SC0101.")]) -> None:
-    """Explain a diagnostic code."""
+def explain(code: Annotated[str, typer.Argument(help="A diagnostic code such as SC0101, or a lint rule's name.")]
+            ) -> None:
+    """Explain a diagnostic code or lint rule: what it means, why, and how to fix or silence it."""
+    from schemac.compiler.check import explain as explain_rule
     from schemac.diagnostics import REGISTRY
 
-    with contextlib.suppress(ImportError):
-        import schemac.compiler.check  # noqa: F401  (registers the lint codes)
+    text = explain_rule(code)
+    if text is not None:
+        typer.echo(text.rstrip("\n"))
+        return
     rule = REGISTRY.get(code.upper())
     if rule is None:
         _err(f"error: unknown code {code}")
         raise typer.Exit(2)
-    typer.echo(json.dumps({"code": rule.code, "severity": rule.severity.value, "message": rule.template,
-                           "explanation": rule.explanation}, indent=2))
+    typer.echo(f"{rule.code} ({rule.severity.value}): {rule.template}\n\n{rule.explanation}")
 
 
 def main() -> None:

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_VERSION = "2.1.0"
-INFORMATION_URI = "https://github.com/schemac/schemac"  # the project's home page (placeholder until published)
 SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
@@ -86,7 +85,6 @@ def to_sarif(diags: Iterable[Diagnostic], rules: Iterable[LintRule] | Mapping[st
     run: dict[str, Any] = {
         "tool": {"driver": {
             "name": "schemac",
-            "informationUri": INFORMATION_URI,
             "version": __version__,
             "semanticVersion": __version__,
             "rules": [descriptors[c] for c in codes],

@@ -75,7 +75,7 @@ def check_sarif(log: dict[str, Any]) -> None:
     run = log["runs"][0]
     driver = run["tool"]["driver"]
     assert driver["name"] == "schemac"
-    assert re.match(r"https?://\S+$", driver["informationUri"])
+    assert "informationUri" not in driver  # optional in SARIF; the project has no published home yet
     rules = driver["rules"]
     ids = [r["id"] for r in rules]
     assert len(ids) == len(set(ids))
