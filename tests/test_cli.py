@@ -83,3 +83,11 @@ def test_build_does_not_import_drivers_or_other_targets() -> None:
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "[]"
+
+
+def test_explain_codes_and_rules(tmp_path: Path) -> None:
+    res = run("explain", "SC0101", cwd=tmp_path)
+    assert res.returncode == 0 and res.stdout.startswith("SC0101 (error): unknown type")
+    lint = run("explain", "SC0301", cwd=tmp_path)
+    assert lint.returncode == 0 and "integer-ids-exposed" in lint.stdout and "D02" in lint.stdout
+    assert run("explain", "SC9999", cwd=tmp_path).returncode == 2
