@@ -52,4 +52,6 @@ BACKENDS: dict[str, str] = {
 
 
 def get_backend(name: str) -> Backend:
+    if name not in BACKENDS:
+        raise ValueError(f"unknown target {name!r}; known targets: {', '.join(sorted(BACKENDS))}")
     return importlib.import_module(BACKENDS[name]).BACKEND  # type: ignore[no-any-return]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from schemac.compiler import nodes as n
 from schemac.compiler.gcpause import paused_gc
@@ -14,6 +15,10 @@ from schemac.compiler.patterns import PatternResolver
 from schemac.compiler.resolve import EntityResolver, collect, resolve_settings
 from schemac.compiler.syntax import parse
 from schemac.diagnostics import Diagnostics, Span
+
+if TYPE_CHECKING:
+    from schemac.backends import Artifact
+    from schemac.compiler.design.model import Design
 
 Reader = Callable[[Path], str]
 
@@ -112,8 +117,8 @@ def resolve_files(files: list[n.File], default_name: str, diags: Diagnostics) ->
 @dataclass
 class BuildResult:
     compilation: Compilation
-    artifacts: list = field(default_factory=list)  # list[schemac.backends.Artifact]
-    design: object | None = None  # schemac.compiler.design.model.Design
+    artifacts: list[Artifact] = field(default_factory=list)
+    design: Design | None = None
 
     @property
     def diagnostics(self) -> Diagnostics:
