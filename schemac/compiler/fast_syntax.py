@@ -24,6 +24,8 @@ updated.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from schemac.compiler import nodes as n
 from schemac.diagnostics import Span
@@ -52,6 +54,9 @@ _DIRECTIONS = frozenset({"asc", "desc"})
 # A token: (kind, text, line, column, end column). Kinds: "w" word, "n" number, "s" string, "nl" a line
 # separator, "eof", or the punctuation itself ("{", "<=", "..", ...). Tokens never span lines.
 Tok = tuple[str, str, int, int, int]
+
+
+_I = TypeVar("_I")
 
 
 class _GiveUp(Exception):
@@ -135,6 +140,14 @@ class _Parser:
         """From the start of `first` to the end of the last token consumed."""
         last = self.toks[self.i - 1]
         return Span(self.file, first[2], first[3], last[2], last[4])
+
+    def comma_list(self, item: Callable[[], _I]) -> list[_I]:
+        """`item ("," item)*`."""
+        out = [item()]
+        while self.toks[self.i][0] == ",":
+            self.i += 1
+            out.append(item())
+        return out
 
     def tok_span(self, t: Tok) -> Span:
         return Span(self.file, t[2], t[3], t[2], t[4])
@@ -436,10 +449,7 @@ class _Parser:
         first = self.toks[self.i]
         self.i += 1
         self.expect("(")
-        keys = [self.key_item()]
-        while self.toks[self.i][0] == ",":
-            self.i += 1
-            keys.append(self.key_item())
+        keys = self.comma_list(self.key_item)
         self.expect(")")
         where = self.where_clause() if self.at_word("where") else None
         return n.KeyLine(kind, tuple(keys), where, self.span(first))
@@ -528,34 +538,18 @@ class _Parser:
         if word == "from":
             return n.Clause("from", self.name(), self.span(t))
         if word == "order":
-            items = [self.key_item()]
-            while self.toks[self.i][0] == ",":
-                self.i += 1
-                items.append(self.key_item())
-            return n.Clause("order", tuple(items), self.span(t))
+            return n.Clause("order", tuple(self.comma_list(self.key_item)), self.span(t))
         if word == "rate":
             amount = self.number()
             return n.Rate(amount, self.rate_unit(), self.span(t))
         if word == "limit":
             return n.Clause("limit", self.number(), self.span(t))
         if word == "select":
-            selected = [self.select_item()]
-            while self.toks[self.i][0] == ",":
-                self.i += 1
-                selected.append(self.select_item())
-            return n.Clause("select", tuple(selected), self.span(t))
+            return n.Clause("select", tuple(self.comma_list(self.select_item)), self.span(t))
         if word == "include":
-            included = [self.include_item()]
-            while self.toks[self.i][0] == ",":
-                self.i += 1
-                included.append(self.include_item())
-            return n.Clause("include", tuple(included), self.span(t))
+            return n.Clause("include", tuple(self.comma_list(self.include_item)), self.span(t))
         if word == "group":
-            paths = [self.path()]
-            while self.toks[self.i][0] == ",":
-                self.i += 1
-                paths.append(self.path())
-            return n.Clause("group", tuple(paths), self.span(t))
+            return n.Clause("group", tuple(self.comma_list(self.path)), self.span(t))
         if word == "consistency":
             return n.Clause("consistency", self.name(), self.span(t))
         if word == "batch":
@@ -608,10 +602,7 @@ class _Parser:
                     self.i += 1
                     if toks[self.i][0] == "(":
                         self.i += 1
-                        items = [self.key_item()]
-                        while toks[self.i][0] == ",":
-                            self.i += 1
-                            items.append(self.key_item())
+                        items = self.comma_list(self.key_item)
                         self.expect(")")
                     else:
                         items = [self.key_item()]
@@ -719,10 +710,7 @@ class _Parser:
                 if self.at_word("by"):
                     self.i += 1
                     self.expect("(")
-                    by.append(self.path())
-                    while toks[self.i][0] == ",":
-                        self.i += 1
-                        by.append(self.path())
+                    by = self.comma_list(self.path)
                     self.expect(")")
                 ops.append(n.WriteOp(op_kind, entity, tuple(by), self.span(t)))
             elif t[1] == "rate":
