@@ -177,6 +177,18 @@ class _Parser:
         t = self.toks[self.i]
         return t[0] == "w" and t[1] == word
 
+    def next_member(self) -> Tok | None:
+        """Inside a block: skip blank lines; the word that starts the next member, or None at the `}`."""
+        toks = self.toks
+        while toks[self.i][0] == "nl":
+            self.i += 1
+        t = toks[self.i]
+        if t[0] == "}":
+            return None
+        if t[0] != "w":
+            raise _GiveUp
+        return t
+
     def end_of_member(self) -> None:
         """A member, setting or clause stands on its own line or ends its block."""
         if self.toks[self.i][0] not in ("nl", "}"):
@@ -249,13 +261,7 @@ class _Parser:
         name = self.name()
         self.expect("{")
         settings: list[n.Setting] = []
-        while True:
-            kind = toks[self.i][0]
-            if kind == "nl":
-                self.i += 1
-                continue
-            if kind == "}":
-                break
+        while self.next_member() is not None:
             settings.append(self.setting())
             self.end_of_member()
         self.i += 1
@@ -300,16 +306,7 @@ class _Parser:
         checks: list[n.Check] = []
         volumes: list[n.VolumeLine] = []
         sizes: list[n.SizeLine] = []
-        while True:
-            t = toks[self.i]
-            kind = t[0]
-            if kind == "nl":
-                self.i += 1
-                continue
-            if kind == "}":
-                break
-            if kind != "w":
-                raise _GiveUp
+        while (t := self.next_member()) is not None:
             word = t[1]
             nxt = toks[self.i + 1][0]
             if is_type:
@@ -515,16 +512,7 @@ class _Parser:
         name = self.name()
         self.expect("{")
         clauses: list[n.Clause | n.Where | n.Rate] = []
-        while True:
-            t = toks[self.i]
-            kind = t[0]
-            if kind == "nl":
-                self.i += 1
-                continue
-            if kind == "}":
-                break
-            if kind != "w":
-                raise _GiveUp
+        while (t := self.next_member()) is not None:
             clauses.append(self.clause(t))
             self.end_of_member()
         self.i += 1
@@ -693,16 +681,7 @@ class _Parser:
         self.expect("{")
         ops: list[n.WriteOp] = []
         rates: list[n.Rate] = []
-        while True:
-            t = toks[self.i]
-            kind = t[0]
-            if kind == "nl":
-                self.i += 1
-                continue
-            if kind == "}":
-                break
-            if kind != "w":
-                raise _GiveUp
+        while (t := self.next_member()) is not None:
             if t[1] in _WRITE_KINDS:
                 op_kind = self.name()
                 entity = self.name()
