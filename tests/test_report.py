@@ -13,6 +13,7 @@ import pytest
 
 from schemac.backends import Artifact, BuildOptions
 from schemac.compiler.design.model import Growth
+from schemac.compiler.naming import pascal
 from schemac.compiler.pipeline import BuildResult, compile_text, emit_compiled
 from schemac.report import SECTIONS, build_report, render_report
 from schemac.report.ddl import DIALECTS, parse_named, parse_schema
@@ -87,6 +88,24 @@ def test_patterns_show_their_generated_statement(path: Path, target: str) -> Non
     for name, stmt in named.items():
         if stmt.text:
             assert stmt.text in text, name
+
+
+@pytest.mark.parametrize(("path", "target"), CASES)
+def test_report_and_queries_name_the_same_index(path: Path, target: str) -> None:
+    """The index the report says serves a read pattern is the one queries.sql names in the statement's
+    summary (`; index X`): the plan tests check that name against EXPLAIN on PostgreSQL and on MariaDB."""
+    result = built(path, target)
+    queries = next((a.text for a in result.artifacts if a.path == "queries.sql"), "")
+    notes = {m.group(1): m.group(2) for m in re.finditer(r"^-- name: (\w+) .*\n-- .*; index (\S+)$", queries,
+                                                          re.MULTILINE)}
+    report = build_report(result, today=TODAY)
+    compared = 0
+    for row in report.access.queries:
+        note = notes.get(pascal(row.name))
+        if note is not None and row.index_name is not None:
+            compared += 1
+            assert row.index_name == note, f"{row.name}: the report says {row.index_name}, queries.sql {note}"
+    assert compared or not notes
 
 
 @pytest.mark.parametrize(("path", "target"), CASES)

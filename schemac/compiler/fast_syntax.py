@@ -33,19 +33,24 @@ from schemac.diagnostics import Span
 GRAMMAR_SHA256 = "7002131e89cada33d2473185ff3e31711fae0cdc5b83be12b4e5db1a49c37611"
 
 
-# One token per match, after optional blanks. Group order matters only where two could match at one
-# position: comments before `/`, `..` before `.`, two-character operators before one-character ones.
+# One token per match, after optional blanks; every character of the text is in some match (`finditer` skips
+# nothing). The groups, numbered for `lastindex`, are tried in order, the most frequent first; order matters
+# only where two could match at one position: comments before `/`, two-character operators before
+# one-character ones. Anything no token starts with (a stray character, an unclosed string) falls in the last group.
 _TOKEN = re.compile(
     r'[ \t\f\r]*(?:'
-    r'(?P<nl>[\n;])'
-    r'|(?P<w>[A-Za-z][A-Za-z0-9_]*)'
-    r'|(?P<n>-?[0-9]+(?:\.[0-9]+)?[kMB]?(?![A-Za-z0-9_]))'
-    r'|(?P<s>"(?:\\.|[^"\\\n])*")'
-    r'|(?P<c>//[^\n]*|/\*[\s\S]*?\*/)'
-    r'|(?P<bad>/\*)'
-    r'|(?P<p><=|>=|!=|\.\.|\[\]|[{}()<>=,?@/~:.+*])'
-    r'|(?P<eof>\Z))'
+    r'([A-Za-z][A-Za-z0-9_]*)'  # 1: a word
+    r'|([\n;])'  # 2: a separator
+    r'|(<=|>=|!=|\.\.|\[\]|[{}()<>=,?@~:.+*])'  # 3: punctuation but `/`
+    r'|(-?[0-9]+(?:\.[0-9]+)?[kMB]?(?![A-Za-z0-9_]))'  # 4: a number
+    r'|("(?:\\.|[^"\\\n])*")'  # 5: a string
+    r'|(//[^\n]*|/\*[\s\S]*?\*/)'  # 6: a comment
+    r'|(/\*)'  # 7: an unclosed block comment
+    r'|(/)'  # 8: `/`
+    r'|(\Z)'  # 9: the end
+    r'|([\s\S]))'  # 10: anything else
 )
+_WORD, _SEP, _PUNCT, _NUMBER, _STRING, _COMMENT, _SLASH, _END = 1, 2, 3, 4, 5, 6, 8, 9
 _COMP_OPS = frozenset({"=", "!=", "<", "<=", ">", ">="})
 _AFTER_NUMBER = frozenset({"and", "or", "check", "where"})  # keywords, not names, right after a number
 _WRITE_KINDS = frozenset({"insert", "update", "upsert", "delete"})
@@ -66,22 +71,21 @@ class _GiveUp(Exception):
 def tokenize(text: str) -> list[Tok] | None:
     toks: list[Tok] = []
     append = toks.append
-    match = _TOKEN.match
-    pos = 0
     line = 1
-    line_start = 0
+    before_line = -1  # the offset just before the current line: a column is `offset - before_line`
     depth = 0  # parentheses: separators inside are dropped (ParenNewlines)
-    while True:
-        m = match(text, pos)
-        if m is None:
-            return None
-        kind = m.lastgroup
-        end = m.end()
-        if kind == "w" or kind == "n" or kind == "s":
-            start = m.start(kind)
-            append((kind, text[start:end], line, start - line_start + 1, end - line_start + 1))
-        elif kind == "p":
-            start = m.start(kind)
+    for m in _TOKEN.finditer(text):
+        group = m.lastindex
+        start, end = m.span(group)
+        if group == _WORD:
+            append(("w", text[start:end], line, start - before_line, end - before_line))
+        elif group == _SEP:
+            if not depth and not (toks and toks[-1][0] == ","):  # ParenNewlines: a list goes on after a comma
+                append(("nl", text[start], line, start - before_line, end - before_line))
+            if text[start] == "\n":
+                line += 1
+                before_line = start
+        elif group in (_PUNCT, _SLASH):
             value = text[start:end]
             if value == "(":
                 depth += 1
@@ -90,26 +94,23 @@ def tokenize(text: str) -> list[Tok] | None:
                     depth -= 1
             elif value == "{" or value == "}":
                 depth = 0
-            append((value, value, line, start - line_start + 1, end - line_start + 1))
-        elif kind == "nl":
-            start = end - 1
-            if not depth and not (toks and toks[-1][0] == ","):  # ParenNewlines: a list goes on after a comma
-                append(("nl", text[start], line, start - line_start + 1, end - line_start + 1))
-            if text[start] == "\n":
-                line += 1
-                line_start = end
-        elif kind == "c":
-            body = m.group(kind)
-            if "\n" in body:
-                line += body.count("\n")
-                line_start = m.start(kind) + body.rindex("\n") + 1
-        elif kind == "eof":
-            eof = ("eof", "", line, end - line_start + 1, end - line_start + 1)
+            append((value, value, line, start - before_line, end - before_line))
+        elif group == _NUMBER:
+            append(("n", text[start:end], line, start - before_line, end - before_line))
+        elif group == _STRING:
+            append(("s", text[start:end], line, start - before_line, end - before_line))
+        elif group == _COMMENT:
+            newlines = text.count("\n", start, end)
+            if newlines:
+                line += newlines
+                before_line = text.rindex("\n", start, end)
+        elif group == _END:
+            eof = ("eof", "", line, end - before_line, end - before_line)
             toks += (eof, eof)  # lookahead past the end never runs off the list
             return toks
-        else:  # an unclosed block comment
+        else:  # an unclosed block comment, a character no token starts with
             return None
-        pos = end
+    return None  # not reached: the end always matches
 
 
 def parse(text: str, file: str) -> n.File | None:

@@ -19,12 +19,15 @@ def _touches(agg: Aggregate, w: Write) -> bool:
 
 def plan_aggregates(ctx: Ctx) -> list[MaintainedAggregate]:
     out: list[MaintainedAggregate] = []
+    writes_on: dict[str, list[Write]] = {}  # each entity's writes, in model order
+    for w in ctx.model.writes:
+        writes_on.setdefault(w.entity, []).append(w)
     for e in ctx.model.entities:
         for f in e.fields:
             agg = f.default.aggregate if f.default is not None and f.default.kind == "aggregate" else None
             if agg is None:
                 continue
-            writes = [w for w in ctx.model.writes if _touches(agg, w)]
+            writes = [w for w in writes_on.get(agg.child, ()) if _touches(agg, w)]
             rate = sum(w.rate_per_s or 0.0 for w in writes)
             out.append(MaintainedAggregate(entity=e.name, field=f.name, func=agg.func, child=agg.child,
                                            via=agg.via, child_field=agg.field, where=agg.where,

@@ -23,6 +23,7 @@ class Ctx:
     target: str
     diags: Diagnostics = field(default_factory=Diagnostics)
     decisions: list[Decision] = field(default_factory=list)
+    id_widths: dict[str, int] = field(default_factory=dict)  # memo of `sizes.id_width` for this run
 
     def decide(self, rule: str, subject: str, choice: str, why: str, span: Span | None = None) -> None:
         self.decisions.append(Decision(rule=rule, subject=subject, choice=choice, why=why, span=span))

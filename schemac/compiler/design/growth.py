@@ -23,14 +23,15 @@ def plan_growth(ctx: Ctx, indexes: tuple[IndexPlan, ...]) -> list[Growth]:
 
 def _growth(ctx: Ctx, e: Entity, indexes: list[IndexPlan]) -> Growth:
     rows = ctx.rows(e.name)
-    rb = row_bytes(ctx.model, e)
+    rb = row_bytes(ctx.model, e, ctx.id_widths)
     table = rows * rb
-    idx = _entry(ctx, e, e.primary_key) * rows if e.primary_key else 0.0
+    widths: dict[str, int] = {}
+    idx = _entry(ctx, e, e.primary_key, widths) * rows if e.primary_key else 0.0
     for ix in indexes:
         share = 1.0
         for p in ix.where:
             share *= constant_selectivity(ctx, e, p)
-        idx += rows * share * _entry(ctx, e, (*(p.field for p in ix.parts), *ix.include))
+        idx += rows * share * _entry(ctx, e, (*(p.field for p in ix.parts), *ix.include), widths)
     horizon = f"{ctx.model.settings.horizon_months:g} months"
     if not e.volume.declared:
         ctx.decide("SC-VOL-01", f"entity {e.name}", f"volume assumed: {count_text(rows)} rows",
@@ -49,11 +50,13 @@ def _growth(ctx: Ctx, e: Entity, indexes: list[IndexPlan]) -> Growth:
                   revisit=revisit)
 
 
-def _entry(ctx: Ctx, e: Entity, fields: tuple[str, ...]) -> float:
+def _entry(ctx: Ctx, e: Entity, fields: tuple[str, ...], widths: dict[str, int]) -> float:
+    """Bytes of one index entry over `fields` of `e`; `widths` memoises each field's width."""
     width = 0
     for name in fields:
-        f = e.field(name)
-        width += field_width(ctx.model, f) if f is not None else 8
+        if name not in widths:
+            widths[name] = field_width(ctx.model, f, ctx.id_widths) if (f := e.field(name)) is not None else 8
+        width += widths[name]
     return float(width + INDEX_ENTRY_OVERHEAD)
 
 

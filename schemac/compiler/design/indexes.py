@@ -20,6 +20,7 @@ from schemac.compiler.model import KeyPart
 INCLUDE_MIN_RATE = 100.0  # reads/s from which an index-only scan is worth wider index entries
 INCLUDE_MAX_COLUMNS = 3
 INCLUDE_MAX_COLUMNS_BATCH = 6  # a batch export reads a large share of the table: covering saves the most
+_ORIGIN_RANK = {origin: i for i, origin in enumerate(ORIGIN_ORDER)}
 
 
 @dataclass
@@ -36,6 +37,7 @@ class _Builder:
         self.cands: list[Candidate] = []
         self.needs: list[Need] = []
         self._by_entity: dict[str, list[Candidate]] = {}  # candidates compete only within their entity
+        self._by_identity: dict[tuple[object, ...], Candidate] = {}  # what makes two candidates the same index
 
     def of(self, entity: str) -> list[Candidate]:
         return self._by_entity.setdefault(entity, [])
@@ -43,20 +45,25 @@ class _Builder:
     def remove(self, c: Candidate) -> None:
         self.cands.remove(c)
         self._by_entity[c.entity].remove(c)
+        key = _identity(c)
+        if self._by_identity.get(key) is c:
+            del self._by_identity[key]
 
     # -- candidates ----------------------------------------------------------------------------------------
     def add(self, c: Candidate) -> Candidate:
-        for d in self.of(c.entity):
-            if (d.entity, d.parts, d.unique, d.where_keys, d.method) == \
-                    (c.entity, c.parts, c.unique, c.where_keys, c.method):
-                if d.live_only and not c.live_only:
-                    d.live_only = False  # one full index serves live-row reads too
-                    self.ctx.decide("REL-I08", f"index {index_label(d)}", "kept over all rows, not live rows only",
-                                    "the same columns also carry a foreign key, whose checks see deleted rows",
-                                    d.span)
-                return d
+        key = _identity(c)
+        d = self._by_identity.get(key)
+        if d is not None:
+            if d.live_only and not c.live_only:
+                d.live_only = False  # one full index serves live-row reads too
+                d.ranks.clear()  # ranked as live-only so far
+                self.ctx.decide("REL-I08", f"index {index_label(d)}", "kept over all rows, not live rows only",
+                                "the same columns also carry a foreign key, whose checks see deleted rows",
+                                d.span)
+            return d
         self.cands.append(c)
         self.of(c.entity).append(c)
+        self._by_identity[key] = c
         return c
 
     def new(self, entity: str, parts: tuple[KeyPart, ...], origin: Origin, **kw: Any) -> Candidate:
@@ -102,12 +109,14 @@ class _Builder:
 
     def _tenant_targets(self, fks: list[ForeignKeyPlan]) -> None:
         targets: dict[str, list[str]] = {}
+        columns: dict[str, tuple[str, ...]] = {}  # the target columns of the first composite key to each
         for fk in fks:
             if len(fk.target_columns) > 1:
                 targets.setdefault(fk.target, []).append(f"{fk.entity}.{fk.field}")
+                columns.setdefault(fk.target, fk.target_columns)
         for e in self.ctx.model.entities:
             if e.name in targets:
-                self.new(e.name, _keys(fk_target(fks, e.name)), "unique", unique=True, fixed=True,
+                self.new(e.name, _keys(columns[e.name]), "unique", unique=True, fixed=True,
                          rule="SC-TEN-01", span=e.span,
                          why=f"target of composite tenant foreign keys ({', '.join(targets[e.name])})")
 
@@ -124,15 +133,24 @@ class _Builder:
                          fixed=True, rule="SC-FTS-01", span=f.span, why="@search: full-text index")
 
     # -- needs -----------------------------------------------------------------------------------------------
-    def best(self, need: Need, among: list[Candidate] | None = None) -> Candidate | None:
-        scored = [(r, c) for c in (among if among is not None else self.of(need.entity))
-                  if (r := rank(self.ctx, c, need)) is not None]
+    def rank(self, c: Candidate, i: int) -> tuple[int, ...] | None:
+        """`rank(ctx, c, needs[i])`, computed once per candidate and need."""
+        ranks = c.ranks
+        if i in ranks:
+            return ranks[i]
+        r = ranks[i] = rank(self.ctx, c, self.needs[i])
+        return r
+
+    def best(self, i: int, among: list[Candidate] | None = None) -> Candidate | None:
+        """The best candidate for `needs[i]` (the first of the lowest rank), or None when none meets it."""
+        scored = [(r, c) for c in (among if among is not None else self.of(self.needs[i].entity))
+                  if (r := self.rank(c, i)) is not None]
         return min(scored, key=lambda rc: rc[0])[1] if scored else None
 
     def place(self, need: Need) -> None:
         pos = len(self.needs)
         self.needs.append(need)
-        found = self.best(need)
+        found = self.best(pos)
         if found is None:
             found = self._create(need)
         found.needs.append(pos)
@@ -155,7 +173,7 @@ class _Builder:
             others = [d for d in self.of(c.entity) if d is not c]
             replacement: dict[int, Candidate] = {}
             for i in c.needs:
-                d = self._equal_or_better(c, self.needs[i], others)
+                d = self._equal_or_better(c, i, others)
                 if d is None:
                     break
                 replacement[i] = d
@@ -167,12 +185,12 @@ class _Builder:
                     d.needs.append(i)
                 self._record_drop(c, replacement)
 
-    def _equal_or_better(self, c: Candidate, need: Need, others: list[Candidate]) -> Candidate | None:
-        own = rank(self.ctx, c, need)
-        d = self.best(need, others)
+    def _equal_or_better(self, c: Candidate, i: int, others: list[Candidate]) -> Candidate | None:
+        own = self.rank(c, i)
+        d = self.best(i, others)
         if d is None or own is None:
             return d
-        other = rank(self.ctx, d, need)
+        other = self.rank(d, i)
         return d if other is not None and other[0] <= own[0] else None
 
     def _record_drop(self, c: Candidate, replacement: dict[int, Candidate]) -> None:
@@ -188,8 +206,8 @@ class _Builder:
     # -- final choice ------------------------------------------------------------------------------------------
     def choose(self) -> dict[int, Candidate]:
         chosen: dict[int, Candidate] = {}
-        for i, need in enumerate(self.needs):
-            c = self.best(need)
+        for i in range(len(self.needs)):
+            c = self.best(i)
             if c is not None:
                 chosen[i] = c
         used = {id(c) for c in chosen.values()}
@@ -202,8 +220,9 @@ def _keys(fields: tuple[str, ...]) -> tuple[KeyPart, ...]:
     return tuple(KeyPart(field=f) for f in fields)
 
 
-def fk_target(fks: list[ForeignKeyPlan], entity: str) -> tuple[str, ...]:
-    return next(fk.target_columns for fk in fks if fk.target == entity and len(fk.target_columns) > 1)
+def _identity(c: Candidate) -> tuple[object, ...]:
+    """Candidates equal on this are one index (`KeyPart`s compare by field and direction)."""
+    return (c.entity, tuple((p.field, p.descending) for p in c.parts), c.unique, c.where_keys, c.method)
 
 
 def _unique_why(origin: str, live: bool, partial: bool) -> str:
@@ -289,8 +308,8 @@ def _include(ctx: Ctx, c: Candidate, w: Want) -> None:
 
 
 def _sort_key(order: dict[str, int], c: Candidate) -> tuple[object, ...]:
-    return (order[c.entity], ORIGIN_ORDER.index(c.origin), tuple((p.field, p.descending) for p in c.parts),
-            c.method, tuple(sorted(pred_text(p) for p in c.where)), c.live_only)
+    return (order[c.entity], _ORIGIN_RANK[c.origin], tuple((p.field, p.descending) for p in c.parts),
+            c.method, tuple(sorted(pred_text(p) for p in c.where)) if c.where else (), c.live_only)
 
 
 def finish(ctx: Ctx, b: _Builder, chosen: dict[int, Candidate]) -> IndexResult:
@@ -306,7 +325,7 @@ def finish(ctx: Ctx, b: _Builder, chosen: dict[int, Candidate]) -> IndexResult:
         result.chosen[i] = position.get(id(c))
         if isinstance(need, Want):
             serves.setdefault(id(c), set()).add(need.source)
-            r = rank(ctx, c, need)
+            r = b.rank(c, i)  # as ranked in `choose`: INCLUDE columns added since do not make it strict or loose
             if r is not None and r[0] == 1:
                 result.loose.add(i)
     plans = []
@@ -375,7 +394,8 @@ def _check_key(ctx: Ctx, c: Candidate) -> None:
     if c.method != "btree":
         return
     e = ctx.entity(c.entity)
-    widths = [worst_key_bytes(ctx.model, f) if (f := e.field(p.field)) is not None else 0 for p in c.parts]
+    widths = [worst_key_bytes(ctx.model, f, ctx.id_widths) if (f := e.field(p.field)) is not None else 0
+              for p in c.parts]
     unbounded = [p.field for p, w in zip(c.parts, widths, strict=True) if w is None]
     if unbounded:
         reason = f"{', '.join(unbounded)} is unbounded text (REL-I07)"

@@ -19,23 +19,25 @@ def serves(ctx: Ctx, c: Candidate, w: Want) -> bool:
         return False
     if c.method == "fulltext":
         return c.fields == tuple(p.field for p in w.parts)
-    if c.unique and set(c.fields) <= w.eq_fields and c.where_keys <= w.where_keys:
+    if c.unique and w.eq_fields.issuperset(c.fields) and c.where_keys <= w.where_keys:
         return True  # one row at most: the other predicates are checked on it
     if c.where_keys != w.where_keys:
         return False
     pos = 0
+    fields = c.fields
     for seg in w.segments:
-        chunk = c.parts[pos:pos + len(seg.parts)]
-        if len(chunk) < len(seg.parts) or not _segment_matches(seg, chunk):
+        end = pos + len(seg.parts)
+        if end > len(fields) or not _segment_matches(seg, c.parts[pos:end], fields[pos:end]):
             return False
-        pos += len(seg.parts)
+        pos = end
     return True
 
 
-def _segment_matches(seg: Segment, chunk: tuple[KeyPart, ...]) -> bool:
+def _segment_matches(seg: Segment, chunk: tuple[KeyPart, ...], names: tuple[str, ...]) -> bool:
+    """Does `chunk` (with field names `names`) of an index's key serve `seg`? Both are as long as `seg`."""
     if seg.kind == "set":
-        return {p.field for p in chunk} == set(seg.fields)
-    if tuple(p.field for p in chunk) != seg.fields:
+        return set(names) == seg.field_set
+    if names != seg.fields:
         return False
     same = all(a.descending == b.descending for a, b in zip(chunk, seg.parts, strict=True))
     flipped = all(a.descending != b.descending for a, b in zip(chunk, seg.parts, strict=True))

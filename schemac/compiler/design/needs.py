@@ -28,6 +28,10 @@ class Segment:
     def fields(self) -> tuple[str, ...]:
         return tuple(p.field for p in self.parts)
 
+    @cached_property
+    def field_set(self) -> frozenset[str]:
+        return frozenset(self.fields)
+
 
 @dataclass(frozen=True)
 class Want:
@@ -51,18 +55,18 @@ class Want:
     filters: tuple[str, ...] = ()  # predicates evaluated on fetched rows, as text
     span: Span | None = None
 
-    @property
+    # Derived from frozen fields: computed once per Want (`dataclasses.replace` builds a new one).
+    @cached_property
     def parts(self) -> tuple[KeyPart, ...]:
         return tuple(p for s in self.segments for p in s.parts)
 
-    @property
+    @cached_property
     def where_keys(self) -> frozenset[tuple[object, ...]]:
         return frozenset(pred_key(p) for p in self.where)
 
-    @property
+    @cached_property
     def eq_fields(self) -> frozenset[str]:
-        return frozenset(self.segments[0].fields) if self.segments and self.segments[0].kind == "set" \
-            else frozenset()
+        return self.segments[0].field_set if self.segments and self.segments[0].kind == "set" else frozenset()
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,13 @@ class Candidate:
     rule: str = "REL-I01"
     span: Span | None = None
     needs: list[int] = field(default_factory=list)  # needs attached (positions in the needs list)
+    # the planner's ranks against needs (by position), while `live_only` and `include` stay as they were
+    ranks: dict[int, tuple[int, ...] | None] = field(default_factory=dict, repr=False, compare=False)
+    # `fields` and `where_keys`, cached with the tuple they derive from: recomputed if `parts` or `where` is replaced
+    _fields: tuple[tuple[KeyPart, ...], tuple[str, ...]] | None = field(default=None, init=False, repr=False,
+                                                                         compare=False)
+    _where_keys: tuple[tuple[Predicate, ...], frozenset[tuple[object, ...]]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     @property
     def primary(self) -> bool:
@@ -104,8 +115,14 @@ class Candidate:
 
     @property
     def fields(self) -> tuple[str, ...]:
-        return tuple(p.field for p in self.parts)
+        hit = self._fields
+        if hit is None or hit[0] is not self.parts:
+            hit = self._fields = (self.parts, tuple(p.field for p in self.parts))
+        return hit[1]
 
     @property
     def where_keys(self) -> frozenset[tuple[object, ...]]:
-        return frozenset(pred_key(p) for p in self.where)
+        hit = self._where_keys
+        if hit is None or hit[0] is not self.where:
+            hit = self._where_keys = (self.where, frozenset(pred_key(p) for p in self.where))
+        return hit[1]

@@ -3,6 +3,8 @@ GDPR erasure. Each returns the structure a backend emits from, and records why."
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from schemac.compiler.design import codes
 from schemac.compiler.design.context import Ctx
 from schemac.compiler.design.model import AuditPlan, ErasurePlan, ForeignKeyPlan, TenancyPlan
@@ -72,21 +74,22 @@ def plan_foreign_keys(ctx: Ctx, erasure: list[ErasurePlan]) -> list[ForeignKeyPl
     return plans
 
 
-def _order(ctx: Ctx) -> object:
-    names = [e.name for e in ctx.model.entities]
-    return names.index
+def _order(ctx: Ctx) -> Callable[[str], int]:
+    """A sort key: an entity's position in the model (the first one of its name)."""
+    position: dict[str, int] = {}
+    for i, e in enumerate(ctx.model.entities):
+        position.setdefault(e.name, i)
+    return position.__getitem__
 
 
 def _fk_plan(ctx: Ctx, e: Entity, f: Field) -> ForeignKeyPlan:
     target = ctx.entity(f.target or "")
     on_delete = (f.on_delete or OnDelete.RESTRICT).value
     tenant, parent_tenant = e.tenant_field, target.tenant_field
-    single = ForeignKeyPlan(entity=e.name, field=f.name, columns=(f.name,), target=target.name,
-                            target_columns=target.primary_key, on_delete=on_delete,
-                            why=f"{e.name}.{f.name} references {target.name}")
     if tenant is None or parent_tenant is None or f.name == tenant.name:
-        return single
+        return _single_fk(e, f, target, on_delete)
     if f.on_delete is OnDelete.SET_NULL and not ctx.caps.fk_set_null_columns:
+        single = _single_fk(e, f, target, on_delete)
         ctx.diags.report(codes.SET_NULL_FALLBACK, f.span, entity=e.name, field=f.name)
         ctx.decide("SC-TEN-01", f"reference {e.name}.{f.name}",
                    f"single-column foreign key ({f.name}) -> {target.name}(id), ON DELETE SET NULL",
@@ -98,6 +101,12 @@ def _fk_plan(ctx: Ctx, e: Entity, f: Field) -> ForeignKeyPlan:
         target_columns=(parent_tenant.name, *target.primary_key), on_delete=on_delete,
         set_null_columns=(f.name,) if f.on_delete is OnDelete.SET_NULL else (),
         why=f"{e.name}.{f.name} references {target.name} within the same {tenant.name}")
+
+
+def _single_fk(e: Entity, f: Field, target: Entity, on_delete: str) -> ForeignKeyPlan:
+    return ForeignKeyPlan(entity=e.name, field=f.name, columns=(f.name,), target=target.name,
+                          target_columns=target.primary_key, on_delete=on_delete,
+                          why=f"{e.name}.{f.name} references {target.name}")
 
 
 def plan_soft_delete(ctx: Ctx) -> None:
@@ -138,18 +147,19 @@ def plan_audit(ctx: Ctx) -> AuditPlan | None:
 def plan_erasure(ctx: Ctx) -> list[ErasurePlan]:
     if ctx.model.settings.compliance != "gdpr":
         return []
-    plans = [_erasure(ctx, e) for e in ctx.model.entities if any(f.pii for f in e.stored_fields)]
+    order = _order(ctx)
+    plans = [_erasure(ctx, e, order) for e in ctx.model.entities if any(f.pii for f in e.stored_fields)]
     if not plans:
         ctx.decide("SC-GDPR-01", _model_subject(ctx), "no erasure plan: no @pii fields",
                    "`compliance gdpr` plans erasure of @pii data only", ctx.model.settings.span)
     return plans
 
 
-def _erasure(ctx: Ctx, e: Entity) -> ErasurePlan:
+def _erasure(ctx: Ctx, e: Entity, order: Callable[[str], int]) -> ErasurePlan:
     pii = tuple(f for f in e.stored_fields if f.pii)
     names = tuple(f.name for f in pii)
     referrers = sorted({c.name for c, _ in ctx.model.children_of(e.name) if not c.junction and c.name != e.name},
-                       key=_order(ctx))
+                       key=order)
     scrub = e.audited
     audit_note = "; audit_log entries scrubbed of these fields" if scrub else ""
     if not referrers:

@@ -29,20 +29,28 @@ def scalar_width(s: Scalar) -> int:
     return _AVERAGE.get(s.kind, 32)
 
 
-def field_width(model: Model, f: Field) -> int:
+# `ids`, where a function takes it, memoises `id_width` per entity name for one model (a design run's).
+
+
+def field_width(model: Model, f: Field, ids: dict[str, int] | None = None) -> int:
     """Average stored bytes of one field."""
     if f.kind is FieldKind.SCALAR and f.scalar is not None:
         return scalar_width(f.scalar)
     if f.kind is FieldKind.LIST and f.scalar is not None:
         return 24 + LIST_ITEMS * scalar_width(f.scalar)
     if f.kind is FieldKind.REFERENCE and f.target is not None:
-        return id_width(model, f.target)
+        return id_width(model, f.target, ids)
     if f.kind is FieldKind.EMBEDDED and f.target is not None:
-        return sum(field_width(model, x) for x in model.value_type(f.target).fields)
+        return sum(field_width(model, x, ids) for x in model.value_type(f.target).fields)
     return 0  # MANY: stored in its junction
 
 
-def id_width(model: Model, entity: str) -> int:
+def id_width(model: Model, entity: str, ids: dict[str, int] | None = None) -> int:
+    if ids is not None:
+        width = ids.get(entity)
+        if width is None:
+            width = ids[entity] = id_width(model, entity)
+        return width
     e = model.entity(entity)
     pk = e.field(e.primary_key[0]) if e.primary_key else None
     if pk is None or pk.scalar is None:
@@ -50,10 +58,10 @@ def id_width(model: Model, entity: str) -> int:
     return scalar_width(pk.scalar)
 
 
-def row_bytes(model: Model, e: Entity) -> int:
+def row_bytes(model: Model, e: Entity, ids: dict[str, int] | None = None) -> int:
     if e.size_bytes:
         return e.size_bytes
-    return ROW_OVERHEAD + sum(field_width(model, f) for f in e.stored_fields)
+    return ROW_OVERHEAD + sum(field_width(model, f, ids) for f in e.stored_fields)
 
 
 def is_narrow(model: Model, f: Field) -> bool:
@@ -68,10 +76,10 @@ def is_narrow(model: Model, f: Field) -> bool:
     return s.kind is ScalarKind.STRING and (s.length or 255) <= SHORT_STRING
 
 
-def worst_key_bytes(model: Model, f: Field) -> int | None:
+def worst_key_bytes(model: Model, f: Field, ids: dict[str, int] | None = None) -> int | None:
     """Worst-case key bytes of one field (4 bytes per character); None when unbounded."""
     if f.kind is FieldKind.REFERENCE and f.target is not None:
-        return id_width(model, f.target)
+        return id_width(model, f.target, ids)
     if f.kind is not FieldKind.SCALAR or f.scalar is None:
         return None
     s = f.scalar

@@ -1,0 +1,81 @@
+"""Prove a design or backend change is output-preserving: snapshot every artifact, compare later.
+
+    python bench/outputs.py save /tmp/before.json       # before the change
+    python bench/outputs.py compare /tmp/before.json    # after: exit 1 and the first differing lines
+
+`equivalence.py` does this for the front end (trees, diagnostics, IR); this does it for what a build
+writes. For the examples and synthetic models of several sizes and seeds, and every target (PostgreSQL 15
+and 18, MySQL), it records each artifact (schema.sql, queries.sql, decisions.md) and every diagnostic.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from synth import generate  # noqa: E402
+
+from schemac.backends import BuildOptions  # noqa: E402
+from schemac.compiler.pipeline import Compilation, compile_model, compile_text, emit_compiled  # noqa: E402
+
+TARGETS = (("postgres", BuildOptions()), ("postgres18", BuildOptions(pg_version=18)), ("mysql", BuildOptions()))
+SYNTHETIC = ((30, 0), (30, 1), (120, 2), (300, 3), (1000, 0))
+
+
+def _cases(quick: bool) -> list[tuple[str, Compilation]]:
+    cases = [(p.name, compile_model(p)) for p in sorted((ROOT / "examples").glob("*.sdl"))]
+    for n, seed in SYNTHETIC[:3] if quick else SYNTHETIC:
+        cases.append((f"synthetic-{n}-{seed}", compile_text(generate(n, seed), f"synthetic-{n}-{seed}.sdl")))
+    return cases
+
+
+def snapshot(quick: bool = False) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, comp in _cases(quick):
+        for label, options in TARGETS:
+            result = emit_compiled(comp, label.removesuffix("18"), options)
+            key = f"{name} {label}"
+            out[f"{key} diagnostics"] = "\n".join(
+                f"{d.code} {d.severity} {d.message} {d.span!r}" for d in result.diagnostics)
+            for artifact in result.artifacts:
+                out[f"{key} {artifact.path}"] = artifact.text
+    return out
+
+
+def compare(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    problems = [f"missing now: {k}" for k in before if k not in after]
+    problems += [f"new: {k}" for k in after if k not in before]
+    for key in before.keys() & after.keys():
+        if before[key] != after[key]:
+            diff = difflib.unified_diff(before[key].splitlines(), after[key].splitlines(), "before", "after",
+                                        lineterm="", n=1)
+            problems.append(f"differs: {key}\n" + "\n".join(list(diff)[:30]))
+    return sorted(problems)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 2 or argv[0] not in ("save", "compare"):
+        print(__doc__)
+        return 2
+    quick = "--quick" in argv
+    path = Path(argv[1])
+    if argv[0] == "save":
+        snap = snapshot(quick)
+        path.write_text(json.dumps(snap), encoding="utf-8")
+        print(f"saved {len(snap)} artifacts to {path}")
+        return 0
+    problems = compare(json.loads(path.read_text(encoding="utf-8")), snapshot(quick))
+    for p in problems:
+        print(p)
+    print(f"{len(problems)} difference(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
