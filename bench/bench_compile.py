@@ -58,24 +58,24 @@ def _backend() -> tuple[Any, Any, Any]:
 
 
 def _compile(text: str, times: dict[str, float] | None, errors: dict[str, str], backend: bool = True) -> None:
+    from schemac.compiler.gcpause import paused_gc
     from schemac.compiler.pipeline import resolve_files
     from schemac.compiler.syntax import parse
     from schemac.diagnostics import Diagnostics
 
     clock = _Clock(times)
     diags = Diagnostics()
-    with clock("parse"):
-        tree = parse(text, "synthetic.sdl", diags)
-    if tree is None:
-        raise SystemExit("the synthetic model does not parse: " + "; ".join(d.message for d in diags))
-    with clock("resolve"):
-        model = resolve_files([tree], "synthetic", diags)
+    with paused_gc():  # as pipeline.compile_text runs them
+        with clock("parse"):
+            tree = parse(text, "synthetic.sdl", diags)
+        if tree is None:
+            raise SystemExit("the synthetic model does not parse: " + "; ".join(d.message for d in diags))
+        with clock("resolve"):
+            model = resolve_files([tree], "synthetic", diags)
     if model is None:
         raise SystemExit("the synthetic model has errors: " + "; ".join(d.message for d in diags)[:2000])
     if "design" in errors or not backend:
         return
-    from schemac.compiler.gcpause import paused_gc
-
     with paused_gc():  # as pipeline.emit_compiled runs them
         try:
             design, postgres, options = _backend()

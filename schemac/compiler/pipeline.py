@@ -82,6 +82,7 @@ def _display(p: Path) -> str:
         return str(p)
 
 
+@paused_gc()  # parse and resolve make no cyclic garbage: one collection afterwards, not one per phase
 def compile_model(path: Path, *, read: Reader = read_utf8, strict: bool = False) -> Compilation:
     diags = Diagnostics(strict=strict)
     files, sources = load(path, diags, read)
@@ -90,6 +91,7 @@ def compile_model(path: Path, *, read: Reader = read_utf8, strict: bool = False)
     return Compilation(resolve_files(files, path.stem, diags), diags, sources)
 
 
+@paused_gc()
 def compile_text(text: str, file: str = "<input>.sdl", *, strict: bool = False) -> Compilation:
     """Compile one in-memory file (no imports are followed from it)."""
     diags = Diagnostics(strict=strict)
