@@ -182,8 +182,9 @@ def _wall(code: list[str], src: Path, reps: int = 7) -> float:
     return statistics.median(times)
 
 
-def cli_build(n: int, seed: int, src: Path, reps: int = 3) -> float:
-    """Median wall time of `schemac build MODEL --target postgres` in a fresh interpreter, start-up included."""
+def cli(command: str, n: int, seed: int, src: Path, reps: int = 3) -> float:
+    """Median wall time of `schemac build MODEL --target postgres` (or `schemac check MODEL`) in a fresh
+    interpreter, start-up included."""
     import tempfile
 
     from synth import generate
@@ -191,9 +192,9 @@ def cli_build(n: int, seed: int, src: Path, reps: int = 3) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         model = Path(tmp) / "synthetic.sdl"
         model.write_text(generate(n, seed), encoding="utf-8")
-        code = [sys.executable, "-c", "from schemac.cli import main; main()", "build", str(model),
-                "--target", "postgres", "-o", str(Path(tmp) / "out"), "--force"]
-        return _wall(code, src, reps)
+        args = ["--target", "postgres", "-o", str(Path(tmp) / "out"), "--force"] if command == "build" else []
+        return _wall([sys.executable, "-c", "from schemac.cli import main; main()", command, str(model), *args],
+                     src, reps)
 
 
 def startup(src: Path) -> dict[str, float]:
@@ -249,6 +250,9 @@ def table(results: list[dict[str, Any]], start: dict[str, float], cpu: bool = Fa
         verdict = "linear" if ratio <= 1.25 else "SUPERLINEAR"
         lines.append(f"- growth: time per entity at N={big['n']} / at N={small['n']} = {ratio:.2f} "
                      f"(front end alone {fe:.2f}): {verdict}")
+    if "cli_check_s" in results[-1]:
+        lines.append(f"- `schemac check` (parse, resolve, lint and print the findings of {results[-1]['n']:,} entities;"
+                     f" whole command): {_ms(results[-1]['cli_check_s'])} ms")
     lines.append(f"- startup: python {_ms(start['python_s'])} ms, `import schemac.compiler.pipeline` "
                  f"{_ms(start['import_pipeline_s'])} ms, `import schemac.cli` {_ms(start['import_cli_s'])} ms, "
                  f"`schemac --help` {_ms(start['help_s'])} ms (fresh interpreters, median of 7)")
@@ -298,7 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     results = [_run_child(n, args.reps, args.backend_reps, args.seed, src, args.no_gc) for n in sizes]
     if args.backend_reps:
         for r in results:
-            r["cli_build_s"] = cli_build(r["n"], args.seed, src)
+            r["cli_build_s"] = cli("build", r["n"], args.seed, src)
+        results[-1]["cli_check_s"] = cli("check", results[-1]["n"], args.seed, src)
     start = startup(src)
     print(table(results, start, cpu=args.cpu))
     if args.json:

@@ -7,6 +7,7 @@ registry, so a code always reads the same way and tests can assert codes and spa
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -228,14 +229,24 @@ def render(diag: Diagnostic, sources: dict[str, str], *, max_line: int = 200) ->
     return "\n".join(lines)
 
 
+@functools.lru_cache(maxsize=16)
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(text.splitlines())
+
+
+def source_line(text: str, number: int) -> str | None:
+    """Line `number` (1-based) of `text`, None past its end. The lines of the last few texts are kept, so that
+    rendering a thousand diagnostics of one big file splits it once, not a thousand times."""
+    lines = _lines(text)
+    return lines[number - 1] if 1 <= number <= len(lines) else None
+
+
 def _excerpt(span: Span, sources: dict[str, str], max_line: int) -> list[str]:
     text = sources.get(span.file)
-    if text is None:
+    source = source_line(text, span.line) if text is not None else None
+    if source is None:
         return []
-    src_lines = text.splitlines()
-    if not 1 <= span.line <= len(src_lines):
-        return []
-    line = src_lines[span.line - 1].expandtabs(1)[:max_line]
+    line = source.expandtabs(1)[:max_line]
     width = (span.end_col - span.col) if span.end_line == span.line else len(line) - span.col + 1
     width = max(1, min(width, len(line) - span.col + 1 if len(line) >= span.col else 1))
     gutter = " " * len(str(span.line))

@@ -18,7 +18,7 @@ from lark.lexer import PatternStr
 from schemac.compiler import fast_syntax
 from schemac.compiler import nodes as n
 from schemac.compiler.gcpause import paused_gc
-from schemac.diagnostics import Diagnostics, Span, closest
+from schemac.diagnostics import Diagnostics, Span, closest, source_line
 
 
 class ParenNewlines:
@@ -398,7 +398,8 @@ def parse(text: str, file: str, diags: Diagnostics) -> n.File | None:
 
 
 def _shorten(text: str, span: Span) -> str:
-    token = text.splitlines()[span.line - 1][span.col - 1:span.end_col - 1] if span.end_line == span.line else ""
+    line = source_line(text, span.line) if span.end_line == span.line else None
+    token = line[span.col - 1:span.end_col - 1] if line is not None else ""
     return token if len(token) <= 24 else f"{token[:10]}…{token[-6:]}"
 
 

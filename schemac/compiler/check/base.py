@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from schemac.compiler.model import Entity, Field, FieldKind, FieldOrigin, Model, Query, Write
-from schemac.diagnostics import Severity, Span, register
+from schemac.diagnostics import Severity, Span, register, source_line
 
 if TYPE_CHECKING:
     from schemac.compiler.check.config import LintConfig
@@ -126,10 +126,7 @@ class Context:
     # spans ---------------------------------------------------------------------------------------------
     def line(self, file: str, line: int) -> str:
         text = self.sources.get(file)
-        if text is None:
-            return ""
-        lines = text.splitlines()
-        return lines[line - 1] if 1 <= line <= len(lines) else ""
+        return (source_line(text, line) or "") if text is not None else ""
 
     def word_span(self, span: Span, word: str, *, lines: int = 1) -> Span:
         """The first whole-word occurrence of `word` at or after `span`'s start (within `lines` lines);
