@@ -183,8 +183,8 @@ def _wall(code: list[str], src: Path, reps: int = 7) -> float:
 
 
 def cli(command: str, n: int, seed: int, src: Path, reps: int = 3) -> float:
-    """Median wall time of `schemac build MODEL --target postgres` (or `schemac check MODEL`) in a fresh
-    interpreter, start-up included."""
+    """Median wall time of `schemac build MODEL --target postgres` (or `check MODEL`, or `report MODEL
+    --target postgres`) in a fresh interpreter, start-up included."""
     import tempfile
 
     from synth import generate
@@ -192,7 +192,8 @@ def cli(command: str, n: int, seed: int, src: Path, reps: int = 3) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         model = Path(tmp) / "synthetic.sdl"
         model.write_text(generate(n, seed), encoding="utf-8")
-        args = ["--target", "postgres", "-o", str(Path(tmp) / "out"), "--force"] if command == "build" else []
+        args = {"build": ["--target", "postgres", "-o", str(Path(tmp) / "out"), "--force"],
+                "report": ["--target", "postgres", "-o", str(Path(tmp) / "report.md")]}.get(command, [])
         return _wall([sys.executable, "-c", "from schemac.cli import main; main()", command, str(model), *args],
                      src, reps)
 
@@ -252,7 +253,8 @@ def table(results: list[dict[str, Any]], start: dict[str, float], cpu: bool = Fa
                      f"(front end alone {fe:.2f}): {verdict}")
     if "cli_check_s" in results[-1]:
         lines.append(f"- `schemac check` (parse, resolve, lint and print the findings of {results[-1]['n']:,} entities;"
-                     f" whole command): {_ms(results[-1]['cli_check_s'])} ms")
+                     f" whole command): {_ms(results[-1]['cli_check_s'])} ms; `schemac report --target postgres` "
+                     f"(build, then the Markdown report): {_ms(results[-1].get('cli_report_s'))} ms")
     lines.append(f"- startup: python {_ms(start['python_s'])} ms, `import schemac.compiler.pipeline` "
                  f"{_ms(start['import_pipeline_s'])} ms, `import schemac.cli` {_ms(start['import_cli_s'])} ms, "
                  f"`schemac --help` {_ms(start['help_s'])} ms (fresh interpreters, median of 7)")
@@ -304,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         for r in results:
             r["cli_build_s"] = cli("build", r["n"], args.seed, src)
         results[-1]["cli_check_s"] = cli("check", results[-1]["n"], args.seed, src)
+        results[-1]["cli_report_s"] = cli("report", results[-1]["n"], args.seed, src)
     start = startup(src)
     print(table(results, start, cpu=args.cpu))
     if args.json:

@@ -133,10 +133,7 @@ def md_cell(value: object) -> str:
 
 def fence(text: str, language: str = "") -> str:
     """A fenced code block whose fence is longer than any backtick run inside it."""
-    longest, run = 0, 0
-    for c in text:
-        run = run + 1 if c == "`" else 0
-        longest = max(longest, run)
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
     return f"{ticks}{language}\n{text}\n{ticks}"
 

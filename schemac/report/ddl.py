@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 IDENT = r'(?:"(?:[^"]|"")+"|`(?:[^`]|``)+`|[A-Za-z_][\w$]*)'
 QUALIFIED = rf"{IDENT}(?:\s*\.\s*{IDENT})?"
@@ -87,12 +88,30 @@ class DdlCatalog:
     triggers: dict[str, list[str]] = field(default_factory=dict)  # table -> trigger names
     policies: dict[str, list[str]] = field(default_factory=dict)  # table -> RLS policy names
     settings: tuple[str, ...] = ()  # custom settings read with current_setting('...')
+    _groups: dict[str, tuple[int, dict[str, list[Any]]]] = field(default_factory=dict, repr=False, compare=False)
 
     def indexes_on(self, table: str) -> list[DdlIndex]:
-        return [i for i in self.indexes if i.table == table]
+        return self._by_table("indexes").get(table, [])
+
+    def foreign_keys_on(self, table: str) -> list[DdlForeignKey]:
+        return self._by_table("foreign_keys").get(table, [])
+
+    def checks_on(self, table: str) -> list[DdlCheck]:
+        return self._by_table("checks").get(table, [])
 
     def primary_key(self, table: str) -> DdlIndex | None:
-        return next((i for i in self.indexes if i.table == table and i.primary), None)
+        return next((i for i in self.indexes_on(table) if i.primary), None)
+
+    def _by_table(self, kind: str) -> dict[str, list[Any]]:
+        """`indexes`, `foreign_keys` or `checks` grouped by table, in order; regrouped if the list grew."""
+        items: list[Any] = getattr(self, kind)
+        cached = self._groups.get(kind)
+        if cached is None or cached[0] != len(items):
+            groups: dict[str, list[Any]] = {}
+            for item in items:
+                groups.setdefault(item.table, []).append(item)
+            cached = self._groups[kind] = (len(items), groups)
+        return cached[1]
 
 
 @dataclass(frozen=True)
@@ -106,6 +125,10 @@ class NamedStatement:
 # -- masking and splitting --------------------------------------------------------------------------------
 
 
+_MASK_START = re.compile(r"--|/\*|['\"`#$]")  # where a comment, a literal or a quoted name may begin
+_DOLLAR_TAG = re.compile(r"\$(\w*)\$")
+
+
 def mask(text: str, dialect: Dialect) -> str:
     """`text` with comments, string literal contents and dollar-quoted bodies replaced by spaces
     (newlines kept), so offsets and line numbers still match the original."""
@@ -117,7 +140,8 @@ def mask(text: str, dialect: Dialect) -> str:
             if out[k] != "\n":
                 out[k] = " "
 
-    while i < n:
+    while (found := _MASK_START.search(text, i)) is not None:
+        i = found.start()
         c = text[i]
         if text.startswith("--", i) or (dialect.hash_comments and c == "#"):
             end = text.find("\n", i)
@@ -146,7 +170,7 @@ def mask(text: str, dialect: Dialect) -> str:
         elif c in '"`':
             end = text.find(c, i + 1)
             i = n if end < 0 else end + 1
-        elif dialect.dollar_quotes and c == "$" and (m := re.match(r"\$(\w*)\$", text[i:])):
+        elif dialect.dollar_quotes and c == "$" and (m := _DOLLAR_TAG.match(text, i)):
             tag = m.group(0)
             end = text.find(tag, i + len(tag))
             end = n if end < 0 else end + len(tag)
@@ -157,36 +181,47 @@ def mask(text: str, dialect: Dialect) -> str:
     return "".join(out)
 
 
+_DELIMITER = re.compile(r"[ \t]*DELIMITER[ \t]+(\S+)[ \t]*(?:\n|$)", re.IGNORECASE)
+
+
 def statements(text: str, dialect: Dialect) -> list[tuple[int, str, str]]:
     """(line, masked statement, original statement) for each statement: terminated by `;`, or by the
     delimiter a MySQL client `DELIMITER //` line sets, until the next `DELIMITER` line."""
     masked = mask(text, dialect)
     out: list[tuple[int, str, str]] = []
     delimiter, start, i = ";", 0, 0
+    counted = (0, 1)  # (offset, line number there): lines are counted on from the previous statement
 
     def emit(end: int) -> None:
+        nonlocal counted
         chunk = masked[start:end]
         if chunk.strip():
             lead = len(chunk) - len(chunk.lstrip())
-            line = masked.count("\n", 0, start + lead) + 1
+            offset, line = counted
+            line += masked.count("\n", offset, start + lead)
+            counted = (start + lead, line)
             out.append((line, chunk.strip(), text[start + lead:end].rstrip()))
 
-    while i < len(text):
+    n = len(text)
+    while i < n:
         if i == 0 or text[i - 1] == "\n":
-            m = re.match(r"[ \t]*DELIMITER[ \t]+(\S+)[ \t]*(?:\n|$)", text[i:], re.IGNORECASE)
+            m = _DELIMITER.match(text, i)
             if m:
                 emit(i)
                 delimiter = m.group(1)
-                i += m.end()
+                i = m.end()
                 start = i
                 continue
-        if masked.startswith(delimiter, i):
-            emit(i)
-            i += len(delimiter)
+        newline = text.find("\n", i)
+        next_line = n if newline < 0 else newline + 1
+        found = masked.find(delimiter, i, next_line + len(delimiter) - 1)
+        if 0 <= found < next_line:  # the delimiter ends a statement before the next line begins
+            emit(found)
+            i = found + len(delimiter)
             start = i
             continue
-        i += 1
-    emit(len(text))
+        i = next_line
+    emit(n)
     return out
 
 
@@ -363,14 +398,17 @@ def parse_named(text: str) -> dict[str, NamedStatement]:
     """The `-- name: X :kind` blocks of a queries file, by name; each runs to the next name line."""
     out: dict[str, NamedStatement] = {}
     heads = list(_NAME_LINE.finditer(text))
+    line, counted = 1, 0  # the line number at offset `counted`, counted on from one head to the next
     for i, m in enumerate(heads):
+        line += text.count("\n", counted, m.start())
+        counted = m.start()
         end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
         body = text[m.end():end].strip("\n")
         lines = body.splitlines()
         while lines and (not lines[-1].strip() or _is_separator(lines[-1])):
             lines.pop()
         out[m.group("name")] = NamedStatement(m.group("name"), (m.group("kind") or "").lstrip(":"),
-                                              "\n".join(lines).strip("\n"), text.count("\n", 0, m.start()) + 1)
+                                              "\n".join(lines).strip("\n"), line)
     return out
 
 

@@ -51,6 +51,8 @@ class Facts:
     layout: Artifacts = field(default_factory=lambda: ARTIFACTS["relational"])
     index_ddl: dict[int, ddl.DdlIndex] = field(default_factory=dict)  # Design.indexes position -> DDL
     tables: dict[str, str] = field(default_factory=dict)  # entity -> emitted table
+    # statement name -> follow-up statements, by the pattern (PascalCase) they belong to; built on first use
+    _follow_ups: dict[str, list[ddl.NamedStatement]] | None = field(default=None, repr=False, compare=False)
 
     # -- lookups -------------------------------------------------------------------------------------
     @property
@@ -58,7 +60,10 @@ class Facts:
         return self.design.capabilities.family
 
     def entity(self, name: str) -> Entity | None:
-        return next((e for e in self.model.entities if e.name == name), None)
+        try:
+            return self.model.entity(name)
+        except KeyError:
+            return None
 
     def table(self, entity: str) -> str:
         if entity in self.tables:
@@ -80,15 +85,16 @@ class Facts:
     def follow_ups(self, pattern: Query | Write) -> list[ddl.NamedStatement]:
         """Statements that belong to a pattern without being one (`ProductPageReview`: the second query
         of an include): named with the pattern's name as the longest prefix among all patterns."""
-        names = {pascal(p.name) for p in (*self.model.queries, *self.model.writes)}
-        own = pascal(pattern.name)
-        out = []
-        for name, stmt in self.statements.items():
-            if name in names or not name.startswith(own):
-                continue
-            if max((n for n in names if name.startswith(n)), key=len) == own:
-                out.append(stmt)
-        return out
+        if self._follow_ups is None:
+            self._follow_ups = {}
+            names = {pascal(p.name) for p in (*self.model.queries, *self.model.writes)}
+            for name, stmt in self.statements.items():
+                if name in names:
+                    continue
+                owner = next((name[:k] for k in range(len(name) - 1, 0, -1) if name[:k] in names), None)
+                if owner is not None:
+                    self._follow_ups.setdefault(owner, []).append(stmt)
+        return list(self._follow_ups.get(pascal(pattern.name), ()))
 
     def pattern_plan(self, q: Query) -> PatternPlan | None:
         return self.design.pattern(q.name)

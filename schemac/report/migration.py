@@ -116,8 +116,8 @@ def _table_row(facts: Facts, entity: str, s: Sizing) -> TableRow:
         table=t, entity=entity, rows=count(s.at_horizon),
         size=size(s.at_horizon * (s.row_bytes + s.index_bytes_per_row)),
         indexes=sum(1 for i in cat.indexes_on(t) if not i.primary) or len(facts.design.indexes_of(entity)),
-        foreign_keys=sum(1 for f in cat.foreign_keys if f.table == t) or refs,
-        checks=sum(1 for c in cat.checks if c.table == t), category=category(s.at_horizon))
+        foreign_keys=len(cat.foreign_keys_on(t)) or refs,
+        checks=len(cat.checks_on(t)), category=category(s.at_horizon))
 
 
 def _fills(book: Playbook, largest: TableRow | None, sizes: dict[str, Sizing]) -> dict[str, str]:
@@ -138,13 +138,13 @@ def _statements(facts: Facts, ops: dict[str, Operation], table: str) -> tuple[st
         out.append(_fill(op.template, table=table, name=idx.name, columns=idx.key or ", ".join(idx.columns),
                          where=f" WHERE {idx.where}" if idx.where else ""))
     fk_op = ops.get("fk")
-    for fk in (f for f in facts.catalog.foreign_keys if f.table == table):
+    for fk in facts.catalog.foreign_keys_on(table):
         if fk_op is not None and fk_op.template:
             name = fk.name or f"{table}_{'_'.join(fk.columns)}_fkey"
             out.append(_fill(fk_op.template, table=table, name=name, columns=", ".join(fk.columns),
                              ref_table=fk.ref_table, ref_columns=", ".join(fk.ref_columns)))
     check_op = ops.get("check")
-    for c in (c for c in facts.catalog.checks if c.table == table and c.name):
+    for c in (c for c in facts.catalog.checks_on(table) if c.name):
         if check_op is not None and check_op.template:
             out.append(_fill(check_op.template, table=table, name=c.name, expression=c.expression))
     return tuple(out)

@@ -156,6 +156,9 @@ def _edges(boxes: list[Box], by_name: dict[str, Box], relations: tuple[Relation,
         rs.sort(key=lambda r: (by_name[r.child].cx, r.child, r.field))
     out = []
     lanes: dict[tuple[int, float], int] = {}
+    rows: dict[int, list[Box]] = {}  # the boxes of each row, left to right
+    for b in sorted(boxes, key=lambda b: b.x):
+        rows.setdefault(b.row, []).append(b)
     for r in drawable:
         child, parent = by_name[r.child], by_name[r.parent]
         if r in tops.get(r.child, []):
@@ -163,7 +166,7 @@ def _edges(boxes: list[Box], by_name: dict[str, Box], relations: tuple[Relation,
             j, m = bottoms[r.parent].index(r), len(bottoms[r.parent])
             start = (child.x + child.w * (i + 1) / (n + 1), child.y)
             end = (parent.x + parent.w * (j + 1) / (m + 1), parent.y + parent.h)
-            points = [start, *_through_rows(boxes, parent.row, child.row, (start[0] + end[0]) / 2, lanes), end]
+            points = [start, *_through_rows(rows, parent.row, child.row, (start[0] + end[0]) / 2, lanes), end]
             out.append(_edge(r, _vertical_path(points), start, (0, -1), end, (0, 1)))
         else:  # same row, a lower row, or itself: leave from the right side and come back
             sy = child.y + HEADER_H / 2 + 4
@@ -185,13 +188,14 @@ def _edges(boxes: list[Box], by_name: dict[str, Box], relations: tuple[Relation,
     return out
 
 
-def _through_rows(boxes: list[Box], top_row: int, bottom_row: int, x: float,
+def _through_rows(rows: dict[int, list[Box]], top_row: int, bottom_row: int, x: float,
                   lanes: dict[tuple[int, float], int]) -> list[tuple[float, float]]:
-    """Waypoints that take a line spanning several rows through the free gap of each row in between
-    nearest to `x` (edges sharing a gap get lanes 6 px apart), bottom row first."""
+    """Waypoints that take a line spanning several rows (`rows`: each row's boxes, left to right) through
+    the free gap of each row in between nearest to `x` (edges sharing a gap get lanes 6 px apart), bottom
+    row first."""
     points: list[tuple[float, float]] = []
     for row in range(bottom_row - 1, top_row, -1):
-        members = sorted((b for b in boxes if b.row == row), key=lambda b: b.x)
+        members = rows.get(row, [])
         if not members:
             continue
         edges = [MARGIN / 2, *(v for b in members for v in (b.x, b.x + b.w)), members[-1].x + members[-1].w
