@@ -164,6 +164,13 @@ CASES: dict[str, Case] = {
     "SC0312": Case(
         bad="entity Post {\n  a int\n  b int\n  c int\n  d int\n  e int\n  index (a, b, c, d, e)  //!\n}\n",
         good="entity Post {\n  a int\n  b int\n  c int\n  d int\n  e int\n  index (a, b, c, d)\n}\n"),
+    "SC0313": Case(
+        bad="entity Part {  //!\n" + "".join(f"  f{i} int\n" for i in range(11)) + "}\n"
+            + "".join(f"query by_f{i} {{ from Part; where f{i} = ? }}\n" for i in range(11))
+            + "write add_part {\n  insert Part\n  rate 20/s\n}\n",
+        good="entity Part {\n" + "".join(f"  f{i} int\n" for i in range(10)) + "}\n"
+             + "".join(f"query by_f{i} {{ from Part; where f{i} = ? }}\n" for i in range(10)),
+        design=lambda m: stub_design(m, serve=True)),
     "SC0315": Case(
         bad="model m {\n  deletes hard\n}\n" + POST + "write remove_post {\n  delete Post by (id)  //!\n}\n",
         good="model m {\n  deletes hard\n}\nentity Post @hard_delete {\n  title string(100)\n}\n"

@@ -160,6 +160,29 @@ def test_mysql_reports_keys_over_3072_bytes_and_16_parts() -> None:
     assert not {"SC0412", "SC0413"} & set(pg_codes)
 
 
+def test_mysql_reports_a_table_with_more_keys_than_innodb_takes() -> None:
+    """64 keys per table, the primary key included (ER 1069, measured on MariaDB 10.11): one index per
+    access pattern on 64 different columns is one too many; on PostgreSQL it is not an error."""
+
+    def model(n: int) -> str:
+        fields = "\n".join(f"  f{i} int" for i in range(n))
+        queries = "".join(f"query q{i} {{\n  from Item\n  where f{i} = ?\n  rate 5/s\n}}\n" for i in range(n))
+        return f"model m {{}}\nentity Item {{\n{fields}\n}}\n{queries}"
+
+    over = compile_text(model(64), "over.sdl")
+    assert over.model is not None
+    backend = get_backend("mysql")
+    designed, _ = design(over.model, backend.capabilities, "mysql")
+    result = backend.emit(designed, BuildOptions())
+    found = [d for d in result.diagnostics if d.code == "SC0421"]
+    assert len(found) == 1 and "`items` needs 65 keys" in found[0].message and "at most 64" in found[0].message
+    assert found[0].span is not None and found[0].span.line == 2
+    _, _, at_limit = _emit_text(model(63), "mysql")
+    assert "SC0421" not in at_limit
+    _, _, pg_codes = _emit_text(model(64), "postgres")
+    assert "SC0421" not in pg_codes
+
+
 def test_mysql_text_defaults_are_expressions() -> None:
     text = 'model m {}\nentity Note { body text = "none"\n  doc json? }\n'
     schema, _, codes = _emit_text(text, "mysql")

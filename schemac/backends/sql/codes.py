@@ -1,4 +1,4 @@
-"""Diagnostics of the SQL backend: SC0410-SC0419.
+"""Diagnostics of the SQL backend: SC0410-SC0421.
 
 Most guard the gap between MariaDB 10.11 (where the MySQL output is tested) and MySQL 8, which rejects
 some DDL that MariaDB silently accepts (shared/reference/engines.md §2.3).
@@ -31,6 +31,14 @@ CODES: tuple[tuple[str, Severity, str, str], ...] = (
      "into a prefix key with only a note; MySQL 8 rejects it (ER 1071)."),
     ("SC0413", E, "{target}: index `{index}` has {parts} key parts; InnoDB allows at most {limit}",
      "MySQL and MariaDB reject keys of more than 16 columns (ER 1070)."),
+    ("SC0421", E, "{target}: table `{table}` needs {keys} keys (its primary key, unique keys and the indexes "
+                  "the design chose for {patterns} access patterns); MySQL and MariaDB take at most {limit} per "
+                  "table",
+     "InnoDB rejects a table's key past the 64th, the primary key included (ER 1069: too many keys). The "
+     "design gives an access pattern its own index when no other index serves it; give such patterns a "
+     "shared leading filter (an equality both use, then their own columns), or a low `rate` where reading "
+     "more rows per call is acceptable (a low-rate pattern may use an index that narrows it only partly), or "
+     "split the entity."),
     ("SC0414", W, "{target}: `{entity}.{field}` cannot null only its reference column on delete; its foreign "
                   "key is the reference alone, so it does not stop a reference into another tenant",
      "The design asked for ON DELETE SET NULL (column) on a composite tenant key, which only PostgreSQL 15+ "

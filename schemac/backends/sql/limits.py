@@ -3,7 +3,8 @@
 They matter most for MySQL: MariaDB 10.11, where the output is tested, silently accepts DDL that MySQL 8
 rejects (engines.md §2.3), so these checks stand in for the engine the tests cannot run:
 TEXT/BLOB/JSON literal defaults (SC0410), TEXT/BLOB key parts without a prefix (SC0411), keys over
-3072 bytes (SC0412) and more than 16 key parts (SC0413).
+3072 bytes (SC0412) and more than 16 key parts (SC0413). Both engines take at most 64 keys per table
+(SC0421).
 """
 
 from __future__ import annotations
@@ -18,12 +19,28 @@ from schemac.backends.sql.types import is_unbounded_text, mysql_key_bytes
 
 
 def check_limits(ctx: Context, layout: Layout) -> None:
+    _check_key_counts(ctx, layout)
     if ctx.dialect.max_key_bytes is None:
         return
     for table in layout.metadata.sorted_tables:
         _check_defaults(ctx, table)
-        for name, columns, lengths in _keys(table):
-            _check_key(ctx, table, name, columns, lengths)
+        for name, columns, lengths, fulltext in _keys(table):
+            if not fulltext:  # FULLTEXT keys have neither prefix lengths nor B-tree key limits
+                _check_key(ctx, table, name, columns, lengths)
+
+
+def _check_key_counts(ctx: Context, layout: Layout) -> None:
+    """A table with more keys than the engine takes (SC0421): the design gave it one index per access pattern
+    it could not serve otherwise, and the engine would reject the CREATE INDEX past the limit."""
+    limit = ctx.dialect.max_keys_per_table
+    if limit is None:
+        return
+    for info in layout.tables.values():
+        keys = list(_keys(info.table))
+        if len(keys) > limit:
+            served = sorted({p for i in ctx.design.indexes_of(info.entity.name) for p in i.serves})
+            ctx.report("SC0421", info.entity.span, table=info.name, keys=len(keys), limit=limit,
+                       patterns=len(served))
 
 
 def _check_defaults(ctx: Context, table: sa.Table) -> None:
@@ -34,18 +51,18 @@ def _check_defaults(ctx: Context, table: sa.Table) -> None:
             ctx.report("SC0410", None, table=table.name, column=column.name, type=ctx.dialect.type_sql(column.type))
 
 
-def _keys(table: sa.Table) -> Iterator[tuple[str, list[sa.Column], dict[str, int]]]:
+def _keys(table: sa.Table) -> Iterator[tuple[str, list[sa.Column], dict[str, int], bool]]:
+    """(name, columns, prefix lengths, FULLTEXT?) of every key of the table, the primary key first."""
     pk = list(table.primary_key.columns)
     if pk:
-        yield f"{table.name} primary key", pk, {}
+        yield f"{table.name} primary key", pk, {}, False
     for constraint in sorted(table.constraints, key=lambda c: str(c.name)):
         if isinstance(constraint, sa.UniqueConstraint):
-            yield str(constraint.name), list(constraint.columns), {}
+            yield str(constraint.name), list(constraint.columns), {}, False
     for index in sorted(table.indexes, key=lambda i: str(i.name)):
-        if index.kwargs.get("mysql_prefix") == "FULLTEXT":
-            continue
         columns = [c for c in index.columns if isinstance(c, sa.Column)]
-        yield str(index.name), columns, dict(index.kwargs.get("mysql_length") or {})
+        yield (str(index.name), columns, dict(index.kwargs.get("mysql_length") or {}),
+               index.kwargs.get("mysql_prefix") == "FULLTEXT")
 
 
 def _check_key(ctx: Context, table: sa.Table, name: str, columns: list[sa.Column], lengths: dict[str, int]) -> None:

@@ -13,6 +13,7 @@ has either file: `schemac.toml` always counts (its tables are read at top level,
     max_result_rows = 1000             # an ordered read expected to return more rows needs `limit`
     max_fanout = 100                   # children per parent an unbounded `include` may fetch
     max_index_columns = 4              # declared index columns before `wide-index`
+    max_indexes = 10                   # indexes on one table (besides its primary key) before `too-many-indexes`
     natural_keys = ["iban"]            # field names treated as natural keys, added to the built-in list
 
 Severity overrides are applied to lint findings (SC03xx) only: syntax and meaning errors cannot be
@@ -36,7 +37,7 @@ LEVELS: dict[str, Severity | None] = {
     "error": Severity.ERROR, "warning": Severity.WARNING, "warn": Severity.WARNING,
     "info": Severity.INFO, "note": Severity.INFO, "off": None,
 }
-THRESHOLDS = ("large_table_rows", "max_result_rows", "max_fanout", "max_index_columns")
+THRESHOLDS = ("large_table_rows", "max_result_rows", "max_fanout", "max_index_columns", "max_indexes")
 
 
 class ConfigError(ValueError):
@@ -52,6 +53,7 @@ class LintConfig:
     max_result_rows: int = 1_000
     max_fanout: int = 100
     max_index_columns: int = 4
+    max_indexes: int = 10
     natural_keys: tuple[str, ...] = ()
     path: Path | None = None  # the file the configuration came from
 

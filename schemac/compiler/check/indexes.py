@@ -1,4 +1,5 @@
-"""Indexes: foreign keys without a supporting index, duplicate and too-wide declared indexes."""
+"""Indexes: foreign keys without a supporting index, duplicate and too-wide declared indexes, tables
+with more indexes than writes should pay for."""
 
 from __future__ import annotations
 
@@ -135,3 +136,44 @@ def wide_index(ctx: Context) -> Iterator[Finding]:
                                                         "n": len(shown)},
                               help=f"keep at most {limit} columns (configurable: [tool.schemac.lint] "
                                    "max_index_columns)")
+
+
+@rule("SC0313", "too-many-indexes", W,
+      template="`{entity}` gets {n} indexes besides its primary key{serving}: every insert writes {trees} B-trees"
+               "{writes}",
+      rationale="Each index is one more B-tree every insert, delete and update of an indexed column writes "
+                "(WAL and page splits included), one more structure to vacuum and cache. Many single-purpose "
+                "indexes on one table usually mean many access patterns filter by different columns; MySQL "
+                "and MariaDB stop at 64 keys per table.",
+      fix="Give related access patterns a shared leading filter (an equality they all use, then their own "
+          "columns), merge patterns that differ only in one predicate, give rarely used ones a low `rate` "
+          "(schemac then lets an index that narrows them partly serve them), or split the entity.",
+      references=("sc 2004 Too Many Indexes", "REL-I03", "(original)"), needs_design=True)
+def too_many_indexes(ctx: Context) -> Iterator[Finding]:
+    design = ctx.design
+    if design is None or design.capabilities.family != "relational":
+        return
+    limit = ctx.config.max_indexes
+    counts: dict[str, int] = {}
+    served: dict[str, set[str]] = {}
+    for plan in design.indexes:
+        if plan.origin != "primary":
+            counts[plan.entity] = counts.get(plan.entity, 0) + 1
+            served.setdefault(plan.entity, set()).update(plan.serves)
+    writes: dict[str, float] = {}
+    for w in ctx.model.writes:
+        if w.op in ("insert", "upsert") and w.rate_per_s:
+            writes[w.entity] = writes.get(w.entity, 0.0) + w.rate_per_s
+    for e in ctx.user_entities():
+        n = counts.get(e.name, 0)
+        if n <= limit:
+            continue
+        patterns = len(served.get(e.name, ()))
+        rate = writes.get(e.name)
+        yield Finding(ctx.entity_span(e), {
+            "entity": e.name, "n": n, "trees": n + 1,
+            "serving": f" (serving {patterns} access patterns)" if patterns else "",
+            "writes": f"; at {rate:,.0f} inserts/s that is {rate * (n + 1):,.0f} B-tree writes/s" if rate else ""},
+            help=f"let `{e.name}`'s access patterns share indexes (a common leading equality), give rare ones a "
+                 f"low `rate`, or split the entity; more than {limit} indexes warn (configurable: "
+                 "[tool.schemac.lint] max_indexes)")
