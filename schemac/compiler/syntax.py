@@ -372,14 +372,16 @@ def parse(text: str, file: str, diags: Diagnostics) -> n.File | None:
     try:
         tree = lark.parse(text)
     except UnexpectedInput:
+        lines_before, counted = 0, 0
         for a, b in _declaration_bounds(text):
+            lines_before += text.count("\n", counted, a)
+            counted = a
             if _fast_path() and fast_syntax.parse(text[a:b], file) is not None:
                 continue  # what the fast path reads Lark reads too: no error in this declaration
-            chunk = "\n" * text.count("\n", 0, a) + text[a:b]
             try:
-                lark.parse(chunk)
+                lark.parse(_padded(text[a:b], lines_before))
             except UnexpectedInput as err:
-                _report_syntax_error(err, chunk, file, lark, diags)
+                _report_syntax_error(err, "\n" * lines_before + text[a:b], file, lark, diags)
         if not diags.has_errors:  # the whole failed but no piece did: report the whole's error
             try:
                 lark.parse(text)
@@ -395,6 +397,15 @@ def parse(text: str, file: str, diags: Diagnostics) -> n.File | None:
         diags.report("SC0008", span, text=_shorten(text, span),
                      reason=f"out of range (at most {n.MAX_NUMBER:,} in absolute value)")
     return None if transformer.out_of_range else n.File(file, tuple(decls))
+
+
+def _padded(declaration: str, lines_before: int) -> str:
+    """`declaration` moved down to the line it starts on in its file, so that Lark's lines and columns are the
+    file's: the lines before it are one block comment (one token to skip) and one line break, not a line
+    break per line (each a token the parser would read: quadratic in a file with many broken declarations)."""
+    if not lines_before:
+        return declaration
+    return "/*" + "\n" * (lines_before - 1) + "*/\n" + declaration
 
 
 def _shorten(text: str, span: Span) -> str:
@@ -562,13 +573,10 @@ def _line_starts_with_top_keyword(text: str, pos: int) -> bool:
 
 
 def _offset(text: str, line: int, col: int) -> int:
-    idx = 0
-    for _ in range(line - 1):
-        nxt = text.find("\n", idx)
-        if nxt < 0:
-            return len(text)
-        idx = nxt + 1
-    return min(len(text), idx + col - 1)
+    parts = text.split("\n", line - 1)  # the lines before `line`, then the rest
+    if len(parts) < line:
+        return len(text)  # the text has fewer lines
+    return min(len(text), sum(len(x) + 1 for x in parts[:-1]) + col - 1)
 
 
 def _end_span(text: str, file: str) -> Span:
