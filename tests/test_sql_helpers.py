@@ -212,7 +212,7 @@ def scalar_value(spec: ColumnSpec, i: int, tag: str, mysql: bool) -> Any:
     if kind is ScalarKind.BOOL:
         return True
     if kind is ScalarKind.DATE:
-        return dt.date(1990, 1, 1 + i)
+        return dt.date(1990, 1, 1) + dt.timedelta(days=i)
     if kind is ScalarKind.TIMESTAMP:
         value = BASE_TIME + dt.timedelta(hours=i)
         return value.replace(tzinfo=None) if mysql else value
@@ -251,6 +251,8 @@ class Seed:
     run: int = field(default_factory=lambda: next(_RUNS))
     tenants: list[Any] = field(default_factory=list)
     rows: dict[str, dict[int, list[dict[str, Any]]]] = field(default_factory=dict)
+    # per entity and tenant, one more row that no other row references: what a generated delete removes
+    spare: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
 
     def of(self, entity: str, tenant: int = 0) -> list[dict[str, Any]]:
         return self.rows.get(entity, {}).get(tenant, [])
@@ -271,6 +273,18 @@ def seed(conn: sa.Connection, layout: Layout, *, mysql: bool) -> Seed:
                 data.rows.setdefault(info.entity.name, {}).setdefault(tenant, []).append(row)
                 if info.entity.tenant_root:
                     data.tenants.append(row[info.pk[0]])
+    referenced = {f.target for i in layout.tables.values() for f in i.entity.references
+                  if f.origin is not FieldOrigin.TENANT}
+    for t in range(tenant_count):  # after every other row: nothing refers to these
+        for info in layout.tables.values():
+            e = info.entity
+            if e.soft_delete or e.tenant_root or e.junction or e.name not in referenced:
+                continue  # a delete there is an UPDATE, or removes a row nothing else needs
+            try:
+                with conn.begin_nested():  # a spare row may collide with a unique key: then there is none
+                    data.spare.setdefault(e.name, {})[t] = _insert_row(conn, data, info, ROWS_PER_TABLE, t)
+            except sa.exc.IntegrityError:
+                pass
     return data
 
 
@@ -290,7 +304,25 @@ def sample_row(data: Seed, info: TableInfo, i: int, tenant: int, tag: str) -> di
             row[spec.name] = _reference(data, info, spec, i, tenant)
         else:
             row[spec.name] = column_value(spec, i, tag, data.mysql)
+    _satisfy_field_checks(info, row)
     return row
+
+
+_STEP: dict[type, Any] = {dt.datetime: dt.timedelta(hours=1), dt.date: dt.timedelta(days=1), int: 1,
+                          float: 1.0, Decimal: Decimal(1)}
+
+
+def _satisfy_field_checks(info: TableInfo, row: dict[str, Any]) -> None:
+    """Move the right-hand column of each `check (a < b)` between fields so that the sample row passes it."""
+    for check in info.entity.checks:
+        if check.kind != "fields" or not check.field or not check.other:
+            continue
+        left, right = info.field_columns[check.field][0], info.field_columns[check.other][0]
+        if row.get(left) is None or row.get(right) is None or type(row[left]) not in _STEP:
+            continue
+        step = _STEP[type(row[left])]
+        row[right] = {"<": row[left] + step, "<=": row[left], "=": row[left], ">": row[left] - step,
+                      ">=": row[left], "!=": row[left] + step}[check.op or "="]
 
 
 def _reference(data: Seed, info: TableInfo, spec: ColumnSpec, i: int, tenant: int) -> Any:
@@ -341,6 +373,8 @@ def param_values(stmt: Statement, ir: Query | Write | None, data: Seed, tenant: 
     for p in stmt.params:
         if p.name not in values:
             values[p.name] = param_value(p, ir, data, tenant, stmt.name)
+    if isinstance(ir, Write) and ir.op in ("insert", "update", "upsert"):
+        _satisfy_field_checks(data.layout.of(ir.entity), values)  # parameters are named after their columns
     return values
 
 
@@ -376,9 +410,22 @@ def _query_param(p: Param, q: Query, data: Seed, tenant: int) -> Any:
     pred = next((w for w in q.where if w.value is not None and getattr(w.value, "name", "") == p.name), None)
     if pred is not None and pred.op == "match":
         return str(values[0]).split()[0]
-    if pred is not None and pred.op in ("<", "<="):
-        return values[0] + 1000 if isinstance(values[0], int) else values[0]
+    if pred is not None and pred.op in ("<", "<=", ">", ">=") and values:
+        return _beyond(values, below=pred.op in (">", ">="))
     return values[0]
+
+
+def _beyond(values: list[Any], *, below: bool) -> Any:
+    """A bound every sample value passes: under the smallest for `>`/`>=`, over the largest for `<`/`<=`
+    (rows inserted in one transaction share their `created_at`: the first row's value would match nothing)."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return None
+    step: Any = {dt.datetime: dt.timedelta(days=1), dt.date: dt.timedelta(days=1), Decimal: Decimal(1000),
+                 int: 1000, float: 1000.0}.get(type(present[0]))
+    if step is None:  # text: the empty string sorts first; a run of tildes after sample text
+        return "" if below else "~" * 8
+    return min(present) - step if below else max(present) + step
 
 
 def _list_param(values: list[Any], mysql: bool) -> Any:
@@ -392,7 +439,9 @@ def _write_param(p: Param, w: Write, data: Seed, tenant: int, tag: str) -> Any:
     by = {x.name: x.field for x in w.params}
     existing = data.of(w.entity, tenant if info.tenant else 0)
     if p.name in by:
-        return existing[0][info.field_columns[by[p.name]][0]]
+        spare = data.spare.get(w.entity, {}).get(tenant if info.tenant else 0)
+        row = spare if w.op == "delete" and spare is not None else existing[0]
+        return row[info.field_columns[by[p.name]][0]]
     if w.op == "upsert" and existing:
         by_columns = {info.field_columns[f][0] for f in w.by}
         if p.name in by_columns:
