@@ -65,6 +65,10 @@ REGISTRY: dict[str, Rule] = _rules(
      "A keyword is misspelt."),
     ("SC0008", E, "invalid number `{text}`: {reason}",
      "Numbers are integers or decimals with an optional k, M or B suffix."),
+    ("SC0009", E, "{path} is not UTF-8 text: byte 0x{byte} here does not belong to a UTF-8 character; save the "
+                  "file as UTF-8",
+     "SDL files are read as UTF-8 (a byte-order mark is allowed). A file saved in another encoding (Latin-1, "
+     "Windows-1252, UTF-16) shows its first non-ASCII character as an invalid byte."),
     # -- SC01xx: names and references ----------------------------------------------------------------
     ("SC0101", E, "unknown type `{name}`{hint}",
      "A field's type is a built-in type, an entity (a reference) or a `type` value object."),
@@ -127,6 +131,9 @@ REGISTRY: dict[str, Rule] = _rules(
      "A literal in a predicate must fit the field's type (an enum member, a number, a string, true/false)."),
     ("SC0214", E, "duplicate clause `{clause}` in {kind} `{name}`",
      "Each clause appears at most once in a query or write."),
+    ("SC0215", W, "the model declares no entities: there is nothing to build",
+     "A model with no `entity` declaration produces an empty schema; the file given may not be the model, or "
+     "its entities may live in a file it does not import."),
 )
 
 # Codes above SC0300 (lint) and SC0400 (design/backends) are registered by their modules.

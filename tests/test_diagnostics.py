@@ -19,7 +19,7 @@ from schemac.diagnostics import REGISTRY, Diagnostic, Severity, render
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "bad"
 
-Source = str | dict[str, str]
+Source = str | dict[str, str | bytes]  # file contents: text (written as UTF-8) or bytes
 
 # code -> (SDL, line, col, a substring of the message)
 CASES: dict[str, tuple[Source, int, int, str]] = {
@@ -83,6 +83,9 @@ CASES: dict[str, tuple[Source, int, int, str]] = {
                1, 8, "`@audited` on `A` has no effect: the model does not declare `audit on`"),
     "SC0213": ("entity A {\n  x int\n}\nquery q {\n  from A\n  where x = open\n}\n",
                6, 13, "`A.x` cannot be compared with `open`"),
+    "SC0009": ({"main.sdl": 'import "latin1.sdl"\n', "latin1.sdl": b"entity A {\n  caf\xe9 int\n}\n"}, 2, 6,
+               "latin1.sdl is not UTF-8 text: byte 0xe9 here does not belong to a UTF-8 character"),
+    "SC0215": ("model m {\n  horizon 12 months\n}\n", 1, 1, "the model declares no entities: there is nothing to build"),
     "SC0214": ("entity A { x int }\nquery q {\n  from A\n  where x = ?\n  limit 5\n  limit 6\n}\n",
                6, 3, "duplicate clause `limit` in query `q`"),
 }
@@ -101,7 +104,7 @@ def compile_source(source: Source, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     for name, text in source.items():
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     monkeypatch.chdir(tmp_path)
     return compile_model(Path(next(iter(source))))
 
@@ -350,12 +353,21 @@ def test_import_errors_name_the_importing_file(tmp_path: Path, monkeypatch: pyte
     assert set(comp.sources) == {"a.sdl", "b.sdl"}
 
 
-def test_unreadable_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_import_that_is_not_utf8_is_shown_where_it_breaks(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "latin1.sdl").write_bytes(b"entity Caf\xe9 { x int }\n")
     comp = compile_source({"main.sdl": 'import "latin1.sdl"\n'}, tmp_path, monkeypatch)
     (d,) = comp.diagnostics
-    assert d.code == "SC0005" and "cannot read latin1.sdl" in d.message
-    assert d.span is not None and (d.span.file, d.span.line, d.span.col) == ("main.sdl", 1, 8)
+    assert d.code == "SC0009" and "latin1.sdl is not UTF-8 text: byte 0xe9" in d.message
+    assert d.span is not None and (d.span.file, d.span.line, d.span.col) == ("latin1.sdl", 1, 11)
+    assert render(d, comp.sources).splitlines()[2:] == ["1 | entity Caf\ufffd { x int }", "  |           ^"]
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    comp = compile_source({"bom.sdl": b"\xef\xbb\xbfentity A {\n  x Foo\n}\n"}, tmp_path, monkeypatch)
+    (d,) = comp.diagnostics  # the unknown type, not a stray character: columns as the editor shows them
+    assert d.code == "SC0101" and d.span is not None and (d.span.line, d.span.col) == (2, 5)
+    assert compile_source({"ok.sdl": b"\xef\xbb\xbfentity A {\n  x int\n}\n"}, tmp_path, monkeypatch).ok
 
 
 def test_missing_root_file(tmp_path: Path) -> None:

@@ -24,7 +24,8 @@ Reader = Callable[[Path], str]
 
 
 def read_utf8(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
+    """The file's text; a UTF-8 byte-order mark (as some Windows editors write) is dropped."""
+    return path.read_bytes().decode("utf-8-sig")
 
 
 @dataclass
@@ -57,9 +58,11 @@ def load(path: Path, diags: Diagnostics, read: Reader = read_utf8) -> tuple[list
         seen.add(real)
         try:
             text = read(p)
-        except (OSError, UnicodeDecodeError) as err:
-            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-            diags.report("SC0005", via, path=display, reason=reason)
+        except UnicodeDecodeError as err:
+            sources[display] = _report_not_utf8(err, display, diags)
+            return
+        except OSError as err:
+            diags.report("SC0005", via, path=display, reason=err.strerror or str(err))
             return
         sources[display] = text
         tree = parse(text, display, diags)
@@ -73,6 +76,19 @@ def load(path: Path, diags: Diagnostics, read: Reader = read_utf8) -> tuple[list
 
     visit(path, _display(path), None, ())
     return files, sources
+
+
+def _report_not_utf8(err: UnicodeDecodeError, display: str, diags: Diagnostics) -> str:
+    """SC0009 at the first byte that is not UTF-8; returns the text as shown (bad bytes replaced) for the
+    excerpt under the message."""
+    raw = bytes(err.object)
+    bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    shown = raw[bom:].decode("utf-8", errors="replace")
+    before = raw[bom:err.start].decode("utf-8", errors="replace")
+    line = before.count("\n") + 1
+    col = len(before) - (before.rfind("\n") + 1) + 1
+    diags.report("SC0009", Span(display, line, col, line, col + 1), path=display, byte=f"{raw[err.start]:02x}")
+    return shown
 
 
 def _display(p: Path) -> str:
@@ -110,6 +126,8 @@ def resolve_files(files: list[n.File], default_name: str, diags: Diagnostics) ->
     entities, types = EntityResolver(decls, settings, diags).resolve()
     by_name = {e.name: e for e in entities}
     queries, writes, actions = PatternResolver(decls, by_name, diags).resolve()
+    if not entities and files and not diags.has_errors:  # after an error it would be noise
+        diags.report("SC0215", Span(files[0].path, 1, 1, 1, 2))
     if diags.has_errors:
         return None
     return Model(settings=settings, entities=tuple(entities), types=tuple(types), queries=tuple(queries),
