@@ -85,7 +85,8 @@ CASES: dict[str, tuple[Source, int, int, str]] = {
                6, 13, "`A.x` cannot be compared with `open`"),
     "SC0009": ({"main.sdl": 'import "latin1.sdl"\n', "latin1.sdl": b"entity A {\n  caf\xe9 int\n}\n"}, 2, 6,
                "latin1.sdl is not UTF-8 text: byte 0xe9 here does not belong to a UTF-8 character"),
-    "SC0215": ("model m {\n  horizon 12 months\n}\n", 1, 1, "the model declares no entities: there is nothing to build"),
+    "SC0215": ("model m {\n  horizon 12 months\n}\n", 1, 1,
+               "the model declares no entities: there is nothing to build"),
     "SC0214": ("entity A { x int }\nquery q {\n  from A\n  where x = ?\n  limit 5\n  limit 6\n}\n",
                6, 3, "duplicate clause `limit` in query `q`"),
 }
