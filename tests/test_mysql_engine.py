@@ -194,3 +194,44 @@ def test_mysql_every_kind_of_maintained_aggregate(mariadb_server: MariaDbServer,
 
 def _key_text(value: Any) -> str:
     return uuid_text(value) if isinstance(value, bytes) else str(value)
+
+
+# --- the engine's table limits, at their edge: what the build accepts applies, what it refuses would fail ------
+
+
+def _wide_row_model(last_length: int, optional: bool) -> str:
+    mark = "?" if optional else ""
+    fields = "".join(f"  f{i} string(255){mark}\n" for i in range(63)) + f"  g string({last_length}){mark}\n"
+    return f"model m {{}}\nentity Wide {{\n{fields}}}\n"
+
+
+def _many_keys_model(n: int) -> str:
+    fields = "".join(f"  f{i} int\n" for i in range(n))
+    queries = "".join(f"query q{i} {{\n  from Item\n  where f{i} = ?\n}}\n" for i in range(n))
+    return f"model m {{}}\nentity Item {{\n{fields}}}\n{queries}"
+
+
+@pytest.mark.parametrize(("model", "limit_code"), [
+    pytest.param(lambda fits: _wide_row_model(276 if fits else 277, optional=False), "SC0422", id="row-size"),
+    pytest.param(lambda fits: _wide_row_model(274 if fits else 275, optional=True), "SC0422",
+                 id="row-size-nullable"),
+    pytest.param(lambda fits: _many_keys_model(63 if fits else 64), "SC0421", id="keys-per-table"),
+])
+def test_mysql_table_limits_match_the_engine(mariadb_server: MariaDbServer, model: Any, limit_code: str) -> None:
+    from schemac.backends import BuildOptions
+    from schemac.compiler.pipeline import compile_text, emit_compiled
+
+    for fits in (True, False):
+        result = emit_compiled(compile_text(model(fits), "limits.sdl"), "mysql", BuildOptions())
+        codes = {d.code for d in result.diagnostics}
+        assert (limit_code not in codes) == fits, codes
+        schema = next(a.text for a in result.artifacts if a.path == "schema.sql")  # the build writes it if it fits
+        conn = pymysql.connect(**mariadb_server.fresh_database(f"limits_{limit_code}_{fits}"))
+        try:
+            if fits:
+                apply_mysql_script(conn, schema)
+            else:
+                with pytest.raises(pymysql.err.OperationalError, match=r"1069|1118"):
+                    apply_mysql_script(conn, schema)
+        finally:
+            conn.close()

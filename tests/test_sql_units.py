@@ -183,6 +183,19 @@ def test_mysql_reports_a_table_with_more_keys_than_innodb_takes() -> None:
     assert "SC0421" not in pg_codes
 
 
+def test_mysql_reports_rows_over_65535_bytes() -> None:
+    """Every column's maximum size counts, a string(n) 4n bytes plus its length prefix, TEXT by its pointer;
+    the edge is the one MariaDB 10.11 enforces (tests/test_mysql_engine.py applies both sides)."""
+    fields = "".join(f"  f{i} string(255)\n" for i in range(63))
+    over = f"model m {{}}\nentity Wide {{\n{fields}  g string(277)\n}}\n"
+    _, _, codes = _emit_text(over, "mysql")
+    assert "SC0422" in codes
+    _, _, fits = _emit_text(over.replace("string(277)", "string(276)"), "mysql")
+    _, _, as_text = _emit_text(over.replace("  f0 string(255)", "  f0 text"), "mysql")
+    _, _, pg_codes = _emit_text(over, "postgres")
+    assert "SC0422" not in fits and "SC0422" not in as_text and "SC0422" not in pg_codes
+
+
 def test_mysql_text_defaults_are_expressions() -> None:
     text = 'model m {}\nentity Note { body text = "none"\n  doc json? }\n'
     schema, _, codes = _emit_text(text, "mysql")

@@ -1,4 +1,4 @@
-"""Diagnostics of the SQL backend: SC0410-SC0421.
+"""Diagnostics of the SQL backend: SC0410-SC0422.
 
 Most guard the gap between MariaDB 10.11 (where the MySQL output is tested) and MySQL 8, which rejects
 some DDL that MariaDB silently accepts (shared/reference/engines.md §2.3).
@@ -39,6 +39,11 @@ CODES: tuple[tuple[str, Severity, str, str], ...] = (
      "shared leading filter (an equality both use, then their own columns), or a low `rate` where reading "
      "more rows per call is acceptable (a low-rate pattern may use an index that narrows it only partly), or "
      "split the entity."),
+    ("SC0422", E, "{target}: a row of `{table}` may take {bytes} bytes; MySQL and MariaDB take at most {limit} "
+                  "(widest: {columns})",
+     "MySQL counts every column's maximum size towards a 65,535-byte row limit (ER 1118): a string(n) takes 4n "
+     "bytes in utf8mb4, a text, JSON or bytes column only the pointer to where it is stored. Declare long "
+     "strings as `text`, shorten them, or move rarely read fields into an owned entity."),
     ("SC0414", W, "{target}: `{entity}.{field}` cannot null only its reference column on delete; its foreign "
                   "key is the reference alone, so it does not stop a reference into another tenant",
      "The design asked for ON DELETE SET NULL (column) on a composite tenant key, which only PostgreSQL 15+ "

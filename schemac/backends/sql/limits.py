@@ -4,7 +4,7 @@ They matter most for MySQL: MariaDB 10.11, where the output is tested, silently 
 rejects (engines.md §2.3), so these checks stand in for the engine the tests cannot run:
 TEXT/BLOB/JSON literal defaults (SC0410), TEXT/BLOB key parts without a prefix (SC0411), keys over
 3072 bytes (SC0412) and more than 16 key parts (SC0413). Both engines take at most 64 keys per table
-(SC0421).
+(SC0421) and rows of at most 65,535 bytes (SC0422).
 """
 
 from __future__ import annotations
@@ -15,15 +15,23 @@ import sqlalchemy as sa
 
 from schemac.backends.sql.context import Context
 from schemac.backends.sql.tables import Layout
-from schemac.backends.sql.types import is_unbounded_text, mysql_key_bytes
+from schemac.backends.sql.types import (
+    MYSQL_MAX_ROW_BYTES,
+    is_unbounded_text,
+    mysql_key_bytes,
+    mysql_row_bytes,
+)
+from schemac.diagnostics import Span
 
 
 def check_limits(ctx: Context, layout: Layout) -> None:
     _check_key_counts(ctx, layout)
     if ctx.dialect.max_key_bytes is None:
         return
+    spans = {info.table.name: info.entity.span for info in layout.tables.values()}
     for table in layout.metadata.sorted_tables:
         _check_defaults(ctx, table)
+        _check_row_size(ctx, table, spans.get(table.name))
         for name, columns, lengths, fulltext in _keys(table):
             if not fulltext:  # FULLTEXT keys have neither prefix lengths nor B-tree key limits
                 _check_key(ctx, table, name, columns, lengths)
@@ -49,6 +57,17 @@ def _check_defaults(ctx: Context, table: sa.Table) -> None:
         text = str(getattr(getattr(default, "arg", None), "text", getattr(default, "arg", "")))
         if default is not None and is_unbounded_text(column.type) and not text.startswith("("):
             ctx.report("SC0410", None, table=table.name, column=column.name, type=ctx.dialect.type_sql(column.type))
+
+
+def _check_row_size(ctx: Context, table: sa.Table, span: Span | None) -> None:
+    """MySQL's row-size limit (SC0422): every column's maximum size, TEXT/BLOB/JSON by their pointers, and
+    the NULL bitmap, at most 65,535 bytes, or CREATE TABLE fails (ER 1118)."""
+    nullable = sum(1 for c in table.columns if c.nullable)
+    size = sum(mysql_row_bytes(c.type) for c in table.columns) + (nullable + 7) // 8
+    if size > MYSQL_MAX_ROW_BYTES:
+        widest = sorted(table.columns, key=lambda c: -mysql_row_bytes(c.type))[:3]
+        ctx.report("SC0422", span, table=table.name, bytes=f"{size:,}", limit=f"{MYSQL_MAX_ROW_BYTES:,}",
+                   columns=", ".join(f"{c.name} ({ctx.dialect.type_sql(c.type)})" for c in widest))
 
 
 def _keys(table: sa.Table) -> Iterator[tuple[str, list[sa.Column], dict[str, int], bool]]:

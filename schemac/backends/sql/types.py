@@ -101,3 +101,18 @@ def mysql_key_bytes(t: TypeEngine, prefix: int | None = None) -> int:
     sizes = ((sa.SmallInteger, 2), (sa.BigInteger, 8), (sa.Integer, 4), (sa.Boolean, 1), (sa.DateTime, 8),
              (sa.Date, 3), (sa.Float, 8), (sa.Double, 8))
     return next((n for cls, n in sizes if isinstance(t, cls)), 0)
+
+
+MYSQL_MAX_ROW_BYTES = 65_535  # ER 1118: what a row's columns may take, BLOB/TEXT counted by their pointers
+MYSQL_LOB_POINTER_BYTES = 12  # a TEXT/BLOB/JSON column's share of the row limit (9 to 12 bytes)
+
+
+def mysql_row_bytes(t: TypeEngine) -> int:
+    """Bytes a column counts towards MySQL's row-size limit: a VARCHAR its utf8mb4 maximum plus its length
+    prefix, a TEXT/BLOB/JSON its pointer, fixed-width types their width."""
+    if is_unbounded_text(t):
+        return MYSQL_LOB_POINTER_BYTES
+    if isinstance(t, sa.String) and not isinstance(t, mysql.BINARY) and t.length is not None:
+        data = t.length * UTF8MB4_BYTES
+        return data + (1 if data < 256 else 2)
+    return mysql_key_bytes(t)
