@@ -79,6 +79,7 @@ class SqlDialect:
     # a full-text match can use its index under row-level security (its operator is LEAKPROOF)
     fulltext_under_rls: bool = True
     max_keys_per_table: int | None = None  # indexes per table, the primary key and unique constraints included
+    max_row_bytes: int | None = None  # what a row's columns may take at most (TEXT/BLOB by their pointers)
 
     def configured(self, options: Any) -> SqlDialect:
         """This dialect adjusted to the build options (e.g. the PostgreSQL version)."""

@@ -15,12 +15,7 @@ import sqlalchemy as sa
 
 from schemac.backends.sql.context import Context
 from schemac.backends.sql.tables import Layout
-from schemac.backends.sql.types import (
-    MYSQL_MAX_ROW_BYTES,
-    is_unbounded_text,
-    mysql_key_bytes,
-    mysql_row_bytes,
-)
+from schemac.backends.sql.types import is_unbounded_text, mysql_key_bytes, mysql_row_bytes
 from schemac.diagnostics import Span
 
 
@@ -62,11 +57,14 @@ def _check_defaults(ctx: Context, table: sa.Table) -> None:
 def _check_row_size(ctx: Context, table: sa.Table, span: Span | None) -> None:
     """MySQL's row-size limit (SC0422): every column's maximum size, TEXT/BLOB/JSON by their pointers, and
     the NULL bitmap, at most 65,535 bytes, or CREATE TABLE fails (ER 1118)."""
+    limit = ctx.dialect.max_row_bytes
+    if limit is None:
+        return
     nullable = sum(1 for c in table.columns if c.nullable)
     size = sum(mysql_row_bytes(c.type) for c in table.columns) + (nullable + 7) // 8
-    if size > MYSQL_MAX_ROW_BYTES:
+    if size > limit:
         widest = sorted(table.columns, key=lambda c: -mysql_row_bytes(c.type))[:3]
-        ctx.report("SC0422", span, table=table.name, bytes=f"{size:,}", limit=f"{MYSQL_MAX_ROW_BYTES:,}",
+        ctx.report("SC0422", span, table=table.name, bytes=f"{size:,}", limit=f"{limit:,}",
                    columns=", ".join(f"{c.name} ({ctx.dialect.type_sql(c.type)})" for c in widest))
 
 

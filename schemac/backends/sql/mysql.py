@@ -20,7 +20,7 @@ from sqlalchemy.types import TypeEngine
 from schemac.backends.sql.core import SqlBackend
 from schemac.backends.sql.dialect import RoutineSpec, SqlDialect, TriggerSpec
 from schemac.backends.sql.naming import shorten
-from schemac.backends.sql.types import MYSQL_TYPES, mysql_list_type
+from schemac.backends.sql.types import MYSQL_MAX_ROW_BYTES, MYSQL_TYPES, mysql_list_type
 from schemac.compiler.design.model import Capabilities
 
 COLLATION = "utf8mb4_unicode_ci"
@@ -164,6 +164,7 @@ DIALECT = MySqlDialect(
     max_index_columns=16,
     max_key_bytes=3072,
     max_keys_per_table=64,  # ER 1069, measured on MariaDB 10.11: the primary key counts
+    max_row_bytes=MYSQL_MAX_ROW_BYTES,  # ER 1118
     now="CURRENT_TIMESTAMP(6)",
     regex_op="REGEXP",
     text_default_as_expression=True,
