@@ -196,6 +196,22 @@ def test_mysql_reports_rows_over_65535_bytes() -> None:
     assert "SC0422" not in fits and "SC0422" not in as_text and "SC0422" not in pg_codes
 
 
+@pytest.mark.parametrize("target", TARGETS)
+def test_two_entities_asking_for_one_table_name_are_told(target: str) -> None:
+    text = "model m {}\nentity Person {\n  n int\n}\nentity People {\n  m int\n}\n"
+    comp = compile_text(text, "t.sdl")
+    assert comp.model is not None
+    backend = get_backend(target)
+    designed, _ = design(comp.model, backend.capabilities, target)
+    result = backend.emit(designed, BuildOptions())
+    (d,) = [d for d in result.diagnostics if d.code == "SC0423"]
+    assert "`People` would be the table `people`" in d.message and "it is `people_2`" in d.message
+    assert d.span is not None and d.span.line == 5
+    renamed = text.replace("entity People {", 'entity People @table("people_groups") {')
+    _, _, codes = _emit_text(renamed, target)
+    assert "SC0423" not in codes
+
+
 def test_mysql_text_defaults_are_expressions() -> None:
     text = 'model m {}\nentity Note { body text = "none"\n  doc json? }\n'
     schema, _, codes = _emit_text(text, "mysql")

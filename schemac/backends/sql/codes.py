@@ -1,4 +1,4 @@
-"""Diagnostics of the SQL backend: SC0410-SC0422.
+"""Diagnostics of the SQL backend: SC0410-SC0423.
 
 Most guard the gap between MariaDB 10.11 (where the MySQL output is tested) and MySQL 8, which rejects
 some DDL that MariaDB silently accepts (shared/reference/engines.md §2.3).
@@ -44,6 +44,11 @@ CODES: tuple[tuple[str, Severity, str, str], ...] = (
      "MySQL counts every column's maximum size towards a 65,535-byte row limit (ER 1118): a string(n) takes 4n "
      "bytes in utf8mb4, a text, JSON or bytes column only the pointer to where it is stored. Declare long "
      "strings as `text`, shorten them, or move rarely read fields into an owned entity."),
+    ("SC0423", W, "{target}: `{entity}` would be the table `{wanted}`, which another table already has: it "
+                  "is `{name}`",
+     "Table names come from entity names (snake case, plural), so two entities can ask for one table: `Person` "
+     "and `People` both make `people`. The later one in creation order gets a numbered name; give one of them "
+     "@table(\"...\") to choose a name that says what it holds."),
     ("SC0414", W, "{target}: `{entity}.{field}` cannot null only its reference column on delete; its foreign "
                   "key is the reference alone, so it does not stop a reference into another tenant",
      "The design asked for ON DELETE SET NULL (column) on a composite tenant key, which only PostgreSQL 15+ "

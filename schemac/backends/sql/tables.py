@@ -137,7 +137,10 @@ def _ensure_referenced_key(ctx: Context, target: TableInfo, fields: tuple[str, .
 
 
 def _table_info(ctx: Context, layout: Layout, e: Entity, types: dict[str, TypeEngine]) -> TableInfo:
-    name = ctx.namer.unique(table_name(ctx.model, e))
+    wanted = table_name(ctx.model, e)
+    name = ctx.namer.unique(wanted)
+    if name != ctx.namer.fit(wanted):  # another entity's table (or a name schemac made) has it already
+        ctx.report("SC0423", e.span, entity=e.name, wanted=wanted, name=name)
     specs: list[ColumnSpec] = []
     by_field: dict[str, tuple[str, ...]] = {}
     for f in e.stored_fields:
