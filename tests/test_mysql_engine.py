@@ -30,11 +30,13 @@ from tests.test_sql_helpers import (
     driver_params,
     insert,
     layout_of,
+    many_keys_model,
     param_values,
     parse_queries,
     sample_row,
     seed,
     uuid_text,
+    wide_row_model,
 )
 from tests.test_sql_maintained import check_aggregates, exercise_aggregates
 
@@ -199,23 +201,11 @@ def _key_text(value: Any) -> str:
 # --- the engine's table limits, at their edge: what the build accepts applies, what it refuses would fail ------
 
 
-def _wide_row_model(last_length: int, optional: bool) -> str:
-    mark = "?" if optional else ""
-    fields = "".join(f"  f{i} string(255){mark}\n" for i in range(63)) + f"  g string({last_length}){mark}\n"
-    return f"model m {{}}\nentity Wide {{\n{fields}}}\n"
-
-
-def _many_keys_model(n: int) -> str:
-    fields = "".join(f"  f{i} int\n" for i in range(n))
-    queries = "".join(f"query q{i} {{\n  from Item\n  where f{i} = ?\n}}\n" for i in range(n))
-    return f"model m {{}}\nentity Item {{\n{fields}}}\n{queries}"
-
-
 @pytest.mark.parametrize(("model", "limit_code"), [
-    pytest.param(lambda fits: _wide_row_model(276 if fits else 277, optional=False), "SC0422", id="row-size"),
-    pytest.param(lambda fits: _wide_row_model(274 if fits else 275, optional=True), "SC0422",
+    pytest.param(lambda fits: wide_row_model(276 if fits else 277), "SC0422", id="row-size"),
+    pytest.param(lambda fits: wide_row_model(274 if fits else 275, optional=True), "SC0422",
                  id="row-size-nullable"),
-    pytest.param(lambda fits: _many_keys_model(63 if fits else 64), "SC0421", id="keys-per-table"),
+    pytest.param(lambda fits: many_keys_model(63 if fits else 64), "SC0421", id="keys-per-table"),
 ])
 def test_mysql_table_limits_match_the_engine(mariadb_server: MariaDbServer, model: Any, limit_code: str) -> None:
     from schemac.backends import BuildOptions

@@ -421,11 +421,10 @@ def _beyond(values: list[Any], *, below: bool) -> Any:
     present = [v for v in values if v is not None]
     if not present:
         return None
-    step: Any = {dt.datetime: dt.timedelta(days=1), dt.date: dt.timedelta(days=1), Decimal: Decimal(1000),
-                 int: 1000, float: 1000.0}.get(type(present[0]))
+    step = _STEP.get(type(present[0]))
     if step is None:  # text: the empty string sorts first; a run of tildes after sample text
         return "" if below else "~" * 8
-    return min(present) - step if below else max(present) + step
+    return min(present) - step * 1000 if below else max(present) + step * 1000
 
 
 def _list_param(values: list[Any], mysql: bool) -> Any:
@@ -488,3 +487,21 @@ def test_parse_queries_reads_names_kinds_and_params() -> None:
     assert (stmt.name, stmt.kind, stmt.sql, stmt.notes) == ("StudentCourses", ":many", "SELECT 1", ["a note"])
     assert [(p.name, p.type, p.nullable) for p in stmt.params] == [
         ("organization_id", "UUID", False), ("after_id", "UUID", True), ("price", "NUMERIC(19,4)", False)]
+
+
+# --- models at MySQL's table limits (65,535-byte rows, 64 keys), the edges measured on MariaDB 10.11 ------------
+
+
+def wide_row_model(last_length: int, *, optional: bool = False) -> str:
+    """63 string(255) fields and one string(`last_length`): 276 fits a row (274 when the fields are optional,
+    for the NULL bitmap), one more does not."""
+    mark = "?" if optional else ""
+    fields = "".join(f"  f{i} string(255){mark}\n" for i in range(63)) + f"  g string({last_length}){mark}\n"
+    return f"model m {{}}\nentity Wide {{\n{fields}}}\n"
+
+
+def many_keys_model(n: int) -> str:
+    """`n` queries on `n` different fields of one entity: `n` indexes, plus the primary key."""
+    fields = "".join(f"  f{i} int\n" for i in range(n))
+    queries = "".join(f"query q{i} {{\n  from Item\n  where f{i} = ?\n}}\n" for i in range(n))
+    return f"model m {{}}\nentity Item {{\n{fields}}}\n{queries}"

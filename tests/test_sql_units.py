@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from schemac.backends import BuildOptions, get_backend
+from schemac.backends import BuildOptions, EmitResult, get_backend
 from schemac.backends.sql.naming import Namer, shorten
 from schemac.backends.sql.types import MYSQL_TYPES, PG_TYPES
 from schemac.compiler.design import design
@@ -20,7 +20,16 @@ from schemac.compiler.design.model import IndexPlan
 from schemac.compiler.model import KeyPart, Scalar, ScalarKind
 from schemac.compiler.pipeline import compile_text
 from schemac.diagnostics import REGISTRY
-from tests.test_sql_helpers import EXAMPLE_IDS, EXAMPLES, ROOT, artifact, build_example, parse_queries
+from tests.test_sql_helpers import (
+    EXAMPLE_IDS,
+    EXAMPLES,
+    ROOT,
+    artifact,
+    build_example,
+    many_keys_model,
+    parse_queries,
+    wide_row_model,
+)
 
 TARGETS = ("postgres", "mysql")
 
@@ -121,15 +130,20 @@ def test_backend_codes_are_registered() -> None:
         assert f"SC0{n}" in REGISTRY
 
 
-def _emit_text(text: str, target: str, indexes: tuple[IndexPlan, ...] | None = None,
-               options: BuildOptions | None = None) -> tuple[str, str, list[str]]:
+def _emit(text: str, target: str, indexes: tuple[IndexPlan, ...] | None = None,
+          options: BuildOptions | None = None) -> EmitResult:
     comp = compile_text(text)
     assert comp.ok, [d.message for d in comp.diagnostics]
     backend = get_backend(target)
     designed, _ = design(comp.model, backend.capabilities, target)  # type: ignore[arg-type]
     if indexes is not None:
         designed = designed.model_copy(update={"indexes": designed.indexes + indexes})
-    result = backend.emit(designed, options or BuildOptions())
+    return backend.emit(designed, options or BuildOptions())
+
+
+def _emit_text(text: str, target: str, indexes: tuple[IndexPlan, ...] | None = None,
+               options: BuildOptions | None = None) -> tuple[str, str, list[str]]:
+    result = _emit(text, target, indexes, options)
     schema, queries = (a.text for a in result.artifacts)
     return schema, queries, [d.code for d in result.diagnostics]
 
@@ -161,36 +175,24 @@ def test_mysql_reports_keys_over_3072_bytes_and_16_parts() -> None:
 
 
 def test_mysql_reports_a_table_with_more_keys_than_innodb_takes() -> None:
-    """64 keys per table, the primary key included (ER 1069, measured on MariaDB 10.11): one index per
-    access pattern on 64 different columns is one too many; on PostgreSQL it is not an error."""
-
-    def model(n: int) -> str:
-        fields = "\n".join(f"  f{i} int" for i in range(n))
-        queries = "".join(f"query q{i} {{\n  from Item\n  where f{i} = ?\n  rate 5/s\n}}\n" for i in range(n))
-        return f"model m {{}}\nentity Item {{\n{fields}\n}}\n{queries}"
-
-    over = compile_text(model(64), "over.sdl")
-    assert over.model is not None
-    backend = get_backend("mysql")
-    designed, _ = design(over.model, backend.capabilities, "mysql")
-    result = backend.emit(designed, BuildOptions())
-    found = [d for d in result.diagnostics if d.code == "SC0421"]
+    """64 keys per table, the primary key included (ER 1069): one index per access pattern on 64 different
+    columns is one too many; on PostgreSQL it is not an error (tests/test_mysql_engine.py applies both sides)."""
+    found = [d for d in _emit(many_keys_model(64), "mysql").diagnostics if d.code == "SC0421"]
     assert len(found) == 1 and "`items` needs 65 keys" in found[0].message and "at most 64" in found[0].message
     assert found[0].span is not None and found[0].span.line == 2
-    _, _, at_limit = _emit_text(model(63), "mysql")
+    _, _, at_limit = _emit_text(many_keys_model(63), "mysql")
     assert "SC0421" not in at_limit
-    _, _, pg_codes = _emit_text(model(64), "postgres")
+    _, _, pg_codes = _emit_text(many_keys_model(64), "postgres")
     assert "SC0421" not in pg_codes
 
 
 def test_mysql_reports_rows_over_65535_bytes() -> None:
     """Every column's maximum size counts, a string(n) 4n bytes plus its length prefix, TEXT by its pointer;
     the edge is the one MariaDB 10.11 enforces (tests/test_mysql_engine.py applies both sides)."""
-    fields = "".join(f"  f{i} string(255)\n" for i in range(63))
-    over = f"model m {{}}\nentity Wide {{\n{fields}  g string(277)\n}}\n"
+    over = wide_row_model(277)
     _, _, codes = _emit_text(over, "mysql")
     assert "SC0422" in codes
-    _, _, fits = _emit_text(over.replace("string(277)", "string(276)"), "mysql")
+    _, _, fits = _emit_text(wide_row_model(276), "mysql")
     _, _, as_text = _emit_text(over.replace("  f0 string(255)", "  f0 text"), "mysql")
     _, _, pg_codes = _emit_text(over, "postgres")
     assert "SC0422" not in fits and "SC0422" not in as_text and "SC0422" not in pg_codes
@@ -199,12 +201,7 @@ def test_mysql_reports_rows_over_65535_bytes() -> None:
 @pytest.mark.parametrize("target", TARGETS)
 def test_two_entities_asking_for_one_table_name_are_told(target: str) -> None:
     text = "model m {}\nentity Person {\n  n int\n}\nentity People {\n  m int\n}\n"
-    comp = compile_text(text, "t.sdl")
-    assert comp.model is not None
-    backend = get_backend(target)
-    designed, _ = design(comp.model, backend.capabilities, target)
-    result = backend.emit(designed, BuildOptions())
-    (d,) = [d for d in result.diagnostics if d.code == "SC0423"]
+    (d,) = [d for d in _emit(text, target).diagnostics if d.code == "SC0423"]
     assert "`People` would be the table `people`" in d.message and "it is `people_2`" in d.message
     assert d.span is not None and d.span.line == 5
     renamed = text.replace("entity People {", 'entity People @table("people_groups") {')
