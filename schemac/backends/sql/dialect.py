@@ -80,6 +80,9 @@ class SqlDialect:
     fulltext_under_rls: bool = True
     max_keys_per_table: int | None = None  # indexes per table, the primary key and unique constraints included
     max_row_bytes: int | None = None  # what a row's columns may take at most (TEXT/BLOB by their pointers)
+    # the schema generated objects live in; routines name tables through it, so that a session's temporary
+    # table of the same name cannot stand in for them ("" when the dialect does not qualify)
+    schema: str = ""
 
     def configured(self, options: Any) -> SqlDialect:
         """This dialect adjusted to the build options (e.g. the PostgreSQL version)."""
@@ -94,6 +97,10 @@ class SqlDialect:
     # names --------------------------------------------------------------------------------------------
     def quote(self, name: str) -> str:
         return self.ddl_dialect.identifier_preparer.quote(name)
+
+    def table_ref(self, name: str) -> str:
+        """A table as routines and triggers name it: schema-qualified where the dialect has a schema."""
+        return f"{self.quote(self.schema)}.{self.quote(name)}" if self.schema else self.quote(name)
 
     def literal(self, value: object, type_: TypeEngine | None = None) -> str:
         """A SQL literal for `value`, rendered by SQLAlchemy."""
