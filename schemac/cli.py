@@ -19,12 +19,15 @@ import typer
 from schemac import __version__
 
 if TYPE_CHECKING:
+    from schemac.compiler.check.config import LintConfig
     from schemac.compiler.pipeline import Compilation
     from schemac.diagnostics import Diagnostic
 
 app = typer.Typer(
     name="schemac",
-    help="Compile one SDL schema model into the best schema for PostgreSQL, MySQL, MongoDB or DynamoDB.",
+    help="Compile one SDL schema model into the best schema for PostgreSQL or MySQL.\n\n"
+         "The SDL language reference: docs/language.md in the schemac repository "
+         "(every construct, with what each target makes of it).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -59,7 +62,7 @@ def main_options(
 
 
 ModelFile = Annotated[Path, typer.Argument(help="The .sdl model file (imports are followed).",
-                                           show_default=False)]
+                                           show_default=False, metavar="FILE")]
 
 
 # -- printing ---------------------------------------------------------------------------------------------
@@ -85,16 +88,46 @@ def _print_diagnostics(diags: list[Diagnostic], sources: dict[str, str]) -> None
         _err(", ".join(f"{n} {sev}(s)" for sev, n in counts.items() if n or sev == "error"))
 
 
-def _compile(file: Path, strict: bool) -> Compilation:
+def _usage_error(message: str, fmt: Format = Format.text, *, code: str = "SC0011",
+                 **fields: object) -> typer.Exit:
+    """Say what is wrong with the command line (or configuration) and return the exit to raise: as text
+    on stderr, or, for --format json/sarif, as one diagnostic on stdout so a tool always gets its format."""
+    if fmt is Format.text:
+        _err(f"error: {message}")
+    else:
+        from schemac.diagnostics import Diagnostics
+
+        diags = Diagnostics()
+        diags.report(code, None, **(fields or {"reason": message}))
+        _write_machine(fmt, list(diags), {}, {})
+    return typer.Exit(2)
+
+
+def _write_machine(fmt: Format, diags: list[Diagnostic], sources: dict[str, str], rules: dict) -> None:
+    from schemac import formats
+
+    text = formats.to_json(diags, sources) if fmt is Format.json else formats.to_sarif(diags, rules)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _compile(file: Path, strict: bool, fmt: Format = Format.text) -> Compilation:
     from schemac.compiler.pipeline import compile_model
 
     if not file.exists():
-        _err(f"error: no such file: {file}")
-        raise typer.Exit(2)
+        raise _usage_error(f"no such file: {file}", fmt, code="SC0005", path=str(file), reason="no such file")
     if file.is_dir():
-        _err(f"error: {file} is a folder; give the .sdl model file")
-        raise typer.Exit(2)
+        raise _usage_error(f"{file} is a folder; give the .sdl model file", fmt, code="SC0005", path=str(file),
+                           reason="it is a folder; give the .sdl model file")
     return compile_model(file, strict=strict)
+
+
+def _config(file: Path, fmt: Format = Format.text) -> LintConfig:
+    from schemac.compiler.check.config import ConfigError, load_config
+
+    try:
+        return load_config(file.resolve().parent)
+    except ConfigError as err:
+        raise _usage_error(str(err), fmt, code="SC0010", reason=str(err)) from None
 
 
 # -- build ------------------------------------------------------------------------------------------------
@@ -113,15 +146,23 @@ def build(
     explain: Annotated[bool, typer.Option("--explain", help="Also print every design decision.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite files in the output folder that "
                                         "schemac did not write.")] = False,
+    no_lint: Annotated[bool, typer.Option("--no-lint", help="Do not run the lint rules (`schemac check`) "
+                                          "on the model and its design.")] = False,
 ) -> None:
-    """Compile FILE for one target: schema, queries and the design decisions."""
+    """Compile FILE for one target: schema, queries and the design decisions. Lint findings are printed
+    too; with --strict any warning fails the build and nothing is written."""
     from schemac.backends import BuildOptions
+    from schemac.compiler.diagnose import lint
     from schemac.compiler.pipeline import emit_compiled
 
     comp = _compile(file, strict)
+    config = None if no_lint else _config(file)
     result = emit_compiled(comp, target.value, BuildOptions(pg_version=pg_version, strict=strict))
-    _print_diagnostics(list(result.diagnostics), comp.sources)
-    if not result.ok:
+    diags = list(result.diagnostics)
+    if result.ok and config is not None:
+        diags += lint(comp, result.design, config, strict=strict)
+    _print_diagnostics(diags, comp.sources)
+    if not result.ok or any(d.is_error for d in diags):
         raise typer.Exit(1)
     artifacts = list(result.artifacts)
     if out == "-":
@@ -168,62 +209,29 @@ def _write_artifacts(folder: Path, artifacts: list, *, force: bool) -> list[Path
 @app.command()
 def check(
     file: ModelFile,
-    target: Annotated[Target | None, typer.Option("--target", "-t", help="Also run the rules that need "
-                                                  "a target's design (index coverage, growth).")] = None,
+    target: Annotated[Target | None, typer.Option("--target", "-t", help="Design for this target only "
+                                                  "(default: [tool.schemac] target, else every target).")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
 ) -> None:
-    """Parse, resolve and lint FILE; print diagnostics. Exit 1 when any error is found."""
-    comp = _compile(file, strict)
-    diags = list(comp.diagnostics)
-    rules: dict = {}
-    if comp.ok and comp.model is not None:
-        lint = _lint(comp, file, target, strict)
-        if lint is not None:
-            findings, rules = lint
-            diags += findings
+    """Parse, resolve and lint FILE, and design it for each target as build does; print every diagnostic
+    once. Exit 1 when any error is found."""
+    from schemac.backends import BACKENDS
+    from schemac.compiler.check import RULES
+    from schemac.compiler.diagnose import diagnose
+
+    comp = _compile(file, strict, fmt)
+    config = _config(file, fmt)
+    targets = [target.value] if target else [config.target] if config.target else list(BACKENDS)
+    diags = diagnose(comp, targets, config, strict=strict) if comp.ok else list(comp.diagnostics)
     if fmt is Format.text:
         _print_diagnostics(diags, comp.sources)
         if not diags:
             _err(f"{file}: no problems found")
     else:
-        from schemac import formats
-
-        text = formats.to_json(diags, comp.sources) if fmt is Format.json else formats.to_sarif(diags, rules)
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        _write_machine(fmt, diags, comp.sources, RULES)
     if any(d.is_error for d in diags):
         raise typer.Exit(1)
-
-
-def _lint(comp: Compilation, file: Path, target: Target | None, strict: bool) -> tuple[list, dict] | None:
-    try:
-        from schemac.compiler.check import RULES, run_checks
-        from schemac.compiler.check.config import load_config
-    except ImportError:  # the lint package is optional while it is being built
-        return None
-    design = None
-    if target is not None:
-        from schemac.backends import get_backend
-        from schemac.compiler.design import design as run_design
-
-        design, extra = run_design(comp.model, get_backend(target.value).capabilities, target.value)
-        comp.diagnostics.extend(extra)
-    from schemac.compiler.check.config import ConfigError
-
-    try:
-        config = load_config(file.resolve().parent)
-    except ConfigError as err:
-        _err(f"error: {err}")
-        raise typer.Exit(2) from None
-    findings = run_checks(comp.model, design, config, comp.sources)
-    if strict:
-        from dataclasses import replace
-
-        from schemac.diagnostics import Severity
-
-        findings = [replace(d, severity=Severity.ERROR) if d.severity is Severity.WARNING else d
-                    for d in findings]
-    return findings, RULES
 
 
 # -- report -----------------------------------------------------------------------------------------------
@@ -236,7 +244,8 @@ def report(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the report here instead of "
                                              "stdout.")] = None,
     html: Annotated[bool, typer.Option("--html", help="A single self-contained HTML page.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out file.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an --out file that schemac did not "
+                                        "write.")] = False,
 ) -> None:
     """A design document: entities, schema, indexes and why, access patterns, mistakes, growth.
 
@@ -260,32 +269,59 @@ def report(
     if out is None:
         sys.stdout.write(text)
         return
-    if out.exists() and not force:
-        _err(f"error: {out} exists; pass --force to overwrite it")
-        raise typer.Exit(2)
-    out.write_text(text, encoding="utf-8")
-    typer.echo(f"wrote {out}")
+    from schemac.backends import Artifact
+
+    folder = out.parent
+    for path in _write_artifacts(folder, [Artifact(out.name, text)], force=force):
+        typer.echo(f"wrote {path}")
 
 
 # -- explain a code -----------------------------------------------------------------------------------------
 
 
 @app.command()
-def explain(code: Annotated[str, typer.Argument(help="A diagnostic code such as SC0101, or a lint rule's name.")]
+def explain(code: Annotated[str, typer.Argument(help="A diagnostic code such as SC0101, a lint rule's name, or "
+                                                "a design rule id such as REL-I08.", metavar="CODE")]
             ) -> None:
-    """Explain a diagnostic code or lint rule: what it means, why, and how to fix or silence it."""
-    from schemac.compiler.check import explain as explain_rule
-    from schemac.diagnostics import REGISTRY
+    """Explain a diagnostic code, lint rule or design rule id: what it means, why, and how to fix it."""
+    from schemac.explain import explain as explain_key
 
-    text = explain_rule(code)
-    if text is not None:
-        typer.echo(text.rstrip("\n"))
-        return
-    rule = REGISTRY.get(code.upper())
-    if rule is None:
+    text = explain_key(code)
+    if text is None:
         _err(f"error: unknown code {code}")
         raise typer.Exit(2)
-    typer.echo(f"{rule.code} ({rule.severity.value}): {rule.template}\n\n{rule.explanation}")
+    typer.echo(text.rstrip("\n"))
+
+
+def _machine_format(args: list[str]) -> Format | None:
+    """json or sarif when the command line asks `check` for a machine-readable format, else None."""
+    if "check" not in args:
+        return None
+    for i, arg in enumerate(args):
+        value = None
+        if arg in ("--format", "-f") and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith("--format="):
+            value = arg.split("=", 1)[1]
+        elif arg.startswith("-f") and len(arg) > 2 and not arg.startswith("--"):
+            value = arg[2:]
+        if value in (Format.json.value, Format.sarif.value):
+            return Format(value)
+    return None
+
+
+def _run_for_machine(fmt: Format) -> None:
+    """Run the command line, turning a usage error click reports (a missing argument, a bad option value)
+    into one diagnostic in `fmt` on stdout, exit status 2."""
+    import click
+
+    try:
+        code = app(standalone_mode=False)
+    except click.ClickException as err:
+        raise SystemExit(_usage_error(err.format_message(), fmt).exit_code) from None
+    except click.exceptions.Exit as done:
+        code = done.exit_code
+    sys.exit(code or 0)
 
 
 def main() -> None:
@@ -296,7 +332,11 @@ def main() -> None:
     # and emit for library callers) and everything alive at the end is frozen out of the shutdown collection.
     gc.disable()
     try:
-        app()
+        machine = _machine_format(sys.argv[1:])
+        if machine is None:
+            app()
+        else:
+            _run_for_machine(machine)
     except KeyboardInterrupt:
         _err("interrupted")
         sys.exit(130)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import functools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
@@ -69,6 +69,14 @@ REGISTRY: dict[str, Rule] = _rules(
                   "file as UTF-8",
      "SDL files are read as UTF-8 (a byte-order mark is allowed). A file saved in another encoding (Latin-1, "
      "Windows-1252, UTF-16) shows its first non-ASCII character as an invalid byte."),
+    ("SC0010", E, "invalid configuration: {reason}",
+     "The nearest schemac.toml or pyproject.toml [tool.schemac] table cannot be used: invalid TOML, an unknown "
+     "rule or option, a level or threshold out of range, or an unknown target. The message names the file and "
+     "the key."),
+    ("SC0011", E, "usage: {reason}",
+     "The command line cannot be run as given: a missing or unknown argument, an option value outside its "
+     "choices, or a model path that is not a file. Machine-readable formats (--format json or sarif) report "
+     "it as this diagnostic; the exit status is 2, as for every usage error."),
     # -- SC01xx: names and references ----------------------------------------------------------------
     ("SC0101", E, "unknown type `{name}`{hint}",
      "A field's type is a built-in type, an entity (a reference) or a `type` value object."),
@@ -183,6 +191,10 @@ class Diagnostics:
         return diag
 
     def extend(self, diags: Iterable[Diagnostic]) -> None:
+        """Add diagnostics reported elsewhere (design, backends, lint); a strict collector makes their
+        warnings errors, as `report` does, so `--strict` means the same in every phase."""
+        if self.strict:
+            diags = (promote(d) for d in diags)
         self.items.extend(diags)
 
     @property
@@ -194,6 +206,11 @@ class Diagnostics:
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+def promote(d: Diagnostic) -> Diagnostic:
+    """The diagnostic as an error when it is a warning (for `--strict`)."""
+    return replace(d, severity=Severity.ERROR) if d.severity is Severity.WARNING else d
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:

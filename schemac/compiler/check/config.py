@@ -16,6 +16,9 @@ has either file: `schemac.toml` always counts (its tables are read at top level,
     max_indexes = 10                   # indexes on one table (besides its primary key) before `too-many-indexes`
     natural_keys = ["iban"]            # field names treated as natural keys, added to the built-in list
 
+    [tool.schemac]
+    target = "postgres"                # the target `check` designs for (default: every known target)
+
 Severity overrides are applied to lint findings (SC03xx) only: syntax and meaning errors cannot be
 downgraded. This module reads files but prints nothing: a bad file raises `ConfigError`.
 """
@@ -55,6 +58,7 @@ class LintConfig:
     max_index_columns: int = 4
     max_indexes: int = 10
     natural_keys: tuple[str, ...] = ()
+    target: str | None = None  # the configured target; None: `check` runs every known target
     path: Path | None = None  # the file the configuration came from
 
     def is_off(self, code: str) -> bool:
@@ -145,7 +149,20 @@ def parse_config(table: Mapping[str, Any], path: Path | None = None) -> LintConf
             hint = closest(key, [*THRESHOLDS, "natural_keys"])
             raise ConfigError(f"{where}unknown option [tool.schemac.lint] {key}"
                               + (f"; did you mean `{hint}`?" if hint else ""))
-    return LintConfig(severity=MappingProxyType(severity), path=path, **options)
+    target = _target(table.get("target"), where)
+    return LintConfig(severity=MappingProxyType(severity), target=target, path=path, **options)
+
+
+def _target(value: object, where: str) -> str | None:
+    from schemac.backends import BACKENDS
+
+    if value is None:
+        return None
+    if isinstance(value, str) and value in BACKENDS:
+        return value
+    hint = closest(str(value), BACKENDS)
+    raise ConfigError(f"{where}[tool.schemac] target = {value!r}: expected one of {', '.join(BACKENDS)}"
+                      + (f"; did you mean `{hint}`?" if hint else ""))
 
 
 def _rule_code(key: str, where: str) -> str:
