@@ -316,7 +316,7 @@ def _run_for_machine(fmt: Format) -> None:
     import click
 
     try:
-        code = app(standalone_mode=False)
+        code = app(prog_name="schemac", standalone_mode=False)
     except click.ClickException as err:
         raise SystemExit(_usage_error(err.format_message(), fmt).exit_code) from None
     except click.exceptions.Exit as done:
@@ -334,7 +334,7 @@ def main() -> None:
     try:
         machine = _machine_format(sys.argv[1:])
         if machine is None:
-            app()
+            app(prog_name="schemac")
         else:
             _run_for_machine(machine)
     except KeyboardInterrupt:
