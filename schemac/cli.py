@@ -88,7 +88,7 @@ def _print_diagnostics(diags: list[Diagnostic], sources: dict[str, str]) -> None
         _err(", ".join(f"{n} {sev}(s)" for sev, n in counts.items() if n or sev == "error"))
 
 
-def _usage_error(message: str, fmt: Format = Format.text, *, code: str = "SC0011",
+def _usage_error(message: str, fmt: Format = Format.text, *, code: str = "SC0502",
                  **fields: object) -> typer.Exit:
     """Say what is wrong with the command line (or configuration) and return the exit to raise: as text
     on stderr, or, for --format json/sarif, as one diagnostic on stdout so a tool always gets its format."""
@@ -127,7 +127,7 @@ def _config(file: Path, fmt: Format = Format.text) -> LintConfig:
     try:
         return load_config(file.resolve().parent)
     except ConfigError as err:
-        raise _usage_error(str(err), fmt, code="SC0010", reason=str(err)) from None
+        raise _usage_error(str(err), fmt, code="SC0501", reason=str(err)) from None
 
 
 # -- build ------------------------------------------------------------------------------------------------

@@ -69,14 +69,6 @@ REGISTRY: dict[str, Rule] = _rules(
                   "file as UTF-8",
      "SDL files are read as UTF-8 (a byte-order mark is allowed). A file saved in another encoding (Latin-1, "
      "Windows-1252, UTF-16) shows its first non-ASCII character as an invalid byte."),
-    ("SC0010", E, "invalid configuration: {reason}",
-     "The nearest schemac.toml or pyproject.toml [tool.schemac] table cannot be used: invalid TOML, an unknown "
-     "rule or option, a level or threshold out of range, or an unknown target. The message names the file and "
-     "the key."),
-    ("SC0011", E, "usage: {reason}",
-     "The command line cannot be run as given: a missing or unknown argument, an option value outside its "
-     "choices, or a model path that is not a file. Machine-readable formats (--format json or sarif) report "
-     "it as this diagnostic; the exit status is 2, as for every usage error."),
     # -- SC01xx: names and references ----------------------------------------------------------------
     ("SC0101", E, "unknown type `{name}`{hint}",
      "A field's type is a built-in type, an entity (a reference) or a `type` value object."),
@@ -142,9 +134,18 @@ REGISTRY: dict[str, Rule] = _rules(
     ("SC0215", W, "the model declares no entities: there is nothing to build",
      "A model with no `entity` declaration produces an empty schema; the file given may not be the model, or "
      "its entities may live in a file it does not import."),
+    # -- SC05xx: the command line (no span: they are about the invocation, not the model) --------------
+    ("SC0501", E, "invalid configuration: {reason}",
+     "The nearest schemac.toml or pyproject.toml [tool.schemac] table cannot be used: invalid TOML, an unknown "
+     "rule or option, a level or threshold out of range, or an unknown target. The message names the file and "
+     "the key."),
+    ("SC0502", E, "usage: {reason}",
+     "The command line cannot be run as given: a missing or unknown argument, an option value outside its "
+     "choices, or a model path that is not a file. Machine-readable formats (--format json or sarif) report "
+     "it as this diagnostic; the exit status is 2, as for every usage error."),
 )
 
-# Codes above SC0300 (lint) and SC0400 (design/backends) are registered by their modules.
+# Codes SC03xx (lint) and SC04xx (design/backends) are registered by their modules.
 
 
 def register(code: str, severity: Severity, template: str, explanation: str) -> None:

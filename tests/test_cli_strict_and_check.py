@@ -93,7 +93,7 @@ def test_a_bad_configured_target_is_a_usage_error(model: Path) -> None:
     assert text.returncode == 2 and "did you mean `postgres`" in text.stderr
     machine = run("check", str(model), "-f", "json", cwd=model.parent)
     assert machine.returncode == 2
-    assert [d["code"] for d in json.loads(machine.stdout)] == ["SC0010"]
+    assert [d["code"] for d in json.loads(machine.stdout)] == ["SC0501"]
 
 
 def test_build_prints_lint_and_no_lint_silences_it(model: Path) -> None:

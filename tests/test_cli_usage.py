@@ -40,9 +40,9 @@ def _one_diagnostic(res, code: str) -> dict:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("args, code", [
     (["missing.sdl"], "SC0005"),
     (["."], "SC0005"),
-    ([str(EXAMPLE), "--target", "oracle"], "SC0011"),
-    ([], "SC0011"),
-    ([str(EXAMPLE), "--bogus"], "SC0011"),
+    ([str(EXAMPLE), "--target", "oracle"], "SC0502"),
+    ([], "SC0502"),
+    ([str(EXAMPLE), "--bogus"], "SC0502"),
 ])
 @pytest.mark.parametrize("spelling", [["--format", "json"], ["-f", "json"], ["--format=json"], ["-fjson"]])
 def test_check_json_reports_usage_errors_on_stdout(args: list[str], code: str, spelling: list[str],
@@ -63,7 +63,7 @@ def test_check_json_reports_a_bad_configuration(tmp_path: Path) -> None:
     model = tmp_path / "m.sdl"
     model.write_text(EXAMPLE.read_text())
     (tmp_path / "schemac.toml").write_text("[severity]\nno-such-rule = 'off'\n")
-    item = _one_diagnostic(run("check", str(model), "-f", "json", cwd=tmp_path), "SC0010")
+    item = _one_diagnostic(run("check", str(model), "-f", "json", cwd=tmp_path), "SC0501")
     assert "no-such-rule" in item["message"]
 
 
