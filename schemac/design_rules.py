@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from schemac.design_rules_nosql import NOSQL_RULES
+
 RULE_ID = re.compile(r"\b(?:REL|MDB|DDB|DEC|COST)-[A-Z]*\d+\b|\bSC-[A-Z]+-\d+\b")
 
 
@@ -145,44 +147,6 @@ RULE_IDS: dict[str, RuleId] = _ids(
      "Key-value is rejected when a declared pattern would need a full scan (unless it is a batch job); "
      "document is penalised when an embedded child set could make a document too large; relational wins ties "
      "because it is the easiest to evolve. The reasons are reported."),
-    # -- rules of the other families that the lint rules cite ---------------------------------------------
-    ("MDB-E01", "Embed one-to-one and contained values (MongoDB)",
-     "A value that belongs to exactly one parent and is read with it, such as an address in a contact, is "
-     "embedded as a subdocument rather than stored apart."),
-    ("MDB-E04", "Reference unbounded children from the child (MongoDB)",
-     "When a parent can have an unbounded number of children (events, logs, comments), each child stores its "
-     "parent's id and is indexed by (parent, sort); an array inside the parent would grow without bound "
-     "towards the 16 MiB document limit and make every update slower."),
-    ("MDB-E08", "Guard the worst-case document size (MongoDB)",
-     "Before embedding a child set, compute the largest document it can produce (fixed fields plus the most "
-     "children times a child's size); refuse to embed when it can approach 16 MiB, and warn well before."),
-    ("MDB-I01", "Equality, sort, range in compound indexes (MongoDB)",
-     "Compound index keys list the equality fields first, then the sort fields in the query's direction, then "
-     "the range fields; `$ne`, `$nin` and regular expressions count as ranges. The same order serves paginated "
-     "SQL reads (REL-I02)."),
-    ("MDB-I03", "Merge prefix indexes (MongoDB)",
-     "A non-unique index whose keys are a prefix of another is redundant; every index costs writes, and a "
-     "collection holds at most 64."),
-    ("MDB-I05", "Partial indexes for sparse subsets (MongoDB)",
-     "A partialFilterExpression indexes only the documents that match it, with a limited set of operators "
-     "(equality, `$exists: true`, comparisons, `$type`, `$and`); a query uses it only when its own filter "
-     "implies the index's."),
-    ("MDB-P02", "Subset pattern (MongoDB)",
-     "When a parent has many children but the common read shows only a few (the ten newest reviews), keep "
-     "those few embedded in the parent and the full set in its own collection."),
-    ("DDB-A01", "Every access pattern is a key operation, never a Scan (DynamoDB)",
-     "Each pattern maps to GetItem (the full key), BatchGetItem, or a Query with equality on the partition key "
-     "and at most one sort-key condition. A Scan reads the whole table and filters afterwards; a pattern that "
-     "cannot be mapped gets an index or a diagnostic."),
-    ("DDB-A03", "A declared order is a sort key (DynamoDB)",
-     "DynamoDB returns a Query's items only in sort-key order (forwards or backwards), so a pattern's order "
-     "must be the sort key of the table or index that serves it."),
-    ("DDB-A04", "Paginate results that can be large (DynamoDB)",
-     "A Query returns at most 1 MB per call; a pattern whose result can be larger, or is unbounded, reads page "
-     "by page with a declared page size and the last evaluated key."),
-    ("DDB-T01", "One table per period for hot time series (DynamoDB)",
-     "A high-volume time series that is written and read mostly in the current period gets a table per "
-     "period: the next one created ahead, old ones turned down to minimal capacity and later archived."),
     # -- schemac's own decisions --------------------------------------------------------------------------
     ("SC-KEY-01", "Declared unique constraints",
      "Every `unique (...)` of the model, and the uniques schemac adds (link entities, natural keys), becomes a "
@@ -226,6 +190,9 @@ RULE_IDS: dict[str, RuleId] = _ids(
      "An entity without a `volume` is assumed to hold a default number of rows; every estimate that depends "
      "on it (rows per lookup, sizes, growth) is only as good as that guess. Declare `volume` to replace it."),
 )
+
+
+RULE_IDS.update(_ids(*NOSQL_RULES))
 
 
 def explain_rule_id(key: str) -> str | None:

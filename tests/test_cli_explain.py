@@ -28,7 +28,7 @@ def _cited_in_source() -> set[str]:
     """Rule ids written as string literals anywhere in the package (design, backends, lint, report)."""
     found: set[str] = set()
     for path in (ROOT / "schemac").rglob("*.py"):
-        if path.name == "design_rules.py":
+        if path.name.startswith("design_rules"):  # the table itself
             continue
         with path.open("rb") as fh:
             strings = [t.string for t in tokenize.tokenize(fh.readline) if t.type == tokenize.STRING]
