@@ -126,3 +126,15 @@ def test_check_json_and_sarif_stay_parseable_on_every_example(example: Path, tmp
     sarif = json.loads(run("check", str(example), "-f", "sarif", cwd=tmp_path).stdout)
     ids = {r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
     assert {r["ruleId"] for r in sarif["runs"][0]["results"]} <= ids
+
+
+def test_a_strict_collector_makes_warnings_reported_elsewhere_errors() -> None:
+    from schemac.diagnostics import Diagnostic, Diagnostics, Severity
+
+    warning = Diagnostic("SC0401", Severity.WARNING, "w", None)
+    info = Diagnostic("SC0416", Severity.INFO, "i", None)
+    strict, lenient = Diagnostics(strict=True), Diagnostics()
+    strict.extend([warning, info])
+    lenient.extend([warning, info])
+    assert [d.severity for d in strict] == [Severity.ERROR, Severity.INFO] and strict.has_errors
+    assert [d.severity for d in lenient] == [Severity.WARNING, Severity.INFO] and not lenient.has_errors
