@@ -260,11 +260,10 @@ DIALECT = PostgresDialect(
                  "grant the application role no INSERT, UPDATE or DELETE on audit_log, so it cannot rewrite",
                  "history: only the triggers and erase_* functions (run as the owner) write it."),
     privacy_notes=(
-        "GDPR erasure: EXECUTE on the erase_<entity>(<tenant>, id) functions is revoked from PUBLIC and",
+        "GDPR erasure: EXECUTE on the erase_<entity>({args}) functions is revoked from PUBLIC and",
         "granted to the role {role} only. This file creates that role (NOLOGIN) when it is missing,",
-        "which needs CREATEROLE (or an administrator creates it first): GRANT {role} TO <the privacy",
-        "job's login>. Each works in the tenant it is given, whatever the session's, and raises",
-        "SQLSTATE P0002 when that tenant has no such row.",
+        "which needs CREATEROLE (or an administrator creates it first); then GRANT {role} TO <the",
+        "privacy job's login>. Each raises SQLSTATE P0002 when {rows} no such row.",
     ),
     query_notes=(
         "Placeholders are $1, $2, ... in the order of each statement's params line (the tenant first);",
