@@ -67,7 +67,9 @@ def test_mysql_gdpr_erasure(example: MyExample) -> None:
         info = example.layout.of(plan.entity)
         row = data.of(plan.entity, 0)[0]
         key = info.table.c[info.pk[0]] == row[info.pk[0]]
-        execute_checked(example.conn, f"CALL erase_{info.entity.name.lower()}(%s)", [row[info.pk[0]]])
+        args = ([row[info.tenant]] if info.tenant else []) + [row[info.pk[0]]]
+        execute_checked(example.conn, f"CALL erase_{info.entity.name.lower()}({', '.join(['%s'] * len(args))})",
+                        args)
         with example.engine.connect() as conn:
             after = conn.execute(sa.select(info.table).where(key)).mappings().one_or_none()
         if plan.action == "delete":

@@ -166,7 +166,10 @@ def test_postgres_gdpr_erasure(example: PgExample) -> None:
         tenant = data.tenants[0] if data.tenants else None
         with as_app(example, tenant) as conn:
             conn.execute(info.table.update().where(key).values(_touch(info)))  # an audited change to scrub
-            conn.exec_driver_sql(f"SELECT {routine}(%(id)s)", {"id": row[info.pk[0]]})
+        with example.engine.begin() as conn:  # the privacy job: the row's tenant (if any), then its key
+            conn.exec_driver_sql(f"SET LOCAL ROLE {example.result.design.model.settings.name}_privacy")  # type: ignore[union-attr]
+            args = ([row[info.tenant]] if info.tenant else []) + [row[info.pk[0]]]
+            conn.exec_driver_sql(f"SELECT {routine}({', '.join(['%s'] * len(args))})", tuple(args))
         with example.engine.connect() as conn:
             after = conn.execute(sa.select(info.table).where(key)).mappings().one_or_none()
             audit = _audit_values(conn, info.name, row[info.pk[0]]) if plan.scrub_audit else []

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from schemac.backends.sql.context import Context
 from schemac.backends.sql.dialect import TriggerSpec
-from schemac.backends.sql.tables import Layout, TableInfo
+from schemac.backends.sql.tables import Layout, TableInfo, edited_columns
 from schemac.compiler.model import Scalar, ScalarKind
 
 AUDIT_TABLE = "audit_log"
@@ -78,9 +78,22 @@ def _columns(ctx: Context, layout: Layout) -> list[sa.Column]:
 
 
 def audit_trigger(ctx: Context, layout: Layout, info: TableInfo, audit: sa.Table) -> TriggerSpec:
-    return TriggerSpec(ctx.namer.unique(info.name, "audit"), info.name, "after",
-                       {e: (_insert_statement(ctx, layout, info, audit, e),) for e in ACTIONS},
+    events = {e: (_insert_statement(ctx, layout, info, audit, e),) for e in ACTIONS}
+    events["update"] = when_edited(ctx, info, events["update"])
+    return TriggerSpec(ctx.namer.unique(info.name, "audit"), info.name, "after", events,
                        f"audit_log rows for every change to {info.name}")
+
+
+def when_edited(ctx: Context, info: TableInfo, body: tuple[str, ...]) -> tuple[str, ...]:
+    """An update trigger's `body`, run only when a column other than a maintained aggregate changed: a
+    child's trigger moving the parent's counter is not an edit of the parent."""
+    edited = edited_columns(ctx, info)
+    if edited is None:
+        return body
+    d = ctx.dialect
+    same = " AND ".join(d.null_safe_equal(f"OLD.{d.quote(c)}", f"NEW.{d.quote(c)}") for c in edited)
+    lines = [f"  {line}" for text in body for line in text.splitlines()]
+    return (f"IF NOT ({same}) THEN", *lines, "END IF;")
 
 
 def _insert_statement(ctx: Context, layout: Layout, info: TableInfo, audit: sa.Table, event: str) -> str:
@@ -103,5 +116,5 @@ def _insert_statement(ctx: Context, layout: Layout, info: TableInfo, audit: sa.T
         names.append(tenant[0])
         source = info.tenant or (info.pk[0] if info.entity.tenant_root else None)
         values.append(f"{row}.{q(source)}" if source else "NULL")
-    return (f"INSERT INTO {q(audit.name)} ({', '.join(q(n) for n in names)})\n"
+    return (f"INSERT INTO {d.table_ref(audit.name)} ({', '.join(q(n) for n in names)})\n"
             f"VALUES ({', '.join(values)});")

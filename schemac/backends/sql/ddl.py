@@ -17,7 +17,7 @@ from schemac.backends.sql import history as history_mod
 from schemac.backends.sql.aggregates import aggregate_triggers
 from schemac.backends.sql.context import Context
 from schemac.backends.sql.erasure import erasure_routine_spec
-from schemac.backends.sql.tables import Layout, TableInfo
+from schemac.backends.sql.tables import Layout, TableInfo, edited_columns
 from schemac.compiler.model import FieldOrigin, ScalarKind
 
 
@@ -86,7 +86,7 @@ class SchemaWriter:
         out += self.d.comment_statements(info.table)
         if info.updated_at:
             name = self.ctx.namer.unique(info.name, "set", info.updated_at)
-            out += self.d.updated_at_trigger(name, info.name, info.updated_at)
+            out += self.d.updated_at_trigger(name, info.name, info.updated_at, edited_columns(self.ctx, info))
         history = self.histories.get(info.entity.name)
         if history is not None:
             out += self._plain_table(history, info.tenant if info.entity.name in self.isolated else None)
@@ -115,5 +115,5 @@ class SchemaWriter:
             spec = erasure_routine_spec(self.ctx, self.layout, plan, self.histories.get(plan.entity), self.audit)
             if spec is not None:
                 out += self.d.render_routine(spec)
-        return out
+        return self.d.role_statements(self.d.privacy_role(self.ctx.model)) + out if out else []
 

@@ -4,12 +4,18 @@ The routine anonymises the row (personal data replaced by NULL or the plan's pla
 NOT NULL, CHECKs and unique keys satisfied; a soft-deletable row is also marked deleted) or deletes it for
 real; it does the same to the row's history table and scrubs the fields from the audit log's old and
 new values.
+
+In a multi-tenant model the routine takes the row's tenant first and every statement filters by it (the
+audit scrub through the log's (tenant, table_name, row_id) index), so that it acts in that tenant only,
+even when its owner bypasses row-level security. It raises NOT_FOUND when the tenant has no such row,
+instead of returning having erased nothing. Only the privacy role may run it.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from schemac.backends.sql.audit import tenant_column
 from schemac.backends.sql.columns import ColumnSpec
 from schemac.backends.sql.context import Context
 from schemac.backends.sql.dialect import RoutineSpec
@@ -18,6 +24,8 @@ from schemac.compiler.design.model import ErasurePlan
 from schemac.compiler.model import NUMERIC_KINDS, ScalarKind
 
 PARAM = "target_id"
+TENANT_PARAM = "target_tenant"
+NOT_FOUND = "P0002"  # PostgreSQL's no_data_found; MySQL's SIGNAL takes it as it is
 
 
 def erasure_routine_spec(ctx: Context, layout: Layout, plan: ErasurePlan, history: sa.Table | None,
@@ -26,33 +34,50 @@ def erasure_routine_spec(ctx: Context, layout: Layout, plan: ErasurePlan, histor
     if len(info.pk) != 1:
         return None
     d, q = ctx.dialect, ctx.dialect.quote
+    tenant = _tenant(info)
     key = f"{q(info.pk[0])} = {q(PARAM)}"
+    if tenant is not None and tenant[0] != info.pk[0]:
+        key = f"{q(tenant[0])} = {q(tenant[1])} AND {key}"
+    missing = d.raise_error(NOT_FOUND, f"{erasure_routine(info.entity)}: no such {info.name} row")
+    body = [f"IF NOT EXISTS (SELECT 1 FROM {d.table_ref(info.name)} WHERE {key}) THEN\n  {missing}\nEND IF;"]
     specs = [s for s in info.specs if s.field.name in plan.fields]
-    body: list[str] = []
     for table in (info.table, history):
         if table is None:
             continue
         if plan.action == "delete":
-            body.append(f"DELETE FROM {q(table.name)} WHERE {key};")
+            body.append(f"DELETE FROM {d.table_ref(table.name)} WHERE {key};")
         else:
             sets = [f"{q(s.name)} = {_anonymous(ctx, info, plan, s)}" for s in specs]
             if info.deleted_at and table is info.table:
                 deleted = q(info.deleted_at)
                 sets.append(f"{deleted} = COALESCE({deleted}, {d.now})")
-            body.append(f"UPDATE {q(table.name)} SET {', '.join(sets)} WHERE {key};")
+            body.append(f"UPDATE {d.table_ref(table.name)} SET {', '.join(sets)} WHERE {key};")
     if audit is not None and plan.scrub_audit:
-        body.append(_scrub_audit(ctx, info, audit, [s.name for s in specs]))
-    param_type = d.type_sql(info.table.c[info.pk[0]].type)
-    return RoutineSpec(erasure_routine(info.entity), ((PARAM, param_type),), tuple(body),
-                       f"GDPR erasure of one {info.entity.name}: {plan.action}s its personal data")
+        body.append(_scrub_audit(ctx, layout, info, audit, [s.name for s in specs]))
+    params = ([(tenant[1], d.type_sql(info.table.c[tenant[0]].type))] if tenant and tenant[1] != PARAM else [])
+    params.append((PARAM, d.type_sql(info.table.c[info.pk[0]].type)))
+    return RoutineSpec(erasure_routine(info.entity), tuple(params), tuple(body),
+                       f"GDPR erasure of one {info.entity.name}: {plan.action}s its personal data",
+                       tenant=tenant[1] if tenant else "", executor=d.privacy_role(ctx.model))
 
 
-def _scrub_audit(ctx: Context, info: TableInfo, audit: sa.Table, columns: list[str]) -> str:
+def _tenant(info: TableInfo) -> tuple[str, str] | None:
+    """The row's tenant column and the parameter that holds its value (the tenant root: its own key)."""
+    if info.tenant:
+        return info.tenant, TENANT_PARAM
+    return (info.pk[0], PARAM) if info.entity.tenant_root else None
+
+
+def _scrub_audit(ctx: Context, layout: Layout, info: TableInfo, audit: sa.Table, columns: list[str]) -> str:
     d, q = ctx.dialect, ctx.dialect.quote
     row_id = d.as_text(q(PARAM), info.table.c[info.pk[0]].type)
     sets = ", ".join(f"{q(c)} = {d.json_remove_keys(q(c), columns)}" for c in ("old_values", "new_values"))
-    return (f"UPDATE {q(audit.name)} SET {sets}\n"
-            f"WHERE {q('table_name')} = {d.literal(info.name, sa.Text())} AND {q('row_id')} = {row_id};")
+    where = [f"{q('table_name')} = {d.literal(info.name, sa.Text())}", f"{q('row_id')} = {row_id}"]
+    audit_tenant = tenant_column(ctx, layout)
+    if audit_tenant is not None:  # the index leads with the tenant (NULL for the rows of global entities)
+        tenant = _tenant(info)
+        where.insert(0, f"{q(audit_tenant[0])} = {q(tenant[1])}" if tenant else f"{q(audit_tenant[0])} IS NULL")
+    return f"UPDATE {d.table_ref(audit.name)} SET {sets}\nWHERE {' AND '.join(where)};"
 
 
 def _anonymous(ctx: Context, info: TableInfo, plan: ErasurePlan, spec: ColumnSpec) -> str:

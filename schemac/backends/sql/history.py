@@ -1,13 +1,15 @@
 """`@versioned` entities: a `<table>_history` table holding every superseded version of a row.
 
 A BEFORE UPDATE OR DELETE trigger copies the old row (with its version) into the history table; an update
-also increments the live row's version. Queries read the live table, which always holds the latest version.
+also increments the live row's version. An update of maintained aggregates only (a child's trigger moving
+a counter) is not a new version. Queries read the live table, which always holds the latest version.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from schemac.backends.sql.audit import when_edited
 from schemac.backends.sql.context import Context
 from schemac.backends.sql.dialect import TriggerSpec
 from schemac.backends.sql.tables import Layout, TableInfo
@@ -34,10 +36,10 @@ def history_trigger(ctx: Context, info: TableInfo, history: sa.Table) -> Trigger
     d = ctx.dialect
     q = d.quote
     names = [s.name for s in info.specs]
-    copy = (f"INSERT INTO {q(history.name)} ({', '.join(q(n) for n in names)})\n"
+    copy = (f"INSERT INTO {d.table_ref(history.name)} ({', '.join(q(n) for n in names)})\n"
             f"VALUES ({', '.join(f'OLD.{q(n)}' for n in names)});")
     version = q(info.version or "version")
     bump = d.assign(f"NEW.{version}", f"OLD.{version} + 1")
     return TriggerSpec(ctx.namer.unique(info.name, "versioning"), info.name, "before",
-                       {"update": (copy, bump), "delete": (copy,)},
+                       {"update": when_edited(ctx, info, (copy, bump)), "delete": (copy,)},
                        f"keeps superseded versions of {info.name} in {history.name}")

@@ -55,8 +55,13 @@ class MySqlDialect(SqlDialect):
     def render_routine(self, spec: RoutineSpec) -> list[str]:
         params = ", ".join(f"IN {self.quote(n)} {t}" for n, t in spec.params)
         lines = [f"  {line}" for text in spec.body for line in text.splitlines()]
-        body = "\n".join([f"CREATE PROCEDURE {self.quote(spec.name)}({params})", "BEGIN", *lines, "END//"])
+        body = "\n".join([f"CREATE PROCEDURE {self.quote(spec.name)}({params})", "SQL SECURITY DEFINER",
+                          "BEGIN", *lines, "END//"])
         return self._block(spec.comment, [body])
+
+    def raise_error(self, sqlstate: str, message: str) -> str:
+        state, text = self.literal(sqlstate, sa.Text()), self.literal(message, sa.Text())
+        return f"SIGNAL SQLSTATE {state} SET MESSAGE_TEXT = {text};"
 
     def assign(self, target: str, value: str) -> str:
         return f"SET {target} = {value};"
@@ -174,8 +179,17 @@ DIALECT = MySqlDialect(
         "UUID keys are BINARY(16) without a default: the application supplies time-ordered UUIDv7 bytes",
         "(MariaDB rejects uuid_to_bin() defaults, and UUID()/uuid_to_bin(uuid(), 1) is version 1, not 7).",
         "DATETIME(6) columns hold UTC.",
+        "The application's user gets SELECT, INSERT, UPDATE, DELETE table by table (on audit_log and the",
+        "history tables SELECT only) and nothing more: no CREATE TEMPORARY TABLES (a session's temporary",
+        "table hides the table of the same name, qualified or not, from the triggers too: audit_log,",
+        "history tables, counted parents), no EXECUTE, no ALL. Triggers and procedures run as their definer.",
     ),
     audit_notes=("The audit log records the session's actor: SET @app_actor = '<user id>';",),
+    privacy_notes=(
+        "GDPR erasure: CALL erase_<entity>({args}) is for the privacy job's user only: GRANT EXECUTE ON",
+        "PROCEDURE <database>.erase_<entity> TO that user (or to a role {role}). Each raises",
+        "SQLSTATE P0002 when {rows} no such row.",
+    ),
     tenant_notes=(
         "No row-level security: every generated statement filters by the tenant; hand-written SQL must too.",
     ),

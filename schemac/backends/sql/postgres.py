@@ -43,7 +43,9 @@ BEGIN
 END;
 $$;"""
 
-TENANT_SETTING = "NULLIF(current_setting('app.tenant_id', true), '')"
+TENANT_GUC = "app.tenant_id"
+PREVIOUS_TENANT = "previous_tenant"  # the session's tenant, restored when an erasure routine returns
+TENANT_SETTING = f"NULLIF(current_setting('{TENANT_GUC}', true), '')"
 
 
 def _indent(lines: tuple[str, ...] | list[str], depth: int) -> list[str]:
@@ -67,9 +69,29 @@ class PostgresDialect(SqlDialect):
             return "gen_random_uuid()"
         return "uuidv7()" if self.pg_version >= 18 else "uuid_generate_v7()"
 
-    def updated_at_trigger(self, name: str, table: str, column: str) -> list[str]:
+    @property
+    def search_path(self) -> str:
+        """What SECURITY DEFINER routines resolve names through: the catalog, the schema, temp last."""
+        return f"pg_catalog, {self.quote(self.schema)}, pg_temp"
+
+    def updated_at_trigger(self, name: str, table: str, column: str, compared: list[str] | None = None) -> list[str]:
+        changed = "OLD.* IS DISTINCT FROM NEW.*"
+        if compared is not None:
+            old, new = (", ".join(f"{row}.{self.quote(c)}" for c in compared) for row in ("OLD", "NEW"))
+            changed = f"({old}) IS DISTINCT FROM ({new})"
         return [f"CREATE TRIGGER {self.quote(name)} BEFORE UPDATE ON {self.quote(table)}\n"
-                f"  FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION set_updated_at();"]
+                f"  FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION set_updated_at();"]
+
+    def role_statements(self, role: str) -> list[str]:
+        return ["\n".join([f"-- {role}: the role that may run the erase_* functions (see the header).",
+                           "DO $$", "BEGIN",
+                           f"  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = "
+                           f"{self.literal(role, sa.Text())}) THEN",
+                           f"    CREATE ROLE {self.quote(role)} NOLOGIN;", "  END IF;", "END", "$$;"])]
+
+    def raise_error(self, sqlstate: str, message: str) -> str:
+        return (f"RAISE EXCEPTION USING ERRCODE = {self.literal(sqlstate, sa.Text())}, "
+                f"MESSAGE = {self.literal(message, sa.Text())};")
 
     def render_trigger(self, spec: TriggerSpec) -> list[str]:
         branches: list[str] = []
@@ -83,7 +105,7 @@ class PostgresDialect(SqlDialect):
         # SECURITY DEFINER: the trigger writes audit_log, history tables and counters as the schema's
         # owner, so the application role needs (and should get) no write access to audit_log or history.
         function = "\n".join([*comment, f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger",
-                              "LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$",
+                              f"LANGUAGE plpgsql SECURITY DEFINER SET search_path = {self.search_path} AS $$",
                               "BEGIN", *branches, "  END IF;",
                               f"  {returns}", "END;", "$$;"])
         trigger = (f"CREATE TRIGGER {name} {spec.timing.upper()} {events} ON {self.quote(spec.table)}\n"
@@ -93,10 +115,26 @@ class PostgresDialect(SqlDialect):
     def render_routine(self, spec: RoutineSpec) -> list[str]:
         params = ", ".join(f"{self.quote(n)} {t}" for n, t in spec.params)
         comment = [f"-- {spec.comment}"] if spec.comment else []
-        return ["\n".join([*comment, f"CREATE OR REPLACE FUNCTION {self.quote(spec.name)}({params}) "
-                           "RETURNS void", "LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$",
-                           "BEGIN", *_indent(spec.body, 1),
-                           "END;", "$$;"])]
+        declare, enter, leave = self._tenant_scope(spec)
+        function = "\n".join([*comment, f"CREATE OR REPLACE FUNCTION {self.quote(spec.name)}({params}) "
+                              "RETURNS void", "LANGUAGE plpgsql SECURITY DEFINER",
+                              f"SET search_path = {self.search_path}", "AS $$", *declare,
+                              "BEGIN", *_indent([*enter, *spec.body, *leave], 1),
+                              "END;", "$$;"])
+        signature = f"{self.quote(spec.name)}({', '.join(t for _, t in spec.params)})"
+        grants = [f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC;"]
+        grants += [f"GRANT EXECUTE ON FUNCTION {signature} TO {self.quote(spec.executor)};"] if spec.executor else []
+        return [function, *grants]
+
+    def _tenant_scope(self, spec: RoutineSpec) -> tuple[list[str], list[str], list[str]]:
+        """Row-level security sees the routine's tenant (FORCEd policies bind the owner too), whatever the
+        session's, until the routine returns: the declarations, the first and the last statements.
+        (A SET clause would restore it by itself, but a custom setting in one needs a superuser.)"""
+        if not spec.tenant:
+            return [], [], []
+        return (["DECLARE", f"  {PREVIOUS_TENANT} text := current_setting('{TENANT_GUC}', true);"],
+                [f"PERFORM set_config('{TENANT_GUC}', {self.quote(spec.tenant)}::text, true);"],
+                [f"PERFORM set_config('{TENANT_GUC}', COALESCE({PREVIOUS_TENANT}, ''), true);"])
 
     def assign(self, target: str, value: str) -> str:
         return f"{target} := {value};"
@@ -212,18 +250,32 @@ DIALECT = PostgresDialect(
     schema="public",
     session_actor="NULLIF(current_setting('app.actor', true), '')",
     title="PostgreSQL 15+",
-    audit_notes=("The audit log records the session's actor: SET app.actor = '<user id>';",
-                 "Triggers and erase_* functions run as the schema's owner (SECURITY DEFINER): grant the",
-                 "application role no INSERT, UPDATE or DELETE on audit_log, so it cannot rewrite history."),
+    header_notes=(
+        "Roles: an owner that applies this file (and owns what it creates), the application's role (not a",
+        "superuser, no BYPASSRLS, no CREATEROLE) granted SELECT, INSERT, UPDATE, DELETE on the tables it",
+        "uses, and USAGE on their sequences. Triggers and routines run as the owner (SECURITY DEFINER) with",
+        "search_path = pg_catalog, public, pg_temp and schema-qualified tables: a TEMP table cannot stand in.",
+    ),
+    audit_notes=("The audit log records the actor of each transaction: SET LOCAL app.actor = '<user id>';",
+                 "grant the application role no INSERT, UPDATE or DELETE on audit_log, so it cannot rewrite",
+                 "history: only the triggers and erase_* functions (run as the owner) write it."),
+    privacy_notes=(
+        "GDPR erasure: EXECUTE on the erase_<entity>({args}) functions is revoked from PUBLIC and",
+        "granted to the role {role} only. This file creates that role (NOLOGIN) when it is missing,",
+        "which needs CREATEROLE (or an administrator creates it first); then GRANT {role} TO <the",
+        "privacy job's login>. Each raises SQLSTATE P0002 when {rows} no such row.",
+    ),
     query_notes=(
         "Placeholders are $1, $2, ... in the order of each statement's params line (the tenant first);",
         "NULL after a parameter's type means it may be NULL.",
     ),
     tenant_notes=(
-        "Row-level security: every session sets its tenant first, SET app.tenant_id = '<tenant id>';",
-        "without it, tenant-scoped tables show no rows. Policies are FORCEd, so they bind the tables' owner",
-        "too; superusers and BYPASSRLS roles skip them: the application must connect as neither.",
-        "A new tenant row is inserted by a session whose app.tenant_id is already the new row's id.",
+        "Row-level security: every transaction sets its tenant first, with SET LOCAL (or set_config with",
+        "is_local true): BEGIN; SET LOCAL app.tenant_id = '<tenant id>'; ... COMMIT; Never a session-level",
+        "SET: behind a connection pool, a request that forgets it would run as the previous request's",
+        "tenant; with SET LOCAL it sees no rows. Policies are FORCEd, so they bind the tables' owner too;",
+        "superusers and BYPASSRLS roles skip them: the application must connect as neither.",
+        "A new tenant row is inserted by a transaction whose app.tenant_id is already the new row's id.",
     ),
 )
 

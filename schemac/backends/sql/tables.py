@@ -175,6 +175,17 @@ def _special_columns(e: Entity, info: TableInfo) -> None:
             info.version = column
 
 
+def edited_columns(ctx: Context, info: TableInfo) -> list[str] | None:
+    """The columns whose change is an edit of the row: all but the maintained aggregates, which the
+    children's triggers update, and updated_at, which follows the others (None when the table has no
+    maintained aggregate: every column counts)."""
+    maintained = {c for a in ctx.design.aggregates if a.entity == info.entity.name
+                  for c in info.field_columns.get(a.field, ())}
+    if not maintained:
+        return None
+    return [s.name for s in info.specs if s.name not in maintained and s.name != info.updated_at]
+
+
 def erasure_routine(e: Entity) -> str:
     return f"erase_{snake(e.name)}"
 

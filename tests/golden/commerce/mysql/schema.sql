@@ -2,7 +2,14 @@
 -- UUID keys are BINARY(16) without a default: the application supplies time-ordered UUIDv7 bytes
 -- (MariaDB rejects uuid_to_bin() defaults, and UUID()/uuid_to_bin(uuid(), 1) is version 1, not 7).
 -- DATETIME(6) columns hold UTC.
+-- The application's user gets SELECT, INSERT, UPDATE, DELETE table by table (on audit_log and the
+-- history tables SELECT only) and nothing more: no CREATE TEMPORARY TABLES (a session's temporary
+-- table hides the table of the same name, qualified or not, from the triggers too: audit_log,
+-- history tables, counted parents), no EXECUTE, no ALL. Triggers and procedures run as their definer.
 -- The audit log records the session's actor: SET @app_actor = '<user id>';
+-- GDPR erasure: CALL erase_<entity>(id) is for the privacy job's user only: GRANT EXECUTE ON
+-- PROCEDURE <database>.erase_<entity> TO that user (or to a role commerce_privacy). Each raises
+-- SQLSTATE P0002 when the table has no such row.
 
 CREATE TABLE audit_log (
   id BIGINT NOT NULL AUTO_INCREMENT,
@@ -315,7 +322,11 @@ DELIMITER ;
 -- GDPR erasure of one Customer: anonymises its personal data
 DELIMITER //
 CREATE PROCEDURE erase_customer(IN target_id BIGINT)
+SQL SECURITY DEFINER
 BEGIN
+  IF NOT EXISTS (SELECT 1 FROM customers WHERE id = target_id) THEN
+    SIGNAL SQLSTATE 'P0002' SET MESSAGE_TEXT = 'erase_customer: no such customers row';
+  END IF;
   UPDATE customers SET email = left(concat('erased+', CAST(target_id AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_unicode_ci, '@erased.invalid'), 320), name = left(concat('erased-', CAST(target_id AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_unicode_ci), 255), phone = NULL, birth_date = NULL, shipping_address_line1 = NULL, shipping_address_line2 = NULL, shipping_address_city = NULL, shipping_address_region = NULL, shipping_address_postal_code = NULL, shipping_address_country = NULL WHERE id = target_id;
   UPDATE audit_log SET old_values = JSON_REMOVE(old_values, '$.email', '$.name', '$.phone', '$.birth_date', '$.shipping_address_line1', '$.shipping_address_line2', '$.shipping_address_city', '$.shipping_address_region', '$.shipping_address_postal_code', '$.shipping_address_country'), new_values = JSON_REMOVE(new_values, '$.email', '$.name', '$.phone', '$.birth_date', '$.shipping_address_line1', '$.shipping_address_line2', '$.shipping_address_city', '$.shipping_address_region', '$.shipping_address_postal_code', '$.shipping_address_country')
   WHERE table_name = 'customers' AND row_id = CAST(target_id AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_unicode_ci;

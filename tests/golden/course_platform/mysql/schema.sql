@@ -2,8 +2,15 @@
 -- UUID keys are BINARY(16) without a default: the application supplies time-ordered UUIDv7 bytes
 -- (MariaDB rejects uuid_to_bin() defaults, and UUID()/uuid_to_bin(uuid(), 1) is version 1, not 7).
 -- DATETIME(6) columns hold UTC.
+-- The application's user gets SELECT, INSERT, UPDATE, DELETE table by table (on audit_log and the
+-- history tables SELECT only) and nothing more: no CREATE TEMPORARY TABLES (a session's temporary
+-- table hides the table of the same name, qualified or not, from the triggers too: audit_log,
+-- history tables, counted parents), no EXECUTE, no ALL. Triggers and procedures run as their definer.
 -- No row-level security: every generated statement filters by the tenant; hand-written SQL must too.
 -- The audit log records the session's actor: SET @app_actor = '<user id>';
+-- GDPR erasure: CALL erase_<entity>(tenant, id) is for the privacy job's user only: GRANT EXECUTE ON
+-- PROCEDURE <database>.erase_<entity> TO that user (or to a role course_platform_privacy). Each raises
+-- SQLSTATE P0002 when the given tenant has no such row.
 
 CREATE TABLE audit_log (
   id BIGINT NOT NULL AUTO_INCREMENT,
@@ -251,10 +258,14 @@ CREATE INDEX certificates_organization_id_course_id_idx ON certificates (organiz
 
 -- GDPR erasure of one User: anonymises its personal data
 DELIMITER //
-CREATE PROCEDURE erase_user(IN target_id BINARY(16))
+CREATE PROCEDURE erase_user(IN target_tenant BINARY(16), IN target_id BINARY(16))
+SQL SECURITY DEFINER
 BEGIN
-  UPDATE users SET email = left(concat('erased+', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(target_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), '@erased.invalid'), 320), name = NULL, deleted_at = COALESCE(deleted_at, CURRENT_TIMESTAMP(6)) WHERE id = target_id;
+  IF NOT EXISTS (SELECT 1 FROM users WHERE organization_id = target_tenant AND id = target_id) THEN
+    SIGNAL SQLSTATE 'P0002' SET MESSAGE_TEXT = 'erase_user: no such users row';
+  END IF;
+  UPDATE users SET email = left(concat('erased+', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(target_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), '@erased.invalid'), 320), name = NULL, deleted_at = COALESCE(deleted_at, CURRENT_TIMESTAMP(6)) WHERE organization_id = target_tenant AND id = target_id;
   UPDATE audit_log SET old_values = JSON_REMOVE(old_values, '$.email', '$.name'), new_values = JSON_REMOVE(new_values, '$.email', '$.name')
-  WHERE table_name = 'users' AND row_id = LOWER(INSERT(INSERT(INSERT(INSERT(HEX(target_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-'));
+  WHERE organization_id = target_tenant AND table_name = 'users' AND row_id = LOWER(INSERT(INSERT(INSERT(INSERT(HEX(target_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-'));
 END//
 DELIMITER ;

@@ -2,8 +2,15 @@
 -- UUID keys are BINARY(16) without a default: the application supplies time-ordered UUIDv7 bytes
 -- (MariaDB rejects uuid_to_bin() defaults, and UUID()/uuid_to_bin(uuid(), 1) is version 1, not 7).
 -- DATETIME(6) columns hold UTC.
+-- The application's user gets SELECT, INSERT, UPDATE, DELETE table by table (on audit_log and the
+-- history tables SELECT only) and nothing more: no CREATE TEMPORARY TABLES (a session's temporary
+-- table hides the table of the same name, qualified or not, from the triggers too: audit_log,
+-- history tables, counted parents), no EXECUTE, no ALL. Triggers and procedures run as their definer.
 -- No row-level security: every generated statement filters by the tenant; hand-written SQL must too.
 -- The audit log records the session's actor: SET @app_actor = '<user id>';
+-- GDPR erasure: CALL erase_<entity>(tenant, id) is for the privacy job's user only: GRANT EXECUTE ON
+-- PROCEDURE <database>.erase_<entity> TO that user (or to a role helpdesk_privacy). Each raises
+-- SQLSTATE P0002 when the given tenant has no such row.
 
 CREATE TABLE audit_log (
   id BIGINT NOT NULL AUTO_INCREMENT,
@@ -209,8 +216,10 @@ END//
 
 CREATE TRIGGER tickets_audit_upd AFTER UPDATE ON tickets FOR EACH ROW
 BEGIN
-  INSERT INTO audit_log (actor, action, table_name, row_id, old_values, new_values, workspace_id)
-  VALUES (@app_actor, CASE WHEN OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL THEN 'delete' ELSE 'update' END, 'tickets', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(NEW.id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), JSON_OBJECT('id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(OLD.id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'workspace_id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(OLD.workspace_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'requester_id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(OLD.requester_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'assignee_id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(OLD.assignee_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'team_id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(OLD.team_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'sla_policy_id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(OLD.sla_policy_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'subject', OLD.subject, 'description', OLD.description, 'status', OLD.status, 'priority', OLD.priority, 'channel', OLD.channel, 'sla_due_at', OLD.sla_due_at, 'solved_at', OLD.solved_at, 'comment_count', OLD.comment_count, 'created_at', OLD.created_at, 'updated_at', OLD.updated_at, 'deleted_at', OLD.deleted_at), JSON_OBJECT('id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(NEW.id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'workspace_id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(NEW.workspace_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'requester_id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(NEW.requester_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'assignee_id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(NEW.assignee_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'team_id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(NEW.team_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'sla_policy_id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(NEW.sla_policy_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'subject', NEW.subject, 'description', NEW.description, 'status', NEW.status, 'priority', NEW.priority, 'channel', NEW.channel, 'sla_due_at', NEW.sla_due_at, 'solved_at', NEW.solved_at, 'comment_count', NEW.comment_count, 'created_at', NEW.created_at, 'updated_at', NEW.updated_at, 'deleted_at', NEW.deleted_at), NEW.workspace_id);
+  IF NOT (OLD.id <=> NEW.id AND OLD.workspace_id <=> NEW.workspace_id AND OLD.requester_id <=> NEW.requester_id AND OLD.assignee_id <=> NEW.assignee_id AND OLD.team_id <=> NEW.team_id AND OLD.sla_policy_id <=> NEW.sla_policy_id AND OLD.subject <=> NEW.subject AND OLD.description <=> NEW.description AND OLD.status <=> NEW.status AND OLD.priority <=> NEW.priority AND OLD.channel <=> NEW.channel AND OLD.sla_due_at <=> NEW.sla_due_at AND OLD.solved_at <=> NEW.solved_at AND OLD.created_at <=> NEW.created_at AND OLD.deleted_at <=> NEW.deleted_at) THEN
+    INSERT INTO audit_log (actor, action, table_name, row_id, old_values, new_values, workspace_id)
+    VALUES (@app_actor, CASE WHEN OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL THEN 'delete' ELSE 'update' END, 'tickets', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(NEW.id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), JSON_OBJECT('id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(OLD.id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'workspace_id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(OLD.workspace_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'requester_id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(OLD.requester_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'assignee_id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(OLD.assignee_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'team_id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(OLD.team_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'sla_policy_id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(OLD.sla_policy_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'subject', OLD.subject, 'description', OLD.description, 'status', OLD.status, 'priority', OLD.priority, 'channel', OLD.channel, 'sla_due_at', OLD.sla_due_at, 'solved_at', OLD.solved_at, 'comment_count', OLD.comment_count, 'created_at', OLD.created_at, 'updated_at', OLD.updated_at, 'deleted_at', OLD.deleted_at), JSON_OBJECT('id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(NEW.id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'workspace_id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(NEW.workspace_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'requester_id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(NEW.requester_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'assignee_id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(NEW.assignee_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'team_id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(NEW.team_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'sla_policy_id', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(NEW.sla_policy_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'subject', NEW.subject, 'description', NEW.description, 'status', NEW.status, 'priority', NEW.priority, 'channel', NEW.channel, 'sla_due_at', NEW.sla_due_at, 'solved_at', NEW.solved_at, 'comment_count', NEW.comment_count, 'created_at', NEW.created_at, 'updated_at', NEW.updated_at, 'deleted_at', NEW.deleted_at), NEW.workspace_id);
+  END IF;
 END//
 
 CREATE TRIGGER tickets_audit_del AFTER DELETE ON tickets FOR EACH ROW
@@ -321,8 +330,12 @@ CREATE INDEX tickets_tags_workspace_id_tag_id_ticket_id_idx ON tickets_tags (wor
 
 -- GDPR erasure of one User: anonymises its personal data
 DELIMITER //
-CREATE PROCEDURE erase_user(IN target_id BINARY(16))
+CREATE PROCEDURE erase_user(IN target_tenant BINARY(16), IN target_id BINARY(16))
+SQL SECURITY DEFINER
 BEGIN
-  UPDATE users SET email = left(concat('erased+', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(target_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), '@erased.invalid'), 320), name = left(concat('erased-', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(target_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-'))), 255), deleted_at = COALESCE(deleted_at, CURRENT_TIMESTAMP(6)) WHERE id = target_id;
+  IF NOT EXISTS (SELECT 1 FROM users WHERE workspace_id = target_tenant AND id = target_id) THEN
+    SIGNAL SQLSTATE 'P0002' SET MESSAGE_TEXT = 'erase_user: no such users row';
+  END IF;
+  UPDATE users SET email = left(concat('erased+', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(target_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), '@erased.invalid'), 320), name = left(concat('erased-', LOWER(INSERT(INSERT(INSERT(INSERT(HEX(target_id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-'))), 255), deleted_at = COALESCE(deleted_at, CURRENT_TIMESTAMP(6)) WHERE workspace_id = target_tenant AND id = target_id;
 END//
 DELIMITER ;
