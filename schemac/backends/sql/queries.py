@@ -49,6 +49,7 @@ class ReadQuery:
         self.columns: list[ColumnElement[Any]] = []
         self.extra: list[NamedStatement] = []
         self.notes: list[str] = []
+        self.outer_aliases: set[str] = set()  # prefixes of includes reached through a LEFT JOIN
         self.plan = ctx.design.pattern(q.name)
         self.index_names = index_names
 
@@ -61,7 +62,7 @@ class ReadQuery:
             if key not in self.joins:
                 target = self.layout.of(info.entity.field(ref).target)  # type: ignore[union-attr,arg-type]
                 joined = target.table.alias("_".join(key))
-                on = includes.join_condition(self.d, alias, info, ref, joined, target)
+                on = includes.join_condition(self.ctx.design, alias, info, ref, joined, target)
                 self.from_ = self.from_.join(joined, on, isouter=outer)
                 self.joins[key] = (joined, target)
             alias, info = self.joins[key]

@@ -40,7 +40,7 @@ def design(model: Model, capabilities: Capabilities, target: str) -> tuple[Desig
     tenancy = plan_tenancy(ctx)
     erasure = plan_erasure(ctx)
     fks = plan_foreign_keys(ctx, erasure)
-    plan_soft_delete(ctx)
+    reference_reads = plan_soft_delete(ctx)
     audit = plan_audit(ctx)
     needs = [query_needs(ctx, q) for q in model.queries]
     roots = [qn.root for qn in needs if qn.root is not None]
@@ -55,5 +55,5 @@ def design(model: Model, capabilities: Capabilities, target: str) -> tuple[Desig
         model=model, target=target, capabilities=capabilities, indexes=result.indexes,
         patterns=tuple(patterns), aggregates=tuple(aggregates), growth=tuple(growth),
         decisions=tuple(ctx.decisions), writes=tuple(write_plans), foreign_keys=tuple(fks), tenancy=tenancy,
-        audit=audit, erasure=tuple(erasure))
+        audit=audit, erasure=tuple(erasure), reference_reads=reference_reads)
     return designed, list(ctx.diags)

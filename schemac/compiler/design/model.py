@@ -101,6 +101,17 @@ class ForeignKeyPlan(_Node):
     why: str = ""
 
 
+class ReferenceRead(_Node):
+    """How reads join the target of one reference to a soft-deleted entity (SC-DEL-02): a required
+    reference is an inner join, an optional one a left join; `live` adds the target's live-row filter to
+    the join (the reader then behaves as the declared ON DELETE would after a hard delete)."""
+
+    entity: str
+    field: str
+    inner: bool
+    live: bool
+
+
 class TenancyPlan(_Node):
     tenant: str  # the tenant root entity
     enforcement: Literal["row_level_security", "application"]
@@ -163,6 +174,11 @@ class Design(_Node):
     tenancy: TenancyPlan | None = None
     audit: AuditPlan | None = None
     erasure: tuple[ErasurePlan, ...] = ()
+    reference_reads: tuple[ReferenceRead, ...] = ()
+
+    def reference_read(self, entity: str, field: str) -> ReferenceRead | None:
+        return _memo(self, "_reference_reads", self.reference_reads,
+                     lambda: {(r.entity, r.field): r for r in self.reference_reads}).get((entity, field))
 
     def indexes_of(self, entity: str) -> tuple[IndexPlan, ...]:
         return _memo(self, "_indexes_by_entity", self.indexes, self._index_by_entity).get(entity, ())
