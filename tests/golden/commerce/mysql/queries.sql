@@ -14,7 +14,7 @@ WHERE customers.email = ?;
 -- keyset pagination: pass the last row's created_at, id as after_created_at, after_id; NULL for the first page
 -- params: customer_email VARCHAR(320), after_id BIGINT NULL, after_created_at DATETIME(6) NULL, after_id BIGINT NULL
 SELECT orders.id, orders.customer_id, orders.number, orders.status, orders.shipping_address_line1, orders.shipping_address_line2, orders.shipping_address_city, orders.shipping_address_region, orders.shipping_address_postal_code, orders.shipping_address_country, orders.total, orders.paid_at, orders.shipped_at, orders.created_at, orders.updated_at, (SELECT coalesce(JSON_ARRAYAGG(JSON_OBJECT('quantity', line_item.quantity, 'product', JSON_OBJECT('name', line_item_product.name, 'price', line_item_product.price))), JSON_ARRAY()) AS coalesce_1
-FROM line_items AS line_item LEFT OUTER JOIN products AS line_item_product ON line_item_product.id = line_item.product_id
+FROM line_items AS line_item INNER JOIN products AS line_item_product ON line_item_product.id = line_item.product_id
 WHERE line_item.order_id = orders.id) AS line_items
 FROM orders INNER JOIN customers AS customer ON customer.id = orders.customer_id
 WHERE customer.email = ? AND (? IS NULL OR (orders.created_at, orders.id) < (?, ?)) ORDER BY orders.created_at DESC, orders.id DESC
@@ -24,7 +24,7 @@ LIMIT 20;
 -- Order where number = :number; index orders_number_key
 -- params: number VARCHAR(20)
 SELECT orders.id, orders.customer_id, orders.number, orders.status, orders.shipping_address_line1, orders.shipping_address_line2, orders.shipping_address_city, orders.shipping_address_region, orders.shipping_address_postal_code, orders.shipping_address_country, orders.total, orders.paid_at, orders.shipped_at, orders.created_at, orders.updated_at, (SELECT coalesce(JSON_ARRAYAGG(JSON_OBJECT('quantity', line_item.quantity, 'unit_price', line_item.unit_price, 'amount', line_item.amount, 'product', JSON_OBJECT('sku', line_item_product.sku, 'name', line_item_product.name))), JSON_ARRAY()) AS coalesce_1
-FROM line_items AS line_item LEFT OUTER JOIN products AS line_item_product ON line_item_product.id = line_item.product_id
+FROM line_items AS line_item INNER JOIN products AS line_item_product ON line_item_product.id = line_item.product_id
 WHERE line_item.order_id = orders.id) AS line_items, (SELECT coalesce(JSON_ARRAYAGG(JSON_OBJECT('id', payment.id, 'order_id', payment.order_id, 'kind', payment.kind, 'provider', payment.provider, 'provider_ref', payment.provider_ref, 'idempotency_key', lower(insert(insert(insert(insert(hex(payment.idempotency_key), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'amount', payment.amount, 'created_at', payment.created_at)), JSON_ARRAY()) AS coalesce_2
 FROM payments AS payment
 WHERE payment.order_id = orders.id) AS payments
@@ -36,7 +36,7 @@ WHERE orders.number = ?;
 -- Review: read with ProductPageReview
 -- params: slug VARCHAR(160)
 SELECT products.id, products.sku, products.slug, products.name, products.category_id, products.description, products.price, products.stock, products.weight_kg, products.active, products.labels, products.specs, products.review_count, products.created_at, products.updated_at, category.name AS category_name, category.slug AS category_slug
-FROM products LEFT OUTER JOIN categories AS category ON category.id = products.category_id
+FROM products INNER JOIN categories AS category ON category.id = products.category_id
 WHERE products.slug = ?;
 
 -- name: ProductPageReview :many

@@ -14,7 +14,7 @@ WHERE customers.email = $1::VARCHAR;
 -- keyset pagination: pass the last row's created_at, id as after_created_at, after_id; NULL for the first page
 -- params: customer_email VARCHAR(320), after_created_at TIMESTAMP WITH TIME ZONE NULL, after_id BIGINT NULL
 SELECT orders.id, orders.customer_id, orders.number, orders.status, orders.shipping_address_line1, orders.shipping_address_line2, orders.shipping_address_city, orders.shipping_address_region, orders.shipping_address_postal_code, orders.shipping_address_country, orders.total, orders.paid_at, orders.shipped_at, orders.created_at, orders.updated_at, (SELECT coalesce(json_agg(json_build_object('quantity', line_item.quantity, 'product', json_build_object('name', line_item_product.name, 'price', line_item_product.price))), '[]'::json) AS coalesce_1
-FROM line_items AS line_item LEFT OUTER JOIN products AS line_item_product ON line_item_product.id = line_item.product_id
+FROM line_items AS line_item JOIN products AS line_item_product ON line_item_product.id = line_item.product_id
 WHERE line_item.order_id = orders.id) AS line_items
 FROM orders JOIN customers AS customer ON customer.id = orders.customer_id
 WHERE customer.email = $1::VARCHAR AND ($3::BIGINT IS NULL OR (orders.created_at, orders.id) < ($2::TIMESTAMP WITH TIME ZONE, $3::BIGINT)) ORDER BY orders.created_at DESC, orders.id DESC
@@ -24,7 +24,7 @@ LIMIT 20;
 -- Order where number = :number; index orders_number_key
 -- params: number VARCHAR(20)
 SELECT orders.id, orders.customer_id, orders.number, orders.status, orders.shipping_address_line1, orders.shipping_address_line2, orders.shipping_address_city, orders.shipping_address_region, orders.shipping_address_postal_code, orders.shipping_address_country, orders.total, orders.paid_at, orders.shipped_at, orders.created_at, orders.updated_at, (SELECT coalesce(json_agg(json_build_object('quantity', line_item.quantity, 'unit_price', line_item.unit_price, 'amount', line_item.amount, 'product', json_build_object('sku', line_item_product.sku, 'name', line_item_product.name))), '[]'::json) AS coalesce_1
-FROM line_items AS line_item LEFT OUTER JOIN products AS line_item_product ON line_item_product.id = line_item.product_id
+FROM line_items AS line_item JOIN products AS line_item_product ON line_item_product.id = line_item.product_id
 WHERE line_item.order_id = orders.id) AS line_items, (SELECT coalesce(json_agg(json_build_object('id', payment.id, 'order_id', payment.order_id, 'kind', payment.kind, 'provider', payment.provider, 'provider_ref', payment.provider_ref, 'idempotency_key', payment.idempotency_key, 'amount', payment.amount, 'created_at', payment.created_at)), '[]'::json) AS coalesce_2
 FROM payments AS payment
 WHERE payment.order_id = orders.id) AS payments
@@ -39,7 +39,7 @@ FROM (SELECT json_build_object('id', review.id, 'product_id', review.product_id,
 FROM reviews AS review
 WHERE review.product_id = products.id ORDER BY review.created_at DESC
 LIMIT 5) AS sub) AS reviews
-FROM products LEFT OUTER JOIN categories AS category ON category.id = products.category_id
+FROM products JOIN categories AS category ON category.id = products.category_id
 WHERE products.slug = $1::VARCHAR;
 
 -- name: CategoryProducts :many

@@ -7,7 +7,7 @@
 -- keyset pagination: pass the last row's sla_due_at, id as after_sla_due_at, after_id; NULL for the first page
 -- params: workspace_id BINARY(16), team_id BINARY(16), after_id BINARY(16) NULL, after_sla_due_at DATETIME(6) NULL, after_sla_due_at DATETIME(6) NULL, after_sla_due_at DATETIME(6) NULL, after_id BINARY(16) NULL
 SELECT tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at, requester.name AS requester_name
-FROM tickets LEFT OUTER JOIN users AS requester ON requester.id = tickets.requester_id AND requester.workspace_id = tickets.workspace_id AND requester.deleted_at IS NULL
+FROM tickets INNER JOIN users AS requester ON requester.id = tickets.requester_id AND requester.workspace_id = tickets.workspace_id
 WHERE tickets.workspace_id = ? AND tickets.team_id = ? AND tickets.status = 'open' AND tickets.deleted_at IS NULL AND (? IS NULL OR ? IS NULL AND tickets.sla_due_at IS NOT NULL OR tickets.sla_due_at > ? OR tickets.sla_due_at <=> ? AND tickets.id > ?) ORDER BY tickets.sla_due_at, tickets.id
 LIMIT 50;
 
@@ -18,7 +18,7 @@ LIMIT 50;
 SELECT tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at, requester.name AS requester_name, requester.email AS requester_email, assignee.name AS assignee_name, (SELECT coalesce(JSON_ARRAYAGG(JSON_OBJECT('id', lower(insert(insert(insert(insert(hex(tag.id), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')), 'name', tag.name, 'color', tag.color, 'created_at', tag.created_at, 'updated_at', tag.updated_at)), JSON_ARRAY()) AS coalesce_1
 FROM tickets_tags AS tickets_tags INNER JOIN tags AS tag ON tag.id = tickets_tags.tag_id AND tag.workspace_id = tickets_tags.workspace_id AND tag.deleted_at IS NULL
 WHERE tickets_tags.ticket_id = tickets.id AND tickets_tags.workspace_id = tickets.workspace_id) AS tags
-FROM tickets LEFT OUTER JOIN users AS requester ON requester.id = tickets.requester_id AND requester.workspace_id = tickets.workspace_id AND requester.deleted_at IS NULL LEFT OUTER JOIN users AS assignee ON assignee.id = tickets.assignee_id AND assignee.workspace_id = tickets.workspace_id AND assignee.deleted_at IS NULL
+FROM tickets INNER JOIN users AS requester ON requester.id = tickets.requester_id AND requester.workspace_id = tickets.workspace_id LEFT OUTER JOIN users AS assignee ON assignee.id = tickets.assignee_id AND assignee.workspace_id = tickets.workspace_id AND assignee.deleted_at IS NULL
 WHERE tickets.workspace_id = ? AND tickets.id = ? AND tickets.deleted_at IS NULL;
 
 -- name: TicketDetailComment :many
@@ -26,7 +26,7 @@ WHERE tickets.workspace_id = ? AND tickets.id = ? AND tickets.deleted_at IS NULL
 -- params: workspace_id BINARY(16), ticket_ids JSON
 SELECT ranked.ticket_id, ranked.body, ranked.public, ranked.created_at, ranked.author_name
 FROM (SELECT comments.ticket_id AS ticket_id, comments.body AS body, comments.public AS public, comments.created_at AS created_at, author.name AS author_name, row_number() OVER (PARTITION BY comments.ticket_id ORDER BY comments.created_at) AS position_in_parent
-FROM comments LEFT OUTER JOIN users AS author ON author.id = comments.author_id AND author.workspace_id = comments.workspace_id AND author.deleted_at IS NULL
+FROM comments INNER JOIN users AS author ON author.id = comments.author_id AND author.workspace_id = comments.workspace_id
 WHERE comments.workspace_id = ? AND comments.ticket_id IN (SELECT UNHEX(REPLACE(jt.v, '-', '')) FROM JSON_TABLE(?, '$[*]' COLUMNS (v CHAR(36) PATH '$')) AS jt)) AS ranked
 WHERE ranked.position_in_parent <= 50 ORDER BY ranked.ticket_id, ranked.position_in_parent;
 

@@ -7,7 +7,7 @@
 -- keyset pagination: pass the last row's sla_due_at, id as after_sla_due_at, after_id; NULL for the first page
 -- params: workspace_id UUID, team_id UUID, after_sla_due_at TIMESTAMP WITH TIME ZONE NULL, after_id UUID NULL
 SELECT tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at, requester.name AS requester_name
-FROM tickets LEFT OUTER JOIN users AS requester ON requester.id = tickets.requester_id AND requester.workspace_id = tickets.workspace_id AND requester.deleted_at IS NULL
+FROM tickets JOIN users AS requester ON requester.id = tickets.requester_id AND requester.workspace_id = tickets.workspace_id
 WHERE tickets.workspace_id = $1::UUID AND tickets.team_id = $2::UUID AND tickets.status = 'open' AND tickets.deleted_at IS NULL AND ($4::UUID IS NULL OR $3::TIMESTAMP WITH TIME ZONE IS NOT NULL AND (tickets.sla_due_at > $3::TIMESTAMP WITH TIME ZONE OR tickets.sla_due_at IS NULL) OR tickets.sla_due_at IS NOT DISTINCT FROM $3::TIMESTAMP WITH TIME ZONE AND tickets.id > $4::UUID) ORDER BY tickets.sla_due_at, tickets.id
 LIMIT 50;
 
@@ -18,10 +18,10 @@ SELECT tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_
 FROM tickets_tags AS tickets_tags JOIN tags AS tag ON tag.id = tickets_tags.tag_id AND tag.workspace_id = tickets_tags.workspace_id AND tag.deleted_at IS NULL
 WHERE tickets_tags.ticket_id = tickets.id AND tickets_tags.workspace_id = tickets.workspace_id) AS tags, (SELECT coalesce(json_agg(sub.obj ORDER BY sub.o0), '[]'::json) AS coalesce_2
 FROM (SELECT json_build_object('body', comment.body, 'public', comment.public, 'created_at', comment.created_at, 'author', json_build_object('name', comment_author.name)) AS obj, comment.created_at AS o0
-FROM comments AS comment LEFT OUTER JOIN users AS comment_author ON comment_author.id = comment.author_id AND comment_author.workspace_id = comment.workspace_id AND comment_author.deleted_at IS NULL
+FROM comments AS comment JOIN users AS comment_author ON comment_author.id = comment.author_id AND comment_author.workspace_id = comment.workspace_id
 WHERE comment.ticket_id = tickets.id AND comment.workspace_id = tickets.workspace_id ORDER BY comment.created_at
 LIMIT 50) AS sub) AS comments
-FROM tickets LEFT OUTER JOIN users AS requester ON requester.id = tickets.requester_id AND requester.workspace_id = tickets.workspace_id AND requester.deleted_at IS NULL LEFT OUTER JOIN users AS assignee ON assignee.id = tickets.assignee_id AND assignee.workspace_id = tickets.workspace_id AND assignee.deleted_at IS NULL
+FROM tickets JOIN users AS requester ON requester.id = tickets.requester_id AND requester.workspace_id = tickets.workspace_id LEFT OUTER JOIN users AS assignee ON assignee.id = tickets.assignee_id AND assignee.workspace_id = tickets.workspace_id AND assignee.deleted_at IS NULL
 WHERE tickets.workspace_id = $1::UUID AND tickets.id = $2::UUID AND tickets.deleted_at IS NULL;
 
 -- name: AgentProfile :one
