@@ -24,6 +24,7 @@ from schemac.backends import BuildOptions
 from schemac.backends.sql.columns import ColumnSpec
 from schemac.backends.sql.context import Context
 from schemac.backends.sql.indexes import build_indexes
+from schemac.backends.sql.paging import NEXT as NEXT_PAGE
 from schemac.backends.sql.tables import Layout, TableInfo, build_layout
 from schemac.compiler.model import FieldKind, FieldOrigin, Query, ScalarKind, Write
 from schemac.compiler.naming import pascal
@@ -365,7 +366,16 @@ class Statements:
         for p in (*model.queries, *model.writes):
             if pascal(p.name) == name:
                 return p
+        if name.endswith(NEXT_PAGE):  # the next-page statement of a keyset query
+            return self.pattern(name[: -len(NEXT_PAGE)])
         return None
+
+    def next_page(self, name: str) -> Statement | None:
+        """The statement reading the page after the last row of `name` (keyset pagination)."""
+        return next((s for s in self.statements if s.name == name + NEXT_PAGE), None)
+
+    def is_next_page(self, stmt: Statement) -> bool:
+        return stmt.name.endswith(NEXT_PAGE) and any(s.name + NEXT_PAGE == stmt.name for s in self.statements)
 
 
 def param_values(stmt: Statement, ir: Query | Write | None, data: Seed, tenant: int = 0) -> dict[str, Any]:

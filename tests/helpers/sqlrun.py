@@ -46,20 +46,19 @@ class Db:
     rowcount: int = 0
 
     def sql(self, text: str, *args: Any) -> list[dict[str, Any]]:
-        """Run hand-written SQL (`%s` placeholders on both engines)."""
-        args = tuple(self._value(a) for a in args)
+        """Run hand-written SQL (`%s` placeholders on both engines; without arguments `%` is plain)."""
+        values = tuple(self._value(a) for a in args) or None
         if self.engine == "postgres":
-            cur = self.conn.execute(text, args)
+            cur = self.conn.execute(text, values)
             self.rowcount = cur.rowcount
             return list(cur.fetchall()) if cur.description else []
         with self.conn.cursor() as cur:
-            self.rowcount = cur.execute(text, args)
+            self.rowcount = cur.execute(text, values)
             return list(cur.fetchall())
 
     def run(self, name: str, **values: Any) -> list[dict[str, Any]]:
         """Run the generated statement `name` with its parameters taken by name from `values`."""
         stmt = self.statements[name]
-        args = [values[p.name] for p in stmt.params]
         if self.engine == "postgres":
             text = re.sub(r"\$(\d+)\b", lambda m: f"%(p{m.group(1)})s", stmt.sql.replace("%", "%%"))
             names = list(dict.fromkeys(p.name for p in stmt.params))
@@ -67,9 +66,8 @@ class Db:
             cur = self.conn.execute(text, named)
             self.rowcount = cur.rowcount
             return list(cur.fetchall()) if cur.description else []
-        text = stmt.sql.replace("%", "%%").replace("?", "%s")
         with self.conn.cursor() as cur:
-            self.rowcount = cur.execute(text, [self._value(a) for a in args])
+            self.rowcount = cur.execute(stmt.sql, {p.name: self._value(values[p.name]) for p in stmt.params})
             return list(cur.fetchall())
 
     def _value(self, v: Any) -> Any:

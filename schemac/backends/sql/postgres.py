@@ -153,6 +153,11 @@ class PostgresDialect(SqlDialect):
         agg = sa.func.json_agg(aggregate_order_by(element, *order_by) if order_by else element)
         return sa.func.coalesce(agg, sa.literal_column("'[]'::json"))
 
+    def sort_sentinel(self, type_: TypeEngine) -> str | None:
+        """'infinity': PostgreSQL sorts NULL above every value, and so this (timestamps, dates, numerics)."""
+        kinds = (sa.DateTime, sa.Date, sa.Numeric, sa.Float)
+        return "'infinity'" if isinstance(type_, kinds) else None
+
     def list_param_type(self, element: TypeEngine) -> TypeEngine:
         return postgresql.ARRAY(element)
 
@@ -202,6 +207,7 @@ DIALECT = PostgresDialect(
     set_null_columns=True,
     name_primary_key=True,
     updated_at_by_column=False,
+    row_value_keyset=True,
     nulls_sort_high=True,
     max_index_columns=32,
     max_key_bytes=None,
