@@ -4,11 +4,20 @@
 
 -- name: TeamQueue :many
 -- Ticket where team = :team_id and status = 'open'; index tickets_workspace_id_team_id_sla_due_at_id_idx
--- keyset pagination: pass the last row's sla_due_at, id as after_sla_due_at, after_id; NULL for the first page
--- params: workspace_id UUID, team_id UUID, after_sla_due_at TIMESTAMP WITH TIME ZONE NULL, after_id UUID NULL
+-- keyset pagination: the first page; TeamQueueNext reads the pages after it
+-- params: workspace_id UUID, team_id UUID
 SELECT tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at, requester.name AS requester_name
 FROM tickets JOIN users AS requester ON requester.id = tickets.requester_id AND requester.workspace_id = tickets.workspace_id
-WHERE tickets.workspace_id = $1::UUID AND tickets.team_id = $2::UUID AND tickets.status = 'open' AND tickets.deleted_at IS NULL AND ($4::UUID IS NULL OR $3::TIMESTAMP WITH TIME ZONE IS NOT NULL AND (tickets.sla_due_at > $3::TIMESTAMP WITH TIME ZONE OR tickets.sla_due_at IS NULL) OR tickets.sla_due_at IS NOT DISTINCT FROM $3::TIMESTAMP WITH TIME ZONE AND tickets.id > $4::UUID) ORDER BY tickets.sla_due_at, tickets.id
+WHERE tickets.workspace_id = $1::UUID AND tickets.team_id = $2::UUID AND tickets.status = 'open' AND tickets.deleted_at IS NULL ORDER BY coalesce(tickets.sla_due_at, 'infinity'), tickets.id
+LIMIT 50;
+
+-- name: TeamQueueNext :many
+-- Ticket where team = :team_id and status = 'open'; index tickets_workspace_id_team_id_sla_due_at_id_idx
+-- keyset pagination, the page after the last row of TeamQueue: pass that row's sla_due_at, id as after_sla_due_at, after_id
+-- params: workspace_id UUID, team_id UUID, after_sla_due_at TIMESTAMP WITH TIME ZONE NULL, after_id UUID
+SELECT tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at, requester.name AS requester_name
+FROM tickets JOIN users AS requester ON requester.id = tickets.requester_id AND requester.workspace_id = tickets.workspace_id
+WHERE tickets.workspace_id = $1::UUID AND tickets.team_id = $2::UUID AND tickets.status = 'open' AND tickets.deleted_at IS NULL AND (coalesce(tickets.sla_due_at, 'infinity'), tickets.id) > (coalesce($3::TIMESTAMP WITH TIME ZONE, 'infinity'), $4::UUID) ORDER BY coalesce(tickets.sla_due_at, 'infinity'), tickets.id
 LIMIT 50;
 
 -- name: TicketDetail :one
@@ -37,20 +46,38 @@ WHERE users.workspace_id = $1::UUID AND users.id = $2::UUID AND users.deleted_at
 
 -- name: AgentTickets :many
 -- Ticket where assignee = :assignee_id and status in :status; index tickets_workspace_id_assignee_id_sla_due_at_id_status_idx
--- keyset pagination: pass the last row's sla_due_at, id as after_sla_due_at, after_id; NULL for the first page
--- params: workspace_id UUID, assignee_id UUID, status TEXT[], after_sla_due_at TIMESTAMP WITH TIME ZONE NULL, after_id UUID NULL
+-- keyset pagination: the first page; AgentTicketsNext reads the pages after it
+-- params: workspace_id UUID, assignee_id UUID, status TEXT[]
 SELECT tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at
 FROM tickets
-WHERE tickets.workspace_id = $1::UUID AND tickets.assignee_id = $2::UUID AND tickets.status = ANY ($3::TEXT[]) AND tickets.deleted_at IS NULL AND ($5::UUID IS NULL OR $4::TIMESTAMP WITH TIME ZONE IS NOT NULL AND (tickets.sla_due_at > $4::TIMESTAMP WITH TIME ZONE OR tickets.sla_due_at IS NULL) OR tickets.sla_due_at IS NOT DISTINCT FROM $4::TIMESTAMP WITH TIME ZONE AND tickets.id > $5::UUID) ORDER BY tickets.sla_due_at, tickets.id
+WHERE tickets.workspace_id = $1::UUID AND tickets.assignee_id = $2::UUID AND tickets.status = ANY ($3::TEXT[]) AND tickets.deleted_at IS NULL ORDER BY tickets.sla_due_at, tickets.id
+LIMIT 100;
+
+-- name: AgentTicketsNext :many
+-- Ticket where assignee = :assignee_id and status in :status; index tickets_workspace_id_assignee_id_sla_due_at_id_status_idx
+-- keyset pagination, the page after the last row of AgentTickets: pass that row's sla_due_at, id as after_sla_due_at, after_id
+-- params: workspace_id UUID, assignee_id UUID, status TEXT[], after_sla_due_at TIMESTAMP WITH TIME ZONE NULL, after_id UUID
+SELECT tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at
+FROM tickets
+WHERE tickets.workspace_id = $1::UUID AND tickets.assignee_id = $2::UUID AND tickets.status = ANY ($3::TEXT[]) AND tickets.deleted_at IS NULL AND ($4::TIMESTAMP WITH TIME ZONE IS NOT NULL AND (tickets.sla_due_at > $4::TIMESTAMP WITH TIME ZONE OR tickets.sla_due_at IS NULL) OR tickets.sla_due_at IS NOT DISTINCT FROM $4::TIMESTAMP WITH TIME ZONE AND tickets.id > $5::UUID) ORDER BY tickets.sla_due_at, tickets.id
 LIMIT 100;
 
 -- name: TicketsCreatedBetween :many
 -- Ticket where created_at between :since and :until; index tickets_workspace_id_created_at_id_idx
--- keyset pagination: pass the last row's created_at, id as after_created_at, after_id; NULL for the first page
--- params: workspace_id UUID, since TIMESTAMP WITH TIME ZONE, until TIMESTAMP WITH TIME ZONE, after_created_at TIMESTAMP WITH TIME ZONE NULL, after_id UUID NULL
+-- keyset pagination: the first page; TicketsCreatedBetweenNext reads the pages after it
+-- params: workspace_id UUID, since TIMESTAMP WITH TIME ZONE, until TIMESTAMP WITH TIME ZONE
 SELECT tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at
 FROM tickets
-WHERE tickets.workspace_id = $1::UUID AND tickets.created_at BETWEEN $2::TIMESTAMP WITH TIME ZONE AND $3::TIMESTAMP WITH TIME ZONE AND tickets.deleted_at IS NULL AND ($5::UUID IS NULL OR (tickets.created_at, tickets.id) > ($4::TIMESTAMP WITH TIME ZONE, $5::UUID)) ORDER BY tickets.created_at, tickets.id
+WHERE tickets.workspace_id = $1::UUID AND tickets.created_at BETWEEN $2::TIMESTAMP WITH TIME ZONE AND $3::TIMESTAMP WITH TIME ZONE AND tickets.deleted_at IS NULL ORDER BY tickets.created_at, tickets.id
+LIMIT 200;
+
+-- name: TicketsCreatedBetweenNext :many
+-- Ticket where created_at between :since and :until; index tickets_workspace_id_created_at_id_idx
+-- keyset pagination, the page after the last row of TicketsCreatedBetween: pass that row's created_at, id as after_created_at, after_id
+-- params: workspace_id UUID, since TIMESTAMP WITH TIME ZONE, until TIMESTAMP WITH TIME ZONE, after_created_at TIMESTAMP WITH TIME ZONE, after_id UUID
+SELECT tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at
+FROM tickets
+WHERE tickets.workspace_id = $1::UUID AND tickets.created_at BETWEEN $2::TIMESTAMP WITH TIME ZONE AND $3::TIMESTAMP WITH TIME ZONE AND tickets.deleted_at IS NULL AND (tickets.created_at, tickets.id) > ($4::TIMESTAMP WITH TIME ZONE, $5::UUID) ORDER BY tickets.created_at, tickets.id
 LIMIT 200;
 
 -- name: SearchTickets :many

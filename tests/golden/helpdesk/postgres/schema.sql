@@ -262,7 +262,7 @@ CREATE INDEX tickets_workspace_id_assignee_id_sla_due_at_id_status_idx ON ticket
 
 CREATE INDEX tickets_workspace_id_created_at_id_idx ON tickets (workspace_id, created_at, id) WHERE deleted_at IS NULL;
 
-CREATE INDEX tickets_workspace_id_team_id_sla_due_at_id_idx ON tickets (workspace_id, team_id, sla_due_at, id) WHERE status = 'open' AND deleted_at IS NULL;
+CREATE INDEX tickets_workspace_id_team_id_sla_due_at_id_idx ON tickets (workspace_id, team_id, coalesce(sla_due_at, 'infinity'), id) WHERE status = 'open' AND deleted_at IS NULL;
 
 CREATE INDEX tickets_workspace_id_requester_id_idx ON tickets (workspace_id, requester_id);
 
