@@ -86,6 +86,9 @@ class WritePlan(_Node):
     by_primary_key: bool = False
     columns: tuple[str, ...] = ()  # IR field names, tenant first: the lookup / ON CONFLICT columns
     why: str = ""
+    # an update of one row: the field (version or updated_at) whose expected value it takes and checks, so
+    # that it changes nothing when another writer changed the row since it was read (SC-CON-01)
+    expect: str | None = None
 
 
 class ForeignKeyPlan(_Node):
