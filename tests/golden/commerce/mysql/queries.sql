@@ -131,10 +131,10 @@ INSERT INTO orders (customer_id, number, status, shipping_address_line1, shippin
 -- params: order_id BIGINT, product_id BIGINT, quantity INTEGER, unit_price NUMERIC(19,4), amount NUMERIC(19,4)
 INSERT INTO line_items (order_id, product_id, quantity, unit_price, amount) VALUES (%(order_id)s, %(product_id)s, %(quantity)s, %(unit_price)s, %(amount)s);
 
--- name: UpdateOrderStatus :exec
--- updates Order by id
--- params: customer_id BIGINT, number VARCHAR(20), status VARCHAR(9), shipping_address_line1 VARCHAR(255), shipping_address_line2 VARCHAR(255) NULL, shipping_address_city VARCHAR(100), shipping_address_region VARCHAR(100) NULL, shipping_address_postal_code VARCHAR(20), shipping_address_country VARCHAR(2), paid_at DATETIME(6) NULL, shipped_at DATETIME(6) NULL, id BIGINT
-UPDATE orders SET customer_id=%(customer_id)s, number=%(number)s, status=%(status)s, shipping_address_line1=%(shipping_address_line1)s, shipping_address_line2=%(shipping_address_line2)s, shipping_address_city=%(shipping_address_city)s, shipping_address_region=%(shipping_address_region)s, shipping_address_postal_code=%(shipping_address_postal_code)s, shipping_address_country=%(shipping_address_country)s, paid_at=%(paid_at)s, shipped_at=%(shipped_at)s WHERE orders.id = %(id)s;
+-- name: UpdateOrderStatus :execrows
+-- updates Order by id, only if updated_at still equals expected_updated_at (the value read): changes 0 rows (count matched rows: PyMySQL client_flag=CLIENT.FOUND_ROWS) when another writer changed the row since
+-- params: customer_id BIGINT, number VARCHAR(20), status VARCHAR(9), shipping_address_line1 VARCHAR(255), shipping_address_line2 VARCHAR(255) NULL, shipping_address_city VARCHAR(100), shipping_address_region VARCHAR(100) NULL, shipping_address_postal_code VARCHAR(20), shipping_address_country VARCHAR(2), paid_at DATETIME(6) NULL, shipped_at DATETIME(6) NULL, id BIGINT, expected_updated_at DATETIME(6)
+UPDATE orders SET customer_id=%(customer_id)s, number=%(number)s, status=%(status)s, shipping_address_line1=%(shipping_address_line1)s, shipping_address_line2=%(shipping_address_line2)s, shipping_address_city=%(shipping_address_city)s, shipping_address_region=%(shipping_address_region)s, shipping_address_postal_code=%(shipping_address_postal_code)s, shipping_address_country=%(shipping_address_country)s, paid_at=%(paid_at)s, shipped_at=%(shipped_at)s WHERE orders.id = %(id)s AND orders.updated_at = %(expected_updated_at)s;
 
 -- name: RemoveLineItem :exec
 -- deletes LineItem by order, product

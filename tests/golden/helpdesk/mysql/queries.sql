@@ -114,10 +114,10 @@ WHERE tickets.workspace_id = %(workspace_id)s AND tickets.status = 'open' AND ti
 -- params: workspace_id BINARY(16), id BINARY(16), requester_id BINARY(16), assignee_id BINARY(16) NULL, team_id BINARY(16) NULL, sla_policy_id BINARY(16) NULL, subject VARCHAR(255), description LONGTEXT, status VARCHAR(7) NULL, priority VARCHAR(6) NULL, channel VARCHAR(5) NULL, sla_due_at DATETIME(6) NULL, solved_at DATETIME(6) NULL
 INSERT INTO tickets (id, workspace_id, requester_id, assignee_id, team_id, sla_policy_id, subject, description, status, priority, channel, sla_due_at, solved_at) VALUES (%(id)s, %(workspace_id)s, %(requester_id)s, %(assignee_id)s, %(team_id)s, %(sla_policy_id)s, %(subject)s, %(description)s, coalesce(%(status)s, 'open'), coalesce(%(priority)s, 'normal'), coalesce(%(channel)s, 'web'), %(sla_due_at)s, %(solved_at)s);
 
--- name: UpdateTicket :exec
--- updates Ticket by id
--- params: workspace_id BINARY(16), requester_id BINARY(16), assignee_id BINARY(16) NULL, team_id BINARY(16) NULL, sla_policy_id BINARY(16) NULL, subject VARCHAR(255), description LONGTEXT, status VARCHAR(7), priority VARCHAR(6), channel VARCHAR(5), sla_due_at DATETIME(6) NULL, solved_at DATETIME(6) NULL, id BINARY(16)
-UPDATE tickets SET requester_id=%(requester_id)s, assignee_id=%(assignee_id)s, team_id=%(team_id)s, sla_policy_id=%(sla_policy_id)s, subject=%(subject)s, description=%(description)s, status=%(status)s, priority=%(priority)s, channel=%(channel)s, sla_due_at=%(sla_due_at)s, solved_at=%(solved_at)s WHERE tickets.workspace_id = %(workspace_id)s AND tickets.id = %(id)s AND tickets.deleted_at IS NULL;
+-- name: UpdateTicket :execrows
+-- updates Ticket by id, only if updated_at still equals expected_updated_at (the value read): changes 0 rows (count matched rows: PyMySQL client_flag=CLIENT.FOUND_ROWS) when another writer changed the row since
+-- params: workspace_id BINARY(16), requester_id BINARY(16), assignee_id BINARY(16) NULL, team_id BINARY(16) NULL, sla_policy_id BINARY(16) NULL, subject VARCHAR(255), description LONGTEXT, status VARCHAR(7), priority VARCHAR(6), channel VARCHAR(5), sla_due_at DATETIME(6) NULL, solved_at DATETIME(6) NULL, id BINARY(16), expected_updated_at DATETIME(6)
+UPDATE tickets SET requester_id=%(requester_id)s, assignee_id=%(assignee_id)s, team_id=%(team_id)s, sla_policy_id=%(sla_policy_id)s, subject=%(subject)s, description=%(description)s, status=%(status)s, priority=%(priority)s, channel=%(channel)s, sla_due_at=%(sla_due_at)s, solved_at=%(solved_at)s WHERE tickets.workspace_id = %(workspace_id)s AND tickets.id = %(id)s AND tickets.deleted_at IS NULL AND tickets.updated_at = %(expected_updated_at)s;
 
 -- name: AddComment :exec
 -- inserts one Comment; NULL for a column with a default keeps the default
