@@ -321,8 +321,11 @@ def test_keyset_pagination_shapes() -> None:
     assert "(posts.created_at, posts.id) < ($3::TIMESTAMP WITH TIME ZONE, $4::UUID)" in pg["RecentNext"].sql
     assert [p.name for p in pg["RecentNext"].params] == ["org_id", "title", "after_created_at", "after_id"]
     assert not any(p.nullable for p in pg["RecentNext"].params)
-    assert "posts.due IS NULL" in pg["DueNext"].sql and "ORDER BY posts.due, posts.id" in pg["DueNext"].sql
+    # a NULL-able sort key: one row comparison over COALESCE(due, 'infinity'), which the index holds
+    assert "(coalesce(posts.due, 'infinity'), posts.id) > (coalesce($3::TIMESTAMP WITH TIME ZONE, 'infinity')" \
+        in pg["DueNext"].sql and "ORDER BY coalesce(posts.due, 'infinity'), posts.id" in pg["DueNext"].sql
     my = {q.name: q for q in parse_queries(_emit_text(text, "mysql")[1])}
     assert "(posts.created_at < %(after_created_at)s OR posts.created_at = %(after_created_at)s AND " \
         "posts.id < %(after_id)s)" in my["RecentNext"].sql  # MariaDB reads a row comparison as a filter
     assert [p.name for p in my["RecentNext"].params] == ["org_id", "title", "after_created_at", "after_id"]
+    assert "posts.due <=> %(after_due)s" in my["DueNext"].sql  # MySQL: no expression index, NULLs key by key

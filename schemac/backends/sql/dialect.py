@@ -86,6 +86,9 @@ class SqlDialect:
     # the schema generated objects live in; routines name tables through it, so that a session's temporary
     # table of the same name cannot stand in for them ("" when the dialect does not qualify)
     schema: str = ""
+    # the collation of opaque string keys (SC-KEY-03) where the table's compares case-insensitively
+    binary_collation: str | None = None
+    regex_collation: str | None = None  # for a regular expression over a column of a nondeterministic collation
 
     def configured(self, options: Any) -> SqlDialect:
         """This dialect adjusted to the build options (e.g. the PostgreSQL version)."""
@@ -122,6 +125,10 @@ class SqlDialect:
     # procedural code, overridden per dialect -------------------------------------------------------------
     def routine_prelude(self, *, uuid7: bool, updated_at: bool) -> list[str]:
         """Helper functions placed before the tables: a UUIDv7 generator, the updated_at trigger."""
+        return []
+
+    def type_prelude(self, types: list[TypeEngine]) -> list[str]:
+        """Statements creating what the column types need (PostgreSQL: the email collation), before the tables."""
         return []
 
     def uuid_default(self, version: str) -> str | None:

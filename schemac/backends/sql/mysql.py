@@ -119,8 +119,9 @@ class MySqlDialect(SqlDialect):
         """`column IN (the values of a JSON array parameter)`, through JSON_TABLE (MySQL 8, MariaDB 10.6)."""
         if _is_uuid(column.type):
             kind, value = "CHAR(36)", "UNHEX(REPLACE(jt.v, '-', ''))"
-        elif isinstance(column.type, sa.String):
-            kind, value = self.type_sql(column.type), f"jt.v COLLATE {COLLATION}"
+        elif isinstance(column.type, sa.String):  # compared in the column's own collation: its index serves
+            collation = getattr(column.type, "collation", None) or COLLATION
+            kind, value = self.type_sql(column.type), f"jt.v COLLATE {collation}"
         else:
             kind, value = self.type_sql(column.type), "jt.v"
         source = sa.text(f"SELECT {value} FROM JSON_TABLE(:{param.key}, '$[*]' COLUMNS (v {kind} PATH '$')) AS jt")
@@ -186,11 +187,13 @@ DIALECT = MySqlDialect(
         "same order as the PostgreSQL statement's $1, $2, ... (a driver that takes only ? binds each occurrence",
         "in turn). NULL after a parameter's type means it may be NULL; list parameters are JSON arrays.",
     ),
+    binary_collation="utf8mb4_bin",
     table_options={"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": COLLATION},
 )
 
 CAPABILITIES = Capabilities(
     family="relational",
+    case_insensitive_text=True,  # utf8mb4_unicode_ci
     partial_indexes=False,
     include_columns=False,
     row_level_security=False,

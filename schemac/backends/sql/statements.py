@@ -83,7 +83,11 @@ def compile_statement(dialect: SqlDialect, stmt: Any, params: Params, name: str,
 
 
 def _type_text(dialect: SqlDialect, params: Params, name: str) -> str:
-    type_sql = dialect.type_sql(params.binds[name].type).replace(", ", ",")
+    type_ = params.binds[name].type
+    if getattr(type_, "collation", None):  # a column's collation is no part of the value the driver sends
+        type_ = type_.copy()
+        type_.collation = None  # type: ignore[attr-defined]
+    type_sql = dialect.type_sql(type_).replace(", ", ",")
     return f"{type_sql} NULL" if name in params.nullable else type_sql
 
 

@@ -37,6 +37,9 @@ class Capabilities(_Node):
     max_key_bytes: int | None = None
     # `ON DELETE SET NULL (col)`: null only some columns of a composite foreign key (PostgreSQL 15+)
     fk_set_null_columns: bool = False
+    # text compares case- and accent-insensitively by default (MySQL's utf8mb4_unicode_ci); PostgreSQL's
+    # default collation is deterministic, and its emails are citext
+    case_insensitive_text: bool = False
 
 
 class Decision(_Node):
@@ -178,6 +181,7 @@ class Design(_Node):
     audit: AuditPlan | None = None
     erasure: tuple[ErasurePlan, ...] = ()
     reference_reads: tuple[ReferenceRead, ...] = ()
+    exact_keys: tuple[tuple[str, str], ...] = ()  # (entity, field): opaque string keys compared byte for byte
 
     def reference_read(self, entity: str, field: str) -> ReferenceRead | None:
         return _memo(self, "_reference_reads", self.reference_reads,

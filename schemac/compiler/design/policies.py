@@ -141,6 +141,43 @@ def _reference_read(e: Entity, f: Field) -> ReferenceRead:
     return ReferenceRead(entity=e.name, field=f.name, inner=not f.optional, live=live)
 
 
+def plan_text_keys(ctx: Ctx) -> tuple[tuple[str, str], ...]:
+    """SC-KEY-03/04: the same uniqueness on every target. Opaque string keys (a `string` in a primary or
+    unique key: codes, slugs, SKUs, tokens, idempotency keys) compare byte for byte; emails compare
+    case-insensitively."""
+    keys = tuple((e.name, f.name) for e in ctx.model.entities for f in e.stored_fields if _opaque_key(e, f))
+    subject = _model_subject(ctx)
+    span = ctx.model.settings.span
+    if keys:
+        names = ", ".join(f"{e}.{f}" for e, f in keys)
+        how = ("binary collation (utf8mb4_bin)" if ctx.caps.case_insensitive_text
+               else "the default deterministic collation")
+        ctx.decide("SC-KEY-03", subject, f"opaque keys compare byte for byte, by {how}: {names}",
+                   "a `string` in a unique key is an identifier, not prose: under a case- and accent-insensitive "
+                   "collation 'k-abc' and 'k-AbC' collide and a lookup returns another row; every target must "
+                   "accept and reject the same keys", span)
+    if any(f.scalar is not None and f.scalar.kind is ScalarKind.EMAIL for e in ctx.model.entities
+           for f in e.stored_fields):
+        how = ("utf8mb4_unicode_ci, the table collation" if ctx.caps.case_insensitive_text
+               else "a nondeterministic ICU collation (und-u-ks-level2: case-insensitive, accent-sensitive); its "
+                    "`=` is LEAKPROOF, so the unique index serves lookups under row-level security, which "
+                    "citext or lower(email) would not; queries need no lower()")
+        extra = (": accents are ignored too, so addresses differing only by an accented letter collide (no "
+                 "collation both MySQL 8 and MariaDB 10.11 have is case-insensitive but accent-sensitive); "
+                 "the domain is ASCII in practice and such local parts are rare, and the collision refuses "
+                 "the second address rather than storing two" if ctx.caps.case_insensitive_text else "")
+        ctx.decide("SC-KEY-04", subject, f"emails compare case-insensitively: {how}",
+                   "mail systems treat 'Bob@x' and 'bob@x' as one mailbox, so one account per address must hold "
+                   f"whatever the case typed{extra}", span)
+    return keys
+
+
+def _opaque_key(e: Entity, f: Field) -> bool:
+    if f.kind is not FieldKind.SCALAR or f.scalar is None or f.scalar.kind is not ScalarKind.STRING:
+        return False
+    return f.unique or f.name in e.primary_key or any(f.name in u.fields for u in e.uniques)
+
+
 def plan_audit(ctx: Ctx) -> AuditPlan | None:
     if not ctx.model.settings.audit:
         return None
