@@ -7,6 +7,10 @@
 -- Triggers and erase_* functions run as the schema's owner (SECURITY DEFINER): grant the
 -- application role no INSERT, UPDATE or DELETE on audit_log, so it cannot rewrite history.
 
+-- Emails compare case-insensitively and accent-sensitively (SC-KEY-04); its equality is LEAKPROOF,
+-- so unique indexes on it serve lookups under row-level security (citext's would not).
+CREATE COLLATION IF NOT EXISTS case_insensitive (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+
 -- UUIDv7 (RFC 9562) for PostgreSQL < 18: 48 bits of Unix time in milliseconds, the version 7,
 -- and the random bits of gen_random_uuid() (built in since PostgreSQL 13: no extension needed).
 CREATE OR REPLACE FUNCTION uuid_generate_v7() RETURNS uuid
@@ -91,7 +95,7 @@ CREATE POLICY workspaces_tenant_isolation ON workspaces
 CREATE TABLE users (
   id UUID DEFAULT uuid_generate_v7() NOT NULL,
   workspace_id UUID NOT NULL,
-  email VARCHAR(320) NOT NULL,
+  email VARCHAR(320) COLLATE case_insensitive NOT NULL,
   name VARCHAR(255) NOT NULL,
   role TEXT DEFAULT 'customer' NOT NULL,
   time_zone VARCHAR(64) DEFAULT 'UTC' NOT NULL,
@@ -101,7 +105,7 @@ CREATE TABLE users (
   updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   deleted_at TIMESTAMP WITH TIME ZONE,
   CONSTRAINT users_pkey PRIMARY KEY (id),
-  CONSTRAINT users_email_check CHECK (email ~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$'),
+  CONSTRAINT users_email_check CHECK (email COLLATE "C" ~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$'),
   CONSTRAINT users_role_check CHECK (role IN ('customer', 'agent', 'admin')),
   CONSTRAINT users_workspace_id_fkey FOREIGN KEY(workspace_id) REFERENCES workspaces (id) ON DELETE RESTRICT
 );
