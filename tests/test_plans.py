@@ -299,13 +299,17 @@ def next_page(ld: Loaded, conn: Any, first: NamedQuery, named: NamedQuery, ps: P
 
 
 def follow_up(named: NamedQuery, parent_params: ParamSet, ids: list[Any]) -> ParamSet:
+    """A second statement's parameters: the tenant, and the parents' ids (a list), or for a bounded include
+    read once per parent, the first parent's id."""
     values: list[Any] = []
-    for name, ty, _null in named.params:
+    for pos, (name, ty, _null) in enumerate(named.params):
         if name.endswith("_ids"):
             values.append(json.dumps([str(uuid.UUID(bytes=i)) if isinstance(i, bytes) else _plain(i) for i in ids])
                           if ty.upper() == "JSON" else ids)
-        else:
+        elif pos == 0 and parent_params.tenant is not None:
             values.append(parent_params.tenant)
+        else:
+            values.append(ids[0] if ids else None)
     return ParamSet(parent_params.label, values, parent_params.tenant)
 
 

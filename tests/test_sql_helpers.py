@@ -468,14 +468,20 @@ def _write_param(p: Param, w: Write, data: Seed, tenant: int, tag: str) -> Any:
 
 
 def _parent_ids(p: Param, data: Seed, tenant: int) -> Any:
-    """`<reference column>s`: the ids a second statement reads children for."""
-    column = p.name[:-1]
+    """`<reference column>s`: the ids a second statement reads children for; `<reference column>`: the one
+    parent a bounded include's statement reads (the parent with the most children)."""
+    single = not p.name.endswith("s")
+    column = p.name if single else p.name[:-1]
     for info in data.layout.tables.values():
         spec = next((s for s in info.specs if s.name == column and s.field.kind is FieldKind.REFERENCE), None)
         if spec is not None:
             target = data.layout.of(spec.field.target or "")
             rows = data.of(target.entity.name, tenant if target.tenant else 0)
-            return _list_param([r[target.pk[0]] for r in rows], data.mysql)
+            ids = [r[target.pk[0]] for r in rows]
+            if single:
+                children = [r[column] for r in data.of(info.entity.name, tenant if info.tenant else 0)]
+                return max(ids, key=children.count)
+            return _list_param(ids, data.mysql)
     raise AssertionError(f"no sample value for parameter {p.name}")
 
 
