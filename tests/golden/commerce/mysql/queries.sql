@@ -53,13 +53,12 @@ FROM products INNER JOIN categories AS category ON category.id = products.catego
 WHERE products.slug = %(slug)s;
 
 -- name: ProductPageReview :many
--- the Review rows of the parents that ProductPage returned
--- params: product_ids JSON
-SELECT ranked.product_id, ranked.id, ranked.customer_id, ranked.rating, ranked.title, ranked.body, ranked.verified, ranked.created_at, ranked.updated_at
-FROM (SELECT reviews.product_id AS product_id, reviews.id AS id, reviews.customer_id AS customer_id, reviews.rating AS rating, reviews.title AS title, reviews.body AS body, reviews.verified AS verified, reviews.created_at AS created_at, reviews.updated_at AS updated_at, row_number() OVER (PARTITION BY reviews.product_id ORDER BY reviews.created_at DESC) AS position_in_parent
+-- the first 5 Review rows of one of the parents that ProductPage returned: run once per parent (reads 5 rows through the product_id index)
+-- params: product_id BIGINT
+SELECT reviews.product_id, reviews.id, reviews.customer_id, reviews.rating, reviews.title, reviews.body, reviews.verified, reviews.created_at, reviews.updated_at
 FROM reviews
-WHERE reviews.product_id IN (SELECT jt.v FROM JSON_TABLE(%(product_ids)s, '$[*]' COLUMNS (v BIGINT PATH '$')) AS jt)) AS ranked
-WHERE ranked.position_in_parent <= 5 ORDER BY ranked.product_id, ranked.position_in_parent;
+WHERE reviews.product_id = %(product_id)s ORDER BY reviews.created_at DESC
+LIMIT 5;
 
 -- name: CategoryProducts :many
 -- Product where category = :category_id and active = true; index products_category_id_active_price_id_idx

@@ -33,13 +33,12 @@ FROM tickets INNER JOIN users AS requester ON requester.id = tickets.requester_i
 WHERE tickets.workspace_id = %(workspace_id)s AND tickets.id = %(id)s AND tickets.deleted_at IS NULL;
 
 -- name: TicketDetailComment :many
--- the Comment rows of the parents that TicketDetail returned
--- params: workspace_id BINARY(16), ticket_ids JSON
-SELECT ranked.ticket_id, ranked.body, ranked.public, ranked.created_at, ranked.author_name
-FROM (SELECT comments.ticket_id AS ticket_id, comments.body AS body, comments.public AS public, comments.created_at AS created_at, author.name AS author_name, row_number() OVER (PARTITION BY comments.ticket_id ORDER BY comments.created_at) AS position_in_parent
+-- the first 50 Comment rows of one of the parents that TicketDetail returned: run once per parent (reads 50 rows through the ticket_id index)
+-- params: workspace_id BINARY(16), ticket_id BINARY(16)
+SELECT comments.ticket_id, comments.body, comments.public, comments.created_at, author.name AS author_name
 FROM comments INNER JOIN users AS author ON author.id = comments.author_id AND author.workspace_id = comments.workspace_id
-WHERE comments.workspace_id = %(workspace_id)s AND comments.ticket_id IN (SELECT UNHEX(REPLACE(jt.v, '-', '')) FROM JSON_TABLE(%(ticket_ids)s, '$[*]' COLUMNS (v CHAR(36) PATH '$')) AS jt)) AS ranked
-WHERE ranked.position_in_parent <= 50 ORDER BY ranked.ticket_id, ranked.position_in_parent;
+WHERE comments.workspace_id = %(workspace_id)s AND comments.ticket_id = %(ticket_id)s ORDER BY comments.created_at
+LIMIT 50;
 
 -- name: AgentProfile :one
 -- User where id = :id; primary key
@@ -50,13 +49,12 @@ FROM users
 WHERE users.workspace_id = %(workspace_id)s AND users.id = %(id)s AND users.deleted_at IS NULL;
 
 -- name: AgentProfileTicketAssignee :many
--- the TicketAssignee rows of the parents that AgentProfile returned
--- params: workspace_id BINARY(16), assignee_ids JSON
-SELECT ranked.assignee_id, ranked.subject, ranked.status, ranked.sla_due_at
-FROM (SELECT tickets.assignee_id AS assignee_id, tickets.subject AS subject, tickets.status AS status, tickets.sla_due_at AS sla_due_at, row_number() OVER (PARTITION BY tickets.assignee_id ORDER BY tickets.sla_due_at) AS position_in_parent
+-- the first 20 TicketAssignee rows of one of the parents that AgentProfile returned: run once per parent (reads 20 rows through the assignee_id index)
+-- params: workspace_id BINARY(16), assignee_id BINARY(16)
+SELECT tickets.assignee_id, tickets.subject, tickets.status, tickets.sla_due_at
 FROM tickets
-WHERE tickets.workspace_id = %(workspace_id)s AND tickets.assignee_id IN (SELECT UNHEX(REPLACE(jt.v, '-', '')) FROM JSON_TABLE(%(assignee_ids)s, '$[*]' COLUMNS (v CHAR(36) PATH '$')) AS jt) AND tickets.deleted_at IS NULL) AS ranked
-WHERE ranked.position_in_parent <= 20 ORDER BY ranked.assignee_id, ranked.position_in_parent;
+WHERE tickets.workspace_id = %(workspace_id)s AND tickets.assignee_id = %(assignee_id)s AND tickets.deleted_at IS NULL ORDER BY tickets.sla_due_at
+LIMIT 20;
 
 -- name: AgentTickets :many
 -- Ticket where assignee = :assignee_id and status in :status; index tickets_workspace_id_assignee_id_sla_due_at_id_status_idx
