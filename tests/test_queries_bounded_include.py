@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.engines import MariaDbServer, PgServer
-from tests.helpers.sqlrun import ENGINES, Db, db_for
+from tests.helpers.sqlrun import ENGINES, Db, engine_db, handler_reads
 
 MODEL = """
 model shop {
@@ -35,15 +35,13 @@ query product_page {
 }
 """
 REVIEWS = 20_000
-HANDLER_READS = ("Handler_read_first", "Handler_read_key", "Handler_read_last", "Handler_read_next",
-                 "Handler_read_prev", "Handler_read_rnd", "Handler_read_rnd_next")
 
 
 @pytest.fixture(params=ENGINES, scope="module")
 def db(request: pytest.FixtureRequest, pg_server: PgServer, mariadb_server: MariaDbServer,
        tmp_path_factory: pytest.TempPathFactory) -> Db:
-    engine = request.param
-    db = db_for(engine, MODEL, tmp_path_factory.mktemp(engine), f"bounded_{engine}", pg_server, mariadb_server)
+    db = engine_db(request, pg_server, mariadb_server, tmp_path_factory.mktemp("bounded"), MODEL, "bounded")
+    engine = db.engine
     db.sql("INSERT INTO products (id, slug, name) VALUES (1, 'lamp', 'Lamp'), (2, 'desk', 'Desk')")
     series = f"generate_series(1, {REVIEWS}) AS s(seq)" if engine == "postgres" else f"seq_1_to_{REVIEWS}"
     stamp = ("timestamp '2026-01-01' + seq * interval '1 second'" if engine == "postgres"
@@ -73,10 +71,9 @@ def _pg_review_rows(db: Db) -> tuple[list[Any], int]:
 
 def _mariadb_review_rows(db: Db) -> tuple[list[Any], int]:
     product = db.run("ProductPage", slug="lamp")[0]
-    db.sql("FLUSH STATUS")
-    reviews = db.run("ProductPageReview", product_id=product["id"])
-    status = {r["Variable_name"]: int(r["Value"]) for r in db.sql("SHOW SESSION STATUS LIKE 'Handler_read%'")}
-    return reviews, sum(status[k] for k in HANDLER_READS)
+    reviews: list[Any] = []
+    read = handler_reads(db, lambda: reviews.extend(db.run("ProductPageReview", product_id=product["id"])))
+    return reviews, read
 
 
 def test_five_newest_reviews_read_about_five_rows(db: Db) -> None:

@@ -16,7 +16,7 @@ import pytest
 from psycopg import sql as psql
 
 from tests.engines import MariaDbServer, PgServer
-from tests.helpers.sqlrun import ENGINES, Db, db_for
+from tests.helpers.sqlrun import ENGINES, Db, engine_db, handler_reads
 
 MODEL = """
 model feed {
@@ -51,17 +51,14 @@ MARIADB_LOAD = f"""INSERT INTO events (stream, at, due)
 SELECT CASE WHEN seq % 7 = 0 THEN 'other' ELSE 'main' END, TIMESTAMP '2026-01-01 00:00:00' + INTERVAL seq SECOND,
        CASE WHEN seq % 10 = 0 THEN NULL ELSE TIMESTAMP '2026-03-01 00:00:00' + INTERVAL (seq % 5000) MINUTE END
 FROM seq_1_to_{ROWS}"""
-HANDLER_READS = ("Handler_read_first", "Handler_read_key", "Handler_read_last", "Handler_read_next",
-                 "Handler_read_prev", "Handler_read_rnd", "Handler_read_rnd_next")
 
 
 @pytest.fixture(params=ENGINES, scope="module")
 def db(request: pytest.FixtureRequest, pg_server: PgServer, mariadb_server: MariaDbServer,
        tmp_path_factory: pytest.TempPathFactory) -> Db:
-    engine = request.param
-    db = db_for(engine, MODEL, tmp_path_factory.mktemp(engine), f"keyset_{engine}", pg_server, mariadb_server)
-    db.sql(PG_LOAD if engine == "postgres" else MARIADB_LOAD)
-    db.sql("ANALYZE events" if engine == "postgres" else "ANALYZE TABLE events")
+    db = engine_db(request, pg_server, mariadb_server, tmp_path_factory.mktemp("keyset"), MODEL, "keyset")
+    db.sql(PG_LOAD if db.engine == "postgres" else MARIADB_LOAD)
+    db.sql("ANALYZE events" if db.engine == "postgres" else "ANALYZE TABLE events")
     return db
 
 
@@ -100,11 +97,7 @@ def _pg_reads(db: Db, name: str, values: dict[str, Any], *, generic: bool) -> tu
 
 
 def _mariadb_reads(db: Db, name: str, values: dict[str, Any]) -> int:
-    db.sql("FLUSH STATUS")
-    rows = db.run(name, **values)
-    assert rows
-    status = {r["Variable_name"]: int(r["Value"]) for r in db.sql("SHOW SESSION STATUS LIKE 'Handler_read%'")}
-    return sum(status[k] for k in HANDLER_READS)
+    return handler_reads(db, lambda: db.run(name, **values))
 
 
 def _reads(db: Db, name: str, values: dict[str, Any]) -> list[tuple[str, int]]:

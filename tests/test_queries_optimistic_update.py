@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.engines import MariaDbServer, PgServer
-from tests.helpers.sqlrun import ENGINES, Db, db_for
+from tests.helpers.sqlrun import ENGINES, Db, engine_db
 
 MODEL = """
 model notes {
@@ -36,7 +36,7 @@ write save_page {
 
 @pytest.fixture(params=ENGINES)
 def db(request: pytest.FixtureRequest, pg_server: PgServer, mariadb_server: MariaDbServer, tmp_path: Path) -> Db:
-    return db_for(request.param, MODEL, tmp_path, f"optimistic_{request.param}", pg_server, mariadb_server)
+    return engine_db(request, pg_server, mariadb_server, tmp_path, MODEL, "optimistic")
 
 
 def _read(db: Db, table: str, key: uuid.UUID) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.engines import MariaDbServer, PgServer
-from tests.helpers.sqlrun import ENGINES, Db, db_for
+from tests.helpers.sqlrun import ENGINES, Db, engine_db
 
 MODEL = """
 model social {
@@ -61,7 +61,7 @@ write remove_product {
 
 @pytest.fixture(params=ENGINES)
 def db(request: pytest.FixtureRequest, pg_server: PgServer, mariadb_server: MariaDbServer, tmp_path: Path) -> Db:
-    return db_for(request.param, MODEL, tmp_path, f"softjoin_{request.param}", pg_server, mariadb_server)
+    return engine_db(request, pg_server, mariadb_server, tmp_path, MODEL, "softjoin")
 
 
 def _add(db: Db, table: str, **values: object) -> uuid.UUID:

@@ -15,7 +15,7 @@ import pymysql
 import pytest
 
 from tests.engines import MariaDbServer, PgServer
-from tests.helpers.sqlrun import ENGINES, Db, db_for
+from tests.helpers.sqlrun import ENGINES, Db, engine_db
 
 MODEL = """
 model keys {
@@ -44,7 +44,7 @@ DUPLICATE = (psycopg.errors.UniqueViolation, pymysql.err.IntegrityError)
 
 @pytest.fixture(params=ENGINES)
 def db(request: pytest.FixtureRequest, pg_server: PgServer, mariadb_server: MariaDbServer, tmp_path: Path) -> Db:
-    return db_for(request.param, MODEL, tmp_path, f"uniqueness_{request.param}", pg_server, mariadb_server)
+    return engine_db(request, pg_server, mariadb_server, tmp_path, MODEL, "uniqueness")
 
 
 def _payment(db: Db, key: str, amount: int) -> None:

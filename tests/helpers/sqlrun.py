@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pymysql.cursors
 from psycopg.rows import dict_row
 
 from schemac.compiler.pipeline import BuildResult, build
-from tests.engines import MariaDbServer, PgServer, apply_mysql_script, apply_pg_script, execute_checked
+from tests.engines import MariaDbServer, PgServer, apply_mysql_script, apply_pg_script
 from tests.test_sql_helpers import Statement, parse_queries
 
 TARGET = {"postgres": "postgres", "mariadb": "mysql"}
@@ -98,6 +99,18 @@ def db_for(engine: str, sdl: str, tmp_path: Path, name: str, pg: PgServer | None
     return Db(engine, conn, result, statements)
 
 
-def mariadb_checked(db: Db, text: str) -> None:
-    """A statement on MariaDB that must not warn."""
-    execute_checked(db.conn, text)
+def engine_db(request: Any, pg: PgServer, maria: MariaDbServer, tmp_path: Path, sdl: str, prefix: str) -> Db:
+    """The body of a fixture parametrised over ENGINES: `sdl` applied to a fresh `<prefix>_<engine>` database."""
+    return db_for(request.param, sdl, tmp_path, f"{prefix}_{request.param}", pg, maria)
+
+
+HANDLER_READS = ("Handler_read_first", "Handler_read_key", "Handler_read_last", "Handler_read_next",
+                 "Handler_read_prev", "Handler_read_rnd", "Handler_read_rnd_next")
+
+
+def handler_reads(db: Db, run: Callable[[], object]) -> int:
+    """MariaDB: the index entries and rows the statements of `run` read (the session's Handler_read_*)."""
+    db.sql("FLUSH STATUS")
+    run()
+    status = {r["Variable_name"]: int(r["Value"]) for r in db.sql("SHOW SESSION STATUS LIKE 'Handler_read%'")}
+    return sum(status[k] for k in HANDLER_READS)
