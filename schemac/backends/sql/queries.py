@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from schemac.backends.sql import includes
 from schemac.backends.sql.context import Context
-from schemac.backends.sql.paging import NEXT, Keyset, keyset
+from schemac.backends.sql.paging import NEXT, Keyset, is_keyset, keyset
 from schemac.backends.sql.predicates import const_condition
 from schemac.backends.sql.statements import NamedStatement, Params, compile_statement, statement_name
 from schemac.backends.sql.tables import Layout, TableInfo
@@ -172,8 +172,7 @@ class ReadQuery:
     def _group_order_limit(self, stmt: Any) -> Any:
         if self.q.group:
             stmt = stmt.group_by(*(self.column(k.steps) for k in self.q.group))
-        aggregated = bool(self.q.group) or any(i.func for i in self.q.select if i.relation is None)
-        if self.q.order and self.q.limit and not aggregated and not self.q.returns_one:
+        if is_keyset(self.q):
             self.keyset = keyset(self, stmt)
             return self.keyset.first
         if self.q.order:
