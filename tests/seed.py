@@ -1799,6 +1799,7 @@ def _norm_col(c: str) -> str:
     c = c.strip().replace('"', "").replace("`", "")
     c = re.sub(r"\s+ASC$", "", c, flags=re.IGNORECASE)
     c = re.sub(r"\(\d+\)$", "", c)  # MySQL prefix length
+    c = re.sub(r"^coalesce\((\w+), '[^']*'\)", r"\1", c, flags=re.IGNORECASE)  # a NULL-able keyset sort key
     return re.sub(r"\s+", " ", c).lower()
 
 

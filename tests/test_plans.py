@@ -5,7 +5,7 @@ are loaded by ``tests/seed.py`` (scaled from the model's declared volumes so tha
 ``PG_BIGGEST`` rows on PostgreSQL, ``MARIADB_BIGGEST`` on MariaDB; tenants, parents and enum values skewed),
 the tables are analysed, and every read statement of queries.sql is explained with parameters drawn from
 the data: the biggest group (the biggest tenant and parent: most rows to read) and a random row, and for
-keyset-paginated statements the second page of the biggest group as well. The planners run with their
+keyset-paginated next-page statements the page after the first page of each. The planners run with their
 defaults (``enable_seqscan`` stays on: the real choice must be right).
 
 PostgreSQL (``EXPLAIN (FORMAT JSON)``, as the unprivileged role ``app`` under row-level security with
@@ -54,6 +54,7 @@ import pytest
 from psycopg import sql as psql
 
 from schemac.backends.sql.naming import table_name
+from schemac.backends.sql.paging import NEXT as NEXT_PAGE
 from schemac.compiler.design.model import Design, PatternPlan
 from schemac.compiler.model import Model, Query
 from schemac.compiler.naming import pascal
@@ -255,6 +256,9 @@ def resolve(model: Model, named: NamedQuery, all_named: list[NamedQuery]) -> tup
     query = query_of(model, named)
     if query is not None:
         return query, None
+    first = next((n for n in all_named if n.name + NEXT_PAGE == named.name), None)
+    if first is not None:  # the next-page statement of a keyset query: parameters follow its first page
+        return query_of(model, first), first
     for note in named.notes:
         m = re.search(r"parents that (\w+) returned", note)
         if m:
@@ -265,11 +269,13 @@ def resolve(model: Model, named: NamedQuery, all_named: list[NamedQuery]) -> tup
 
 
 def parameter_sets(ld: Loaded, query: Query, named: NamedQuery, parent: NamedQuery | None) -> list[ParamSet]:
-    """The biggest group and a random row; the second page of the biggest group for keyset statements."""
+    """The biggest group and a random row; for a next-page statement, the page after each one's first page."""
     with connect(ld, owner=True) as owner:
         drawn = draw_params(owner, engine_of(ld), ld.model, query, parent or named)
     assert len(drawn) == 2, f"{named.name}: no rows to draw parameters from"
     with connect(ld) as conn:
+        if parent is not None and parent.name + NEXT_PAGE == named.name:
+            return [next_page(ld, conn, parent, named, ps) for ps in drawn]
         if parent is not None:
             sets = []
             for ps in drawn:
@@ -277,28 +283,33 @@ def parameter_sets(ld: Loaded, query: Query, named: NamedQuery, parent: NamedQue
                 ids = [r[columns.index("id")] for r in rows]
                 sets.append(follow_up(named, ps, ids))
             return sets
-        sets = drawn
-        if any(ps.after for ps in sets):
-            first = sets[0]
-            rows, columns = run(ld, conn, named, first)
-            if rows and query.limit and len(rows) >= query.limit:
-                last = rows[-1]
-                values = list(first.values)
-                for pos, (name, _ty, _null) in enumerate(named.params):
-                    if name in first.after and first.after[name] in columns:
-                        values[pos] = last[columns.index(first.after[name])]
-                sets.append(ParamSet("second page", values, first.tenant))
-        return sets
+        return drawn
+
+
+def next_page(ld: Loaded, conn: Any, first: NamedQuery, named: NamedQuery, ps: ParamSet) -> ParamSet:
+    """The parameters of a next-page statement: those of its first page, and the cursor from that page's
+    last row (the deepest page the data holds when the first page is not full)."""
+    rows, columns = run(ld, conn, first, ps)
+    assert rows, f"{first.name}: the first page is empty"
+    given = {name: v for (name, _ty, _null), v in zip(first.params, ps.values, strict=True)}
+    last = rows[-1]
+    values = [given[name] if name in given else last[columns.index(name[len("after_"):])]
+              for name, _ty, _null in named.params]
+    return ParamSet(f"{ps.label}, next page", values, ps.tenant)
 
 
 def follow_up(named: NamedQuery, parent_params: ParamSet, ids: list[Any]) -> ParamSet:
+    """A second statement's parameters: the tenant, and the parents' ids (a list), or for a bounded include
+    read once per parent, the first parent's id."""
     values: list[Any] = []
-    for name, ty, _null in named.params:
+    for pos, (name, ty, _null) in enumerate(named.params):
         if name.endswith("_ids"):
             values.append(json.dumps([str(uuid.UUID(bytes=i)) if isinstance(i, bytes) else _plain(i) for i in ids])
                           if ty.upper() == "JSON" else ids)
-        else:
+        elif pos == 0 and parent_params.tenant is not None:
             values.append(parent_params.tenant)
+        else:
+            values.append(ids[0] if ids else None)
     return ParamSet(parent_params.label, values, parent_params.tenant)
 
 
@@ -336,20 +347,21 @@ def mysql_params(values: list[Any]) -> list[Any]:
     return [json.dumps([_plain(x) for x in v]) if isinstance(v, list) else v for v in values]
 
 
-def mysql_sql(sql: str) -> str:
-    return sql.replace("%", "%%").replace("?", "%s")
+def mysql_args(named: NamedQuery, values: list[Any]) -> dict[str, Any]:
+    """The `%(name)s` parameters of a MySQL statement, by the names of its params line."""
+    return {name: v for (name, _ty, _null), v in zip(named.params, mysql_params(values), strict=True)}
 
 
-def mysql_inline(conn: Any, sql: str, values: list[Any]) -> str:
+def mysql_inline(conn: Any, named: NamedQuery, values: list[Any]) -> str:
     """The statement with its parameters as literals, binary ones in hex: EXPLAIN FORMAT=JSON prints the
     conditions' literals as they are, and raw bytes there would not be JSON."""
-    parts = sql.split("?")
-    assert len(parts) == len(values) + 1, "a ? inside a literal"
-    out = [parts[0]]
-    for value, part in zip(mysql_params(values), parts[1:], strict=True):
-        out.append(f"X'{value.hex()}'" if isinstance(value, bytes) else conn.escape(value))
-        out.append(part)
-    return "".join(out)
+    args = mysql_args(named, values)
+
+    def literal(m: re.Match[str]) -> str:
+        value = args[m.group(1)]
+        return f"X'{value.hex()}'" if isinstance(value, bytes) else str(conn.escape(value))
+
+    return re.sub(r"%\((\w+)\)s", literal, named.sql).replace("%%", "%")
 
 
 def run(ld: Loaded, conn: Any, named: NamedQuery, ps: ParamSet) -> tuple[list[tuple[Any, ...]], list[str]]:
@@ -361,7 +373,7 @@ def run(ld: Loaded, conn: Any, named: NamedQuery, ps: ParamSet) -> tuple[list[tu
         rows = cur.fetchall()
         return list(rows), [d.name for d in cur.description or []]
     with conn.cursor() as cur:
-        cur.execute(mysql_sql(named.sql), mysql_params(ps.values))
+        cur.execute(named.sql, mysql_args(named, ps.values))
         return list(cur.fetchall()), [d[0] for d in cur.description or []]
 
 
@@ -512,7 +524,7 @@ def check_mariadb(ld: Loaded, query: Query, named: NamedQuery, ps: ParamSet) -> 
     root = root_table(ld, query)
     names = aliases(named.sql)
     with connect(ld) as conn, conn.cursor() as cur:
-        cur.execute("EXPLAIN FORMAT=JSON " + mysql_inline(conn, named.sql, ps.values))
+        cur.execute("EXPLAIN FORMAT=JSON " + mysql_inline(conn, named, ps.values))
         doc = cur.fetchone()[0]
     accesses = mariadb_accesses(doc)
     text = "\n".join(f"    {a.get('table_name')} {a.get('access_type')} {a.get('key', '')} rows={a.get('rows')}"

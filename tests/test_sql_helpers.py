@@ -24,6 +24,7 @@ from schemac.backends import BuildOptions
 from schemac.backends.sql.columns import ColumnSpec
 from schemac.backends.sql.context import Context
 from schemac.backends.sql.indexes import build_indexes
+from schemac.backends.sql.paging import NEXT as NEXT_PAGE
 from schemac.backends.sql.tables import Layout, TableInfo, build_layout
 from schemac.compiler.model import FieldKind, FieldOrigin, Query, ScalarKind, Write
 from schemac.compiler.naming import pascal
@@ -365,7 +366,16 @@ class Statements:
         for p in (*model.queries, *model.writes):
             if pascal(p.name) == name:
                 return p
+        if name.endswith(NEXT_PAGE):  # the next-page statement of a keyset query
+            return self.pattern(name[: -len(NEXT_PAGE)])
         return None
+
+    def next_page(self, name: str) -> Statement | None:
+        """The statement reading the page after the last row of `name` (keyset pagination)."""
+        return next((s for s in self.statements if s.name == name + NEXT_PAGE), None)
+
+    def is_next_page(self, stmt: Statement) -> bool:
+        return stmt.name.endswith(NEXT_PAGE) and any(s.name + NEXT_PAGE == stmt.name for s in self.statements)
 
 
 def param_values(stmt: Statement, ir: Query | Write | None, data: Seed, tenant: int = 0) -> dict[str, Any]:
@@ -437,6 +447,8 @@ def _write_param(p: Param, w: Write, data: Seed, tenant: int, tag: str) -> Any:
     info = data.layout.of(w.entity)
     by = {x.name: x.field for x in w.params}
     existing = data.of(w.entity, tenant if info.tenant else 0)
+    if p.name.startswith("expected_") and p.name not in by:  # the optimistic check: the value as seeded
+        return existing[0][p.name[len("expected_"):]]
     if p.name in by:
         spare = data.spare.get(w.entity, {}).get(tenant if info.tenant else 0)
         row = spare if w.op == "delete" and spare is not None else existing[0]
@@ -456,14 +468,20 @@ def _write_param(p: Param, w: Write, data: Seed, tenant: int, tag: str) -> Any:
 
 
 def _parent_ids(p: Param, data: Seed, tenant: int) -> Any:
-    """`<reference column>s`: the ids a second statement reads children for."""
-    column = p.name[:-1]
+    """`<reference column>s`: the ids a second statement reads children for; `<reference column>`: the one
+    parent a bounded include's statement reads (the parent with the most children)."""
+    single = not p.name.endswith("s")
+    column = p.name if single else p.name[:-1]
     for info in data.layout.tables.values():
         spec = next((s for s in info.specs if s.name == column and s.field.kind is FieldKind.REFERENCE), None)
         if spec is not None:
             target = data.layout.of(spec.field.target or "")
             rows = data.of(target.entity.name, tenant if target.tenant else 0)
-            return _list_param([r[target.pk[0]] for r in rows], data.mysql)
+            ids = [r[target.pk[0]] for r in rows]
+            if single:
+                children = [r[column] for r in data.of(info.entity.name, tenant if info.tenant else 0)]
+                return max(ids, key=children.count)
+            return _list_param(ids, data.mysql)
     raise AssertionError(f"no sample value for parameter {p.name}")
 
 

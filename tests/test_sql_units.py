@@ -315,11 +315,17 @@ def test_keyset_pagination_shapes() -> None:
             "entity Post { title string(40)\n  due timestamp? }\n"
             "query recent { from Post; where title = ?; order created_at desc; limit 20 }\n"
             "query due { from Post; where title = ?; order due; limit 20 }\n")
-    pg = parse_queries(_emit_text(text, "postgres")[1])
-    recent, due = pg
-    assert "($4::UUID IS NULL OR (posts.created_at, posts.id) < ($3::TIMESTAMP WITH TIME ZONE, $4::UUID))" \
-        in recent.sql
-    assert [p.name for p in recent.params] == ["org_id", "title", "after_created_at", "after_id"]
-    assert "posts.due IS NULL" in due.sql and "ORDER BY posts.due, posts.id" in due.sql
-    my = parse_queries(_emit_text(text, "mysql")[1])
-    assert [p.name for p in my[0].params] == ["org_id", "title", "after_id", "after_created_at", "after_id"]
+    pg = {q.name: q for q in parse_queries(_emit_text(text, "postgres")[1])}
+    assert list(pg) == ["Recent", "RecentNext", "Due", "DueNext"]
+    assert "$3" not in pg["Recent"].sql and not pg["Recent"].params[2:]  # the first page: no cursor
+    assert "(posts.created_at, posts.id) < ($3::TIMESTAMP WITH TIME ZONE, $4::UUID)" in pg["RecentNext"].sql
+    assert [p.name for p in pg["RecentNext"].params] == ["org_id", "title", "after_created_at", "after_id"]
+    assert not any(p.nullable for p in pg["RecentNext"].params)
+    # a NULL-able sort key: one row comparison over COALESCE(due, 'infinity'), which the index holds
+    assert "(coalesce(posts.due, 'infinity'), posts.id) > (coalesce($3::TIMESTAMP WITH TIME ZONE, 'infinity')" \
+        in pg["DueNext"].sql and "ORDER BY coalesce(posts.due, 'infinity'), posts.id" in pg["DueNext"].sql
+    my = {q.name: q for q in parse_queries(_emit_text(text, "mysql")[1])}
+    assert "(posts.created_at < %(after_created_at)s OR posts.created_at = %(after_created_at)s AND " \
+        "posts.id < %(after_id)s)" in my["RecentNext"].sql  # MariaDB reads a row comparison as a filter
+    assert [p.name for p in my["RecentNext"].params] == ["org_id", "title", "after_created_at", "after_id"]
+    assert "posts.due <=> %(after_due)s" in my["DueNext"].sql  # MySQL: no expression index, NULLs key by key

@@ -59,7 +59,8 @@ CODES: tuple[tuple[str, Severity, str, str], ...] = (
      "children disappear through a cascade from another parent. Recount after such deletes."),
     ("SC0416", I, "{target}: query `{query}` reads `{include}` with a second statement `{statement}`",
      "MySQL 8 has no ordered JSON_ARRAYAGG and neither engine lets a correlated derived table apply ORDER BY "
-     "and LIMIT per parent, so an ordered or bounded to-many include is a second query by parent ids."),
+     "and LIMIT per parent, so an ordered to-many include is a second query by parent ids, and a bounded one "
+     "(`limit n`) a second query run once per parent: ORDER BY ... LIMIT n reads n rows of the child's index."),
     ("SC0417", E, "{target}: {what} is not supported: {why}",
      "The SQL backend cannot express this construct; the message says what to change."),
     ("SC0418", I, "{target}: index `{index}`: covering columns {columns} {action}",

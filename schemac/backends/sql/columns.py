@@ -33,10 +33,15 @@ def scalar_type(ctx: Context, s: Scalar) -> TypeEngine:
     return ctx.dialect.types[s.kind](s)
 
 
-def field_columns(ctx: Context, f: Field, key_types: dict[str, TypeEngine]) -> list[ColumnSpec]:
+def field_columns(ctx: Context, f: Field, key_types: dict[str, TypeEngine], entity: str = "") -> list[ColumnSpec]:
     """The columns of one stored field (several for an embedded value object, none for `Name[]`)."""
     if f.kind is FieldKind.SCALAR and f.scalar is not None:
-        return [ColumnSpec(column_name(f), scalar_type(ctx, f.scalar), f.optional, f, f.scalar)]
+        type_ = scalar_type(ctx, f.scalar)
+        collation = ctx.dialect.binary_collation
+        if collation and (entity, f.name) in ctx.design.exact_keys and isinstance(type_, sa.String):
+            type_ = type_.copy()
+            type_.collation = collation  # an opaque key compares byte for byte (SC-KEY-03)
+        return [ColumnSpec(column_name(f), type_, f.optional, f, f.scalar)]
     if f.kind is FieldKind.LIST and f.scalar is not None:
         list_t = ctx.dialect.list_type(scalar_type(ctx, f.scalar))
         return [ColumnSpec(column_name(f), list_t, f.optional, f, None)]
@@ -131,6 +136,8 @@ def format_check_sql(ctx: Context, spec: ColumnSpec) -> str | None:
     pattern = {ScalarKind.EMAIL: EMAIL_PATTERN, ScalarKind.URL: URL_PATTERN}.get(s.kind)
     if pattern is None:
         return None
+    if getattr(spec.type, "collation", None) and ctx.dialect.regex_collation:
+        col = f"{col} COLLATE {ctx.dialect.regex_collation}"  # no regular expressions in a nondeterministic one
     return f"{col} {ctx.dialect.regex_op} {ctx.dialect.literal(pattern, sa.Text())}"
 
 

@@ -46,6 +46,7 @@ class SchemaWriter:
 
     def render(self, header: list[str]) -> str:
         out = ["\n".join(header)]
+        out += self.d.type_prelude([s.type for info in self.layout.tables.values() for s in info.specs])
         out += self.d.routine_prelude(uuid7=self._uses_uuid7(), updated_at=self._uses_updated_at())
         if self.audit is not None:
             out += self._plain_table(self.audit, self._audit_tenant())

@@ -1,6 +1,9 @@
 """Includes and reverse-relation aggregates of read queries.
 
-A many-to-one include is a LEFT JOIN whose columns come back as `<include>_<column>`; a one-to-many or
+A many-to-one include is a join whose columns come back as `<include>_<column>`: an inner join for a
+required reference, a LEFT JOIN for an optional one (or one below a LEFT JOIN). Whether the joined row must
+be live follows the reference's ON DELETE (the design's SC-DEL-02): a cascading or SET NULL reference hides
+or blanks a soft-deleted target as a hard delete would, a restricting one reads it as history. A one-to-many or
 many-to-many include is a correlated subquery that builds a JSON array (json_agg / JSON_ARRAYAGG), or,
 where the design or the dialect asks for it, a second statement that reads the children of a list of
 parent ids. `count(Child)` in a select list is a correlated subquery that the child's foreign-key index
@@ -21,17 +24,25 @@ from schemac.compiler.model import Entity, FieldOrigin, Include, SelectItem
 from schemac.compiler.naming import plural, snake
 
 if TYPE_CHECKING:
-    from schemac.backends.sql.dialect import SqlDialect
     from schemac.backends.sql.queries import ReadQuery
+    from schemac.compiler.design.model import Design
 
 
-def join_condition(d: SqlDialect, parent: Any, parent_info: TableInfo, ref: str, joined: Any,
+def join_condition(design: Design, parent: Any, parent_info: TableInfo, ref: str, joined: Any,
                    target: TableInfo) -> ColumnElement[bool]:
+    """The ON condition joining a reference's target; its live-row filter as the design decided (SC-DEL-02)."""
     terms = [joined.c[target.pk[0]] == parent.c[parent_info.field_columns[ref][0]]]
     terms += _same_tenant(joined, target, parent, parent_info)
-    if target.deleted_at:
+    read = design.reference_read(parent_info.entity.name, ref)
+    if target.deleted_at and (read is None or read.live):
         terms.append(joined.c[target.deleted_at].is_(None))
     return sa.and_(*terms)
+
+
+def outer_join(design: Design, parent_info: TableInfo, ref: str, *, under_outer: bool = False) -> bool:
+    """A LEFT JOIN for an optional reference (or below one); a required reference is an inner join."""
+    field = parent_info.entity.field(ref)
+    return under_outer or field is None or field.optional
 
 
 def _same_tenant(a: Any, a_info: TableInfo, b: Any, b_info: TableInfo) -> list[ColumnElement[bool]]:
@@ -87,7 +98,12 @@ def _join_one(rq: ReadQuery, inc: Include, parent: Any, parent_info: TableInfo, 
     target = rq.layout.of(inc.entity)
     name = prefix + inc.name
     joined = target.table.alias(name)
-    rq.from_ = rq.from_.outerjoin(joined, join_condition(rq.d, parent, parent_info, inc.via, joined, target))
+    design = rq.ctx.design
+    outer = outer_join(design, parent_info, inc.via, under_outer=prefix in rq.outer_aliases)
+    if outer:
+        rq.outer_aliases.add(f"{name}_")
+    on = join_condition(design, parent, parent_info, inc.via, joined, target)
+    rq.from_ = rq.from_.join(joined, on, isouter=outer)
     present = {getattr(c, "name", None) for c in rq.columns}
     for column in _columns(target, inc.fields):
         if f"{name}_{column}" not in present:
@@ -122,7 +138,7 @@ def _source(rq: ReadQuery, inc: Include, parent: Any, parent_info: TableInfo) ->
     owner_ref = junction_entity.owner_field
     other = next(f for f in junction_entity.references if f is not owner_ref and f.target == inc.entity
                  and f.origin is FieldOrigin.JUNCTION)
-    on = join_condition(rq.d, j, link, other.name, alias, child)
+    on = join_condition(rq.ctx.design, j, link, other.name, alias, child)
     where = [j.c[link.field_columns[owner_ref.name][0]] == parent_key]  # type: ignore[union-attr]
     where += _same_tenant(j, link, parent, parent_info)
     return alias, child, j.join(alias, on), where
@@ -148,14 +164,17 @@ def _directed(columns: list[Any], desc: list[bool]) -> list[Any]:
     return [c.desc() if d else c for c, d in zip(columns, desc, strict=True)]
 
 
-def _object(rq: ReadQuery, inc: Include, alias: Any, info: TableInfo, from_: Any) -> tuple[Any, Any]:
+def _object(rq: ReadQuery, inc: Include, alias: Any, info: TableInfo, from_: Any,
+            under_outer: bool = False) -> tuple[Any, Any]:
     pairs = [(c, rq.d.json_value(alias.c[c])) for c in _columns(info, inc.fields)]
+    design = rq.ctx.design
     for nested in inc.nested:
         if nested.kind == "to_one":
             target = rq.layout.of(nested.entity)
             joined = target.table.alias(f"{alias.name}_{nested.name}")
-            from_ = from_.outerjoin(joined, join_condition(rq.d, alias, info, nested.via, joined, target))
-            value, from_ = _object(rq, nested, joined, target, from_)
+            outer = outer_join(design, info, nested.via, under_outer=under_outer)
+            from_ = from_.join(joined, join_condition(design, alias, info, nested.via, joined, target), isouter=outer)
+            value, from_ = _object(rq, nested, joined, target, from_, outer)
             pairs.append((nested.name, value))
         else:
             pairs.append((_label(nested), children_json(rq, nested, alias, info)))
@@ -166,25 +185,31 @@ def _object(rq: ReadQuery, inc: Include, alias: Any, info: TableInfo, from_: Any
 
 
 def second_query(rq: ReadQuery, inc: Include) -> NamedStatement:
+    """The children of the parents the main statement returned. A bounded include (`limit n`) reads the first
+    n children of one parent, run once per parent: ORDER BY ... LIMIT n stops after n entries of the child's
+    foreign-key index, where ranking the children of a list of parents with a window function reads them
+    all (MySQL 8 and MariaDB 10.11 share no LATERAL join and no outer reference in a derived table)."""
     child = rq.layout.of(inc.entity)
     t = child.table
     params = Params()
     via = t.c[child.field_columns[inc.via][0]]
-    ids = params.get(f"{via.name}s", rq.d.list_param_type(via.type))
     where = ([t.c[child.tenant] == params.tenant(child.tenant, t.c[child.tenant].type)] if child.tenant else [])
-    where += [rq.d.in_list(via, ids), *_live(t, child)]
+    if inc.limit is None:
+        where.append(rq.d.in_list(via, params.get(f"{via.name}s", rq.d.list_param_type(via.type))))
+    else:
+        where.append(via == params.get(via.name, via.type))
+    where += _live(t, child)
     columns, from_ = _child_columns(rq, inc, child, via)
     order = _directed([t.c[child.field_columns[k.field][0]] for k in inc.order], [k.descending for k in inc.order])
     stmt: Any = sa.select(*columns).select_from(from_).where(*where)
     if inc.limit is not None:
-        rank = sa.func.row_number().over(partition_by=via, order_by=order or None).label("position_in_parent")
-        ranked = stmt.add_columns(rank).subquery("ranked")
-        position = ranked.c.position_in_parent
-        stmt = sa.select(*(ranked.c[c.name] for c in columns)).where(
-            position <= sa.literal_column(str(inc.limit))).order_by(ranked.c[via.name], position)
+        # the include's own order only, as the JSON form has it: the index (fk, order keys) gives it as stored
+        stmt = stmt.order_by(*order).limit(sa.literal_column(str(inc.limit)))
+        note = (f"the first {inc.limit} {inc.name} rows of one of the parents that {statement_name(rq.q.name)} "
+                f"returned: run once per parent (reads {inc.limit} rows through the {via.name} index)")
     else:
         stmt = stmt.order_by(via, *order)
-    note = f"the {inc.name} rows of the parents that {statement_name(rq.q.name)} returned"
+        note = f"the {inc.name} rows of the parents that {statement_name(rq.q.name)} returned"
     return compile_statement(rq.d, stmt, params, statement_name(rq.q.name, inc.name), ":many", [note])
 
 
@@ -197,7 +222,8 @@ def _child_columns(rq: ReadQuery, inc: Include, child: TableInfo, via: Any) -> t
         if nested.kind == "to_one":
             target = rq.layout.of(nested.entity)
             joined = target.table.alias(nested.name)
-            from_ = from_.outerjoin(joined, join_condition(rq.d, t, child, nested.via, joined, target))
+            on = join_condition(rq.ctx.design, t, child, nested.via, joined, target)
+            from_ = from_.join(joined, on, isouter=outer_join(rq.ctx.design, child, nested.via))
             columns += [joined.c[c].label(f"{nested.name}_{c}") for c in _columns(target, nested.fields)]
         else:
             columns.append(children_json(rq, nested, t, child).label(_label(nested)))

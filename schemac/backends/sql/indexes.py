@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from schemac.backends.sql.context import Context
+from schemac.backends.sql.paging import sentinel, sentinel_fields
 from schemac.backends.sql.predicates import const_condition
 from schemac.backends.sql.tables import Layout, TableInfo
 from schemac.backends.sql.types import is_unbounded_text, mysql_key_bytes
@@ -28,6 +29,7 @@ class KeySpec:
     where: list[ColumnElement[bool]] = field(default_factory=list)
     include: list[str] = field(default_factory=list)
     lengths: dict[str, int] = field(default_factory=dict)
+    coalesced: set[str] = field(default_factory=set)  # NULL-able keyset sort keys held as COALESCE(key, sentinel)
 
 
 def build_indexes(ctx: Context, layout: Layout) -> tuple[list[sa.Index], dict[int, str]]:
@@ -38,7 +40,7 @@ def build_indexes(ctx: Context, layout: Layout) -> tuple[list[sa.Index], dict[in
     for position, plan in enumerate(ctx.design.indexes):
         if plan.origin == "primary" or plan.entity not in layout.tables:
             continue
-        index = _index(ctx, layout.of(plan.entity), plan)
+        index = _index(ctx, layout.of(plan.entity), plan, sentinel_fields(ctx, layout, position))
         if index is not None:
             out.append(index)
             names[position] = str(index.name)
@@ -72,7 +74,7 @@ def plan_columns(info: TableInfo, plan: IndexPlan) -> list[tuple[str, bool]]:
     return out
 
 
-def _index(ctx: Context, info: TableInfo, plan: IndexPlan) -> sa.Index | None:
+def _index(ctx: Context, info: TableInfo, plan: IndexPlan, coalesced: frozenset[str]) -> sa.Index | None:
     columns = plan_columns(info, plan)
     if not columns:
         return None
@@ -87,6 +89,7 @@ def _index(ctx: Context, info: TableInfo, plan: IndexPlan) -> sa.Index | None:
     _apply_where(ctx, info, plan, key, name)
     _apply_include(ctx, info, plan, key, name)
     _apply_prefixes(ctx, info, plan, key, name)
+    key.coalesced = {c for f in coalesced for c in info.field_columns.get(f, ())}
     return _make_index(ctx, info, plan, key, name)
 
 
@@ -148,7 +151,8 @@ def _key_bytes(info: TableInfo, columns: list[tuple[str, bool]], lengths: dict[s
 
 def _make_index(ctx: Context, info: TableInfo, plan: IndexPlan, key: KeySpec, name: str) -> sa.Index:
     t = info.table
-    exprs: list[Any] = [t.c[c].desc() if desc else t.c[c] for c, desc in key.columns]
+    parts = [(sentinel(ctx, t.c[c]) if c in key.coalesced else t.c[c], desc) for c, desc in key.columns]
+    exprs: list[Any] = [part.desc() if desc else part for part, desc in parts]
     where = sa.and_(*key.where) if key.where else None
     kwargs = ctx.dialect.index_options(where=where, include=key.include, lengths=key.lengths)
     return sa.Index(name, *exprs, unique=plan.unique, **kwargs)

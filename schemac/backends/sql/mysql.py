@@ -124,8 +124,9 @@ class MySqlDialect(SqlDialect):
         """`column IN (the values of a JSON array parameter)`, through JSON_TABLE (MySQL 8, MariaDB 10.6)."""
         if _is_uuid(column.type):
             kind, value = "CHAR(36)", "UNHEX(REPLACE(jt.v, '-', ''))"
-        elif isinstance(column.type, sa.String):
-            kind, value = self.type_sql(column.type), f"jt.v COLLATE {COLLATION}"
+        elif isinstance(column.type, sa.String):  # compared in the column's own collation: its index serves
+            collation = getattr(column.type, "collation", None) or COLLATION
+            kind, value = self.type_sql(column.type), f"jt.v COLLATE {collation}"
         else:
             kind, value = self.type_sql(column.type), "jt.v"
         source = sa.text(f"SELECT {value} FROM JSON_TABLE(:{param.key}, '$[*]' COLUMNS (v {kind} PATH '$')) AS jt")
@@ -149,7 +150,7 @@ def uuid_text_expr(column: ColumnElement[Any]) -> ColumnElement[Any]:
 DIALECT = MySqlDialect(
     name="mysql",
     ddl_dialect=mysql.dialect(),
-    query_dialect=mysql.dialect(paramstyle="qmark"),
+    query_dialect=mysql.dialect(paramstyle="pyformat"),
     types=MYSQL_TYPES,
     list_type=mysql_list_type,
     max_identifier=64,
@@ -160,11 +161,12 @@ DIALECT = MySqlDialect(
     returning=False,
     fk_actions_fire_triggers=False,
     self_updating_triggers=False,
-    numbered_params=False,
+    numbered_params=False,  # %(name)s
     ordered_json_agg=False,
     set_null_columns=False,
     name_primary_key=False,
     updated_at_by_column=True,
+    row_value_keyset=False,
     nulls_sort_high=False,
     max_index_columns=16,
     max_key_bytes=3072,
@@ -194,14 +196,18 @@ DIALECT = MySqlDialect(
         "No row-level security: every generated statement filters by the tenant; hand-written SQL must too.",
     ),
     query_notes=(
-        "Placeholders are ?, one per occurrence, named in order by each statement's params line (names may",
-        "repeat); NULL after a parameter's type means it may be NULL; list parameters are JSON arrays.",
+        "Placeholders are %(name)s, PyMySQL's and mysqlclient's pyformat style: pass a dict (cursor.execute(sql,",
+        "{'name': value})); a name may occur several times. Each params line names every parameter once, in the",
+        "same order as the PostgreSQL statement's $1, $2, ... (a driver that takes only ? binds each occurrence",
+        "in turn). NULL after a parameter's type means it may be NULL; list parameters are JSON arrays.",
     ),
+    binary_collation="utf8mb4_bin",
     table_options={"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": COLLATION},
 )
 
 CAPABILITIES = Capabilities(
     family="relational",
+    case_insensitive_text=True,  # utf8mb4_unicode_ci
     partial_indexes=False,
     include_columns=False,
     row_level_security=False,

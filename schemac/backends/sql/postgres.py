@@ -14,7 +14,7 @@ from sqlalchemy.types import TypeEngine
 
 from schemac.backends.sql.core import SqlBackend
 from schemac.backends.sql.dialect import RoutineSpec, SqlDialect, TriggerSpec
-from schemac.backends.sql.types import PG_TYPES, pg_list_type
+from schemac.backends.sql.types import PG_CASE_INSENSITIVE, PG_CASE_INSENSITIVE_SQL, PG_TYPES, pg_list_type
 from schemac.compiler.design.model import Capabilities
 
 UUID7_FUNCTION = """\
@@ -63,6 +63,13 @@ class PostgresDialect(SqlDialect):
     def routine_prelude(self, *, uuid7: bool, updated_at: bool) -> list[str]:
         out = [UUID7_FUNCTION] if uuid7 and self.pg_version < 18 else []
         return out + ([UPDATED_AT_FUNCTION] if updated_at else [])
+
+    def type_prelude(self, types: list[TypeEngine]) -> list[str]:
+        if not any(getattr(t, "collation", None) == PG_CASE_INSENSITIVE for t in types):
+            return []
+        return ["-- Emails compare case-insensitively and accent-sensitively (SC-KEY-04); its equality is LEAKPROOF,\n"
+                "-- so unique indexes on it serve lookups under row-level security (citext's would not).\n"
+                + PG_CASE_INSENSITIVE_SQL]
 
     def uuid_default(self, version: str) -> str | None:
         if version == "uuid4":
@@ -191,6 +198,11 @@ class PostgresDialect(SqlDialect):
         agg = sa.func.json_agg(aggregate_order_by(element, *order_by) if order_by else element)
         return sa.func.coalesce(agg, sa.literal_column("'[]'::json"))
 
+    def sort_sentinel(self, type_: TypeEngine) -> str | None:
+        """'infinity': PostgreSQL sorts NULL above every value, and so this (timestamps, dates, numerics)."""
+        kinds = (sa.DateTime, sa.Date, sa.Numeric, sa.Float)
+        return "'infinity'" if isinstance(type_, kinds) else None
+
     def list_param_type(self, element: TypeEngine) -> TypeEngine:
         return postgresql.ARRAY(element)
 
@@ -240,6 +252,8 @@ DIALECT = PostgresDialect(
     set_null_columns=True,
     name_primary_key=True,
     updated_at_by_column=False,
+    row_value_keyset=True,
+    regex_collation='"C"',
     nulls_sort_high=True,
     max_index_columns=32,
     max_key_bytes=None,

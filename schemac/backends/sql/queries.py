@@ -2,7 +2,8 @@
 
 Every statement filters by the tenant (the first parameter) on tenant-scoped tables and by
 `deleted_at IS NULL` on every soft-delete table it touches. A query with `order` and `limit` pages by
-keyset: `after_<column>` parameters carry the last row's sort values and id; NULL asks for the first page.
+keyset: its statement reads the first page, and `<Name>Next` the page after a cursor whose `after_<column>`
+parameters carry the last row's sort values and id (paging.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from schemac.backends.sql import includes
 from schemac.backends.sql.context import Context
-from schemac.backends.sql.paging import keyset
+from schemac.backends.sql.paging import NEXT, Keyset, is_keyset, keyset
 from schemac.backends.sql.predicates import const_condition
 from schemac.backends.sql.statements import NamedStatement, Params, compile_statement, statement_name
 from schemac.backends.sql.tables import Layout, TableInfo
@@ -49,6 +50,8 @@ class ReadQuery:
         self.columns: list[ColumnElement[Any]] = []
         self.extra: list[NamedStatement] = []
         self.notes: list[str] = []
+        self.outer_aliases: set[str] = set()  # prefixes of includes reached through a LEFT JOIN
+        self.keyset: Keyset | None = None
         self.plan = ctx.design.pattern(q.name)
         self.index_names = index_names
 
@@ -61,7 +64,7 @@ class ReadQuery:
             if key not in self.joins:
                 target = self.layout.of(info.entity.field(ref).target)  # type: ignore[union-attr,arg-type]
                 joined = target.table.alias("_".join(key))
-                on = includes.join_condition(self.d, alias, info, ref, joined, target)
+                on = includes.join_condition(self.ctx.design, alias, info, ref, joined, target)
                 self.from_ = self.from_.join(joined, on, isouter=outer)
                 self.joins[key] = (joined, target)
             alias, info = self.joins[key]
@@ -90,9 +93,16 @@ class ReadQuery:
         stmt = sa.select(*self.columns).select_from(self.from_).where(*self.where)
         stmt = self._group_order_limit(stmt)
         kind = ":one" if self.q.returns_one else ":many"
-        self.notes.insert(0, self._summary())
-        main = compile_statement(self.d, stmt, self.params, statement_name(self.q.name), kind, self.notes)
-        return [main, *self.extra]
+        name = statement_name(self.q.name)
+        summary = self._summary()
+        if self.keyset is None:
+            return [compile_statement(self.d, stmt, self.params, name, kind, [summary, *self.notes]), *self.extra]
+        first_note = f"keyset pagination: the first page; {name}{NEXT} reads the pages after it"
+        first = compile_statement(self.d, stmt, self.params, name, kind, [summary, first_note, *self.notes])
+        after = stmt.where(self.keyset.after)
+        next_page = compile_statement(self.d, after, self.params, name + NEXT, kind,
+                                      [summary, self.keyset.note(name), *self.notes])
+        return [first, next_page, *self.extra]
 
     def _summary(self) -> str:
         where = " and ".join(_predicate_text(p) for p in self.q.where) or "all rows"
@@ -162,9 +172,9 @@ class ReadQuery:
     def _group_order_limit(self, stmt: Any) -> Any:
         if self.q.group:
             stmt = stmt.group_by(*(self.column(k.steps) for k in self.q.group))
-        aggregated = bool(self.q.group) or any(i.func for i in self.q.select if i.relation is None)
-        if self.q.order and self.q.limit and not aggregated and not self.q.returns_one:
-            return keyset(self, stmt)
+        if is_keyset(self.q):
+            self.keyset = keyset(self, stmt)
+            return self.keyset.first
         if self.q.order:
             stmt = stmt.order_by(*(self._direction(self.order_column(k), k.descending) for k in self.q.order))
         if self.q.limit:

@@ -7,8 +7,10 @@ Each statement is written as
     -- params: organization_id UUID, student_id UUID, after_created_at TIMESTAMP WITH TIME ZONE NULL
     SELECT ...;
 
-PostgreSQL uses `$1, $2, ...` (the tenant first); MySQL uses `?`, one per occurrence, and the params line
-lists a name for each `?` in order (a name may repeat). `NULL` marks a parameter that may be NULL.
+The params line names each parameter once, in one order per pattern on every target: the tenant first,
+then the others as the pattern declares them. PostgreSQL numbers them in that order (`$1, $2, ...`); MySQL
+names them, `%(name)s` (the `pyformat` style of PyMySQL and mysqlclient: pass a dict; a name may occur
+several times in the SQL). `NULL` marks a parameter that may be NULL.
 """
 
 from __future__ import annotations
@@ -70,26 +72,44 @@ def compile_statement(dialect: SqlDialect, stmt: Any, params: Params, name: str,
                       notes: list[str]) -> NamedStatement:
     compiled = stmt.compile(dialect=dialect.query_dialect)
     sql = _tidy(str(compiled))
-    order = [key[len(PREFIX):] for key in (compiled.positiontup or [])]
     if dialect.numbered_params:
+        order = [key[len(PREFIX):] for key in (compiled.positiontup or [])]
         sql, order = _renumber(sql, order, list(params.binds), params.first)
+    else:
+        present = [key[len(PREFIX):] for key in compiled.binds]
+        sql, order = _named(sql), _ordered(present, list(params.binds), params.first)
     typed = [(n, _type_text(dialect, params, n)) for n in order]
     return NamedStatement(name, kind, sql, typed, notes)
 
 
 def _type_text(dialect: SqlDialect, params: Params, name: str) -> str:
-    type_sql = dialect.type_sql(params.binds[name].type).replace(", ", ",")
+    type_ = params.binds[name].type
+    if getattr(type_, "collation", None):  # a column's collation is no part of the value the driver sends
+        type_ = type_.copy()
+        type_.collation = None  # type: ignore[attr-defined]
+    type_sql = dialect.type_sql(type_).replace(", ", ",")
     return f"{type_sql} NULL" if name in params.nullable else type_sql
 
 
 def _renumber(sql: str, order: list[str], declared: list[str], first: str | None) -> tuple[str, list[str]]:
     """Number `$n` so that the tenant parameter is `$1`, the others in the order they were declared."""
     unique = list(dict.fromkeys(order))
-    rank = {n: i for i, n in enumerate(declared)}
-    rest = sorted((n for n in unique if n != first), key=lambda n: rank.get(n, len(rank)))
-    wanted = ([first] if first in unique else []) + rest
+    wanted = _ordered(unique, declared, first)
     new_number = {unique.index(n) + 1: wanted.index(n) + 1 for n in unique}
     return re.sub(r"\$(\d+)\b", lambda m: f"${new_number[int(m.group(1))]}", sql), wanted
+
+
+def _ordered(present: list[str], declared: list[str], first: str | None) -> list[str]:
+    """The parameters of one statement in the pattern's order: the tenant, then as declared."""
+    unique = list(dict.fromkeys(present))
+    rank = {n: i for i, n in enumerate(declared)}
+    rest = sorted((n for n in unique if n != first), key=lambda n: rank.get(n, len(rank)))
+    return ([first] if first in unique else []) + rest
+
+
+def _named(sql: str) -> str:
+    """`%(p_name)s` -> `%(name)s`: the names of the params line."""
+    return re.sub(r"%\(" + PREFIX + r"(\w+)\)s", r"%(\1)s", sql)
 
 
 def _tidy(sql: str) -> str:

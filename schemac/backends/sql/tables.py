@@ -144,7 +144,7 @@ def _table_info(ctx: Context, layout: Layout, e: Entity, types: dict[str, TypeEn
     specs: list[ColumnSpec] = []
     by_field: dict[str, tuple[str, ...]] = {}
     for f in e.stored_fields:
-        fs = [replace(c, name=ctx.namer.fit(c.name)) for c in cols.field_columns(ctx, f, types)]
+        fs = [replace(c, name=ctx.namer.fit(c.name)) for c in cols.field_columns(ctx, f, types, e.name)]
         if f.kind is FieldKind.REFERENCE and not fs:
             ctx.report("SC0417", f.span, what=f"the reference `{e.name}.{f.name}`",
                        why=f"`{f.target}` has no single-column primary key to refer to")

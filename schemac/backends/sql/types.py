@@ -19,6 +19,12 @@ TypeMap = Mapping[ScalarKind, TypeFactory]
 
 MONEY_PRECISION, MONEY_SCALE = 19, 4
 EMAIL_LENGTH = 320
+# PostgreSQL: a nondeterministic ICU collation that ignores case but not accents (strength 2). Its equality
+# is texteq, which is LEAKPROOF: under row-level security a unique index on it still serves lookups, which
+# citext's and lower()'s comparisons (not LEAKPROOF) cannot.
+PG_CASE_INSENSITIVE = "case_insensitive"
+PG_CASE_INSENSITIVE_SQL = (f"CREATE COLLATION IF NOT EXISTS {PG_CASE_INSENSITIVE} "
+                           "(provider = icu, locale = 'und-u-ks-level2', deterministic = false);")
 # MySQL: the bytes one character of a utf8mb4 column may take in an index key.
 UTF8MB4_BYTES = 4
 
@@ -48,7 +54,8 @@ PG_TYPES: TypeMap = {
     ScalarKind.TIMESTAMP: lambda s: postgresql.TIMESTAMP(timezone=True),
     ScalarKind.JSON: lambda s: postgresql.JSONB(),
     ScalarKind.BYTES: lambda s: postgresql.BYTEA(),
-    ScalarKind.EMAIL: lambda s: sa.String(s.length or EMAIL_LENGTH),
+    # case-insensitive, accent-sensitive (SC-KEY-04): the collation schema.sql creates first
+    ScalarKind.EMAIL: lambda s: sa.String(s.length or EMAIL_LENGTH, collation=PG_CASE_INSENSITIVE),
     ScalarKind.URL: lambda s: sa.Text(),
     ScalarKind.ENUM: lambda s: sa.Text(),
 }

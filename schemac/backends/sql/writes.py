@@ -42,8 +42,13 @@ class WriteBuilder:
         if self.d.returning and kind != ":exec":
             stmt = stmt.returning(*(self.t.c[s.name] for s in self.info.specs))
         else:
-            kind = ":exec"
+            kind = ":execrows" if self._expected() is not None else ":exec"
         return compile_statement(self.d, stmt, self.params, statement_name(self.w.name), kind, [note])
+
+    def _expected(self) -> str | None:
+        """The column of the optimistic check (SC-CON-01), None without one."""
+        field = self.plan.expect if self.plan is not None else None
+        return self.info.field_columns[field][0] if field else None
 
     # --- parameters ----------------------------------------------------------------------------------------
     def _param(self, spec: ColumnSpec, *, name: str | None = None) -> Any:
@@ -105,7 +110,16 @@ class WriteBuilder:
     def _update(self) -> tuple[Any, str, str]:
         values = {s.name: self._param(s) for s in self.settable()}
         stmt = sa.update(self.t).values(values).where(*self.key_filter())
-        return stmt, ":one" if self._unique_by() else ":many", f"updates {self.w.entity} by {', '.join(self.w.by)}"
+        note = f"updates {self.w.entity} by {', '.join(self.w.by)}"
+        expected = self._expected()
+        if expected is not None:
+            column = self.t.c[expected]
+            stmt = stmt.where(column == self.params.get(f"expected_{expected}", column.type))
+            returned = "returns no row" if self.d.returning else \
+                "changes 0 rows (count matched rows: PyMySQL client_flag=CLIENT.FOUND_ROWS)"
+            note += (f", only if {expected} still equals expected_{expected} (the value read): {returned} when "
+                     f"another writer changed the row since")
+        return stmt, ":one" if self._unique_by() else ":many", note
 
     def _delete(self) -> tuple[Any, str, str]:
         if self.info.deleted_at:

@@ -22,6 +22,7 @@ from schemac.compiler.design.policies import (
     plan_foreign_keys,
     plan_soft_delete,
     plan_tenancy,
+    plan_text_keys,
 )
 from schemac.compiler.design.wants import query_needs, write_want
 from schemac.compiler.model import Model
@@ -40,7 +41,8 @@ def design(model: Model, capabilities: Capabilities, target: str) -> tuple[Desig
     tenancy = plan_tenancy(ctx)
     erasure = plan_erasure(ctx)
     fks = plan_foreign_keys(ctx, erasure)
-    plan_soft_delete(ctx)
+    reference_reads = plan_soft_delete(ctx)
+    exact_keys = plan_text_keys(ctx)
     audit = plan_audit(ctx)
     needs = [query_needs(ctx, q) for q in model.queries]
     roots = [qn.root for qn in needs if qn.root is not None]
@@ -55,5 +57,6 @@ def design(model: Model, capabilities: Capabilities, target: str) -> tuple[Desig
         model=model, target=target, capabilities=capabilities, indexes=result.indexes,
         patterns=tuple(patterns), aggregates=tuple(aggregates), growth=tuple(growth),
         decisions=tuple(ctx.decisions), writes=tuple(write_plans), foreign_keys=tuple(fks), tenancy=tenancy,
-        audit=audit, erasure=tuple(erasure))
+        audit=audit, erasure=tuple(erasure), reference_reads=reference_reads,
+        exact_keys=exact_keys)
     return designed, list(ctx.diags)

@@ -37,6 +37,9 @@ class Capabilities(_Node):
     max_key_bytes: int | None = None
     # `ON DELETE SET NULL (col)`: null only some columns of a composite foreign key (PostgreSQL 15+)
     fk_set_null_columns: bool = False
+    # text compares case- and accent-insensitively by default (MySQL's utf8mb4_unicode_ci); PostgreSQL's
+    # default collation is deterministic, and its emails are citext
+    case_insensitive_text: bool = False
 
 
 class Decision(_Node):
@@ -86,6 +89,9 @@ class WritePlan(_Node):
     by_primary_key: bool = False
     columns: tuple[str, ...] = ()  # IR field names, tenant first: the lookup / ON CONFLICT columns
     why: str = ""
+    # an update of one row: the field (version or updated_at) whose expected value it takes and checks, so
+    # that it changes nothing when another writer changed the row since it was read (SC-CON-01)
+    expect: str | None = None
 
 
 class ForeignKeyPlan(_Node):
@@ -99,6 +105,17 @@ class ForeignKeyPlan(_Node):
     on_delete: Literal["cascade", "restrict", "set_null"] = "restrict"
     set_null_columns: tuple[str, ...] = ()  # ON DELETE SET NULL (these columns) on a composite key
     why: str = ""
+
+
+class ReferenceRead(_Node):
+    """How reads join the target of one reference to a soft-deleted entity (SC-DEL-02): a required
+    reference is an inner join, an optional one a left join; `live` adds the target's live-row filter to
+    the join (the reader then behaves as the declared ON DELETE would after a hard delete)."""
+
+    entity: str
+    field: str
+    inner: bool
+    live: bool
 
 
 class TenancyPlan(_Node):
@@ -163,6 +180,12 @@ class Design(_Node):
     tenancy: TenancyPlan | None = None
     audit: AuditPlan | None = None
     erasure: tuple[ErasurePlan, ...] = ()
+    reference_reads: tuple[ReferenceRead, ...] = ()
+    exact_keys: tuple[tuple[str, str], ...] = ()  # (entity, field): opaque string keys compared byte for byte
+
+    def reference_read(self, entity: str, field: str) -> ReferenceRead | None:
+        return _memo(self, "_reference_reads", self.reference_reads,
+                     lambda: {(r.entity, r.field): r for r in self.reference_reads}).get((entity, field))
 
     def indexes_of(self, entity: str) -> tuple[IndexPlan, ...]:
         return _memo(self, "_indexes_by_entity", self.indexes, self._index_by_entity).get(entity, ())

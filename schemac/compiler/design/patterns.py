@@ -10,7 +10,7 @@ from schemac.compiler.design.indexes import IndexResult
 from schemac.compiler.design.model import IndexPlan, PatternPlan, WritePlan
 from schemac.compiler.design.needs import Want
 from schemac.compiler.design.wants import QueryNeeds
-from schemac.compiler.model import Include, Query, Write
+from schemac.compiler.model import FieldOrigin, Include, Query, Write
 
 
 def _label(ix: IndexPlan) -> str:
@@ -168,8 +168,28 @@ def plan_writes(ctx: Ctx, wants: list[tuple[Write, Want]], res: IndexResult) -> 
         elif w.op == "upsert":
             why += " is the conflict target (ON CONFLICT / ON DUPLICATE KEY)"
         ctx.decide("SC-PAT-02", f"write {w.name}", f"finds its row by {served}", why, w.span)
-        plans.append(WritePlan(write=w.name, index=index, by_primary_key=by_pk, columns=want.eq, why=why))
+        unique = by_pk or (index is not None and res.indexes[index].unique)
+        expect = _optimistic_check(ctx, w) if w.op == "update" and unique else None
+        plans.append(WritePlan(write=w.name, index=index, by_primary_key=by_pk, columns=want.eq, why=why,
+                               expect=expect))
     return plans
+
+
+def _optimistic_check(ctx: Ctx, w: Write) -> str | None:
+    """SC-CON-01: a whole-row update of one row checks the row's version (or updated_at) as it was read."""
+    e = ctx.entity(w.entity)
+    origin = FieldOrigin.VERSION if e.versioned else FieldOrigin.UPDATED_AT
+    field = next((f for f in e.fields if f.origin is origin), None)
+    if field is None:
+        ctx.decide("SC-CON-01", f"write {w.name}", "no optimistic check: last writer wins",
+                   f"{w.entity} has neither a version nor updated_at to compare", w.span)
+        return None
+    moves = "the version trigger bumps it on every update" if e.versioned else "updated_at moves on every change"
+    ctx.decide("SC-CON-01", f"write {w.name}",
+               f"optimistic check: takes expected_{field.name} and changes no row when {field.name} moved",
+               f"the update rewrites every column: without the check it would silently undo a concurrent change "
+               f"to another column; the caller sees 0 rows changed and re-reads ({moves})", w.span)
+    return field.name
 
 
 def _conflict_target(ctx: Ctx, want: Want, ix: IndexPlan | None, by_pk: bool) -> bool:

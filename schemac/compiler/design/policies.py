@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from schemac.compiler.design import codes
 from schemac.compiler.design.context import Ctx
-from schemac.compiler.design.model import AuditPlan, ErasurePlan, ForeignKeyPlan, TenancyPlan
+from schemac.compiler.design.model import AuditPlan, ErasurePlan, ForeignKeyPlan, ReferenceRead, TenancyPlan
 from schemac.compiler.model import Entity, Field, FieldKind, OnDelete, ScalarKind
 
 _PLACEHOLDERS = {
@@ -109,10 +109,10 @@ def _single_fk(e: Entity, f: Field, target: Entity, on_delete: str) -> ForeignKe
                           why=f"{e.name}.{f.name} references {target.name}")
 
 
-def plan_soft_delete(ctx: Ctx) -> None:
+def plan_soft_delete(ctx: Ctx) -> tuple[ReferenceRead, ...]:
     soft = [e.name for e in ctx.model.entities if e.soft_delete]
     if not soft:
-        return
+        return ()
     how = ("partial unique indexes WHERE deleted_at IS NULL" if ctx.caps.partial_indexes
            else "uniques emulated on live rows (a generated column after the key columns)")
     ctx.decide("SC-DEL-01", _model_subject(ctx),
@@ -120,6 +120,62 @@ def plan_soft_delete(ctx: Ctx) -> None:
                f"{how}",
                "a deleted row must not block re-creating it (REL-I05); reads never see deleted rows",
                ctx.model.settings.span)
+    reads = tuple(_reference_read(e, f) for e in ctx.model.entities for f in e.references
+                  if f.is_stored and ctx.entity(f.target or "").soft_delete)
+    live = [f"{r.entity}.{r.field}" for r in reads if r.live]
+    history = [f"{r.entity}.{r.field}" for r in reads if not r.live]
+    ctx.decide("SC-DEL-02", _model_subject(ctx),
+               "reads join a soft-deleted target as its ON DELETE would leave it after a hard delete: a "
+               "cascading reference hides the referencing row and a SET NULL one reads as absent (live-row "
+               f"filter on the join: {', '.join(live) or 'none'}); a restricting one is historical and keeps "
+               f"showing it (no filter: {', '.join(history) or 'none'}); required references are inner joins, "
+               "optional ones left joins",
+               "a soft delete must not turn a required reference into a row of NULLs, and an order line keeps "
+               "its product's name after the product is withdrawn", ctx.model.settings.span)
+    return reads
+
+
+def _reference_read(e: Entity, f: Field) -> ReferenceRead:
+    """SC-DEL-02: how reads join a reference to a soft-delete entity (includes, path filters)."""
+    live = (f.on_delete or OnDelete.RESTRICT) is not OnDelete.RESTRICT
+    return ReferenceRead(entity=e.name, field=f.name, inner=not f.optional, live=live)
+
+
+def plan_text_keys(ctx: Ctx) -> tuple[tuple[str, str], ...]:
+    """SC-KEY-03/04: the same uniqueness on every target. Opaque string keys (a `string` in a primary or
+    unique key: codes, slugs, SKUs, tokens, idempotency keys) compare byte for byte; emails compare
+    case-insensitively."""
+    keys = tuple((e.name, f.name) for e in ctx.model.entities for f in e.stored_fields if _opaque_key(e, f))
+    subject = _model_subject(ctx)
+    span = ctx.model.settings.span
+    if keys:
+        names = ", ".join(f"{e}.{f}" for e, f in keys)
+        how = ("binary collation (utf8mb4_bin)" if ctx.caps.case_insensitive_text
+               else "the default deterministic collation")
+        ctx.decide("SC-KEY-03", subject, f"opaque keys compare byte for byte, by {how}: {names}",
+                   "a `string` in a unique key is an identifier, not prose: under a case- and accent-insensitive "
+                   "collation 'k-abc' and 'k-AbC' collide and a lookup returns another row; every target must "
+                   "accept and reject the same keys", span)
+    if any(f.scalar is not None and f.scalar.kind is ScalarKind.EMAIL for e in ctx.model.entities
+           for f in e.stored_fields):
+        how = ("utf8mb4_unicode_ci, the table collation" if ctx.caps.case_insensitive_text
+               else "a nondeterministic ICU collation (und-u-ks-level2: case-insensitive, accent-sensitive); its "
+                    "`=` is LEAKPROOF, so the unique index serves lookups under row-level security, which "
+                    "citext or lower(email) would not; queries need no lower()")
+        extra = (": accents are ignored too, so addresses differing only by an accented letter collide (no "
+                 "collation both MySQL 8 and MariaDB 10.11 have is case-insensitive but accent-sensitive); "
+                 "the domain is ASCII in practice and such local parts are rare, and the collision refuses "
+                 "the second address rather than storing two" if ctx.caps.case_insensitive_text else "")
+        ctx.decide("SC-KEY-04", subject, f"emails compare case-insensitively: {how}",
+                   "mail systems treat 'Bob@x' and 'bob@x' as one mailbox, so one account per address must hold "
+                   f"whatever the case typed{extra}", span)
+    return keys
+
+
+def _opaque_key(e: Entity, f: Field) -> bool:
+    if f.kind is not FieldKind.SCALAR or f.scalar is None or f.scalar.kind is not ScalarKind.STRING:
+        return False
+    return f.unique or f.name in e.primary_key or any(f.name in u.fields for u in e.uniques)
 
 
 def plan_audit(ctx: Ctx) -> AuditPlan | None:

@@ -74,7 +74,7 @@ DELIMITER ;
 CREATE TABLE categories (
   id BIGINT NOT NULL AUTO_INCREMENT,
   name VARCHAR(100) NOT NULL,
-  slug VARCHAR(100) NOT NULL,
+  slug VARCHAR(100) COLLATE utf8mb4_bin NOT NULL,
   parent_id BIGINT,
   created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
   updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
@@ -89,8 +89,8 @@ CREATE INDEX categories_parent_id_idx ON categories (parent_id);
 -- Product
 CREATE TABLE products (
   id BIGINT NOT NULL AUTO_INCREMENT,
-  sku VARCHAR(64) NOT NULL,
-  slug VARCHAR(160) NOT NULL,
+  sku VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
+  slug VARCHAR(160) COLLATE utf8mb4_bin NOT NULL,
   name VARCHAR(255) NOT NULL,
   category_id BIGINT NOT NULL,
   description LONGTEXT,
@@ -168,7 +168,7 @@ DELIMITER ;
 CREATE TABLE orders (
   id BIGINT NOT NULL AUTO_INCREMENT,
   customer_id BIGINT NOT NULL,
-  number VARCHAR(20) NOT NULL,
+  number VARCHAR(20) COLLATE utf8mb4_bin NOT NULL,
   status VARCHAR(9) NOT NULL DEFAULT 'open',
   shipping_address_line1 VARCHAR(255) NOT NULL,
   shipping_address_line2 VARCHAR(255),
@@ -250,7 +250,7 @@ CREATE TABLE payments (
   order_id BIGINT NOT NULL,
   kind VARCHAR(13) NOT NULL,
   provider VARCHAR(6) NOT NULL,
-  provider_ref VARCHAR(64) NOT NULL,
+  provider_ref VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
   idempotency_key BINARY(16) NOT NULL,
   amount NUMERIC(19, 4) NOT NULL,
   created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),

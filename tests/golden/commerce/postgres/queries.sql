@@ -11,20 +11,31 @@ WHERE customers.email = $1::VARCHAR;
 
 -- name: CustomerOrders :many
 -- Order where customer.email = :customer_email; index orders_customer_id_created_at_id_idx
--- keyset pagination: pass the last row's created_at, id as after_created_at, after_id; NULL for the first page
--- params: customer_email VARCHAR(320), after_created_at TIMESTAMP WITH TIME ZONE NULL, after_id BIGINT NULL
+-- keyset pagination: the first page; CustomerOrdersNext reads the pages after it
+-- params: customer_email VARCHAR(320)
 SELECT orders.id, orders.customer_id, orders.number, orders.status, orders.shipping_address_line1, orders.shipping_address_line2, orders.shipping_address_city, orders.shipping_address_region, orders.shipping_address_postal_code, orders.shipping_address_country, orders.total, orders.paid_at, orders.shipped_at, orders.created_at, orders.updated_at, (SELECT coalesce(json_agg(json_build_object('quantity', line_item.quantity, 'product', json_build_object('name', line_item_product.name, 'price', line_item_product.price))), '[]'::json) AS coalesce_1
-FROM line_items AS line_item LEFT OUTER JOIN products AS line_item_product ON line_item_product.id = line_item.product_id
+FROM line_items AS line_item JOIN products AS line_item_product ON line_item_product.id = line_item.product_id
 WHERE line_item.order_id = orders.id) AS line_items
 FROM orders JOIN customers AS customer ON customer.id = orders.customer_id
-WHERE customer.email = $1::VARCHAR AND ($3::BIGINT IS NULL OR (orders.created_at, orders.id) < ($2::TIMESTAMP WITH TIME ZONE, $3::BIGINT)) ORDER BY orders.created_at DESC, orders.id DESC
+WHERE customer.email = $1::VARCHAR ORDER BY orders.created_at DESC, orders.id DESC
+LIMIT 20;
+
+-- name: CustomerOrdersNext :many
+-- Order where customer.email = :customer_email; index orders_customer_id_created_at_id_idx
+-- keyset pagination, the page after the last row of CustomerOrders: pass that row's created_at, id as after_created_at, after_id
+-- params: customer_email VARCHAR(320), after_created_at TIMESTAMP WITH TIME ZONE, after_id BIGINT
+SELECT orders.id, orders.customer_id, orders.number, orders.status, orders.shipping_address_line1, orders.shipping_address_line2, orders.shipping_address_city, orders.shipping_address_region, orders.shipping_address_postal_code, orders.shipping_address_country, orders.total, orders.paid_at, orders.shipped_at, orders.created_at, orders.updated_at, (SELECT coalesce(json_agg(json_build_object('quantity', line_item.quantity, 'product', json_build_object('name', line_item_product.name, 'price', line_item_product.price))), '[]'::json) AS coalesce_1
+FROM line_items AS line_item JOIN products AS line_item_product ON line_item_product.id = line_item.product_id
+WHERE line_item.order_id = orders.id) AS line_items
+FROM orders JOIN customers AS customer ON customer.id = orders.customer_id
+WHERE customer.email = $1::VARCHAR AND (orders.created_at, orders.id) < ($2::TIMESTAMP WITH TIME ZONE, $3::BIGINT) ORDER BY orders.created_at DESC, orders.id DESC
 LIMIT 20;
 
 -- name: OrderDetail :one
 -- Order where number = :number; index orders_number_key
 -- params: number VARCHAR(20)
 SELECT orders.id, orders.customer_id, orders.number, orders.status, orders.shipping_address_line1, orders.shipping_address_line2, orders.shipping_address_city, orders.shipping_address_region, orders.shipping_address_postal_code, orders.shipping_address_country, orders.total, orders.paid_at, orders.shipped_at, orders.created_at, orders.updated_at, (SELECT coalesce(json_agg(json_build_object('quantity', line_item.quantity, 'unit_price', line_item.unit_price, 'amount', line_item.amount, 'product', json_build_object('sku', line_item_product.sku, 'name', line_item_product.name))), '[]'::json) AS coalesce_1
-FROM line_items AS line_item LEFT OUTER JOIN products AS line_item_product ON line_item_product.id = line_item.product_id
+FROM line_items AS line_item JOIN products AS line_item_product ON line_item_product.id = line_item.product_id
 WHERE line_item.order_id = orders.id) AS line_items, (SELECT coalesce(json_agg(json_build_object('id', payment.id, 'order_id', payment.order_id, 'kind', payment.kind, 'provider', payment.provider, 'provider_ref', payment.provider_ref, 'idempotency_key', payment.idempotency_key, 'amount', payment.amount, 'created_at', payment.created_at)), '[]'::json) AS coalesce_2
 FROM payments AS payment
 WHERE payment.order_id = orders.id) AS payments
@@ -39,34 +50,61 @@ FROM (SELECT json_build_object('id', review.id, 'product_id', review.product_id,
 FROM reviews AS review
 WHERE review.product_id = products.id ORDER BY review.created_at DESC
 LIMIT 5) AS sub) AS reviews
-FROM products LEFT OUTER JOIN categories AS category ON category.id = products.category_id
+FROM products JOIN categories AS category ON category.id = products.category_id
 WHERE products.slug = $1::VARCHAR;
 
 -- name: CategoryProducts :many
 -- Product where category = :category_id and active = true; index products_category_id_price_id_idx
--- keyset pagination: pass the last row's price, id as after_price, after_id; NULL for the first page
--- params: category_id BIGINT, after_price NUMERIC(19,4) NULL, after_id BIGINT NULL
+-- keyset pagination: the first page; CategoryProductsNext reads the pages after it
+-- params: category_id BIGINT
 SELECT products.id, products.sku, products.slug, products.name, products.category_id, products.description, products.price, products.stock, products.weight_kg, products.active, products.labels, products.specs, products.review_count, products.created_at, products.updated_at
 FROM products
-WHERE products.category_id = $1::BIGINT AND products.active = true AND ($3::BIGINT IS NULL OR (products.price, products.id) > ($2, $3::BIGINT)) ORDER BY products.price, products.id
+WHERE products.category_id = $1::BIGINT AND products.active = true ORDER BY products.price, products.id
+LIMIT 48;
+
+-- name: CategoryProductsNext :many
+-- Product where category = :category_id and active = true; index products_category_id_price_id_idx
+-- keyset pagination, the page after the last row of CategoryProducts: pass that row's price, id as after_price, after_id
+-- params: category_id BIGINT, after_price NUMERIC(19,4), after_id BIGINT
+SELECT products.id, products.sku, products.slug, products.name, products.category_id, products.description, products.price, products.stock, products.weight_kg, products.active, products.labels, products.specs, products.review_count, products.created_at, products.updated_at
+FROM products
+WHERE products.category_id = $1::BIGINT AND products.active = true AND (products.price, products.id) > ($2, $3::BIGINT) ORDER BY products.price, products.id
 LIMIT 48;
 
 -- name: ProductReviews :many
 -- Review where product = :product_id; index reviews_product_id_created_at_id_idx
--- keyset pagination: pass the last row's created_at, id as after_created_at, after_id; NULL for the first page
--- params: product_id BIGINT, after_created_at TIMESTAMP WITH TIME ZONE NULL, after_id BIGINT NULL
+-- keyset pagination: the first page; ProductReviewsNext reads the pages after it
+-- params: product_id BIGINT
 SELECT reviews.id, reviews.product_id, reviews.customer_id, reviews.rating, reviews.title, reviews.body, reviews.verified, reviews.created_at, reviews.updated_at
 FROM reviews
-WHERE reviews.product_id = $1::BIGINT AND ($3::BIGINT IS NULL OR (reviews.created_at, reviews.id) < ($2::TIMESTAMP WITH TIME ZONE, $3::BIGINT)) ORDER BY reviews.created_at DESC, reviews.id DESC
+WHERE reviews.product_id = $1::BIGINT ORDER BY reviews.created_at DESC, reviews.id DESC
+LIMIT 20;
+
+-- name: ProductReviewsNext :many
+-- Review where product = :product_id; index reviews_product_id_created_at_id_idx
+-- keyset pagination, the page after the last row of ProductReviews: pass that row's created_at, id as after_created_at, after_id
+-- params: product_id BIGINT, after_created_at TIMESTAMP WITH TIME ZONE, after_id BIGINT
+SELECT reviews.id, reviews.product_id, reviews.customer_id, reviews.rating, reviews.title, reviews.body, reviews.verified, reviews.created_at, reviews.updated_at
+FROM reviews
+WHERE reviews.product_id = $1::BIGINT AND (reviews.created_at, reviews.id) < ($2::TIMESTAMP WITH TIME ZONE, $3::BIGINT) ORDER BY reviews.created_at DESC, reviews.id DESC
 LIMIT 20;
 
 -- name: LowStock :many
 -- Product where active = true and stock < :stock; index products_stock_id_idx
--- keyset pagination: pass the last row's stock, id as after_stock, after_id; NULL for the first page
--- params: stock INTEGER, after_stock INTEGER NULL, after_id BIGINT NULL
+-- keyset pagination: the first page; LowStockNext reads the pages after it
+-- params: stock INTEGER
 SELECT products.id, products.sku, products.slug, products.name, products.category_id, products.description, products.price, products.stock, products.weight_kg, products.active, products.labels, products.specs, products.review_count, products.created_at, products.updated_at
 FROM products
-WHERE products.active = true AND products.stock < $1::INTEGER AND ($3::BIGINT IS NULL OR (products.stock, products.id) > ($2::INTEGER, $3::BIGINT)) ORDER BY products.stock, products.id
+WHERE products.active = true AND products.stock < $1::INTEGER ORDER BY products.stock, products.id
+LIMIT 100;
+
+-- name: LowStockNext :many
+-- Product where active = true and stock < :stock; index products_stock_id_idx
+-- keyset pagination, the page after the last row of LowStock: pass that row's stock, id as after_stock, after_id
+-- params: stock INTEGER, after_stock INTEGER, after_id BIGINT
+SELECT products.id, products.sku, products.slug, products.name, products.category_id, products.description, products.price, products.stock, products.weight_kg, products.active, products.labels, products.specs, products.review_count, products.created_at, products.updated_at
+FROM products
+WHERE products.active = true AND products.stock < $1::INTEGER AND (products.stock, products.id) > ($2::INTEGER, $3::BIGINT) ORDER BY products.stock, products.id
 LIMIT 100;
 
 -- name: OpenOrdersExport :many
@@ -86,9 +124,9 @@ INSERT INTO orders (customer_id, number, status, shipping_address_line1, shippin
 INSERT INTO line_items (order_id, product_id, quantity, unit_price, amount) VALUES ($1::BIGINT, $2::BIGINT, $3::INTEGER, $4, $5) RETURNING line_items.id, line_items.order_id, line_items.product_id, line_items.quantity, line_items.unit_price, line_items.amount, line_items.created_at, line_items.updated_at;
 
 -- name: UpdateOrderStatus :one
--- updates Order by id
--- params: customer_id BIGINT, number VARCHAR(20), status TEXT, shipping_address_line1 VARCHAR(255), shipping_address_line2 VARCHAR(255) NULL, shipping_address_city VARCHAR(100), shipping_address_region VARCHAR(100) NULL, shipping_address_postal_code VARCHAR(20), shipping_address_country VARCHAR(2), paid_at TIMESTAMP WITH TIME ZONE NULL, shipped_at TIMESTAMP WITH TIME ZONE NULL, id BIGINT
-UPDATE orders SET customer_id=$1::BIGINT, number=$2::VARCHAR, status=$3::VARCHAR, shipping_address_line1=$4::VARCHAR, shipping_address_line2=$5::VARCHAR, shipping_address_city=$6::VARCHAR, shipping_address_region=$7::VARCHAR, shipping_address_postal_code=$8::VARCHAR, shipping_address_country=$9::VARCHAR, paid_at=$10::TIMESTAMP WITH TIME ZONE, shipped_at=$11::TIMESTAMP WITH TIME ZONE WHERE orders.id = $12::BIGINT RETURNING orders.id, orders.customer_id, orders.number, orders.status, orders.shipping_address_line1, orders.shipping_address_line2, orders.shipping_address_city, orders.shipping_address_region, orders.shipping_address_postal_code, orders.shipping_address_country, orders.total, orders.paid_at, orders.shipped_at, orders.created_at, orders.updated_at;
+-- updates Order by id, only if updated_at still equals expected_updated_at (the value read): returns no row when another writer changed the row since
+-- params: customer_id BIGINT, number VARCHAR(20), status TEXT, shipping_address_line1 VARCHAR(255), shipping_address_line2 VARCHAR(255) NULL, shipping_address_city VARCHAR(100), shipping_address_region VARCHAR(100) NULL, shipping_address_postal_code VARCHAR(20), shipping_address_country VARCHAR(2), paid_at TIMESTAMP WITH TIME ZONE NULL, shipped_at TIMESTAMP WITH TIME ZONE NULL, id BIGINT, expected_updated_at TIMESTAMP WITH TIME ZONE
+UPDATE orders SET customer_id=$1::BIGINT, number=$2::VARCHAR, status=$3::VARCHAR, shipping_address_line1=$4::VARCHAR, shipping_address_line2=$5::VARCHAR, shipping_address_city=$6::VARCHAR, shipping_address_region=$7::VARCHAR, shipping_address_postal_code=$8::VARCHAR, shipping_address_country=$9::VARCHAR, paid_at=$10::TIMESTAMP WITH TIME ZONE, shipped_at=$11::TIMESTAMP WITH TIME ZONE WHERE orders.id = $12::BIGINT AND orders.updated_at = $13::TIMESTAMP WITH TIME ZONE RETURNING orders.id, orders.customer_id, orders.number, orders.status, orders.shipping_address_line1, orders.shipping_address_line2, orders.shipping_address_city, orders.shipping_address_region, orders.shipping_address_postal_code, orders.shipping_address_country, orders.total, orders.paid_at, orders.shipped_at, orders.created_at, orders.updated_at;
 
 -- name: RemoveLineItem :exec
 -- deletes LineItem by order, product

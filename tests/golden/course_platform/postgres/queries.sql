@@ -4,11 +4,20 @@
 
 -- name: StudentCourses :many
 -- Enrollment where student = :student_id; index enrollments_organization_id_student_id_created_at_id_idx
--- keyset pagination: pass the last row's created_at, id as after_created_at, after_id; NULL for the first page
--- params: organization_id UUID, student_id UUID, after_created_at TIMESTAMP WITH TIME ZONE NULL, after_id UUID NULL
+-- keyset pagination: the first page; StudentCoursesNext reads the pages after it
+-- params: organization_id UUID, student_id UUID
 SELECT enrollments.id, enrollments.organization_id, enrollments.student_id, enrollments.course_id, enrollments.completed_at, enrollments.lessons_completed, enrollments.created_at, enrollments.updated_at, course.instructor_id AS course_instructor_id, course.title AS course_title, course.description AS course_description, course.published_at AS course_published_at, course.created_at AS course_created_at, course.updated_at AS course_updated_at
-FROM enrollments LEFT OUTER JOIN courses AS course ON course.id = enrollments.course_id AND course.organization_id = enrollments.organization_id AND course.deleted_at IS NULL
-WHERE enrollments.organization_id = $1::UUID AND enrollments.student_id = $2::UUID AND enrollments.deleted_at IS NULL AND ($4::UUID IS NULL OR (enrollments.created_at, enrollments.id) < ($3::TIMESTAMP WITH TIME ZONE, $4::UUID)) ORDER BY enrollments.created_at DESC, enrollments.id DESC
+FROM enrollments JOIN courses AS course ON course.id = enrollments.course_id AND course.organization_id = enrollments.organization_id
+WHERE enrollments.organization_id = $1::UUID AND enrollments.student_id = $2::UUID AND enrollments.deleted_at IS NULL ORDER BY enrollments.created_at DESC, enrollments.id DESC
+LIMIT 50;
+
+-- name: StudentCoursesNext :many
+-- Enrollment where student = :student_id; index enrollments_organization_id_student_id_created_at_id_idx
+-- keyset pagination, the page after the last row of StudentCourses: pass that row's created_at, id as after_created_at, after_id
+-- params: organization_id UUID, student_id UUID, after_created_at TIMESTAMP WITH TIME ZONE, after_id UUID
+SELECT enrollments.id, enrollments.organization_id, enrollments.student_id, enrollments.course_id, enrollments.completed_at, enrollments.lessons_completed, enrollments.created_at, enrollments.updated_at, course.instructor_id AS course_instructor_id, course.title AS course_title, course.description AS course_description, course.published_at AS course_published_at, course.created_at AS course_created_at, course.updated_at AS course_updated_at
+FROM enrollments JOIN courses AS course ON course.id = enrollments.course_id AND course.organization_id = enrollments.organization_id
+WHERE enrollments.organization_id = $1::UUID AND enrollments.student_id = $2::UUID AND enrollments.deleted_at IS NULL AND (enrollments.created_at, enrollments.id) < ($3::TIMESTAMP WITH TIME ZONE, $4::UUID) ORDER BY enrollments.created_at DESC, enrollments.id DESC
 LIMIT 50;
 
 -- name: InstructorCourses :many

@@ -17,6 +17,10 @@
 -- which needs CREATEROLE (or an administrator creates it first); then GRANT course_platform_privacy TO <the
 -- privacy job's login>. Each raises SQLSTATE P0002 when the given tenant has no such row.
 
+-- Emails compare case-insensitively and accent-sensitively (SC-KEY-04); its equality is LEAKPROOF,
+-- so unique indexes on it serve lookups under row-level security (citext's would not).
+CREATE COLLATION IF NOT EXISTS case_insensitive (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+
 -- UUIDv7 (RFC 9562) for PostgreSQL < 18: 48 bits of Unix time in milliseconds, the version 7,
 -- and the random bits of gen_random_uuid() (built in since PostgreSQL 13: no extension needed).
 CREATE OR REPLACE FUNCTION uuid_generate_v7() RETURNS uuid
@@ -94,14 +98,14 @@ CREATE POLICY organizations_tenant_isolation ON organizations
 CREATE TABLE users (
   id UUID DEFAULT uuid_generate_v7() NOT NULL,
   organization_id UUID NOT NULL,
-  email VARCHAR(320) NOT NULL,
+  email VARCHAR(320) COLLATE case_insensitive NOT NULL,
   role TEXT DEFAULT 'student' NOT NULL,
   name VARCHAR(255),
   created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   deleted_at TIMESTAMP WITH TIME ZONE,
   CONSTRAINT users_pkey PRIMARY KEY (id),
-  CONSTRAINT users_email_check CHECK (email ~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$'),
+  CONSTRAINT users_email_check CHECK (email COLLATE "C" ~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$'),
   CONSTRAINT users_role_check CHECK (role IN ('student', 'instructor', 'admin')),
   CONSTRAINT users_organization_id_fkey FOREIGN KEY(organization_id) REFERENCES organizations (id) ON DELETE RESTRICT
 );

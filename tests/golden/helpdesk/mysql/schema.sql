@@ -32,7 +32,7 @@ CREATE INDEX audit_log_workspace_id_table_name_row_id_idx ON audit_log (workspac
 CREATE TABLE workspaces (
   id BINARY(16) NOT NULL,
   name VARCHAR(255) NOT NULL,
-  subdomain VARCHAR(63) NOT NULL COMMENT 'Host label of the workspace portal: <subdomain>.helpdesk.example',
+  subdomain VARCHAR(63) COLLATE utf8mb4_bin NOT NULL COMMENT 'Host label of the workspace portal: <subdomain>.helpdesk.example',
   plan VARCHAR(10) NOT NULL DEFAULT 'free',
   created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
   updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
@@ -72,7 +72,7 @@ CREATE UNIQUE INDEX users_workspace_id_id_key ON users (workspace_id, id);
 CREATE TABLE sla_policies (
   id BINARY(16) NOT NULL,
   workspace_id BINARY(16) NOT NULL COMMENT 'Tenant: the Workspace this row belongs to.',
-  name VARCHAR(100) NOT NULL,
+  name VARCHAR(100) COLLATE utf8mb4_bin NOT NULL,
   priority VARCHAR(6) NOT NULL,
   first_response_minutes INTEGER NOT NULL,
   resolution_minutes INTEGER NOT NULL,
@@ -96,7 +96,7 @@ CREATE UNIQUE INDEX sla_policies_workspace_id_name_key ON sla_policies (workspac
 CREATE TABLE teams (
   id BINARY(16) NOT NULL,
   workspace_id BINARY(16) NOT NULL COMMENT 'Tenant: the Workspace this row belongs to.',
-  name VARCHAR(100) NOT NULL,
+  name VARCHAR(100) COLLATE utf8mb4_bin NOT NULL,
   default_sla_id BINARY(16),
   created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
   updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
@@ -117,7 +117,7 @@ CREATE INDEX teams_workspace_id_default_sla_id_idx ON teams (workspace_id, defau
 CREATE TABLE tags (
   id BINARY(16) NOT NULL,
   workspace_id BINARY(16) NOT NULL COMMENT 'Tenant: the Workspace this row belongs to.',
-  name VARCHAR(64) NOT NULL,
+  name VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
   color VARCHAR(7),
   created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
   updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
@@ -288,7 +288,7 @@ CREATE TABLE attachments (
   file_name VARCHAR(255) NOT NULL,
   content_type VARCHAR(127) NOT NULL,
   byte_size BIGINT NOT NULL,
-  storage_key VARCHAR(512) NOT NULL,
+  storage_key VARCHAR(512) COLLATE utf8mb4_bin NOT NULL,
   created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
   PRIMARY KEY (id),
   CONSTRAINT attachments_byte_size_check CHECK (byte_size BETWEEN 1 AND 25000000),

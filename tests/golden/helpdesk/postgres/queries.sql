@@ -4,11 +4,20 @@
 
 -- name: TeamQueue :many
 -- Ticket where team = :team_id and status = 'open'; index tickets_workspace_id_team_id_sla_due_at_id_idx
--- keyset pagination: pass the last row's sla_due_at, id as after_sla_due_at, after_id; NULL for the first page
--- params: workspace_id UUID, team_id UUID, after_sla_due_at TIMESTAMP WITH TIME ZONE NULL, after_id UUID NULL
+-- keyset pagination: the first page; TeamQueueNext reads the pages after it
+-- params: workspace_id UUID, team_id UUID
 SELECT tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at, requester.name AS requester_name
-FROM tickets LEFT OUTER JOIN users AS requester ON requester.id = tickets.requester_id AND requester.workspace_id = tickets.workspace_id AND requester.deleted_at IS NULL
-WHERE tickets.workspace_id = $1::UUID AND tickets.team_id = $2::UUID AND tickets.status = 'open' AND tickets.deleted_at IS NULL AND ($4::UUID IS NULL OR $3::TIMESTAMP WITH TIME ZONE IS NOT NULL AND (tickets.sla_due_at > $3::TIMESTAMP WITH TIME ZONE OR tickets.sla_due_at IS NULL) OR tickets.sla_due_at IS NOT DISTINCT FROM $3::TIMESTAMP WITH TIME ZONE AND tickets.id > $4::UUID) ORDER BY tickets.sla_due_at, tickets.id
+FROM tickets JOIN users AS requester ON requester.id = tickets.requester_id AND requester.workspace_id = tickets.workspace_id
+WHERE tickets.workspace_id = $1::UUID AND tickets.team_id = $2::UUID AND tickets.status = 'open' AND tickets.deleted_at IS NULL ORDER BY coalesce(tickets.sla_due_at, 'infinity'), tickets.id
+LIMIT 50;
+
+-- name: TeamQueueNext :many
+-- Ticket where team = :team_id and status = 'open'; index tickets_workspace_id_team_id_sla_due_at_id_idx
+-- keyset pagination, the page after the last row of TeamQueue: pass that row's sla_due_at, id as after_sla_due_at, after_id
+-- params: workspace_id UUID, team_id UUID, after_sla_due_at TIMESTAMP WITH TIME ZONE NULL, after_id UUID
+SELECT tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at, requester.name AS requester_name
+FROM tickets JOIN users AS requester ON requester.id = tickets.requester_id AND requester.workspace_id = tickets.workspace_id
+WHERE tickets.workspace_id = $1::UUID AND tickets.team_id = $2::UUID AND tickets.status = 'open' AND tickets.deleted_at IS NULL AND (coalesce(tickets.sla_due_at, 'infinity'), tickets.id) > (coalesce($3::TIMESTAMP WITH TIME ZONE, 'infinity'), $4::UUID) ORDER BY coalesce(tickets.sla_due_at, 'infinity'), tickets.id
 LIMIT 50;
 
 -- name: TicketDetail :one
@@ -18,10 +27,10 @@ SELECT tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_
 FROM tickets_tags AS tickets_tags JOIN tags AS tag ON tag.id = tickets_tags.tag_id AND tag.workspace_id = tickets_tags.workspace_id AND tag.deleted_at IS NULL
 WHERE tickets_tags.ticket_id = tickets.id AND tickets_tags.workspace_id = tickets.workspace_id) AS tags, (SELECT coalesce(json_agg(sub.obj ORDER BY sub.o0), '[]'::json) AS coalesce_2
 FROM (SELECT json_build_object('body', comment.body, 'public', comment.public, 'created_at', comment.created_at, 'author', json_build_object('name', comment_author.name)) AS obj, comment.created_at AS o0
-FROM comments AS comment LEFT OUTER JOIN users AS comment_author ON comment_author.id = comment.author_id AND comment_author.workspace_id = comment.workspace_id AND comment_author.deleted_at IS NULL
+FROM comments AS comment JOIN users AS comment_author ON comment_author.id = comment.author_id AND comment_author.workspace_id = comment.workspace_id
 WHERE comment.ticket_id = tickets.id AND comment.workspace_id = tickets.workspace_id ORDER BY comment.created_at
 LIMIT 50) AS sub) AS comments
-FROM tickets LEFT OUTER JOIN users AS requester ON requester.id = tickets.requester_id AND requester.workspace_id = tickets.workspace_id AND requester.deleted_at IS NULL LEFT OUTER JOIN users AS assignee ON assignee.id = tickets.assignee_id AND assignee.workspace_id = tickets.workspace_id AND assignee.deleted_at IS NULL
+FROM tickets JOIN users AS requester ON requester.id = tickets.requester_id AND requester.workspace_id = tickets.workspace_id LEFT OUTER JOIN users AS assignee ON assignee.id = tickets.assignee_id AND assignee.workspace_id = tickets.workspace_id AND assignee.deleted_at IS NULL
 WHERE tickets.workspace_id = $1::UUID AND tickets.id = $2::UUID AND tickets.deleted_at IS NULL;
 
 -- name: AgentProfile :one
@@ -37,20 +46,38 @@ WHERE users.workspace_id = $1::UUID AND users.id = $2::UUID AND users.deleted_at
 
 -- name: AgentTickets :many
 -- Ticket where assignee = :assignee_id and status in :status; index tickets_workspace_id_assignee_id_sla_due_at_id_status_idx
--- keyset pagination: pass the last row's sla_due_at, id as after_sla_due_at, after_id; NULL for the first page
--- params: workspace_id UUID, assignee_id UUID, status TEXT[], after_sla_due_at TIMESTAMP WITH TIME ZONE NULL, after_id UUID NULL
+-- keyset pagination: the first page; AgentTicketsNext reads the pages after it
+-- params: workspace_id UUID, assignee_id UUID, status TEXT[]
 SELECT tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at
 FROM tickets
-WHERE tickets.workspace_id = $1::UUID AND tickets.assignee_id = $2::UUID AND tickets.status = ANY ($3::TEXT[]) AND tickets.deleted_at IS NULL AND ($5::UUID IS NULL OR $4::TIMESTAMP WITH TIME ZONE IS NOT NULL AND (tickets.sla_due_at > $4::TIMESTAMP WITH TIME ZONE OR tickets.sla_due_at IS NULL) OR tickets.sla_due_at IS NOT DISTINCT FROM $4::TIMESTAMP WITH TIME ZONE AND tickets.id > $5::UUID) ORDER BY tickets.sla_due_at, tickets.id
+WHERE tickets.workspace_id = $1::UUID AND tickets.assignee_id = $2::UUID AND tickets.status = ANY ($3::TEXT[]) AND tickets.deleted_at IS NULL ORDER BY tickets.sla_due_at, tickets.id
+LIMIT 100;
+
+-- name: AgentTicketsNext :many
+-- Ticket where assignee = :assignee_id and status in :status; index tickets_workspace_id_assignee_id_sla_due_at_id_status_idx
+-- keyset pagination, the page after the last row of AgentTickets: pass that row's sla_due_at, id as after_sla_due_at, after_id
+-- params: workspace_id UUID, assignee_id UUID, status TEXT[], after_sla_due_at TIMESTAMP WITH TIME ZONE NULL, after_id UUID
+SELECT tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at
+FROM tickets
+WHERE tickets.workspace_id = $1::UUID AND tickets.assignee_id = $2::UUID AND tickets.status = ANY ($3::TEXT[]) AND tickets.deleted_at IS NULL AND ($4::TIMESTAMP WITH TIME ZONE IS NOT NULL AND (tickets.sla_due_at > $4::TIMESTAMP WITH TIME ZONE OR tickets.sla_due_at IS NULL) OR tickets.sla_due_at IS NOT DISTINCT FROM $4::TIMESTAMP WITH TIME ZONE AND tickets.id > $5::UUID) ORDER BY tickets.sla_due_at, tickets.id
 LIMIT 100;
 
 -- name: TicketsCreatedBetween :many
 -- Ticket where created_at between :since and :until; index tickets_workspace_id_created_at_id_idx
--- keyset pagination: pass the last row's created_at, id as after_created_at, after_id; NULL for the first page
--- params: workspace_id UUID, since TIMESTAMP WITH TIME ZONE, until TIMESTAMP WITH TIME ZONE, after_created_at TIMESTAMP WITH TIME ZONE NULL, after_id UUID NULL
+-- keyset pagination: the first page; TicketsCreatedBetweenNext reads the pages after it
+-- params: workspace_id UUID, since TIMESTAMP WITH TIME ZONE, until TIMESTAMP WITH TIME ZONE
 SELECT tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at
 FROM tickets
-WHERE tickets.workspace_id = $1::UUID AND tickets.created_at BETWEEN $2::TIMESTAMP WITH TIME ZONE AND $3::TIMESTAMP WITH TIME ZONE AND tickets.deleted_at IS NULL AND ($5::UUID IS NULL OR (tickets.created_at, tickets.id) > ($4::TIMESTAMP WITH TIME ZONE, $5::UUID)) ORDER BY tickets.created_at, tickets.id
+WHERE tickets.workspace_id = $1::UUID AND tickets.created_at BETWEEN $2::TIMESTAMP WITH TIME ZONE AND $3::TIMESTAMP WITH TIME ZONE AND tickets.deleted_at IS NULL ORDER BY tickets.created_at, tickets.id
+LIMIT 200;
+
+-- name: TicketsCreatedBetweenNext :many
+-- Ticket where created_at between :since and :until; index tickets_workspace_id_created_at_id_idx
+-- keyset pagination, the page after the last row of TicketsCreatedBetween: pass that row's created_at, id as after_created_at, after_id
+-- params: workspace_id UUID, since TIMESTAMP WITH TIME ZONE, until TIMESTAMP WITH TIME ZONE, after_created_at TIMESTAMP WITH TIME ZONE, after_id UUID
+SELECT tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at
+FROM tickets
+WHERE tickets.workspace_id = $1::UUID AND tickets.created_at BETWEEN $2::TIMESTAMP WITH TIME ZONE AND $3::TIMESTAMP WITH TIME ZONE AND tickets.deleted_at IS NULL AND (tickets.created_at, tickets.id) > ($4::TIMESTAMP WITH TIME ZONE, $5::UUID) ORDER BY tickets.created_at, tickets.id
 LIMIT 200;
 
 -- name: SearchTickets :many
@@ -75,9 +102,9 @@ WHERE tickets.workspace_id = $1::UUID AND tickets.status = 'open' AND tickets.de
 INSERT INTO tickets (workspace_id, requester_id, assignee_id, team_id, sla_policy_id, subject, description, status, priority, channel, sla_due_at, solved_at) VALUES ($1::UUID, $2::UUID, $3::UUID, $4::UUID, $5::UUID, $6::VARCHAR, $7::VARCHAR, coalesce($8::VARCHAR, 'open'), coalesce($9::VARCHAR, 'normal'), coalesce($10::VARCHAR, 'web'), $11::TIMESTAMP WITH TIME ZONE, $12::TIMESTAMP WITH TIME ZONE) RETURNING tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at, tickets.deleted_at;
 
 -- name: UpdateTicket :one
--- updates Ticket by id
--- params: workspace_id UUID, requester_id UUID, assignee_id UUID NULL, team_id UUID NULL, sla_policy_id UUID NULL, subject VARCHAR(255), description TEXT, status TEXT, priority TEXT, channel TEXT, sla_due_at TIMESTAMP WITH TIME ZONE NULL, solved_at TIMESTAMP WITH TIME ZONE NULL, id UUID
-UPDATE tickets SET requester_id=$2::UUID, assignee_id=$3::UUID, team_id=$4::UUID, sla_policy_id=$5::UUID, subject=$6::VARCHAR, description=$7::VARCHAR, status=$8::VARCHAR, priority=$9::VARCHAR, channel=$10::VARCHAR, sla_due_at=$11::TIMESTAMP WITH TIME ZONE, solved_at=$12::TIMESTAMP WITH TIME ZONE WHERE tickets.workspace_id = $1::UUID AND tickets.id = $13::UUID AND tickets.deleted_at IS NULL RETURNING tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at, tickets.deleted_at;
+-- updates Ticket by id, only if updated_at still equals expected_updated_at (the value read): returns no row when another writer changed the row since
+-- params: workspace_id UUID, requester_id UUID, assignee_id UUID NULL, team_id UUID NULL, sla_policy_id UUID NULL, subject VARCHAR(255), description TEXT, status TEXT, priority TEXT, channel TEXT, sla_due_at TIMESTAMP WITH TIME ZONE NULL, solved_at TIMESTAMP WITH TIME ZONE NULL, id UUID, expected_updated_at TIMESTAMP WITH TIME ZONE
+UPDATE tickets SET requester_id=$2::UUID, assignee_id=$3::UUID, team_id=$4::UUID, sla_policy_id=$5::UUID, subject=$6::VARCHAR, description=$7::VARCHAR, status=$8::VARCHAR, priority=$9::VARCHAR, channel=$10::VARCHAR, sla_due_at=$11::TIMESTAMP WITH TIME ZONE, solved_at=$12::TIMESTAMP WITH TIME ZONE WHERE tickets.workspace_id = $1::UUID AND tickets.id = $13::UUID AND tickets.deleted_at IS NULL AND tickets.updated_at = $14::TIMESTAMP WITH TIME ZONE RETURNING tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at, tickets.deleted_at;
 
 -- name: AddComment :one
 -- inserts one Comment; NULL for a column with a default keeps the default

@@ -17,6 +17,10 @@
 -- which needs CREATEROLE (or an administrator creates it first); then GRANT helpdesk_privacy TO <the
 -- privacy job's login>. Each raises SQLSTATE P0002 when the given tenant has no such row.
 
+-- Emails compare case-insensitively and accent-sensitively (SC-KEY-04); its equality is LEAKPROOF,
+-- so unique indexes on it serve lookups under row-level security (citext's would not).
+CREATE COLLATION IF NOT EXISTS case_insensitive (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+
 -- UUIDv7 (RFC 9562) for PostgreSQL < 18: 48 bits of Unix time in milliseconds, the version 7,
 -- and the random bits of gen_random_uuid() (built in since PostgreSQL 13: no extension needed).
 CREATE OR REPLACE FUNCTION uuid_generate_v7() RETURNS uuid
@@ -101,7 +105,7 @@ CREATE POLICY workspaces_tenant_isolation ON workspaces
 CREATE TABLE users (
   id UUID DEFAULT uuid_generate_v7() NOT NULL,
   workspace_id UUID NOT NULL,
-  email VARCHAR(320) NOT NULL,
+  email VARCHAR(320) COLLATE case_insensitive NOT NULL,
   name VARCHAR(255) NOT NULL,
   role TEXT DEFAULT 'customer' NOT NULL,
   time_zone VARCHAR(64) DEFAULT 'UTC' NOT NULL,
@@ -111,7 +115,7 @@ CREATE TABLE users (
   updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   deleted_at TIMESTAMP WITH TIME ZONE,
   CONSTRAINT users_pkey PRIMARY KEY (id),
-  CONSTRAINT users_email_check CHECK (email ~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$'),
+  CONSTRAINT users_email_check CHECK (email COLLATE "C" ~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$'),
   CONSTRAINT users_role_check CHECK (role IN ('customer', 'agent', 'admin')),
   CONSTRAINT users_workspace_id_fkey FOREIGN KEY(workspace_id) REFERENCES workspaces (id) ON DELETE RESTRICT
 );
@@ -272,7 +276,7 @@ CREATE INDEX tickets_workspace_id_assignee_id_sla_due_at_id_status_idx ON ticket
 
 CREATE INDEX tickets_workspace_id_created_at_id_idx ON tickets (workspace_id, created_at, id) WHERE deleted_at IS NULL;
 
-CREATE INDEX tickets_workspace_id_team_id_sla_due_at_id_idx ON tickets (workspace_id, team_id, sla_due_at, id) WHERE status = 'open' AND deleted_at IS NULL;
+CREATE INDEX tickets_workspace_id_team_id_sla_due_at_id_idx ON tickets (workspace_id, team_id, coalesce(sla_due_at, 'infinity'), id) WHERE status = 'open' AND deleted_at IS NULL;
 
 CREATE INDEX tickets_workspace_id_requester_id_idx ON tickets (workspace_id, requester_id);
 
