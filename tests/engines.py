@@ -158,13 +158,15 @@ def _tail(path: Path, lines: int = 40) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def _run_logged(cmd: Sequence[str], *, cwd: Path, log: Path, timeout: float, what: str) -> None:
+def _run_logged(cmd: Sequence[str], *, cwd: Path, log: Path, timeout: float, what: str,
+                env: dict[str, str] | None = None) -> None:
     """Run ``cmd`` with its output in ``log`` (never a pipe: a daemon it forks could hold a pipe open)."""
     with log.open("ab") as out:
         try:
             proc = subprocess.run(
                 list(cmd),
                 cwd=cwd,
+                env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -555,6 +557,9 @@ def start_mariadb(*, dbname: str = DEFAULT_DB, sql_mode: str = MYSQL8_DEFAULT_SQ
     server = MariaDbServer(base_dir=base, port=0, dbname=dbname, sql_mode=sql_mode)
     _started.append(server)
     try:
+        # The server's temporary files (#sql-temptable-*) live in its own directory, not in a shared /tmp
+        # that another process may clean while the server runs.
+        _private_tmpdir(base, os_user)
         _run_logged(
             [
                 *(install_db, "--no-defaults", *user_opt, f"--datadir={server.data_dir}"),
@@ -564,6 +569,7 @@ def start_mariadb(*, dbname: str = DEFAULT_DB, sql_mode: str = MYSQL8_DEFAULT_SQ
             log=base / "install-db.log",
             timeout=120,
             what="mariadb-install-db",
+            env={**os.environ, "TMPDIR": str(base / "tmp")},
         )
         for attempt in range(3):
             server.port = _free_port()
@@ -592,6 +598,15 @@ def start_mariadb(*, dbname: str = DEFAULT_DB, sql_mode: str = MYSQL8_DEFAULT_SQ
     return server
 
 
+def _private_tmpdir(base: Path, owner: str | None) -> Path:
+    path = base / "tmp"
+    path.mkdir(exist_ok=True)
+    if owner is not None:
+        user = _ensure_os_user(owner)
+        os.chown(path, user.pw_uid, user.pw_gid)
+    return path
+
+
 def _launch_mariadbd(mariadbd: str, server: MariaDbServer, user_opt: list[str]) -> subprocess.Popen[bytes]:
     base = server.base_dir
     cmd = [
@@ -604,6 +619,7 @@ def _launch_mariadbd(mariadbd: str, server: MariaDbServer, user_opt: list[str]) 
         f"--bind-address={LOOPBACK}",
         "--skip-name-resolve",
         f"--pid-file={base / 'mariadbd.pid'}",
+        f"--tmpdir={base / 'tmp'}",
         f"--log-error={server.log_file}",
         "--character-set-server=utf8mb4",  # 10.11's compiled-in default is latin1
         "--collation-server=utf8mb4_unicode_ci",
