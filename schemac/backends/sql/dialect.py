@@ -17,17 +17,23 @@ from sqlalchemy.types import TypeEngine
 
 from schemac.backends.sql.types import TypeMap
 
+# what a statement-level trigger calls the rows its statement inserted/deleted (transition tables)
+NEW_ROWS, OLD_ROWS = "new_rows", "old_rows"
+
 
 @dataclass(frozen=True)
 class TriggerSpec:
-    """A row trigger: per event (`insert`, `update`, `delete`) a list of statements in the dialect's
-    procedural language; `NEW`/`OLD` name the row. `timing` is `before` or `after`."""
+    """A trigger: per event (`insert`, `update`, `delete`) a list of statements in the dialect's
+    procedural language. `timing` is `before` or `after`. A row trigger (`per="row"`) names the row
+    `NEW`/`OLD`; a statement trigger (`per="statement"`, where the target has transition tables) reads all the
+    statement's rows from the transition tables `NEW_ROWS`/`OLD_ROWS`."""
 
     name: str
     table: str
     timing: str
     events: Mapping[str, tuple[str, ...]]
     comment: str = ""
+    per: str = "row"
 
 
 @dataclass(frozen=True)

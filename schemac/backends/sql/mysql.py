@@ -188,6 +188,7 @@ DIALECT = MySqlDialect(
 
 CAPABILITIES = Capabilities(
     family="relational",
+    fk_actions_fire_triggers=False,
     partial_indexes=False,
     include_columns=False,
     row_level_security=False,
