@@ -15,6 +15,7 @@ statement of n children costs one parent update instead of n. Elsewhere the trig
 
 from __future__ import annotations
 
+from schemac.backends.sql.cascades import deleting_flag, trigger_cascade
 from schemac.backends.sql.context import Context
 from schemac.backends.sql.dialect import NEW_ROWS, OLD_ROWS, TriggerSpec
 from schemac.backends.sql.predicates import row_condition
@@ -35,6 +36,9 @@ class AggregateTrigger:
         self.via = self.child.field_columns[agg.via][0]
         self.target = self.parent.field_columns[agg.field][0]
         self.value = self.child.field_columns[agg.child_field][0] if agg.child_field else None
+        cascade = trigger_cascade(ctx, agg.child, agg.via)
+        # set while a cascade trigger deletes the children of this very parent: skip its update (ER 1442)
+        self.deleting = deleting_flag(ctx, layout, agg.entity) if cascade is not None else None
 
     def spec(self) -> TriggerSpec:
         name = self.ctx.namer.unique(self.parent.name, self.target, "sync")
@@ -66,10 +70,12 @@ class AggregateTrigger:
         where = f"WHERE {parent_key} = {self._col(row, self.via)}"
         target = q(self.target)
         parent = self.d.table_ref(self.parent.name)
+        skip = (f" AND NOT ({self.d.null_safe_equal(self.deleting, self._col(row, self.via))})"
+                if self.deleting and row == "OLD" else "")
         if self.agg.func in INCREMENTAL:
             update = f"UPDATE {parent} SET {self._set(f'{target} {sign} {self._delta(row)}')} {where};"
-            return [f"IF {self.counts(row)} THEN", f"  {update}", "END IF;"]
-        return [f"IF {self._col(row, self.via)} IS NOT NULL THEN",
+            return [f"IF {self.counts(row)}{skip} THEN", f"  {update}", "END IF;"]
+        return [f"IF {self._col(row, self.via)} IS NOT NULL{skip} THEN",
                 f"  UPDATE {parent} SET {self._set(self._recomputed(self._col(row, self.via)))} {where};",
                 "END IF;"]
 

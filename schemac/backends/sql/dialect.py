@@ -141,6 +141,14 @@ class SqlDialect:
         """Assign to a row field or variable inside a trigger body."""
         raise NotImplementedError
 
+    def session_flag(self, name: str) -> str:
+        """A session variable that trigger bodies set and read."""
+        raise NotImplementedError
+
+    def clear_on_error(self, flag: str, body: list[str]) -> list[str]:
+        """`body`, with `flag` set back to NULL if one of its statements fails (the error is raised again)."""
+        raise NotImplementedError
+
     def row_json(self, row: str, columns: list[tuple[str, TypeEngine]]) -> str:
         """A JSON object of the columns of `row` (NEW or OLD)."""
         raise NotImplementedError
