@@ -93,3 +93,41 @@ def test_a_failed_cascade_leaves_counting_on(cascade: Any) -> None:
         conn.execute(notes.delete().where(notes.c.id != first))
         conn.execute(lines.update().values(amount=lines.c.amount + 1))
         check_aggregates(conn, cascade.layout, aggregates)
+
+
+BLOCKED_SDL = """\
+model blocked {
+  ids bigint
+}
+entity User {
+  name      string(20)
+  comments  int = count(Comment)
+}
+entity Comment {
+  author  User
+  parent  Comment? @on_delete(cascade)
+  body    string(20)
+}
+"""
+
+
+def test_the_design_records_each_cascade_it_converts_or_keeps(tmp_path: Path) -> None:
+    from schemac.backends.sql import codes  # noqa: F401 - registers the SQL backend's codes
+    from schemac.diagnostics import REGISTRY
+    from tests.test_sql_helpers import build_example
+
+    assert "BEFORE DELETE trigger" in REGISTRY["SC0415"].explanation
+    design = build_example(write_model(tmp_path, "cascade", CASCADE_SDL), "mysql").design
+    converted = {(fk.entity, fk.field) for fk in design.foreign_keys if fk.cascade_by_trigger}
+    assert converted == {("Line", "order"), ("Note", "line")}
+    assert all(fk.on_delete == "restrict" for fk in design.foreign_keys if fk.cascade_by_trigger)
+    assert {d.subject for d in design.decisions if d.rule == "SC-DEN-01" and "BEFORE DELETE" in d.choice} == \
+        {"reference Line.order", "reference Note.line"}
+    pg = build_example(write_model(tmp_path, "cascade", CASCADE_SDL), "postgres").design
+    assert not any(fk.cascade_by_trigger for fk in pg.foreign_keys)
+
+    blocked = build_example(write_model(tmp_path, "blocked", BLOCKED_SDL), "mysql")
+    assert not any(fk.cascade_by_trigger for fk in blocked.design.foreign_keys)
+    assert any(d.subject == "reference Comment.parent" and "stays native" in d.choice
+               for d in blocked.design.decisions)
+    assert "SC0415" in {d.code for d in blocked.diagnostics}
