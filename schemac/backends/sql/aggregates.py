@@ -141,12 +141,14 @@ class AggregateTrigger:
         return f"SELECT DISTINCT r.k, 0 AS delta FROM (\n    {union}) AS r"
 
     def _statement(self, event: str) -> tuple[str, ...]:
-        """Lock the changed parents in key order, then update each once."""
+        """Lock the changed parents in key order (when there are several), then update each once."""
         q = self.d.quote
         parent, key, target = self.d.table_ref(self.parent.name), q(self.parent.pk[0]), q(self.target)
         changed = self._changed(event)
-        lock = (f"PERFORM 1 FROM {parent} AS p WHERE p.{key} IN (SELECT d.k FROM (\n  {changed}) AS d)\n"
-                f"  ORDER BY p.{key} FOR NO KEY UPDATE;")
+        # one parent needs no lock order (and a lock before the update costs a write of its own)
+        lock = (f"IF (SELECT count(*) FROM (\n  {changed}) AS d) > 1 THEN\n"
+                f"  PERFORM 1 FROM {parent} AS p WHERE p.{key} IN (SELECT d.k FROM (\n  {changed}) AS d)\n"
+                f"    ORDER BY p.{key} FOR NO KEY UPDATE;\nEND IF;")
         value = f"p.{target} + d.delta" if self.agg.func in INCREMENTAL else self._recomputed(f"p.{key}")
         update = (f"UPDATE {parent} AS p SET {self._set(value)}\n  FROM (\n  {changed}) AS d\n"
                   f"  WHERE p.{key} = d.k;")
