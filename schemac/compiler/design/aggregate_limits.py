@@ -41,7 +41,7 @@ def decide_row_triggers(ctx: Ctx, aggregates: list[MaintainedAggregate]) -> None
     """Row triggers update parents in the statement's row order: record the deadlock risk and the way out."""
     parents = sorted({a.entity for a in aggregates})
     ctx.decide(
-        "SC-DEN-01", "maintained aggregates",
+        "SC-DEN-01", f"model {ctx.model.settings.name}",
         f"row triggers update {', '.join(parents)} once per child row, in the order the statement writes "
         f"the rows; write multi-row batches sorted by parent key, retry a transaction the engine aborts "
         f"as a deadlock (ER 1213), and use a deltas table rolled up later for a hot parent",
@@ -55,7 +55,8 @@ def decide_soft_delete(ctx: Ctx, entity: str, field: str, agg: Aggregate, span: 
     """A counter counts child rows that are live and match; soft-deleting the parent (or another row the
     child references) changes no child row, so the counter is unchanged and exact again on restore."""
     child = ctx.entity(agg.child)
-    others = sorted({f.target for f in child.references if f.target and f.name != agg.via
+    tenant = child.tenant_field.name if child.tenant_field is not None else None
+    others = sorted({f.target for f in child.references if f.target and f.name not in (agg.via, tenant)
                      and ctx.entity(f.target).soft_delete})
     if not ctx.entity(entity).soft_delete and not others:
         return
