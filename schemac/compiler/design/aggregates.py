@@ -61,10 +61,12 @@ def _decide(ctx: Ctx, entity: str, field: str, agg: Aggregate, writes: list[Writ
     if writes:
         ops = sorted({w.op for w in writes})
         named = ", ".join(f"{w.name} {rate_text(w.rate_per_s)}" for w in writes)
-        each = ("every statement that does it updates each {entity} it touches once, in key order"
-                if ctx.caps.statement_triggers else "every row of it also updates one {entity} row")
-        why = (f"{'/'.join(ops)} of {agg.child}: {each.format(entity=entity)}: at most +{rate:,.0f} writes/s "
-               f"at declared rates ({named})")
+        if ctx.caps.statement_triggers:
+            why = (f"every {'/'.join(ops)} statement on {agg.child} updates each {entity} row it touches once, "
+                   f"in key order: at most +{rate:,.0f} writes/s ")
+        else:
+            why = f"every {'/'.join(ops)} of {agg.child} also updates one {entity} row: +{rate:,.0f} writes/s "
+        why += f"at declared rates ({named})"
     else:
         why = f"no declared write changes {agg.child}: no extra writes at declared rates"
     ctx.decide("SC-DEN-01", f"field {entity}.{field}", f"maintain {target} by {how}", why, span)
