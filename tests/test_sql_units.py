@@ -264,12 +264,17 @@ def test_postgres_statements_take_the_tenant_first(path: Path) -> None:
             assert stmt.params[0].name == tenant, stmt.name
 
 
-def test_mysql_warns_when_a_cascade_can_bypass_a_counter() -> None:
+def test_mysql_cascades_that_would_bypass_a_counter_are_done_by_a_trigger() -> None:
     text = ("model m {}\nentity Board { name string(10)\n  card_count int = count(Card) }\n"
             "entity Lane { name string(10) }\n"
             "entity Card { board Board\n  lane Lane @owner }\n")
-    assert "SC0415" in _emit_text(text, "mysql")[2]
-    assert "SC0415" not in _emit_text(text, "postgres")[2]
+    schema, _, codes = _emit_text(text, "mysql")
+    assert "SC0415" not in codes
+    assert "REFERENCES lanes (id) ON DELETE RESTRICT" in schema
+    assert "CREATE TRIGGER lanes_cascade_del BEFORE DELETE ON lanes FOR EACH ROW" in schema
+    assert "DELETE FROM cards WHERE lane_id = OLD.id;" in schema
+    schema, _, codes = _emit_text(text, "postgres")
+    assert "SC0415" not in codes and "REFERENCES lanes (id) ON DELETE CASCADE" in schema
 
 
 def _covering_plan() -> IndexPlan:

@@ -1,16 +1,23 @@
-"""Maintained aggregates (`count(Child where ...)`, `sum(Child.field)`) as row triggers on the child.
+"""Maintained aggregates (`count(Child where ...)`, `sum(Child.field)`) as triggers on the child.
 
 count and sum are kept incrementally: a child row *counts* when it references a parent, is live (not
 soft-deleted) and matches the aggregate's where-predicate; every insert, update and delete subtracts the
 old row's contribution from its old parent and adds the new row's to its new parent, so moving a child,
 soft-deleting it, restoring it or changing a predicate column all keep the parent equal to the real
 aggregate. min, max and avg are recomputed from the children of the affected parents.
+
+Where the design says `per="statement"` (PostgreSQL), one AFTER ... FOR EACH STATEMENT trigger per event
+reads the statement's rows from its transition tables, sums the contributions per parent and updates each
+changed parent once, after locking those parents in key order: the lock order is the same in every
+transaction (no deadlock between two statements that touch the same parents in opposite row order), and a
+statement of n children costs one parent update instead of n. Elsewhere the triggers are per row.
 """
 
 from __future__ import annotations
 
+from schemac.backends.sql.cascades import deleting_flag, trigger_cascade
 from schemac.backends.sql.context import Context
-from schemac.backends.sql.dialect import TriggerSpec
+from schemac.backends.sql.dialect import NEW_ROWS, OLD_ROWS, TriggerSpec
 from schemac.backends.sql.predicates import row_condition
 from schemac.backends.sql.tables import Layout, TableInfo
 from schemac.compiler.design.model import MaintainedAggregate
@@ -29,14 +36,20 @@ class AggregateTrigger:
         self.via = self.child.field_columns[agg.via][0]
         self.target = self.parent.field_columns[agg.field][0]
         self.value = self.child.field_columns[agg.child_field][0] if agg.child_field else None
+        cascade = trigger_cascade(ctx, agg.child, agg.via)
+        # set while a cascade trigger deletes the children of this very parent: skip its update (ER 1442)
+        self.deleting = deleting_flag(ctx, layout, agg.entity) if cascade is not None else None
 
     def spec(self) -> TriggerSpec:
         name = self.ctx.namer.unique(self.parent.name, self.target, "sync")
-        events = {"insert": self._insert(), "update": self._update(), "delete": self._delete()}
+        if self.agg.per == "statement":
+            events = {e: self._statement(e) for e in ("insert", "update", "delete")}
+        else:
+            events = {"insert": self._insert(), "update": self._update(), "delete": self._delete()}
         what = f"{self.agg.func}({self.agg.child}" + (f".{self.agg.child_field}" if self.agg.child_field else "")
         where = " where ..." if self.agg.where else ""
         comment = f"{self.parent.name}.{self.target} = {what}{where}), kept by this trigger on {self.child.name}"
-        return TriggerSpec(name, self.child.name, "after", events, comment)
+        return TriggerSpec(name, self.child.name, "after", events, comment, per=self.agg.per)
 
     def _col(self, row: str, column: str) -> str:
         return f"{row}.{self.d.quote(column)}"
@@ -56,16 +69,35 @@ class AggregateTrigger:
         parent_key = q(self.parent.pk[0])
         where = f"WHERE {parent_key} = {self._col(row, self.via)}"
         target = q(self.target)
+        parent = self.d.table_ref(self.parent.name)
+        skip = (f" AND NOT ({self.d.null_safe_equal(self.deleting, self._col(row, self.via))})"
+                if self.deleting and row == "OLD" else "")
         if self.agg.func in INCREMENTAL:
-            delta = "1" if self.agg.func == "count" else f"COALESCE({self._col(row, self.value or '')}, 0)"
-            update = f"UPDATE {q(self.parent.name)} SET {target} = {target} {sign} {delta} {where};"
-            return [f"IF {self.counts(row)} THEN", f"  {update}", "END IF;"]
-        live = self.counts(q(self.child.name))
-        value = f"{self.agg.func}({q(self.child.name)}.{q(self.value or self.via)})"
-        select = (f"SELECT {value} FROM {q(self.child.name)} WHERE {q(self.child.name)}.{q(self.via)} = "
-                  f"{self._col(row, self.via)} AND {live}")
-        return [f"IF {self._col(row, self.via)} IS NOT NULL THEN",
-                f"  UPDATE {q(self.parent.name)} SET {target} = ({select}) {where};", "END IF;"]
+            update = f"UPDATE {parent} SET {self._set(f'{target} {sign} {self._delta(row)}')} {where};"
+            return [f"IF {self.counts(row)}{skip} THEN", f"  {update}", "END IF;"]
+        return [f"IF {self._col(row, self.via)} IS NOT NULL{skip} THEN",
+                f"  UPDATE {parent} SET {self._set(self._recomputed(self._col(row, self.via)))} {where};",
+                "END IF;"]
+
+    def _delta(self, row: str) -> str:
+        """What one counted `row` adds to its parent."""
+        return "1" if self.agg.func == "count" else f"COALESCE({self._col(row, self.value or '')}, 0)"
+
+    def _set(self, value: str) -> str:
+        """The SET list of a parent update. Where the updated_at column is refreshed by the column itself
+        (MySQL's ON UPDATE CURRENT_TIMESTAMP), it is set to itself: a counter is not an edit of the parent."""
+        out = f"{self.d.quote(self.target)} = {value}"
+        stamp = self.parent.updated_at
+        if stamp and self.d.updated_at_by_column and stamp != self.target:
+            out += f", {self.d.quote(stamp)} = {self.d.quote(stamp)}"
+        return out
+
+    def _recomputed(self, key: str) -> str:
+        """min/max/avg over the live, matching children of the parent whose key is `key`."""
+        q, alias = self.d.quote, "c"
+        value = f"{self.agg.func}({alias}.{q(self.value or self.via)})"
+        return (f"(SELECT {value} FROM {self.d.table_ref(self.child.name)} AS {alias} "
+                f"WHERE {alias}.{q(self.via)} = {key} AND {self.counts(alias)})")
 
     def _insert(self) -> tuple[str, ...]:
         return tuple(self._recount("NEW", "+"))
@@ -80,6 +112,47 @@ class AggregateTrigger:
             same.append(self.d.null_safe_equal(self._col("OLD", self.value), self._col("NEW", self.value)))
         body = [f"  {line}" for line in self._recount("OLD", "-") + self._recount("NEW", "+")]
         return (f"IF NOT ({' AND '.join(same)}) THEN", *body, "END IF;")
+
+    # statement triggers ---------------------------------------------------------------------------------
+    def _rows(self, event: str) -> list[tuple[str, str, str]]:
+        """The transition tables an event has, each with an alias and the sign of its rows' contribution."""
+        tables = {"insert": [NEW_ROWS], "delete": [OLD_ROWS], "update": [NEW_ROWS, OLD_ROWS]}[event]
+        return [(t, alias, sign) for t, alias, sign in ((NEW_ROWS, "n", "+"), (OLD_ROWS, "o", "-")) if t in tables]
+
+    def _changed(self, event: str) -> str:
+        """A query of `(k, delta)`: each parent whose aggregate the statement changed; for count and sum
+        with the net change, for min/max/avg with a placeholder (its counted multiset of values changed)."""
+        q = self.d.quote
+        via = q(self.via)
+        if self.agg.func in INCREMENTAL:
+            parts = [f"SELECT {a}.{via} AS k, {'' if sign == '+' else '-'}{self._delta(a)} AS delta "
+                     f"FROM {t} AS {a} WHERE {self.counts(a)}"
+                     for t, a, sign in self._rows(event)]
+            union = "\n    UNION ALL ".join(parts)
+            return (f"SELECT r.k, sum(r.delta) AS delta FROM (\n    {union}) AS r\n"
+                    f"  GROUP BY r.k HAVING sum(r.delta) <> 0")
+        value = q(self.value or self.via)
+        sides = [f"SELECT {a}.{via} AS k, {a}.{value} AS v FROM {t} AS {a} WHERE {self.counts(a)}"
+                 for t, a, _ in self._rows(event)]
+        if len(sides) == 2:  # a row counted the same before and after changes nothing
+            sides = [f"SELECT * FROM (({a})\n      EXCEPT ALL ({b})) AS {alias}"
+                     for a, b, alias in ((sides[0], sides[1], "added"), (sides[1], sides[0], "removed"))]
+        union = "\n    UNION ALL ".join(sides)
+        return f"SELECT DISTINCT r.k, 0 AS delta FROM (\n    {union}) AS r"
+
+    def _statement(self, event: str) -> tuple[str, ...]:
+        """Lock the changed parents in key order (when there are several), then update each once."""
+        q = self.d.quote
+        parent, key, target = self.d.table_ref(self.parent.name), q(self.parent.pk[0]), q(self.target)
+        changed = self._changed(event)
+        # one parent needs no lock order (and a lock before the update costs a write of its own)
+        lock = (f"IF (SELECT count(*) FROM (\n  {changed}) AS d) > 1 THEN\n"
+                f"  PERFORM 1 FROM {parent} AS p WHERE p.{key} IN (SELECT d.k FROM (\n  {changed}) AS d)\n"
+                f"    ORDER BY p.{key} FOR NO KEY UPDATE;\nEND IF;")
+        value = f"p.{target} + d.delta" if self.agg.func in INCREMENTAL else self._recomputed(f"p.{key}")
+        update = (f"UPDATE {parent} AS p SET {self._set(value)}\n  FROM (\n  {changed}) AS d\n"
+                  f"  WHERE p.{key} = d.k;")
+        return (lock, update)
 
 
 def aggregate_triggers(ctx: Context, layout: Layout) -> dict[str, list[TriggerSpec]]:

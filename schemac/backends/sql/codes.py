@@ -55,8 +55,13 @@ CODES: tuple[tuple[str, Severity, str, str], ...] = (
      "has; the key keeps the reference column alone. The application must check the tenant."),
     ("SC0415", W, "{target}: `{entity}.{field}` is maintained by triggers, but `{child}` rows removed by a "
                   "foreign-key cascade from `{owner}` do not fire triggers",
-     "InnoDB does not fire triggers for rows changed by foreign-key actions; the counter drifts when "
-     "children disappear through a cascade from another parent. Recount after such deletes."),
+     "InnoDB does not fire triggers for rows changed by foreign-key actions, so a counter drifts when its "
+     "children disappear through a cascade from another parent. schemac normally makes such a key ON DELETE "
+     "RESTRICT and deletes the children from a BEFORE DELETE trigger on the parent (those deletes fire the "
+     "children's triggers; decisions.md says so under SC-DEN-01). It keeps the native cascade, and warns, "
+     "where a trigger would have to update a table the delete is using (MySQL ER 1442): a self-reference, or "
+     "an aggregate over another table of the cascade chain. Recount after such deletes, or delete the "
+     "children first."),
     ("SC0416", I, "{target}: query `{query}` reads `{include}` with a second statement `{statement}`",
      "MySQL 8 has no ordered JSON_ARRAYAGG and neither engine lets a correlated derived table apply ORDER BY "
      "and LIMIT per parent, so an ordered to-many include is a second query by parent ids, and a bounded one "

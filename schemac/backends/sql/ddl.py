@@ -15,6 +15,7 @@ from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
 from schemac.backends.sql import audit as audit_mod
 from schemac.backends.sql import history as history_mod
 from schemac.backends.sql.aggregates import aggregate_triggers
+from schemac.backends.sql.cascades import cascade_triggers
 from schemac.backends.sql.context import Context
 from schemac.backends.sql.erasure import erasure_routine_spec
 from schemac.backends.sql.tables import Layout, TableInfo, edited_columns
@@ -38,6 +39,7 @@ class SchemaWriter:
         self.histories = {name: history_mod.build_history_table(ctx, layout, info)
                           for name, info in layout.tables.items()}
         self.aggregates = aggregate_triggers(ctx, layout)
+        self.cascades = cascade_triggers(ctx, layout)
         self.audited = audit_mod.audited(ctx, layout)
         self.audited_names = {i.name for i in self.audited}
         tenancy = ctx.design.tenancy
@@ -92,7 +94,7 @@ class SchemaWriter:
         if history is not None:
             out += self._plain_table(history, info.tenant if info.entity.name in self.isolated else None)
             out += self.d.render_trigger(history_mod.history_trigger(self.ctx, info, history))
-        for spec in self.aggregates.get(info.entity.name, []):
+        for spec in [*self.aggregates.get(info.entity.name, []), *self.cascades.get(info.entity.name, [])]:
             out += self.d.render_trigger(spec)
         if self.audit is not None and info.name in self.audited_names:
             out += self.d.render_trigger(audit_mod.audit_trigger(self.ctx, self.layout, info, self.audit))

@@ -17,17 +17,23 @@ from sqlalchemy.types import TypeEngine
 
 from schemac.backends.sql.types import TypeMap
 
+# what a statement-level trigger calls the rows its statement inserted/deleted (transition tables)
+NEW_ROWS, OLD_ROWS = "new_rows", "old_rows"
+
 
 @dataclass(frozen=True)
 class TriggerSpec:
-    """A row trigger: per event (`insert`, `update`, `delete`) a list of statements in the dialect's
-    procedural language; `NEW`/`OLD` name the row. `timing` is `before` or `after`."""
+    """A trigger: per event (`insert`, `update`, `delete`) a list of statements in the dialect's
+    procedural language. `timing` is `before` or `after`. A row trigger (`per="row"`) names the row
+    `NEW`/`OLD`; a statement trigger (`per="statement"`, where the target has transition tables) reads all the
+    statement's rows from the transition tables `NEW_ROWS`/`OLD_ROWS`."""
 
     name: str
     table: str
     timing: str
     events: Mapping[str, tuple[str, ...]]
     comment: str = ""
+    per: str = "row"
 
 
 @dataclass(frozen=True)
@@ -168,6 +174,14 @@ class SqlDialect:
 
     def assign(self, target: str, value: str) -> str:
         """Assign to a row field or variable inside a trigger body."""
+        raise NotImplementedError
+
+    def session_flag(self, name: str) -> str:
+        """A session variable that trigger bodies set and read."""
+        raise NotImplementedError
+
+    def clear_on_error(self, flag: str, body: list[str]) -> list[str]:
+        """`body`, with `flag` set back to NULL if one of its statements fails (the error is raised again)."""
         raise NotImplementedError
 
     def row_json(self, row: str, columns: list[tuple[str, TypeEngine]]) -> str:

@@ -66,6 +66,14 @@ class MySqlDialect(SqlDialect):
     def assign(self, target: str, value: str) -> str:
         return f"SET {target} = {value};"
 
+    def session_flag(self, name: str) -> str:
+        return "@" + self.quote(shorten(name, self.max_identifier, in_bytes=False))
+
+    def clear_on_error(self, flag: str, body: list[str]) -> list[str]:
+        handler = ["DECLARE EXIT HANDLER FOR SQLEXCEPTION", "BEGIN", f"  SET {flag} = NULL;", "  RESIGNAL;",
+                   "END;"]
+        return handler + body
+
     def row_json(self, row: str, columns: list[tuple[str, TypeEngine]]) -> str:
         pairs = ", ".join(f"{self.literal(name, sa.Text())}, {self._json_sql(f'{row}.{self.quote(name)}', t)}"
                           for name, t in columns)
@@ -208,6 +216,7 @@ DIALECT = MySqlDialect(
 CAPABILITIES = Capabilities(
     family="relational",
     case_insensitive_text=True,  # utf8mb4_unicode_ci
+    fk_actions_fire_triggers=False,
     partial_indexes=False,
     include_columns=False,
     row_level_security=False,

@@ -13,7 +13,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
 from schemac.backends.sql.core import SqlBackend
-from schemac.backends.sql.dialect import RoutineSpec, SqlDialect, TriggerSpec
+from schemac.backends.sql.dialect import NEW_ROWS, OLD_ROWS, RoutineSpec, SqlDialect, TriggerSpec
+from schemac.backends.sql.naming import shorten
 from schemac.backends.sql.types import PG_CASE_INSENSITIVE, PG_CASE_INSENSITIVE_SQL, PG_TYPES, pg_list_type
 from schemac.compiler.design.model import Capabilities
 
@@ -46,6 +47,8 @@ $$;"""
 TENANT_GUC = "app.tenant_id"
 PREVIOUS_TENANT = "previous_tenant"  # the session's tenant, restored when an erasure routine returns
 TENANT_SETTING = f"NULLIF(current_setting('{TENANT_GUC}', true), '')"
+_TRANSITION = {"insert": f"NEW TABLE AS {NEW_ROWS}", "delete": f"OLD TABLE AS {OLD_ROWS}",
+               "update": f"OLD TABLE AS {OLD_ROWS} NEW TABLE AS {NEW_ROWS}"}
 
 
 def _indent(lines: tuple[str, ...] | list[str], depth: int) -> list[str]:
@@ -115,9 +118,22 @@ class PostgresDialect(SqlDialect):
                               f"LANGUAGE plpgsql SECURITY DEFINER SET search_path = {self.search_path} AS $$",
                               "BEGIN", *branches, "  END IF;",
                               f"  {returns}", "END;", "$$;"])
+        if spec.per == "statement":
+            return [function, *self._statement_triggers(spec)]
         trigger = (f"CREATE TRIGGER {name} {spec.timing.upper()} {events} ON {self.quote(spec.table)}\n"
                    f"  FOR EACH ROW EXECUTE FUNCTION {name}();")
         return [function, trigger]
+
+    def _statement_triggers(self, spec: TriggerSpec) -> list[str]:
+        """One trigger per event: PostgreSQL allows transition tables only on a single-event trigger."""
+        out = []
+        for event in spec.events:
+            tables = _TRANSITION[event]
+            name = shorten(f"{spec.name}_{event[:3]}", self.max_identifier, in_bytes=True)
+            out.append(f"CREATE TRIGGER {self.quote(name)} {spec.timing.upper()} {event.upper()} "
+                       f"ON {self.quote(spec.table)}\n  REFERENCING {tables}\n"
+                       f"  FOR EACH STATEMENT EXECUTE FUNCTION {self.quote(spec.name)}();")
+        return out
 
     def render_routine(self, spec: RoutineSpec) -> list[str]:
         params = ", ".join(f"{self.quote(n)} {t}" for n, t in spec.params)
@@ -295,6 +311,7 @@ DIALECT = PostgresDialect(
 
 CAPABILITIES = Capabilities(
     family="relational",
+    statement_triggers=True,
     partial_indexes=True,
     include_columns=True,
     row_level_security=True,

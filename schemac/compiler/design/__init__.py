@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from schemac.compiler.design import codes as codes  # registers the SC040x diagnostics
 from schemac.compiler.design.aggregates import plan_aggregates
+from schemac.compiler.design.cascades import plan_trigger_cascades
 from schemac.compiler.design.context import Ctx
 from schemac.compiler.design.explain import render_decisions
 from schemac.compiler.design.growth import plan_growth
@@ -52,6 +53,7 @@ def design(model: Model, capabilities: Capabilities, target: str) -> tuple[Desig
     patterns = plan_patterns(ctx, needs, result)
     write_plans = plan_writes(ctx, writes, result)
     aggregates = plan_aggregates(ctx)
+    fks = plan_trigger_cascades(ctx, fks, aggregates)
     growth = plan_growth(ctx, result.indexes)
     designed = Design(
         model=model, target=target, capabilities=capabilities, indexes=result.indexes,

@@ -1,8 +1,12 @@
-"""Maintained aggregates (`count(Child)`, `sum(Child.x)` defaults): what they cost in extra writes."""
+"""Maintained aggregates (`count(Child)`, `sum(Child.x)` defaults): how they are kept, what they cost in
+extra writes, where a parent row gets too hot for them, and what they mean under soft delete."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from schemac.compiler.design import codes
+from schemac.compiler.design.aggregate_limits import decide_hot_parent, decide_row_triggers, decide_soft_delete
 from schemac.compiler.design.context import Ctx, pred_text, rate_text
 from schemac.compiler.design.model import MaintainedAggregate
 from schemac.compiler.model import Aggregate, Write
@@ -29,17 +33,24 @@ def plan_aggregates(ctx: Ctx) -> list[MaintainedAggregate]:
                 continue
             writes = [w for w in writes_on.get(agg.child, ()) if _touches(agg, w)]
             rate = sum(w.rate_per_s or 0.0 for w in writes)
+            per: Literal["statement", "row"] = "statement" if ctx.caps.statement_triggers else "row"
             out.append(MaintainedAggregate(entity=e.name, field=f.name, func=agg.func, child=agg.child,
                                            via=agg.via, child_field=agg.field, where=agg.where,
-                                           writes_per_s=rate))
+                                           writes_per_s=rate, per=per))
             _decide(ctx, e.name, f.name, agg, writes, rate, f.span)
+            if ctx.caps.triggers:
+                decide_hot_parent(ctx, e.name, f.name, agg, rate, f.span)
+                decide_soft_delete(ctx, e.name, f.name, agg, f.span)
+    if out and ctx.caps.triggers and not ctx.caps.statement_triggers:
+        decide_row_triggers(ctx, out)
     return out
 
 
 def _decide(ctx: Ctx, entity: str, field: str, agg: Aggregate, writes: list[Write], rate: float,
             span: Span) -> None:
     if ctx.caps.triggers:
-        how = f"a trigger on {agg.child} (insert, delete, and updates of {agg.via}" + \
+        kind = "statement-level triggers" if ctx.caps.statement_triggers else "a trigger"
+        how = f"{kind} on {agg.child} (insert, delete, and updates of {agg.via}" + \
               (f", {agg.field}" if agg.field else "") + \
               (f", {', '.join(sorted({p.field for p in agg.where}))}" if agg.where else "") + ")"
     else:
@@ -50,8 +61,12 @@ def _decide(ctx: Ctx, entity: str, field: str, agg: Aggregate, writes: list[Writ
     if writes:
         ops = sorted({w.op for w in writes})
         named = ", ".join(f"{w.name} {rate_text(w.rate_per_s)}" for w in writes)
-        why = (f"every {'/'.join(ops)} of {agg.child} also updates one {entity} row: +{rate:,.0f} writes/s "
-               f"at declared rates ({named})")
+        if ctx.caps.statement_triggers:
+            why = (f"every {'/'.join(ops)} statement on {agg.child} updates each {entity} row it touches once, "
+                   f"in key order: at most +{rate:,.0f} writes/s ")
+        else:
+            why = f"every {'/'.join(ops)} of {agg.child} also updates one {entity} row: +{rate:,.0f} writes/s "
+        why += f"at declared rates ({named})"
     else:
         why = f"no declared write changes {agg.child}: no extra writes at declared rates"
     ctx.decide("SC-DEN-01", f"field {entity}.{field}", f"maintain {target} by {how}", why, span)

@@ -38,8 +38,12 @@ class Capabilities(_Node):
     # `ON DELETE SET NULL (col)`: null only some columns of a composite foreign key (PostgreSQL 15+)
     fk_set_null_columns: bool = False
     # text compares case- and accent-insensitively by default (MySQL's utf8mb4_unicode_ci); PostgreSQL's
-    # default collation is deterministic, and its emails are citext
+    # default collation is deterministic, and its emails get a case-insensitive ICU collation
     case_insensitive_text: bool = False
+    # AFTER ... FOR EACH STATEMENT triggers that see the statement's rows (transition tables, PostgreSQL 10+)
+    statement_triggers: bool = False
+    # rows changed by ON DELETE CASCADE fire their table's triggers (not on InnoDB)
+    fk_actions_fire_triggers: bool = True
 
 
 class Decision(_Node):
@@ -103,6 +107,9 @@ class ForeignKeyPlan(_Node):
     target: str
     target_columns: tuple[str, ...]  # IR field names on `target` (a unique or primary key)
     on_delete: Literal["cascade", "restrict", "set_null"] = "restrict"
+    # the cascade is done by a BEFORE DELETE trigger on the target (the key itself restricts), so that the
+    # deleted rows fire their own triggers where foreign-key actions do not
+    cascade_by_trigger: bool = False
     set_null_columns: tuple[str, ...] = ()  # ON DELETE SET NULL (these columns) on a composite key
     why: str = ""
 
@@ -155,6 +162,8 @@ class MaintainedAggregate(_Node):
     child_field: str | None = None
     where: tuple[Predicate, ...] = ()
     writes_per_s: float = 0.0  # extra writes per second the maintenance costs at the declared rates
+    # "statement": one update per parent per statement, from the statement's rows; "row": per child row
+    per: Literal["statement", "row"] = "row"
 
 
 class Growth(_Node):

@@ -220,7 +220,7 @@ DELIMITER //
 CREATE TRIGGER orders_total_sync_ins AFTER INSERT ON line_items FOR EACH ROW
 BEGIN
   IF NEW.order_id IS NOT NULL THEN
-    UPDATE orders SET total = total + COALESCE(NEW.amount, 0) WHERE id = NEW.order_id;
+    UPDATE orders SET total = total + COALESCE(NEW.amount, 0), updated_at = updated_at WHERE id = NEW.order_id;
   END IF;
 END//
 
@@ -228,10 +228,10 @@ CREATE TRIGGER orders_total_sync_upd AFTER UPDATE ON line_items FOR EACH ROW
 BEGIN
   IF NOT (OLD.order_id <=> NEW.order_id AND (OLD.order_id IS NOT NULL) <=> (NEW.order_id IS NOT NULL) AND OLD.amount <=> NEW.amount) THEN
     IF OLD.order_id IS NOT NULL THEN
-      UPDATE orders SET total = total - COALESCE(OLD.amount, 0) WHERE id = OLD.order_id;
+      UPDATE orders SET total = total - COALESCE(OLD.amount, 0), updated_at = updated_at WHERE id = OLD.order_id;
     END IF;
     IF NEW.order_id IS NOT NULL THEN
-      UPDATE orders SET total = total + COALESCE(NEW.amount, 0) WHERE id = NEW.order_id;
+      UPDATE orders SET total = total + COALESCE(NEW.amount, 0), updated_at = updated_at WHERE id = NEW.order_id;
     END IF;
   END IF;
 END//
@@ -239,7 +239,7 @@ END//
 CREATE TRIGGER orders_total_sync_del AFTER DELETE ON line_items FOR EACH ROW
 BEGIN
   IF OLD.order_id IS NOT NULL THEN
-    UPDATE orders SET total = total - COALESCE(OLD.amount, 0) WHERE id = OLD.order_id;
+    UPDATE orders SET total = total - COALESCE(OLD.amount, 0), updated_at = updated_at WHERE id = OLD.order_id;
   END IF;
 END//
 DELIMITER ;
@@ -295,7 +295,7 @@ DELIMITER //
 CREATE TRIGGER products_review_count_sync_ins AFTER INSERT ON reviews FOR EACH ROW
 BEGIN
   IF NEW.product_id IS NOT NULL THEN
-    UPDATE products SET review_count = review_count + 1 WHERE id = NEW.product_id;
+    UPDATE products SET review_count = review_count + 1, updated_at = updated_at WHERE id = NEW.product_id;
   END IF;
 END//
 
@@ -303,10 +303,10 @@ CREATE TRIGGER products_review_count_sync_upd AFTER UPDATE ON reviews FOR EACH R
 BEGIN
   IF NOT (OLD.product_id <=> NEW.product_id AND (OLD.product_id IS NOT NULL) <=> (NEW.product_id IS NOT NULL)) THEN
     IF OLD.product_id IS NOT NULL THEN
-      UPDATE products SET review_count = review_count - 1 WHERE id = OLD.product_id;
+      UPDATE products SET review_count = review_count - 1, updated_at = updated_at WHERE id = OLD.product_id;
     END IF;
     IF NEW.product_id IS NOT NULL THEN
-      UPDATE products SET review_count = review_count + 1 WHERE id = NEW.product_id;
+      UPDATE products SET review_count = review_count + 1, updated_at = updated_at WHERE id = NEW.product_id;
     END IF;
   END IF;
 END//
@@ -314,7 +314,7 @@ END//
 CREATE TRIGGER products_review_count_sync_del AFTER DELETE ON reviews FOR EACH ROW
 BEGIN
   IF OLD.product_id IS NOT NULL THEN
-    UPDATE products SET review_count = review_count - 1 WHERE id = OLD.product_id;
+    UPDATE products SET review_count = review_count - 1, updated_at = updated_at WHERE id = OLD.product_id;
   END IF;
 END//
 DELIMITER ;

@@ -285,29 +285,75 @@ CREATE OR REPLACE FUNCTION orders_total_sync() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    IF NEW.order_id IS NOT NULL THEN
-      UPDATE orders SET total = total + COALESCE(NEW.amount, 0) WHERE id = NEW.order_id;
+    IF (SELECT count(*) FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.order_id AS k, COALESCE(n.amount, 0) AS delta FROM new_rows AS n WHERE n.order_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.orders AS p WHERE p.id IN (SELECT d.k FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.order_id AS k, COALESCE(n.amount, 0) AS delta FROM new_rows AS n WHERE n.order_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.id FOR NO KEY UPDATE;
     END IF;
+    UPDATE public.orders AS p SET total = p.total + d.delta
+      FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.order_id AS k, COALESCE(n.amount, 0) AS delta FROM new_rows AS n WHERE n.order_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.id = d.k;
   ELSIF TG_OP = 'UPDATE' THEN
-    IF NOT (OLD.order_id IS NOT DISTINCT FROM NEW.order_id AND (OLD.order_id IS NOT NULL) IS NOT DISTINCT FROM (NEW.order_id IS NOT NULL) AND OLD.amount IS NOT DISTINCT FROM NEW.amount) THEN
-      IF OLD.order_id IS NOT NULL THEN
-        UPDATE orders SET total = total - COALESCE(OLD.amount, 0) WHERE id = OLD.order_id;
-      END IF;
-      IF NEW.order_id IS NOT NULL THEN
-        UPDATE orders SET total = total + COALESCE(NEW.amount, 0) WHERE id = NEW.order_id;
-      END IF;
+    IF (SELECT count(*) FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.order_id AS k, COALESCE(n.amount, 0) AS delta FROM new_rows AS n WHERE n.order_id IS NOT NULL
+        UNION ALL SELECT o.order_id AS k, -COALESCE(o.amount, 0) AS delta FROM old_rows AS o WHERE o.order_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.orders AS p WHERE p.id IN (SELECT d.k FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.order_id AS k, COALESCE(n.amount, 0) AS delta FROM new_rows AS n WHERE n.order_id IS NOT NULL
+        UNION ALL SELECT o.order_id AS k, -COALESCE(o.amount, 0) AS delta FROM old_rows AS o WHERE o.order_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.id FOR NO KEY UPDATE;
     END IF;
+    UPDATE public.orders AS p SET total = p.total + d.delta
+      FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.order_id AS k, COALESCE(n.amount, 0) AS delta FROM new_rows AS n WHERE n.order_id IS NOT NULL
+        UNION ALL SELECT o.order_id AS k, -COALESCE(o.amount, 0) AS delta FROM old_rows AS o WHERE o.order_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.id = d.k;
   ELSIF TG_OP = 'DELETE' THEN
-    IF OLD.order_id IS NOT NULL THEN
-      UPDATE orders SET total = total - COALESCE(OLD.amount, 0) WHERE id = OLD.order_id;
+    IF (SELECT count(*) FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT o.order_id AS k, -COALESCE(o.amount, 0) AS delta FROM old_rows AS o WHERE o.order_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.orders AS p WHERE p.id IN (SELECT d.k FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT o.order_id AS k, -COALESCE(o.amount, 0) AS delta FROM old_rows AS o WHERE o.order_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.id FOR NO KEY UPDATE;
     END IF;
+    UPDATE public.orders AS p SET total = p.total + d.delta
+      FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT o.order_id AS k, -COALESCE(o.amount, 0) AS delta FROM old_rows AS o WHERE o.order_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.id = d.k;
   END IF;
   RETURN NULL;
 END;
 $$;
 
-CREATE TRIGGER orders_total_sync AFTER INSERT OR UPDATE OR DELETE ON line_items
-  FOR EACH ROW EXECUTE FUNCTION orders_total_sync();
+CREATE TRIGGER orders_total_sync_ins AFTER INSERT ON line_items
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION orders_total_sync();
+
+CREATE TRIGGER orders_total_sync_upd AFTER UPDATE ON line_items
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION orders_total_sync();
+
+CREATE TRIGGER orders_total_sync_del AFTER DELETE ON line_items
+  REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION orders_total_sync();
 
 -- Payment
 CREATE TABLE payments (
@@ -363,29 +409,75 @@ CREATE OR REPLACE FUNCTION products_review_count_sync() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    IF NEW.product_id IS NOT NULL THEN
-      UPDATE products SET review_count = review_count + 1 WHERE id = NEW.product_id;
+    IF (SELECT count(*) FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.product_id AS k, 1 AS delta FROM new_rows AS n WHERE n.product_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.products AS p WHERE p.id IN (SELECT d.k FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.product_id AS k, 1 AS delta FROM new_rows AS n WHERE n.product_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.id FOR NO KEY UPDATE;
     END IF;
+    UPDATE public.products AS p SET review_count = p.review_count + d.delta
+      FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.product_id AS k, 1 AS delta FROM new_rows AS n WHERE n.product_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.id = d.k;
   ELSIF TG_OP = 'UPDATE' THEN
-    IF NOT (OLD.product_id IS NOT DISTINCT FROM NEW.product_id AND (OLD.product_id IS NOT NULL) IS NOT DISTINCT FROM (NEW.product_id IS NOT NULL)) THEN
-      IF OLD.product_id IS NOT NULL THEN
-        UPDATE products SET review_count = review_count - 1 WHERE id = OLD.product_id;
-      END IF;
-      IF NEW.product_id IS NOT NULL THEN
-        UPDATE products SET review_count = review_count + 1 WHERE id = NEW.product_id;
-      END IF;
+    IF (SELECT count(*) FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.product_id AS k, 1 AS delta FROM new_rows AS n WHERE n.product_id IS NOT NULL
+        UNION ALL SELECT o.product_id AS k, -1 AS delta FROM old_rows AS o WHERE o.product_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.products AS p WHERE p.id IN (SELECT d.k FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.product_id AS k, 1 AS delta FROM new_rows AS n WHERE n.product_id IS NOT NULL
+        UNION ALL SELECT o.product_id AS k, -1 AS delta FROM old_rows AS o WHERE o.product_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.id FOR NO KEY UPDATE;
     END IF;
+    UPDATE public.products AS p SET review_count = p.review_count + d.delta
+      FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.product_id AS k, 1 AS delta FROM new_rows AS n WHERE n.product_id IS NOT NULL
+        UNION ALL SELECT o.product_id AS k, -1 AS delta FROM old_rows AS o WHERE o.product_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.id = d.k;
   ELSIF TG_OP = 'DELETE' THEN
-    IF OLD.product_id IS NOT NULL THEN
-      UPDATE products SET review_count = review_count - 1 WHERE id = OLD.product_id;
+    IF (SELECT count(*) FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT o.product_id AS k, -1 AS delta FROM old_rows AS o WHERE o.product_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.products AS p WHERE p.id IN (SELECT d.k FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT o.product_id AS k, -1 AS delta FROM old_rows AS o WHERE o.product_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.id FOR NO KEY UPDATE;
     END IF;
+    UPDATE public.products AS p SET review_count = p.review_count + d.delta
+      FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT o.product_id AS k, -1 AS delta FROM old_rows AS o WHERE o.product_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.id = d.k;
   END IF;
   RETURN NULL;
 END;
 $$;
 
-CREATE TRIGGER products_review_count_sync AFTER INSERT OR UPDATE OR DELETE ON reviews
-  FOR EACH ROW EXECUTE FUNCTION products_review_count_sync();
+CREATE TRIGGER products_review_count_sync_ins AFTER INSERT ON reviews
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION products_review_count_sync();
+
+CREATE TRIGGER products_review_count_sync_upd AFTER UPDATE ON reviews
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION products_review_count_sync();
+
+CREATE TRIGGER products_review_count_sync_del AFTER DELETE ON reviews
+  REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION products_review_count_sync();
 
 -- commerce_privacy: the role that may run the erase_* functions (see the header).
 DO $$

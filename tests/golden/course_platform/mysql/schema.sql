@@ -175,7 +175,7 @@ DELIMITER //
 CREATE TRIGGER enrollments_lessons_completed_sync_ins AFTER INSERT ON progress FOR EACH ROW
 BEGIN
   IF NEW.enrollment_id IS NOT NULL AND NEW.completed_at IS NOT NULL THEN
-    UPDATE enrollments SET lessons_completed = lessons_completed + 1 WHERE id = NEW.enrollment_id;
+    UPDATE enrollments SET lessons_completed = lessons_completed + 1, updated_at = updated_at WHERE id = NEW.enrollment_id;
   END IF;
 END//
 
@@ -183,10 +183,10 @@ CREATE TRIGGER enrollments_lessons_completed_sync_upd AFTER UPDATE ON progress F
 BEGIN
   IF NOT (OLD.enrollment_id <=> NEW.enrollment_id AND (OLD.enrollment_id IS NOT NULL AND OLD.completed_at IS NOT NULL) <=> (NEW.enrollment_id IS NOT NULL AND NEW.completed_at IS NOT NULL)) THEN
     IF OLD.enrollment_id IS NOT NULL AND OLD.completed_at IS NOT NULL THEN
-      UPDATE enrollments SET lessons_completed = lessons_completed - 1 WHERE id = OLD.enrollment_id;
+      UPDATE enrollments SET lessons_completed = lessons_completed - 1, updated_at = updated_at WHERE id = OLD.enrollment_id;
     END IF;
     IF NEW.enrollment_id IS NOT NULL AND NEW.completed_at IS NOT NULL THEN
-      UPDATE enrollments SET lessons_completed = lessons_completed + 1 WHERE id = NEW.enrollment_id;
+      UPDATE enrollments SET lessons_completed = lessons_completed + 1, updated_at = updated_at WHERE id = NEW.enrollment_id;
     END IF;
   END IF;
 END//
@@ -194,7 +194,7 @@ END//
 CREATE TRIGGER enrollments_lessons_completed_sync_del AFTER DELETE ON progress FOR EACH ROW
 BEGIN
   IF OLD.enrollment_id IS NOT NULL AND OLD.completed_at IS NOT NULL THEN
-    UPDATE enrollments SET lessons_completed = lessons_completed - 1 WHERE id = OLD.enrollment_id;
+    UPDATE enrollments SET lessons_completed = lessons_completed - 1, updated_at = updated_at WHERE id = OLD.enrollment_id;
   END IF;
 END//
 DELIMITER ;

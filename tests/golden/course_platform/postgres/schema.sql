@@ -289,29 +289,75 @@ CREATE OR REPLACE FUNCTION enrollments_lessons_completed_sync() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    IF NEW.enrollment_id IS NOT NULL AND NEW.completed_at IS NOT NULL THEN
-      UPDATE enrollments SET lessons_completed = lessons_completed + 1 WHERE id = NEW.enrollment_id;
+    IF (SELECT count(*) FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.enrollments AS p WHERE p.id IN (SELECT d.k FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.id FOR NO KEY UPDATE;
     END IF;
+    UPDATE public.enrollments AS p SET lessons_completed = p.lessons_completed + d.delta
+      FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.id = d.k;
   ELSIF TG_OP = 'UPDATE' THEN
-    IF NOT (OLD.enrollment_id IS NOT DISTINCT FROM NEW.enrollment_id AND (OLD.enrollment_id IS NOT NULL AND OLD.completed_at IS NOT NULL) IS NOT DISTINCT FROM (NEW.enrollment_id IS NOT NULL AND NEW.completed_at IS NOT NULL)) THEN
-      IF OLD.enrollment_id IS NOT NULL AND OLD.completed_at IS NOT NULL THEN
-        UPDATE enrollments SET lessons_completed = lessons_completed - 1 WHERE id = OLD.enrollment_id;
-      END IF;
-      IF NEW.enrollment_id IS NOT NULL AND NEW.completed_at IS NOT NULL THEN
-        UPDATE enrollments SET lessons_completed = lessons_completed + 1 WHERE id = NEW.enrollment_id;
-      END IF;
+    IF (SELECT count(*) FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL
+        UNION ALL SELECT o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.enrollments AS p WHERE p.id IN (SELECT d.k FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL
+        UNION ALL SELECT o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.id FOR NO KEY UPDATE;
     END IF;
+    UPDATE public.enrollments AS p SET lessons_completed = p.lessons_completed + d.delta
+      FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL
+        UNION ALL SELECT o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.id = d.k;
   ELSIF TG_OP = 'DELETE' THEN
-    IF OLD.enrollment_id IS NOT NULL AND OLD.completed_at IS NOT NULL THEN
-      UPDATE enrollments SET lessons_completed = lessons_completed - 1 WHERE id = OLD.enrollment_id;
+    IF (SELECT count(*) FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.enrollments AS p WHERE p.id IN (SELECT d.k FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.id FOR NO KEY UPDATE;
     END IF;
+    UPDATE public.enrollments AS p SET lessons_completed = p.lessons_completed + d.delta
+      FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.id = d.k;
   END IF;
   RETURN NULL;
 END;
 $$;
 
-CREATE TRIGGER enrollments_lessons_completed_sync AFTER INSERT OR UPDATE OR DELETE ON progress
-  FOR EACH ROW EXECUTE FUNCTION enrollments_lessons_completed_sync();
+CREATE TRIGGER enrollments_lessons_completed_sync_ins AFTER INSERT ON progress
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION enrollments_lessons_completed_sync();
+
+CREATE TRIGGER enrollments_lessons_completed_sync_upd AFTER UPDATE ON progress
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION enrollments_lessons_completed_sync();
+
+CREATE TRIGGER enrollments_lessons_completed_sync_del AFTER DELETE ON progress
+  REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION enrollments_lessons_completed_sync();
 
 ALTER TABLE progress ENABLE ROW LEVEL SECURITY;
 

@@ -182,7 +182,7 @@ DELIMITER //
 CREATE TRIGGER users_open_assigned_sync_ins AFTER INSERT ON tickets FOR EACH ROW
 BEGIN
   IF NEW.assignee_id IS NOT NULL AND NEW.deleted_at IS NULL AND NEW.status = 'open' THEN
-    UPDATE users SET open_assigned = open_assigned + 1 WHERE id = NEW.assignee_id;
+    UPDATE users SET open_assigned = open_assigned + 1, updated_at = updated_at WHERE id = NEW.assignee_id;
   END IF;
 END//
 
@@ -190,10 +190,10 @@ CREATE TRIGGER users_open_assigned_sync_upd AFTER UPDATE ON tickets FOR EACH ROW
 BEGIN
   IF NOT (OLD.assignee_id <=> NEW.assignee_id AND (OLD.assignee_id IS NOT NULL AND OLD.deleted_at IS NULL AND OLD.status = 'open') <=> (NEW.assignee_id IS NOT NULL AND NEW.deleted_at IS NULL AND NEW.status = 'open')) THEN
     IF OLD.assignee_id IS NOT NULL AND OLD.deleted_at IS NULL AND OLD.status = 'open' THEN
-      UPDATE users SET open_assigned = open_assigned - 1 WHERE id = OLD.assignee_id;
+      UPDATE users SET open_assigned = open_assigned - 1, updated_at = updated_at WHERE id = OLD.assignee_id;
     END IF;
     IF NEW.assignee_id IS NOT NULL AND NEW.deleted_at IS NULL AND NEW.status = 'open' THEN
-      UPDATE users SET open_assigned = open_assigned + 1 WHERE id = NEW.assignee_id;
+      UPDATE users SET open_assigned = open_assigned + 1, updated_at = updated_at WHERE id = NEW.assignee_id;
     END IF;
   END IF;
 END//
@@ -201,7 +201,7 @@ END//
 CREATE TRIGGER users_open_assigned_sync_del AFTER DELETE ON tickets FOR EACH ROW
 BEGIN
   IF OLD.assignee_id IS NOT NULL AND OLD.deleted_at IS NULL AND OLD.status = 'open' THEN
-    UPDATE users SET open_assigned = open_assigned - 1 WHERE id = OLD.assignee_id;
+    UPDATE users SET open_assigned = open_assigned - 1, updated_at = updated_at WHERE id = OLD.assignee_id;
   END IF;
 END//
 DELIMITER ;
@@ -256,7 +256,7 @@ DELIMITER //
 CREATE TRIGGER tickets_comment_count_sync_ins AFTER INSERT ON comments FOR EACH ROW
 BEGIN
   IF NEW.ticket_id IS NOT NULL THEN
-    UPDATE tickets SET comment_count = comment_count + 1 WHERE id = NEW.ticket_id;
+    UPDATE tickets SET comment_count = comment_count + 1, updated_at = updated_at WHERE id = NEW.ticket_id;
   END IF;
 END//
 
@@ -264,10 +264,10 @@ CREATE TRIGGER tickets_comment_count_sync_upd AFTER UPDATE ON comments FOR EACH 
 BEGIN
   IF NOT (OLD.ticket_id <=> NEW.ticket_id AND (OLD.ticket_id IS NOT NULL) <=> (NEW.ticket_id IS NOT NULL)) THEN
     IF OLD.ticket_id IS NOT NULL THEN
-      UPDATE tickets SET comment_count = comment_count - 1 WHERE id = OLD.ticket_id;
+      UPDATE tickets SET comment_count = comment_count - 1, updated_at = updated_at WHERE id = OLD.ticket_id;
     END IF;
     IF NEW.ticket_id IS NOT NULL THEN
-      UPDATE tickets SET comment_count = comment_count + 1 WHERE id = NEW.ticket_id;
+      UPDATE tickets SET comment_count = comment_count + 1, updated_at = updated_at WHERE id = NEW.ticket_id;
     END IF;
   END IF;
 END//
@@ -275,7 +275,7 @@ END//
 CREATE TRIGGER tickets_comment_count_sync_del AFTER DELETE ON comments FOR EACH ROW
 BEGIN
   IF OLD.ticket_id IS NOT NULL THEN
-    UPDATE tickets SET comment_count = comment_count - 1 WHERE id = OLD.ticket_id;
+    UPDATE tickets SET comment_count = comment_count - 1, updated_at = updated_at WHERE id = OLD.ticket_id;
   END IF;
 END//
 DELIMITER ;

@@ -298,29 +298,75 @@ CREATE OR REPLACE FUNCTION users_open_assigned_sync() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    IF NEW.assignee_id IS NOT NULL AND NEW.deleted_at IS NULL AND NEW.status = 'open' THEN
-      UPDATE users SET open_assigned = open_assigned + 1 WHERE id = NEW.assignee_id;
+    IF (SELECT count(*) FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open') AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.users AS p WHERE p.id IN (SELECT d.k FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open') AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.id FOR NO KEY UPDATE;
     END IF;
+    UPDATE public.users AS p SET open_assigned = p.open_assigned + d.delta
+      FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open') AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.id = d.k;
   ELSIF TG_OP = 'UPDATE' THEN
-    IF NOT (OLD.assignee_id IS NOT DISTINCT FROM NEW.assignee_id AND (OLD.assignee_id IS NOT NULL AND OLD.deleted_at IS NULL AND OLD.status = 'open') IS NOT DISTINCT FROM (NEW.assignee_id IS NOT NULL AND NEW.deleted_at IS NULL AND NEW.status = 'open')) THEN
-      IF OLD.assignee_id IS NOT NULL AND OLD.deleted_at IS NULL AND OLD.status = 'open' THEN
-        UPDATE users SET open_assigned = open_assigned - 1 WHERE id = OLD.assignee_id;
-      END IF;
-      IF NEW.assignee_id IS NOT NULL AND NEW.deleted_at IS NULL AND NEW.status = 'open' THEN
-        UPDATE users SET open_assigned = open_assigned + 1 WHERE id = NEW.assignee_id;
-      END IF;
+    IF (SELECT count(*) FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open'
+        UNION ALL SELECT o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.users AS p WHERE p.id IN (SELECT d.k FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open'
+        UNION ALL SELECT o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.id FOR NO KEY UPDATE;
     END IF;
+    UPDATE public.users AS p SET open_assigned = p.open_assigned + d.delta
+      FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open'
+        UNION ALL SELECT o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.id = d.k;
   ELSIF TG_OP = 'DELETE' THEN
-    IF OLD.assignee_id IS NOT NULL AND OLD.deleted_at IS NULL AND OLD.status = 'open' THEN
-      UPDATE users SET open_assigned = open_assigned - 1 WHERE id = OLD.assignee_id;
+    IF (SELECT count(*) FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.users AS p WHERE p.id IN (SELECT d.k FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.id FOR NO KEY UPDATE;
     END IF;
+    UPDATE public.users AS p SET open_assigned = p.open_assigned + d.delta
+      FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.id = d.k;
   END IF;
   RETURN NULL;
 END;
 $$;
 
-CREATE TRIGGER users_open_assigned_sync AFTER INSERT OR UPDATE OR DELETE ON tickets
-  FOR EACH ROW EXECUTE FUNCTION users_open_assigned_sync();
+CREATE TRIGGER users_open_assigned_sync_ins AFTER INSERT ON tickets
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION users_open_assigned_sync();
+
+CREATE TRIGGER users_open_assigned_sync_upd AFTER UPDATE ON tickets
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION users_open_assigned_sync();
+
+CREATE TRIGGER users_open_assigned_sync_del AFTER DELETE ON tickets
+  REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION users_open_assigned_sync();
 
 -- audit_log rows for every change to tickets
 CREATE OR REPLACE FUNCTION tickets_audit() RETURNS trigger
@@ -382,29 +428,75 @@ CREATE OR REPLACE FUNCTION tickets_comment_count_sync() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    IF NEW.ticket_id IS NOT NULL THEN
-      UPDATE tickets SET comment_count = comment_count + 1 WHERE id = NEW.ticket_id;
+    IF (SELECT count(*) FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.tickets AS p WHERE p.id IN (SELECT d.k FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.id FOR NO KEY UPDATE;
     END IF;
+    UPDATE public.tickets AS p SET comment_count = p.comment_count + d.delta
+      FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.id = d.k;
   ELSIF TG_OP = 'UPDATE' THEN
-    IF NOT (OLD.ticket_id IS NOT DISTINCT FROM NEW.ticket_id AND (OLD.ticket_id IS NOT NULL) IS NOT DISTINCT FROM (NEW.ticket_id IS NOT NULL)) THEN
-      IF OLD.ticket_id IS NOT NULL THEN
-        UPDATE tickets SET comment_count = comment_count - 1 WHERE id = OLD.ticket_id;
-      END IF;
-      IF NEW.ticket_id IS NOT NULL THEN
-        UPDATE tickets SET comment_count = comment_count + 1 WHERE id = NEW.ticket_id;
-      END IF;
+    IF (SELECT count(*) FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL
+        UNION ALL SELECT o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.tickets AS p WHERE p.id IN (SELECT d.k FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL
+        UNION ALL SELECT o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.id FOR NO KEY UPDATE;
     END IF;
+    UPDATE public.tickets AS p SET comment_count = p.comment_count + d.delta
+      FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL
+        UNION ALL SELECT o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.id = d.k;
   ELSIF TG_OP = 'DELETE' THEN
-    IF OLD.ticket_id IS NOT NULL THEN
-      UPDATE tickets SET comment_count = comment_count - 1 WHERE id = OLD.ticket_id;
+    IF (SELECT count(*) FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.tickets AS p WHERE p.id IN (SELECT d.k FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.id FOR NO KEY UPDATE;
     END IF;
+    UPDATE public.tickets AS p SET comment_count = p.comment_count + d.delta
+      FROM (
+      SELECT r.k, sum(r.delta) AS delta FROM (
+        SELECT o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
+      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.id = d.k;
   END IF;
   RETURN NULL;
 END;
 $$;
 
-CREATE TRIGGER tickets_comment_count_sync AFTER INSERT OR UPDATE OR DELETE ON comments
-  FOR EACH ROW EXECUTE FUNCTION tickets_comment_count_sync();
+CREATE TRIGGER tickets_comment_count_sync_ins AFTER INSERT ON comments
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION tickets_comment_count_sync();
+
+CREATE TRIGGER tickets_comment_count_sync_upd AFTER UPDATE ON comments
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION tickets_comment_count_sync();
+
+CREATE TRIGGER tickets_comment_count_sync_del AFTER DELETE ON comments
+  REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION tickets_comment_count_sync();
 
 ALTER TABLE comments ENABLE ROW LEVEL SECURITY;
 
