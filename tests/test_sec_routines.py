@@ -241,10 +241,8 @@ def test_a_new_child_is_not_an_edit_of_its_parent(db: SecureDb) -> None:
     assert len(_audit_rows(db, account)) == audit + 2  # old and new values of one audit row
 
 
-def test_a_new_child_does_not_move_its_parents_updated_at(db: SecureDb, request: pytest.FixtureRequest) -> None:
-    if db.engine == "mysql":  # ON UPDATE CURRENT_TIMESTAMP: the counter's UPDATE must keep it (aggregates.py)
-        request.applymarker(pytest.mark.xfail(strict=True, reason="the counter UPDATE of aggregates.py "
-                                              "(another branch of issue 10) does not keep updated_at yet"))
+def test_a_new_child_does_not_move_its_parents_updated_at(db: SecureDb) -> None:
+    # MySQL: ON UPDATE CURRENT_TIMESTAMP would move it; the counter's UPDATE sets updated_at = updated_at
     tenant, account = db.tenants[0], db.accounts[0]
     before = _account(db, account, "updated_at")
     _add_card(db, tenant, account)
