@@ -69,6 +69,15 @@ class Want:
         return self.segments[0].field_set if self.segments and self.segments[0].kind == "set" else frozenset()
 
 
+def grouped_range(range_: str | None, group: tuple[str, ...], extras: tuple[str, ...],
+                  sort: tuple[KeyPart, ...]) -> bool:
+    """A grouped read with a range and no index-ordered sort: equality, then the range (which bounds the
+    scan), then the group and aggregated columns as trailing key parts (read from the index, grouped in
+    memory). With the range last, the scan would cover every row of the equality prefix (REL-I01, REL-I02:
+    no LIMIT on the rows, so E, R and let the planner group)."""
+    return range_ is not None and bool(group or extras) and not sort
+
+
 @dataclass(frozen=True)
 class FkNeed:
     entity: str
