@@ -17,6 +17,7 @@ from schemac.backends.sql import history as history_mod
 from schemac.backends.sql.aggregates import aggregate_triggers
 from schemac.backends.sql.context import Context
 from schemac.backends.sql.erasure import erasure_routine_spec
+from schemac.backends.sql.indexes import statistics_statements
 from schemac.backends.sql.tables import Layout, TableInfo
 from schemac.compiler.model import FieldOrigin, ScalarKind
 
@@ -83,6 +84,7 @@ class SchemaWriter:
         title = f"-- {info.entity.name}" + (f": {info.entity.doc}" if info.entity.doc else "")
         out = [title + "\n" + compile_statement(self.ctx, CreateTable(info.table))]
         out += [compile_statement(self.ctx, CreateIndex(i)) for i in self.indexes_of.get(id(info.table), [])]
+        out += statistics_statements(self.ctx, info)
         out += self.d.comment_statements(info.table)
         if info.updated_at:
             name = self.ctx.namer.unique(info.name, "set", info.updated_at)

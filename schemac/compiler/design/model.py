@@ -37,6 +37,8 @@ class Capabilities(_Node):
     max_key_bytes: int | None = None
     # `ON DELETE SET NULL (col)`: null only some columns of a composite foreign key (PostgreSQL 15+)
     fk_set_null_columns: bool = False
+    # CREATE STATISTICS: the planner can be told that columns are correlated (PostgreSQL 10+)
+    extended_statistics: bool = False
 
 
 class Decision(_Node):
@@ -60,6 +62,15 @@ class IndexPlan(_Node):
     origin: Literal["primary", "unique", "access_pattern", "foreign_key", "declared", "search"]
     serves: tuple[str, ...] = ()  # access patterns it serves
     why: str = ""
+
+
+class StatisticsPlan(_Node):
+    """Planner statistics over correlated columns of one entity (IR field names; a reference is its column)."""
+
+    entity: str
+    fields: tuple[str, ...]
+    kinds: tuple[Literal["dependencies", "ndistinct", "mcv"], ...] = ("dependencies",)
+    serves: tuple[str, ...] = ()  # access patterns whose estimates it corrects
 
 
 class PatternPlan(_Node):
@@ -163,6 +174,7 @@ class Design(_Node):
     tenancy: TenancyPlan | None = None
     audit: AuditPlan | None = None
     erasure: tuple[ErasurePlan, ...] = ()
+    statistics: tuple[StatisticsPlan, ...] = ()
 
     def indexes_of(self, entity: str) -> tuple[IndexPlan, ...]:
         return _memo(self, "_indexes_by_entity", self.indexes, self._index_by_entity).get(entity, ())
