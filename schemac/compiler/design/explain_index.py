@@ -42,6 +42,10 @@ def candidate_why(ctx: Ctx, c: Candidate, w: Want) -> tuple[str, str]:
         bits.append(f"range ({w.range})")
     rule = "REL-I02" if w.sort and w.limit else "REL-I01"
     why = ", then ".join(bits) or "the pattern's only key"
+    if c.counts:
+        rule = "REL-I05"
+        why += ("; partial over live rows: the count reads the index alone, where an index over every row "
+                "(the foreign key's) visits each counted row to check deleted_at")
     if w.where:
         rule = "REL-I05"
         why += f"; partial: the pattern always filters {' and '.join(pred_text(p) for p in w.where)}"

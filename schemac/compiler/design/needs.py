@@ -53,6 +53,7 @@ class Want:
     limit: int | None = None
     select: tuple[str, ...] = ()  # local columns read (INCLUDE candidates); () = all columns
     filters: tuple[str, ...] = ()  # predicates evaluated on fetched rows, as text
+    counts: bool = False  # counts the matched rows: served from the index alone only if it holds liveness
     span: Span | None = None
 
     # Derived from frozen fields: computed once per Want (`dataclasses.replace` builds a new one).
@@ -106,6 +107,7 @@ class Candidate:
     include: tuple[str, ...] = ()
     method: Literal["btree", "fulltext"] = "btree"
     fixed: bool = False  # carries a constraint or was declared: never dropped
+    counts: bool = False  # made for a count of live rows: kept partial (live rows only), never merged
     why: str = ""
     rule: str = "REL-I01"
     span: Span | None = None

@@ -251,7 +251,8 @@ def _subquery_wants(ctx: Ctx, q: Query, low: bool) -> list[Want]:
             continue
         key = _new_key(ctx.entity(s.relation))
         key.add_eq(s.via)
-        out.append(_lookup(ctx, q.name, "subquery", key, low, q.rate_per_s, s))
+        want = _lookup(ctx, q.name, "subquery", key, low, q.rate_per_s, s)
+        out.append(replace(want, counts=s.func == "count"))
     return out
 
 
