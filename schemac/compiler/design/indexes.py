@@ -199,7 +199,8 @@ class _Builder:
         targets = list(dict.fromkeys(id(d) for d in replacement.values()))
         kept = [d for d in self.of(c.entity) if id(d) in targets]
         prefix = all(d.fields[:len(c.fields)] == c.fields for d in kept)
-        names = "; ".join(index_label(d) for d in kept)
+        names = "; ".join(index_label(d) + (" over live rows" if d.live_only and not c.live_only else "")
+                          for d in kept)
         self.ctx.decide("REL-I03", f"index {index_label(c)}",
                         f"not created: {'left prefix of' if prefix else 'its patterns are served by'} {names}",
                         "one index fewer to maintain on every write; the longer index serves the same lookups",
