@@ -231,9 +231,9 @@ CREATE UNIQUE INDEX enrollments_organization_id_id_key ON enrollments (organizat
 
 CREATE UNIQUE INDEX enrollments_organization_id_student_id_course_id_key ON enrollments (organization_id, student_id, course_id) WHERE deleted_at IS NULL;
 
-CREATE INDEX enrollments_organization_id_student_id_created_at_id_idx ON enrollments (organization_id, student_id, created_at DESC, id DESC) WHERE deleted_at IS NULL;
+CREATE INDEX enrollments_organization_id_course_id_idx ON enrollments (organization_id, course_id) WHERE deleted_at IS NULL;
 
-CREATE INDEX enrollments_organization_id_course_id_idx ON enrollments (organization_id, course_id);
+CREATE INDEX enrollments_organization_id_student_id_created_at_id_idx ON enrollments (organization_id, student_id, created_at DESC, id DESC) WHERE deleted_at IS NULL;
 
 CREATE STATISTICS enrollments_organization_id_student_id_course_id_stat (dependencies) ON organization_id, student_id, course_id FROM enrollments;
 
