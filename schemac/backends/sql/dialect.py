@@ -83,6 +83,8 @@ class SqlDialect:
     # the schema generated objects live in; routines name tables through it, so that a session's temporary
     # table of the same name cannot stand in for them ("" when the dialect does not qualify)
     schema: str = ""
+    # the SQLAlchemy table option that spells PARTITION BY ("" when partitioning.sql is not written)
+    partition_by_option: str = ""
 
     def configured(self, options: Any) -> SqlDialect:
         """This dialect adjusted to the build options (e.g. the PostgreSQL version)."""

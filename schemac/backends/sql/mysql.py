@@ -195,6 +195,7 @@ CAPABILITIES = Capabilities(
     max_identifier=64,
     max_index_columns=16,
     max_key_bytes=3072,
+    partition_foreign_keys=False,  # InnoDB: a partitioned table has no foreign keys (REL-P02)
 )
 
 BACKEND = SqlBackend(name="mysql", capabilities=CAPABILITIES, dialect=DIALECT)

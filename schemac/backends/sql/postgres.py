@@ -210,6 +210,7 @@ DIALECT = PostgresDialect(
     text_default_as_expression=False,
     session_tenant=TENANT_SETTING,
     schema="public",
+    partition_by_option="postgresql_partition_by",
     session_actor="NULLIF(current_setting('app.actor', true), '')",
     title="PostgreSQL 15+",
     audit_notes=("The audit log records the session's actor: SET app.actor = '<user id>';",

@@ -51,7 +51,7 @@ def design(model: Model, capabilities: Capabilities, target: str) -> tuple[Desig
     patterns = plan_patterns(ctx, needs, result)
     write_plans = plan_writes(ctx, writes, result)
     aggregates = plan_aggregates(ctx)
-    growth = plan_growth(ctx, result.indexes)
+    growth = plan_growth(ctx, result.indexes, fks)
     statistics = plan_statistics(ctx, [*roots, *aux, *(want for _, want in writes)])
     designed = Design(
         model=model, target=target, capabilities=capabilities, indexes=result.indexes,

@@ -39,6 +39,8 @@ class Capabilities(_Node):
     fk_set_null_columns: bool = False
     # CREATE STATISTICS: the planner can be told that columns are correlated (PostgreSQL 10+)
     extended_statistics: bool = False
+    # a partitioned table may have foreign keys, from and to it (PostgreSQL 12+; not InnoDB)
+    partition_foreign_keys: bool = True
 
 
 class Decision(_Node):
@@ -151,6 +153,18 @@ class MaintainedAggregate(_Node):
     writes_per_s: float = 0.0  # extra writes per second the maintenance costs at the declared rates
 
 
+class PartitionPlan(_Node):
+    """How to partition one entity's table past the memory line (REL-P01), keys checked (REL-P02)."""
+
+    entity: str
+    method: Literal["range", "hash"]
+    key: tuple[str, ...]  # partition key fields
+    primary_key: tuple[str, ...]  # the primary key the partitioned table needs: the entity's, plus the key
+    partitions: int = 0  # hash: how many
+    retention_months: float | None = None  # range: drop partitions older than this
+    blocked: tuple[str, ...] = ()  # why it cannot be applied to the generated schema as is
+
+
 class Growth(_Node):
     entity: str
     rows_at_horizon: float
@@ -158,6 +172,7 @@ class Growth(_Node):
     table_bytes: float
     index_bytes: float
     revisit: str | None = None  # "partition by ... past N rows": None when nothing to revisit
+    partition: PartitionPlan | None = None  # set with `revisit`
 
 
 class Design(_Node):
