@@ -4,6 +4,7 @@ against the index the design names for it."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pymysql
@@ -22,6 +23,20 @@ from tests.test_plans import (
     parameter_sets,
     resolve,
 )
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+def synthetic_model(tmp_path: Path, n: int, seed: int) -> Path:
+    """bench/synth.py's model of `n` entities for `seed`, written under `tmp_path`."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        from synth import generate
+    finally:
+        sys.path.remove(str(BENCH))
+    path = tmp_path / f"synthetic_{n}_{seed}.sdl"
+    path.write_text(generate(n, seed), encoding="utf-8")
+    return path
 
 
 def build_model(path: Path, engine: str) -> BuildResult:
