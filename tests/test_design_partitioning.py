@@ -1,18 +1,22 @@
 """Growth advice that applies to the generated schema (issue 10 item 15): a time series is range-partitioned
 on its timestamp with retention, a tenant-scoped table hash-partitioned by its tenant, every unique key holds
 the partition key (REL-P02) or the advice says it is blocked and why. partitioning.sql is applied to the
-generated schema on PostgreSQL 15 with rows in it, and every generated statement runs afterwards."""
+generated schema on PostgreSQL 15 (and MariaDB, where its advice is not blocked) with rows in it, and every
+generated statement runs afterwards."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
 from schemac.compiler.design.model import Design, PartitionPlan
-from tests.engines import PgServer, apply_pg_script
+from tests.engines import MariaDbServer, PgServer, apply_mysql_script, apply_pg_script
 from tests.helpers.plan_models import build_model
+from tests.test_mysql_engine import MyExample
+from tests.test_mysql_engine import run_every_statement as run_on_mariadb
 from tests.test_plans import artifact
 from tests.test_postgres_engine import PgExample, run_every_statement
 
@@ -92,3 +96,50 @@ def _tenant_isolated(example: PgExample, table: str, tenant_column: str) -> None
             assert conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() == mine
     finally:
         engine.dispose()
+
+
+def test_a_column_every_unique_holds_is_the_hash_key() -> None:
+    for engine in ("postgres", "mariadb"):
+        plan, paths = _plan("skus", engine, "Sku")
+        assert (plan.method, plan.key, plan.primary_key, plan.blocked) == ("hash", ("vendor",), ("id", "vendor"), ())
+        assert "partitioning.sql" in paths
+
+
+def _count(conn: Any, sql: str, args: list[Any] | None = None) -> Any:
+    with conn.cursor() as cur:
+        cur.execute(sql, args)
+        row = cur.fetchone()
+    return next(iter(row.values())) if isinstance(row, dict) else row[0]
+
+
+@pytest.mark.parametrize("engine", ["postgres", "mariadb"])
+def test_partitioning_applies_on_both_engines(engine: str, pg_server: PgServer, mariadb_server: MariaDbServer) -> None:
+    """The same advice, as each target spells it, applied to the generated schema with rows in it; every
+    generated statement runs afterwards (MariaDB rebuilds the table in place)."""
+    path = FIXTURES / "skus.sdl"
+    if engine == "postgres":
+        example: Any = PgExample(pg_server, path, "partitioning_skus")
+        run = run_every_statement
+    else:
+        example = MyExample(mariadb_server, path, "partitioning_skus")
+        run = run_on_mariadb
+    try:
+        example.seed()
+        script = artifact(example.result, "partitioning.sql")
+        if engine == "postgres":
+            with psycopg.connect(example.dsn, autocommit=True) as conn:
+                before = _count(conn, "SELECT count(*) FROM skus")
+                apply_pg_script(conn, script)
+                after = _count(conn, "SELECT count(*) FROM skus")
+                parts = _count(conn, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'skus'::regclass")
+        else:
+            conn = example.conn
+            before = _count(conn, "SELECT count(*) FROM skus")
+            apply_mysql_script(conn, script)
+            after = _count(conn, "SELECT count(*) FROM skus")
+            parts = _count(conn, "SELECT count(*) FROM information_schema.partitions WHERE table_schema = "
+                                 "DATABASE() AND table_name = 'skus' AND partition_name IS NOT NULL")
+        assert before > 0 and after == before and parts == 8
+        run(example)
+    finally:
+        example.close()

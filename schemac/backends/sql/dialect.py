@@ -85,6 +85,7 @@ class SqlDialect:
     schema: str = ""
     # the SQLAlchemy table option that spells PARTITION BY ("" when partitioning.sql is not written)
     partition_by_option: str = ""
+    partition_in_place: bool = False  # ALTER TABLE ... PARTITION BY rebuilds a table in place (MySQL)
 
     def configured(self, options: Any) -> SqlDialect:
         """This dialect adjusted to the build options (e.g. the PostgreSQL version)."""

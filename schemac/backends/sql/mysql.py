@@ -184,6 +184,8 @@ DIALECT = MySqlDialect(
         "repeat); NULL after a parameter's type means it may be NULL; list parameters are JSON arrays.",
     ),
     table_options={"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": COLLATION},
+    partition_by_option="mysql_partition_by",
+    partition_in_place=True,
 )
 
 CAPABILITIES = Capabilities(

@@ -1,11 +1,13 @@
-"""partitioning.sql: the design's partition advice (PartitionPlan, REL-P01/REL-P02) as DDL that rebuilds a
-generated table in place as a partitioned one. Written only when a table has advice that is not blocked.
+"""partitioning.sql: the design's partition advice (PartitionPlan, REL-P01/REL-P02) as DDL for a generated
+table. Written only when a table has advice that is not blocked.
 
-The script renames the table (and its indexes) aside, creates the partitioned table under the old name with
-the primary key the plan widens, creates its partitions, copies the rows, drops the old table, then
-re-creates everything schema.sql put on the table: indexes, statistics, comments, triggers and policies
-(rendered by the same SchemaWriter, in a fresh naming context so that every name matches schema.sql's).
-Foreign keys of other tables that reference it are dropped first and added back at the end.
+MySQL rebuilds a table in place (`ALTER TABLE ... PARTITION BY`), keeping its indexes and triggers.
+PostgreSQL cannot partition an existing table: the script renames the table (and its indexes) aside,
+creates the partitioned table under the old name with the primary key the plan widens, creates its
+partitions, copies the rows, drops the old table, then re-creates everything schema.sql put on the table:
+indexes, statistics, comments, triggers and policies (rendered by the same SchemaWriter, in a fresh naming
+context so that every name matches schema.sql's). Foreign keys of other tables that reference it are dropped
+first and added back at the end.
 """
 
 from __future__ import annotations
@@ -32,12 +34,14 @@ def render_partitioning(fresh: Context, layout: Layout, indexes: list[sa.Index],
     if not plans or not fresh.dialect.partition_by_option:
         return None
     writer = SchemaWriter(fresh, layout, indexes)
+    notes = [] if fresh.dialect.partition_in_place else [
+        "-- Privileges granted on the old table do not carry over: grant them again afterwards."]
     out = ["\n".join([*header, "-- Partitioning advice (REL-P01, REL-P02) as DDL: run each block in a maintenance",
-                      "-- window, as the schema owner; it rewrites the table. Privileges granted on the old table",
-                      "-- do not carry over: grant them again afterwards."])]
+                      "-- window, as the schema owner; it rewrites the table.", *notes])]
     for plan in plans:
         info = layout.of(plan.entity)
-        out += _block(fresh, layout, writer, info, plan)
+        out += _in_place(fresh, info, plan) if fresh.dialect.partition_in_place else \
+            _block(fresh, layout, writer, info, plan)
     return "\n\n".join(out) + "\n"
 
 
@@ -117,3 +121,24 @@ def _retention_note(ctx: Context, info: TableInfo, plan: PartitionPlan) -> str:
         f"--   ALTER TABLE {info.name} DETACH PARTITION {info.name}_YYYY_MM CONCURRENTLY;",
         f"--   DROP TABLE {info.name}_YYYY_MM;",
     ])
+
+
+def _in_place(ctx: Context, info: TableInfo, plan: PartitionPlan) -> list[str]:
+    """MySQL: ALTER TABLE ... PARTITION BY rebuilds the table in place, keeping its indexes and triggers."""
+    q = ctx.dialect.quote
+    primary = ", ".join(q(c) for f in plan.primary_key for c in info.field_columns[f])
+    keys = ", ".join(q(c) for f in plan.key for c in info.field_columns[f])
+    if plan.method == "hash":
+        how = f"PARTITION BY KEY ({keys}) PARTITIONS {plan.partitions}"
+    else:
+        how = f"PARTITION BY RANGE COLUMNS ({keys}) (PARTITION {q('p_future')} VALUES LESS THAN (MAXVALUE))"
+    steps = [f"-- {plan.entity}: {plan.method}-partition by {', '.join(plan.key)}, primary key "
+             f"({', '.join(plan.primary_key)})",
+             f"ALTER TABLE {q(info.name)} DROP PRIMARY KEY, ADD PRIMARY KEY ({primary}) {how};"]
+    if plan.method == "range":
+        steps.append("\n".join([
+            "-- Every month, split the newest month off p_future, and retire the oldest instead of deleting rows:",
+            f"--   ALTER TABLE {info.name} REORGANIZE PARTITION p_future INTO (PARTITION p_YYYY_MM VALUES LESS THAN "
+            "('YYYY-MM-01'), PARTITION p_future VALUES LESS THAN (MAXVALUE));",
+            f"--   ALTER TABLE {info.name} DROP PARTITION p_YYYY_MM;"]))
+    return steps
