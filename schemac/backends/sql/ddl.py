@@ -18,6 +18,7 @@ from schemac.backends.sql.aggregates import aggregate_triggers
 from schemac.backends.sql.cascades import cascade_triggers
 from schemac.backends.sql.context import Context
 from schemac.backends.sql.erasure import erasure_routine_spec
+from schemac.backends.sql.indexes import statistics_statements
 from schemac.backends.sql.tables import Layout, TableInfo, edited_columns
 from schemac.compiler.model import FieldOrigin, ScalarKind
 
@@ -85,14 +86,21 @@ class SchemaWriter:
     def _table_block(self, info: TableInfo) -> list[str]:
         title = f"-- {info.entity.name}" + (f": {info.entity.doc}" if info.entity.doc else "")
         out = [title + "\n" + compile_statement(self.ctx, CreateTable(info.table))]
-        out += [compile_statement(self.ctx, CreateIndex(i)) for i in self.indexes_of.get(id(info.table), [])]
+        return out + self.table_objects(info)
+
+    def table_objects(self, info: TableInfo, *, history_table: bool = True) -> list[str]:
+        """What belongs to a table after its CREATE TABLE: indexes, statistics, comments, triggers, policies
+        (and its history table, unless `history_table` is off: a table rebuilt in place keeps it)."""
+        out = [compile_statement(self.ctx, CreateIndex(i)) for i in self.indexes_of.get(id(info.table), [])]
+        out += statistics_statements(self.ctx, info)
         out += self.d.comment_statements(info.table)
         if info.updated_at:
             name = self.ctx.namer.unique(info.name, "set", info.updated_at)
             out += self.d.updated_at_trigger(name, info.name, info.updated_at, edited_columns(self.ctx, info))
         history = self.histories.get(info.entity.name)
         if history is not None:
-            out += self._plain_table(history, info.tenant if info.entity.name in self.isolated else None)
+            if history_table:
+                out += self._plain_table(history, info.tenant if info.entity.name in self.isolated else None)
             out += self.d.render_trigger(history_mod.history_trigger(self.ctx, info, history))
         for spec in [*self.aggregates.get(info.entity.name, []), *self.cascades.get(info.entity.name, [])]:
             out += self.d.render_trigger(spec)

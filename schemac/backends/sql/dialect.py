@@ -103,6 +103,9 @@ class SqlDialect:
     # the collation of opaque string keys (SC-KEY-03) where the table's compares case-insensitively
     binary_collation: str | None = None
     regex_collation: str | None = None  # for a regular expression over a column of a nondeterministic collation
+    # the SQLAlchemy table option that spells PARTITION BY ("" when partitioning.sql is not written)
+    partition_by_option: str = ""
+    partition_in_place: bool = False  # ALTER TABLE ... PARTITION BY rebuilds a table in place (MySQL)
 
     def configured(self, options: Any) -> SqlDialect:
         """This dialect adjusted to the build options (e.g. the PostgreSQL version)."""

@@ -156,3 +156,19 @@ def _make_index(ctx: Context, info: TableInfo, plan: IndexPlan, key: KeySpec, na
     where = sa.and_(*key.where) if key.where else None
     kwargs = ctx.dialect.index_options(where=where, include=key.include, lengths=key.lengths)
     return sa.Index(name, *exprs, unique=plan.unique, **kwargs)
+
+
+def statistics_statements(ctx: Context, info: TableInfo) -> list[str]:
+    """`CREATE STATISTICS` for the design's StatisticsPlans on this table (only targets whose capabilities
+    allow them get any from the design)."""
+    out: list[str] = []
+    for plan in ctx.design.statistics:
+        if plan.entity != info.entity.name:
+            continue
+        columns = [c for f in plan.fields for c in info.field_columns.get(f, ())]
+        name = ctx.namer.constraint(info.name, columns, "stat")
+        kinds = ", ".join(plan.kinds)
+        cols = ", ".join(ctx.dialect.quote(c) for c in columns)
+        out.append(f"CREATE STATISTICS {ctx.dialect.quote(name)} ({kinds}) ON {cols} FROM "
+                   f"{ctx.dialect.quote(info.name)};")
+    return out

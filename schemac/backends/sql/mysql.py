@@ -211,6 +211,8 @@ DIALECT = MySqlDialect(
     ),
     binary_collation="utf8mb4_bin",
     table_options={"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": COLLATION},
+    partition_by_option="mysql_partition_by",
+    partition_in_place=True,
 )
 
 CAPABILITIES = Capabilities(
@@ -224,6 +226,7 @@ CAPABILITIES = Capabilities(
     max_identifier=64,
     max_index_columns=16,
     max_key_bytes=3072,
+    partition_foreign_keys=False,  # InnoDB: a partitioned table has no foreign keys (REL-P02)
 )
 
 BACKEND = SqlBackend(name="mysql", capabilities=CAPABILITIES, dialect=DIALECT)

@@ -278,6 +278,7 @@ DIALECT = PostgresDialect(
     text_default_as_expression=False,
     session_tenant=TENANT_SETTING,
     schema="public",
+    partition_by_option="postgresql_partition_by",
     session_actor="NULLIF(current_setting('app.actor', true), '')",
     title="PostgreSQL 15+",
     header_notes=(
@@ -318,6 +319,7 @@ CAPABILITIES = Capabilities(
     fulltext_under_rls=False,  # `@@` (ts_match_vq) is not LEAKPROOF
     json_aggregation=True,
     fk_set_null_columns=True,
+    extended_statistics=True,
     max_identifier=63,
     max_index_columns=32,
 )

@@ -44,6 +44,10 @@ class Capabilities(_Node):
     statement_triggers: bool = False
     # rows changed by ON DELETE CASCADE fire their table's triggers (not on InnoDB)
     fk_actions_fire_triggers: bool = True
+    # CREATE STATISTICS: the planner can be told that columns are correlated (PostgreSQL 10+)
+    extended_statistics: bool = False
+    # a partitioned table may have foreign keys, from and to it (PostgreSQL 12+; not InnoDB)
+    partition_foreign_keys: bool = True
 
 
 class Decision(_Node):
@@ -67,6 +71,15 @@ class IndexPlan(_Node):
     origin: Literal["primary", "unique", "access_pattern", "foreign_key", "declared", "search"]
     serves: tuple[str, ...] = ()  # access patterns it serves
     why: str = ""
+
+
+class StatisticsPlan(_Node):
+    """Planner statistics over correlated columns of one entity (IR field names; a reference is its column)."""
+
+    entity: str
+    fields: tuple[str, ...]
+    kinds: tuple[Literal["dependencies", "ndistinct", "mcv"], ...] = ("dependencies",)
+    serves: tuple[str, ...] = ()  # access patterns whose estimates it corrects
 
 
 class PatternPlan(_Node):
@@ -166,6 +179,18 @@ class MaintainedAggregate(_Node):
     per: Literal["statement", "row"] = "row"
 
 
+class PartitionPlan(_Node):
+    """How to partition one entity's table past the memory line (REL-P01), keys checked (REL-P02)."""
+
+    entity: str
+    method: Literal["range", "hash"]
+    key: tuple[str, ...]  # partition key fields
+    primary_key: tuple[str, ...]  # the primary key the partitioned table needs: the entity's, plus the key
+    partitions: int = 0  # hash: how many
+    retention_months: float | None = None  # range: drop partitions older than this
+    blocked: tuple[str, ...] = ()  # why it cannot be applied to the generated schema as is
+
+
 class Growth(_Node):
     entity: str
     rows_at_horizon: float
@@ -173,6 +198,7 @@ class Growth(_Node):
     table_bytes: float
     index_bytes: float
     revisit: str | None = None  # "partition by ... past N rows": None when nothing to revisit
+    partition: PartitionPlan | None = None  # set with `revisit`
 
 
 class Design(_Node):
@@ -191,6 +217,7 @@ class Design(_Node):
     erasure: tuple[ErasurePlan, ...] = ()
     reference_reads: tuple[ReferenceRead, ...] = ()
     exact_keys: tuple[tuple[str, str], ...] = ()  # (entity, field): opaque string keys compared byte for byte
+    statistics: tuple[StatisticsPlan, ...] = ()
 
     def reference_read(self, entity: str, field: str) -> ReferenceRead | None:
         return _memo(self, "_reference_reads", self.reference_reads,

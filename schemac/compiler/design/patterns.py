@@ -8,7 +8,7 @@ from schemac.compiler.design.context import Ctx, parts_text, pred_text, rate_tex
 from schemac.compiler.design.estimates import TEXT_SELECTIVITY, distinct, matched_rows
 from schemac.compiler.design.indexes import IndexResult
 from schemac.compiler.design.model import IndexPlan, PatternPlan, WritePlan
-from schemac.compiler.design.needs import Want
+from schemac.compiler.design.needs import Want, grouped_range
 from schemac.compiler.design.wants import QueryNeeds
 from schemac.compiler.model import FieldOrigin, Include, Query, Write
 
@@ -109,6 +109,9 @@ def _group_note(ctx: Ctx, q: Query, w: Want) -> str:
     aggs = [f"{s.func}({s.steps[0]})" for s in q.select if s.func and s.steps and s.relation is None]
     per = ", ".join(w.group)
     note = f"{', '.join(aggs) or 'aggregates'} per ({per}) read in index order: grouping needs no sort"
+    if grouped_range(w.range, w.group, (), w.sort):
+        note = (f"{', '.join(aggs) or 'aggregates'} per ({per}) read from the index over the range on {w.range}, "
+                f"grouped in memory")
     if q.order and q.limit:
         keys = ", ".join(o.field for o in q.order)
         note += (f"; the top {q.limit} by {keys} are picked in memory among the groups (an index ordered by "
