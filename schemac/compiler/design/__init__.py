@@ -9,14 +9,14 @@ differences between relational targets are read from `Capabilities`, never from 
 from __future__ import annotations
 
 from schemac.compiler.design import codes as codes  # registers the SC040x diagnostics
-from schemac.compiler.design.aggregates import plan_aggregates
 from schemac.compiler.design.context import Ctx
 from schemac.compiler.design.explain import render_decisions
-from schemac.compiler.design.growth import plan_growth
-from schemac.compiler.design.indexes import plan_indexes
 from schemac.compiler.design.model import Capabilities, Design
-from schemac.compiler.design.patterns import plan_patterns, plan_writes
-from schemac.compiler.design.policies import (
+from schemac.compiler.design.relational.aggregates import plan_aggregates
+from schemac.compiler.design.relational.growth import plan_growth
+from schemac.compiler.design.relational.indexes import plan_indexes
+from schemac.compiler.design.relational.patterns import plan_patterns, plan_writes
+from schemac.compiler.design.relational.policies import (
     plan_audit,
     plan_erasure,
     plan_foreign_keys,

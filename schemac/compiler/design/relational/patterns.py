@@ -6,9 +6,9 @@ from __future__ import annotations
 from schemac.compiler.design import codes
 from schemac.compiler.design.context import Ctx, parts_text, pred_text, rate_text
 from schemac.compiler.design.estimates import TEXT_SELECTIVITY, distinct, matched_rows
-from schemac.compiler.design.indexes import IndexResult
 from schemac.compiler.design.model import IndexPlan, PatternPlan, WritePlan
 from schemac.compiler.design.needs import Want
+from schemac.compiler.design.relational.indexes import IndexResult
 from schemac.compiler.design.wants import QueryNeeds
 from schemac.compiler.model import Include, Query, Write
 

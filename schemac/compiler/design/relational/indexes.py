@@ -9,10 +9,10 @@ from typing import Any
 
 from schemac.compiler.design import codes
 from schemac.compiler.design.context import Ctx, parts_text, pred_text
-from schemac.compiler.design.explain_index import candidate_why, index_label
-from schemac.compiler.design.matching import rank
 from schemac.compiler.design.model import ForeignKeyPlan, IndexPlan
 from schemac.compiler.design.needs import ORIGIN_ORDER, Candidate, FkNeed, Need, Origin, Want
+from schemac.compiler.design.relational.explain_index import candidate_why, index_label
+from schemac.compiler.design.relational.matching import rank
 from schemac.compiler.design.sizes import is_narrow, worst_key_bytes
 from schemac.compiler.design.wants import junction_sides
 from schemac.compiler.model import KeyPart
