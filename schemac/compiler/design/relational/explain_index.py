@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from schemac.compiler.design.context import Ctx, parts_text, pred_text
+from schemac.compiler.design.decisions import Subject
 from schemac.compiler.design.needs import Candidate, Want
+from schemac.compiler.design.relational.layout import IndexPlan
 
 
 def index_label(c: Candidate) -> str:
@@ -15,6 +17,16 @@ def index_label(c: Candidate) -> str:
     if c.where:
         label += f" where {' and '.join(pred_text(p) for p in c.where)}"
     return label
+
+
+def plan_label(ix: IndexPlan) -> str:
+    """A planned index by name: `Enrollment(organization, course) where status = open`."""
+    where = f" where {' and '.join(pred_text(p) for p in ix.where)}" if ix.where else ""
+    return f"{ix.entity}({parts_text(ix.parts)}){where}"
+
+
+def index_subject(c: Candidate) -> Subject:
+    return Subject.of_index(c.entity, index_label(c))
 
 
 def candidate_why(ctx: Ctx, c: Candidate, w: Want) -> tuple[str, str]:

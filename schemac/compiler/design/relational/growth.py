@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from schemac.compiler.design.context import Ctx, bytes_text, count_text
+from schemac.compiler.design.decisions import Partitioning, Subject, Volume
 from schemac.compiler.design.estimates import constant_selectivity
 from schemac.compiler.design.model import Growth, IndexPlan
 from schemac.compiler.design.sizes import INDEX_ENTRY_OVERHEAD, field_width, row_bytes
@@ -34,18 +35,21 @@ def _growth(ctx: Ctx, e: Entity, indexes: list[IndexPlan]) -> Growth:
         idx += rows * share * _entry(ctx, e, (*(p.field for p in ix.parts), *ix.include), widths)
     horizon = f"{ctx.model.settings.horizon_months:g} months"
     if not e.volume.declared:
-        ctx.decide("SC-VOL-01", f"entity {e.name}", f"volume assumed: {count_text(rows)} rows",
-                   "no `volume` declared; estimates (rows per lookup, sizes) use this default", e.span)
+        ctx.decide("SC-VOL-01", Subject.of_entity(e.name), f"volume assumed: {count_text(rows)} rows",
+                   "no `volume` declared; estimates (rows per lookup, sizes) use this default", e.span,
+                   payload=Volume(rows=rows))
     revisit = None
+    partitioning = {"rows": rows, "table_bytes": table, "index_bytes": idx}
     size = f"{count_text(rows)} rows x {rb} B = {bytes_text(table)} + {bytes_text(idx)} of indexes at {horizon}"
     if rows > REVISIT_ROWS or table > REVISIT_BYTES:
         revisit = _partition_key(ctx, e)
-        ctx.decide("REL-P01", f"entity {e.name}", f"revisit: {revisit}",
+        ctx.decide("REL-P01", Subject.of_entity(e.name), f"revisit: {revisit}",
                    f"{size}: past {count_text(REVISIT_ROWS)} rows or {bytes_text(REVISIT_BYTES)}, beyond a "
-                   f"typical server's memory", e.span)
+                   f"typical server's memory", e.span, payload=Partitioning(revisit=revisit, **partitioning))
     else:
-        ctx.decide("REL-P01", f"entity {e.name}", "no partitioning",
-                   f"{size}: below {count_text(REVISIT_ROWS)} rows and {bytes_text(REVISIT_BYTES)}", e.span)
+        ctx.decide("REL-P01", Subject.of_entity(e.name), "no partitioning",
+                   f"{size}: below {count_text(REVISIT_ROWS)} rows and {bytes_text(REVISIT_BYTES)}", e.span,
+                   payload=Partitioning(**partitioning))
     return Growth(entity=e.name, rows_at_horizon=rows, row_bytes=rb, table_bytes=table, index_bytes=idx,
                   revisit=revisit)
 

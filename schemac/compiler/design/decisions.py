@@ -1,0 +1,193 @@
+"""Typed design decisions: what a decision is about (`Subject`), what was decided (a payload per decision
+kind), and the one-line text rendered for people.
+
+Code that needs to know what was decided reads `subject` and `payload`; `choice` and `why` are prose for
+`decisions.md` and the report, and nothing parses them back (tests/test_decisions_typed.py checks it).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemac.compiler.design.plans import Operation
+from schemac.diagnostics import Span
+
+SubjectKind = Literal["model", "entity", "field", "reference", "index", "query", "write"]
+
+
+class _Node(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Subject(_Node):
+    """What a decision is about. `name` is the model's name for a model-wide decision; `index` is the
+    structure's label (`Course(organization, code)`) for an index decision."""
+
+    kind: SubjectKind
+    name: str | None = None
+    entity: str | None = None
+    field: str | None = None
+    pattern: str | None = None
+    write: str | None = None
+    index: str | None = None
+
+    @classmethod
+    def of_model(cls, name: str) -> Subject:
+        return cls(kind="model", name=name)
+
+    @classmethod
+    def of_entity(cls, entity: str) -> Subject:
+        return cls(kind="entity", entity=entity)
+
+    @classmethod
+    def of_field(cls, entity: str, field: str) -> Subject:
+        return cls(kind="field", entity=entity, field=field)
+
+    @classmethod
+    def of_reference(cls, entity: str, field: str) -> Subject:
+        return cls(kind="reference", entity=entity, field=field)
+
+    @classmethod
+    def of_index(cls, entity: str, label: str) -> Subject:
+        return cls(kind="index", entity=entity, index=label)
+
+    @classmethod
+    def of_pattern(cls, pattern: str, entity: str | None = None) -> Subject:
+        return cls(kind="query", pattern=pattern, entity=entity)
+
+    @classmethod
+    def of_write(cls, write: str, entity: str | None = None) -> Subject:
+        return cls(kind="write", write=write, entity=entity)
+
+    @property
+    def label(self) -> str:
+        """The subject's name without its kind: `Enrollment.course`, `student_courses`, `Course(code)`."""
+        if self.kind in ("field", "reference"):
+            return f"{self.entity}.{self.field}"
+        by_kind = {"model": self.name, "entity": self.entity, "index": self.index, "query": self.pattern,
+                   "write": self.write}
+        return by_kind[self.kind] or ""
+
+    @property
+    def text(self) -> str:
+        """`kind label`, as decisions.md and the report print it: `query student_courses`."""
+        return f"{self.kind} {self.label}"
+
+
+class Maintained(_Node):
+    """A denormalised aggregate field kept up to date (SC-DEN-01)."""
+
+    kind: Literal["maintained"] = "maintained"
+    func: str
+    child: str
+    mechanism: Literal["trigger", "application"]
+    extra_writes_per_s: float
+
+
+class Access(_Node):
+    """How a read pattern, or a keyed write, reaches its rows or items."""
+
+    kind: Literal["access"] = "access"
+    operation: Operation
+    structure: str | None = None  # the index or key that serves it, by label; None for a full scan
+
+
+class Covering(_Node):
+    """Covering columns for an index-only read (REL-I04)."""
+
+    kind: Literal["covering"] = "covering"
+    structure: str | None = None
+    include: tuple[str, ...] = ()
+    index_only: bool
+
+
+class IndexChoice(_Node):
+    """An index created, or a candidate not created because another serves it (REL-I01..I08)."""
+
+    kind: Literal["index"] = "index"
+    action: Literal["create", "not_created", "declared_not_created", "all_rows"]
+    structure: str
+    unique: bool = False
+    covered_by: str | None = None
+
+
+class ForeignKeyIndex(_Node):
+    """The index that supports a foreign key, or the index that already covers it (REL-I08)."""
+
+    kind: Literal["foreign_key_index"] = "foreign_key_index"
+    columns: tuple[str, ...]
+    covered_by: str | None = None  # None: an index of its own
+
+
+class TenantReference(_Node):
+    """No index on the tenant reference alone (REL-I08); `unindexed` entities have no index led by it."""
+
+    kind: Literal["tenant_reference"] = "tenant_reference"
+    tenant: str
+    unindexed: tuple[str, ...] = ()
+
+
+class Tenancy(_Node):
+    kind: Literal["tenancy"] = "tenancy"
+    enforcement: Literal["none", "row_level_security", "application"]
+    entities: tuple[str, ...] = ()
+
+
+class ForeignKeys(_Node):
+    kind: Literal["foreign_keys"] = "foreign_keys"
+    mode: Literal["none", "composite", "single_column"]
+    targets: tuple[str, ...] = ()
+    count: int = 0
+
+
+class SoftDelete(_Node):
+    kind: Literal["soft_delete"] = "soft_delete"
+    entities: tuple[str, ...]
+
+
+class Audit(_Node):
+    kind: Literal["audit"] = "audit"
+    mechanism: Literal["none", "trigger", "application"]
+
+
+class Erasure(_Node):
+    kind: Literal["erasure"] = "erasure"
+    action: Literal["none", "delete", "anonymise"]
+    fields: tuple[str, ...] = ()
+
+
+class Volume(_Node):
+    """An entity's volume, assumed because none was declared (SC-VOL-01)."""
+
+    kind: Literal["volume"] = "volume"
+    rows: float
+
+
+class Partitioning(_Node):
+    """Whether an entity is partitioned, and when to revisit (REL-P01)."""
+
+    kind: Literal["partitioning"] = "partitioning"
+    partitioned: bool = False
+    revisit: str | None = None
+    rows: float
+    table_bytes: float
+    index_bytes: float
+
+
+Payload = Annotated[
+    Maintained | Access | Covering | IndexChoice | ForeignKeyIndex | TenantReference | Tenancy | ForeignKeys
+    | SoftDelete | Audit | Erasure | Volume | Partitioning,
+    Field(discriminator="kind")]
+
+
+class Decision(_Node):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    rule: str  # e.g. REL-I01, REL-I03, SC-DEN-01
+    subject: Subject
+    payload: Payload
+    choice: str  # what was decided, one line (prose, rendered at the decision)
+    why: str  # why, one line (prose)
+    span: Span | None = None
