@@ -11,7 +11,7 @@ from schemac.compiler.design.decisions import Access, Subject
 from schemac.compiler.design.estimates import TEXT_SELECTIVITY, distinct, matched_rows
 from schemac.compiler.design.needs import Want
 from schemac.compiler.design.plans import Cost, Operation, PatternPlan
-from schemac.compiler.design.relational.explain_index import plan_label
+from schemac.compiler.design.relational.explain_index import plan_label, served_by
 from schemac.compiler.design.relational.indexes import IndexResult
 from schemac.compiler.design.relational.layout import IndexPlan, KeyedWrite, RelationalAccess
 from schemac.compiler.design.wants import QueryNeeds
@@ -27,12 +27,7 @@ def plan_patterns(ctx: Ctx, all_needs: list[QueryNeeds],
 def neutral_plan(ctx: Ctx, q: Query, access: RelationalAccess, expected: float, why: str,
                  indexes: tuple[IndexPlan, ...]) -> PatternPlan:
     """The family-neutral plan of one pattern, from its relational access."""
-    if access.by_primary_key:
-        op, structure = Operation.PRIMARY_KEY_LOOKUP, f"{q.entity} primary key"
-    elif access.index is not None:
-        op, structure = Operation.INDEX_SCAN, plan_label(indexes[access.index])
-    else:
-        op, structure = Operation.FULL_SCAN, None
+    op, structure = served_by(q.entity, access.by_primary_key, access.index, indexes)
     examined = ctx.rows(q.entity) if op is Operation.FULL_SCAN else expected
     trips = 1 + sum(1 for _, how in access.include_strategy if how == "second_query")
     cost = Cost(rows_examined=examined, index_entries=None if op is Operation.FULL_SCAN else examined)
@@ -190,10 +185,9 @@ def plan_writes(ctx: Ctx, wants: list[tuple[Write, Want]], res: IndexResult) -> 
             why += " (no unique constraint to detect the existing row)"
         elif w.op == "upsert":
             why += " is the conflict target (ON CONFLICT / ON DUPLICATE KEY)"
-        op = Operation.PRIMARY_KEY_LOOKUP if by_pk else Operation.INDEX_SCAN if index is not None else \
-            Operation.FULL_SCAN
+        op, structure = served_by(w.entity, by_pk, index, res.indexes)
         ctx.decide("SC-PAT-02", Subject.of_write(w.name, w.entity), f"finds its row by {served}", why, w.span,
-                   payload=Access(operation=op, structure=None if index is None else plan_label(res.indexes[index])))
+                   payload=Access(operation=op, structure=structure))
         plans.append(KeyedWrite(write=w.name, index=index, by_primary_key=by_pk, columns=want.eq, why=why))
     return plans
 

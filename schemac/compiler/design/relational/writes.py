@@ -4,8 +4,8 @@ extra writes one execution causes on a relational target (index entries, trigger
 from __future__ import annotations
 
 from schemac.compiler.design.context import Ctx
-from schemac.compiler.design.plans import Cost, ExtraWrites, Operation, WritePlan
-from schemac.compiler.design.relational.explain_index import plan_label
+from schemac.compiler.design.plans import Cost, ExtraWrites, WritePlan
+from schemac.compiler.design.relational.explain_index import served_by
 from schemac.compiler.design.relational.layout import (
     AuditPlan,
     IndexPlan,
@@ -30,12 +30,7 @@ def _write(ctx: Ctx, w: Write, k: KeyedWrite | None, indexes: tuple[IndexPlan, .
     cost = Cost(index_entries=float(extra.index_entries))
     if k is None:
         return WritePlan(write=w.name, entity=w.entity, op=w.op, extra=extra, cost=cost)
-    if k.by_primary_key:
-        op, structure = Operation.PRIMARY_KEY_LOOKUP, f"{w.entity} primary key"
-    elif k.index is not None:
-        op, structure = Operation.INDEX_SCAN, plan_label(indexes[k.index])
-    else:
-        op, structure = Operation.FULL_SCAN, None
+    op, structure = served_by(w.entity, k.by_primary_key, k.index, indexes)
     return WritePlan(write=w.name, entity=w.entity, op=w.op, operation=op, structure=structure,
                      equality=k.columns, extra=extra, cost=cost, why=k.why)
 
