@@ -160,7 +160,7 @@ def _lint(decisions: tuple[Decision, ...], layout: RelationalLayout | None = Non
 def test_erasure_counts_only_as_a_typed_decision() -> None:
     prose = Decision(rule="SC-GDPR-01", subject=Subject.of_entity("Person"), payload=Volume(rows=1.0),
                      choice="erasure: anonymise in place", why="erase")
-    typed = prose.model_copy(update={"payload": Erasure(action="anonymise", fields=("email",))})
+    typed = prose._replace(payload=Erasure(action="anonymise", fields=("email",)))
     assert "SC0356" in _lint((prose,))
     assert "SC0356" not in _lint((typed,))
 
@@ -169,7 +169,7 @@ def test_partitioning_counts_only_as_a_typed_decision() -> None:
     base = Partitioning(rows=1e8, table_bytes=1e10, index_bytes=1e9)
     prose = Decision(rule="REL-P01", subject=Subject.of_entity("Person"), payload=base,
                      choice="partitioned by range (created_at)", why="w")
-    typed = prose.model_copy(update={"payload": base.model_copy(update={"partitioned": True})})
+    typed = prose._replace(payload=base._replace(partitioned=True))
     assert "SC0350" in _lint((prose,))
     assert "SC0350" not in _lint((typed,))
 

@@ -1,15 +1,17 @@
 """Typed design decisions: what a decision is about (`Subject`), what was decided (a payload per decision
 kind), and the one-line text rendered for people.
 
+Immutable typed records (NamedTuple, not pydantic): a design makes one per decision, ten thousand and more
+for a large model, and validating them cost a fifth of the design stage's time. Nothing outside the design
+stage builds them.
+
 Code that needs to know what was decided reads `subject` and `payload`; `choice` and `why` are prose for
-`decisions.md` and the report, and nothing parses them back (tests/test_decisions_typed.py checks it).
+`decisions.md` and the report, and nothing parses them back (tests/test_design_core.py checks it).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Literal, NamedTuple
 
 from schemac.compiler.design.plans import Operation
 from schemac.diagnostics import Span
@@ -17,11 +19,7 @@ from schemac.diagnostics import Span
 SubjectKind = Literal["model", "entity", "field", "reference", "index", "query", "write"]
 
 
-class _Node(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Subject(_Node):
+class Subject(NamedTuple):
     """What a decision is about. `name` is the model's name for a model-wide decision; `index` is the
     structure's label (`Course(organization, code)`) for an index decision."""
 
@@ -76,114 +74,113 @@ class Subject(_Node):
         return f"{self.kind} {self.label}"
 
 
-class Maintained(_Node):
+class Maintained(NamedTuple):
     """A denormalised aggregate field kept up to date (SC-DEN-01)."""
 
-    kind: Literal["maintained"] = "maintained"
     func: str
     child: str
     mechanism: Literal["trigger", "application"]
     extra_writes_per_s: float
+    kind: Literal["maintained"] = "maintained"
 
 
-class Access(_Node):
+class Access(NamedTuple):
     """How a read pattern, or a keyed write, reaches its rows or items."""
 
-    kind: Literal["access"] = "access"
     operation: Operation
     structure: str | None = None  # the index or key that serves it, by label; None for a full scan
+    kind: Literal["access"] = "access"
 
 
-class Covering(_Node):
+class Covering(NamedTuple):
     """Covering columns for an index-only read (REL-I04)."""
 
-    kind: Literal["covering"] = "covering"
+    index_only: bool
     structure: str | None = None
     include: tuple[str, ...] = ()
-    index_only: bool
+    kind: Literal["covering"] = "covering"
 
 
-class IndexChoice(_Node):
+class IndexChoice(NamedTuple):
     """An index created, or a candidate not created because another serves it (REL-I01..I08)."""
 
-    kind: Literal["index"] = "index"
     action: Literal["create", "not_created", "declared_not_created", "all_rows"]
     structure: str
     unique: bool = False
     covered_by: str | None = None
+    kind: Literal["index"] = "index"
 
 
-class ForeignKeyIndex(_Node):
+class ForeignKeyIndex(NamedTuple):
     """The index that supports a foreign key, or the index that already covers it (REL-I08)."""
 
-    kind: Literal["foreign_key_index"] = "foreign_key_index"
     columns: tuple[str, ...]
     covered_by: str | None = None  # None: an index of its own
+    kind: Literal["foreign_key_index"] = "foreign_key_index"
 
 
-class TenantReference(_Node):
+class TenantReference(NamedTuple):
     """No index on the tenant reference alone (REL-I08); `unindexed` entities have no index led by it."""
 
-    kind: Literal["tenant_reference"] = "tenant_reference"
     tenant: str
     unindexed: tuple[str, ...] = ()
+    kind: Literal["tenant_reference"] = "tenant_reference"
 
 
-class Tenancy(_Node):
-    kind: Literal["tenancy"] = "tenancy"
+class Tenancy(NamedTuple):
     enforcement: Literal["none", "row_level_security", "application"]
     entities: tuple[str, ...] = ()
+    kind: Literal["tenancy"] = "tenancy"
 
 
-class ForeignKeys(_Node):
-    kind: Literal["foreign_keys"] = "foreign_keys"
+class ForeignKeys(NamedTuple):
     mode: Literal["none", "composite", "single_column"]
     targets: tuple[str, ...] = ()
     count: int = 0
+    kind: Literal["foreign_keys"] = "foreign_keys"
 
 
-class SoftDelete(_Node):
-    kind: Literal["soft_delete"] = "soft_delete"
+class SoftDelete(NamedTuple):
     entities: tuple[str, ...]
+    kind: Literal["soft_delete"] = "soft_delete"
 
 
-class Audit(_Node):
-    kind: Literal["audit"] = "audit"
+class Audit(NamedTuple):
     mechanism: Literal["none", "trigger", "application"]
+    kind: Literal["audit"] = "audit"
 
 
-class Erasure(_Node):
-    kind: Literal["erasure"] = "erasure"
+class Erasure(NamedTuple):
     action: Literal["none", "delete", "anonymise"]
     fields: tuple[str, ...] = ()
+    kind: Literal["erasure"] = "erasure"
 
 
-class Volume(_Node):
+class Volume(NamedTuple):
     """An entity's volume, assumed because none was declared (SC-VOL-01)."""
 
-    kind: Literal["volume"] = "volume"
     rows: float
+    kind: Literal["volume"] = "volume"
 
 
-class Partitioning(_Node):
+class Partitioning(NamedTuple):
     """Whether an entity is partitioned, and when to revisit (REL-P01)."""
 
-    kind: Literal["partitioning"] = "partitioning"
-    partitioned: bool = False
-    revisit: str | None = None
     rows: float
     table_bytes: float
     index_bytes: float
+    partitioned: bool = False
+    revisit: str | None = None
+    kind: Literal["partitioning"] = "partitioning"
 
 
-Payload = Annotated[
-    Maintained | Access | Covering | IndexChoice | ForeignKeyIndex | TenantReference | Tenancy | ForeignKeys
-    | SoftDelete | Audit | Erasure | Volume | Partitioning,
-    Field(discriminator="kind")]
+# One typed payload per decision kind; `kind` tells them apart.
+Payload = (Maintained | Access | Covering | IndexChoice | ForeignKeyIndex | TenantReference | Tenancy | ForeignKeys
+           | SoftDelete | Audit | Erasure | Volume | Partitioning)
 
 
-class Decision(_Node):
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+class Decision(NamedTuple):
+    """One decision: its rule id, typed subject and payload (what code reads), and the prose."""
 
     rule: str  # e.g. REL-I01, REL-I03, SC-DEN-01
     subject: Subject

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 
 from schemac.compiler.design.decisions import Decision, Subject
 from schemac.compiler.design.document.layout import DocumentLayout
@@ -81,7 +81,7 @@ class Design(_Node):
     patterns: tuple[PatternPlan, ...] = ()  # one per read access pattern, in model order
     writes: tuple[WritePlan, ...] = ()  # one per write, in model order
     growth: tuple[Growth, ...] = ()
-    decisions: tuple[Decision, ...] = ()
+    decisions: SkipValidation[tuple[Decision, ...]] = ()  # typed records, built by the planners only
 
     @property
     def relational(self) -> RelationalLayout:

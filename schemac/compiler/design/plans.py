@@ -9,8 +9,9 @@ Family-specific detail (a relational index position, a DynamoDB key template) li
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import NamedTuple
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SkipValidation
 
 
 class Operation(StrEnum):
@@ -30,7 +31,7 @@ class _Node(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Cost(_Node):
+class Cost(NamedTuple):
     """Cost units per execution, where the target has them (None: not meaningful on this target)."""
 
     rows_examined: float | None = None  # relational: rows the plan visits (index or heap)
@@ -39,7 +40,7 @@ class Cost(_Node):
     wcu: float | None = None  # DynamoDB write capacity units
 
 
-class ExtraWrites(_Node):
+class ExtraWrites(NamedTuple):
     """The writes one execution of a write causes beyond its own row or item."""
 
     index_entries: int = 0  # secondary index entries maintained
@@ -60,7 +61,7 @@ class PatternPlan(_Node):
     range: tuple[str, ...] = ()
     expected_rows: float | None = None  # rows or items returned
     round_trips: int = 1
-    cost: Cost = Cost()
+    cost: SkipValidation[Cost] = Cost()
     why: str = ""
 
     @property
@@ -78,6 +79,6 @@ class WritePlan(_Node):
     operation: Operation | None = None  # how a keyed write finds its rows; None for an insert
     structure: str | None = None
     equality: tuple[str, ...] = ()  # IR field names, tenant first: the lookup / conflict columns
-    extra: ExtraWrites = ExtraWrites()
-    cost: Cost = Cost()
+    extra: SkipValidation[ExtraWrites] = ExtraWrites()
+    cost: SkipValidation[Cost] = Cost()
     why: str = ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from schemac.compiler.design.context import Ctx, parts_text, pred_text
-from schemac.compiler.design.decisions import Subject
 from schemac.compiler.design.needs import Candidate, Want
 from schemac.compiler.design.plans import Operation
 from schemac.compiler.design.relational.layout import IndexPlan
@@ -34,10 +33,6 @@ def served_by(entity: str, by_primary_key: bool, index: int | None,
     if index is not None:
         return Operation.INDEX_SCAN, plan_label(indexes[index])
     return Operation.FULL_SCAN, None
-
-
-def index_subject(c: Candidate) -> Subject:
-    return Subject.of_index(c.entity, index_label(c))
 
 
 def candidate_why(ctx: Ctx, c: Candidate, w: Want) -> tuple[str, str]:

@@ -18,7 +18,7 @@ from schemac.compiler.design.decisions import (
 )
 from schemac.compiler.design.model import ForeignKeyPlan, IndexPlan
 from schemac.compiler.design.needs import ORIGIN_ORDER, Candidate, FkNeed, Need, Origin, Want
-from schemac.compiler.design.relational.explain_index import candidate_why, index_label, index_subject
+from schemac.compiler.design.relational.explain_index import candidate_why, index_label
 from schemac.compiler.design.relational.matching import rank
 from schemac.compiler.design.sizes import is_narrow, worst_key_bytes
 from schemac.compiler.design.wants import junction_sides
@@ -64,10 +64,10 @@ class _Builder:
             if d.live_only and not c.live_only:
                 d.live_only = False  # one full index serves live-row reads too
                 d.ranks.clear()  # ranked as live-only so far
-                self.ctx.decide("REL-I08", index_subject(d), "kept over all rows, not live rows only",
-                                "the same columns also carry a foreign key, whose checks see deleted rows",
-                                d.span, payload=IndexChoice(action="all_rows", structure=index_label(d),
-                                                            unique=d.unique))
+                label = index_label(d)
+                self.ctx.decide("REL-I08", Subject.of_index(d.entity, label), "kept over all rows, not live rows "
+                                "only", "the same columns also carry a foreign key, whose checks see deleted rows",
+                                d.span, payload=IndexChoice(action="all_rows", structure=label, unique=d.unique))
             return d
         self.cands.append(c)
         self.of(c.entity).append(c)
@@ -109,13 +109,14 @@ class _Builder:
             if cover is None:
                 continue
             self.remove(c)
-            self.ctx.decide("REL-I03", index_subject(c),
-                            f"declared, not created: {'unique ' if cover.unique else ''}{index_label(cover)} "
+            label, by = index_label(c), index_label(cover)
+            self.ctx.decide("REL-I03", Subject.of_index(c.entity, label),
+                            f"declared, not created: {'unique ' if cover.unique else ''}{by} "
                             "already starts with its columns",
                             "a second B-tree over the same leading columns costs every write and serves no "
                             "lookup the other does not", c.span,
-                            payload=IndexChoice(action="declared_not_created", structure=index_label(c),
-                                                unique=c.unique, covered_by=index_label(cover)))
+                            payload=IndexChoice(action="declared_not_created", structure=label, unique=c.unique,
+                                                covered_by=by))
 
     def _tenant_targets(self, fks: list[ForeignKeyPlan]) -> None:
         targets: dict[str, list[str]] = {}
@@ -208,11 +209,12 @@ class _Builder:
         kept = [d for d in self.of(c.entity) if id(d) in targets]
         prefix = all(d.fields[:len(c.fields)] == c.fields for d in kept)
         names = "; ".join(index_label(d) for d in kept)
-        self.ctx.decide("REL-I03", index_subject(c),
+        label = index_label(c)
+        self.ctx.decide("REL-I03", Subject.of_index(c.entity, label),
                         f"not created: {'left prefix of' if prefix else 'its patterns are served by'} {names}",
                         "one index fewer to maintain on every write; the longer index serves the same lookups",
-                        c.span, payload=IndexChoice(action="not_created", structure=index_label(c),
-                                                    unique=c.unique, covered_by=names))
+                        c.span, payload=IndexChoice(action="not_created", structure=label, unique=c.unique,
+                                                    covered_by=names))
 
     # -- final choice ------------------------------------------------------------------------------------------
     def choose(self) -> dict[int, Candidate]:
@@ -317,8 +319,8 @@ def _include(ctx: Ctx, c: Candidate, w: Want) -> None:
               "the whole table than visit it row by row" if w.batch else
               f"{w.rate:,.0f}/s >= {INCLUDE_MIN_RATE:,.0f}/s and at most {most} narrow columns selected: "
               "skipping the heap visit beats the wider entries")
-    ctx.decide("REL-I04", subject, f"{how} ({', '.join(missing)}) on {index_label(c)}: index-only scan",
-               reason, w.span, payload=Covering(structure=index_label(c), include=tuple(missing), index_only=True))
+    ctx.decide("REL-I04", subject, f"{how} ({', '.join(missing)}) on {label}: index-only scan",
+               reason, w.span, payload=Covering(structure=label, include=tuple(missing), index_only=True))
 
 
 def _sort_key(order: dict[str, int], c: Candidate) -> tuple[object, ...]:
@@ -367,8 +369,9 @@ def _record_index(ctx: Ctx, c: Candidate, served: tuple[str, ...]) -> None:
     if served:
         extra.append(f"serves {', '.join(served)}")
     tail = f"; {'; '.join(extra)}" if extra else ""
-    ctx.decide(c.rule, index_subject(c), f"create {what}{tail}", c.why, c.span,
-               payload=IndexChoice(action="create", structure=index_label(c), unique=c.unique))
+    label = index_label(c)
+    ctx.decide(c.rule, Subject.of_index(c.entity, label), f"create {what}{tail}", c.why, c.span,
+               payload=IndexChoice(action="create", structure=label, unique=c.unique))
 
 
 def _record_fks(ctx: Ctx, b: _Builder, chosen: dict[int, Candidate]) -> None:
@@ -387,8 +390,9 @@ def _record_fks(ctx: Ctx, b: _Builder, chosen: dict[int, Candidate]) -> None:
             why = "its leading columns are the foreign key's"
             if c.live_only and ctx.caps.partial_indexes:
                 why += f"; live rows suffice: {need.target} is soft-deleted, so FK checks run only in purges"
-            ctx.decide("REL-I08", subject, f"no separate index: ({cols}) is covered by {index_label(c)}",
-                       why, need.span, payload=ForeignKeyIndex(columns=tuple(need.columns), covered_by=index_label(c)))
+            label = index_label(c)
+            ctx.decide("REL-I08", subject, f"no separate index: ({cols}) is covered by {label}",
+                       why, need.span, payload=ForeignKeyIndex(columns=tuple(need.columns), covered_by=label))
     _record_tenant_reference(ctx, b)
 
 

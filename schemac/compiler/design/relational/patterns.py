@@ -24,10 +24,10 @@ def plan_patterns(ctx: Ctx, all_needs: list[QueryNeeds],
     return [_pattern(ctx, qn, res, pos) for qn in all_needs]
 
 
-def neutral_plan(ctx: Ctx, q: Query, access: RelationalAccess, expected: float, why: str,
-                 indexes: tuple[IndexPlan, ...]) -> PatternPlan:
-    """The family-neutral plan of one pattern, from its relational access."""
-    op, structure = served_by(q.entity, access.by_primary_key, access.index, indexes)
+def neutral_plan(ctx: Ctx, q: Query, access: RelationalAccess, served: tuple[Operation, str | None],
+                 expected: float, why: str) -> PatternPlan:
+    """The family-neutral plan of one pattern, from its relational access and what serves it."""
+    op, structure = served
     examined = ctx.rows(q.entity) if op is Operation.FULL_SCAN else expected
     trips = 1 + sum(1 for _, how in access.include_strategy if how == "second_query")
     cost = Cost(rows_examined=examined, index_entries=None if op is Operation.FULL_SCAN else examined)
@@ -48,23 +48,23 @@ def _pattern(ctx: Ctx, qn: QueryNeeds, res: IndexResult, pos: dict[int, int]) ->
         ctx.decide("SC-PAT-01", Subject.of_pattern(q.name, q.entity), why, "see the SC0404 warning", q.span,
                    payload=Access(operation=Operation.FULL_SCAN))
         access = RelationalAccess(query=q.name, include_strategy=strategies, lookups=lookups)
-        return neutral_plan(ctx, q, access, rows, why, res.indexes), access
+        return neutral_plan(ctx, q, access, (Operation.FULL_SCAN, None), rows, why), access
     i = pos[id(root)]
     index = res.chosen[i]
     by_pk = index is None
     ix = res.indexes[index] if index is not None else None
-    served = "primary key" if ix is None else plan_label(ix)
+    op, structure = served_by(q.entity, by_pk, index, res.indexes)
+    served = "primary key" if ix is None else structure
     bits = [_access(ctx, q, root, ix, i in res.loose), *_filters(q, root), *qn.notes]
     bits += [_aux_note(w, res.indexes[j] if j is not None and j >= 0 else None) for w, j in aux]
     bits += [_strategy_note(name, how) for name, how in strategies]
     how = "; ".join(b for b in bits if b)
-    op = Operation.PRIMARY_KEY_LOOKUP if by_pk else Operation.INDEX_SCAN
     ctx.decide(_rule(root, by_pk), Subject.of_pattern(q.name, q.entity), f"served by {served}", how, q.span,
-               payload=Access(operation=op, structure=None if ix is None else plan_label(ix)))
+               payload=Access(operation=op, structure=structure))
     access = RelationalAccess(query=q.name, index=index, by_primary_key=by_pk, equality=root.eq,
                               sort=tuple(p.field for p in root.sort), range=(root.range,) if root.range else (),
                               include_strategy=strategies, lookups=lookups)
-    return neutral_plan(ctx, q, access, rows, how, res.indexes), access
+    return neutral_plan(ctx, q, access, (op, structure), rows, how), access
 
 
 def _rule(w: Want, by_pk: bool) -> str:
@@ -177,7 +177,8 @@ def plan_writes(ctx: Ctx, wants: list[tuple[Write, Want]], res: IndexResult) -> 
         i = pos[id(want)]
         index = res.chosen.get(i)
         by_pk = index is None and i in res.chosen
-        served = "primary key" if by_pk else plan_label(res.indexes[index]) if index is not None else "nothing"
+        op, structure = served_by(w.entity, by_pk, index, res.indexes)
+        served = "primary key" if by_pk else structure or "nothing"
         why = f"{w.op} by ({', '.join(want.eq)}): {served}"
         if w.op == "upsert" and not _conflict_target(ctx, want, res.indexes[index] if index is not None else None,
                                                      by_pk):
@@ -185,7 +186,6 @@ def plan_writes(ctx: Ctx, wants: list[tuple[Write, Want]], res: IndexResult) -> 
             why += " (no unique constraint to detect the existing row)"
         elif w.op == "upsert":
             why += " is the conflict target (ON CONFLICT / ON DUPLICATE KEY)"
-        op, structure = served_by(w.entity, by_pk, index, res.indexes)
         ctx.decide("SC-PAT-02", Subject.of_write(w.name, w.entity), f"finds its row by {served}", why, w.span,
                    payload=Access(operation=op, structure=structure))
         plans.append(KeyedWrite(write=w.name, index=index, by_primary_key=by_pk, columns=want.eq, why=why))

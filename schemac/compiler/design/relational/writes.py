@@ -21,7 +21,11 @@ def plan_write_costs(ctx: Ctx, keyed: list[KeyedWrite], indexes: tuple[IndexPlan
     on: dict[str, list[IndexPlan]] = {}
     for ix in indexes:
         on.setdefault(ix.entity, []).append(ix)
-    return [_write(ctx, w, by_name.get(w.name), indexes, _extra(ctx, w, on.get(w.entity, []), aggregates, audit))
+    counters: dict[str, int] = {}
+    for a in aggregates:
+        counters[a.child] = counters.get(a.child, 0) + 1
+    return [_write(ctx, w, by_name.get(w.name), indexes,
+                   _extra(ctx, w, on.get(w.entity, []), counters.get(w.entity, 0), audit))
             for w in ctx.model.writes]
 
 
@@ -35,15 +39,13 @@ def _write(ctx: Ctx, w: Write, k: KeyedWrite | None, indexes: tuple[IndexPlan, .
                      equality=k.columns, extra=extra, cost=cost, why=k.why)
 
 
-def _extra(ctx: Ctx, w: Write, indexes: list[IndexPlan], aggregates: list[MaintainedAggregate],
-           audit: AuditPlan | None) -> ExtraWrites:
+def _extra(ctx: Ctx, w: Write, indexes: list[IndexPlan], counters: int, audit: AuditPlan | None) -> ExtraWrites:
     """Index entries written (an update: the indexes over a column it may change), triggers fired, counters
     kept. A relational design copies nothing."""
     e = ctx.entity(w.entity)
     fixed = {*w.by, *e.primary_key}
     touched = [ix for ix in indexes
                if w.op != "update" or any(p.field not in fixed for p in ix.parts) or ix.include or ix.where]
-    counters = sum(1 for a in aggregates if a.child == w.entity)
     audited = audit is not None and audit.mechanism == "trigger" and w.entity in audit.entities
     triggers = (counters if ctx.caps.triggers else 0) + (1 if audited else 0)
     return ExtraWrites(index_entries=len(touched), triggers=triggers, counters=counters)
