@@ -7,9 +7,9 @@ strategies) that the SQL backends read.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SkipValidation
 
 from schemac.compiler.model import KeyPart, Predicate, _memo
 
@@ -36,7 +36,7 @@ class IndexPlan(_Node):
 IncludeStrategy = Literal["join", "json_agg", "second_query", "embed"]
 
 
-class RelationalAccess(_Node):
+class RelationalAccess(NamedTuple):
     """The relational detail of one read pattern's plan: the index by position, how includes are fetched."""
 
     query: str
@@ -50,7 +50,7 @@ class RelationalAccess(_Node):
     lookups: tuple[int, ...] = ()
 
 
-class KeyedWrite(_Node):
+class KeyedWrite(NamedTuple):
     """How one `update`/`upsert`/`delete ... by (...)` finds its rows: the conflict target of an upsert."""
 
     write: str
@@ -115,8 +115,9 @@ class MaintainedAggregate(_Node):
 class RelationalLayout(_Node):
     family: Literal["relational"] = "relational"
     indexes: tuple[IndexPlan, ...] = ()
-    access: tuple[RelationalAccess, ...] = ()  # one per read pattern, in model order
-    keyed_writes: tuple[KeyedWrite, ...] = ()
+    # one per read pattern, in model order; typed records built by the planner (not re-validated)
+    access: SkipValidation[tuple[RelationalAccess, ...]] = ()
+    keyed_writes: SkipValidation[tuple[KeyedWrite, ...]] = ()
     aggregates: tuple[MaintainedAggregate, ...] = ()
     foreign_keys: tuple[ForeignKeyPlan, ...] = ()
     tenancy: TenancyPlan | None = None
