@@ -270,7 +270,7 @@ def _interrupt(*_: object) -> None:
 
 
 def design_index(design: Design, query: Query, names: dict[int, str]) -> str:
-    plan = design.pattern(query.name)
+    plan = design.relational.pattern(query.name)
     if plan is None:
         return "(no plan)"
     if plan.index is None:

@@ -799,7 +799,7 @@ class _Loader:
     def _aggregates(self) -> None:
         """Maintained aggregates, computed once from the loaded children (the triggers did not run)."""
         q = self.d.q
-        for agg in self.design.aggregates:
+        for agg in self.design.relational.aggregates:
             parent = self.tables.get(agg.entity)
             child = self.tables.get(agg.child)
             if parent is None or child is None:
@@ -1814,11 +1814,11 @@ def index_columns(model: Model, plan: IndexPlan) -> list[str]:
 
 
 def index_names(model: Model, design: Design, schema_sql: str) -> dict[int, str]:
-    """Position in design.indexes -> the name schema.sql gives that index, found by its table and columns
+    """Position in design.relational.indexes -> the name schema.sql gives that index, found by its table and columns
     (and, where two indexes share them, its partial predicate)."""
     emitted = emitted_indexes(schema_sql)
     out: dict[int, str] = {}
-    for pos, plan in enumerate(design.indexes):
+    for pos, plan in enumerate(design.relational.indexes):
         table = table_name(model, model.entity(plan.entity))
         cols = index_columns(model, plan)
         cands = []

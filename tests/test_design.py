@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from schemac.compiler.design import design, render_decisions
-from schemac.compiler.design.model import Capabilities, Design, IndexPlan
+from schemac.compiler.design.model import Capabilities, Design, IndexPlan, Subject
 from schemac.compiler.model import Model
 from schemac.compiler.pipeline import compile_model, compile_text
 from schemac.diagnostics import Diagnostic
@@ -55,21 +55,21 @@ def show(ix: IndexPlan) -> str:
 
 
 def indexes(d: Design, entity: str | None = None) -> list[str]:
-    return [show(ix) for ix in d.indexes if entity is None or ix.entity == entity]
+    return [show(ix) for ix in d.relational.indexes if entity is None or ix.entity == entity]
 
 
 def decisions(d: Design, rule: str | None = None, subject: str | None = None) -> list[str]:
-    return [f"{x.subject}: {x.choice}" for x in d.decisions
-            if (rule is None or x.rule == rule) and (subject is None or x.subject == subject)]
+    return [f"{x.subject.text}: {x.choice}" for x in d.decisions
+            if (rule is None or x.rule == rule) and (subject is None or x.subject.text == subject)]
 
 
 def served_by(d: Design, query: str) -> str:
-    p = d.pattern(query)
+    p = d.relational.pattern(query)
     assert p is not None
     if p.by_primary_key:
         return "primary key"
-    assert p.index is not None, p.why
-    return show(d.indexes[p.index])
+    assert p.index is not None, query
+    return show(d.relational.indexes[p.index])
 
 
 HARD = "model shop {\n  deletes hard\n}\n"
@@ -259,7 +259,7 @@ query latest_by_author {
 }
 """)
     assert indexes(d, "Post") == ["Post(author, created_at desc, id desc)"]
-    assert d.indexes[0].serves == ("by_author", "latest_by_author")
+    assert d.relational.indexes[0].serves == ("by_author", "latest_by_author")
     assert decisions(d, "REL-I03") == [
         "index Post(author): not created: left prefix of Post(author, created_at desc, id desc)"]
 
@@ -268,8 +268,8 @@ def test_no_non_unique_index_is_a_prefix_of_another() -> None:
     for name in ("course_platform", "helpdesk", "commerce"):
         for caps in (PG, MYSQL):
             d, _ = design(_example(name), caps, "test")
-            for a in d.indexes:
-                for b in d.indexes:
+            for a in d.relational.indexes:
+                for b in d.relational.indexes:
                     if a is b or a.unique or a.entity != b.entity or a.method != b.method:
                         continue
                     same = (a.where, a.live_only) == (b.where, b.live_only)
@@ -346,7 +346,7 @@ query team_report {
 }
 """)
     assert indexes(d, "Ticket") == ["Ticket(team, due, id)"]
-    assert d.indexes[0].serves == ("team_queue", "team_report")
+    assert d.relational.indexes[0].serves == ("team_queue", "team_report")
     plan = d.pattern("team_report")
     assert plan is not None and "low rate" in plan.why
 
@@ -385,7 +385,7 @@ entity Page {
 }
 """)
     assert indexes(d, "Page") == ["Page(number, doc) unique", "Page(doc)"]
-    assert [ix.origin for ix in d.indexes] == ["unique", "foreign_key"]
+    assert [ix.origin for ix in d.relational.indexes] == ["unique", "foreign_key"]
 
 
 def test_live_only_index_covers_a_soft_deleted_parent_but_not_a_hard_deleted_one() -> None:
@@ -471,7 +471,7 @@ entity Task {
   volume 10k
 }
 """)
-    fks = {(fk.entity, fk.field): fk for fk in d.foreign_keys}
+    fks = {(fk.entity, fk.field): fk for fk in d.relational.foreign_keys}
     owner = fks["Task", "owner"]
     assert (owner.columns, owner.target_columns) == (("org", "owner"), ("org", "id"))
     assert fks["Task", "assignee"].set_null_columns == ("assignee",)
@@ -488,7 +488,7 @@ entity Task {
   volume 10k
 }
 """, PG.model_copy(update={"fk_set_null_columns": False}))
-    assert [fk.columns for fk in d.foreign_keys if fk.field == "assignee"] == [("assignee",)]
+    assert [fk.columns for fk in d.relational.foreign_keys if fk.field == "assignee"] == [("assignee",)]
     assert [x.code for x in diags] == ["SC0406"]
     assert indexes(d, "Task") == ["Task(assignee)"]
 
@@ -531,7 +531,7 @@ def test_no_include_below_the_rate_threshold_and_trailing_parts_without_the_capa
     d, _ = run(INCLUDE.replace("{rate}", "50/s"))
     assert indexes(d, "Product") == ["Product(category, price)"]
     d, _ = run(INCLUDE.replace("{rate}", "200/s"), MYSQL)
-    covering = [ix for ix in d.indexes if ix.include]
+    covering = [ix for ix in d.relational.indexes if ix.include]
     assert len(covering) == 1 and covering[0].entity == "Product"
     [decision] = decisions(d, "REL-I04", "query prices")
     assert "trailing key parts (the target has no INCLUDE)" in decision
@@ -539,7 +539,7 @@ def test_no_include_below_the_rate_threshold_and_trailing_parts_without_the_capa
 
 def test_batch_export_is_covered() -> None:
     d, _ = design(_example("commerce"), PG, "postgres")
-    ix = d.indexes[d.pattern("open_orders_export").index]  # type: ignore[union-attr,index]
+    ix = d.relational.indexes[d.relational.pattern("open_orders_export").index]  # type: ignore[union-attr,index]
     assert show(ix) == "Order(status) where status = open include (number, customer, total, created_at)"
 
 
@@ -559,13 +559,16 @@ def test_path_predicate_is_a_semi_join() -> None:
     assert plan is not None
     assert served_by(d, "customer_orders") == "Order(customer, created_at desc, id desc)"
     assert plan.equality == ("customer",)
-    assert [show(d.indexes[i]) for i in plan.lookups] == ["Customer(email) unique", "LineItem(order, product) unique"]
-    assert dict(plan.include_strategy) == {"LineItem": "json_agg", "LineItem.product": "join"}
+    access = d.relational.pattern("customer_orders")
+    assert access is not None
+    assert [show(d.relational.indexes[i]) for i in access.lookups] == ["Customer(email) unique",
+                                                                        "LineItem(order, product) unique"]
+    assert dict(access.include_strategy) == {"LineItem": "json_agg", "LineItem.product": "join"}
 
 
 def test_include_strategy_without_json_aggregation() -> None:
     d, _ = design(_example("commerce"), PG.model_copy(update={"json_aggregation": False}), "t")
-    plan = d.pattern("order_detail")
+    plan = d.relational.pattern("order_detail")
     assert plan is not None
     assert plan.include_strategy == (("LineItem", "second_query"), ("LineItem.product", "join"),
                                      ("Payment", "second_query"))
@@ -576,7 +579,7 @@ def test_full_text_search() -> None:
     assert served_by(d, "search_tickets") == "Ticket(subject) fulltext live"
     d, diags = design(_example("helpdesk"), PG.model_copy(update={"full_text": False}), "t")
     assert sorted({x.code for x in diags}) == ["SC0403"]
-    assert not any(ix.method == "fulltext" for ix in d.indexes)
+    assert not any(ix.method == "fulltext" for ix in d.relational.indexes)
 
 
 # -- writes ------------------------------------------------------------------------------------------------------
@@ -603,12 +606,12 @@ write drop_score {
 }
 """)
     assert diags == []
-    save, drop = d.writes
+    save, drop = d.relational.keyed_writes
     assert save.columns == ("player", "game") and save.index is not None
-    assert show(d.indexes[save.index]) == "Score(player, game) unique live"
+    assert show(d.relational.indexes[save.index]) == "Score(player, game) unique live"
     assert "conflict target" in save.why
     assert drop.by_primary_key and drop.index is None
-    assert d.indexes[0].serves == ("save_score",)
+    assert d.relational.indexes[0].serves == ("save_score",)
 
 
 # -- maintained aggregates -------------------------------------------------------------------------------------
@@ -642,9 +645,9 @@ write edit_comment {
 
 def test_counter_write_amplification() -> None:
     d, _ = run(COUNTER)
-    rates = {a.field: a.writes_per_s for a in d.aggregates}
+    rates = {a.field: a.writes_per_s for a in d.relational.aggregates}
     assert rates == {"comments": 40.0, "flagged": 45.0}  # an update changes only the filtered count
-    (why,) = [x.why for x in d.decisions if x.subject == "field Post.comments"]
+    (why,) = [x.why for x in d.decisions if x.subject == Subject.of_field("Post", "comments")]
     assert why.startswith("every delete/insert of Comment also updates one Post row: +40 writes/s")
     d, diags = run(COUNTER, PG.model_copy(update={"triggers": False}))
     assert [x.code for x in diags] == ["SC0408", "SC0408"]
@@ -654,17 +657,17 @@ def test_counter_write_amplification() -> None:
 
 def test_row_level_security_or_a_diagnostic() -> None:
     d, diags = design(_example("course_platform"), PG, "postgres")
-    assert d.tenancy is not None and d.tenancy.enforcement == "row_level_security"
+    assert d.relational.tenancy is not None and d.relational.tenancy.enforcement == "row_level_security"
     assert diags == []
     d, diags = design(_example("course_platform"), MYSQL, "mysql")
-    assert d.tenancy is not None and d.tenancy.enforcement == "application"
+    assert d.relational.tenancy is not None and d.relational.tenancy.enforcement == "application"
     assert [x.code for x in diags] == ["SC0401"]
     assert "filter by tenant in the application" in diags[0].message
 
 
 def test_gdpr_erasure_plan() -> None:
     d, _ = design(_example("commerce"), PG, "postgres")
-    (plan,) = d.erasure
+    (plan,) = d.relational.erasure
     assert plan.entity == "Customer" and plan.action == "anonymise"
     assert plan.nullify == ("phone", "birth_date", "shipping_address")
     assert dict(plan.placeholders) == {"email": "erased+{id}@erased.invalid", "name": "erased-{id}"}
@@ -677,17 +680,21 @@ entity Lead {
   volume 1k
 }
 """)
-    assert [(p.entity, p.action) for p in d.erasure] == [("Lead", "delete")]
+    assert [(p.entity, p.action) for p in d.relational.erasure] == [("Lead", "delete")]
 
 
 def test_audit_plan() -> None:
     d, _ = design(_example("helpdesk"), PG, "postgres")
-    assert d.audit is not None and d.audit.entities == ("Ticket",) and d.audit.mechanism == "trigger"
+    audit = d.relational.audit
+    assert audit is not None and audit.entities == ("Ticket",) and audit.mechanism == "trigger"
 
 
-def test_other_families_are_not_designed_yet() -> None:
-    with pytest.raises(NotImplementedError):
-        design(_example("commerce"), Capabilities(family="document"), "mongodb")
+@pytest.mark.parametrize("family", ["document", "key_value"])
+def test_a_family_without_a_planner_is_a_diagnostic(family: str) -> None:
+    d, diags = design(_example("commerce"), Capabilities(family=family), "nosql")  # type: ignore[arg-type]
+    assert d is None
+    assert [x.code for x in diags] == ["SC0400"]
+    assert f"no planner for the {family} family" in diags[0].message
 
 
 def test_a_batch_read_with_nothing_to_key_on_is_reported() -> None:
@@ -702,7 +709,7 @@ query dump {
 }
 """)
     assert [x.code for x in diags] == ["SC0404"]
-    plan = d.pattern("dump")
+    plan = d.relational.pattern("dump")
     assert plan is not None and plan.index is None and not plan.by_primary_key
 
 
@@ -783,12 +790,13 @@ def test_course_platform_indexes() -> None:
         "leaderboard": "QuizAttempt(organization, quiz, user, score)",
         "user_by_email": "User(organization, email) unique live",
     }
-    instructor = d.pattern("instructor_courses")
+    instructor = d.relational.pattern("instructor_courses")
     assert instructor is not None
-    assert [show(d.indexes[i]) for i in instructor.lookups] == ["Enrollment(organization, course) live"]
-    assert d.writes[0].write == "record_progress"
-    assert show(d.indexes[d.writes[0].index or 0]) == "Progress(organization, enrollment, lesson) unique"
-    (agg,) = d.aggregates
+    assert [show(d.relational.indexes[i]) for i in instructor.lookups] == ["Enrollment(organization, course) live"]
+    assert d.relational.keyed_writes[0].write == "record_progress"
+    keyed = d.relational.keyed_writes[0]
+    assert show(d.relational.indexes[keyed.index or 0]) == "Progress(organization, enrollment, lesson) unique"
+    (agg,) = d.relational.aggregates
     assert (agg.entity, agg.field, agg.writes_per_s) == ("Enrollment", "lessons_completed", 300.0)
 
 
@@ -798,7 +806,7 @@ def test_every_decision_has_a_rule_and_a_why() -> None:
         for x in d.decisions:
             assert x.rule and x.subject and x.choice and x.why, x
             assert "\n" not in x.why and "\n" not in x.choice
-        for ix in d.indexes:
+        for ix in d.relational.indexes:
             assert ix.why, ix
 
 

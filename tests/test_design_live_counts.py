@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from schemac.compiler.design.model import Design
+from schemac.compiler.design.decisions import IndexChoice
+from schemac.compiler.design.model import Design, Subject
 from tests.engines import PgServer
 from tests.helpers.plan_models import build_model, load_model
 from tests.seed import parse_queries, pg_scans, query_of
@@ -22,7 +23,7 @@ COURSES = Path(__file__).resolve().parents[1] / "examples" / "course_platform.sd
 
 
 def _enrollment_index(design: Design) -> tuple[int, object]:
-    found = [(i, ix) for i, ix in enumerate(design.indexes)
+    found = [(i, ix) for i, ix in enumerate(design.relational.indexes)
              if ix.entity == "Enrollment" and [p.field for p in ix.parts] == ["organization", "course"]]
     assert len(found) == 1, found
     return found[0]
@@ -34,15 +35,16 @@ def test_counted_reference_gets_a_live_row_index(engine: str, partial: bool) -> 
     assert isinstance(design, Design)
     _, ix = _enrollment_index(design)
     assert ix.live_only is partial and "instructor_courses" in ix.serves  # type: ignore[attr-defined]
-    created = [d for d in design.decisions if d.subject == "index Enrollment(organization, course)"
-               and d.choice.startswith("create")]
+    label = "Enrollment(organization, course)"
+    created = [d for d in design.decisions
+               if d.subject == Subject.of_index("Enrollment", label) and d.payload == IndexChoice("create", label)]
     assert [d.rule for d in created] == (["REL-I05"] if partial else ["REL-I08"]), created
 
 
 def test_partial_foreign_key_cover_states_the_purge_cost() -> None:
     design = build_model(COURSES, "postgres").design
     assert isinstance(design, Design)
-    fk = next(d for d in design.decisions if d.subject == "reference Enrollment.student")
+    fk = next(d for d in design.decisions if d.subject == Subject.of_reference("Enrollment", "student"))
     assert "purging one User row reads ~1,800 Enrollment rows through Enrollment(organization, id)" in fk.why
 
 

@@ -28,8 +28,9 @@ def _plan(model: str, engine: str, entity: str) -> tuple[PartitionPlan, list[str
     design = result.design
     assert isinstance(design, Design)
     growth = next(g for g in design.growth if g.entity == entity)
-    assert growth.partition is not None and growth.revisit is not None
-    return growth.partition, [a.path for a in result.artifacts]
+    partition = design.relational.partition(entity)
+    assert partition is not None and growth.revisit is not None
+    return partition, [a.path for a in result.artifacts]
 
 
 def test_time_series_is_range_partitioned_on_its_timestamp() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from schemac.compiler.design.model import Design
+from schemac.compiler.design.model import Design, Subject
 from tests.engines import PgServer
 from tests.helpers.plan_models import build_model, load_model
 from tests.test_plans import artifact
@@ -61,10 +61,11 @@ def test_statistics_follow_the_capability(target: str, count: int) -> None:
     result = build_model(FIXTURES / "sensors.sdl", "postgres" if target == "postgres" else "mariadb")
     design = result.design
     assert isinstance(design, Design)
-    assert len(design.statistics) == count
+    assert len(design.relational.statistics) == count
     assert artifact(result, "schema.sql").count("CREATE STATISTICS") == count
-    reading = [d for d in design.decisions if d.subject == "entity Reading" and d.rule == "REL-S01"]
-    assert len(reading) == 1 and "(site, device)" in reading[0].choice
+    reading = [d for d in design.decisions if d.subject == Subject.of_entity("Reading") and d.rule == "REL-S01"]
+    assert len(reading) == 1 and reading[0].payload.kind == "statistics"
+    assert reading[0].payload.columns == ("site", "device") and reading[0].payload.created is (count == 1)
     if count:
-        assert design.statistics[0].fields == ("site", "device")
-        assert design.statistics[0].serves == ("device_window",)
+        assert design.relational.statistics[0].fields == ("site", "device")
+        assert design.relational.statistics[0].serves == ("device_window",)

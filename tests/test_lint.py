@@ -15,15 +15,21 @@ from pathlib import Path
 import pytest
 
 from schemac.compiler.check import RULES, LintConfig, run_checks
+from schemac.compiler.design.decisions import Erasure
 from schemac.compiler.design.model import (
     Capabilities,
+    Decision,
     Design,
     ErasurePlan,
     Growth,
     IndexPlan,
+    Operation,
     PatternPlan,
+    RelationalAccess,
+    RelationalLayout,
+    Subject,
 )
-from schemac.compiler.model import KeyPart, Model
+from schemac.compiler.model import KeyPart, Model, Query
 from schemac.compiler.pipeline import compile_model, compile_text
 from schemac.diagnostics import Diagnostic, Severity
 
@@ -65,7 +71,7 @@ def stub_design(model: Model, *, index_refs: bool = False, serve: bool | set[str
                 lead = () if f.origin.value == "tenant" else tenant
                 indexes.append(IndexPlan(entity=e.name, parts=(*lead, KeyPart(field=f.name)),
                                          origin="foreign_key"))
-    patterns = []
+    patterns: list[tuple[PatternPlan, RelationalAccess]] = []
     for q in model.queries:
         by_pk = bool(q.where) and all(p.steps == ("id",) for p in q.where)
         index = None
@@ -78,10 +84,11 @@ def stub_design(model: Model, *, index_refs: bool = False, serve: bool | set[str
             indexes.append(IndexPlan(entity=q.entity, parts=tuple(parts), origin="access_pattern",
                                      serves=(q.name,)))
             index = len(indexes) - 1
-            patterns.append(PatternPlan(query=q.name, index=index, equality=tuple(eq),
-                                        sort=(*sort, "id") if tiebreak else tuple(sort)))
+            order = (*sort, "id") if tiebreak else tuple(sort)
+            patterns.append(_plan(q, Operation.INDEX_SCAN, index=index, equality=tuple(eq), sort=order))
             continue
-        patterns.append(PatternPlan(query=q.name, by_primary_key=by_pk, why="stub design"))
+        patterns.append(_plan(q, Operation.PRIMARY_KEY_LOOKUP if by_pk else Operation.FULL_SCAN, by_primary_key=by_pk,
+                              why="stub design"))
     growth = []
     for e in model.entities:
         rows = e.volume.at_horizon
@@ -91,8 +98,20 @@ def stub_design(model: Model, *, index_refs: bool = False, serve: bool | set[str
                                  index_bytes=rows * 60, revisit=revisit))
     erasure = [ErasurePlan(entity=e.name, action="anonymise", fields=tuple(f.name for f in e.fields if f.pii))
                for e in model.entities if erase and any(f.pii for f in e.fields)]
-    return Design(model=model, target="postgres", capabilities=Capabilities(family="relational"),
-                  indexes=tuple(indexes), patterns=tuple(patterns), growth=tuple(growth), erasure=tuple(erasure))
+    decisions = tuple(Decision(rule="SC-GDPR-01", subject=Subject.of_entity(p.entity), choice="stub erasure",
+                               why="stub design", payload=Erasure(action=p.action, fields=p.fields))
+                      for p in erasure)
+    layout = RelationalLayout(indexes=tuple(indexes), access=tuple(a for _, a in patterns), erasure=tuple(erasure))
+    return Design(model=model, target="postgres", capabilities=Capabilities(family="relational"), layout=layout,
+                  patterns=tuple(p for p, _ in patterns), growth=tuple(growth), decisions=decisions)
+
+
+def _plan(q: Query, op: Operation, *, index: int | None = None, by_primary_key: bool = False,
+          equality: tuple[str, ...] = (), sort: tuple[str, ...] = (),
+          why: str = "") -> tuple[PatternPlan, RelationalAccess]:
+    plan = PatternPlan(query=q.name, entity=q.entity, operation=op, equality=equality, sort=sort, why=why)
+    return plan, RelationalAccess(query=q.name, index=index, by_primary_key=by_primary_key, equality=equality,
+                                  sort=sort)
 
 
 def marked_lines(sdl: str, marker: str = "//!") -> set[int]:
@@ -119,8 +138,9 @@ def _drop_pk(model: Model) -> Model:
 def _index_on_title(model: Model) -> Design:
     d = stub_design(model)
     ix = IndexPlan(entity="Post", parts=(KeyPart(field="title"),), origin="access_pattern", serves=("by_title",))
-    return d.model_copy(update={"indexes": (ix,), "patterns": (PatternPlan(query="by_title", index=0,
-                                                                            equality=("title",)),)})
+    plan = PatternPlan(query="by_title", entity="Post", operation=Operation.INDEX_SCAN, equality=("title",))
+    access = RelationalAccess(query="by_title", index=0, equality=("title",))
+    return d.model_copy(update={"layout": RelationalLayout(indexes=(ix,), access=(access,)), "patterns": (plan,)})
 
 
 POST = "entity Post {\n  title string(100)\n}\n"

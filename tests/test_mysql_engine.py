@@ -129,14 +129,14 @@ def _next_page(example: MyExample, first: Statement, ir: Any, data: Seed, rows: 
 
 def test_mysql_maintained_aggregates_match_real_values(example: MyExample) -> None:
     data = example.seed()
-    aggregates = example.result.design.aggregates  # type: ignore[union-attr]
+    aggregates = example.result.design.relational.aggregates  # type: ignore[union-attr]
     with example.engine.begin() as conn:
         check_aggregates(conn, example.layout, aggregates)
         exercise_aggregates(conn, example.layout, data, aggregates, mysql=True)
 
 
 def test_mysql_audit_log_records_each_change(example: MyExample) -> None:
-    plan = example.result.design.audit  # type: ignore[union-attr]
+    plan = example.result.design.relational.audit  # type: ignore[union-attr]
     if plan is None:
         assert "audit_log" not in example.schema
         return
@@ -187,7 +187,7 @@ def test_mysql_every_kind_of_maintained_aggregate(mariadb_server: MariaDbServer,
     example = MyExample(mariadb_server, path, "mysql_aggregates")
     try:
         data = example.seed()
-        aggregates = example.result.design.aggregates  # type: ignore[union-attr]
+        aggregates = example.result.design.relational.aggregates  # type: ignore[union-attr]
         assert {a.func for a in aggregates} == {"count", "sum", "min", "max"}
         with example.engine.begin() as conn:
             check_aggregates(conn, example.layout, aggregates)

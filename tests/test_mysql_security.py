@@ -39,7 +39,7 @@ def _tenant_rows(example: MyExample, tenant: Any) -> dict[str, list[tuple[str, .
 def test_mysql_generated_statements_stay_in_their_tenant(example: MyExample) -> None:
     """No row-level security here: the tenant parameter of every statement is the only guard. With tenant A's
     id and every other parameter taken from tenant B's rows, nothing of tenant B is read or changed."""
-    if example.result.design.tenancy is None:  # type: ignore[union-attr]
+    if example.result.design.relational.tenancy is None:  # type: ignore[union-attr]
         return
     data = example.seed()
     tenant_a, tenant_b = data.tenants
@@ -58,7 +58,7 @@ def test_mysql_generated_statements_stay_in_their_tenant(example: MyExample) -> 
 
 
 def test_mysql_gdpr_erasure(example: MyExample) -> None:
-    plans = example.result.design.erasure  # type: ignore[union-attr]
+    plans = example.result.design.relational.erasure  # type: ignore[union-attr]
     if not plans:
         assert "erase_" not in example.schema
         return

@@ -55,7 +55,7 @@ from psycopg import sql as psql
 
 from schemac.backends.sql.naming import table_name
 from schemac.backends.sql.paging import NEXT as NEXT_PAGE
-from schemac.compiler.design.model import Design, PatternPlan
+from schemac.compiler.design.model import Design, RelationalAccess
 from schemac.compiler.model import Model, Query
 from schemac.compiler.naming import pascal
 from schemac.compiler.pipeline import BuildResult, build
@@ -384,7 +384,7 @@ def root_table(ld: Loaded, query: Query) -> str:
     return table_name(ld.model, ld.model.entity(query.entity))
 
 
-def expected_index(ld: Loaded, query: Query, plan: PatternPlan | None) -> set[str]:
+def expected_index(ld: Loaded, query: Query, plan: RelationalAccess | None) -> set[str]:
     """The names of the index the design says serves the pattern (several for a primary-key pattern)."""
     if plan is None:
         return set()
@@ -455,7 +455,7 @@ def _check_postgres(ld: Loaded, query: Query, named: NamedQuery, ps: ParamSet, *
                     designed_index: bool = True) -> list[str]:
     problems: list[str] = []
     root = root_table(ld, query)
-    design_plan = ld.design.pattern(query.name)
+    design_plan = ld.design.relational.pattern(query.name)
     wanted = expected_index(ld, query, design_plan) if designed_index else set()
     if named.index_note and named.index_note != "primary key" and wanted and named.index_note not in wanted:
         problems.append(f"queries.sql says index {named.index_note}, the design's index is {sorted(wanted)}")
@@ -515,7 +515,7 @@ def mariadb_claim(ld: Loaded, query: Query, named: NamedQuery) -> set[str]:
     if named.index_note and named.index_note != "primary key":
         return {named.index_note}
     if named.index_note == "primary key":
-        return {"PRIMARY"} | expected_index(ld, query, ld.design.pattern(query.name))
+        return {"PRIMARY"} | expected_index(ld, query, ld.design.relational.pattern(query.name))
     return set()
 
 

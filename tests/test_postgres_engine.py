@@ -156,7 +156,7 @@ def test_postgres_updated_at_advances_on_update(example: PgExample) -> None:
 def test_postgres_maintained_aggregates_match_real_values(example: PgExample) -> None:
     example.seed()
     assert example.data is not None
-    aggregates = example.result.design.aggregates  # type: ignore[union-attr]
+    aggregates = example.result.design.relational.aggregates  # type: ignore[union-attr]
     with example.engine.begin() as conn:
         check_aggregates(conn, example.layout, aggregates)
         exercise_aggregates(conn, example.layout, example.data, aggregates, mysql=False)
@@ -186,11 +186,11 @@ def test_postgres_queries_can_use_their_planned_index(example: PgExample) -> Non
             if example.queries.is_next_page(stmt):
                 continue  # run by _next_page after its first page
             ir = example.queries.pattern(stmt.name)
-            plan = design.pattern(ir.name) if ir is not None else None  # type: ignore[union-attr]
+            plan = design.relational.pattern(ir.name) if ir is not None else None  # type: ignore[union-attr]
             if plan is None or plan.index is None:
                 continue
             index = names[plan.index]
-            table = example.layout.of(design.indexes[plan.index].entity).name  # type: ignore[union-attr]
+            table = example.layout.of(design.relational.indexes[plan.index].entity).name  # type: ignore[union-attr]
             savepoint = conn.begin_nested()
             for other in conn.exec_driver_sql(
                     "SELECT indexname FROM pg_indexes WHERE tablename = %(t)s AND indexname <> %(i)s "
@@ -208,7 +208,7 @@ def test_postgres_every_kind_of_maintained_aggregate(pg_server: PgServer, tmp_pa
     example = PgExample(pg_server, path, "postgres_aggregates")
     try:
         data = example.seed()
-        aggregates = example.result.design.aggregates  # type: ignore[union-attr]
+        aggregates = example.result.design.relational.aggregates  # type: ignore[union-attr]
         assert {a.func for a in aggregates} == {"count", "sum", "min", "max"}
         with example.engine.begin() as conn:
             check_aggregates(conn, example.layout, aggregates)

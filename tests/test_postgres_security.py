@@ -54,7 +54,7 @@ def _tenant_rows(example: PgExample) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def test_postgres_tenant_isolation(example: PgExample) -> None:
-    if example.result.design.tenancy is None:  # type: ignore[union-attr]
+    if example.result.design.relational.tenancy is None:  # type: ignore[union-attr]
         assert "ROW LEVEL SECURITY" not in example.schema
         return
     data = example.seed()
@@ -104,7 +104,7 @@ def _hand_written_reads_see_one_tenant(example: PgExample, tenant_a: Any) -> Non
 def _cross_tenant_reference_fails(example: PgExample) -> None:
     assert example.data is not None
     data = example.data
-    plan = next(p for p in example.result.design.foreign_keys if len(p.columns) > 1)  # type: ignore[union-attr]
+    plan = next(p for p in example.result.design.relational.foreign_keys if len(p.columns) > 1)  # type: ignore[union-attr]
     child, target = example.layout.of(plan.entity), example.layout.of(plan.target)
     row = sample_row(data, child, 7, 0, "cross")
     row[child.field_columns[plan.field][0]] = data.of(plan.target, 1)[0][target.pk[0]]
@@ -114,7 +114,7 @@ def _cross_tenant_reference_fails(example: PgExample) -> None:
 
 
 def test_postgres_audit_log_records_each_change(example: PgExample) -> None:
-    plan = example.result.design.audit  # type: ignore[union-attr]
+    plan = example.result.design.relational.audit  # type: ignore[union-attr]
     if plan is None:
         assert "audit_log" not in example.schema
         return
@@ -153,7 +153,7 @@ def _audit_each_change(example: PgExample, plan: Any, data: Any) -> None:
 
 
 def test_postgres_gdpr_erasure(example: PgExample) -> None:
-    plans = example.result.design.erasure  # type: ignore[union-attr]
+    plans = example.result.design.relational.erasure  # type: ignore[union-attr]
     if not plans:
         assert "erase_" not in example.schema
         return

@@ -58,7 +58,7 @@ def test_markdown_has_every_section(path: Path, target: str) -> None:
     schema = next(a.text for a in result.artifacts if a.path == "schema.sql")
     assert schema.strip() in section[2]
     # 3. every index plan, with what it serves
-    assert len(re.findall(r"^\| \d+ \| `", section[3], re.MULTILINE)) == len(result.design.indexes)
+    assert len(re.findall(r"^\| \d+ \| `", section[3], re.MULTILINE)) == len(result.design.relational.indexes)
     # 5. every access pattern with its SDL and how it is served
     for p in (*model.queries, *model.writes):
         assert f"### `{p.name}` (" in section[5]

@@ -12,13 +12,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from schemac.backends import Artifact
+from schemac.compiler.design.decisions import Tenancy
 from schemac.compiler.design.model import (
     Capabilities,
     Decision,
     Design,
     IndexPlan,
     MaintainedAggregate,
+    Operation,
     PatternPlan,
+    RelationalAccess,
+    RelationalLayout,
+    Subject,
 )
 from schemac.compiler.model import Entity, FieldKind, KeyPart, Model, Query
 from schemac.compiler.naming import pascal, plural, snake
@@ -99,15 +104,17 @@ def _indexes(model: Model) -> list[IndexPlan]:
     return plans
 
 
-def _pattern(model: Model, plans: list[IndexPlan], q: Query) -> PatternPlan:
+def _pattern(model: Model, plans: list[IndexPlan], q: Query) -> tuple[PatternPlan, RelationalAccess]:
     pos = next((i for i, p in enumerate(plans) if q.name in p.serves), None)
     e = model.entity(q.entity)
     rows = 1.0 if q.returns_one else max(e.volume.at_horizon / 1000, 1.0)
     if q.limit:
         rows = min(rows, float(q.limit))
-    return PatternPlan(query=q.name, index=pos, by_primary_key=pos is None,
-                       equality=tuple(p.field for p in q.where if p.is_equality), expected_rows=rows,
-                       why="stand-in design")
+    equality = tuple(p.field for p in q.where if p.is_equality)
+    op = Operation.PRIMARY_KEY_LOOKUP if pos is None else Operation.INDEX_SCAN
+    return (PatternPlan(query=q.name, entity=q.entity, operation=op, equality=equality, expected_rows=rows,
+                        why="stand-in design"),
+            RelationalAccess(query=q.name, index=pos, by_primary_key=pos is None, equality=equality))
 
 
 def fake_design(model: Model, target: str) -> Design:
@@ -121,10 +128,14 @@ def fake_design(model: Model, target: str) -> Design:
                 aggregates.append(MaintainedAggregate(entity=e.name, field=f.name, func=agg.func, child=agg.child,
                                                       via=agg.via, child_field=agg.field, where=agg.where,
                                                       writes_per_s=rate))
-    return Design(model=model, target=target, capabilities=CAPABILITIES[target], indexes=tuple(plans),
-                  patterns=tuple(_pattern(model, plans, q) for q in model.queries), aggregates=tuple(aggregates),
-                  decisions=(Decision(rule="SC-TEST", subject=f"model {model.settings.name}",
-                                      choice="stand-in design", why="the real design stage is not available"),))
+    patterns = [_pattern(model, plans, q) for q in model.queries]
+    layout = RelationalLayout(indexes=tuple(plans), access=tuple(a for _, a in patterns),
+                              aggregates=tuple(aggregates))
+    return Design(model=model, target=target, capabilities=CAPABILITIES[target], layout=layout,
+                  patterns=tuple(p for p, _ in patterns),
+                  decisions=(Decision(rule="SC-TEST", subject=Subject.of_model(model.settings.name),
+                                      payload=Tenancy(enforcement="none"), choice="stand-in design",
+                                      why="the real design stage is not available"),))
 
 
 def fake_schema(design: Design) -> str:
@@ -133,7 +144,7 @@ def fake_schema(design: Design) -> str:
         cols = [f"  {_column(e, f.name)} text" for f in e.stored_fields]
         cols.append(f"  CONSTRAINT {_table(e)}_pkey PRIMARY KEY ({', '.join(e.primary_key)})")
         out.append(f"CREATE TABLE {_table(e)} (\n" + ",\n".join(cols) + "\n);")
-    for plan in design.indexes:
+    for plan in design.relational.indexes:
         e = design.model.entity(plan.entity)
         cols = [_column(e, p.field) + (" DESC" if p.descending else "") for p in plan.parts]
         name = "_".join([_table(e), *(_column(e, p.field) for p in plan.parts), "key" if plan.unique else "idx"])

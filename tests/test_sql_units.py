@@ -137,7 +137,8 @@ def _emit(text: str, target: str, indexes: tuple[IndexPlan, ...] | None = None,
     backend = get_backend(target)
     designed, _ = design(comp.model, backend.capabilities, target)  # type: ignore[arg-type]
     if indexes is not None:
-        designed = designed.model_copy(update={"indexes": designed.indexes + indexes})
+        layout = designed.relational.model_copy(update={"indexes": designed.relational.indexes + indexes})
+        designed = designed.model_copy(update={"layout": layout})
     return backend.emit(designed, options or BuildOptions())
 
 

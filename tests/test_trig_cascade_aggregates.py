@@ -54,7 +54,7 @@ def _world(conn: sa.Connection, ex: Any) -> dict[str, int]:
 
 
 def test_deleting_a_parent_keeps_other_parents_totals(cascade: Any) -> None:
-    aggregates = cascade.result.design.aggregates
+    aggregates = cascade.result.design.relational.aggregates
     with cascade.engine.begin() as conn:
         world = _world(conn, cascade)
         check_aggregates(conn, cascade.layout, aggregates)
@@ -75,7 +75,7 @@ def test_deleting_a_parent_keeps_other_parents_totals(cascade: Any) -> None:
 def test_a_failed_cascade_leaves_counting_on(cascade: Any) -> None:
     """A cascade that fails part-way (here: a note that cannot be deleted) is rolled back, and later
     deletes of the same parent's children still update its totals."""
-    aggregates = cascade.result.design.aggregates
+    aggregates = cascade.result.design.relational.aggregates
     with cascade.engine.begin() as conn:
         world = _world(conn, cascade)
     notes, orders = cascade.layout.of("Note").table, cascade.layout.of("Order").table
@@ -118,16 +118,16 @@ def test_the_design_records_each_cascade_it_converts_or_keeps(tmp_path: Path) ->
 
     assert "BEFORE DELETE trigger" in REGISTRY["SC0415"].explanation
     design = build_example(write_model(tmp_path, "cascade", CASCADE_SDL), "mysql").design
-    converted = {(fk.entity, fk.field) for fk in design.foreign_keys if fk.cascade_by_trigger}
+    converted = {(fk.entity, fk.field) for fk in design.relational.foreign_keys if fk.cascade_by_trigger}
     assert converted == {("Line", "order"), ("Note", "line")}
-    assert all(fk.on_delete == "restrict" for fk in design.foreign_keys if fk.cascade_by_trigger)
+    assert all(fk.on_delete == "restrict" for fk in design.relational.foreign_keys if fk.cascade_by_trigger)
     assert {d.subject for d in design.decisions if d.rule == "SC-DEN-01" and "BEFORE DELETE" in d.choice} == \
         {"reference Line.order", "reference Note.line"}
     pg = build_example(write_model(tmp_path, "cascade", CASCADE_SDL), "postgres").design
     assert not any(fk.cascade_by_trigger for fk in pg.foreign_keys)
 
     blocked = build_example(write_model(tmp_path, "blocked", BLOCKED_SDL), "mysql")
-    assert not any(fk.cascade_by_trigger for fk in blocked.design.foreign_keys)
+    assert not any(fk.cascade_by_trigger for fk in blocked.design.relational.foreign_keys)
     assert any(d.subject == "reference Comment.parent" and "stays native" in d.choice
                for d in blocked.design.decisions)
     assert "SC0415" in {d.code for d in blocked.diagnostics}

@@ -86,7 +86,7 @@ def counters(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
 
 def test_parent_soft_delete_and_restore_keep_totals(counters: Any) -> None:
     accounts, entries = counters.layout.of("Account").table, counters.layout.of("Entry").table
-    aggregates = counters.result.design.aggregates
+    aggregates = counters.result.design.relational.aggregates
     with counters.engine.begin() as conn:
         conn.execute(accounts.insert().values(name="a"))
         a = conn.execute(sa.select(sa.func.max(accounts.c.id))).scalar_one()

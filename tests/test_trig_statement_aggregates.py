@@ -43,7 +43,7 @@ def _accounts(example: PgExample, n: int) -> list[int]:
 
 def _check(example: PgExample) -> None:
     with example.engine.begin() as conn:
-        check_aggregates(conn, example.layout, example.result.design.aggregates)  # type: ignore[union-attr]
+        check_aggregates(conn, example.layout, example.result.design.relational.aggregates)  # type: ignore[union-attr]
 
 
 def test_opposite_order_writers_do_not_deadlock(counters: PgExample) -> None:
@@ -99,7 +99,7 @@ def test_a_statement_updates_each_parent_once(counters: PgExample) -> None:
     # each of the three aggregates (posted, total, top) updates each parent a statement changes once
     touched = [("copy 3000 rows of A", 1), ("insert 2000 rows of A and B", 2), ("move A's rows of amount 3 to B", 2),
                ("soft-delete rows of A and B", 2), ("touch every row: no aggregate changes", 0), ("delete B's rows", 1)]
-    aggregates = len(counters.result.design.aggregates)  # type: ignore[union-attr]
+    aggregates = len(counters.result.design.relational.aggregates)  # type: ignore[union-attr]
     assert aggregates == 3
     expected = [(step, aggregates * sum(n for _, n in touched[: i + 1])) for i, (step, _) in enumerate(touched)]
     assert steps == expected

@@ -176,6 +176,8 @@ def _design_and_emit(comp: Compilation, target: str, options: object, result: Bu
     designed, diags = run_design(comp.model, backend.capabilities, target)
     comp.diagnostics.extend(diags)
     result.design = designed
+    if designed is None:  # no planner for the target's family: a diagnostic says so
+        return result
     emitted = backend.emit(designed, options)  # type: ignore[arg-type]
     comp.diagnostics.extend(emitted.diagnostics)
     result.artifacts = [*emitted.artifacts, Artifact("decisions.md", render_decisions(designed))]

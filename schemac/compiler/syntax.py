@@ -61,7 +61,7 @@ class _ToNodes(Transformer):
         self.out_of_range: list[Span] = []  # number literals beyond MAX_NUMBER, reported by `parse`
 
     def __default__(self, data: Any, children: Any, meta: Any) -> Any:
-        raise NotImplementedError(f"grammar rule {data!r} has no handler")
+        raise AssertionError(f"grammar rule {data!r} has no handler")
 
     # -- helpers -------------------------------------------------------------------------------------
     def _s(self, meta: Any) -> Span:

@@ -82,7 +82,7 @@ class AccessSection:
 
 
 def build(facts: Facts) -> AccessSection:
-    rows = tuple(_index_row(facts, i, plan) for i, plan in enumerate(facts.design.indexes))
+    rows = tuple(_index_row(facts, i, plan) for i, plan in enumerate(facts.design.relational.indexes))
     matched = {(d.table, d.name) for d in facts.index_ddl.values()}
     tables = {facts.table(e.name) for e in facts.model.entities}
     others = tuple(OtherIndex(d.name, d.table, ", ".join(d.columns), d.unique, d.line)
@@ -143,31 +143,33 @@ def estimate_rows(facts: Facts, q: Query) -> float:
 
 def _query_row(facts: Facts, q: Query) -> PatternRow:
     plan = facts.pattern_plan(q)
+    rel = facts.design.relational.pattern(q.name)
     stmt = facts.statement(q)
     index_name: str | None = None
     kind, cols = "none", ""
-    if plan is None:
+    if plan is None or rel is None:
         served, access, why, includes, lookups = "no plan from the design stage", "", "", (), ()
         by_pk = False
     else:
-        by_pk = plan.by_primary_key or plan.index is None
+        by_pk = rel.by_primary_key or rel.index is None
         wider = _unique_on(facts, q.entity, plan.equality) if by_pk else None
         if wider is not None:  # (tenant, id) is unique too, and matches every equality: the planner takes it
-            kind, index_name, cols = "index", facts.index_name(wider), index_columns(facts, facts.design.indexes[wider])
+            ix = facts.design.relational.indexes[wider]
+            kind, index_name, cols = "index", facts.index_name(wider), index_columns(facts, ix)
         elif by_pk:
             kind, index_name = "primary key", facts.primary_key_name(q.entity)
             entity = facts.entity(q.entity)
             cols = ", ".join(entity.primary_key) if entity else "id"
         else:
-            kind, index_name = "index", facts.index_name(plan.index)
-            idx = facts.design.indexes[plan.index] if plan.index is not None else None
+            kind, index_name = "index", facts.index_name(rel.index)
+            idx = facts.design.relational.indexes[rel.index] if rel.index is not None else None
             cols = index_columns(facts, idx) if idx else ""
         served = f"{kind} {index_name or '(unnamed)'} ({cols})"
         access = "; ".join(f"{label}: {', '.join(cols)}" for label, cols in
                            (("equality", plan.equality), ("sort", plan.sort), ("range", plan.range)) if cols)
         why = plan.why
-        includes = tuple(f"{name}: {strategy.replace('_', ' ')}" for name, strategy in plan.include_strategy)
-        lookups = tuple(n for i in plan.lookups if (n := facts.index_name(i)))
+        includes = tuple(f"{name}: {strategy.replace('_', ' ')}" for name, strategy in rel.include_strategy)
+        lookups = tuple(n for i in rel.lookups if (n := facts.index_name(i)))
     estimated = plan is None or plan.expected_rows is None
     expected = estimate_rows(facts, q) if estimated else float(plan.expected_rows or 0)  # type: ignore[union-attr]
     per_s = q.rate_per_s or 0.0
@@ -188,7 +190,7 @@ def _unique_on(facts: Facts, entity: str, equality: tuple[str, ...]) -> int | No
     e = facts.entity(entity)
     if e is None or len(equality) <= len(e.primary_key):
         return None
-    for pos, plan in enumerate(facts.design.indexes):
+    for pos, plan in enumerate(facts.design.relational.indexes):
         parts = {p.field for p in plan.parts}
         if plan.entity == entity and plan.unique and not plan.where and parts == set(equality):
             return pos
@@ -200,7 +202,7 @@ def _unique_on(facts: Facts, entity: str, equality: tuple[str, ...]) -> int | No
 
 def _write_row(facts: Facts, w: Write) -> PatternRow:
     stmt = facts.statement(w)
-    plan = next((p for p in getattr(facts.design, "writes", ()) if p.write == w.name), None)
+    plan = facts.design.relational.write(w.name)
     index_name: str | None = None
     by_pk = False
     kind, cols = "none", ", ".join(w.by)
@@ -208,7 +210,7 @@ def _write_row(facts: Facts, w: Write) -> PatternRow:
         kind, cols = "insert", ""
     elif plan is not None and not plan.by_primary_key and plan.index is not None:
         kind, index_name = "index", facts.index_name(plan.index)
-        cols = ", ".join(facts.plan_columns(facts.design.indexes[plan.index]))
+        cols = ", ".join(facts.plan_columns(facts.design.relational.indexes[plan.index]))
     elif (plan is not None and plan.by_primary_key) or w.by == ("id",):
         by_pk, kind, index_name = True, "primary key", facts.primary_key_name(w.entity)
     served = "insert: no lookup" if kind == "insert" else f"{kind} {index_name or '(unnamed)'} ({cols})"
@@ -226,10 +228,10 @@ def _write_row(facts: Facts, w: Write) -> PatternRow:
 def write_costs(facts: Facts, w: Write) -> tuple[str, ...]:
     """What each execution also pays: index entries, maintained aggregates, triggers on the table."""
     out = []
-    n = len(facts.design.indexes_of(w.entity))
+    n = len(facts.design.relational.indexes_of(w.entity))
     if n and w.op != "delete":
         out.append(f"{n} secondary index{'es' if n != 1 else ''} on {facts.table(w.entity)}")
-    for agg in facts.design.aggregates:
+    for agg in facts.design.relational.aggregates:
         if agg.child == w.entity:
             out.append(f"maintains {facts.table(agg.entity)}.{agg.field} ({agg.func})")
     triggers = facts.catalog.triggers.get(facts.table(w.entity), [])

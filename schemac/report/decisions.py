@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemac.compiler.design.model import MaintainedAggregate
+from schemac.compiler.design.model import Decision, MaintainedAggregate
 from schemac.compiler.model import Entity, FieldKind
 from schemac.report.facts import Facts
 from schemac.report.text import count, predicates, rate, write_summary
@@ -55,9 +55,15 @@ class IncludeRow:
 @dataclass(frozen=True)
 class DecisionRow:
     rule: str
-    subject: str
+    subject: str  # rendered: `kind label`
     choice: str
     why: str
+    kind: str  # the subject's kind: model, entity, field, reference, index, query, write
+    label: str  # the subject without its kind: `Enrollment.course`
+
+    @classmethod
+    def of(cls, d: Decision) -> DecisionRow:
+        return cls(d.rule, d.subject.text, d.choice, d.why, d.subject.kind, d.subject.label)
 
 
 @dataclass(frozen=True)
@@ -69,18 +75,18 @@ class DecisionSection:
     references: tuple[DecisionRow, ...]  # foreign-key index decisions: printed with the indexes
 
 
-# Which section prints a design decision, by the first word of its subject; the others print here.
+# Which section prints a design decision, by its subject's kind; the others print here.
 ELSEWHERE = {"index": "indexes", "query": "access patterns", "write": "access patterns",
              "reference": "indexes"}
 
 
 def build(facts: Facts) -> DecisionSection:
     includes = tuple(IncludeRow(p.query, name, strategy.replace("_", " "), STRATEGY_COST.get(strategy, ""))
-                     for p in facts.design.patterns for name, strategy in p.include_strategy)
-    rows = [DecisionRow(d.rule, d.subject, d.choice, d.why) for d in facts.design.decisions]
-    here = tuple(d for d in rows if d.subject.split(" ", 1)[0] not in ELSEWHERE)
-    refs = tuple(d for d in rows if d.subject.split(" ", 1)[0] == "reference")
-    return DecisionSection(aggregates=tuple(aggregate_row(facts, a) for a in facts.design.aggregates),
+                     for p in facts.design.relational.access for name, strategy in p.include_strategy)
+    rows = [DecisionRow.of(d) for d in facts.design.decisions]
+    here = tuple(d for d in rows if d.kind not in ELSEWHERE)
+    refs = tuple(d for d in rows if d.kind == "reference")
+    return DecisionSection(aggregates=tuple(aggregate_row(facts, a) for a in facts.design.relational.aggregates),
                            storage=tuple(_storage(facts)), includes=includes, decisions=here, references=refs)
 
 

@@ -100,9 +100,9 @@ class Facts:
         return self.design.pattern(q.name)
 
     def index_name(self, position: int | None) -> str | None:
-        if position is None or not 0 <= position < len(self.design.indexes):
+        if position is None or not 0 <= position < len(self.design.relational.indexes):
             return None
-        named = getattr(self.design.indexes[position], "name", None)  # if the design ever names them
+        named = getattr(self.design.relational.indexes[position], "name", None)  # if the design ever names them
         if named:
             return str(named)
         found = self.index_ddl.get(position)
@@ -172,7 +172,7 @@ def match_indexes(facts: Facts) -> dict[int, ddl.DdlIndex]:
     expression counts when it names the column, as MySQL's live-row uniques do)."""
     out: dict[int, ddl.DdlIndex] = {}
     taken: set[tuple[str, str]] = set()
-    for pos, plan in enumerate(facts.design.indexes):
+    for pos, plan in enumerate(facts.design.relational.indexes):
         candidates = facts.catalog.indexes_on(facts.table(plan.entity))
         wanted = _wanted_columns(facts, plan)
         generated = set(facts.catalog.tables[t].generated) if (t := facts.table(plan.entity)) in facts.catalog.tables \

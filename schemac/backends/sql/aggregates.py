@@ -158,7 +158,7 @@ class AggregateTrigger:
 def aggregate_triggers(ctx: Context, layout: Layout) -> dict[str, list[TriggerSpec]]:
     """Trigger specs by child entity."""
     out: dict[str, list[TriggerSpec]] = {}
-    for agg in ctx.design.aggregates:
+    for agg in ctx.design.relational.aggregates:
         if agg.entity not in layout.tables or agg.child not in layout.tables:
             continue
         if agg.entity == agg.child and not ctx.dialect.self_updating_triggers:
@@ -175,7 +175,7 @@ def _warn_cascades(ctx: Context, agg: MaintainedAggregate) -> None:
     behind the aggregate's back."""
     if ctx.dialect.fk_actions_fire_triggers:
         return
-    for fk in ctx.design.foreign_keys:
+    for fk in ctx.design.relational.foreign_keys:
         if fk.entity == agg.child and fk.field != agg.via and fk.on_delete == "cascade":
             span = ctx.model.entity(agg.entity).field(agg.field)
             ctx.report("SC0415", span.span if span else None, entity=agg.entity, field=agg.field,

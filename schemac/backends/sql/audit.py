@@ -20,7 +20,7 @@ ACTIONS = ("insert", "update", "delete")
 
 def audited(ctx: Context, layout: Layout) -> list[TableInfo]:
     """The tables the design audits with triggers."""
-    plan = ctx.design.audit
+    plan = ctx.design.relational.audit
     if plan is None or plan.mechanism != "trigger":
         return []
     return [layout.of(e) for e in plan.entities if e in layout.tables]
@@ -38,7 +38,7 @@ def tenant_column(ctx: Context, layout: Layout) -> tuple[str, TableInfo] | None:
 def build_audit_table(ctx: Context, layout: Layout) -> sa.Table | None:
     if not audited(ctx, layout):
         return None
-    name = ctx.namer.unique(ctx.design.audit.table if ctx.design.audit else AUDIT_TABLE)
+    name = ctx.namer.unique(ctx.design.relational.audit.table if ctx.design.relational.audit else AUDIT_TABLE)
     actions = ", ".join(ctx.dialect.literal(a, sa.Text()) for a in ACTIONS)
     columns = _columns(ctx, layout)
     pk_name = ctx.namer.unique(name, "pkey") if ctx.dialect.name_primary_key else None

@@ -22,14 +22,14 @@ def deleting_flag(ctx: Context, layout: Layout, parent: str) -> str:
 
 def trigger_cascade(ctx: Context, entity: str, field: str) -> ForeignKeyPlan | None:
     """The trigger cascade of reference `entity.field`, if the design made one."""
-    return next((fk for fk in ctx.design.foreign_keys
+    return next((fk for fk in ctx.design.relational.foreign_keys
                  if fk.cascade_by_trigger and fk.entity == entity and fk.field == field), None)
 
 
 def cascade_triggers(ctx: Context, layout: Layout) -> dict[str, list[TriggerSpec]]:
     """The BEFORE DELETE triggers, by parent entity."""
     by_parent: dict[str, list[ForeignKeyPlan]] = {}
-    for fk in ctx.design.foreign_keys:
+    for fk in ctx.design.relational.foreign_keys:
         if fk.cascade_by_trigger and fk.entity in layout.tables and fk.target in layout.tables:
             by_parent.setdefault(fk.target, []).append(fk)
     return {parent: [_trigger(ctx, layout, parent, fks)] for parent, fks in by_parent.items()}

@@ -38,7 +38,7 @@ def field_columns(ctx: Context, f: Field, key_types: dict[str, TypeEngine], enti
     if f.kind is FieldKind.SCALAR and f.scalar is not None:
         type_ = scalar_type(ctx, f.scalar)
         collation = ctx.dialect.binary_collation
-        if collation and (entity, f.name) in ctx.design.exact_keys and isinstance(type_, sa.String):
+        if collation and (entity, f.name) in ctx.design.relational.exact_keys and isinstance(type_, sa.String):
             type_ = type_.copy()
             type_.collation = collation  # an opaque key compares byte for byte (SC-KEY-03)
         return [ColumnSpec(column_name(f), type_, f.optional, f, f.scalar)]

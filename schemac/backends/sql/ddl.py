@@ -43,7 +43,7 @@ class SchemaWriter:
         self.cascades = cascade_triggers(ctx, layout)
         self.audited = audit_mod.audited(ctx, layout)
         self.audited_names = {i.name for i in self.audited}
-        tenancy = ctx.design.tenancy
+        tenancy = ctx.design.relational.tenancy
         rls = tenancy is not None and tenancy.enforcement == "row_level_security"
         self.isolated = {tenancy.tenant, *tenancy.entities} if tenancy is not None and rls else set()
 
@@ -120,7 +120,7 @@ class SchemaWriter:
 
     def _erasure(self) -> list[str]:
         out: list[str] = []
-        for plan in self.ctx.design.erasure:
+        for plan in self.ctx.design.relational.erasure:
             if plan.entity not in self.layout.tables:
                 continue
             spec = erasure_routine_spec(self.ctx, self.layout, plan, self.histories.get(plan.entity), self.audit)

@@ -6,6 +6,7 @@ The shared core (tables, indexes, queries, trigger bodies) reads a `SqlDialect`;
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -53,7 +54,7 @@ class RoutineSpec:
 
 
 @dataclass(frozen=True)
-class SqlDialect:
+class SqlDialect(ABC):
     """Data that tells the shared SQL core how one dialect spells things."""
 
     name: str
@@ -161,64 +162,74 @@ class SqlDialect:
         """The column default for a uuid primary key (`uuid7`/`uuid4`), None if the app supplies it."""
         return None
 
+    @abstractmethod
     def render_trigger(self, spec: TriggerSpec) -> list[str]:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def render_routine(self, spec: RoutineSpec) -> list[str]:
-        raise NotImplementedError
+        ...
 
     def role_statements(self, role: str) -> list[str]:
         """Statements that make `role` exist, if the dialect creates roles in the schema ([] if not)."""
         return []
 
+    @abstractmethod
     def raise_error(self, sqlstate: str, message: str) -> str:
         """A statement of a routine body that aborts with `sqlstate` and `message`."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def assign(self, target: str, value: str) -> str:
         """Assign to a row field or variable inside a trigger body."""
-        raise NotImplementedError
+        ...
 
     def session_flag(self, name: str) -> str:
-        """A session variable that trigger bodies set and read."""
-        raise NotImplementedError
+        """A session variable that trigger bodies set and read. Only the cascade-by-trigger code asks for it,
+        on targets whose foreign-key actions fire no triggers (`fk_actions_fire_triggers=False`)."""
+        raise AssertionError(f"{type(self).__name__} does not cascade deletes by trigger")
 
     def clear_on_error(self, flag: str, body: list[str]) -> list[str]:
-        """`body`, with `flag` set back to NULL if one of its statements fails (the error is raised again)."""
-        raise NotImplementedError
+        """`body`, with `flag` set back to NULL if one of its statements fails (the error is raised again).
+        Only for the cascade-by-trigger code, like `session_flag`."""
+        raise AssertionError(f"{type(self).__name__} does not cascade deletes by trigger")
 
+    @abstractmethod
     def row_json(self, row: str, columns: list[tuple[str, TypeEngine]]) -> str:
         """A JSON object of the columns of `row` (NEW or OLD)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def json_remove_keys(self, expr: str, keys: list[str]) -> str:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def uuid_literal(self, text: str) -> str:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def as_text(self, expr: str, type_: TypeEngine) -> str:
         """A value as text (audit row ids)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def index_options(self, *, where: ColumnElement[bool] | None, include: list[str],
                       lengths: dict[str, int]) -> dict[str, Any]:
         """SQLAlchemy Index keyword arguments for a partial predicate, covering columns, prefixes."""
-        raise NotImplementedError
+        ...
 
-    def fulltext_document(self, columns: list[ColumnElement[Any]]) -> ColumnElement[Any]:
-        """What a full-text index covers and a full-text query searches."""
-        raise NotImplementedError
-
+    @abstractmethod
     def fulltext_index(self, name: str, table: sa.Table, columns: list[str],
                        where: ColumnElement[bool] | None = None) -> sa.Index:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def fulltext_match(self, columns: list[ColumnElement[Any]], param: ColumnElement[Any]) -> ColumnElement[bool]:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def null_safe_equal(self, left: str, right: str) -> str:
-        raise NotImplementedError
+        ...
 
     def sort_sentinel(self, type_: TypeEngine) -> str | None:
         """A literal that sorts where NULL does, for an index on `COALESCE(column, sentinel)` that a keyset
@@ -226,28 +237,33 @@ class SqlDialect:
         return None
 
     # queries -----------------------------------------------------------------------------------------
+    @abstractmethod
     def json_object(self, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def json_array(self, element: ColumnElement[Any], order_by: list[Any]) -> ColumnElement[Any]:
         """An aggregate: the JSON array of `element` over the rows (`[]` when there are none)."""
-        raise NotImplementedError
+        ...
 
     def json_value(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         """A column as it should appear inside a JSON document."""
         return column
 
+    @abstractmethod
     def list_param_type(self, element: TypeEngine) -> TypeEngine:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def in_list(self, column: ColumnElement[Any], param: Any) -> ColumnElement[bool]:
         """`column` is one of the values of a list parameter."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def upsert(self, table: sa.Table, values: dict[str, Any], conflict: list[str],
                where: ColumnElement[bool] | None, update: list[str]) -> Any:
         """INSERT that updates `update` columns when a row with the same `conflict` key exists."""
-        raise NotImplementedError
+        ...
 
     def finish_script(self, statements: list[str]) -> str:
         """Join statements into a script; each already carries its own terminator."""

@@ -33,7 +33,7 @@ def join_condition(design: Design, parent: Any, parent_info: TableInfo, ref: str
     """The ON condition joining a reference's target; its live-row filter as the design decided (SC-DEL-02)."""
     terms = [joined.c[target.pk[0]] == parent.c[parent_info.field_columns[ref][0]]]
     terms += _same_tenant(joined, target, parent, parent_info)
-    read = design.reference_read(parent_info.entity.name, ref)
+    read = design.relational.reference_read(parent_info.entity.name, ref)
     if target.deleted_at and (read is None or read.live):
         terms.append(joined.c[target.deleted_at].is_(None))
     return sa.and_(*terms)

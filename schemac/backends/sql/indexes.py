@@ -37,7 +37,7 @@ def build_indexes(ctx: Context, layout: Layout) -> tuple[list[sa.Index], dict[in
     _add_live_keys(ctx, layout)
     out: list[sa.Index] = []
     names: dict[int, str] = {}
-    for position, plan in enumerate(ctx.design.indexes):
+    for position, plan in enumerate(ctx.design.relational.indexes):
         if plan.origin == "primary" or plan.entity not in layout.tables:
             continue
         index = _index(ctx, layout.of(plan.entity), plan, sentinel_fields(ctx, layout, position))
@@ -51,7 +51,7 @@ def _add_live_keys(ctx: Context, layout: Layout) -> None:
     """MySQL: a STORED generated column, 1 on live rows and NULL on deleted ones, for live-row uniqueness."""
     if ctx.dialect.partial_indexes:
         return
-    for plan in ctx.design.indexes:
+    for plan in ctx.design.relational.indexes:
         info = layout.tables.get(plan.entity)
         if info is None or not (plan.unique and plan.live_only and info.deleted_at) or info.live_key:
             continue
@@ -162,7 +162,7 @@ def statistics_statements(ctx: Context, info: TableInfo) -> list[str]:
     """`CREATE STATISTICS` for the design's StatisticsPlans on this table (only targets whose capabilities
     allow them get any from the design)."""
     out: list[str] = []
-    for plan in ctx.design.statistics:
+    for plan in ctx.design.relational.statistics:
         if plan.entity != info.entity.name:
             continue
         columns = [c for f in plan.fields for c in info.field_columns.get(f, ())]

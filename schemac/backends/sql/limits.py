@@ -41,7 +41,7 @@ def _check_key_counts(ctx: Context, layout: Layout) -> None:
     for info in layout.tables.values():
         keys = list(_keys(info.table))
         if len(keys) > limit:
-            served = {p for i in ctx.design.indexes_of(info.entity.name) for p in i.serves}
+            served = {p for i in ctx.design.relational.indexes_of(info.entity.name) for p in i.serves}
             ctx.report("SC0421", info.entity.span, table=info.name, keys=len(keys), limit=limit,
                        patterns=len(served))
 

@@ -71,13 +71,13 @@ def sentinel_fields(ctx: Context, layout: Layout, position: int | None) -> froze
     otherwise (an aggregate over the column reads it from the table instead of the index)."""
     if position is None or ctx.dialect.sort_sentinel(sa.DateTime()) is None:
         return frozenset()
-    plan = ctx.design.indexes[position]
+    plan = ctx.design.relational.indexes[position]
     if plan.unique or plan.method != "btree" or plan.entity not in layout.tables:
         return frozenset()
     info = layout.of(plan.entity)
     queries = {q.name: q for q in ctx.model.queries}
-    served = [p for p in ctx.design.patterns if p.index == position]
-    if any(position in p.lookups for p in ctx.design.patterns):
+    served = [p for p in ctx.design.relational.access if p.index == position]
+    if any(position in p.lookups for p in ctx.design.relational.access):
         return frozenset()
     other = {f for p in served for f in (*p.equality, *p.range)}
     other |= {f for p in served if not is_keyset(queries[p.query]) for f in p.sort}

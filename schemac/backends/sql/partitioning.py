@@ -24,7 +24,7 @@ AHEAD_MONTHS = 3  # monthly partitions made ahead of now; a DEFAULT partition ca
 
 
 def partition_plans(ctx: Context) -> list[PartitionPlan]:
-    return [g.partition for g in ctx.design.growth if g.partition is not None and not g.partition.blocked]
+    return [p for p in ctx.design.relational.partitions if not p.blocked]
 
 
 def render_partitioning(fresh: Context, layout: Layout, indexes: list[sa.Index], header: list[str]) -> str | None:

@@ -187,6 +187,7 @@ class PostgresDialect(SqlDialect):
             out["postgresql_include"] = include
         return out
 
+    # what a full-text index covers and a full-text query searches (PostgreSQL only: MySQL lists columns)
     def fulltext_document(self, columns: list[ColumnElement[Any]]) -> ColumnElement[Any]:
         text: ColumnElement[Any] = columns[0]
         if len(columns) > 1:  # || is immutable (concat_ws is not): usable in an index expression

@@ -52,7 +52,7 @@ class ReadQuery:
         self.notes: list[str] = []
         self.outer_aliases: set[str] = set()  # prefixes of includes reached through a LEFT JOIN
         self.keyset: Keyset | None = None
-        self.plan = ctx.design.pattern(q.name)
+        self.plan = ctx.design.relational.pattern(q.name)
         self.index_names = index_names
 
     # --- building blocks ---------------------------------------------------------------------------------
@@ -131,7 +131,7 @@ class ReadQuery:
         return getattr(col, _COMPARE[p.op])(self.params.get(name, col.type))  # type: ignore[no-any-return]
 
     def _fulltext_under_rls(self) -> None:
-        tenancy = self.ctx.design.tenancy
+        tenancy = self.ctx.design.relational.tenancy
         if self.d.fulltext_under_rls or tenancy is None or tenancy.enforcement != "row_level_security" \
                 or self.q.entity not in tenancy.entities:
             return

@@ -104,7 +104,7 @@ def key_types(ctx: Context) -> dict[str, TypeEngine]:
 
 def planned_unique(ctx: Context, entity: str, fields: tuple[str, ...]) -> bool:
     return any(i.unique and not i.where and not i.live_only and tuple(p.field for p in i.parts) == fields
-               for i in ctx.design.indexes_of(entity))
+               for i in ctx.design.relational.indexes_of(entity))
 
 
 def build_layout(ctx: Context) -> Layout:
@@ -114,7 +114,7 @@ def build_layout(ctx: Context) -> Layout:
     position = {e.name: i for i, e in enumerate(order)}
     for e in order:
         layout.tables[e.name] = _table_info(ctx, layout, e, types)
-    for plan in ctx.design.foreign_keys:
+    for plan in ctx.design.relational.foreign_keys:
         if plan.entity not in layout.tables or plan.target not in layout.tables:
             continue
         _ensure_referenced_key(ctx, layout.of(plan.target), plan.target_columns)
@@ -179,7 +179,7 @@ def edited_columns(ctx: Context, info: TableInfo) -> list[str] | None:
     """The columns whose change is an edit of the row: all but the maintained aggregates, which the
     children's triggers update, and updated_at, which follows the others (None when the table has no
     maintained aggregate: every column counts)."""
-    maintained = {c for a in ctx.design.aggregates if a.entity == info.entity.name
+    maintained = {c for a in ctx.design.relational.aggregates if a.entity == info.entity.name
                   for c in info.field_columns.get(a.field, ())}
     if not maintained:
         return None

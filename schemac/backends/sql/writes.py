@@ -35,7 +35,7 @@ class WriteBuilder:
         self.d = ctx.dialect
         self.t = info.table
         self.params = Params()
-        self.plan = ctx.design.write(w.name)
+        self.plan = ctx.design.relational.write(w.name)
 
     def build(self) -> NamedStatement:
         stmt, kind, note = getattr(self, f"_{self.w.op}")()
@@ -47,7 +47,8 @@ class WriteBuilder:
 
     def _expected(self) -> str | None:
         """The column of the optimistic check (SC-CON-01), None without one."""
-        field = self.plan.expect if self.plan is not None else None
+        plan = self.ctx.design.write(self.w.name)
+        field = plan.expect if plan is not None else None
         return self.info.field_columns[field][0] if field else None
 
     # --- parameters ----------------------------------------------------------------------------------------
@@ -134,7 +135,8 @@ class WriteBuilder:
         fields = self.plan.columns if self.plan and self.plan.columns else \
             ((self.info.entity.tenant_field.name,) if self.info.tenant else ()) + self.w.by  # type: ignore[union-attr]
         conflict = [c for f in fields for c in self.info.field_columns[f]]
-        index = self.ctx.design.indexes[self.plan.index] if self.plan and self.plan.index is not None else None
+        indexes = self.ctx.design.relational.indexes
+        index = indexes[self.plan.index] if self.plan and self.plan.index is not None else None
         where = self.t.c[self.info.deleted_at].is_(None) if index is not None and index.live_only and \
             self.info.deleted_at else None
         update = [c for c in values if c not in conflict and not self.t.c[c].primary_key]

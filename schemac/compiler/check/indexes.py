@@ -26,9 +26,9 @@ def _where_key(where: tuple[Predicate, ...]) -> frozenset[tuple[object, ...]]:
       references=("D11", "sl index-referencing-column", "pgl B003", "REL-I08"), needs_design=True)
 def fk_without_index(ctx: Context) -> Iterator[Finding]:
     design = ctx.design
-    if design is None or not design.capabilities.foreign_keys:
+    if design is None or not design.capabilities.foreign_keys or design.layout.family != "relational":
         return
-    planned = {(fk.entity, fk.field): fk.columns for fk in design.foreign_keys}
+    planned = {(fk.entity, fk.field): fk.columns for fk in design.relational.foreign_keys}
     for e in ctx.model.entities:
         keys = _index_keys(ctx, e)
         for f in e.fields:
@@ -38,7 +38,7 @@ def fk_without_index(ctx: Context) -> Iterator[Finding]:
             if columns is not None:
                 if not columns or any(set(k[: len(columns)]) == set(columns) for k in keys):
                     continue
-            elif design.foreign_keys or _leads(e, f.name, keys):
+            elif design.relational.foreign_keys or _leads(e, f.name, keys):
                 continue  # no foreign key planned for it, or (older designs) an index leads with it
             rows = ctx.rows(e.name)
             scanned = f"{count(rows)} rows" if rows else "the whole table"
@@ -53,7 +53,7 @@ def _index_keys(ctx: Context, e: Entity) -> list[tuple[str, ...]]:
     """The column lists of `e`'s primary key and of its full (not partial) indexes in the design."""
     assert ctx.design is not None
     keys = [e.primary_key]
-    keys += [tuple(p.field for p in ix.parts) for ix in ctx.design.indexes_of(e.name) if not ix.where]
+    keys += [tuple(p.field for p in ix.parts) for ix in ctx.design.relational.indexes_of(e.name) if not ix.where]
     return [k for k in keys if k]
 
 
@@ -151,12 +151,12 @@ def wide_index(ctx: Context) -> Iterator[Finding]:
       references=("sc 2004 Too Many Indexes", "REL-I03", "(original)"), needs_design=True)
 def too_many_indexes(ctx: Context) -> Iterator[Finding]:
     design = ctx.design
-    if design is None or design.capabilities.family != "relational":
+    if design is None or design.layout.family != "relational":
         return
     limit = ctx.config.max_indexes
     counts: dict[str, int] = {}
     served: dict[str, set[str]] = {}
-    for plan in design.indexes:
+    for plan in design.relational.indexes:
         if plan.origin != "primary":
             counts[plan.entity] = counts.get(plan.entity, 0) + 1
             served.setdefault(plan.entity, set()).update(plan.serves)

@@ -4,10 +4,14 @@ includes that fetch an unbounded number of children."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from schemac.compiler.check.base import Context, Finding, count, rule
 from schemac.compiler.model import Entity, FieldKind, Include, Query
 from schemac.diagnostics import Severity
+
+if TYPE_CHECKING:
+    from schemac.compiler.design.model import Design
 
 W = Severity.WARNING
 
@@ -25,7 +29,7 @@ def unserved_query(ctx: Context) -> Iterator[Finding]:
         return
     for q in ctx.model.queries:
         plan = design.pattern(q.name)
-        if plan is None or plan.index is not None or plan.by_primary_key:
+        if plan is None or not plan.full_scan:
             continue
         rows = ctx.rows(q.entity)
         consequence = f"each call scans {count(rows)} {q.entity} rows" if rows else f"each call scans {q.entity}"
@@ -121,7 +125,7 @@ def _order_problem(ctx: Context, q: Query) -> tuple[str, str] | None:
                     f"copy the sort key onto {q.entity}, or order by a field of {q.entity}")
     design = ctx.design
     plan = design.pattern(q.name) if design else None
-    if design is None or plan is None or (plan.index is None and not plan.by_primary_key):
+    if design is None or plan is None or plan.full_scan:
         return None  # no design, or unserved-query reports it
     wanted = tuple(k.field for k in q.order)
     if plan.sort[: len(wanted)] != wanted:
@@ -147,17 +151,24 @@ def keyset_without_tiebreaker(ctx: Context) -> Iterator[Finding]:
         plan = design.pattern(q.name)
         if not q.order or q.limit is None or q.group or q.returns_one or plan is None:
             continue
-        if (plan.index is None and not plan.by_primary_key) or _order_problem(ctx, q) is not None:
+        if plan.full_scan or _order_problem(ctx, q) is not None:
             continue  # unserved-query or offset-pagination reports it
         wanted = tuple(k.field for k in q.order)
         e = ctx.entities[q.entity]
-        index = design.indexes[plan.index] if plan.index is not None else None
-        unique_index = index is not None and index.unique
+        unique_index = _unique_structure(design, q.name)
         if _has_unique(e, set(wanted) | set(plan.equality)) or unique_index or set(e.primary_key) & set(plan.sort):
             continue
         yield Finding(ctx.clause_span(q, "order"), {"query": q.name, "order": ", ".join(wanted),
                                                     "target": design.target},
                       help=f"write `order {', '.join(_shown(q))}, id{' desc' if q.order[-1].descending else ''}`")
+
+
+def _unique_structure(design: Design, query: str) -> bool:
+    """Whether the index serving the pattern is unique (relational layouts know their indexes)."""
+    if design.layout.family != "relational":
+        return False
+    access = design.relational.pattern(query)
+    return access is not None and access.index is not None and design.relational.indexes[access.index].unique
 
 
 def _shown(q: Query) -> list[str]:

@@ -1,7 +1,7 @@
 """Personal data: @pii fields without a compliance regime, erasure under soft delete, auditing of PII.
 
-The design records an erasure plan as an `ErasurePlan` in `Design.erasure` (anonymise or delete); a Decision
-whose subject names the entity and whose rule or choice mentions erasure (`erase`, `anonymise`...) also counts.
+Every family's design records an entity's erasure as a typed decision: subject the entity, payload an
+`Erasure` whose action is `delete` or `anonymise` (the relational layout also holds it as an `ErasurePlan`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from schemac.compiler.model import Entity
 from schemac.diagnostics import Severity
 
 W, I = Severity.WARNING, Severity.INFO
-ERASURE_WORDS = ("erase", "erasure", "anonymis", "anonymiz", "pseudonymis", "pseudonymiz")
 
 
 def _pii(e: Entity) -> list[str]:
@@ -63,13 +62,8 @@ def erasure_not_planned(ctx: Context) -> Iterator[Finding]:
 
 def _erasure_planned(ctx: Context, entity: str) -> bool:
     assert ctx.design is not None
-    if any(plan.entity == entity for plan in ctx.design.erasure):
-        return True
-    for d in ctx.design.decisions:
-        about = entity in d.subject.replace("`", " ").split() or f"{entity}." in d.subject
-        if about and any(w in f"{d.rule} {d.choice}".lower() for w in ERASURE_WORDS):
-            return True
-    return False
+    return any(d.payload.kind == "erasure" and d.payload.action != "none" and d.subject.entity == entity
+               for d in ctx.design.decisions)
 
 
 @rule("SC0357", "pii-not-audited", I,

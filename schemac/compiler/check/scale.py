@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from schemac.compiler.check.base import Context, Finding, count, rule, scalar_kind
@@ -10,7 +9,6 @@ from schemac.compiler.model import Entity, Index
 from schemac.diagnostics import Severity
 
 W = Severity.WARNING
-PARTITIONED = re.compile(r"((range|hash|list)-)?partition(ed)? by ")
 
 
 def size(n: float) -> str:
@@ -44,9 +42,9 @@ def growth_without_partition(ctx: Context) -> Iterator[Finding]:
 
 
 def _partitioned(ctx: Context, entity: str) -> bool:
-    """Whether the design already decided a partitioning for the entity."""
+    """Whether the design already decided a partitioning for the entity (a typed Partitioning decision)."""
     assert ctx.design is not None
-    return any(entity in d.subject.replace("`", " ").split() and PARTITIONED.match(d.choice.lower())
+    return any(d.payload.kind == "partitioning" and d.payload.partitioned and d.subject.entity == entity
                for d in ctx.design.decisions)
 
 
@@ -76,8 +74,8 @@ def low_cardinality_index(ctx: Context) -> Iterator[Finding]:
 
 def _used(ctx: Context, e: Entity, ix: Index, field: str) -> bool:
     design = ctx.design
-    if design is not None:
-        for plan in design.indexes_of(e.name):
+    if design is not None and design.layout.family == "relational":
+        for plan in design.relational.indexes_of(e.name):
             if plan.origin == "declared" and plan.parts == ix.parts:
                 return bool(plan.serves)
     return any(m.how in ("where", "order", "group") for m in ctx.usage.of(e.name, field))

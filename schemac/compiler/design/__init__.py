@@ -1,66 +1,39 @@
 """The design stage: from the IR and a target's capabilities to a Design, every choice a recorded decision.
 
-    design(model, capabilities, target) -> (Design, diagnostics)
+    design(model, capabilities, target) -> (Design | None, diagnostics)
 
-Pure and deterministic: no I/O, stable order everywhere. Only the relational family is designed so far;
-differences between relational targets are read from `Capabilities`, never from the target's name.
+Pure and deterministic: no I/O, stable order everywhere. The planner is chosen by `capabilities.family`
+from `PLANNERS`; each planner fills the family-neutral core (pattern plans, write plans, growth, typed
+decisions) and its family's layout, from the shared analysis (`wants`, `needs`, `estimates`, `sizes`). A
+family with no planner yet is the SC0400 diagnostic and no Design. Differences between targets of one family
+are read from `Capabilities`, never from the target's name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from schemac.compiler.design import codes as codes  # registers the SC040x diagnostics
-from schemac.compiler.design.aggregates import plan_aggregates
-from schemac.compiler.design.cascades import plan_trigger_cascades
 from schemac.compiler.design.context import Ctx
 from schemac.compiler.design.explain import render_decisions
-from schemac.compiler.design.growth import plan_growth
-from schemac.compiler.design.indexes import plan_indexes
 from schemac.compiler.design.model import Capabilities, Design
-from schemac.compiler.design.patterns import plan_patterns, plan_writes
-from schemac.compiler.design.policies import (
-    plan_audit,
-    plan_erasure,
-    plan_foreign_keys,
-    plan_soft_delete,
-    plan_tenancy,
-    plan_text_keys,
-)
-from schemac.compiler.design.statistics import plan_statistics
-from schemac.compiler.design.wants import query_needs, write_want
+from schemac.compiler.design.relational import planner as relational
 from schemac.compiler.model import Model
 from schemac.diagnostics import Diagnostic
 
-__all__ = ["Capabilities", "Design", "design", "render_decisions"]
+__all__ = ["PLANNERS", "Capabilities", "Design", "Planner", "design", "render_decisions"]
+
+Planner = Callable[[Ctx], Design]
+
+# family -> planner. The document and key-value planners arrive with their targets (issues 13 and 14).
+PLANNERS: dict[str, Planner] = {"relational": relational.plan}
 
 
-def design(model: Model, capabilities: Capabilities, target: str) -> tuple[Design, list[Diagnostic]]:
-    """Decide indexes, access paths, maintained aggregates, policies and growth for one target."""
-    if capabilities.family != "relational":
-        raise NotImplementedError(
-            f"the design stage does not handle the {capabilities.family} family yet (target {target!r}); "
-            f"only relational targets are designed")
+def design(model: Model, capabilities: Capabilities, target: str) -> tuple[Design | None, list[Diagnostic]]:
+    """Decide the design of `model` for one target: the family's planner, or SC0400 when there is none."""
     ctx = Ctx(model=model, caps=capabilities, target=target)
-    tenancy = plan_tenancy(ctx)
-    erasure = plan_erasure(ctx)
-    fks = plan_foreign_keys(ctx, erasure)
-    reference_reads = plan_soft_delete(ctx)
-    exact_keys = plan_text_keys(ctx)
-    audit = plan_audit(ctx)
-    needs = [query_needs(ctx, q) for q in model.queries]
-    roots = [qn.root for qn in needs if qn.root is not None]
-    aux = [w for qn in needs for w in qn.aux]
-    writes = [(w, want) for w in model.writes if (want := write_want(ctx, w)) is not None]
-    result = plan_indexes(ctx, fks, roots, aux, [want for _, want in writes])
-    patterns = plan_patterns(ctx, needs, result)
-    write_plans = plan_writes(ctx, writes, result)
-    aggregates = plan_aggregates(ctx)
-    fks = plan_trigger_cascades(ctx, fks, aggregates)
-    growth = plan_growth(ctx, result.indexes, fks)
-    statistics = plan_statistics(ctx, [*roots, *aux, *(want for _, want in writes)])
-    designed = Design(
-        model=model, target=target, capabilities=capabilities, indexes=result.indexes,
-        patterns=tuple(patterns), aggregates=tuple(aggregates), growth=tuple(growth),
-        decisions=tuple(ctx.decisions), writes=tuple(write_plans), foreign_keys=tuple(fks), tenancy=tenancy,
-        audit=audit, erasure=tuple(erasure), reference_reads=reference_reads,
-        exact_keys=exact_keys, statistics=tuple(statistics))
-    return designed, list(ctx.diags)
+    planner = PLANNERS.get(capabilities.family)
+    if planner is None:
+        ctx.diags.report(codes.NO_PLANNER, model.settings.span, family=capabilities.family, target=target)
+        return None, list(ctx.diags)
+    return planner(ctx), list(ctx.diags)

@@ -56,3 +56,10 @@ register(NO_TRIGGERS, _W,
 register(NO_FOREIGN_KEYS, _W,
          "foreign keys are not enforced on this target; references are checked by the generated writes",
          "Without foreign keys the database does not stop a dangling or cross-tenant reference.")
+
+NO_PLANNER = "SC0400"
+register(NO_PLANNER, _E,
+         "the design stage has no planner for the {family} family yet (target `{target}`); nothing is designed",
+         "Each target family (relational, document, key-value) has its own planner, chosen by the family the "
+         "target's capabilities declare. Until a planner is registered for a family, a target of that family "
+         "can be parsed and linted but not designed or emitted.")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from schemac.compiler.design.model import Capabilities, Decision
+from schemac.compiler.design.decisions import Decision, Payload, Subject
+from schemac.compiler.design.model import Capabilities
 from schemac.compiler.model import Const, Entity, KeyPart, Model, Param, Predicate
 from schemac.diagnostics import Diagnostics, Span
 
@@ -25,8 +26,11 @@ class Ctx:
     decisions: list[Decision] = field(default_factory=list)
     id_widths: dict[str, int] = field(default_factory=dict)  # memo of `sizes.id_width` for this run
 
-    def decide(self, rule: str, subject: str, choice: str, why: str, span: Span | None = None) -> None:
-        self.decisions.append(Decision(rule=rule, subject=subject, choice=choice, why=why, span=span))
+    def decide(self, rule: str, subject: Subject, choice: str, why: str, span: Span | None = None, *,
+               payload: Payload) -> None:
+        """Record a decision: typed subject and payload (what code reads), choice and why (prose)."""
+        self.decisions.append(Decision(rule=rule, subject=subject, payload=payload, choice=choice, why=why,
+                                       span=span))
 
     def entity(self, name: str) -> Entity:
         return self.model.entity(name)

@@ -4,7 +4,7 @@ indexes, the access patterns and the growth estimates."""
 from __future__ import annotations
 
 from schemac.compiler.design.context import bytes_text, count_text, parts_text, pred_text
-from schemac.compiler.design.model import Decision, Design, IndexPlan
+from schemac.compiler.design.model import Decision, Design, IndexPlan, Operation, RelationalLayout
 
 _KINDS = (("model", "Model"), ("entity", "Entities"), ("reference", "References"), ("index", "Indexes"),
           ("query", "Queries"), ("write", "Writes"), ("field", "Maintained fields"))
@@ -12,38 +12,34 @@ _KINDS = (("model", "Model"), ("entity", "Entities"), ("reference", "References"
 
 def render_decisions(design: Design) -> str:
     m = design.model.settings
+    layout = design.layout
+    indexes = layout.indexes if isinstance(layout, RelationalLayout) else ()
+    keyed = sum(1 for w in design.writes if w.operation is not None)
     lines = [f"# Design decisions: {m.name} on {design.target}", "",
-             f"{len(design.indexes)} indexes, {len(design.patterns)} queries, {len(design.writes)} keyed "
+             f"{len(indexes)} indexes, {len(design.patterns)} queries, {keyed} keyed "
              f"writes, {len(design.decisions)} decisions. Rule ids: REL-* from the design rules reference, "
              f"SC-* schemac's own.", ""]
-    lines += _indexes(design)
+    if isinstance(layout, RelationalLayout):
+        lines += _indexes(design, layout)
     lines += _patterns(design)
     lines += _growth(design)
     lines += ["## Decisions", ""]
     entities = [e.name for e in design.model.entities]
     for kind, title in _KINDS:
-        group = [d for d in design.decisions if _kind(d) == kind]
+        group = [d for d in design.decisions if d.subject.kind == kind]
         if kind == "entity":  # by entity, in model order; each entity's decisions in the order taken
-            group.sort(key=lambda d: entities.index(_name(d)) if _name(d) in entities else len(entities))
+            group.sort(key=lambda d: entities.index(d.subject.label) if d.subject.label in entities
+                       else len(entities))
         if group:
             lines += [f"### {title}", "", *(_decision(d) for d in group), ""]
-    other = [d for d in design.decisions if _kind(d) not in {k for k, _ in _KINDS}]
+    other = [d for d in design.decisions if d.subject.kind not in {k for k, _ in _KINDS}]
     if other:
         lines += ["### Other", "", *(_decision(d) for d in other), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _kind(d: Decision) -> str:
-    return d.subject.split(" ", 1)[0]
-
-
-def _name(d: Decision) -> str:
-    return d.subject.split(" ", 1)[1] if " " in d.subject else d.subject
-
-
 def _decision(d: Decision) -> str:
-    subject = d.subject.split(" ", 1)[1] if " " in d.subject else d.subject
-    return f"- `{d.rule}` **{subject}**: {d.choice}. _Why:_ {d.why}."
+    return f"- `{d.rule}` **{d.subject.label}**: {d.choice}. _Why:_ {d.why}."
 
 
 def _cell(text: str) -> str:
@@ -59,10 +55,10 @@ def _partial(design: Design, ix: IndexPlan) -> str:
     return " and ".join(preds)
 
 
-def _indexes(design: Design) -> list[str]:
+def _indexes(design: Design, layout: RelationalLayout) -> list[str]:
     rows = ["## Indexes", "", "| # | entity | columns | partial predicate | unique | include | serves |",
             "|---|---|---|---|---|---|---|"]
-    for i, ix in enumerate(design.indexes):
+    for i, ix in enumerate(layout.indexes):
         cols = parts_text(ix.parts) + (" (full-text)" if ix.method == "fulltext" else "")
         rows.append(f"| {i} | {ix.entity} | {_cell(cols)} | {_cell(_partial(design, ix))} | "
                     f"{'yes' if ix.unique else ''} | {_cell(', '.join(ix.include))} | "
@@ -72,15 +68,19 @@ def _indexes(design: Design) -> list[str]:
 
 def _patterns(design: Design) -> list[str]:
     rows = ["## Access patterns", "", "| query | served by | expected rows | includes |", "|---|---|---|---|"]
+    layout = design.layout if isinstance(design.layout, RelationalLayout) else None
     for p in design.patterns:
-        if p.by_primary_key:
+        access = layout.pattern(p.query) if layout is not None else None
+        if p.operation is Operation.PRIMARY_KEY_LOOKUP:
             by = "primary key"
-        elif p.index is not None:
-            ix = design.indexes[p.index]
-            by = f"#{p.index} {ix.entity}({parts_text(ix.parts)})"
-        else:
+        elif access is not None and access.index is not None and layout is not None:
+            ix = layout.indexes[access.index]
+            by = f"#{access.index} {ix.entity}({parts_text(ix.parts)})"
+        elif p.operation is Operation.FULL_SCAN:
             by = "full scan"
-        inc = ", ".join(f"{n}: {s}" for n, s in p.include_strategy)
+        else:
+            by = p.structure or ""
+        inc = ", ".join(f"{n}: {s}" for n, s in access.include_strategy) if access is not None else ""
         expected = "" if p.expected_rows is None else f"{p.expected_rows:,.1f}".removesuffix(".0")
         rows.append(f"| {p.query} | {_cell(by)} | {_cell(expected)} | {_cell(inc)} |")
     return [*rows, ""]

@@ -1,18 +1,45 @@
-"""The Design: what the design stage decided for one target family, each decision with a rule id and a why.
+"""The Design: what the design stage decided for one target, each decision with a rule id and a why.
 
-Backends read a Design, never re-decide: the indexes to create, how each access pattern is served, which
-aggregates are maintained and how, and the policies to enforce. The rule ids are those of
-`shared/reference/nosql-design-rules.md` (REL-*, MDB-*, DDB-*, DEC-*) or schemac's own (SC-*).
+A family-neutral core (one plan per access pattern, write plans, growth, typed decisions) and the family's
+layout (`RelationalLayout`, `DocumentLayout`, `KeyValueLayout`). Backends read a Design, never re-decide.
+The rule ids are those of `shared/reference/nosql-design-rules.md` (REL-*, MDB-*, DDB-*, DEC-*) or
+schemac's own (SC-*).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 
-from schemac.compiler.model import KeyPart, Model, Predicate, _memo
-from schemac.diagnostics import Span
+from schemac.compiler.design.decisions import Decision, Subject
+from schemac.compiler.design.document.layout import DocumentLayout
+from schemac.compiler.design.keyvalue.layout import KeyValueLayout
+from schemac.compiler.design.plans import Cost, ExtraWrites, Operation, PatternPlan, WritePlan
+from schemac.compiler.design.relational.layout import (
+    AuditPlan,
+    ErasurePlan,
+    ForeignKeyPlan,
+    IndexPlan,
+    KeyedWrite,
+    MaintainedAggregate,
+    PartitionPlan,
+    ReferenceRead,
+    RelationalAccess,
+    RelationalLayout,
+    StatisticsPlan,
+    TenancyPlan,
+)
+from schemac.compiler.model import Model, _memo
+
+__all__ = [
+    "AuditPlan", "Capabilities", "Cost", "Decision", "Design", "DocumentLayout", "ErasurePlan", "ExtraWrites",
+    "ForeignKeyPlan", "Growth", "IndexPlan", "KeyValueLayout", "KeyedWrite", "Layout", "MaintainedAggregate",
+    "Operation", "PartitionPlan", "PatternPlan", "ReferenceRead", "RelationalAccess", "RelationalLayout",
+    "StatisticsPlan", "Subject", "TenancyPlan", "WritePlan",
+]
+
+Layout = Annotated[RelationalLayout | DocumentLayout | KeyValueLayout, Field(discriminator="family")]
 
 
 class _Node(BaseModel):
@@ -50,147 +77,6 @@ class Capabilities(_Node):
     partition_foreign_keys: bool = True
 
 
-class Decision(_Node):
-    rule: str  # e.g. REL-I01, REL-I03, SC-DENORM-01
-    subject: str  # what it is about: `Enrollment`, `query student_courses`, `index enrollments(...)`
-    choice: str  # what was decided, one line
-    why: str  # why, one line
-    span: Span | None = None
-
-
-class IndexPlan(_Node):
-    """One index on one entity. `parts` are IR field names (a reference field means its key column)."""
-
-    entity: str
-    parts: tuple[KeyPart, ...]
-    unique: bool = False
-    where: tuple[Predicate, ...] = ()  # partial-index predicate (constant predicates only)
-    live_only: bool = False  # restricted to live rows (soft delete) where the target allows
-    include: tuple[str, ...] = ()  # covering fields (INCLUDE)
-    method: Literal["btree", "fulltext"] = "btree"
-    origin: Literal["primary", "unique", "access_pattern", "foreign_key", "declared", "search"]
-    serves: tuple[str, ...] = ()  # access patterns it serves
-    why: str = ""
-
-
-class StatisticsPlan(_Node):
-    """Planner statistics over correlated columns of one entity (IR field names; a reference is its column)."""
-
-    entity: str
-    fields: tuple[str, ...]
-    kinds: tuple[Literal["dependencies", "ndistinct", "mcv"], ...] = ("dependencies",)
-    serves: tuple[str, ...] = ()  # access patterns whose estimates it corrects
-
-
-class PatternPlan(_Node):
-    """How one read access pattern is served on this target."""
-
-    query: str
-    index: int | None = None  # position in Design.indexes, None when served by the primary key
-    by_primary_key: bool = False
-    equality: tuple[str, ...] = ()
-    sort: tuple[str, ...] = ()
-    range: tuple[str, ...] = ()
-    include_strategy: tuple[tuple[str, Literal["join", "json_agg", "second_query", "embed"]], ...] = ()
-    expected_rows: float | None = None
-    why: str = ""
-    # indexes on other entities the pattern also uses (path predicates, reverse aggregates, includes)
-    lookups: tuple[int, ...] = ()
-
-
-class WritePlan(_Node):
-    """How one `update`/`upsert`/`delete ... by (...)` finds its rows: the conflict target of an upsert."""
-
-    write: str
-    index: int | None = None  # position in Design.indexes, None when the primary key serves it
-    by_primary_key: bool = False
-    columns: tuple[str, ...] = ()  # IR field names, tenant first: the lookup / ON CONFLICT columns
-    why: str = ""
-    # an update of one row: the field (version or updated_at) whose expected value it takes and checks, so
-    # that it changes nothing when another writer changed the row since it was read (SC-CON-01)
-    expect: str | None = None
-
-
-class ForeignKeyPlan(_Node):
-    """One foreign key. Tenant-scoped references are composite: (tenant, ref) -> parent (tenant, id)."""
-
-    entity: str
-    field: str  # the reference field
-    columns: tuple[str, ...]  # IR field names on `entity`
-    target: str
-    target_columns: tuple[str, ...]  # IR field names on `target` (a unique or primary key)
-    on_delete: Literal["cascade", "restrict", "set_null"] = "restrict"
-    # the cascade is done by a BEFORE DELETE trigger on the target (the key itself restricts), so that the
-    # deleted rows fire their own triggers where foreign-key actions do not
-    cascade_by_trigger: bool = False
-    set_null_columns: tuple[str, ...] = ()  # ON DELETE SET NULL (these columns) on a composite key
-    why: str = ""
-
-
-class ReferenceRead(_Node):
-    """How reads join the target of one reference to a soft-deleted entity (SC-DEL-02): a required
-    reference is an inner join, an optional one a left join; `live` adds the target's live-row filter to
-    the join (the reader then behaves as the declared ON DELETE would after a hard delete)."""
-
-    entity: str
-    field: str
-    inner: bool
-    live: bool
-
-
-class TenancyPlan(_Node):
-    tenant: str  # the tenant root entity
-    enforcement: Literal["row_level_security", "application"]
-    entities: tuple[str, ...]  # tenant-scoped entities (each has `field`)
-    composite_foreign_keys: bool = True
-
-
-class AuditPlan(_Node):
-    table: str = "audit_log"
-    entities: tuple[str, ...] = ()
-    mechanism: Literal["trigger", "application"] = "trigger"
-
-
-class ErasurePlan(_Node):
-    """GDPR erasure of one entity's personal data: anonymise its @pii fields in place or delete the row."""
-
-    entity: str
-    action: Literal["anonymise", "delete"]
-    fields: tuple[str, ...]  # the @pii fields
-    nullify: tuple[str, ...] = ()  # optional @pii fields set to NULL (anonymise)
-    # required @pii fields overwritten with a deterministic placeholder; `{id}` is the row's primary key
-    placeholders: tuple[tuple[str, str], ...] = ()
-    scrub_audit: bool = False  # also remove the fields from audit_log old/new values
-    why: str = ""
-
-
-class MaintainedAggregate(_Node):
-    """A denormalised aggregate column kept up to date by the target (trigger or same-transaction update)."""
-
-    entity: str
-    field: str
-    func: Literal["count", "sum", "min", "max", "avg"]
-    child: str
-    via: str
-    child_field: str | None = None
-    where: tuple[Predicate, ...] = ()
-    writes_per_s: float = 0.0  # extra writes per second the maintenance costs at the declared rates
-    # "statement": one update per parent per statement, from the statement's rows; "row": per child row
-    per: Literal["statement", "row"] = "row"
-
-
-class PartitionPlan(_Node):
-    """How to partition one entity's table past the memory line (REL-P01), keys checked (REL-P02)."""
-
-    entity: str
-    method: Literal["range", "hash"]
-    key: tuple[str, ...]  # partition key fields
-    primary_key: tuple[str, ...]  # the primary key the partitioned table needs: the entity's, plus the key
-    partitions: int = 0  # hash: how many
-    retention_months: float | None = None  # range: drop partitions older than this
-    blocked: tuple[str, ...] = ()  # why it cannot be applied to the generated schema as is
-
-
 class Growth(_Node):
     entity: str
     rows_at_horizon: float
@@ -198,33 +84,26 @@ class Growth(_Node):
     table_bytes: float
     index_bytes: float
     revisit: str | None = None  # "partition by ... past N rows": None when nothing to revisit
-    partition: PartitionPlan | None = None  # set with `revisit`
 
 
 class Design(_Node):
+    """The family-neutral core every planner fills, plus the family's own layout."""
+
     model: Model
     target: str
     capabilities: Capabilities
-    indexes: tuple[IndexPlan, ...] = ()
-    patterns: tuple[PatternPlan, ...] = ()
-    aggregates: tuple[MaintainedAggregate, ...] = ()
+    layout: Layout
+    patterns: tuple[PatternPlan, ...] = ()  # one per read access pattern, in model order
+    writes: tuple[WritePlan, ...] = ()  # one per write, in model order
     growth: tuple[Growth, ...] = ()
-    decisions: tuple[Decision, ...] = ()
-    writes: tuple[WritePlan, ...] = ()
-    foreign_keys: tuple[ForeignKeyPlan, ...] = ()
-    tenancy: TenancyPlan | None = None
-    audit: AuditPlan | None = None
-    erasure: tuple[ErasurePlan, ...] = ()
-    reference_reads: tuple[ReferenceRead, ...] = ()
-    exact_keys: tuple[tuple[str, str], ...] = ()  # (entity, field): opaque string keys compared byte for byte
-    statistics: tuple[StatisticsPlan, ...] = ()
+    decisions: SkipValidation[tuple[Decision, ...]] = ()  # typed records, built by the planners only
 
-    def reference_read(self, entity: str, field: str) -> ReferenceRead | None:
-        return _memo(self, "_reference_reads", self.reference_reads,
-                     lambda: {(r.entity, r.field): r for r in self.reference_reads}).get((entity, field))
-
-    def indexes_of(self, entity: str) -> tuple[IndexPlan, ...]:
-        return _memo(self, "_indexes_by_entity", self.indexes, self._index_by_entity).get(entity, ())
+    @property
+    def relational(self) -> RelationalLayout:
+        """The relational layout; asking a document or key-value design for it is a programming error."""
+        if not isinstance(self.layout, RelationalLayout):
+            raise TypeError(f"the {self.target} design has a {self.layout.family} layout, not a relational one")
+        return self.layout
 
     def pattern(self, query: str) -> PatternPlan | None:
         return _memo(self, "_pattern_by_query", self.patterns,
@@ -232,9 +111,3 @@ class Design(_Node):
 
     def write(self, name: str) -> WritePlan | None:
         return _memo(self, "_write_by_name", self.writes, lambda: {w.write: w for w in self.writes}).get(name)
-
-    def _index_by_entity(self) -> dict[str, tuple[IndexPlan, ...]]:
-        out: dict[str, list[IndexPlan]] = {}
-        for i in self.indexes:
-            out.setdefault(i.entity, []).append(i)
-        return {k: tuple(v) for k, v in out.items()}

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from schemac.compiler.design.context import Ctx, bytes_text, count_text
+from schemac.compiler.design.decisions import Partitioning, Subject, Volume
 from schemac.compiler.design.estimates import constant_selectivity
-from schemac.compiler.design.model import ForeignKeyPlan, Growth, IndexPlan
-from schemac.compiler.design.partitioning import advice_text, plan_partition
+from schemac.compiler.design.model import ForeignKeyPlan, Growth, IndexPlan, PartitionPlan
+from schemac.compiler.design.relational.partitioning import advice_text, plan_partition
 from schemac.compiler.design.sizes import INDEX_ENTRY_OVERHEAD, field_width, row_bytes
 from schemac.compiler.model import Entity
 
@@ -15,14 +16,18 @@ REVISIT_ROWS = 10_000_000
 REVISIT_BYTES = 8 * 2**30
 
 
-def plan_growth(ctx: Ctx, indexes: tuple[IndexPlan, ...], fks: list[ForeignKeyPlan]) -> list[Growth]:
+def plan_growth(ctx: Ctx, indexes: tuple[IndexPlan, ...],
+                fks: list[ForeignKeyPlan]) -> tuple[list[Growth], list[PartitionPlan]]:
+    """Growth per entity (the core), and the partitioning advice of those past the memory line (the layout)."""
     by_entity: dict[str, list[IndexPlan]] = {}
     for ix in indexes:
         by_entity.setdefault(ix.entity, []).append(ix)
-    return [_growth(ctx, e, by_entity.get(e.name, []), fks) for e in ctx.model.entities]
+    planned = [_growth(ctx, e, by_entity.get(e.name, []), fks) for e in ctx.model.entities]
+    return [g for g, _ in planned], [p for _, p in planned if p is not None]
 
 
-def _growth(ctx: Ctx, e: Entity, indexes: list[IndexPlan], fks: list[ForeignKeyPlan]) -> Growth:
+def _growth(ctx: Ctx, e: Entity, indexes: list[IndexPlan],
+            fks: list[ForeignKeyPlan]) -> tuple[Growth, PartitionPlan | None]:
     rows = ctx.rows(e.name)
     rb = row_bytes(ctx.model, e, ctx.id_widths)
     table = rows * rb
@@ -35,21 +40,24 @@ def _growth(ctx: Ctx, e: Entity, indexes: list[IndexPlan], fks: list[ForeignKeyP
         idx += rows * share * _entry(ctx, e, (*(p.field for p in ix.parts), *ix.include), widths)
     horizon = f"{ctx.model.settings.horizon_months:g} months"
     if not e.volume.declared:
-        ctx.decide("SC-VOL-01", f"entity {e.name}", f"volume assumed: {count_text(rows)} rows",
-                   "no `volume` declared; estimates (rows per lookup, sizes) use this default", e.span)
+        ctx.decide("SC-VOL-01", Subject.of_entity(e.name), f"volume assumed: {count_text(rows)} rows",
+                   "no `volume` declared; estimates (rows per lookup, sizes) use this default", e.span,
+                   payload=Volume(rows=rows))
     revisit = partition = None
+    partitioning = {"rows": rows, "table_bytes": table, "index_bytes": idx}
     size = f"{count_text(rows)} rows x {rb} B = {bytes_text(table)} + {bytes_text(idx)} of indexes at {horizon}"
     if rows > REVISIT_ROWS or table > REVISIT_BYTES:
         partition = plan_partition(ctx, e, indexes, fks)
         revisit = f"{advice_text(partition)} (past {count_text(REVISIT_ROWS)} rows)"
-        ctx.decide("REL-P01", f"entity {e.name}", f"revisit: {revisit}",
+        ctx.decide("REL-P01", Subject.of_entity(e.name), f"revisit: {revisit}",
                    f"{size}: past {count_text(REVISIT_ROWS)} rows or {bytes_text(REVISIT_BYTES)}, beyond a "
-                   f"typical server's memory", e.span)
+                   f"typical server's memory", e.span, payload=Partitioning(revisit=revisit, **partitioning))
     else:
-        ctx.decide("REL-P01", f"entity {e.name}", "no partitioning",
-                   f"{size}: below {count_text(REVISIT_ROWS)} rows and {bytes_text(REVISIT_BYTES)}", e.span)
+        ctx.decide("REL-P01", Subject.of_entity(e.name), "no partitioning",
+                   f"{size}: below {count_text(REVISIT_ROWS)} rows and {bytes_text(REVISIT_BYTES)}", e.span,
+                   payload=Partitioning(**partitioning))
     return Growth(entity=e.name, rows_at_horizon=rows, row_bytes=rb, table_bytes=table, index_bytes=idx,
-                  revisit=revisit, partition=partition)
+                  revisit=revisit), partition
 
 
 def _entry(ctx: Ctx, e: Entity, fields: tuple[str, ...], widths: dict[str, int]) -> float:

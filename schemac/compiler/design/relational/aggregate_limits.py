@@ -4,6 +4,7 @@ triggers' lock order (targets without statement triggers), and what a counter me
 from __future__ import annotations
 
 from schemac.compiler.design.context import Ctx
+from schemac.compiler.design.decisions import CountUnderSoftDelete, HotParent, RowTriggers, Subject
 from schemac.compiler.design.model import MaintainedAggregate
 from schemac.compiler.model import Aggregate
 from schemac.diagnostics import Span
@@ -27,28 +28,30 @@ def decide_hot_parent(ctx: Ctx, entity: str, field: str, agg: Aggregate, rate: f
     if per_row < HOT_ROW_UPDATES_PER_S:
         return
     ctx.decide(
-        "DDB-H01", f"field {entity}.{field}",
+        "DDB-H01", Subject.of_field(entity, field),
         f"hot parent: propose a deltas table ({agg.child.lower()}_{field}_deltas: {entity.lower()} key, delta, "
         f"created_at) that the child's writes append to, rolled up into {entity}.{field} by a periodic job "
         f"(reads add the pending deltas), instead of updating {entity} on every write",
         f"{rate:,.1f} writes/s of {agg.child} over {parents:,.0f} {entity} rows = {per_row:,.1f} updates/s per "
         f"{entity} row >= {HOT_ROW_UPDATES_PER_S:,.0f}/s, the rate at which writers queue on one row's lock "
         f"(one update per commit, ~2-5 ms each: at most ~200-500/s); appends take no shared lock (DDB-H02: "
-        f"spread the hot key)", span)
+        f"spread the hot key)", span,
+        payload=HotParent(child=agg.child, parents=parents, updates_per_s=per_row,
+                          deltas_table=f"{agg.child.lower()}_{field}_deltas"))
 
 
 def decide_row_triggers(ctx: Ctx, aggregates: list[MaintainedAggregate]) -> None:
     """Row triggers update parents in the statement's row order: record the deadlock risk and the way out."""
     parents = sorted({a.entity for a in aggregates})
     ctx.decide(
-        "SC-DEN-01", f"model {ctx.model.settings.name}",
+        "SC-DEN-01", Subject.of_model(ctx.model.settings.name),
         f"row triggers update {', '.join(parents)} once per child row, in the order the statement writes "
         f"the rows; write multi-row batches sorted by parent key, retry a transaction the engine aborts "
         f"as a deadlock (ER 1213), and use a deltas table rolled up later for a hot parent",
         "this target has no statement-level triggers: two transactions writing children of the same two "
         "parents in opposite order each hold one parent's row lock and wait for the other's (deadlock), and "
         "n children of one parent in one transaction are n updates of that parent row",
-        ctx.model.settings.span)
+        ctx.model.settings.span, payload=RowTriggers(parents=tuple(parents)))
 
 
 def decide_soft_delete(ctx: Ctx, entity: str, field: str, agg: Aggregate, span: Span) -> None:
@@ -64,9 +67,10 @@ def decide_soft_delete(ctx: Ctx, entity: str, field: str, agg: Aggregate, span: 
     deleted += [o for o in others if o != entity]
     live = "live " if child.soft_delete else ""
     ctx.decide(
-        "SC-DEL-01", f"field {entity}.{field}",
+        "SC-DEL-01", Subject.of_field(entity, field),
         f"{entity}.{field} counts the {live}{agg.child} rows that reference it and match, whether or not "
         f"{' or '.join(deleted)} is soft-deleted; a soft delete and a restore leave it unchanged",
         "a soft delete changes no child row, so the total stays what a GROUP BY over the child rows "
         "gives: it is exact again on restore without a recount, and a soft-deleted parent is hidden "
-        "from reads by the live-row filter anyway", span)
+        "from reads by the live-row filter anyway", span,
+        payload=CountUnderSoftDelete(child=agg.child, soft_deleted=tuple(deleted)))

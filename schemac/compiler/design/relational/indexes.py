@@ -9,11 +9,18 @@ from typing import Any
 
 from schemac.compiler.design import codes
 from schemac.compiler.design.context import Ctx, parts_text, pred_text
+from schemac.compiler.design.decisions import (
+    Covering,
+    ForeignKeyIndex,
+    IndexChoice,
+    Subject,
+    TenantReference,
+)
 from schemac.compiler.design.estimates import matched_rows
-from schemac.compiler.design.explain_index import candidate_why, index_label
-from schemac.compiler.design.matching import rank
 from schemac.compiler.design.model import ForeignKeyPlan, IndexPlan
 from schemac.compiler.design.needs import ORIGIN_ORDER, Candidate, FkNeed, Need, Origin, Want
+from schemac.compiler.design.relational.explain_index import candidate_why, index_label
+from schemac.compiler.design.relational.matching import rank
 from schemac.compiler.design.sizes import is_narrow, worst_key_bytes
 from schemac.compiler.design.wants import junction_sides
 from schemac.compiler.model import KeyPart
@@ -58,9 +65,10 @@ class _Builder:
             if d.live_only and not c.live_only:
                 d.live_only = False  # one full index serves live-row reads too
                 d.ranks.clear()  # ranked as live-only so far
-                self.ctx.decide("REL-I08", f"index {index_label(d)}", "kept over all rows, not live rows only",
-                                "the same columns also carry a foreign key, whose checks see deleted rows",
-                                d.span)
+                label = index_label(d)
+                self.ctx.decide("REL-I08", Subject.of_index(d.entity, label), "kept over all rows, not live rows "
+                                "only", "the same columns also carry a foreign key, whose checks see deleted rows",
+                                d.span, payload=IndexChoice(action="all_rows", structure=label, unique=d.unique))
             return d
         self.cands.append(c)
         self.of(c.entity).append(c)
@@ -102,11 +110,14 @@ class _Builder:
             if cover is None:
                 continue
             self.remove(c)
-            self.ctx.decide("REL-I03", f"index {index_label(c)}",
-                            f"declared, not created: {'unique ' if cover.unique else ''}{index_label(cover)} "
+            label, by = index_label(c), index_label(cover)
+            self.ctx.decide("REL-I03", Subject.of_index(c.entity, label),
+                            f"declared, not created: {'unique ' if cover.unique else ''}{by} "
                             "already starts with its columns",
                             "a second B-tree over the same leading columns costs every write and serves no "
-                            "lookup the other does not", c.span)
+                            "lookup the other does not", c.span,
+                            payload=IndexChoice(action="declared_not_created", structure=label, unique=c.unique,
+                                                covered_by=by))
 
     def _tenant_targets(self, fks: list[ForeignKeyPlan]) -> None:
         targets: dict[str, list[str]] = {}
@@ -201,10 +212,13 @@ class _Builder:
         prefix = all(d.fields[:len(c.fields)] == c.fields for d in kept)
         names = "; ".join(index_label(d) + (" over live rows" if d.live_only and not c.live_only else "")
                           for d in kept)
-        self.ctx.decide("REL-I03", f"index {index_label(c)}",
+        covered_by = "; ".join(index_label(d) for d in kept)
+        label = index_label(c)
+        self.ctx.decide("REL-I03", Subject.of_index(c.entity, label),
                         f"not created: {'left prefix of' if prefix else 'its patterns are served by'} {names}",
                         "one index fewer to maintain on every write; the longer index serves the same lookups",
-                        c.span)
+                        c.span, payload=IndexChoice(action="not_created", structure=label, unique=c.unique,
+                                                    covered_by=covered_by))
 
     # -- final choice ------------------------------------------------------------------------------------------
     def choose(self) -> dict[int, Candidate]:
@@ -285,21 +299,24 @@ def add_includes(ctx: Ctx, needs: list[Need], chosen: dict[int, Candidate]) -> N
 def _include(ctx: Ctx, c: Candidate, w: Want) -> None:
     e = ctx.entity(w.entity)
     missing = [f for f in w.select if f not in c.fields and f not in c.include]
-    subject = f"query {w.source}"
+    subject = Subject.of_pattern(w.source, w.entity)
+    label = index_label(c)
     if not missing:
-        ctx.decide("REL-I04", subject, f"index-only scan on {index_label(c)}",
-                   "every selected column is already a key column", w.span)
+        ctx.decide("REL-I04", subject, f"index-only scan on {label}",
+                   "every selected column is already a key column", w.span,
+                   payload=Covering(structure=label, index_only=True))
         return
     fields = [e.field(f) for f in missing]
     most = INCLUDE_MAX_COLUMNS_BATCH if w.batch else INCLUDE_MAX_COLUMNS
     if len(w.select) > most or any(f is None or not is_narrow(ctx.model, f) for f in fields):
         ctx.decide("REL-I04", subject, "no INCLUDE columns",
                    f"covering pays off for at most {most} narrow columns (fixed-width or "
-                   f"string(n <= 64)); {', '.join(w.select)} is wider", w.span)
+                   f"string(n <= 64)); {', '.join(w.select)} is wider", w.span,
+                   payload=Covering(structure=label, index_only=False))
         return
     if len(c.parts) + len(c.include) + len(missing) > ctx.caps.max_index_columns:
         ctx.decide("REL-I04", subject, "no INCLUDE columns", "the index would exceed the target's column limit",
-                   w.span)
+                   w.span, payload=Covering(structure=label, index_only=False))
         return
     c.include = (*c.include, *missing)
     how = "INCLUDE" if ctx.caps.include_columns else "trailing key parts (the target has no INCLUDE)"
@@ -307,8 +324,8 @@ def _include(ctx: Ctx, c: Candidate, w: Want) -> None:
               "the whole table than visit it row by row" if w.batch else
               f"{w.rate:,.0f}/s >= {INCLUDE_MIN_RATE:,.0f}/s and at most {most} narrow columns selected: "
               "skipping the heap visit beats the wider entries")
-    ctx.decide("REL-I04", subject, f"{how} ({', '.join(missing)}) on {index_label(c)}: index-only scan",
-               reason, w.span)
+    ctx.decide("REL-I04", subject, f"{how} ({', '.join(missing)}) on {label}: index-only scan",
+               reason, w.span, payload=Covering(structure=label, include=tuple(missing), index_only=True))
 
 
 def _sort_key(order: dict[str, int], c: Candidate) -> tuple[object, ...]:
@@ -357,7 +374,9 @@ def _record_index(ctx: Ctx, c: Candidate, served: tuple[str, ...]) -> None:
     if served:
         extra.append(f"serves {', '.join(served)}")
     tail = f"; {'; '.join(extra)}" if extra else ""
-    ctx.decide(c.rule, f"index {index_label(c)}", f"create {what}{tail}", c.why, c.span)
+    label = index_label(c)
+    ctx.decide(c.rule, Subject.of_index(c.entity, label), f"create {what}{tail}", c.why, c.span,
+               payload=IndexChoice(action="create", structure=label, unique=c.unique))
 
 
 def _record_fks(ctx: Ctx, b: _Builder, chosen: dict[int, Candidate]) -> None:
@@ -365,19 +384,21 @@ def _record_fks(ctx: Ctx, b: _Builder, chosen: dict[int, Candidate]) -> None:
         if not isinstance(need, FkNeed):
             continue
         c = chosen[i]
-        subject = f"reference {need.entity}.{need.field}"
+        subject = Subject.of_reference(need.entity, need.field)
         cols = ", ".join(need.columns)
         if c.origin == "foreign_key" and c.needs and c.needs[0] == i:
             ctx.decide("REL-I08", subject, f"index ({cols}) for the foreign key",
                        "no other index leads with the key columns; PostgreSQL does not index them by itself, "
-                       "InnoDB would add one silently", need.span)
+                       "InnoDB would add one silently", need.span,
+                       payload=ForeignKeyIndex(columns=tuple(need.columns)))
         else:
             why = "its leading columns are the foreign key's"
             if c.live_only and ctx.caps.partial_indexes:
                 why += f"; live rows suffice: {need.target} is soft-deleted, so FK checks run only in purges"
                 why += _purge_cost(ctx, b, need)
-            ctx.decide("REL-I08", subject, f"no separate index: ({cols}) is covered by {index_label(c)}",
-                       why, need.span)
+            label = index_label(c)
+            ctx.decide("REL-I08", subject, f"no separate index: ({cols}) is covered by {label}",
+                       why, need.span, payload=ForeignKeyIndex(columns=tuple(need.columns), covered_by=label))
     _record_tenant_reference(ctx, b)
 
 
@@ -413,9 +434,10 @@ def _record_tenant_reference(ctx: Ctx, b: _Builder) -> None:
         c.fields[:1] == (tenant,) and not c.where for c in b.of(e.name))]
     note = f"; {', '.join(bare)} have no such index (deleting a tenant scans them: an offline job)" if bare \
         else ""
-    ctx.decide("REL-I08", f"model {ctx.model.settings.name}",
+    ctx.decide("REL-I08", Subject.of_model(ctx.model.settings.name),
                f"no index on the tenant reference ({tenant}) alone",
-               f"every tenant-scoped index already leads with it{note}", ctx.model.settings.span)
+               f"every tenant-scoped index already leads with it{note}", ctx.model.settings.span,
+               payload=TenantReference(tenant=tenant, unindexed=tuple(bare)))
 
 
 def _check_key(ctx: Ctx, c: Candidate) -> None:

@@ -6,9 +6,14 @@ from __future__ import annotations
 from typing import Literal
 
 from schemac.compiler.design import codes
-from schemac.compiler.design.aggregate_limits import decide_hot_parent, decide_row_triggers, decide_soft_delete
 from schemac.compiler.design.context import Ctx, pred_text, rate_text
+from schemac.compiler.design.decisions import Maintained, Subject
 from schemac.compiler.design.model import MaintainedAggregate
+from schemac.compiler.design.relational.aggregate_limits import (
+    decide_hot_parent,
+    decide_row_triggers,
+    decide_soft_delete,
+)
 from schemac.compiler.model import Aggregate, Write
 from schemac.diagnostics import Span
 
@@ -69,7 +74,10 @@ def _decide(ctx: Ctx, entity: str, field: str, agg: Aggregate, writes: list[Writ
         why += f"at declared rates ({named})"
     else:
         why = f"no declared write changes {agg.child}: no extra writes at declared rates"
-    ctx.decide("SC-DEN-01", f"field {entity}.{field}", f"maintain {target} by {how}", why, span)
+    payload = Maintained(func=agg.func, child=agg.child, mechanism="trigger" if ctx.caps.triggers else "application",
+                         extra_writes_per_s=rate)
+    ctx.decide("SC-DEN-01", Subject.of_field(entity, field), f"maintain {target} by {how}", why, span,
+               payload=payload)
 
 
 def _operand(ctx: Ctx, parent: str, agg: Aggregate) -> str:

@@ -12,6 +12,7 @@ independent.
 from __future__ import annotations
 
 from schemac.compiler.design.context import Ctx
+from schemac.compiler.design.decisions import Statistics, Subject
 from schemac.compiler.design.model import StatisticsPlan
 from schemac.compiler.design.needs import Want
 from schemac.compiler.model import FieldKind
@@ -45,15 +46,17 @@ def _decide(ctx: Ctx, entity: str, tenant: str, refs: dict[str, list[str]]) -> l
     columns = (tenant, *list(refs)[:MAX_STATISTICS_COLUMNS - 1])
     patterns = sorted({s for r in columns[1:] for s in refs[r]})
     span = ctx.entity(entity).span
-    subject = f"entity {entity}"
+    subject = Subject.of_entity(entity)
     pairs = ", ".join(f"({tenant}, {r})" for r in columns[1:])
     if not ctx.caps.extended_statistics:
         ctx.decide("REL-S01", subject, f"no extended statistics on {pairs}",
                    "the target cannot declare that a reference determines the tenant: the planner multiplies "
-                   f"their selectivities and underestimates the rows of {', '.join(patterns)}", span)
+                   f"their selectivities and underestimates the rows of {', '.join(patterns)}", span,
+                   payload=Statistics(columns=columns, created=False, serves=tuple(patterns)))
         return []
     ctx.decide("REL-S01", subject, f"functional-dependency statistics on ({', '.join(columns)})",
                f"each reference determines the tenant (composite foreign keys, every index leads with the "
                f"tenant): without them the planner treats {pairs} as independent and estimates about one row "
-               f"where a parent has hundreds; filtered together by {', '.join(patterns)}", span)
+               f"where a parent has hundreds; filtered together by {', '.join(patterns)}", span,
+               payload=Statistics(columns=columns, created=True, serves=tuple(patterns)))
     return [StatisticsPlan(entity=entity, fields=columns, kinds=("dependencies",), serves=tuple(patterns))]

@@ -13,6 +13,7 @@ of the chain cannot be done, and the cascade stays native, recorded as a decisio
 from __future__ import annotations
 
 from schemac.compiler.design.context import Ctx
+from schemac.compiler.design.decisions import Subject, TriggerCascade
 from schemac.compiler.design.model import ForeignKeyPlan, MaintainedAggregate
 
 
@@ -75,17 +76,19 @@ def _conflict(fks: list[ForeignKeyPlan], aggregates: list[MaintainedAggregate], 
 
 def _decide_converted(ctx: Ctx, fk: ForeignKeyPlan) -> None:
     ctx.decide(
-        "SC-DEN-01", f"reference {fk.entity}.{fk.field}",
+        "SC-DEN-01", Subject.of_reference(fk.entity, fk.field),
         f"ON DELETE RESTRICT, and a BEFORE DELETE trigger on {fk.target} deletes its {fk.entity} rows "
         f"(the cascade, done by a statement)",
         f"InnoDB's cascades fire no triggers (SC0415): the {fk.entity} rows they removed would stay counted "
-        f"in the maintained aggregates; rows deleted by a trigger's statement fire their own triggers", None)
+        f"in the maintained aggregates; rows deleted by a trigger's statement fire their own triggers", None,
+        payload=TriggerCascade(target=fk.target, by_trigger=True))
 
 
 def _decide_blocked(ctx: Ctx, fk: ForeignKeyPlan) -> None:
     ctx.decide(
-        "SC-DEN-01", f"reference {fk.entity}.{fk.field}",
+        "SC-DEN-01", Subject.of_reference(fk.entity, fk.field),
         f"ON DELETE CASCADE stays native: the maintained aggregates over {fk.entity} and its cascaded children "
         f"are not updated when a {fk.target} delete removes them (SC0415); recount them after such deletes",
         f"a trigger cascade would update a table the {fk.target} delete is using (MySQL ER 1442: a "
-        f"self-reference, or an aggregate over another table of the cascade chain)", None)
+        f"self-reference, or an aggregate over another table of the cascade chain)", None,
+        payload=TriggerCascade(target=fk.target, by_trigger=False))

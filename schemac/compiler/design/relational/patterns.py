@@ -1,29 +1,43 @@
 """How each access pattern is served: the index (or primary key), its equality/sort/range columns, how
-includes are fetched, the rows it returns, and why. Writes that find rows by key get a WritePlan."""
+includes are fetched, the rows it returns, and why: a family-neutral PatternPlan plus its RelationalAccess.
+Every write gets a WritePlan (with the extra writes it causes); writes that find rows by key also get a
+KeyedWrite."""
 
 from __future__ import annotations
 
 from schemac.compiler.design import codes
 from schemac.compiler.design.context import Ctx, parts_text, pred_text, rate_text
+from schemac.compiler.design.decisions import Access, OptimisticCheck, Subject
 from schemac.compiler.design.estimates import TEXT_SELECTIVITY, distinct, matched_rows
-from schemac.compiler.design.indexes import IndexResult
-from schemac.compiler.design.model import IndexPlan, PatternPlan, WritePlan
 from schemac.compiler.design.needs import Want, grouped_range
+from schemac.compiler.design.plans import Cost, Operation, PatternPlan
+from schemac.compiler.design.relational.explain_index import plan_label, served_by
+from schemac.compiler.design.relational.indexes import IndexResult
+from schemac.compiler.design.relational.layout import IndexPlan, KeyedWrite, RelationalAccess
 from schemac.compiler.design.wants import QueryNeeds
 from schemac.compiler.model import FieldOrigin, Include, Query, Write
 
 
-def _label(ix: IndexPlan) -> str:
-    where = f" where {' and '.join(pred_text(p) for p in ix.where)}" if ix.where else ""
-    return f"{ix.entity}({parts_text(ix.parts)}){where}"
-
-
-def plan_patterns(ctx: Ctx, all_needs: list[QueryNeeds], res: IndexResult) -> list[PatternPlan]:
+def plan_patterns(ctx: Ctx, all_needs: list[QueryNeeds],
+                  res: IndexResult) -> list[tuple[PatternPlan, RelationalAccess]]:
     pos = {id(n): i for i, n in enumerate(res.needs)}
     return [_pattern(ctx, qn, res, pos) for qn in all_needs]
 
 
-def _pattern(ctx: Ctx, qn: QueryNeeds, res: IndexResult, pos: dict[int, int]) -> PatternPlan:
+def neutral_plan(ctx: Ctx, q: Query, access: RelationalAccess, served: tuple[Operation, str | None],
+                 expected: float, why: str) -> PatternPlan:
+    """The family-neutral plan of one pattern, from its relational access and what serves it."""
+    op, structure = served
+    examined = ctx.rows(q.entity) if op is Operation.FULL_SCAN else expected
+    trips = 1 + sum(1 for _, how in access.include_strategy if how == "second_query")
+    cost = Cost(rows_examined=examined, index_entries=None if op is Operation.FULL_SCAN else examined)
+    return PatternPlan(query=q.name, entity=q.entity, operation=op, structure=structure,
+                       equality=access.equality, sort=access.sort, range=access.range, expected_rows=expected,
+                       round_trips=trips, cost=cost, why=why)
+
+
+def _pattern(ctx: Ctx, qn: QueryNeeds, res: IndexResult, pos: dict[int, int]) -> tuple[PatternPlan,
+                                                                                      RelationalAccess]:
     q, root = qn.query, qn.root
     strategies = tuple(_strategies(ctx, q.include, ""))
     aux = [(w, res.chosen.get(pos.get(id(w), -1), -1)) for w in qn.aux]
@@ -31,22 +45,26 @@ def _pattern(ctx: Ctx, qn: QueryNeeds, res: IndexResult, pos: dict[int, int]) ->
     rows = _expected_rows(ctx, q, root)
     if root is None or pos.get(id(root)) not in res.chosen:
         why = "full scan: nothing to key an index on"
-        ctx.decide("SC-PAT-01", f"query {q.name}", why, "see the SC0404 warning", q.span)
-        return PatternPlan(query=q.name, include_strategy=strategies, expected_rows=rows, why=why,
-                           lookups=lookups)
+        ctx.decide("SC-PAT-01", Subject.of_pattern(q.name, q.entity), why, "see the SC0404 warning", q.span,
+                   payload=Access(operation=Operation.FULL_SCAN))
+        access = RelationalAccess(query=q.name, include_strategy=strategies, lookups=lookups)
+        return neutral_plan(ctx, q, access, (Operation.FULL_SCAN, None), rows, why), access
     i = pos[id(root)]
     index = res.chosen[i]
     by_pk = index is None
     ix = res.indexes[index] if index is not None else None
-    served = "primary key" if ix is None else _label(ix)
+    op, structure = served_by(q.entity, by_pk, index, res.indexes)
+    served = "primary key" if ix is None else structure
     bits = [_access(ctx, q, root, ix, i in res.loose), *_filters(q, root), *qn.notes]
     bits += [_aux_note(w, res.indexes[j] if j is not None and j >= 0 else None) for w, j in aux]
     bits += [_strategy_note(name, how) for name, how in strategies]
     how = "; ".join(b for b in bits if b)
-    ctx.decide(_rule(root, by_pk), f"query {q.name}", f"served by {served}", how, q.span)
-    return PatternPlan(query=q.name, index=index, by_primary_key=by_pk, equality=root.eq,
-                       sort=tuple(p.field for p in root.sort), range=(root.range,) if root.range else (),
-                       include_strategy=strategies, expected_rows=rows, why=how, lookups=lookups)
+    ctx.decide(_rule(root, by_pk), Subject.of_pattern(q.name, q.entity), f"served by {served}", how, q.span,
+               payload=Access(operation=op, structure=structure))
+    access = RelationalAccess(query=q.name, index=index, by_primary_key=by_pk, equality=root.eq,
+                              sort=tuple(p.field for p in root.sort), range=(root.range,) if root.range else (),
+                              include_strategy=strategies, lookups=lookups)
+    return neutral_plan(ctx, q, access, (op, structure), rows, how), access
 
 
 def _rule(w: Want, by_pk: bool) -> str:
@@ -91,7 +109,7 @@ def _filters(q: Query, w: Want) -> list[str]:
 
 
 def _aux_note(w: Want, ix: IndexPlan | None) -> str:
-    by = "its primary key" if ix is None else _label(ix)
+    by = "its primary key" if ix is None else plan_label(ix)
     what = {"path": f"semi-join: {w.entity} matched", "subquery": f"the {w.entity} aggregate computed",
             "include": f"{w.entity} rows fetched"}.get(w.role, w.entity)
     return f"{what} through {by}"
@@ -155,14 +173,18 @@ def _expected_rows(ctx: Ctx, q: Query, w: Want | None) -> float:
     return round(max(rows, 1.0), 1) if rows < 100 else float(round(rows))
 
 
-def plan_writes(ctx: Ctx, wants: list[tuple[Write, Want]], res: IndexResult) -> list[WritePlan]:
+def plan_writes(ctx: Ctx, wants: list[tuple[Write, Want]],
+                res: IndexResult) -> tuple[list[KeyedWrite], dict[str, str]]:
+    """How each keyed write finds its rows, and the field each one-row update checks (SC-CON-01) by write."""
     pos = {id(n): i for i, n in enumerate(res.needs)}
     plans = []
+    expects: dict[str, str] = {}
     for w, want in wants:
         i = pos[id(want)]
         index = res.chosen.get(i)
         by_pk = index is None and i in res.chosen
-        served = "primary key" if by_pk else _label(res.indexes[index]) if index is not None else "nothing"
+        op, structure = served_by(w.entity, by_pk, index, res.indexes)
+        served = "primary key" if by_pk else structure or "nothing"
         why = f"{w.op} by ({', '.join(want.eq)}): {served}"
         if w.op == "upsert" and not _conflict_target(ctx, want, res.indexes[index] if index is not None else None,
                                                      by_pk):
@@ -170,12 +192,13 @@ def plan_writes(ctx: Ctx, wants: list[tuple[Write, Want]], res: IndexResult) -> 
             why += " (no unique constraint to detect the existing row)"
         elif w.op == "upsert":
             why += " is the conflict target (ON CONFLICT / ON DUPLICATE KEY)"
-        ctx.decide("SC-PAT-02", f"write {w.name}", f"finds its row by {served}", why, w.span)
+        ctx.decide("SC-PAT-02", Subject.of_write(w.name, w.entity), f"finds its row by {served}", why, w.span,
+                   payload=Access(operation=op, structure=structure))
         unique = by_pk or (index is not None and res.indexes[index].unique)
-        expect = _optimistic_check(ctx, w) if w.op == "update" and unique else None
-        plans.append(WritePlan(write=w.name, index=index, by_primary_key=by_pk, columns=want.eq, why=why,
-                               expect=expect))
-    return plans
+        if w.op == "update" and unique and (field := _optimistic_check(ctx, w)) is not None:
+            expects[w.name] = field
+        plans.append(KeyedWrite(write=w.name, index=index, by_primary_key=by_pk, columns=want.eq, why=why))
+    return plans, expects
 
 
 def _optimistic_check(ctx: Ctx, w: Write) -> str | None:
@@ -184,14 +207,16 @@ def _optimistic_check(ctx: Ctx, w: Write) -> str | None:
     origin = FieldOrigin.VERSION if e.versioned else FieldOrigin.UPDATED_AT
     field = next((f for f in e.fields if f.origin is origin), None)
     if field is None:
-        ctx.decide("SC-CON-01", f"write {w.name}", "no optimistic check: last writer wins",
-                   f"{w.entity} has neither a version nor updated_at to compare", w.span)
+        ctx.decide("SC-CON-01", Subject.of_write(w.name, w.entity), "no optimistic check: last writer wins",
+                   f"{w.entity} has neither a version nor updated_at to compare", w.span,
+                   payload=OptimisticCheck(field=None))
         return None
     moves = "the version trigger bumps it on every update" if e.versioned else "updated_at moves on every change"
-    ctx.decide("SC-CON-01", f"write {w.name}",
+    ctx.decide("SC-CON-01", Subject.of_write(w.name, w.entity),
                f"optimistic check: takes expected_{field.name} and changes no row when {field.name} moved",
                f"the update rewrites every column: without the check it would silently undo a concurrent change "
-               f"to another column; the caller sees 0 rows changed and re-reads ({moves})", w.span)
+               f"to another column; the caller sees 0 rows changed and re-reads ({moves})", w.span,
+               payload=OptimisticCheck(field=field.name))
     return field.name
 
 

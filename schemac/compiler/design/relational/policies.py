@@ -7,6 +7,16 @@ from collections.abc import Callable
 
 from schemac.compiler.design import codes
 from schemac.compiler.design.context import Ctx
+from schemac.compiler.design.decisions import (
+    Audit,
+    Erasure,
+    ForeignKeys,
+    KeyCollation,
+    ReferenceReads,
+    SoftDelete,
+    Subject,
+    Tenancy,
+)
 from schemac.compiler.design.model import AuditPlan, ErasurePlan, ForeignKeyPlan, ReferenceRead, TenancyPlan
 from schemac.compiler.model import Entity, Field, FieldKind, OnDelete, ScalarKind
 
@@ -18,15 +28,15 @@ _PLACEHOLDERS = {
 }
 
 
-def _model_subject(ctx: Ctx) -> str:
-    return f"model {ctx.model.settings.name}"
+def _model_subject(ctx: Ctx) -> Subject:
+    return Subject.of_model(ctx.model.settings.name)
 
 
 def plan_tenancy(ctx: Ctx) -> TenancyPlan | None:
     s = ctx.model.settings
     if s.tenant is None:
         ctx.decide("REL-S01", _model_subject(ctx), "single-tenant: no tenant column, no isolation policy",
-                   "the model declares no `tenant`", s.span)
+                   "the model declares no `tenant`", s.span, payload=Tenancy(enforcement="none"))
         return None
     scoped = tuple(e.name for e in ctx.model.entities if e.tenant_field is not None)
     field = snake_field(ctx, scoped)
@@ -35,13 +45,15 @@ def plan_tenancy(ctx: Ctx) -> TenancyPlan | None:
                    f"row-level security on {len(scoped)} tenant-scoped tables: rows visible and writable "
                    f"only where {field} matches the session's tenant (USING and WITH CHECK, FORCEd)",
                    "isolation enforced by the database, not by every query remembering a filter; the app must "
-                   "not connect as the table owner or a BYPASSRLS role", s.span)
+                   "not connect as the table owner or a BYPASSRLS role", s.span,
+                   payload=Tenancy(enforcement="row_level_security", entities=scoped))
         enforcement = "row_level_security"
     else:
         ctx.diags.report(codes.RLS_UNAVAILABLE, s.span)
         ctx.decide("REL-S01", _model_subject(ctx),
                    f"tenant filter on {field} in every generated statement (no row-level security)",
-                   "the target has no row-level security: isolation is the application's job", s.span)
+                   "the target has no row-level security: isolation is the application's job", s.span,
+                   payload=Tenancy(enforcement="application", entities=scoped))
         enforcement = "application"
     return TenancyPlan(tenant=s.tenant, enforcement=enforcement, entities=scoped)
 
@@ -60,7 +72,8 @@ def plan_foreign_keys(ctx: Ctx, erasure: list[ErasurePlan]) -> list[ForeignKeyPl
         if refs:
             ctx.diags.report(codes.NO_FOREIGN_KEYS, ctx.model.settings.span)
             ctx.decide("SC-FK-01", _model_subject(ctx), "no foreign keys: references checked by generated writes",
-                       "the target cannot enforce foreign keys", ctx.model.settings.span)
+                       "the target cannot enforce foreign keys", ctx.model.settings.span,
+                       payload=ForeignKeys(mode="none"))
         return []
     plans = [_fk_plan(ctx, e, f) for e, f in refs]
     composite = [p for p in plans if len(p.columns) > 1]
@@ -70,7 +83,8 @@ def plan_foreign_keys(ctx: Ctx, erasure: list[ErasurePlan]) -> list[ForeignKeyPl
                    f"{len(composite)} composite tenant foreign keys (tenant, ref) -> (tenant, id); unique "
                    f"(tenant, id) added on {', '.join(targets)}",
                    "foreign-key checks bypass row-level security: only a composite key stops a row pointing "
-                   "into another tenant", ctx.model.settings.span)
+                   "into another tenant", ctx.model.settings.span,
+                   payload=ForeignKeys(mode="composite", targets=tuple(targets), count=len(composite)))
     return plans
 
 
@@ -91,10 +105,10 @@ def _fk_plan(ctx: Ctx, e: Entity, f: Field) -> ForeignKeyPlan:
     if f.on_delete is OnDelete.SET_NULL and not ctx.caps.fk_set_null_columns:
         single = _single_fk(e, f, target, on_delete)
         ctx.diags.report(codes.SET_NULL_FALLBACK, f.span, entity=e.name, field=f.name)
-        ctx.decide("SC-TEN-01", f"reference {e.name}.{f.name}",
+        ctx.decide("SC-TEN-01", Subject.of_reference(e.name, f.name),
                    f"single-column foreign key ({f.name}) -> {target.name}(id), ON DELETE SET NULL",
                    "the target cannot null one column of a composite key; the generated writes check the "
-                   "tenant", f.span)
+                   "tenant", f.span, payload=ForeignKeys(mode="single_column", targets=(target.name,), count=1))
         return single.model_copy(update={"why": single.why + " (single column: SET NULL)"})
     return ForeignKeyPlan(
         entity=e.name, field=f.name, columns=(tenant.name, f.name), target=target.name,
@@ -119,7 +133,7 @@ def plan_soft_delete(ctx: Ctx) -> tuple[ReferenceRead, ...]:
                f"soft delete on {', '.join(soft)}: deleted_at, a live-row filter in every generated query, "
                f"{how}",
                "a deleted row must not block re-creating it (REL-I05); reads never see deleted rows",
-               ctx.model.settings.span)
+               ctx.model.settings.span, payload=SoftDelete(entities=tuple(soft)))
     reads = tuple(_reference_read(e, f) for e in ctx.model.entities for f in e.references
                   if f.is_stored and ctx.entity(f.target or "").soft_delete)
     live = [f"{r.entity}.{r.field}" for r in reads if r.live]
@@ -131,7 +145,8 @@ def plan_soft_delete(ctx: Ctx) -> tuple[ReferenceRead, ...]:
                f"showing it (no filter: {', '.join(history) or 'none'}); required references are inner joins, "
                "optional ones left joins",
                "a soft delete must not turn a required reference into a row of NULLs, and an order line keeps "
-               "its product's name after the product is withdrawn", ctx.model.settings.span)
+               "its product's name after the product is withdrawn", ctx.model.settings.span,
+               payload=ReferenceReads(live=tuple(live), history=tuple(history)))
     return reads
 
 
@@ -155,9 +170,12 @@ def plan_text_keys(ctx: Ctx) -> tuple[tuple[str, str], ...]:
         ctx.decide("SC-KEY-03", subject, f"opaque keys compare byte for byte, by {how}: {names}",
                    "a `string` in a unique key is an identifier, not prose: under a case- and accent-insensitive "
                    "collation 'k-abc' and 'k-AbC' collide and a lookup returns another row; every target must "
-                   "accept and reject the same keys", span)
-    if any(f.scalar is not None and f.scalar.kind is ScalarKind.EMAIL for e in ctx.model.entities
-           for f in e.stored_fields):
+                   "accept and reject the same keys", span,
+                   payload=KeyCollation(keys="opaque", case_insensitive=False,
+                                        fields=tuple(f"{e}.{f}" for e, f in keys)))
+    emails = tuple(f"{e.name}.{f.name}" for e in ctx.model.entities for f in e.stored_fields
+                   if f.scalar is not None and f.scalar.kind is ScalarKind.EMAIL)
+    if emails:
         how = ("utf8mb4_unicode_ci, the table collation" if ctx.caps.case_insensitive_text
                else "a nondeterministic ICU collation (und-u-ks-level2: case-insensitive, accent-sensitive); its "
                     "`=` is LEAKPROOF, so the unique index serves lookups under row-level security, which "
@@ -168,7 +186,8 @@ def plan_text_keys(ctx: Ctx) -> tuple[tuple[str, str], ...]:
                  "the second address rather than storing two" if ctx.caps.case_insensitive_text else "")
         ctx.decide("SC-KEY-04", subject, f"emails compare case-insensitively: {how}",
                    "mail systems treat 'Bob@x' and 'bob@x' as one mailbox, so one account per address must hold "
-                   f"whatever the case typed{extra}", span)
+                   f"whatever the case typed{extra}", span,
+                   payload=KeyCollation(keys="email", case_insensitive=True, fields=emails))
     return keys
 
 
@@ -184,7 +203,8 @@ def plan_audit(ctx: Ctx) -> AuditPlan | None:
     audited = tuple(e.name for e in ctx.model.entities if e.audited)
     if not audited:
         ctx.decide("SC-AUD-01", _model_subject(ctx), "no audit_log: no entity is @audited",
-                   "`audit on` logs changes of @audited entities only", ctx.model.settings.span)
+                   "`audit on` logs changes of @audited entities only", ctx.model.settings.span,
+                   payload=Audit(mechanism="none"))
         return None
     mechanism = "trigger" if ctx.caps.triggers else "application"
     if mechanism == "application":
@@ -192,11 +212,11 @@ def plan_audit(ctx: Ctx) -> AuditPlan | None:
     for name in audited:
         e = ctx.entity(name)
         how = "AFTER INSERT/UPDATE/DELETE trigger" if mechanism == "trigger" else "the generated writes"
-        ctx.decide("SC-AUD-01", f"entity {name}",
+        ctx.decide("SC-AUD-01", Subject.of_entity(name),
                    f"audit_log row (actor, action, target, old/new values, time) per change, by {how}",
                    "@audited with `audit on`; a trigger also catches writes made outside generated code"
                    if mechanism == "trigger" else "@audited with `audit on`; the target has no triggers",
-                   e.span)
+                   e.span, payload=Audit(mechanism=mechanism))
     return AuditPlan(entities=audited, mechanism=mechanism)
 
 
@@ -207,7 +227,8 @@ def plan_erasure(ctx: Ctx) -> list[ErasurePlan]:
     plans = [_erasure(ctx, e, order) for e in ctx.model.entities if any(f.pii for f in e.stored_fields)]
     if not plans:
         ctx.decide("SC-GDPR-01", _model_subject(ctx), "no erasure plan: no @pii fields",
-                   "`compliance gdpr` plans erasure of @pii data only", ctx.model.settings.span)
+                   "`compliance gdpr` plans erasure of @pii data only", ctx.model.settings.span,
+                   payload=Erasure(action="none"))
     return plans
 
 
@@ -219,16 +240,19 @@ def _erasure(ctx: Ctx, e: Entity, order: Callable[[str], int]) -> ErasurePlan:
     scrub = e.audited
     audit_note = "; audit_log entries scrubbed of these fields" if scrub else ""
     if not referrers:
-        ctx.decide("SC-GDPR-01", f"entity {e.name}", f"erasure: hard delete (also under soft delete){audit_note}",
-                   "nothing references it, so deleting loses no other record", e.span)
+        ctx.decide("SC-GDPR-01", Subject.of_entity(e.name),
+                   f"erasure: hard delete (also under soft delete){audit_note}",
+                   "nothing references it, so deleting loses no other record", e.span,
+                   payload=Erasure(action="delete", fields=names))
         return ErasurePlan(entity=e.name, action="delete", fields=names, scrub_audit=scrub,
                            why="nothing references it")
     nullify = tuple(f.name for f in pii if f.optional)
     placeholders = tuple((f.name, _placeholder(f)) for f in pii if not f.optional)
     parts = [f"{n} -> NULL" for n in nullify] + [f"{n} -> '{v}'" for n, v in placeholders]
     why = f"referenced by {', '.join(referrers)}: deleting would cascade into or orphan their history"
-    ctx.decide("SC-GDPR-01", f"entity {e.name}", f"erasure: anonymise in place ({'; '.join(parts)}){audit_note}",
-               why, e.span)
+    ctx.decide("SC-GDPR-01", Subject.of_entity(e.name),
+               f"erasure: anonymise in place ({'; '.join(parts)}){audit_note}", why, e.span,
+               payload=Erasure(action="anonymise", fields=names))
     return ErasurePlan(entity=e.name, action="anonymise", fields=names, nullify=nullify,
                        placeholders=placeholders, scrub_audit=scrub, why=why)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from schemac.compiler.design.context import Ctx, parts_text, pred_text
 from schemac.compiler.design.needs import Candidate, Want, grouped_range
+from schemac.compiler.design.plans import Operation
+from schemac.compiler.design.relational.layout import IndexPlan
 
 
 def index_label(c: Candidate) -> str:
@@ -15,6 +17,22 @@ def index_label(c: Candidate) -> str:
     if c.where:
         label += f" where {' and '.join(pred_text(p) for p in c.where)}"
     return label
+
+
+def plan_label(ix: IndexPlan) -> str:
+    """A planned index by name: `Enrollment(organization, course) where status = open`."""
+    where = f" where {' and '.join(pred_text(p) for p in ix.where)}" if ix.where else ""
+    return f"{ix.entity}({parts_text(ix.parts)}){where}"
+
+
+def served_by(entity: str, by_primary_key: bool, index: int | None,
+              indexes: tuple[IndexPlan, ...]) -> tuple[Operation, str | None]:
+    """The family-neutral operation and structure name of a relational lookup."""
+    if by_primary_key:
+        return Operation.PRIMARY_KEY_LOOKUP, f"{entity} primary key"
+    if index is not None:
+        return Operation.INDEX_SCAN, plan_label(indexes[index])
+    return Operation.FULL_SCAN, None
 
 
 def candidate_why(ctx: Ctx, c: Candidate, w: Want) -> tuple[str, str]:
