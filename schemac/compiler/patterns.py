@@ -54,6 +54,9 @@ class PatternResolver:
         spans: dict[str, Span] = {}
         for c in d.clauses:
             kind = "where" if isinstance(c, n.Where) else "rate" if isinstance(c, n.Rate) else c.kind
+            if kind == "include" and kind in clauses:  # include lines add up: a long list may be split
+                clauses[kind] = (*clauses[kind], *c.value)  # type: ignore[misc]
+                continue
             if kind in clauses:
                 self.diags.report("SC0214", c.span, clause=kind, kind="query", name=d.name.text)
                 continue
