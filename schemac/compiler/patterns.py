@@ -35,7 +35,7 @@ class PatternResolver:
         self.decls = decls
         self.entities = entities
         self.diags = diags
-        self.preds = PredicateResolver(entities, diags)
+        self.preds = PredicateResolver(entities, diags, decls.dropped)
 
     @paused_gc()
     def resolve(self) -> tuple[list[Query], list[Write], list[Action]]:
@@ -175,6 +175,8 @@ class PatternResolver:
 
     def _aggregable(self, func: str, entity: Entity, field: str, span: Span) -> bool:
         f = entity.field(field)
+        if f is None and (entity.name, field) in self.decls.dropped:
+            return False
         if f is None:
             self.diags.report("SC0105", span, name=field, owner=entity.name,
                               hint=did_you_mean(field, [x.name for x in entity.fields]))
@@ -210,6 +212,8 @@ class PatternResolver:
                 return None
             target, via, _ = rel
             kind = "to_many"
+        elif f is None and (root.name, name) in self.decls.dropped:
+            return None  # its unknown type is the one error
         else:
             relations = [x.name for x in root.fields if x.kind in (FieldKind.REFERENCE, FieldKind.MANY)]
             relations += [c.name for c, _ in _children(self.entities, root.name)]
