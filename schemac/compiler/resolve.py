@@ -171,6 +171,9 @@ class EntityResolver:
         preds = PredicateResolver(self.entities, self.diags, self.decls.dropped)
         for name, decl in self.decls.entities.items():
             self.entities[name] = self._finish(self.entities[name], decl, preds)
+        for name, e in list(self.entities.items()):
+            if e.junction:
+                self.entities[name] = _junction_volume(e, self.entities)
         self._check_owner_cycles()
         return list(self.entities.values()), list(self.types.values())
 
@@ -592,10 +595,10 @@ class EntityResolver:
                                 scalar=Scalar(kind=ScalarKind.TIMESTAMP), origin=FieldOrigin.CREATED_AT,
                                 default=Default(kind="now", span=f.span), span=f.span))
             self.entities[name] = Entity(
-                name=name, fields=tuple(fields), primary_key=key, volume=Volume(), append_only=True,
-                hard_delete=True, global_=tenant is None, junction=True, doc=f"{owner.name}.{f.name}: many-to-many "
-                f"between {owner.name} and {f.target}.", span=f.span,
-                table_name=None)
+                # links are deleted (unlinked, or with either side by cascade): hard-deleted, not append-only
+                name=name, fields=tuple(fields), primary_key=key, volume=Volume(), hard_delete=True,
+                global_=tenant is None, junction=True, span=f.span, table_name=None,
+                doc=f"{owner.name}.{f.name}: many-to-many between {owner.name} and {f.target}.")
 
     def _finish(self, e: Entity, decl: n.EntityDecl, preds: PredicateResolver) -> Entity:
         tenant = e.tenant_field
@@ -863,3 +866,17 @@ def _describe(f: Field) -> str:
 
 def _is_text(t: n.TypeExpr) -> bool:
     return t.name.text in ("string", "text", "email", "url")
+
+
+def _junction_volume(e: Entity, entities: dict[str, Entity]) -> Entity:
+    """A many-to-many's links, counted from its sides: one link per row of the larger side (a ticket with a
+    tag, a user in a team), growing as that side grows. Undeclared sides leave the default."""
+    sides = [entities[f.target] for f in e.fields if f.origin is FieldOrigin.JUNCTION and f.target in entities]
+    declared = [s for s in sides if s.volume.declared]
+    if not declared:
+        return e
+    big = max(declared, key=lambda s: s.volume.at_horizon)
+    v = big.volume
+    volume = Volume(base=v.base, per_month=v.per_month, at_horizon=v.at_horizon, declared=True, span=v.span)
+    doc = f"{e.doc} Volume: one link per {big.name} row ({v.at_horizon:,.0f} at the horizon)."
+    return e.model_copy(update={"volume": volume, "doc": doc})
