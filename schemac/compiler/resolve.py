@@ -878,5 +878,4 @@ def _junction_volume(e: Entity, entities: dict[str, Entity]) -> Entity:
     big = max(declared, key=lambda s: s.volume.at_horizon)
     v = big.volume
     volume = Volume(base=v.base, per_month=v.per_month, at_horizon=v.at_horizon, declared=True, span=v.span)
-    doc = f"{e.doc} Volume: one link per {big.name} row ({v.at_horizon:,.0f} at the horizon)."
-    return e.model_copy(update={"volume": volume, "doc": doc})
+    return e.model_copy(update={"volume": volume})
