@@ -10,7 +10,7 @@ from schemac.compiler.design.indexes import IndexResult
 from schemac.compiler.design.model import AuditPlan, IndexPlan, MaintainedAggregate, PatternPlan, WritePlan
 from schemac.compiler.design.needs import Want
 from schemac.compiler.design.wants import QueryNeeds
-from schemac.compiler.design.write_costs import cost_text, write_cost
+from schemac.compiler.design.write_costs import WriteCosts, cost_text
 from schemac.compiler.model import Include, Query, Write
 
 
@@ -157,10 +157,10 @@ def plan_writes(ctx: Ctx, writes: list[tuple[Write, Want | None]], res: IndexRes
                 aggregates: list[MaintainedAggregate], audit: AuditPlan | None) -> list[WritePlan]:
     """Every write, in model order: the row a keyed write finds (SC-PAT-02), and what each costs (SC-PAT-03)."""
     pos = {id(n): i for i, n in enumerate(res.needs)}
+    costs = WriteCosts(ctx, res.indexes, aggregates, audit)
     plans = []
     for w, want in writes:
-        plan = WritePlan(write=w.name, op=w.op, entity=w.entity, why="inserts a new row",
-                         cost=write_cost(ctx, w, res.indexes, aggregates, audit))
+        plan = WritePlan(write=w.name, op=w.op, entity=w.entity, why="inserts a new row", cost=costs.of(w))
         if want is not None:
             plan = _keyed(ctx, w, want, res, pos[id(want)], plan)
         ctx.decide("SC-PAT-03", f"write {w.name}", *cost_text(ctx, w, plan.cost), w.span)

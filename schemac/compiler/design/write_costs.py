@@ -13,11 +13,30 @@ from schemac.compiler.model import FieldOrigin, Write
 _CHANGES_ROW = {"update", "upsert", "delete"}  # ops that change an existing row (an upsert may)
 
 
-def write_cost(ctx: Ctx, w: Write, indexes: tuple[IndexPlan, ...], aggregates: list[MaintainedAggregate],
+class WriteCosts:
+    """The design's indexes and maintained aggregates by entity, looked up once per write (linear in writes)."""
+
+    def __init__(self, ctx: Ctx, indexes: tuple[IndexPlan, ...], aggregates: list[MaintainedAggregate],
+                 audit: AuditPlan | None) -> None:
+        self.ctx, self.audit = ctx, audit
+        self.indexes: dict[str, list[int]] = {}
+        for i, ix in enumerate(indexes):
+            if ix.origin != "primary":
+                self.indexes.setdefault(ix.entity, []).append(i)
+        self.aggregates: dict[str, list[MaintainedAggregate]] = {}
+        for a in aggregates:
+            self.aggregates.setdefault(a.child, []).append(a)
+
+    def of(self, w: Write) -> WriteCost:
+        return write_cost(self.ctx, w, tuple(self.indexes.get(w.entity, ())), self.aggregates.get(w.entity, []),
+                          self.audit)
+
+
+def write_cost(ctx: Ctx, w: Write, written: tuple[int, ...], aggregates: list[MaintainedAggregate],
                audit: AuditPlan | None) -> WriteCost:
+    """`written`: the positions of the entity's indexes; `aggregates`: those whose child is the entity."""
     e = ctx.entity(w.entity)
     soft = w.op == "delete" and e.soft_delete  # a soft delete is an update of deleted_at
-    written = tuple(i for i, ix in enumerate(indexes) if ix.entity == e.name and ix.origin != "primary")
     triggers: list[str] = []
     maintained: list[str] = []
     copies: list[str] = []
