@@ -19,6 +19,7 @@ class WriteCosts:
     def __init__(self, ctx: Ctx, indexes: tuple[IndexPlan, ...], aggregates: list[MaintainedAggregate],
                  audit: AuditPlan | None) -> None:
         self.ctx, self.audit = ctx, audit
+        self.audited = set(audit.entities) if audit is not None else set()
         self.indexes: dict[str, list[int]] = {}
         for i, ix in enumerate(indexes):
             if ix.origin != "primary":
@@ -28,13 +29,15 @@ class WriteCosts:
             self.aggregates.setdefault(a.child, []).append(a)
 
     def of(self, w: Write) -> WriteCost:
+        audit = self.audit if w.entity in self.audited else None
         return write_cost(self.ctx, w, tuple(self.indexes.get(w.entity, ())), self.aggregates.get(w.entity, []),
-                          self.audit)
+                          audit)
 
 
 def write_cost(ctx: Ctx, w: Write, written: tuple[int, ...], aggregates: list[MaintainedAggregate],
                audit: AuditPlan | None) -> WriteCost:
-    """`written`: the positions of the entity's indexes; `aggregates`: those whose child is the entity."""
+    """`written`: the positions of the entity's indexes; `aggregates`: those whose child is the entity; `audit`:
+    the audit plan when the entity is audited."""
     e = ctx.entity(w.entity)
     soft = w.op == "delete" and e.soft_delete  # a soft delete is an update of deleted_at
     triggers: list[str] = []
@@ -43,7 +46,7 @@ def write_cost(ctx: Ctx, w: Write, written: tuple[int, ...], aggregates: list[Ma
     mechanism = "trigger" if ctx.caps.triggers else "generated write"
     if (w.op in ("update", "upsert") or soft) and any(f.origin is FieldOrigin.UPDATED_AT for f in e.fields):
         triggers.append("updated_at" if not ctx.caps.updated_at_by_column else "updated_at (ON UPDATE column)")
-    if audit is not None and e.name in audit.entities:
+    if audit is not None:
         triggers.append(f"audit ({audit.mechanism})")
         copies.append(f"{audit.table} row")
     for a in aggregates:
