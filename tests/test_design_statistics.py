@@ -63,7 +63,7 @@ def test_statistics_follow_the_capability(target: str, count: int) -> None:
     assert isinstance(design, Design)
     assert len(design.relational.statistics) == count
     assert artifact(result, "schema.sql").count("CREATE STATISTICS") == count
-    reading = [d for d in design.decisions if d.subject == Subject.of_entity("Reading") and d.rule == "REL-S01"]
+    reading = [d for d in design.decisions if d.subject == Subject.of_entity("Reading") and d.rule == "SC-STAT-01"]
     assert len(reading) == 1 and reading[0].payload.kind == "statistics"
     assert reading[0].payload.columns == ("site", "device") and reading[0].payload.created is (count == 1)
     if count:

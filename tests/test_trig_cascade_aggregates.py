@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from schemac.compiler.design.model import Subject
 from tests.helpers.trig import CASCADE_SDL, write_model
 from tests.test_mysql_engine import MyExample
 from tests.test_postgres_engine import PgExample
@@ -121,13 +122,14 @@ def test_the_design_records_each_cascade_it_converts_or_keeps(tmp_path: Path) ->
     converted = {(fk.entity, fk.field) for fk in design.relational.foreign_keys if fk.cascade_by_trigger}
     assert converted == {("Line", "order"), ("Note", "line")}
     assert all(fk.on_delete == "restrict" for fk in design.relational.foreign_keys if fk.cascade_by_trigger)
-    assert {d.subject for d in design.decisions if d.rule == "SC-DEN-01" and "BEFORE DELETE" in d.choice} == \
-        {"reference Line.order", "reference Note.line"}
+    assert {d.subject.label for d in design.decisions if d.payload.kind == "trigger_cascade"
+                                  and d.payload.by_trigger} == \
+        {"Line.order", "Note.line"}
     pg = build_example(write_model(tmp_path, "cascade", CASCADE_SDL), "postgres").design
-    assert not any(fk.cascade_by_trigger for fk in pg.foreign_keys)
+    assert not any(fk.cascade_by_trigger for fk in pg.relational.foreign_keys)
 
     blocked = build_example(write_model(tmp_path, "blocked", BLOCKED_SDL), "mysql")
     assert not any(fk.cascade_by_trigger for fk in blocked.design.relational.foreign_keys)
-    assert any(d.subject == "reference Comment.parent" and "stays native" in d.choice
-               for d in blocked.design.decisions)
+    assert any(d.subject == Subject.of_reference("Comment", "parent") and d.payload.kind == "trigger_cascade"
+               and not d.payload.by_trigger for d in blocked.design.decisions)
     assert "SC0415" in {d.code for d in blocked.diagnostics}

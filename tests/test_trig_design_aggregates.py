@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from schemac.compiler.design.model import Subject
 from tests.helpers.trig import COUNTERS_SDL, write_model
 from tests.test_mysql_engine import MyExample
 from tests.test_postgres_engine import PgExample
@@ -48,15 +49,16 @@ def _decisions(tmp_path: Path, text: str, target: str) -> list[Any]:
 
 @pytest.mark.parametrize("target", ["postgres", "mysql"])
 def test_a_hot_parent_gets_a_deltas_table_proposal(tmp_path: Path, target: str) -> None:
-    hot = [d for d in _decisions(tmp_path, HOT_SDL, target) if d.choice.startswith("hot parent")]
-    assert [d.subject for d in hot] == ["field Campaign.clicks"]  # 5000/s over 40 rows; not over 1M shops
-    assert hot[0].rule == "DDB-H01"
+    hot = [d for d in _decisions(tmp_path, HOT_SDL, target) if d.payload.kind == "hot_parent"]
+    # 5000/s over 40 rows; not over 1M shops
+    assert [d.subject for d in hot] == [Subject.of_field("Campaign", "clicks")]
+    assert hot[0].rule == "SC-DEN-02"
     assert "5,000.0 writes/s of Click over 40 Campaign rows = 125.0 updates/s per Campaign row >= 100/s" in hot[0].why
 
 
 def test_row_trigger_targets_record_their_lock_order_limit(tmp_path: Path) -> None:
     def limit(target: str) -> list[Any]:
-        return [d for d in _decisions(tmp_path, COUNTERS_SDL, target) if "deadlock" in d.choice]
+        return [d for d in _decisions(tmp_path, COUNTERS_SDL, target) if d.payload.kind == "row_triggers"]
 
     assert limit("postgres") == []
     (mysql,) = limit("mysql")
@@ -65,8 +67,9 @@ def test_row_trigger_targets_record_their_lock_order_limit(tmp_path: Path) -> No
 
 def test_soft_delete_semantics_is_a_decision(tmp_path: Path) -> None:
     found = [d for d in _decisions(tmp_path, COUNTERS_SDL, "postgres") if d.rule == "SC-DEL-01"
-             and d.subject.startswith("field Account.")]
-    assert {d.subject for d in found} == {"field Account.posted", "field Account.total", "field Account.top"}
+             and d.subject.kind == "field" and d.subject.entity == "Account"]
+    assert {d.subject.field for d in found} == {"posted", "total", "top"}
+    assert all(d.payload.kind == "count_under_soft_delete" for d in found)
     assert all("soft-deleted; a soft delete and a restore leave it unchanged" in d.choice for d in found)
 
 

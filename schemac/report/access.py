@@ -202,7 +202,8 @@ def _unique_on(facts: Facts, entity: str, equality: tuple[str, ...]) -> int | No
 
 def _write_row(facts: Facts, w: Write) -> PatternRow:
     stmt = facts.statement(w)
-    plan = facts.design.relational.write(w.name)
+    plan = facts.design.relational.write(w.name) if facts.design is not None else None
+    neutral = facts.design.write(w.name) if facts.design is not None else None
     index_name: str | None = None
     by_pk = False
     kind, cols = "none", ", ".join(w.by)
@@ -222,7 +223,7 @@ def _write_row(facts: Facts, w: Write) -> PatternRow:
         served_kind=kind, served_columns=cols, table=facts.table(w.entity),
         index_name=index_name, by_primary_key=by_pk, access=f"by: {', '.join(w.by)}" if w.by else "",
         expected_rows="1", rows_estimated=False, rows_per_s=count(w.rate_per_s or 0.0), includes=(),
-        lookups=(), maintains=write_costs(facts, w), why=plan.why if plan else "")
+        lookups=(), maintains=write_costs(facts, w), why=neutral.why if neutral else "")
 
 
 def write_costs(facts: Facts, w: Write) -> tuple[str, ...]:

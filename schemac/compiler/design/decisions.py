@@ -242,10 +242,19 @@ class Statistics(NamedTuple):
     kind: Literal["statistics"] = "statistics"
 
 
+class WriteLoad(NamedTuple):
+    """What one call of a write writes (SC-PAT-03): rows and index entries, at its declared rate."""
+
+    rows: int
+    index_entries: int
+    rate_per_s: float | None = None
+    kind: Literal["write_load"] = "write_load"
+
+
 # One typed payload per decision kind; `kind` tells them apart.
 Payload = (Maintained | Access | Covering | IndexChoice | ForeignKeyIndex | TenantReference | Tenancy | ForeignKeys
            | SoftDelete | Audit | Erasure | Volume | Partitioning | ReferenceReads | KeyCollation | OptimisticCheck
-           | HotParent | RowTriggers | CountUnderSoftDelete | TriggerCascade | Statistics)
+           | HotParent | RowTriggers | CountUnderSoftDelete | TriggerCascade | Statistics | WriteLoad)
 
 
 class Decision(NamedTuple):

@@ -3,7 +3,7 @@ indexes, the access patterns and the growth estimates."""
 
 from __future__ import annotations
 
-from schemac.compiler.design.context import bytes_text, count_text, parts_text, pred_text
+from schemac.compiler.design.context import bytes_text, count_text, parts_text, pred_text, rate_text
 from schemac.compiler.design.model import Decision, Design, IndexPlan, Operation, RelationalLayout
 
 _KINDS = (("model", "Model"), ("entity", "Entities"), ("reference", "References"), ("index", "Indexes"),
@@ -14,22 +14,25 @@ def render_decisions(design: Design) -> str:
     m = design.model.settings
     layout = design.layout
     indexes = layout.indexes if isinstance(layout, RelationalLayout) else ()
-    keyed = sum(1 for w in design.writes if w.operation is not None)
+    keyed = sum(1 for w in design.writes if w.op != "insert")
     lines = [f"# Design decisions: {m.name} on {design.target}", "",
-             f"{len(indexes)} indexes, {len(design.patterns)} queries, {keyed} keyed "
-             f"writes, {len(design.decisions)} decisions. Rule ids: REL-* from the design rules reference, "
-             f"SC-* schemac's own.", ""]
+             f"{len(indexes)} indexes, {len(design.patterns)} queries, {len(design.writes)} writes "
+             f"({keyed} keyed), {len(design.decisions)} decisions. Rule ids: REL-* from the design rules "
+             f"reference, SC-* schemac's own.", ""]
     if isinstance(layout, RelationalLayout):
         lines += _indexes(design, layout)
     lines += _patterns(design)
+    lines += _writes(design)
     lines += _growth(design)
     lines += ["## Decisions", ""]
-    entities = [e.name for e in design.model.entities]
+    order = {e.name: i for i, e in enumerate(design.model.entities)}
+    by_kind: dict[str, list[Decision]] = {}
+    for d in design.decisions:
+        by_kind.setdefault(d.subject.kind, []).append(d)
     for kind, title in _KINDS:
-        group = [d for d in design.decisions if d.subject.kind == kind]
+        group = by_kind.get(kind, [])
         if kind == "entity":  # by entity, in model order; each entity's decisions in the order taken
-            group.sort(key=lambda d: entities.index(d.subject.label) if d.subject.label in entities
-                       else len(entities))
+            group.sort(key=lambda d: order.get(d.subject.label, len(order)))
         if group:
             lines += [f"### {title}", "", *(_decision(d) for d in group), ""]
     other = [d for d in design.decisions if d.subject.kind not in {k for k, _ in _KINDS}]
@@ -84,6 +87,29 @@ def _patterns(design: Design) -> list[str]:
         expected = "" if p.expected_rows is None else f"{p.expected_rows:,.1f}".removesuffix(".0")
         rows.append(f"| {p.query} | {_cell(by)} | {_cell(expected)} | {_cell(inc)} |")
     return [*rows, ""]
+
+
+def _writes(design: Design) -> list[str]:
+    if not design.writes:
+        return []
+    rows = ["## Writes", "", "Per call, then at the declared rate; index entries include the primary key's.", "",
+            "| write | op | finds its row by | rows written | index entries | runs with | rate | rows/s "
+            "| index entries/s |", "|---|---|---|---|---|---|---|---|---|"]
+    layout = design.layout if isinstance(design.layout, RelationalLayout) else None
+    for w in design.writes:
+        c = w.cost
+        k = layout.write(w.write) if layout is not None else None
+        by = "" if w.op == "insert" else "primary key" if w.operation is Operation.PRIMARY_KEY_LOOKUP else \
+            f"#{k.index} {layout.indexes[k.index].entity}({parts_text(layout.indexes[k.index].parts)})" \
+            if k is not None and k.index is not None and layout is not None else w.structure or "nothing"
+        rows.append(f"| {w.write} | {w.op} {w.entity} | {_cell(by)} | {c.rows} | {c.index_entries} | "
+                    f"{_cell(', '.join(c.triggers))} | {_cell(rate_text(c.rate_per_s))} | {_rate(c.rows_per_s)} | "
+                    f"{_rate(c.index_entries_per_s)} |")
+    return [*rows, ""]
+
+
+def _rate(x: float | None) -> str:
+    return " " if x is None else f"{x:,.2f}".rstrip("0").rstrip(".")
 
 
 def _growth(design: Design) -> list[str]:

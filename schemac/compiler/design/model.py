@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 from schemac.compiler.design.decisions import Decision, Subject
 from schemac.compiler.design.document.layout import DocumentLayout
 from schemac.compiler.design.keyvalue.layout import KeyValueLayout
-from schemac.compiler.design.plans import Cost, ExtraWrites, Operation, PatternPlan, WritePlan
+from schemac.compiler.design.plans import Cost, ExtraWrites, Operation, PatternPlan, WriteCost, WritePlan
 from schemac.compiler.design.relational.layout import (
     AuditPlan,
     ErasurePlan,
@@ -36,7 +36,7 @@ __all__ = [
     "AuditPlan", "Capabilities", "Cost", "Decision", "Design", "DocumentLayout", "ErasurePlan", "ExtraWrites",
     "ForeignKeyPlan", "Growth", "IndexPlan", "KeyValueLayout", "KeyedWrite", "Layout", "MaintainedAggregate",
     "Operation", "PartitionPlan", "PatternPlan", "ReferenceRead", "RelationalAccess", "RelationalLayout",
-    "StatisticsPlan", "Subject", "TenancyPlan", "WritePlan",
+    "StatisticsPlan", "Subject", "TenancyPlan", "WriteCost", "WritePlan",
 ]
 
 Layout = Annotated[RelationalLayout | DocumentLayout | KeyValueLayout, Field(discriminator="family")]
@@ -58,6 +58,10 @@ class Capabilities(_Node):
     triggers: bool = True
     json_aggregation: bool = False  # json_agg / JSON_ARRAYAGG for one-to-many includes
     full_text: bool = True
+    # a full-text match can use its index under row-level security (PostgreSQL's `@@` is not LEAKPROOF, so
+    # the policy's filter runs first and the full-text index is not used: SC0420)
+    fulltext_under_rls: bool = True
+    updated_at_by_column: bool = False  # `ON UPDATE CURRENT_TIMESTAMP` instead of a trigger
     transactions: bool = True
     max_identifier: int = 63
     max_index_columns: int = 32

@@ -70,8 +70,31 @@ class PatternPlan(_Node):
         return self.operation is Operation.FULL_SCAN
 
 
+class WriteCost(NamedTuple):
+    """What one call of a write costs on this target, and the same at its declared rate."""
+
+    rate_per_s: float | None = None
+    rows: int = 1  # rows or items written per call: its own, maintained parents, audit and history copies
+    index_entries: int = 1  # index entries written (or removed) per call, the primary key's included
+    indexes: tuple[int, ...] = ()  # the secondary structures whose entries it writes, by position in the layout
+    triggers: tuple[str, ...] = ()  # what runs with it: updated_at, audit, maintained aggregates, history
+    maintained: tuple[str, ...] = ()  # `Parent.field` aggregates it keeps up to date
+    copies: tuple[str, ...] = ()  # copies of the row kept elsewhere (audit_log, history)
+    fired: int = 0  # how many of `triggers` run as database triggers (the rest are generated writes)
+    wcu: float | None = None  # DynamoDB write capacity units
+
+    @property
+    def rows_per_s(self) -> float | None:
+        return None if self.rate_per_s is None else self.rows * self.rate_per_s
+
+    @property
+    def index_entries_per_s(self) -> float | None:
+        return None if self.rate_per_s is None else self.index_entries * self.rate_per_s
+
+
 class WritePlan(_Node):
-    """One write: how it finds its rows (keyed writes) and the extra writes it causes."""
+    """One write, inserts included: how a keyed write finds its rows, what one call costs and the extra
+    writes it causes."""
 
     write: str
     entity: str
@@ -79,9 +102,15 @@ class WritePlan(_Node):
     operation: Operation | None = None  # how a keyed write finds its rows; None for an insert
     structure: str | None = None
     equality: tuple[str, ...] = ()  # IR field names, tenant first: the lookup / conflict columns
-    extra: SkipValidation[ExtraWrites] = ExtraWrites()
-    cost: SkipValidation[Cost] = Cost()
+    cost: SkipValidation[WriteCost] = WriteCost()
     why: str = ""
     # an update of one row: the field (version or updated_at) whose expected value it takes and checks, so
     # that it changes nothing when another writer changed the row since it was read (SC-CON-01)
     expect: str | None = None
+
+    @property
+    def extra(self) -> ExtraWrites:
+        """The writes one call causes beyond its own row or item, counted from its cost."""
+        c = self.cost
+        return ExtraWrites(index_entries=len(c.indexes), triggers=c.fired, counters=len(c.maintained),
+                           copies=len(c.copies))

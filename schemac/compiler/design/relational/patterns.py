@@ -7,13 +7,20 @@ from __future__ import annotations
 
 from schemac.compiler.design import codes
 from schemac.compiler.design.context import Ctx, parts_text, pred_text, rate_text
-from schemac.compiler.design.decisions import Access, OptimisticCheck, Subject
+from schemac.compiler.design.decisions import Access, OptimisticCheck, Subject, WriteLoad
 from schemac.compiler.design.estimates import TEXT_SELECTIVITY, distinct, matched_rows
 from schemac.compiler.design.needs import Want, grouped_range
-from schemac.compiler.design.plans import Cost, Operation, PatternPlan
+from schemac.compiler.design.plans import Cost, Operation, PatternPlan, WritePlan
 from schemac.compiler.design.relational.explain_index import plan_label, served_by
 from schemac.compiler.design.relational.indexes import IndexResult
-from schemac.compiler.design.relational.layout import IndexPlan, KeyedWrite, RelationalAccess
+from schemac.compiler.design.relational.layout import (
+    AuditPlan,
+    IndexPlan,
+    KeyedWrite,
+    MaintainedAggregate,
+    RelationalAccess,
+)
+from schemac.compiler.design.relational.write_costs import WriteCosts, cost_text
 from schemac.compiler.design.wants import QueryNeeds
 from schemac.compiler.model import FieldOrigin, Include, Query, Write
 
@@ -173,32 +180,47 @@ def _expected_rows(ctx: Ctx, q: Query, w: Want | None) -> float:
     return round(max(rows, 1.0), 1) if rows < 100 else float(round(rows))
 
 
-def plan_writes(ctx: Ctx, wants: list[tuple[Write, Want]],
-                res: IndexResult) -> tuple[list[KeyedWrite], dict[str, str]]:
-    """How each keyed write finds its rows, and the field each one-row update checks (SC-CON-01) by write."""
+def plan_writes(ctx: Ctx, writes: list[tuple[Write, Want | None]], res: IndexResult,
+                aggregates: list[MaintainedAggregate],
+                audit: AuditPlan | None) -> tuple[list[KeyedWrite], list[WritePlan]]:
+    """Every write, in model order: the row a keyed write finds (SC-PAT-02, its relational detail a KeyedWrite),
+    the field a one-row update checks (SC-CON-01), and what each costs (SC-PAT-03)."""
     pos = {id(n): i for i, n in enumerate(res.needs)}
+    costs = WriteCosts(ctx, res.indexes, aggregates, audit)
     plans = []
-    expects: dict[str, str] = {}
-    for w, want in wants:
-        i = pos[id(want)]
-        index = res.chosen.get(i)
-        by_pk = index is None and i in res.chosen
-        op, structure = served_by(w.entity, by_pk, index, res.indexes)
-        served = "primary key" if by_pk else structure or "nothing"
-        why = f"{w.op} by ({', '.join(want.eq)}): {served}"
-        if w.op == "upsert" and not _conflict_target(ctx, want, res.indexes[index] if index is not None else None,
-                                                     by_pk):
-            ctx.diags.report(codes.UPSERT_WITHOUT_UNIQUE, w.span, write=w.name, fields=", ".join(w.by))
-            why += " (no unique constraint to detect the existing row)"
-        elif w.op == "upsert":
-            why += " is the conflict target (ON CONFLICT / ON DUPLICATE KEY)"
-        ctx.decide("SC-PAT-02", Subject.of_write(w.name, w.entity), f"finds its row by {served}", why, w.span,
-                   payload=Access(operation=op, structure=structure))
-        unique = by_pk or (index is not None and res.indexes[index].unique)
-        if w.op == "update" and unique and (field := _optimistic_check(ctx, w)) is not None:
-            expects[w.name] = field
-        plans.append(KeyedWrite(write=w.name, index=index, by_primary_key=by_pk, columns=want.eq, why=why))
-    return plans, expects
+    keyed: list[KeyedWrite] = []
+    for w, want in writes:
+        plan = WritePlan(write=w.name, entity=w.entity, op=w.op, why="inserts a new row", cost=costs.of(w))
+        if want is not None:
+            k, plan = _keyed(ctx, w, want, res, pos[id(want)], plan)
+            keyed.append(k)
+        c = plan.cost
+        ctx.decide("SC-PAT-03", Subject.of_write(w.name, w.entity), *cost_text(ctx, w, c), w.span,
+                   payload=WriteLoad(rows=c.rows, index_entries=c.index_entries, rate_per_s=c.rate_per_s))
+        plans.append(plan)
+    return keyed, plans
+
+
+def _keyed(ctx: Ctx, w: Write, want: Want, res: IndexResult, i: int,
+           plan: WritePlan) -> tuple[KeyedWrite, WritePlan]:
+    index = res.chosen.get(i)
+    by_pk = index is None and i in res.chosen
+    op, structure = served_by(w.entity, by_pk, index, res.indexes)
+    served = "primary key" if by_pk else structure or "nothing"
+    why = f"{w.op} by ({', '.join(want.eq)}): {served}"
+    if w.op == "upsert" and not _conflict_target(ctx, want, res.indexes[index] if index is not None else None,
+                                                 by_pk):
+        ctx.diags.report(codes.UPSERT_WITHOUT_UNIQUE, w.span, write=w.name, fields=", ".join(w.by))
+        why += " (no unique constraint to detect the existing row)"
+    elif w.op == "upsert":
+        why += " is the conflict target (ON CONFLICT / ON DUPLICATE KEY)"
+    ctx.decide("SC-PAT-02", Subject.of_write(w.name, w.entity), f"finds its row by {served}", why, w.span,
+               payload=Access(operation=op, structure=structure))
+    unique = by_pk or (index is not None and res.indexes[index].unique)
+    expect = _optimistic_check(ctx, w) if w.op == "update" and unique else None
+    keyed = KeyedWrite(write=w.name, index=index, by_primary_key=by_pk, columns=want.eq, why=why)
+    return keyed, plan.model_copy(update={"operation": op, "structure": structure, "equality": want.eq,
+                                          "why": why, "expect": expect})
 
 
 def _optimistic_check(ctx: Ctx, w: Write) -> str | None:

@@ -20,7 +20,6 @@ from schemac.compiler.design.relational.policies import (
     plan_text_keys,
 )
 from schemac.compiler.design.relational.statistics import plan_statistics
-from schemac.compiler.design.relational.writes import plan_write_costs
 from schemac.compiler.design.wants import query_needs, write_want
 
 
@@ -35,14 +34,15 @@ def plan(ctx: Ctx) -> Design:
     needs = [query_needs(ctx, q) for q in model.queries]
     roots = [qn.root for qn in needs if qn.root is not None]
     aux = [w for qn in needs for w in qn.aux]
-    writes = [(w, want) for w in model.writes if (want := write_want(ctx, w)) is not None]
-    result = plan_indexes(ctx, fks, roots, aux, [want for _, want in writes])
+    writes = [(w, write_want(ctx, w)) for w in model.writes]
+    wants = [want for _, want in writes if want is not None]
+    result = plan_indexes(ctx, fks, roots, aux, wants)
     patterns = plan_patterns(ctx, needs, result)
-    keyed, expects = plan_writes(ctx, writes, result)
     aggregates = plan_aggregates(ctx)
     fks = plan_trigger_cascades(ctx, fks, aggregates)
+    keyed, write_plans = plan_writes(ctx, writes, result, aggregates, audit)
     growth, partitions = plan_growth(ctx, result.indexes, fks)
-    statistics = plan_statistics(ctx, [*roots, *aux, *(want for _, want in writes)])
+    statistics = plan_statistics(ctx, [*roots, *aux, *wants])
     layout = RelationalLayout(
         indexes=result.indexes, access=tuple(a for _, a in patterns), keyed_writes=tuple(keyed),
         aggregates=tuple(aggregates), foreign_keys=tuple(fks), tenancy=tenancy, audit=audit,
@@ -51,6 +51,5 @@ def plan(ctx: Ctx) -> Design:
     return Design(
         model=model, target=ctx.target, capabilities=ctx.caps, layout=layout,
         patterns=tuple(p for p, _ in patterns),
-        writes=tuple(plan_write_costs(ctx, keyed, expects, result.indexes, aggregates, audit)),
-        growth=tuple(growth),
+        writes=tuple(write_plans), growth=tuple(growth),
         decisions=tuple(ctx.decisions))
