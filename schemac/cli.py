@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from schemac import __version__
+from schemac.backends import reserved_words, target_names
 
 if TYPE_CHECKING:
     from schemac.compiler.pipeline import Compilation
@@ -33,9 +34,8 @@ app = typer.Typer(
 MANIFEST = ".schemac-manifest"
 
 
-class Target(StrEnum):
-    postgres = "postgres"
-    mysql = "mysql"
+# The targets the registry knows (schemac.backends.BACKENDS: a dict of names, no backend is imported here)
+Target = StrEnum("Target", {name: name for name in target_names()})  # type: ignore[misc]
 
 
 class Format(StrEnum):
@@ -115,11 +115,10 @@ def build(
                                         "schemac did not write.")] = False,
 ) -> None:
     """Compile FILE for one target: schema, queries and the design decisions."""
-    from schemac.backends import BuildOptions
-    from schemac.compiler.pipeline import emit_compiled
+    from schemac.build import emit_compiled, options_for
 
     comp = _compile(file, strict)
-    result = emit_compiled(comp, target.value, BuildOptions(pg_version=pg_version, strict=strict))
+    result = emit_compiled(comp, target.value, options_for(target.value, pg_version=pg_version, strict=strict))
     _print_diagnostics(list(result.diagnostics), comp.sources)
     if not result.ok:
         raise typer.Exit(1)
@@ -203,10 +202,9 @@ def _lint(comp: Compilation, file: Path, target: Target | None, strict: bool) ->
         return None
     design = None
     if target is not None:
-        from schemac.backends import get_backend
-        from schemac.compiler.design import design as run_design
+        from schemac.build import design_for
 
-        design, extra = run_design(comp.model, get_backend(target.value).capabilities, target.value)
+        design, extra = design_for(comp, target.value)
         comp.diagnostics.extend(extra)
     from schemac.compiler.check.config import ConfigError
 
@@ -215,7 +213,7 @@ def _lint(comp: Compilation, file: Path, target: Target | None, strict: bool) ->
     except ConfigError as err:
         _err(f"error: {err}")
         raise typer.Exit(2) from None
-    findings = run_checks(comp.model, design, config, comp.sources)
+    findings = run_checks(comp.model, design, config, comp.sources, reserved=reserved_words())
     if strict:
         from dataclasses import replace
 
@@ -241,11 +239,10 @@ def report(
     """A design document: entities, schema, indexes and why, access patterns, mistakes, growth.
 
     Projected dates count from today, or from SOURCE_DATE_EPOCH when it is set."""
-    from schemac.backends import BuildOptions
-    from schemac.compiler.pipeline import emit_compiled
+    from schemac.build import emit_compiled
 
     comp = _compile(file, False)
-    result = emit_compiled(comp, target.value, BuildOptions())
+    result = emit_compiled(comp, target.value)
     _print_diagnostics([d for d in result.diagnostics if d.is_error], comp.sources)
     if not result.ok:
         raise typer.Exit(1)

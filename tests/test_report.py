@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from schemac.backends import Artifact, BuildOptions
+from schemac.build import BuildResult, emit_compiled
 from schemac.compiler.design.model import Growth
 from schemac.compiler.naming import pascal
-from schemac.compiler.pipeline import BuildResult, compile_text, emit_compiled
+from schemac.compiler.pipeline import compile_text
 from schemac.report import SECTIONS, build_report, render_report
 from schemac.report.ddl import DIALECTS, parse_named, parse_schema
 from schemac.report.facts import gather
@@ -273,10 +274,18 @@ def test_mysql_gets_online_ddl_not_concurrently() -> None:
     assert report.migration.playbook == "MySQL"
 
 
-def test_playbooks_are_looked_up_by_target_then_family(course: BuildResult) -> None:
+def test_playbooks_are_looked_up_by_target_then_family(course: BuildResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from schemac.backends import get_backend
+    from schemac.report import facts as facts_mod
+
     facts = gather(course, TODAY)
     assert playbook_for(facts).name == "PostgreSQL"
-    facts.target = "some_future_sql"
+    facts.target = "mysql"
+    assert playbook_for(facts).name == "MySQL"  # the backend's own playbook
+    without = dataclasses.replace(get_backend("mysql"), playbook=None)  # a target that brings none
+    monkeypatch.setattr(facts_mod, "get_backend", lambda name: without)
     assert playbook_for(facts).name == "PostgreSQL"  # the relational family's default
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from schemac.backends import Artifact
+from schemac.build import BuildResult, build
 from schemac.compiler.design.model import (
     Capabilities,
     Decision,
@@ -22,7 +23,7 @@ from schemac.compiler.design.model import (
 )
 from schemac.compiler.model import Entity, FieldKind, KeyPart, Model, Query
 from schemac.compiler.naming import pascal, plural, snake
-from schemac.compiler.pipeline import BuildResult, build, compile_model
+from schemac.compiler.pipeline import compile_model
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.sdl"))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from schemac.backends import ArtifactNames, Backend, get_backend
 from schemac.compiler.design.model import Design, IndexPlan, PatternPlan
 from schemac.compiler.model import Entity, FieldKind, Model, Query, Write
 from schemac.compiler.naming import pascal, snake
@@ -18,23 +19,6 @@ from schemac.report.text import column, table_name
 
 if TYPE_CHECKING:
     from schemac.diagnostics import Diagnostic
-
-
-@dataclass(frozen=True)
-class Artifacts:
-    """Which emitted file holds the schema and which the named statements, per target family."""
-
-    schema: str
-    schema_language: str
-    queries: str | None = None
-    queries_language: str = ""
-
-
-ARTIFACTS: dict[str, Artifacts] = {
-    "relational": Artifacts("schema.sql", "sql", "queries.sql", "sql"),
-    "document": Artifacts("setup.js", "javascript", "queries.js", "javascript"),
-    "key_value": Artifacts("table.json", "json"),
-}
 
 
 @dataclass
@@ -48,7 +32,6 @@ class Facts:
     diagnostics: list[Diagnostic]
     catalog: ddl.DdlCatalog = field(default_factory=ddl.DdlCatalog)
     statements: dict[str, ddl.NamedStatement] = field(default_factory=dict)
-    layout: Artifacts = field(default_factory=lambda: ARTIFACTS["relational"])
     index_ddl: dict[int, ddl.DdlIndex] = field(default_factory=dict)  # Design.indexes position -> DDL
     tables: dict[str, str] = field(default_factory=dict)  # entity -> emitted table
     # statement name -> follow-up statements, by the pattern (PascalCase) they belong to; built on first use
@@ -58,6 +41,15 @@ class Facts:
     @property
     def family(self) -> str:
         return self.design.capabilities.family
+
+    @property
+    def backend(self) -> Backend:
+        return get_backend(self.target)
+
+    @property
+    def layout(self) -> ArtifactNames:
+        """Which emitted file holds the schema and which the named statements: the backend says."""
+        return self.backend.artifacts
 
     def entity(self, name: str) -> Entity | None:
         try:
@@ -140,7 +132,6 @@ def gather(result: Any, today: date) -> Facts:
                   target=design.target, today=today, sources=dict(comp.sources),
                   artifacts={a.path: a.text for a in result.artifacts},
                   diagnostics=list(result.diagnostics))
-    facts.layout = ARTIFACTS.get(facts.family, ARTIFACTS["relational"])
     if facts.layout.schema_language == "sql":
         dialect = ddl.DIALECTS.get(facts.target, ddl.GENERIC)
         facts.catalog = ddl.parse_schema(facts.schema_text(), dialect)

@@ -1,7 +1,7 @@
 """Section 7, the migration strategy for this schema on this target: expand-migrate-contract, and which
 changes to this model's own tables need online forms, written out with their real names.
 
-The lock facts are data in `playbooks.py`, looked up by target and then by family."""
+The lock facts are data: the target's playbook (its backend's `playbooks` module), else its family's."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from schemac.report.facts import Facts
 from schemac.report.growth import Sizing, sizing
-from schemac.report.playbooks import BATCH_SIZE, FAMILY_PLAYBOOKS, FORMS, PLAYBOOKS, Operation, Playbook
+from schemac.report.playbooks import BATCH_SIZE, FAMILY_PLAYBOOKS, Operation, Playbook
 from schemac.report.text import count, size
 
 LARGE_ROWS = 1_000_000
@@ -59,7 +59,7 @@ class MigrationSection:
 
 
 def playbook_for(facts: Facts) -> Playbook:
-    return PLAYBOOKS.get(facts.target) or FAMILY_PLAYBOOKS.get(facts.family) or FAMILY_PLAYBOOKS["relational"]
+    return facts.backend.playbook or FAMILY_PLAYBOOKS.get(facts.family) or FAMILY_PLAYBOOKS["relational"]
 
 
 def category(rows: float) -> str:
@@ -124,7 +124,7 @@ def _fills(book: Playbook, largest: TableRow | None, sizes: dict[str, Sizing]) -
     rows = sizes[largest.entity].at_horizon if largest else 0.0
     fills = {"largest": largest.table if largest else "the largest table", "largest_rows": count(rows),
              "batches": count(math.ceil(rows / BATCH_SIZE)) if rows else "0", "batch_size": count(BATCH_SIZE)}
-    forms = FORMS.get(book.name, FORMS["PostgreSQL"])
+    forms = book.forms or FAMILY_PLAYBOOKS["relational"].forms
     return {**forms, **fills}
 
 

@@ -95,7 +95,9 @@ def _lint_findings(facts: Facts) -> list[tuple[Any, Finding]] | None:
         from schemac.compiler.check.config import LintConfig
     except ImportError:
         return None
-    diags = run_checks(facts.model, facts.design, LintConfig(), facts.sources)
+    from schemac.backends import reserved_words
+
+    diags = run_checks(facts.model, facts.design, LintConfig(), facts.sources, reserved=reserved_words())
     out = []
     for d in sorted(diags, key=lambda d: (d.span.file, d.span.line, d.code) if d.span else ("", 0, d.code)):
         rule = RULES.get(d.code)

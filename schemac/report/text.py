@@ -23,8 +23,6 @@ from schemac.compiler.naming import plural, snake
 from schemac.diagnostics import Span
 
 DAYS_PER_MONTH = 365.25 / 12
-TARGET_NAMES = {"postgres": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB", "mongodb": "MongoDB",
-                "dynamodb": "DynamoDB"}
 
 
 # -- numbers ----------------------------------------------------------------------------------------------
@@ -90,10 +88,6 @@ def add_months(start: date, m: float) -> date:
 def where(span: Span | None) -> str:
     """`file:line` of a span."""
     return f"{span.file}:{span.line}" if span else "(generated)"
-
-
-def target_name(target: str) -> str:
-    return TARGET_NAMES.get(target, target.title())
 
 
 def anchor(text: str) -> str:

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from schemac.backends.sql import codes  # noqa: F401  (registers SC0410-SC0419)
@@ -14,15 +14,23 @@ from schemac.backends.sql.context import Context
 from schemac.backends.sql.dialect import SqlDialect
 
 if TYPE_CHECKING:
-    from schemac.backends import BuildOptions, EmitResult
+    from schemac.backends import ArtifactNames, BuildOptions, EmitResult
+    from schemac.backends.playbook import Playbook
     from schemac.compiler.design.model import Capabilities, Design
 
 
 @dataclass(frozen=True)
 class SqlBackend:
+    """A SQL target: the shared core with one dialect, and what its package exports (see backends/)."""
+
     name: str
+    title: str
     capabilities: Capabilities
     dialect: SqlDialect
+    options: type[BuildOptions]
+    artifacts: ArtifactNames
+    reserved_words: frozenset[str] = field(default=frozenset(), repr=False)
+    playbook: Playbook | None = field(default=None, repr=False)
 
     def emit(self, design: Design, options: BuildOptions) -> EmitResult:
         return emit(design, options, self.dialect.configured(options))

@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
 from schemac.backends.sql.types import TypeMap
+from schemac.compiler.design.model import Capabilities
 
 
 @dataclass(frozen=True)
@@ -49,22 +50,16 @@ class SqlDialect:
     query_dialect: Dialect = field(repr=False)
     types: TypeMap = field(repr=False)
     list_type: Callable[[TypeEngine], TypeEngine] = field(repr=False)
-    max_identifier: int
+    capabilities: Capabilities = field(repr=False)  # the limits below are read from it, never restated
     identifier_in_bytes: bool
-    partial_indexes: bool
-    include_columns: bool
-    row_level_security: bool
     returning: bool  # INSERT/UPDATE ... RETURNING
     fk_actions_fire_triggers: bool  # rows changed by ON DELETE CASCADE / SET NULL fire triggers
     self_updating_triggers: bool  # a row trigger may update its own table
     numbered_params: bool  # $1, $2 (else one ? per occurrence)
     ordered_json_agg: bool  # an aggregate building a JSON array accepts ORDER BY
-    set_null_columns: bool  # ON DELETE SET NULL (col, ...) (PostgreSQL 15+)
     name_primary_key: bool  # MySQL always names it PRIMARY
     updated_at_by_column: bool  # ON UPDATE CURRENT_TIMESTAMP(6) instead of a trigger
     nulls_sort_high: bool  # NULL sorts after every value in ascending order
-    max_index_columns: int
-    max_key_bytes: int | None
     now: str  # the current time as a column default and in statements
     regex_op: str
     text_default_as_expression: bool  # TEXT/JSON defaults only as DEFAULT (expr) (MySQL 8)
@@ -76,14 +71,45 @@ class SqlDialect:
     table_options: Mapping[str, Any] = field(default_factory=dict)
     session_tenant: str = ""  # SQL reading the session's tenant id ("" when the dialect has none)
     session_actor: str = "NULL"
-    # a full-text match can use its index under row-level security (its operator is LEAKPROOF)
-    fulltext_under_rls: bool = True
     max_keys_per_table: int | None = None  # indexes per table, the primary key and unique constraints included
     max_row_bytes: int | None = None  # what a row's columns may take at most (TEXT/BLOB by their pointers)
     # the schema generated objects live in; routines name tables through it, so that a session's temporary
     # table of the same name cannot stand in for them ("" when the dialect does not qualify)
     schema: str = ""
 
+
+    # -- limits: the backend's capabilities are the one source ---------------------------------------------
+    @property
+    def max_identifier(self) -> int:
+        return self.capabilities.max_identifier
+
+    @property
+    def partial_indexes(self) -> bool:
+        return self.capabilities.partial_indexes
+
+    @property
+    def include_columns(self) -> bool:
+        return self.capabilities.include_columns
+
+    @property
+    def row_level_security(self) -> bool:
+        return self.capabilities.row_level_security
+
+    @property
+    def set_null_columns(self) -> bool:  # ON DELETE SET NULL (col, ...) (PostgreSQL 15+)
+        return self.capabilities.fk_set_null_columns
+
+    @property
+    def max_index_columns(self) -> int:
+        return self.capabilities.max_index_columns
+
+    @property
+    def max_key_bytes(self) -> int | None:
+        return self.capabilities.max_key_bytes
+
+    @property
+    def fulltext_under_rls(self) -> bool:  # a full-text match can use its index under RLS (LEAKPROOF)
+        return self.capabilities.fulltext_under_rls
     def configured(self, options: Any) -> SqlDialect:
         """This dialect adjusted to the build options (e.g. the PostgreSQL version)."""
         return replace(self)

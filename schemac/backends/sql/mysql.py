@@ -1,4 +1,4 @@
-"""MySQL 8.0+ and MariaDB 10.11+: the dialect's data and procedural spelling, and the `BACKEND` object.
+"""MySQL 8.0+ and MariaDB 10.11+: the dialect's data and procedural spelling and its capabilities.
 
 The output stays within what both engines accept: no functional key parts, no INVISIBLE indexes, no
 `uuid_to_bin()` defaults, no utf8mb4_0900_* collations, no `VALUES()` in ON DUPLICATE KEY UPDATE
@@ -17,7 +17,6 @@ from sqlalchemy.dialects.mysql import match
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
-from schemac.backends.sql.core import SqlBackend
 from schemac.backends.sql.dialect import RoutineSpec, SqlDialect, TriggerSpec
 from schemac.backends.sql.naming import shorten
 from schemac.backends.sql.types import MYSQL_MAX_ROW_BYTES, MYSQL_TYPES, mysql_list_type
@@ -141,28 +140,33 @@ def uuid_text_expr(column: ColumnElement[Any]) -> ColumnElement[Any]:
     return sa.func.lower(hexed)
 
 
+CAPABILITIES = Capabilities(
+    family="relational",
+    partial_indexes=False,
+    include_columns=False,
+    row_level_security=False,
+    json_aggregation=True,
+    max_identifier=64,
+    max_index_columns=16,
+    max_key_bytes=3072,
+)
+
 DIALECT = MySqlDialect(
     name="mysql",
     ddl_dialect=mysql.dialect(),
     query_dialect=mysql.dialect(paramstyle="qmark"),
     types=MYSQL_TYPES,
+    capabilities=CAPABILITIES,
     list_type=mysql_list_type,
-    max_identifier=64,
     identifier_in_bytes=False,
-    partial_indexes=False,
-    include_columns=False,
-    row_level_security=False,
     returning=False,
     fk_actions_fire_triggers=False,
     self_updating_triggers=False,
     numbered_params=False,
     ordered_json_agg=False,
-    set_null_columns=False,
     name_primary_key=False,
     updated_at_by_column=True,
     nulls_sort_high=False,
-    max_index_columns=16,
-    max_key_bytes=3072,
     max_keys_per_table=64,  # ER 1069, measured on MariaDB 10.11: the primary key counts
     max_row_bytes=MYSQL_MAX_ROW_BYTES,  # ER 1118
     now="CURRENT_TIMESTAMP(6)",
@@ -185,16 +189,3 @@ DIALECT = MySqlDialect(
     ),
     table_options={"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": COLLATION},
 )
-
-CAPABILITIES = Capabilities(
-    family="relational",
-    partial_indexes=False,
-    include_columns=False,
-    row_level_security=False,
-    json_aggregation=True,
-    max_identifier=64,
-    max_index_columns=16,
-    max_key_bytes=3072,
-)
-
-BACKEND = SqlBackend(name="mysql", capabilities=CAPABILITIES, dialect=DIALECT)

@@ -1,4 +1,4 @@
-"""PostgreSQL 15+: the dialect's data and procedural spelling (plpgsql), and the `BACKEND` object."""
+"""PostgreSQL 15+: the dialect's data and procedural spelling (plpgsql), and its capabilities."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from sqlalchemy.schema import SetColumnComment, SetTableComment
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
-from schemac.backends.sql.core import SqlBackend
 from schemac.backends.sql.dialect import RoutineSpec, SqlDialect, TriggerSpec
 from schemac.backends.sql.types import PG_TYPES, pg_list_type
 from schemac.compiler.design.model import Capabilities
@@ -182,29 +181,34 @@ class PostgresDialect(SqlDialect):
         return [self.compile_ddl(e) + ";" for e in elements]
 
 
+CAPABILITIES = Capabilities(
+    family="relational",
+    partial_indexes=True,
+    include_columns=True,
+    row_level_security=True,
+    fulltext_under_rls=False,  # `@@` (ts_match_vq) is not LEAKPROOF
+    json_aggregation=True,
+    fk_set_null_columns=True,
+    max_identifier=63,
+    max_index_columns=32,
+)
+
 DIALECT = PostgresDialect(
     name="postgres",
     ddl_dialect=postgresql.dialect(),
     query_dialect=postgresql.dialect(paramstyle="numeric_dollar"),
     types=PG_TYPES,
+    capabilities=CAPABILITIES,
     list_type=pg_list_type,
-    max_identifier=63,
     identifier_in_bytes=True,
-    partial_indexes=True,
-    include_columns=True,
-    row_level_security=True,
-    fulltext_under_rls=False,  # `@@` (ts_match_vq) is not LEAKPROOF
     returning=True,
     fk_actions_fire_triggers=True,
     self_updating_triggers=True,
     numbered_params=True,
     ordered_json_agg=True,
-    set_null_columns=True,
     name_primary_key=True,
     updated_at_by_column=False,
     nulls_sort_high=True,
-    max_index_columns=32,
-    max_key_bytes=None,
     now="now()",
     regex_op="~",
     text_default_as_expression=False,
@@ -226,17 +230,3 @@ DIALECT = PostgresDialect(
         "A new tenant row is inserted by a session whose app.tenant_id is already the new row's id.",
     ),
 )
-
-CAPABILITIES = Capabilities(
-    family="relational",
-    partial_indexes=True,
-    include_columns=True,
-    row_level_security=True,
-    fulltext_under_rls=False,  # `@@` (ts_match_vq) is not LEAKPROOF
-    json_aggregation=True,
-    fk_set_null_columns=True,
-    max_identifier=63,
-    max_index_columns=32,
-)
-
-BACKEND = SqlBackend(name="postgres", capabilities=CAPABILITIES, dialect=DIALECT)

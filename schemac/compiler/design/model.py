@@ -20,7 +20,10 @@ class _Node(BaseModel):
 
 
 class Capabilities(_Node):
-    """What a target can express. Data, read by the design stage: no `if target == ...` outside backends."""
+    """What a target can express. Data, read by the design stage: no `if target == ...` outside backends.
+    Unknown keys are an error (a misspelt or retired flag must not be dropped silently)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     family: Literal["relational", "document", "key_value"]
     partial_indexes: bool = False
@@ -37,6 +40,8 @@ class Capabilities(_Node):
     max_key_bytes: int | None = None
     # `ON DELETE SET NULL (col)`: null only some columns of a composite foreign key (PostgreSQL 15+)
     fk_set_null_columns: bool = False
+    # a full-text match can use its index under row-level security (its operator is LEAKPROOF)
+    fulltext_under_rls: bool = True
 
 
 class Decision(_Node):
