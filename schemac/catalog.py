@@ -53,6 +53,8 @@ class Key(_Entry):
     method: str = ""  # "" (the default B-tree), gin, fulltext, ... as the target names it
     where: str = ""  # a partial index's predicate, as emitted
     include: tuple[str, ...] = ()  # covering members
+    lengths: tuple[tuple[str, int], ...] = ()  # key prefixes: (member, characters)
+    definition: str = ""  # the key list as the target writes it, quoted: `"order", created_at DESC`
     plans: tuple[int, ...] = ()  # positions in Design.indexes this key realises
     serves: tuple[str, ...] = ()  # the access patterns those plans serve
     location: Location | None = None
@@ -124,6 +126,11 @@ class Container(_Entry):
         """Generated member -> STORED | VIRTUAL."""
         return {m.name: m.generated.upper() for m in self.members if m.generated}
 
+    @property
+    def columns(self) -> dict[str, str]:
+        """Member -> its target type."""
+        return {m.name: m.type for m in self.members}
+
 
 class Param(_Entry):
     name: str
@@ -152,7 +159,6 @@ class Catalog(_Entry):
     routines: tuple[Routine, ...] = ()
     policies: tuple[Policy, ...] = ()
     statements: tuple[Statement, ...] = ()
-    settings: tuple[str, ...] = ()  # session settings the emitted objects read (app.tenant_id ...)
 
     # -- lookups ---------------------------------------------------------------------------------------
     @cached_property

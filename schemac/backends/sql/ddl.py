@@ -16,6 +16,7 @@ from schemac.backends.sql import audit as audit_mod
 from schemac.backends.sql import history as history_mod
 from schemac.backends.sql.aggregates import aggregate_triggers
 from schemac.backends.sql.context import Context
+from schemac.backends.sql.dialect import TriggerSpec
 from schemac.backends.sql.erasure import erasure_routine_spec
 from schemac.backends.sql.tables import Layout, TableInfo
 from schemac.compiler.model import FieldOrigin, ScalarKind
@@ -30,6 +31,8 @@ def compile_statement(ctx: Context, element: Any) -> str:
 class SchemaWriter:
     def __init__(self, ctx: Context, layout: Layout, indexes: list[sa.Index]) -> None:
         self.ctx, self.layout, self.indexes = ctx, layout, indexes
+        # (first statement, what it creates), in script order: the catalog locates and describes each
+        self.created: list[tuple[str, Any]] = []
         self.indexes_of: dict[int, list[sa.Index]] = {}  # by id() of the table, in emission order
         for ix in indexes:
             self.indexes_of.setdefault(id(ix.table), []).append(ix)
@@ -51,7 +54,8 @@ class SchemaWriter:
             out += self._plain_table(self.audit, self._audit_tenant())
         for info in self.layout.tables.values():
             out += self._table_block(info)
-        out += [compile_statement(self.ctx, AddConstraint(fk)) for fk in self.layout.deferred]
+        for fk in self.layout.deferred:
+            out += self._made([compile_statement(self.ctx, AddConstraint(fk))], fk)
         out += self._erasure()
         return self.d.finish_script(out)
 
@@ -69,34 +73,46 @@ class SchemaWriter:
         found = audit_mod.tenant_column(self.ctx, self.layout)
         return found[0] if found and self.isolated else None
 
+    def _made(self, statements: list[str], obj: Any) -> list[str]:
+        """`statements`, noting that the first of them creates `obj` (a Table, Index, TriggerSpec ...)."""
+        if statements:
+            self.created.append((statements[0], obj))
+        return statements
+
     def _plain_table(self, table: sa.Table, tenant: str | None) -> list[str]:
-        out = [compile_statement(self.ctx, CreateTable(table))]
-        out += [compile_statement(self.ctx, CreateIndex(i)) for i in sorted(table.indexes, key=lambda i: i.name)]
+        out = self._made([compile_statement(self.ctx, CreateTable(table))], table)
+        for i in sorted(table.indexes, key=lambda i: i.name):
+            out += self._made([compile_statement(self.ctx, CreateIndex(i))], i)
         out += self.d.comment_statements(table)
         if tenant is not None:
-            out += self.d.tenant_policy(table.name, tenant, table.c[tenant].type,
-                                        self.ctx.namer.unique(table.name, "tenant_isolation"),
-                                        allow_null=table is self.audit)
+            name = self.ctx.namer.unique(table.name, "tenant_isolation")
+            out += self._made(self.d.tenant_policy(table.name, tenant, table.c[tenant].type, name,
+                                                   allow_null=table is self.audit), ("policy", table.name, name))
         return out
 
     def _table_block(self, info: TableInfo) -> list[str]:
         title = f"-- {info.entity.name}" + (f": {info.entity.doc}" if info.entity.doc else "")
-        out = [title + "\n" + compile_statement(self.ctx, CreateTable(info.table))]
-        out += [compile_statement(self.ctx, CreateIndex(i)) for i in self.indexes_of.get(id(info.table), [])]
+        out = self._made([title + "\n" + compile_statement(self.ctx, CreateTable(info.table))], info.table)
+        for i in self.indexes_of.get(id(info.table), []):
+            out += self._made([compile_statement(self.ctx, CreateIndex(i))], i)
         out += self.d.comment_statements(info.table)
         if info.updated_at:
             name = self.ctx.namer.unique(info.name, "set", info.updated_at)
-            out += self.d.updated_at_trigger(name, info.name, info.updated_at)
+            out += self._made(self.d.updated_at_trigger(name, info.name, info.updated_at),
+                              TriggerSpec(name, info.name, "before", {"update": ()}))
         history = self.histories.get(info.entity.name)
         if history is not None:
             out += self._plain_table(history, info.tenant if info.entity.name in self.isolated else None)
-            out += self.d.render_trigger(history_mod.history_trigger(self.ctx, info, history))
+            out += self._trigger(history_mod.history_trigger(self.ctx, info, history))
         for spec in self.aggregates.get(info.entity.name, []):
-            out += self.d.render_trigger(spec)
+            out += self._trigger(spec)
         if self.audit is not None and info.name in self.audited_names:
-            out += self.d.render_trigger(audit_mod.audit_trigger(self.ctx, self.layout, info, self.audit))
+            out += self._trigger(audit_mod.audit_trigger(self.ctx, self.layout, info, self.audit))
         out += self._policy(info)
         return out
+
+    def _trigger(self, spec: TriggerSpec) -> list[str]:
+        return self._made(self.d.render_trigger(spec), spec)
 
     def _policy(self, info: TableInfo) -> list[str]:
         if info.entity.name not in self.isolated:
@@ -105,7 +121,8 @@ class SchemaWriter:
         if column is None:
             return []
         name = self.ctx.namer.unique(info.name, "tenant_isolation")
-        return self.d.tenant_policy(info.name, column, info.table.c[column].type, name)
+        return self._made(self.d.tenant_policy(info.name, column, info.table.c[column].type, name),
+                          ("policy", info.name, name))
 
     def _erasure(self) -> list[str]:
         out: list[str] = []
@@ -114,6 +131,6 @@ class SchemaWriter:
                 continue
             spec = erasure_routine_spec(self.ctx, self.layout, plan, self.histories.get(plan.entity), self.audit)
             if spec is not None:
-                out += self.d.render_routine(spec)
+                out += self._made(self.d.render_routine(spec), spec)
         return out
 

@@ -218,6 +218,11 @@ class SqlDialect:
         """INSERT that updates `update` columns when a row with the same `conflict` key exists."""
         raise NotImplementedError
 
+    def trigger_names(self, spec: TriggerSpec) -> list[str]:
+        """The names of the triggers `render_trigger(spec)` creates (one per event where a trigger has one
+        event only)."""
+        return [spec.name]
+
     def finish_script(self, statements: list[str]) -> str:
         """Join statements into a script; each already carries its own terminator."""
         return "\n\n".join(statements) + "\n"

@@ -8,7 +8,7 @@ rejects is checked at compile time (SC0410-SC0413) because the tests can only ru
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,11 +45,14 @@ class MySqlDialect(SqlDialect):
     def render_trigger(self, spec: TriggerSpec) -> list[str]:
         bodies = []
         for event, body in spec.events.items():
-            name = self.quote(shorten(f"{spec.name}_{_EVENT_SUFFIX[event]}", self.max_identifier, in_bytes=False))
+            name = self.quote(self.trigger_names(replace(spec, events={event: body}))[0])
             lines = [f"  {line}" for text in body for line in text.splitlines()]
             bodies.append("\n".join([f"CREATE TRIGGER {name} {spec.timing.upper()} {event.upper()} ON "
                                      f"{self.quote(spec.table)} FOR EACH ROW", "BEGIN", *lines, "END//"]))
         return self._block(spec.comment, bodies)
+
+    def trigger_names(self, spec: TriggerSpec) -> list[str]:
+        return [shorten(f"{spec.name}_{_EVENT_SUFFIX[e]}", self.max_identifier, in_bytes=False) for e in spec.events]
 
     def render_routine(self, spec: RoutineSpec) -> list[str]:
         params = ", ".join(f"IN {self.quote(n)} {t}" for n, t in spec.params)
