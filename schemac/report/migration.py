@@ -70,9 +70,9 @@ def features(facts: Facts) -> set[str]:
     """The kinds of change this model's schema is made of (which playbook rows apply)."""
     cat, model = facts.catalog, facts.model
     out = {"column", "not_null", "drop_index", "type_change", "rename"}
-    if facts.design.indexes or any(not i.primary for i in cat.indexes):
+    if facts.design.indexes or any(not i.primary for i in cat.keys):
         out.add("index")
-    if any(e.uniques for e in model.entities) or any(i.unique and not i.primary for i in cat.indexes):
+    if any(e.uniques for e in model.entities) or any(i.unique and not i.primary for i in cat.keys):
         out.add("unique")
     if cat.foreign_keys or (facts.design.capabilities.foreign_keys and any(e.references for e in model.entities)):
         out.add("fk")
@@ -115,7 +115,7 @@ def _table_row(facts: Facts, entity: str, s: Sizing) -> TableRow:
     return TableRow(
         table=t, entity=entity, rows=count(s.at_horizon),
         size=size(s.at_horizon * (s.row_bytes + s.index_bytes_per_row)),
-        indexes=sum(1 for i in cat.indexes_on(t) if not i.primary) or len(facts.design.indexes_of(entity)),
+        indexes=sum(1 for i in cat.keys_on(t) if not i.primary) or len(facts.design.indexes_of(entity)),
         foreign_keys=len(cat.foreign_keys_on(t)) or refs,
         checks=len(cat.checks_on(t)), category=category(s.at_horizon))
 
@@ -131,18 +131,18 @@ def _fills(book: Playbook, largest: TableRow | None, sizes: dict[str, Sizing]) -
 def _statements(facts: Facts, ops: dict[str, Operation], table: str) -> tuple[str, ...]:
     """This table's own indexes and constraints, each in the target's online form."""
     out = []
-    for idx in facts.catalog.indexes_on(table):
+    for idx in facts.catalog.keys_on(table):
         op = ops.get("unique" if idx.unique else "index")
         if idx.primary or op is None or not op.template:
             continue
-        out.append(_fill(op.template, table=table, name=idx.name, columns=idx.key or ", ".join(idx.columns),
+        out.append(_fill(op.template, table=table, name=idx.name, columns=idx.definition or ", ".join(idx.parts),
                          where=f" WHERE {idx.where}" if idx.where else ""))
     fk_op = ops.get("fk")
     for fk in facts.catalog.foreign_keys_on(table):
         if fk_op is not None and fk_op.template:
-            name = fk.name or f"{table}_{'_'.join(fk.columns)}_fkey"
-            out.append(_fill(fk_op.template, table=table, name=name, columns=", ".join(fk.columns),
-                             ref_table=fk.ref_table, ref_columns=", ".join(fk.ref_columns)))
+            name = fk.name or f"{table}_{'_'.join(fk.members)}_fkey"
+            out.append(_fill(fk_op.template, table=table, name=name, columns=", ".join(fk.members),
+                             ref_table=fk.ref_container, ref_columns=", ".join(fk.ref_members)))
     check_op = ops.get("check")
     for c in (c for c in facts.catalog.checks_on(table) if c.name):
         if check_op is not None and check_op.template:
