@@ -7,6 +7,7 @@ Callers (the CLI, the report, tests) build through here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +27,15 @@ class BuildResult:
     compilation: Compilation
     artifacts: list[Artifact] = field(default_factory=list)
     design: Design | None = None
-    catalog: Catalog | None = None  # what the backend emitted, as structure (None before emit)
+    given_catalog: Catalog | None = None  # a catalog at hand; else `describe` makes it on first use
+    describe: Callable[[], Catalog | None] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def catalog(self) -> Catalog | None:
+        """What the backend emitted, as structure (None before emit)."""
+        if self.given_catalog is None and self.describe is not None:
+            self.given_catalog = self.describe()
+        return self.given_catalog
 
     @property
     def diagnostics(self) -> Diagnostics:
@@ -81,6 +90,6 @@ def _design_and_emit(comp: Compilation, target: str, options: BuildOptions | Non
     result.design = designed
     emitted = backend.emit(designed, options if options is not None else backend.options())
     comp.diagnostics.extend(emitted.diagnostics)
-    result.catalog = emitted.catalog
+    result.describe = emitted.described
     result.artifacts = [*emitted.artifacts, Artifact("decisions.md", render_decisions(designed))]
     return result

@@ -12,6 +12,7 @@ Every backend is a package with the same modules: `capabilities` (CAPABILITIES, 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -54,7 +55,15 @@ class Artifact:
 class EmitResult:
     artifacts: list[Artifact] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    catalog: Catalog | None = None  # what was emitted, as structure: read by the report, lint and migrations
+    # What was emitted, as structure: read by the report, lint and migrations. A backend gives it, or a
+    # `describe` that makes it on first use (`described()`), so that writing files alone never pays for it.
+    catalog: Catalog | None = None
+    describe: Callable[[], Catalog] | None = field(default=None, repr=False, compare=False)
+
+    def described(self) -> Catalog | None:
+        if self.catalog is None and self.describe is not None:
+            self.catalog = self.describe()
+        return self.catalog
 
 
 class Backend(Protocol):

@@ -1,6 +1,7 @@
 """The catalog of one SQL emission, read off the objects the emit built: the SQLAlchemy tables, indexes
 and constraints, the trigger and routine specs, and the named statements. Nothing here reads SQL text:
 a location is found by looking for the statement string the writer produced, in the script it joined.
+The SQL backend describes lazily (`EmitResult.describe`): a build that only writes files never pays for it.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import ColumnClause, UnaryExpression
+from sqlalchemy.sql.elements import ColumnClause, TextClause, UnaryExpression
 
 from schemac import catalog as c
 from schemac.backends.sql.context import Context
@@ -23,7 +24,8 @@ UNNAMED_PRIMARY_KEY = "PRIMARY"  # what a dialect that cannot name primary keys 
 
 
 def build_catalog(ctx: Context, layout: Layout, writer: SchemaWriter, schema: str, index_names: dict[int, str],
-                  statements: list[tuple[str, NamedStatement]], queries: str) -> c.Catalog:
+                  statements: list[tuple[str, NamedStatement, str]], queries: str) -> c.Catalog:
+    """`statements` are (pattern, statement, its rendered text) in the order `queries` holds them."""
     builder = _Builder(ctx, layout, index_names, writer)
     created = writer.created
     for obj, location in zip((o for _, o in created), _locate(schema, [s for s, _ in created]), strict=True):
@@ -66,6 +68,7 @@ class _Builder:
         for position, plan in enumerate(ctx.design.indexes):
             if plan.origin == "primary":
                 self.primary_plans.setdefault(plan.entity, []).append(position)
+        self.types: dict[int, tuple[str, Any]] = {}
         self.containers: list[c.Container] = []
         self.keys: list[c.Key] = []
         self.foreign_keys: list[c.ForeignKey] = []
@@ -123,9 +126,17 @@ class _Builder:
         computed = col.computed
         generated = "" if computed is None else ("stored" if computed.persisted else "virtual")
         default = col.server_default
-        return c.Member(name=col.name, type=self.d.type_sql(col.type), nullable=bool(col.nullable),
-                        default=self._sql(default.arg) if isinstance(default, sa.DefaultClause) else None,
-                        generated=generated, field=field, comment=col.comment)
+        return c.Member(
+            name=col.name, type=self._type(col.type), nullable=bool(col.nullable),
+            default=self._sql(default.arg) if isinstance(default, sa.DefaultClause) else None,
+            generated=generated, field=field, comment=col.comment)
+
+    def _type(self, type_: Any) -> str:
+        key = id(type_)
+        found = self.types.get(key)
+        if found is None:
+            found = self.types[key] = (self.d.type_sql(type_), type_)  # the type is kept: its id stays unique
+        return found[0]
 
     def _foreign_key(self, fk: sa.ForeignKeyConstraint, at: c.Location) -> c.ForeignKey:
         return c.ForeignKey(name=str(fk.name or ""), container=fk.table.name, members=tuple(fk.column_keys),
@@ -136,7 +147,7 @@ class _Builder:
 
     # -- indexes ---------------------------------------------------------------------------------------
     def _index(self, ix: sa.Index, at: c.Location) -> c.Key:
-        options = ix.dialect_kwargs  # what the dialect was given: postgresql_where, mysql_length ...
+        options = dict(ix.dialect_kwargs)  # what the dialect was given: postgresql_where, mysql_length ...
         lengths = options.get("mysql_length") or {}
         parts, descending, written = [], [], []
         for expr in ix.expressions:
@@ -170,14 +181,15 @@ class _Builder:
         """An expression as the DDL compiler writes it inside CREATE statements."""
         if isinstance(element, str):
             return element
+        if isinstance(element, TextClause) and not element._bindparams:
+            return element.text  # what the compiler writes for text() without parameters
         return str(self.compiler.sql_compiler.process(element, include_table=False, literal_binds=True))
 
 
-def _statements(statements: list[tuple[str, NamedStatement]], queries: str) -> tuple[c.Statement, ...]:
+def _statements(statements: list[tuple[str, NamedStatement, str]], queries: str) -> tuple[c.Statement, ...]:
     out: list[c.Statement] = []
     pos, line = 0, 1
-    for pattern, s in statements:
-        rendered = s.render()
+    for pattern, s, rendered in statements:
         found = queries.find(rendered, pos)
         line += queries.count("\n", pos, found)
         pos = found

@@ -52,8 +52,8 @@ def emit(design: Design, options: BuildOptions, dialect: SqlDialect) -> EmitResu
     check_limits(ctx, layout)
     writer = SchemaWriter(ctx, layout, indexes)
     schema = writer.render(dialect.schema_header(ctx.model))
-    statements = query_statements(ctx, layout, index_names)
-    queries = render_queries(ctx, layout, index_names, [s for _, s in statements])
-    catalog = build_catalog(ctx, layout, writer, schema, index_names, statements, queries)
+    statements = [(pattern, s, s.render()) for pattern, s in query_statements(ctx, layout, index_names)]
+    queries = render_queries(ctx, layout, index_names, [text for _, _, text in statements])
     artifacts = [Artifact("schema.sql", schema), Artifact("queries.sql", queries)]
-    return EmitResult(artifacts=artifacts, diagnostics=list(ctx.diags), catalog=catalog)
+    return EmitResult(artifacts=artifacts, diagnostics=list(ctx.diags),
+                      describe=lambda: build_catalog(ctx, layout, writer, schema, index_names, statements, queries))

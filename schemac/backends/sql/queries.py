@@ -37,12 +37,13 @@ def query_statements(ctx: Context, layout: Layout,
 
 
 def render_queries(ctx: Context, layout: Layout, index_names: dict[int, str] | None = None,
-                   statements: list[NamedStatement] | None = None) -> str:
-    if statements is None:
-        statements = [s for _, s in query_statements(ctx, layout, index_names)]
+                   rendered: list[str] | None = None) -> str:
+    """queries.sql: the header, then every statement (`rendered`: their texts, when already rendered)."""
+    if rendered is None:
+        rendered = [s.render() for _, s in query_statements(ctx, layout, index_names)]
     header = ctx.dialect.schema_header(ctx.model)[0].replace("schema for", "queries for")
     lines = [header, *(f"-- {n}" for n in ctx.dialect.query_notes)]
-    return "\n".join(lines) + "\n\n" + "\n\n".join(s.render() for s in statements) + "\n"
+    return "\n".join(lines) + "\n\n" + "\n\n".join(rendered) + "\n"
 
 
 class ReadQuery:
