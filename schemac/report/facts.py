@@ -15,7 +15,6 @@ from schemac.catalog import Catalog, Key, Statement
 from schemac.compiler.design.model import Design, IndexPlan, PatternPlan
 from schemac.compiler.model import Entity, Model, Query, Write
 from schemac.compiler.naming import pascal
-from schemac.report.text import table_name
 
 if TYPE_CHECKING:
     from schemac.diagnostics import Diagnostic
@@ -55,10 +54,8 @@ class Facts:
             return None
 
     def table(self, entity: str) -> str:
-        if entity in self.tables:
-            return self.tables[entity]
-        e = self.entity(entity)
-        return table_name(e) if e else entity
+        """The container the backend emitted for `entity` (its catalog says; the entity's name if none)."""
+        return self.tables.get(entity, entity)
 
     def rows(self, entity: str) -> float:
         """Rows at the horizon (0 when the entity declares no volume)."""

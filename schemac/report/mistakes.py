@@ -13,7 +13,7 @@ from typing import Any
 
 from schemac.compiler.model import Entity, FieldKind, FieldOrigin, ScalarKind
 from schemac.report.facts import Facts
-from schemac.report.text import count, counted, table_name, where
+from schemac.report.text import count, counted, where
 
 NATURAL_KEY_WORDS = ("email", "slug", "sku", "username", "handle", "code", "number", "subdomain", "isbn",
                      "iban", "external_id", "ref", "idempotency_key")
@@ -266,7 +266,7 @@ def _detect_deletes(facts: Facts) -> list[Finding]:
     for w in facts.model.writes:
         e = facts.entity(w.entity)
         if w.op == "delete" and e is not None and not e.soft_delete and not e.hard_delete:
-            out.append(_find(where(w.span), f"`{w.name}` deletes {table_name(e)} rows for good"))
+            out.append(_find(where(w.span), f"`{w.name}` deletes {facts.table(e.name)} rows for good"))
     return out
 
 

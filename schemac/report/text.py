@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 from schemac.compiler.model import (
     Const,
-    Entity,
     Field,
     FieldKind,
     Include,
@@ -19,7 +18,6 @@ from schemac.compiler.model import (
     SelectItem,
     Write,
 )
-from schemac.compiler.naming import plural, snake
 from schemac.diagnostics import Span
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -95,16 +93,6 @@ def anchor(text: str) -> str:
 
 
 # -- names ------------------------------------------------------------------------------------------------
-
-
-def table_name(entity: Entity) -> str:
-    """The table a relational backend names the entity (`@table` wins, else snake_case plural)."""
-    return entity.table_name or plural(snake(entity.name))
-
-
-def column(field: Field) -> str:
-    """The column that stores a field (a reference stores its key as `<field>_id`)."""
-    return f"{field.name}_id" if field.kind is FieldKind.REFERENCE else field.name
 
 
 # -- IR written back as SDL -------------------------------------------------------------------------------
