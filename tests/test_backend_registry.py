@@ -43,3 +43,46 @@ def test_its_options_and_playbook_come_from_its_package(toy: str) -> None:
 def test_its_reserved_words_join_the_lint(toy: str) -> None:
     assert backends.reserved_words()["ToyDB"] == frozenset({"bucket"})
     assert toy in backends.target_names()
+
+
+def test_capabilities_forbid_unknown_keys() -> None:
+    from pydantic import ValidationError
+
+    from schemac.compiler.design.model import Capabilities
+
+    with pytest.raises(ValidationError):
+        Capabilities(family="relational", fulltext_under_rlz=False)  # type: ignore[call-arg]
+    assert Capabilities(family="relational", fulltext_under_rls=False).fulltext_under_rls is False
+
+
+@pytest.mark.parametrize("target", ["postgres", "mysql"])
+def test_dialect_limits_are_read_from_the_capabilities(target: str) -> None:
+    backend = backends.get_backend(target)
+    caps, dialect = backend.capabilities, backend.dialect  # type: ignore[attr-defined]
+    assert dialect.capabilities is caps
+    assert (dialect.max_identifier, dialect.partial_indexes, dialect.include_columns, dialect.row_level_security,
+            dialect.set_null_columns, dialect.max_index_columns, dialect.max_key_bytes, dialect.fulltext_under_rls) == \
+        (caps.max_identifier, caps.partial_indexes, caps.include_columns, caps.row_level_security,
+         caps.fk_set_null_columns, caps.max_index_columns, caps.max_key_bytes, caps.fulltext_under_rls)
+
+
+@pytest.mark.parametrize("target", ["postgres", "mysql"])
+def test_every_backend_package_has_the_same_modules(target: str) -> None:
+    import importlib
+
+    package = backends.BACKENDS[target]
+    for module, name in (("capabilities", "CAPABILITIES"), ("capabilities", "TITLE"), ("capabilities", "ARTIFACTS"),
+                         ("options", "Options"), ("playbooks", "PLAYBOOK"), ("reserved", "RESERVED_WORDS")):
+        assert hasattr(importlib.import_module(f"{package}.{module}"), name), (module, name)
+
+
+def test_pg_version_is_postgres_own_option() -> None:
+    assert "pg_version" not in backends.BuildOptions.model_fields
+    assert options_for("postgres", pg_version=18).pg_version == 18  # type: ignore[attr-defined]
+    assert "pg_version" not in options_for("mysql", pg_version=18).model_dump()
+
+
+def test_cli_targets_come_from_the_registry() -> None:
+    from schemac.cli import Target
+
+    assert [t.value for t in Target] == backends.target_names()
