@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import ColumnClause, TextClause, UnaryExpression
 from schemac import catalog as c
 from schemac.backends.sql.context import Context
 from schemac.backends.sql.ddl import SchemaWriter
-from schemac.backends.sql.dialect import RoutineSpec, TriggerSpec
+from schemac.backends.sql.dialect import PolicySpec, RoutineSpec, TriggerSpec
 from schemac.backends.sql.statements import NamedStatement
 from schemac.backends.sql.tables import Layout
 
@@ -37,13 +37,16 @@ def build_catalog(ctx: Context, layout: Layout, writer: SchemaWriter, schema: st
         statements=_statements(statements, queries))
 
 
-def _locate(script: str, firsts: list[str]) -> list[c.Location]:
+def _locate(script: str, firsts: list[str]) -> list[c.Location | None]:
     """Where each statement starts (they are in script order): the line of its first line that is not a
-    comment, as an editor would jump to it."""
-    out: list[c.Location] = []
+    comment, as an editor would jump to it (None if the script does not hold it as written)."""
+    out: list[c.Location | None] = []
     pos, line = 0, 1
     for text in firsts:
         found = script.find(text, pos)
+        if found < 0:
+            out.append(None)
+            continue
         line += script.count("\n", pos, found)
         pos = found
         lead = 0
@@ -78,7 +81,7 @@ class _Builder:
         self.routines: list[c.Routine] = []
         self.policies: list[c.Policy] = []
 
-    def add(self, obj: Any, at: c.Location) -> None:
+    def add(self, obj: Any, at: c.Location | None) -> None:
         if isinstance(obj, sa.Table):
             self._table(obj, at)
         elif isinstance(obj, sa.Index):
@@ -90,11 +93,11 @@ class _Builder:
                                         location=at) for n in self.d.trigger_names(obj)]
         elif isinstance(obj, RoutineSpec):
             self.routines.append(c.Routine(name=obj.name, params=obj.params, location=at))
-        elif isinstance(obj, tuple) and obj[0] == "policy":
-            self.policies.append(c.Policy(name=obj[2], container=obj[1], location=at))
+        elif isinstance(obj, PolicySpec):
+            self.policies.append(c.Policy(name=obj.name, container=obj.table, location=at))
 
     # -- tables ----------------------------------------------------------------------------------------
-    def _table(self, table: sa.Table, at: c.Location) -> None:
+    def _table(self, table: sa.Table, at: c.Location | None) -> None:
         info = self.entities.get(id(table))
         fields = {col: f for f, cols in info.field_columns.items() for col in cols} if info else {}
         history = self.histories.get(id(table))
@@ -138,7 +141,7 @@ class _Builder:
             found = self.types[key] = (self.d.type_sql(type_), type_)  # the type is kept: its id stays unique
         return found[0]
 
-    def _foreign_key(self, fk: sa.ForeignKeyConstraint, at: c.Location) -> c.ForeignKey:
+    def _foreign_key(self, fk: sa.ForeignKeyConstraint, at: c.Location | None) -> c.ForeignKey:
         return c.ForeignKey(name=str(fk.name or ""), container=fk.table.name, members=tuple(fk.column_keys),
                             ref_container=fk.referred_table.name,
                             ref_members=tuple(e.column.name for e in fk.elements),
@@ -146,7 +149,7 @@ class _Builder:
                             deferred=bool(fk.use_alter), location=at)
 
     # -- indexes ---------------------------------------------------------------------------------------
-    def _index(self, ix: sa.Index, at: c.Location) -> c.Key:
+    def _index(self, ix: sa.Index, at: c.Location | None) -> c.Key:
         options = dict(ix.dialect_kwargs)  # what the dialect was given: postgresql_where, mysql_length ...
         lengths = options.get("mysql_length") or {}
         parts, descending, written = [], [], []

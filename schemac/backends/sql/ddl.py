@@ -16,7 +16,7 @@ from schemac.backends.sql import audit as audit_mod
 from schemac.backends.sql import history as history_mod
 from schemac.backends.sql.aggregates import aggregate_triggers
 from schemac.backends.sql.context import Context
-from schemac.backends.sql.dialect import TriggerSpec
+from schemac.backends.sql.dialect import PolicySpec, TriggerSpec
 from schemac.backends.sql.erasure import erasure_routine_spec
 from schemac.backends.sql.tables import Layout, TableInfo
 from schemac.compiler.model import FieldOrigin, ScalarKind
@@ -87,7 +87,7 @@ class SchemaWriter:
         if tenant is not None:
             name = self.ctx.namer.unique(table.name, "tenant_isolation")
             out += self._made(self.d.tenant_policy(table.name, tenant, table.c[tenant].type, name,
-                                                   allow_null=table is self.audit), ("policy", table.name, name))
+                                                   allow_null=table is self.audit), PolicySpec(name, table.name))
         return out
 
     def _table_block(self, info: TableInfo) -> list[str]:
@@ -122,7 +122,7 @@ class SchemaWriter:
             return []
         name = self.ctx.namer.unique(info.name, "tenant_isolation")
         return self._made(self.d.tenant_policy(info.name, column, info.table.c[column].type, name),
-                          ("policy", info.name, name))
+                          PolicySpec(name, info.name))
 
     def _erasure(self) -> list[str]:
         out: list[str] = []

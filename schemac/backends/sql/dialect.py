@@ -42,6 +42,14 @@ class RoutineSpec:
 
 
 @dataclass(frozen=True)
+class PolicySpec:
+    """A row-level security policy on one table (what `tenant_policy` creates, for the catalog)."""
+
+    name: str
+    table: str
+
+
+@dataclass(frozen=True)
 class SqlDialect:
     """Data that tells the shared SQL core how one dialect spells things."""
 
