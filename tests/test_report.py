@@ -20,7 +20,16 @@ from schemac.report import SECTIONS, build_report, render_report
 from schemac.report.facts import gather
 from schemac.report.migration import playbook_for
 from schemac.report.text import add_months, count, rate
-from tests.test_report_support import EXAMPLES, ROOT, TARGETS, fake_build, fake_design, fake_schema, report_build
+from tests.test_report_support import (
+    EXAMPLES,
+    ROOT,
+    TARGETS,
+    fake_build,
+    fake_catalog,
+    fake_design,
+    fake_schema,
+    report_build,
+)
 
 TODAY = date(2025, 1, 15)
 CASES = [pytest.param(path, target, id=f"{path.stem}-{target}") for path in EXAMPLES for target in TARGETS]
@@ -176,7 +185,7 @@ def test_a_minimal_model_renders(source: str, target: str) -> None:
         result = emit_compiled(comp, target, BuildOptions())
     except ImportError:
         design = fake_design(comp.model, target)
-        result = BuildResult(comp, [Artifact("schema.sql", fake_schema(design))], design)
+        result = BuildResult(comp, [Artifact("schema.sql", fake_schema(design))], design, fake_catalog(design))
     text = render_report(result, today=TODAY)
     assert len(re.findall(r"^## \d\. ", text, re.MULTILINE)) == 9
     assert "No decision has a measurable effect" in text
@@ -239,7 +248,8 @@ def test_partitioning_threshold_is_dated_and_uses_the_designs_note() -> None:
     design = design.model_copy(update={"growth": (Growth(entity="Event", rows_at_horizon=14e6, row_bytes=60,
                                                          table_bytes=14e6 * 60, index_bytes=14e6 * 30,
                                                          revisit=note),)})
-    report = build_report(BuildResult(comp, [Artifact("schema.sql", fake_schema(design))], design), today=TODAY)
+    built_ = BuildResult(comp, [Artifact("schema.sql", fake_schema(design))], design, fake_catalog(design))
+    report = build_report(built_, today=TODAY)
     rows = {r.trigger: r for r in report.revisit.rows if r.subject == "events"}
     assert rows["1M rows"].when == "already at today's volume"
     assert rows["10M rows"].date == add_months(TODAY, 8).isoformat() and rows["10M rows"].action == note

@@ -5,8 +5,9 @@ A backend never reads or writes files, prints or parses; the CLI writes what `em
 imported lazily so that `schemac build --target postgres` imports nothing another target needs.
 
 Every backend is a package with the same modules: `capabilities` (CAPABILITIES, TITLE, ARTIFACTS),
-`options` (its Options model), `playbooks` (PLAYBOOK) and `reserved` (RESERVED_WORDS); the package's
-`BACKEND` joins them. Adding a target is a package and one line in `BACKENDS`.
+`options` (its Options model), `playbooks` (PLAYBOOK), `reserved` (RESERVED_WORDS) and `backend`
+(BACKEND, which joins them and is the only one that loads the emitter). Adding a target is a package and
+one line in `BACKENDS`.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class Backend(Protocol):
     def emit(self, design: Design, options: BuildOptions) -> EmitResult: ...
 
 
-# target name -> package exposing `BACKEND`
+# target name -> its package (`<package>.backend` exposes `BACKEND`)
 BACKENDS: dict[str, str] = {
     "postgres": "schemac.backends.postgres",
     "mysql": "schemac.backends.mysql",
@@ -93,14 +94,15 @@ def target_names() -> list[str]:
 def get_backend(name: str) -> Backend:
     if name not in BACKENDS:
         raise ValueError(f"unknown target {name!r}; known targets: {', '.join(sorted(BACKENDS))}")
-    return importlib.import_module(BACKENDS[name]).BACKEND  # type: ignore[no-any-return]
+    return importlib.import_module(f"{BACKENDS[name]}.backend").BACKEND  # type: ignore[no-any-return]
 
 
 def reserved_words(family: str = "relational") -> dict[str, frozenset[str]]:
     """Each registered target's reserved words by its title (for the reserved-word lint rule)."""
     out: dict[str, frozenset[str]] = {}
-    for name in BACKENDS:
-        backend = get_backend(name)
-        if backend.capabilities.family == family and backend.reserved_words:
-            out[backend.title] = backend.reserved_words
+    for package in BACKENDS.values():  # data modules only: the emitters stay unloaded
+        caps = importlib.import_module(f"{package}.capabilities")
+        words = importlib.import_module(f"{package}.reserved").RESERVED_WORDS
+        if caps.CAPABILITIES.family == family and words:
+            out[caps.TITLE] = words
     return out

@@ -1,11 +1,20 @@
-"""What MySQL can express (read by the design stage), its title and the files it emits."""
+"""What MySQL can express (read by the design stage, and by its dialect for its limits), its title
+and the files it emits. Plain data: importing it loads no SQL machinery."""
 
 from __future__ import annotations
 
 from schemac.backends import ArtifactNames
-from schemac.backends.sql.mysql import CAPABILITIES
+from schemac.compiler.design.model import Capabilities
 
 TITLE = "MySQL"
 ARTIFACTS = ArtifactNames("schema.sql", "sql", "queries.sql", "sql")
-
-__all__ = ["ARTIFACTS", "CAPABILITIES", "TITLE"]
+CAPABILITIES = Capabilities(
+    family="relational",
+    partial_indexes=False,
+    include_columns=False,
+    row_level_security=False,
+    json_aggregation=True,
+    max_identifier=64,
+    max_index_columns=16,
+    max_key_bytes=3072,
+)

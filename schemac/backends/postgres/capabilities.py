@@ -1,11 +1,21 @@
-"""What PostgreSQL can express (read by the design stage), its title and the files it emits."""
+"""What PostgreSQL can express (read by the design stage, and by its dialect for its limits), its title
+and the files it emits. Plain data: importing it loads no SQL machinery."""
 
 from __future__ import annotations
 
 from schemac.backends import ArtifactNames
-from schemac.backends.sql.postgres import CAPABILITIES
+from schemac.compiler.design.model import Capabilities
 
 TITLE = "PostgreSQL"
 ARTIFACTS = ArtifactNames("schema.sql", "sql", "queries.sql", "sql")
-
-__all__ = ["ARTIFACTS", "CAPABILITIES", "TITLE"]
+CAPABILITIES = Capabilities(
+    family="relational",
+    partial_indexes=True,
+    include_columns=True,
+    row_level_security=True,
+    fulltext_under_rls=False,  # `@@` (ts_match_vq) is not LEAKPROOF
+    json_aggregation=True,
+    fk_set_null_columns=True,
+    max_identifier=63,
+    max_index_columns=32,
+)

@@ -17,10 +17,10 @@ from sqlalchemy.dialects.mysql import match
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
+from schemac.backends.mysql.capabilities import CAPABILITIES
 from schemac.backends.sql.dialect import RoutineSpec, SqlDialect, TriggerSpec
 from schemac.backends.sql.naming import shorten
 from schemac.backends.sql.types import MYSQL_MAX_ROW_BYTES, MYSQL_TYPES, mysql_list_type
-from schemac.compiler.design.model import Capabilities
 
 COLLATION = "utf8mb4_unicode_ci"
 _EVENT_SUFFIX = {"insert": "ins", "update": "upd", "delete": "del"}
@@ -142,17 +142,6 @@ def uuid_text_expr(column: ColumnElement[Any]) -> ColumnElement[Any]:
                                sa.literal_column("'-'"))
     return sa.func.lower(hexed)
 
-
-CAPABILITIES = Capabilities(
-    family="relational",
-    partial_indexes=False,
-    include_columns=False,
-    row_level_security=False,
-    json_aggregation=True,
-    max_identifier=64,
-    max_index_columns=16,
-    max_key_bytes=3072,
-)
 
 DIALECT = MySqlDialect(
     name="mysql",

@@ -12,9 +12,9 @@ from sqlalchemy.schema import SetColumnComment, SetTableComment
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
+from schemac.backends.postgres.capabilities import CAPABILITIES
 from schemac.backends.sql.dialect import RoutineSpec, SqlDialect, TriggerSpec
 from schemac.backends.sql.types import PG_TYPES, pg_list_type
-from schemac.compiler.design.model import Capabilities
 
 UUID7_FUNCTION = """\
 -- UUIDv7 (RFC 9562) for PostgreSQL < 18: 48 bits of Unix time in milliseconds, the version 7,
@@ -180,18 +180,6 @@ class PostgresDialect(SqlDialect):
         elements += [SetColumnComment(c) for c in table.columns if c.comment]
         return [self.compile_ddl(e) + ";" for e in elements]
 
-
-CAPABILITIES = Capabilities(
-    family="relational",
-    partial_indexes=True,
-    include_columns=True,
-    row_level_security=True,
-    fulltext_under_rls=False,  # `@@` (ts_match_vq) is not LEAKPROOF
-    json_aggregation=True,
-    fk_set_null_columns=True,
-    max_identifier=63,
-    max_index_columns=32,
-)
 
 DIALECT = PostgresDialect(
     name="postgres",
