@@ -84,7 +84,7 @@ class AccessSection:
 
 def build(facts: Facts) -> AccessSection:
     rows = tuple(_index_row(facts, i, plan) for i, plan in enumerate(facts.design.indexes))
-    matched = {(d.container, d.name) for d in facts.index_ddl.values()}
+    matched = {(d.container, d.name) for d in facts.plan_keys.values()}
     tables = {facts.table(e.name) for e in facts.model.entities}
     others = tuple(OtherIndex(d.name, d.container, ", ".join(d.parts), d.unique, _line(d))
                    for d in facts.catalog.keys
@@ -108,7 +108,7 @@ def index_predicate(facts: Facts, plan: IndexPlan) -> str:
 
 
 def _index_row(facts: Facts, pos: int, plan: IndexPlan) -> IndexRow:
-    found = facts.index_ddl.get(pos)
+    found = facts.plan_keys.get(pos)
     name = facts.index_name(pos)
     return IndexRow(
         number=pos + 1, name=name or "(not found in the schema)", found=name is not None, entity=plan.entity,

@@ -30,7 +30,7 @@ class Facts:
     artifacts: dict[str, str]  # path -> text
     diagnostics: list[Diagnostic]
     catalog: Catalog = field(default_factory=lambda: Catalog(target=""))
-    index_ddl: dict[int, Key] = field(default_factory=dict)  # Design.indexes position -> the emitted key
+    plan_keys: dict[int, Key] = field(default_factory=dict)  # Design.indexes position -> the emitted key
     tables: dict[str, str] = field(default_factory=dict)  # entity -> emitted table
 
     # -- lookups -------------------------------------------------------------------------------------
@@ -82,7 +82,7 @@ class Facts:
         named = getattr(self.design.indexes[position], "name", None)  # if the design ever names them
         if named:
             return str(named)
-        found = self.index_ddl.get(position)
+        found = self.plan_keys.get(position)
         return found.name if found else None
 
     def primary_key_name(self, entity: str) -> str | None:
@@ -121,6 +121,6 @@ def gather(result: Any, today: date) -> Facts:
         facts.catalog = result.catalog
     facts.tables = {c.entity: c.name for c in facts.catalog.containers
                     if c.entity is not None and c.role in ("entity", "junction")}
-    facts.index_ddl = {pos: key for pos in range(len(design.indexes))
+    facts.plan_keys = {pos: key for pos in range(len(design.indexes))
                        if (key := facts.catalog.key_for_plan(pos)) is not None}
     return facts
