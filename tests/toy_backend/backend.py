@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from schemac.backends import ArtifactNames, BuildOptions
 from schemac.backends.playbook import Playbook
-from schemac.compiler.design.model import Capabilities
+from schemac.compiler.capabilities import Capabilities
 from tests.toy_backend import capabilities, options, playbooks, reserved
 from tests.toy_backend.emit import emit
 

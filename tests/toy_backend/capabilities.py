@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from schemac.backends import ArtifactNames
-from schemac.compiler.design.model import Capabilities
+from schemac.compiler.capabilities import Capabilities
 
 TITLE = "ToyDB"
 ARTIFACTS = ArtifactNames("containers.txt", "text", "requests.txt", "text")

@@ -4,7 +4,7 @@ and the files it emits. Plain data: importing it loads no SQL machinery."""
 from __future__ import annotations
 
 from schemac.backends import ArtifactNames
-from schemac.compiler.design.model import Capabilities
+from schemac.compiler.capabilities import Capabilities
 
 TITLE = "MySQL"
 ARTIFACTS = ArtifactNames("schema.sql", "sql", "queries.sql", "sql")

@@ -16,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
 from schemac.backends.sql.types import TypeMap
-from schemac.compiler.design.model import Capabilities
+from schemac.compiler.capabilities import Capabilities
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from schemac.compiler.capabilities import Capabilities
 from schemac.compiler.model import KeyPart, Model, Predicate, _memo
 from schemac.diagnostics import Span
 
@@ -18,30 +19,6 @@ from schemac.diagnostics import Span
 class _Node(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
-
-class Capabilities(_Node):
-    """What a target can express. Data, read by the design stage: no `if target == ...` outside backends.
-    Unknown keys are an error (a misspelt or retired flag must not be dropped silently)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    family: Literal["relational", "document", "key_value"]
-    partial_indexes: bool = False
-    include_columns: bool = False  # INCLUDE (...) covering columns
-    descending_indexes: bool = True
-    row_level_security: bool = False
-    foreign_keys: bool = True
-    triggers: bool = True
-    json_aggregation: bool = False  # json_agg / JSON_ARRAYAGG for one-to-many includes
-    full_text: bool = True
-    transactions: bool = True
-    max_identifier: int = 63
-    max_index_columns: int = 32
-    max_key_bytes: int | None = None
-    # `ON DELETE SET NULL (col)`: null only some columns of a composite foreign key (PostgreSQL 15+)
-    fk_set_null_columns: bool = False
-    # a full-text match can use its index under row-level security (its operator is LEAKPROOF)
-    fulltext_under_rls: bool = True
 
 
 class Decision(_Node):
