@@ -11,39 +11,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from schemac.compiler.capabilities import Capabilities
 from schemac.compiler.model import KeyPart, Model, Predicate, _memo
 from schemac.diagnostics import Span
 
 
 class _Node(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
-
-
-class Capabilities(_Node):
-    """What a target can express. Data, read by the design stage: no `if target == ...` outside backends."""
-
-    family: Literal["relational", "document", "key_value"]
-    partial_indexes: bool = False
-    include_columns: bool = False  # INCLUDE (...) covering columns
-    descending_indexes: bool = True
-    row_level_security: bool = False
-    foreign_keys: bool = True
-    triggers: bool = True
-    json_aggregation: bool = False  # json_agg / JSON_ARRAYAGG for one-to-many includes
-    full_text: bool = True
-    transactions: bool = True
-    max_identifier: int = 63
-    max_index_columns: int = 32
-    max_key_bytes: int | None = None
-    # `ON DELETE SET NULL (col)`: null only some columns of a composite foreign key (PostgreSQL 15+)
-    fk_set_null_columns: bool = False
-    # text compares case- and accent-insensitively by default (MySQL's utf8mb4_unicode_ci); PostgreSQL's
-    # default collation is deterministic, and its emails get a case-insensitive ICU collation
-    case_insensitive_text: bool = False
-    # AFTER ... FOR EACH STATEMENT triggers that see the statement's rows (transition tables, PostgreSQL 10+)
-    statement_triggers: bool = False
-    # rows changed by ON DELETE CASCADE fire their table's triggers (not on InnoDB)
-    fk_actions_fire_triggers: bool = True
 
 
 class Decision(_Node):
