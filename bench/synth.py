@@ -4,7 +4,8 @@ The models look like real ones: a multi-tenant model block, entities with 5-10 f
 (strings, numbers, money, enums, timestamps, JSON, lists, @pii and @unique fields, optional fields and
 defaults), references to earlier entities (some owned, some through paths), uniques, field and entity
 checks, volumes (plain, growth, conditional) and sizes, maintained counters, and four access patterns per
-entity: an equality lookup, an equality + order + limit list, a range query and a write.
+entity: an equality lookup, an equality + order + limit list, a range query and a write; append-only
+entities also get a grouped read over a time window (per parent).
 
 Deterministic: the same (n, seed) gives the same text, byte for byte.
 
@@ -164,7 +165,14 @@ def _patterns(e: _Entity, rng: random.Random) -> list[str]:
         where, order = "created_at > ?", "created_at"
     out.append(f"query {base}_range {{\n  from    {e.name}\n  where   {where}\n  order   {order}\n"
                f"  limit   200\n  rate    {rng.choice((1, 5, 10))}/s\n}}")
-    # 4. a write
+    # 4. an append-only series read back per parent over a time window (grouped range: issue 10 item 14)
+    if "@append_only" in e.modifiers and ref is not None:
+        value = e.first("money", "int", "decimal")
+        peak = f", max({value.name}) as peak" if value is not None else ""
+        out.append(f"query {base}_window {{\n  from    {e.name}\n  where   {ref.name} = ? and created_at between ? "
+                   f"and ?\n  group   {ref.name}\n  select  {ref.name}, count(id) as readings{peak}\n"
+                   f"  rate    20/s\n}}")
+    # 5. a write
     if "@append_only" in e.modifiers:
         op = f"insert  {e.name}"
     else:

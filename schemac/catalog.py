@@ -102,6 +102,16 @@ class Routine(_Entry):
     location: Location | None = None
 
 
+class Statistics(_Entry):
+    """Extended statistics the target keeps on members of one container (CREATE STATISTICS)."""
+
+    name: str
+    container: str
+    members: tuple[str, ...]
+    kinds: tuple[str, ...] = ()  # ndistinct, dependencies, mcv
+    location: Location | None = None
+
+
 class Collation(_Entry):
     """A collation the target creates for its members' types."""
 
@@ -177,6 +187,7 @@ class Catalog(_Entry):
     keys: tuple[Key, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
     checks: tuple[Check, ...] = ()
+    statistics: tuple[Statistics, ...] = ()
     triggers: tuple[Trigger, ...] = ()
     routines: tuple[Routine, ...] = ()
     policies: tuple[Policy, ...] = ()

@@ -1529,6 +1529,8 @@ def draw_params(conn: Any, engine: Literal["postgres", "mariadb"], model: Model,
     conds: list[str] = []
     aliases: dict[tuple[str, ...], tuple[str, Entity]] = {(): (alias, root)}
     tenant_col = column_name(root.tenant_field) if root.tenant_field is not None else None
+    if root.tenant_root:  # row-level security shows a tenant root's row to the session of that tenant only
+        tenant_col = _key_column(root)
 
     def path(steps: tuple[str, ...]) -> tuple[str, Entity]:
         cur = ()

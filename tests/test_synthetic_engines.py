@@ -6,30 +6,19 @@ runs there against sample rows: reads return rows, keyset pages move on, writes 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.engines import MariaDbServer, PgServer
+from tests.helpers.plan_models import synthetic_model
 from tests.test_mysql_engine import MyExample
 from tests.test_mysql_engine import run_every_statement as run_on_mariadb
 from tests.test_postgres_engine import PgExample
 from tests.test_postgres_engine import run_every_statement as run_on_postgres
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
 MODELS = [(40, 11), (60, 7), (120, 2)]  # (entities, seed)
-
-
-def _model(tmp_path: Path, n: int, seed: int) -> Path:
-    sys.path.insert(0, str(BENCH))
-    try:
-        from synth import generate
-    finally:
-        sys.path.remove(str(BENCH))
-    path = tmp_path / f"synthetic_{n}_{seed}.sdl"
-    path.write_text(generate(n, seed), encoding="utf-8")
-    return path
+_model = synthetic_model
 
 
 @pytest.mark.parametrize(("n", "seed"), MODELS, ids=[f"{n}-entities-seed-{s}" for n, s in MODELS])

@@ -29,8 +29,10 @@ class Capabilities(BaseModel):
     max_key_bytes: int | None = None
     # `ON DELETE SET NULL (col)`: null only some columns of a composite foreign key (PostgreSQL 15+)
     fk_set_null_columns: bool = False
-    # a full-text match can use its index under row-level security (its operator is LEAKPROOF)
+    # a full-text match can use its index under row-level security (PostgreSQL's `@@` is not LEAKPROOF, so
+    # the policy's filter runs first and the full-text index is not used: SC0420)
     fulltext_under_rls: bool = True
+    updated_at_by_column: bool = False  # `ON UPDATE CURRENT_TIMESTAMP` instead of a trigger
     # text compares case- and accent-insensitively by default (MySQL's utf8mb4_unicode_ci); PostgreSQL's
     # default collation is deterministic, and its emails get a case-insensitive ICU collation
     case_insensitive_text: bool = False
@@ -38,3 +40,7 @@ class Capabilities(BaseModel):
     statement_triggers: bool = False
     # rows changed by ON DELETE CASCADE / SET NULL fire their table's triggers (not on InnoDB)
     fk_actions_fire_triggers: bool = True
+    # CREATE STATISTICS: the planner can be told that columns are correlated (PostgreSQL 10+)
+    extended_statistics: bool = False
+    # a partitioned table may have foreign keys, from and to it (PostgreSQL 12+; not InnoDB)
+    partition_foreign_keys: bool = True

@@ -32,6 +32,7 @@ class Facts:
     catalog: Catalog = field(default_factory=lambda: Catalog(target=""))
     plan_keys: dict[int, Key] = field(default_factory=dict)  # Design.indexes position -> the emitted key
     tables: dict[str, str] = field(default_factory=dict)  # entity -> emitted table
+    _writes_by_entity: dict[str, list[Write]] | None = field(default=None, repr=False, compare=False)
 
     # -- lookups -------------------------------------------------------------------------------------
     @property
@@ -106,7 +107,11 @@ class Facts:
         return 0.0
 
     def writes_on(self, entity: str) -> list[Write]:
-        return [w for w in self.model.writes if w.entity == entity]
+        if self._writes_by_entity is None:  # one pass over the writes, not one per entity asked about
+            self._writes_by_entity = {}
+            for w in self.model.writes:
+                self._writes_by_entity.setdefault(w.entity, []).append(w)
+        return list(self._writes_by_entity.get(entity, ()))
 
 
 def gather(result: Any, today: date) -> Facts:

@@ -19,4 +19,6 @@ CAPABILITIES = Capabilities(
     max_identifier=64,
     max_index_columns=16,
     max_key_bytes=3072,
+    partition_foreign_keys=False,  # InnoDB: a partitioned table has no foreign keys (REL-P02)
+    updated_at_by_column=True,  # ON UPDATE CURRENT_TIMESTAMP(6): the dialect reads it, the decisions say so
 )

@@ -17,6 +17,7 @@ CAPABILITIES = Capabilities(
     fulltext_under_rls=False,  # `@@` (ts_match_vq) is not LEAKPROOF
     json_aggregation=True,
     fk_set_null_columns=True,
+    extended_statistics=True,
     max_identifier=63,
     max_index_columns=32,
 )

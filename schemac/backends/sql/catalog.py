@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import ColumnClause, TextClause, UnaryExpression
 from schemac import catalog as c
 from schemac.backends.sql.context import Context
 from schemac.backends.sql.ddl import SchemaWriter
-from schemac.backends.sql.dialect import CollationSpec, PolicySpec, RoleSpec, RoutineSpec, TriggerSpec
+from schemac.backends.sql.dialect import CollationSpec, PolicySpec, RoleSpec, RoutineSpec, StatisticsSpec, TriggerSpec
 from schemac.backends.sql.statements import NamedStatement
 from schemac.backends.sql.tables import Layout
 
@@ -34,6 +34,7 @@ def build_catalog(ctx: Context, layout: Layout, writer: SchemaWriter, schema: st
         target=ctx.dialect.name, collations=tuple(builder.collations), roles=tuple(builder.roles),
         containers=tuple(builder.containers), keys=tuple(builder.keys),
         foreign_keys=tuple(builder.foreign_keys + builder.deferred), checks=tuple(builder.checks),
+        statistics=tuple(builder.statistics),
         triggers=tuple(builder.triggers), routines=tuple(builder.routines), policies=tuple(builder.policies),
         statements=_statements(statements, queries))
 
@@ -83,6 +84,7 @@ class _Builder:
         self.policies: list[c.Policy] = []
         self.collations: list[c.Collation] = []
         self.roles: list[c.Role] = []
+        self.statistics: list[c.Statistics] = []
 
     def add(self, obj: Any, at: c.Location | None) -> None:
         if isinstance(obj, sa.Table):
@@ -96,12 +98,16 @@ class _Builder:
                                         per="statement" if obj.per == "statement" else "row", location=at)
                               for n, events in self._trigger_events(obj)]
         elif isinstance(obj, RoutineSpec):
-            self.routines.append(c.Routine(name=obj.name, params=obj.params, executor=obj.executor, location=at))
+            self.routines.append(c.Routine(name=obj.name, params=obj.params, executor=self.d.routine_executor(obj),
+                                           location=at))
         elif isinstance(obj, PolicySpec):
             self.policies.append(c.Policy(name=obj.name, container=obj.table, location=at))
         elif isinstance(obj, CollationSpec):
             self.collations.append(c.Collation(name=obj.name, provider=obj.provider, locale=obj.locale,
                                                deterministic=obj.deterministic, location=at))
+        elif isinstance(obj, StatisticsSpec):
+            self.statistics.append(c.Statistics(name=obj.name, container=obj.table, members=obj.columns,
+                                                kinds=obj.kinds, location=at))
         elif isinstance(obj, RoleSpec):
             self.roles.append(c.Role(name=obj.name, login=obj.login, location=at))
 

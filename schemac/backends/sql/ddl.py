@@ -19,6 +19,7 @@ from schemac.backends.sql.cascades import cascade_triggers
 from schemac.backends.sql.context import Context
 from schemac.backends.sql.dialect import PolicySpec, RoleSpec, TriggerSpec
 from schemac.backends.sql.erasure import erasure_routine_spec
+from schemac.backends.sql.indexes import render_statistics, statistics_specs
 from schemac.backends.sql.tables import Layout, TableInfo, edited_columns
 from schemac.compiler.model import FieldOrigin, ScalarKind
 
@@ -97,8 +98,16 @@ class SchemaWriter:
     def _table_block(self, info: TableInfo) -> list[str]:
         title = f"-- {info.entity.name}" + (f": {info.entity.doc}" if info.entity.doc else "")
         out = self._made([title + "\n" + compile_statement(self.ctx, CreateTable(info.table))], info.table)
+        return out + self.table_objects(info)
+
+    def table_objects(self, info: TableInfo, *, history_table: bool = True) -> list[str]:
+        """What belongs to a table after its CREATE TABLE: indexes, statistics, comments, triggers, policies
+        (and its history table, unless `history_table` is off: a table rebuilt in place keeps it)."""
+        out: list[str] = []
         for i in self.indexes_of.get(id(info.table), []):
             out += self._made([compile_statement(self.ctx, CreateIndex(i))], i)
+        for stats in statistics_specs(self.ctx, info):
+            out += self._made([render_statistics(self.ctx, stats)], stats)
         out += self.d.comment_statements(info.table)
         if info.updated_at:
             name = self.ctx.namer.unique(info.name, "set", info.updated_at)
@@ -107,7 +116,8 @@ class SchemaWriter:
                               TriggerSpec(name, info.name, "before", {"update": ()}))
         history = self.histories.get(info.entity.name)
         if history is not None:
-            out += self._plain_table(history, info.tenant if info.entity.name in self.isolated else None)
+            if history_table:
+                out += self._plain_table(history, info.tenant if info.entity.name in self.isolated else None)
             out += self._trigger(history_mod.history_trigger(self.ctx, info, history))
         for spec in [*self.aggregates.get(info.entity.name, []), *self.cascades.get(info.entity.name, [])]:
             out += self._trigger(spec)

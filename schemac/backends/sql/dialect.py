@@ -73,6 +73,16 @@ class CollationSpec:
 
 
 @dataclass(frozen=True)
+class StatisticsSpec:
+    """Extended statistics on columns of one table (CREATE STATISTICS), for the catalog as for the script."""
+
+    name: str
+    table: str
+    columns: tuple[str, ...]
+    kinds: tuple[str, ...]  # ndistinct, dependencies, mcv
+
+
+@dataclass(frozen=True)
 class RoleSpec:
     """A role the schema creates when it is missing (what `role_statements` spells, for the catalog)."""
 
@@ -96,7 +106,6 @@ class SqlDialect:
     numbered_params: bool  # $1, $2 (else one ? per occurrence)
     ordered_json_agg: bool  # an aggregate building a JSON array accepts ORDER BY
     name_primary_key: bool  # MySQL always names it PRIMARY
-    updated_at_by_column: bool  # ON UPDATE CURRENT_TIMESTAMP(6) instead of a trigger
     nulls_sort_high: bool  # NULL sorts after every value in ascending order
     # `(a, id) < (?, ?)` bounds an index range scan (PostgreSQL); else the keyset is spelled out key by key
     # (MariaDB 10.11 reads a row comparison as a filter over the whole group: page 401 read 40,100 entries)
@@ -122,6 +131,9 @@ class SqlDialect:
     # the collation of opaque string keys (SC-KEY-03) where the table's compares case-insensitively
     binary_collation: str | None = None
     regex_collation: str | None = None  # for a regular expression over a column of a nondeterministic collation
+    # the SQLAlchemy table option that spells PARTITION BY ("" when partitioning.sql is not written)
+    partition_by_option: str = ""
+    partition_in_place: bool = False  # ALTER TABLE ... PARTITION BY rebuilds a table in place (MySQL)
 
     # -- limits: the backend's capabilities are the one source ---------------------------------------------
     @property
@@ -155,6 +167,10 @@ class SqlDialect:
     @property
     def fulltext_under_rls(self) -> bool:  # a full-text match can use its index under RLS (LEAKPROOF)
         return self.capabilities.fulltext_under_rls
+
+    @property
+    def updated_at_by_column(self) -> bool:  # ON UPDATE CURRENT_TIMESTAMP(6) instead of a trigger
+        return self.capabilities.updated_at_by_column
 
     @property
     def fk_actions_fire_triggers(self) -> bool:  # rows changed by ON DELETE CASCADE / SET NULL fire triggers
@@ -224,6 +240,10 @@ class SqlDialect:
 
     def render_routine(self, spec: RoutineSpec) -> list[str]:
         raise NotImplementedError
+
+    def routine_executor(self, spec: RoutineSpec) -> str:
+        """The role `render_routine(spec)` grants EXECUTE to ("" where the script grants nothing)."""
+        return ""
 
     def role_statements(self, role: str) -> list[str]:
         """Statements that make `role` exist, if the dialect creates roles in the schema ([] if not)."""

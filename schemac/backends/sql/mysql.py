@@ -170,7 +170,6 @@ DIALECT = MySqlDialect(
     numbered_params=False,  # %(name)s
     ordered_json_agg=False,
     name_primary_key=False,
-    updated_at_by_column=True,
     row_value_keyset=False,
     nulls_sort_high=False,
     max_keys_per_table=64,  # ER 1069, measured on MariaDB 10.11: the primary key counts
@@ -206,4 +205,6 @@ DIALECT = MySqlDialect(
     ),
     binary_collation="utf8mb4_bin",
     table_options={"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": COLLATION},
+    partition_by_option="mysql_partition_by",
+    partition_in_place=True,
 )

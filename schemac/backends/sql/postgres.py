@@ -162,8 +162,12 @@ class PostgresDialect(SqlDialect):
                               "END;", "$$;"])
         signature = f"{self.quote(spec.name)}({', '.join(t for _, t in spec.params)})"
         grants = [f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC;"]
-        grants += [f"GRANT EXECUTE ON FUNCTION {signature} TO {self.quote(spec.executor)};"] if spec.executor else []
+        executor = self.routine_executor(spec)
+        grants += [f"GRANT EXECUTE ON FUNCTION {signature} TO {self.quote(executor)};"] if executor else []
         return [function, *grants]
+
+    def routine_executor(self, spec: RoutineSpec) -> str:
+        return spec.executor
 
     def _tenant_scope(self, spec: RoutineSpec) -> tuple[list[str], list[str], list[str]]:
         """Row-level security sees the routine's tenant (FORCEd policies bind the owner too), whatever the
@@ -277,7 +281,6 @@ DIALECT = PostgresDialect(
     numbered_params=True,
     ordered_json_agg=True,
     name_primary_key=True,
-    updated_at_by_column=False,
     row_value_keyset=True,
     regex_collation='"C"',
     nulls_sort_high=True,
@@ -286,6 +289,7 @@ DIALECT = PostgresDialect(
     text_default_as_expression=False,
     session_tenant=TENANT_SETTING,
     schema="public",
+    partition_by_option="postgresql_partition_by",
     session_actor="NULLIF(current_setting('app.actor', true), '')",
     title="PostgreSQL 15+",
     header_notes=(

@@ -25,6 +25,7 @@ from schemac.compiler.design.policies import (
     plan_tenancy,
     plan_text_keys,
 )
+from schemac.compiler.design.statistics import plan_statistics
 from schemac.compiler.design.wants import query_needs, write_want
 from schemac.compiler.model import Model
 from schemac.diagnostics import Diagnostic
@@ -48,17 +49,18 @@ def design(model: Model, capabilities: Capabilities, target: str) -> tuple[Desig
     needs = [query_needs(ctx, q) for q in model.queries]
     roots = [qn.root for qn in needs if qn.root is not None]
     aux = [w for qn in needs for w in qn.aux]
-    writes = [(w, want) for w in model.writes if (want := write_want(ctx, w)) is not None]
-    result = plan_indexes(ctx, fks, roots, aux, [want for _, want in writes])
+    writes = [(w, write_want(ctx, w)) for w in model.writes]
+    result = plan_indexes(ctx, fks, roots, aux, [want for _, want in writes if want is not None])
     patterns = plan_patterns(ctx, needs, result)
-    write_plans = plan_writes(ctx, writes, result)
     aggregates = plan_aggregates(ctx)
     fks = plan_trigger_cascades(ctx, fks, aggregates)
-    growth = plan_growth(ctx, result.indexes)
+    write_plans = plan_writes(ctx, writes, result, aggregates, audit)
+    growth = plan_growth(ctx, result.indexes, fks)
+    statistics = plan_statistics(ctx, [*roots, *aux, *(want for _, want in writes if want is not None)])
     designed = Design(
         model=model, target=target, capabilities=capabilities, indexes=result.indexes,
         patterns=tuple(patterns), aggregates=tuple(aggregates), growth=tuple(growth),
         decisions=tuple(ctx.decisions), writes=tuple(write_plans), foreign_keys=tuple(fks), tenancy=tenancy,
         audit=audit, erasure=tuple(erasure), reference_reads=reference_reads,
-        exact_keys=exact_keys)
+        exact_keys=exact_keys, statistics=tuple(statistics))
     return designed, list(ctx.diags)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from schemac.compiler.design.context import Ctx, bytes_text, count_text
 from schemac.compiler.design.estimates import constant_selectivity
-from schemac.compiler.design.model import Growth, IndexPlan
+from schemac.compiler.design.model import ForeignKeyPlan, Growth, IndexPlan
+from schemac.compiler.design.partitioning import advice_text, plan_partition
 from schemac.compiler.design.sizes import INDEX_ENTRY_OVERHEAD, field_width, row_bytes
 from schemac.compiler.model import Entity
 
@@ -14,14 +15,14 @@ REVISIT_ROWS = 10_000_000
 REVISIT_BYTES = 8 * 2**30
 
 
-def plan_growth(ctx: Ctx, indexes: tuple[IndexPlan, ...]) -> list[Growth]:
+def plan_growth(ctx: Ctx, indexes: tuple[IndexPlan, ...], fks: list[ForeignKeyPlan]) -> list[Growth]:
     by_entity: dict[str, list[IndexPlan]] = {}
     for ix in indexes:
         by_entity.setdefault(ix.entity, []).append(ix)
-    return [_growth(ctx, e, by_entity.get(e.name, [])) for e in ctx.model.entities]
+    return [_growth(ctx, e, by_entity.get(e.name, []), fks) for e in ctx.model.entities]
 
 
-def _growth(ctx: Ctx, e: Entity, indexes: list[IndexPlan]) -> Growth:
+def _growth(ctx: Ctx, e: Entity, indexes: list[IndexPlan], fks: list[ForeignKeyPlan]) -> Growth:
     rows = ctx.rows(e.name)
     rb = row_bytes(ctx.model, e, ctx.id_widths)
     table = rows * rb
@@ -36,10 +37,11 @@ def _growth(ctx: Ctx, e: Entity, indexes: list[IndexPlan]) -> Growth:
     if not e.volume.declared:
         ctx.decide("SC-VOL-01", f"entity {e.name}", f"volume assumed: {count_text(rows)} rows",
                    "no `volume` declared; estimates (rows per lookup, sizes) use this default", e.span)
-    revisit = None
+    revisit = partition = None
     size = f"{count_text(rows)} rows x {rb} B = {bytes_text(table)} + {bytes_text(idx)} of indexes at {horizon}"
     if rows > REVISIT_ROWS or table > REVISIT_BYTES:
-        revisit = _partition_key(ctx, e)
+        partition = plan_partition(ctx, e, indexes, fks)
+        revisit = f"{advice_text(partition)} (past {count_text(REVISIT_ROWS)} rows)"
         ctx.decide("REL-P01", f"entity {e.name}", f"revisit: {revisit}",
                    f"{size}: past {count_text(REVISIT_ROWS)} rows or {bytes_text(REVISIT_BYTES)}, beyond a "
                    f"typical server's memory", e.span)
@@ -47,7 +49,7 @@ def _growth(ctx: Ctx, e: Entity, indexes: list[IndexPlan]) -> Growth:
         ctx.decide("REL-P01", f"entity {e.name}", "no partitioning",
                    f"{size}: below {count_text(REVISIT_ROWS)} rows and {bytes_text(REVISIT_BYTES)}", e.span)
     return Growth(entity=e.name, rows_at_horizon=rows, row_bytes=rb, table_bytes=table, index_bytes=idx,
-                  revisit=revisit)
+                  revisit=revisit, partition=partition)
 
 
 def _entry(ctx: Ctx, e: Entity, fields: tuple[str, ...], widths: dict[str, int]) -> float:
@@ -58,20 +60,3 @@ def _entry(ctx: Ctx, e: Entity, fields: tuple[str, ...], widths: dict[str, int])
             widths[name] = field_width(ctx.model, f, ctx.id_widths) if (f := e.field(name)) is not None else 8
         width += widths[name]
     return float(width + INDEX_ENTRY_OVERHEAD)
-
-
-def _partition_key(ctx: Ctx, e: Entity) -> str:
-    tenant = e.tenant_field
-    by_time = e.append_only or any(
-        q.entity == e.name and (any(o.field == "created_at" for o in q.order)
-                                or any(p.field == "created_at" and p.is_range for p in q.where))
-        for q in ctx.model.queries)
-    if tenant is not None:
-        return (f"hash-partition by {tenant.name} past {count_text(REVISIT_ROWS)} rows: every unique and "
-                f"index already leads with it (REL-P02) and every query names one tenant")
-    if by_time:
-        conflict = [", ".join(u.fields) for u in e.uniques if "created_at" not in u.fields]
-        note = f"; the unique ({'; '.join(conflict)}) must then include created_at or move (REL-P02)" \
-            if conflict else ""
-        return f"range-partition by created_at (monthly) past {count_text(REVISIT_ROWS)} rows{note}"
-    return f"hash-partition by {e.primary_key[0] if e.primary_key else 'id'} past {count_text(REVISIT_ROWS)} rows"

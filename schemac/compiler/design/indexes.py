@@ -9,6 +9,7 @@ from typing import Any
 
 from schemac.compiler.design import codes
 from schemac.compiler.design.context import Ctx, parts_text, pred_text
+from schemac.compiler.design.estimates import matched_rows
 from schemac.compiler.design.explain_index import candidate_why, index_label
 from schemac.compiler.design.matching import rank
 from schemac.compiler.design.model import ForeignKeyPlan, IndexPlan
@@ -163,7 +164,8 @@ class _Builder:
         parts = need.parts
         origin: Origin = "search" if need.method == "fulltext" else "access_pattern"
         c = Candidate(entity=need.entity, parts=parts, origin=origin, seq=len(self.cands),
-                      where=need.where, live_only=need.live, method=need.method, span=need.span)
+                      where=need.where, live_only=need.live, method=need.method, span=need.span,
+                      counts=need.counts and need.live and self.ctx.caps.partial_indexes)
         c.rule, c.why = candidate_why(self.ctx, c, need)
         return self.add(c)
 
@@ -197,7 +199,8 @@ class _Builder:
         targets = list(dict.fromkeys(id(d) for d in replacement.values()))
         kept = [d for d in self.of(c.entity) if id(d) in targets]
         prefix = all(d.fields[:len(c.fields)] == c.fields for d in kept)
-        names = "; ".join(index_label(d) for d in kept)
+        names = "; ".join(index_label(d) + (" over live rows" if d.live_only and not c.live_only else "")
+                          for d in kept)
         self.ctx.decide("REL-I03", f"index {index_label(c)}",
                         f"not created: {'left prefix of' if prefix else 'its patterns are served by'} {names}",
                         "one index fewer to maintain on every write; the longer index serves the same lookups",
@@ -222,7 +225,8 @@ def _keys(fields: tuple[str, ...]) -> tuple[KeyPart, ...]:
 
 def _identity(c: Candidate) -> tuple[object, ...]:
     """Candidates equal on this are one index (`KeyPart`s compare by field and direction)."""
-    return (c.entity, tuple((p.field, p.descending) for p in c.parts), c.unique, c.where_keys, c.method)
+    return (c.entity, tuple((p.field, p.descending) for p in c.parts), c.unique, c.where_keys, c.method,
+            c.counts)
 
 
 def _unique_why(origin: str, live: bool, partial: bool) -> str:
@@ -371,9 +375,33 @@ def _record_fks(ctx: Ctx, b: _Builder, chosen: dict[int, Candidate]) -> None:
             why = "its leading columns are the foreign key's"
             if c.live_only and ctx.caps.partial_indexes:
                 why += f"; live rows suffice: {need.target} is soft-deleted, so FK checks run only in purges"
+                why += _purge_cost(ctx, b, need)
             ctx.decide("REL-I08", subject, f"no separate index: ({cols}) is covered by {index_label(c)}",
                        why, need.span)
     _record_tenant_reference(ctx, b)
+
+
+def _purge_cost(ctx: Ctx, b: _Builder, need: FkNeed) -> str:
+    """What purging one parent row costs when its foreign key is covered by a live-row partial index only:
+    the check cannot use a partial index, so it reads what the longest full index prefix bounds."""
+    e = ctx.entity(need.entity)
+    best: tuple[int, Candidate] | None = None
+    for d in b.of(need.entity):
+        if d.method != "btree" or d.where or (d.live_only and ctx.caps.partial_indexes):
+            continue
+        k = next((i for i, f in enumerate(d.fields) if i >= len(need.columns) or f != need.columns[i]),
+                 len(d.fields))
+        if k and (best is None or k > best[0]):
+            best = (k, d)
+    parent = need.target
+    if best is None:
+        return (f"; purging one {parent} row reads all ~{matched_rows(ctx, e, ()):,.0f} {need.entity} rows "
+                f"(no full index leads with {need.columns[0]}): purge in a batch job, off-peak")
+    k, d = best
+    scanned = matched_rows(ctx, e, need.columns[:k])
+    return (f"; purging one {parent} row reads ~{scanned:,.0f} {need.entity} rows through "
+            f"{index_label(d)} (its leading {', '.join(need.columns[:k])}): a full index on "
+            f"({', '.join(need.columns)}) would make it one probe, at the cost of one more index on every write")
 
 
 def _record_tenant_reference(ctx: Ctx, b: _Builder) -> None:

@@ -14,8 +14,14 @@ def _live_ok(ctx: Ctx, c: Candidate, w: Want) -> bool:
     return w.live or not c.live_only or not ctx.caps.partial_indexes
 
 
+def counts_from_heap(ctx: Ctx, c: Candidate, w: Want) -> bool:
+    """A count of live rows through an index over every row visits the heap for each row to read its
+    deleted_at (REL-I05): a partial live-row index answers it from the index alone."""
+    return w.counts and w.live and ctx.caps.partial_indexes and not c.live_only
+
+
 def serves(ctx: Ctx, c: Candidate, w: Want) -> bool:
-    if c.entity != w.entity or c.method != w.method or not _live_ok(ctx, c, w):
+    if c.entity != w.entity or c.method != w.method or not _live_ok(ctx, c, w) or counts_from_heap(ctx, c, w):
         return False
     if c.method == "fulltext":
         return c.fields == tuple(p.field for p in w.parts)

@@ -43,6 +43,15 @@ class IndexPlan(_Node):
     why: str = ""
 
 
+class StatisticsPlan(_Node):
+    """Planner statistics over correlated columns of one entity (IR field names; a reference is its column)."""
+
+    entity: str
+    fields: tuple[str, ...]
+    kinds: tuple[Literal["dependencies", "ndistinct", "mcv"], ...] = ("dependencies",)
+    serves: tuple[str, ...] = ()  # access patterns whose estimates it corrects
+
+
 class PatternPlan(_Node):
     """How one read access pattern is served on this target."""
 
@@ -59,10 +68,33 @@ class PatternPlan(_Node):
     lookups: tuple[int, ...] = ()
 
 
+class WriteCost(_Node):
+    """What one call of a write costs on this target, and the same at its declared rate."""
+
+    rate_per_s: float | None = None
+    rows: int = 1  # rows written per call: the row, maintained parents, audit and history copies
+    index_entries: int = 1  # index entries written (or removed) per call, the primary key's included
+    indexes: tuple[int, ...] = ()  # positions in Design.indexes whose entries it writes
+    triggers: tuple[str, ...] = ()  # what runs with it: updated_at, audit, maintained aggregates, history
+    maintained: tuple[str, ...] = ()  # `Parent.field` aggregates it keeps up to date
+    copies: tuple[str, ...] = ()  # copies of the row kept elsewhere (audit_log, history)
+
+    @property
+    def rows_per_s(self) -> float | None:
+        return None if self.rate_per_s is None else self.rows * self.rate_per_s
+
+    @property
+    def index_entries_per_s(self) -> float | None:
+        return None if self.rate_per_s is None else self.index_entries * self.rate_per_s
+
+
 class WritePlan(_Node):
-    """How one `update`/`upsert`/`delete ... by (...)` finds its rows: the conflict target of an upsert."""
+    """One write access pattern: how an `update`/`upsert`/`delete ... by (...)` finds its rows (the conflict
+    target of an upsert), and what every write, inserts included, costs."""
 
     write: str
+    op: Literal["insert", "update", "upsert", "delete"] = "insert"
+    entity: str = ""
     index: int | None = None  # position in Design.indexes, None when the primary key serves it
     by_primary_key: bool = False
     columns: tuple[str, ...] = ()  # IR field names, tenant first: the lookup / ON CONFLICT columns
@@ -70,6 +102,7 @@ class WritePlan(_Node):
     # an update of one row: the field (version or updated_at) whose expected value it takes and checks, so
     # that it changes nothing when another writer changed the row since it was read (SC-CON-01)
     expect: str | None = None
+    cost: WriteCost = WriteCost()
 
 
 class ForeignKeyPlan(_Node):
@@ -140,6 +173,18 @@ class MaintainedAggregate(_Node):
     per: Literal["statement", "row"] = "row"
 
 
+class PartitionPlan(_Node):
+    """How to partition one entity's table past the memory line (REL-P01), keys checked (REL-P02)."""
+
+    entity: str
+    method: Literal["range", "hash"]
+    key: tuple[str, ...]  # partition key fields
+    primary_key: tuple[str, ...]  # the primary key the partitioned table needs: the entity's, plus the key
+    partitions: int = 0  # hash: how many
+    retention_months: float | None = None  # range: drop partitions older than this
+    blocked: tuple[str, ...] = ()  # why it cannot be applied to the generated schema as is
+
+
 class Growth(_Node):
     entity: str
     rows_at_horizon: float
@@ -147,6 +192,7 @@ class Growth(_Node):
     table_bytes: float
     index_bytes: float
     revisit: str | None = None  # "partition by ... past N rows": None when nothing to revisit
+    partition: PartitionPlan | None = None  # set with `revisit`
 
 
 class Design(_Node):
@@ -165,6 +211,7 @@ class Design(_Node):
     erasure: tuple[ErasurePlan, ...] = ()
     reference_reads: tuple[ReferenceRead, ...] = ()
     exact_keys: tuple[tuple[str, str], ...] = ()  # (entity, field): opaque string keys compared byte for byte
+    statistics: tuple[StatisticsPlan, ...] = ()
 
     def reference_read(self, entity: str, field: str) -> ReferenceRead | None:
         return _memo(self, "_reference_reads", self.reference_reads,

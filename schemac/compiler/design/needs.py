@@ -53,6 +53,7 @@ class Want:
     limit: int | None = None
     select: tuple[str, ...] = ()  # local columns read (INCLUDE candidates); () = all columns
     filters: tuple[str, ...] = ()  # predicates evaluated on fetched rows, as text
+    counts: bool = False  # counts the matched rows: served from the index alone only if it holds liveness
     span: Span | None = None
 
     # Derived from frozen fields: computed once per Want (`dataclasses.replace` builds a new one).
@@ -67,6 +68,15 @@ class Want:
     @cached_property
     def eq_fields(self) -> frozenset[str]:
         return self.segments[0].field_set if self.segments and self.segments[0].kind == "set" else frozenset()
+
+
+def grouped_range(range_: str | None, group: tuple[str, ...], extras: tuple[str, ...],
+                  sort: tuple[KeyPart, ...]) -> bool:
+    """A grouped read with a range and no index-ordered sort: equality, then the range (which bounds the
+    scan), then the group and aggregated columns as trailing key parts (read from the index, grouped in
+    memory). With the range last, the scan would cover every row of the equality prefix (REL-I01, REL-I02:
+    no LIMIT on the rows, so E, R and let the planner group)."""
+    return range_ is not None and bool(group or extras) and not sort
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,7 @@ class Candidate:
     include: tuple[str, ...] = ()
     method: Literal["btree", "fulltext"] = "btree"
     fixed: bool = False  # carries a constraint or was declared: never dropped
+    counts: bool = False  # made for a count of live rows: kept partial (live rows only), never merged
     why: str = ""
     rule: str = "REL-I01"
     span: Span | None = None

@@ -8,10 +8,14 @@ from itertools import takewhile
 
 from schemac.compiler.design import codes
 from schemac.compiler.design.context import LOW_RATE_PER_S, Ctx, pred_text
-from schemac.compiler.design.needs import Role, Segment, Want
+from schemac.compiler.design.needs import Role, Segment, Want, grouped_range
 from schemac.compiler.keyset import tiebreak
 from schemac.compiler.model import Entity, FieldKind, FieldOrigin, Include, KeyPart, OrderKey, Predicate, Query, Write
 from schemac.compiler.naming import pascal
+
+# aggregates whose argument column the index carries, so that a grouped read is an index-only scan
+# (a count of a column reads it too: PostgreSQL's secondary indexes do not hold the primary key)
+AGGREGATED_FROM_INDEX = ("min", "max", "sum", "avg", "count")
 
 
 @dataclass
@@ -118,6 +122,8 @@ def _segments(key: _Key, group: tuple[str, ...], extras: tuple[str, ...],
               sort: tuple[KeyPart, ...], after: tuple[str, ...] = ()) -> tuple[Segment, ...]:
     eq = tuple(KeyPart(field=f) for f in (*key.eq, *key.const_eq))
     segs = [Segment("set", eq)] if eq else []
+    if grouped_range(key.range, group, extras, sort):
+        segs.append(Segment("set", (KeyPart(field=key.range),)))  # type: ignore[arg-type]
     if group:
         segs.append(Segment("set", tuple(KeyPart(field=f) for f in group)))
     if extras:
@@ -155,13 +161,19 @@ def query_needs(ctx: Ctx, q: Query) -> QueryNeeds:
     aux += _subquery_wants(ctx, q, low)
     aux += _include_wants(ctx, q, q.entity, q.include, low)
     aux = [replace(w, batch=q.batch) for w in aux]
+    if matches and _fulltext_blocked(ctx, e):
+        notes.append(f"the full-text index is not used under row-level security (the match operator is not "
+                     f"leakproof, so the policy's {e.tenant_field.name} filter runs first): the tenant's rows are read "
+                     f"through this index and the match filters them (SC0420)")
+        key.filters += [pred_text(p) for p in matches]
+        matches = []
     text = _text_want(ctx, q, e, matches, key, low)
     if text is not None:
         return QueryNeeds(q, text, aux, notes)
     group = tuple(dict.fromkeys(o.field for o in q.group if len(o.steps) == 1 and o.field not in key.eq))
     extras = tuple(dict.fromkeys(
         s.steps[0] for s in q.select
-        if s.func in ("min", "max", "sum", "avg") and len(s.steps) == 1 and s.relation is None
+        if s.func in AGGREGATED_FROM_INDEX and len(s.steps) == 1 and s.relation is None
         and s.steps[0] not in key.eq and s.steps[0] not in group))
     # `x in ?` with a sort reads like a range (ESR): several values side by side would break the index order
     after = tuple(p.field for p in q.where if p.is_local and p.op == "in") if q.order and not q.group else ()
@@ -187,6 +199,12 @@ def query_needs(ctx: Ctx, q: Query) -> QueryNeeds:
                 low_rate=low, batch=q.batch, rate=q.rate_per_s, limit=q.limit, select=select,
                 filters=tuple(key.filters), span=q.span)
     return QueryNeeds(q, root, aux, notes)
+
+
+def _fulltext_blocked(ctx: Ctx, e: Entity) -> bool:
+    """Row-level security on a target whose full-text match cannot run before the policy (SC0420)."""
+    return (ctx.caps.full_text and not ctx.caps.fulltext_under_rls and ctx.caps.row_level_security
+            and ctx.model.settings.tenant is not None and e.tenant_field is not None)
 
 
 def _text_want(ctx: Ctx, q: Query, e: Entity, matches: list[Predicate], key: _Key, low: bool) -> Want | None:
@@ -245,7 +263,8 @@ def _subquery_wants(ctx: Ctx, q: Query, low: bool) -> list[Want]:
             continue
         key = _new_key(ctx.entity(s.relation))
         key.add_eq(s.via)
-        out.append(_lookup(ctx, q.name, "subquery", key, low, q.rate_per_s, s))
+        want = _lookup(ctx, q.name, "subquery", key, low, q.rate_per_s, s)
+        out.append(replace(want, counts=s.func == "count"))
     return out
 
 

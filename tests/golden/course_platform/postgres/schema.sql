@@ -172,6 +172,8 @@ CREATE UNIQUE INDEX courses_organization_id_id_key ON courses (organization_id, 
 
 CREATE INDEX courses_organization_id_instructor_id_idx ON courses (organization_id, instructor_id) WHERE deleted_at IS NULL;
 
+CREATE STATISTICS courses_organization_id_instructor_id_stat (dependencies) ON organization_id, instructor_id FROM courses;
+
 COMMENT ON COLUMN courses.organization_id IS 'Tenant: the Organization this row belongs to.';
 
 CREATE TRIGGER courses_set_updated_at BEFORE UPDATE ON courses
@@ -207,6 +209,8 @@ CREATE UNIQUE INDEX lessons_organization_id_course_id_position_key ON lessons (o
 
 CREATE UNIQUE INDEX lessons_organization_id_id_key ON lessons (organization_id, id);
 
+CREATE STATISTICS lessons_organization_id_course_id_stat (dependencies) ON organization_id, course_id FROM lessons;
+
 COMMENT ON COLUMN lessons.organization_id IS 'Tenant: the Organization this row belongs to.';
 
 CREATE TRIGGER lessons_set_updated_at BEFORE UPDATE ON lessons
@@ -241,9 +245,11 @@ CREATE UNIQUE INDEX enrollments_organization_id_id_key ON enrollments (organizat
 
 CREATE UNIQUE INDEX enrollments_organization_id_student_id_course_id_key ON enrollments (organization_id, student_id, course_id) WHERE deleted_at IS NULL;
 
+CREATE INDEX enrollments_organization_id_course_id_idx ON enrollments (organization_id, course_id) WHERE deleted_at IS NULL;
+
 CREATE INDEX enrollments_organization_id_student_id_created_at_id_idx ON enrollments (organization_id, student_id, created_at DESC, id DESC) WHERE deleted_at IS NULL;
 
-CREATE INDEX enrollments_organization_id_course_id_idx ON enrollments (organization_id, course_id);
+CREATE STATISTICS enrollments_organization_id_student_id_course_id_stat (dependencies) ON organization_id, student_id, course_id FROM enrollments;
 
 COMMENT ON COLUMN enrollments.organization_id IS 'Tenant: the Organization this row belongs to.';
 
@@ -278,6 +284,8 @@ CREATE TABLE progress (
 CREATE UNIQUE INDEX progress_organization_id_enrollment_id_lesson_id_key ON progress (organization_id, enrollment_id, lesson_id);
 
 CREATE INDEX progress_organization_id_lesson_id_idx ON progress (organization_id, lesson_id);
+
+CREATE STATISTICS progress_organization_id_enrollment_id_lesson_id_stat (dependencies) ON organization_id, enrollment_id, lesson_id FROM progress;
 
 COMMENT ON COLUMN progress.organization_id IS 'Tenant: the Organization this row belongs to.';
 
@@ -419,6 +427,8 @@ CREATE TABLE quiz_attempts (
 CREATE INDEX quiz_attempts_organization_id_quiz_id_user_id_score_idx ON quiz_attempts (organization_id, quiz_id, user_id, score);
 
 CREATE INDEX quiz_attempts_organization_id_user_id_idx ON quiz_attempts (organization_id, user_id);
+
+CREATE STATISTICS quiz_attempts_organization_id_quiz_id_stat (dependencies) ON organization_id, quiz_id FROM quiz_attempts;
 
 COMMENT ON COLUMN quiz_attempts.organization_id IS 'Tenant: the Organization this row belongs to.';
 

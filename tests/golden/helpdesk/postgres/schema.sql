@@ -286,6 +286,8 @@ CREATE INDEX tickets_workspace_id_team_id_idx ON tickets (workspace_id, team_id)
 
 CREATE INDEX tickets_subject_search ON tickets USING gin (to_tsvector('simple', subject)) WHERE deleted_at IS NULL;
 
+CREATE STATISTICS tickets_workspace_id_team_id_assignee_id_stat (dependencies) ON workspace_id, team_id, assignee_id FROM tickets;
+
 COMMENT ON COLUMN tickets.workspace_id IS 'Tenant: the Workspace this row belongs to.';
 
 COMMENT ON COLUMN tickets.subject IS 'Shown in queues and in notification e-mails';
@@ -420,6 +422,8 @@ CREATE UNIQUE INDEX comments_workspace_id_id_key ON comments (workspace_id, id);
 CREATE INDEX comments_workspace_id_ticket_id_created_at_idx ON comments (workspace_id, ticket_id, created_at);
 
 CREATE INDEX comments_workspace_id_author_id_idx ON comments (workspace_id, author_id);
+
+CREATE STATISTICS comments_workspace_id_ticket_id_stat (dependencies) ON workspace_id, ticket_id FROM comments;
 
 COMMENT ON COLUMN comments.workspace_id IS 'Tenant: the Workspace this row belongs to.';
 
@@ -575,6 +579,8 @@ CREATE TABLE tickets_tags (
 );
 
 CREATE INDEX tickets_tags_workspace_id_tag_id_ticket_id_idx ON tickets_tags (workspace_id, tag_id, ticket_id);
+
+CREATE STATISTICS tickets_tags_workspace_id_ticket_id_stat (dependencies) ON workspace_id, ticket_id FROM tickets_tags;
 
 COMMENT ON TABLE tickets_tags IS 'Ticket.tags: many-to-many between Ticket and Tag.';
 
