@@ -22,9 +22,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 from synth import generate  # noqa: E402
 
 from schemac.backends import BuildOptions  # noqa: E402
-from schemac.compiler.pipeline import Compilation, compile_model, compile_text, emit_compiled  # noqa: E402
+from schemac.build import emit_compiled, options_for  # noqa: E402
+from schemac.compiler.pipeline import Compilation, compile_model, compile_text  # noqa: E402
 
-TARGETS = (("postgres", BuildOptions()), ("postgres18", BuildOptions(pg_version=18)), ("mysql", BuildOptions()))
+TARGETS = (("postgres", BuildOptions()), ("postgres18", options_for("postgres", pg_version=18)),
+           ("mysql", BuildOptions()))
 SYNTHETIC = ((30, 0), (30, 1), (120, 2), (300, 3), (1000, 0))
 
 

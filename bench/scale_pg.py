@@ -46,9 +46,9 @@ if str(ROOT) not in sys.path:
 import psycopg  # noqa: E402
 
 from schemac.backends.sql.naming import table_name  # noqa: E402
+from schemac.build import build  # noqa: E402
 from schemac.compiler.design.model import Design  # noqa: E402
 from schemac.compiler.model import Query  # noqa: E402
-from schemac.compiler.pipeline import build  # noqa: E402
 from tests.engines import PgServer, apply_pg_script, start_postgres  # noqa: E402
 from tests.seed import (  # noqa: E402
     SEQ_SCAN_ROWS,

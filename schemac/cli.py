@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from schemac import __version__
+from schemac.backends import target_names
 
 if TYPE_CHECKING:
     from schemac.compiler.check.config import LintConfig
@@ -36,9 +37,8 @@ app = typer.Typer(
 MANIFEST = ".schemac-manifest"
 
 
-class Target(StrEnum):
-    postgres = "postgres"
-    mysql = "mysql"
+# The targets the registry knows (schemac.backends.BACKENDS: a dict of names, no backend is imported here)
+Target = StrEnum("Target", {name: name for name in target_names()})  # type: ignore[misc]
 
 
 class Format(StrEnum):
@@ -125,7 +125,7 @@ def _config(file: Path, fmt: Format = Format.text) -> LintConfig:
     from schemac.compiler.check.config import ConfigError, load_config
 
     try:
-        return load_config(file.resolve().parent)
+        return load_config(file.resolve().parent, target_names())
     except ConfigError as err:
         raise _usage_error(str(err), fmt, code="SC0501", reason=str(err)) from None
 
@@ -151,13 +151,12 @@ def build(
 ) -> None:
     """Compile FILE for one target: schema, queries and the design decisions. Lint findings are printed
     too; with --strict any warning fails the build and nothing is written."""
-    from schemac.backends import BuildOptions
-    from schemac.compiler.diagnose import lint
-    from schemac.compiler.pipeline import emit_compiled
+    from schemac.build import emit_compiled, options_for
+    from schemac.diagnose import lint
 
     comp = _compile(file, strict)
     config = None if no_lint else _config(file)
-    result = emit_compiled(comp, target.value, BuildOptions(pg_version=pg_version, strict=strict))
+    result = emit_compiled(comp, target.value, options_for(target.value, pg_version=pg_version, strict=strict))
     diags = list(result.diagnostics)
     if result.ok and config is not None:
         diags += lint(comp, result.design, config, strict=strict)
@@ -218,7 +217,7 @@ def check(
     once. Exit 1 when any error is found."""
     from schemac.backends import BACKENDS
     from schemac.compiler.check import RULES
-    from schemac.compiler.diagnose import diagnose
+    from schemac.diagnose import diagnose
 
     comp = _compile(file, strict, fmt)
     config = _config(file, fmt)
@@ -250,11 +249,10 @@ def report(
     """A design document: entities, schema, indexes and why, access patterns, mistakes, growth.
 
     Projected dates count from today, or from SOURCE_DATE_EPOCH when it is set."""
-    from schemac.backends import BuildOptions
-    from schemac.compiler.pipeline import emit_compiled
+    from schemac.build import emit_compiled
 
     comp = _compile(file, False)
-    result = emit_compiled(comp, target.value, BuildOptions())
+    result = emit_compiled(comp, target.value)
     _print_diagnostics([d for d in result.diagnostics if d.is_error], comp.sources)
     if not result.ok:
         raise typer.Exit(1)

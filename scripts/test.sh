@@ -104,15 +104,19 @@ stamp="$(
 )"
 if [ "$(cat "$stamp_file" 2>/dev/null || true)" != "$stamp" ] \
    || [ ! -x "$VENV/bin/ruff" ] \
+   || [ ! -x "$VENV/bin/lint-imports" ] \
    || ! "$VENV/bin/python" -c 'import pytest, psycopg, pymysql, sqlglot' 2>/dev/null; then
   log "pip install -e '.[test]'"
   "$VENV/bin/python" -m pip install --disable-pip-version-check -q -e '.[test]'
   printf '%s\n' "$stamp" >"$stamp_file"
 fi
 
-# --- 3. Lint, then the tests --------------------------------------------------------------------------------
+# --- 3. Lint, the import contracts, then the tests ---------------------------------------------------------
 log "ruff check ."
 "$VENV/bin/ruff" check .
+
+log "lint-imports"  # the layer contracts in pyproject.toml: compiler < backends < build/report < cli
+"$VENV/bin/lint-imports" --no-cache
 
 log "pytest $*"
 exec "$VENV/bin/python" -m pytest "$@"

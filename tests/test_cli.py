@@ -76,7 +76,7 @@ def test_check_is_clean_on_the_example(tmp_path: Path) -> None:
 
 
 def test_build_does_not_import_drivers_or_other_targets() -> None:
-    code = ("import sys; from pathlib import Path; from schemac.compiler.pipeline import build; "
+    code = ("import sys; from pathlib import Path; from schemac.build import build; "
             f"build(Path({str(EXAMPLE)!r}), 'postgres'); "
             "bad = [m for m in ('boto3', 'pymongo', 'psycopg', 'pymysql', 'botocore', 'mongomock') "
             "if m in sys.modules]; print(bad)")

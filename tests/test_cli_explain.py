@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from schemac.backends import BACKENDS
-from schemac.compiler.pipeline import build
+from schemac.build import build
 from schemac.design_rules import RULE_ID, RULE_IDS
 from schemac.diagnostics import REGISTRY
 from schemac.explain import explain, load_all_codes

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from schemac.backends import BACKENDS, BuildOptions
-from schemac.compiler.pipeline import compile_text, emit_compiled
+from schemac.build import emit_compiled
+from schemac.compiler.pipeline import compile_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "language.md"

@@ -13,9 +13,9 @@ from schemac.backends import BuildOptions, get_backend
 from schemac.backends.sql.context import Context
 from schemac.backends.sql.indexes import build_indexes
 from schemac.backends.sql.tables import build_layout
+from schemac.build import build
 from schemac.compiler.design.model import Design
 from schemac.compiler.naming import pascal
-from schemac.compiler.pipeline import build
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.sdl"))

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from schemac.backends import get_backend
+from schemac.build import build
 from schemac.compiler.design import design as run_design
 from schemac.compiler.design.explain import render_decisions
 from schemac.compiler.design.model import Design, Subject
-from schemac.compiler.pipeline import build, compile_text
+from schemac.compiler.pipeline import compile_text
 from schemac.diagnostics import render
 
 ROOT = Path(__file__).resolve().parent.parent

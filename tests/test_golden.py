@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from schemac.backends import BACKENDS, BuildOptions
-from schemac.compiler.pipeline import build
+from schemac.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.sdl"))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from schemac.backends import reserved_words
 from schemac.compiler.check import RULES, LintConfig, run_checks
 from schemac.compiler.design.decisions import Erasure
 from schemac.compiler.design.model import (
@@ -55,7 +56,8 @@ def lint(sdl: str, design: DesignFactory | None = None, config: LintConfig | Non
     model, sources = compile_ok(sdl)
     if mutate is not None:
         model = mutate(model)
-    return run_checks(model, design(model) if design else None, config or LintConfig(), sources)
+    return run_checks(model, design(model) if design else None, config or LintConfig(), sources,
+                      reserved=reserved_words())
 
 
 def stub_design(model: Model, *, index_refs: bool = False, serve: bool | set[str] = False,
@@ -457,7 +459,8 @@ def lint_fixture(path: Path) -> tuple[set[tuple[int, str]], set[tuple[int, str]]
     if path.stem.endswith("_design"):  # queries named served_* get an index without a tie-breaker
         served = {q.name for q in comp.model.queries if q.name.startswith("served_")}
         design = stub_design(comp.model, serve=served, tiebreak=False)
-    diags = run_checks(comp.model, design, LintConfig(), comp.sources)
+    diags = run_checks(comp.model, design, LintConfig(), comp.sources,
+                      reserved=reserved_words())
     found = {(d.span.line, d.code) for d in diags if d.span}
     return found, expected(comp.sources[next(iter(comp.sources))])
 
@@ -501,7 +504,8 @@ EXAMPLE_FILES = sorted(EXAMPLES.glob("*.sdl"))
 def example_findings(path: Path, design: DesignFactory | None = None) -> list[Diagnostic]:
     comp = compile_model(path)
     assert comp.model is not None and comp.ok
-    return run_checks(comp.model, design(comp.model) if design else None, LintConfig(), comp.sources)
+    return run_checks(comp.model, design(comp.model) if design else None, LintConfig(), comp.sources,
+                      reserved=reserved_words())
 
 
 def _allowed(path: Path, d: Diagnostic) -> tuple[str, str, str] | None:

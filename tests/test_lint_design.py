@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from schemac.backends import Backend
+from schemac.backends import Backend, reserved_words
 from schemac.compiler.check import RULES, run_checks
 from schemac.compiler.design.model import Design
 from schemac.compiler.model import Model
@@ -75,8 +75,10 @@ def test_fixtures_with_the_real_design_keep_their_model_findings(path: Path) -> 
     """Rules that do not read the design find the same things with or without one."""
     comp = compile_model(path)
     assert comp.model is not None
-    without = {(d.span, d.code) for d in run_checks(comp.model, None, None, comp.sources)}
-    with_design = run_checks(comp.model, real_design("postgres")(comp.model), None, comp.sources)
+    without = {(d.span, d.code) for d in run_checks(comp.model, None, None, comp.sources,
+                      reserved=reserved_words())}
+    with_design = run_checks(comp.model, real_design("postgres")(comp.model), None, comp.sources,
+                      reserved=reserved_words())
     model_rules = {(d.span, d.code) for d in with_design if not RULES[d.code].needs_design}
     assert model_rules == without
 
@@ -86,6 +88,7 @@ def test_real_design_plans_what_the_design_rules_check() -> None:
     on the ledger fixture, while its growth rule still fires."""
     comp = compile_model(FIXTURES / "bad_ledger_design.sdl")
     assert comp.model is not None
-    found = {d.code for d in run_checks(comp.model, real_design("postgres")(comp.model), None, comp.sources)}
+    found = {d.code for d in run_checks(comp.model, real_design("postgres")(comp.model), None, comp.sources,
+                      reserved=reserved_words())}
     assert {"SC0310", "SC0345", "SC0356"}.isdisjoint(found)
     assert "SC0350" in found

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from schemac.backends import reserved_words
 from schemac.compiler.check import RULES, run_checks
 from schemac.compiler.pipeline import compile_model
 from schemac.diagnostics import Diagnostic, Severity, Span
@@ -23,7 +24,7 @@ def fixture_diags(monkeypatch: Any) -> tuple[list[Diagnostic], dict[str, str]]:
     monkeypatch.chdir(ROOT)  # spans name files relative to the working folder, as the CLI shows them
     comp = compile_model(Path("tests/fixtures/lint/bad_blog.sdl"))
     assert comp.model is not None
-    return run_checks(comp.model, None, None, comp.sources), comp.sources
+    return run_checks(comp.model, None, None, comp.sources, reserved=reserved_words()), comp.sources
 
 
 # -- JSON ----------------------------------------------------------------------------------------------------

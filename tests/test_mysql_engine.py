@@ -211,7 +211,8 @@ def _key_text(value: Any) -> str:
 ])
 def test_mysql_table_limits_match_the_engine(mariadb_server: MariaDbServer, model: Any, limit_code: str) -> None:
     from schemac.backends import BuildOptions
-    from schemac.compiler.pipeline import compile_text, emit_compiled
+    from schemac.build import emit_compiled
+    from schemac.compiler.pipeline import compile_text
 
     for fits in (True, False):
         result = emit_compiled(compile_text(model(fits), "limits.sdl"), "mysql", BuildOptions())

@@ -55,10 +55,10 @@ from psycopg import sql as psql
 
 from schemac.backends.sql.naming import table_name
 from schemac.backends.sql.paging import NEXT as NEXT_PAGE
+from schemac.build import BuildResult, build
 from schemac.compiler.design.model import Design, RelationalAccess
 from schemac.compiler.model import Model, Query
 from schemac.compiler.naming import pascal
-from schemac.compiler.pipeline import BuildResult, build
 from tests.engines import MariaDbServer, PgServer, apply_mysql_script, apply_pg_script, database_name
 from tests.seed import (
     SEQ_SCAN_ROWS,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from schemac.compiler.pipeline import build
+from schemac.build import build
 from tests.test_sql_helpers import parse_queries
 
 ROOT = Path(__file__).resolve().parents[1]

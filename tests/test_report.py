@@ -12,15 +12,24 @@ from pathlib import Path
 import pytest
 
 from schemac.backends import Artifact, BuildOptions
+from schemac.build import BuildResult, emit_compiled
 from schemac.compiler.design.model import Growth
 from schemac.compiler.naming import pascal
-from schemac.compiler.pipeline import BuildResult, compile_text, emit_compiled
+from schemac.compiler.pipeline import compile_text
 from schemac.report import SECTIONS, build_report, render_report
-from schemac.report.ddl import DIALECTS, parse_named, parse_schema
 from schemac.report.facts import gather
 from schemac.report.migration import playbook_for
 from schemac.report.text import add_months, count, rate
-from tests.test_report_support import EXAMPLES, ROOT, TARGETS, fake_build, fake_design, fake_schema, report_build
+from tests.test_report_support import (
+    EXAMPLES,
+    ROOT,
+    TARGETS,
+    fake_build,
+    fake_catalog,
+    fake_design,
+    fake_schema,
+    report_build,
+)
 
 TODAY = date(2025, 1, 15)
 CASES = [pytest.param(path, target, id=f"{path.stem}-{target}") for path in EXAMPLES for target in TARGETS]
@@ -82,12 +91,10 @@ def _sections(text: str) -> dict[int, str]:
 @pytest.mark.parametrize(("path", "target"), CASES)
 def test_patterns_show_their_generated_statement(path: Path, target: str) -> None:
     result = built(path, target)
-    queries = next((a.text for a in result.artifacts if a.path == "queries.sql"), "")
-    named = parse_named(queries)
+    assert result.catalog is not None and result.catalog.statements
     text = render_report(result, today=TODAY)
-    for name, stmt in named.items():
-        if stmt.text:
-            assert stmt.text in text, name
+    for stmt in result.catalog.statements:
+        assert stmt.text in text, stmt.name
 
 
 @pytest.mark.parametrize(("path", "target"), CASES)
@@ -178,7 +185,7 @@ def test_a_minimal_model_renders(source: str, target: str) -> None:
         result = emit_compiled(comp, target, BuildOptions())
     except ImportError:
         design = fake_design(comp.model, target)
-        result = BuildResult(comp, [Artifact("schema.sql", fake_schema(design))], design)
+        result = BuildResult(comp, [Artifact("schema.sql", fake_schema(design))], design, fake_catalog(design))
     text = render_report(result, today=TODAY)
     assert len(re.findall(r"^## \d\. ", text, re.MULTILINE)) == 9
     assert "No decision has a measurable effect" in text
@@ -241,7 +248,8 @@ def test_partitioning_threshold_is_dated_and_uses_the_designs_note() -> None:
     design = design.model_copy(update={"growth": (Growth(entity="Event", rows_at_horizon=14e6, row_bytes=60,
                                                          table_bytes=14e6 * 60, index_bytes=14e6 * 30,
                                                          revisit=note),)})
-    report = build_report(BuildResult(comp, [Artifact("schema.sql", fake_schema(design))], design), today=TODAY)
+    built_ = BuildResult(comp, [Artifact("schema.sql", fake_schema(design))], design, fake_catalog(design))
+    report = build_report(built_, today=TODAY)
     rows = {r.trigger: r for r in report.revisit.rows if r.subject == "events"}
     assert rows["1M rows"].when == "already at today's volume"
     assert rows["10M rows"].date == add_months(TODAY, 8).isoformat() and rows["10M rows"].action == note
@@ -273,10 +281,18 @@ def test_mysql_gets_online_ddl_not_concurrently() -> None:
     assert report.migration.playbook == "MySQL"
 
 
-def test_playbooks_are_looked_up_by_target_then_family(course: BuildResult) -> None:
+def test_playbooks_are_looked_up_by_target_then_family(course: BuildResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from schemac.backends import get_backend
+    from schemac.report import facts as facts_mod
+
     facts = gather(course, TODAY)
     assert playbook_for(facts).name == "PostgreSQL"
-    facts.target = "some_future_sql"
+    facts.target = "mysql"
+    assert playbook_for(facts).name == "MySQL"  # the backend's own playbook
+    without = dataclasses.replace(get_backend("mysql"), playbook=None)  # a target that brings none
+    monkeypatch.setattr(facts_mod, "get_backend", lambda name: without)
     assert playbook_for(facts).name == "PostgreSQL"  # the relational family's default
 
 
@@ -311,78 +327,48 @@ def test_mistakes_checklist_uses_lint_findings_when_available(course: BuildResul
     assert all(re.fullmatch(r"examples/commerce\.sdl:\d+", f.location) for f in keys.findings)
 
 
-# -- reading back the emitted DDL -------------------------------------------------------------------------------
-
-PG_DDL = """
-CREATE FUNCTION touch() RETURNS trigger AS $$ BEGIN NEW.updated_at = now(); RETURN NEW; END; $$ LANGUAGE plpgsql;
-CREATE TABLE "users" (
-  id uuid NOT NULL,
-  email text NOT NULL CHECK (email ~ '^[^;,]+$'),
-  CONSTRAINT users_pkey PRIMARY KEY (id),
-  CONSTRAINT users_org_fk FOREIGN KEY (organization_id) REFERENCES organizations (id),
-  CONSTRAINT users_role_check CHECK (role IN ('a', 'b')),
-  UNIQUE (organization_id, id)
-);
-CREATE UNIQUE INDEX users_email_key ON users (organization_id, email) WHERE deleted_at IS NULL;
-CREATE INDEX IF NOT EXISTS users_created_idx ON public.users USING btree (organization_id, created_at DESC);
-CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();
-CREATE POLICY tenant ON users USING (organization_id = current_setting('app.tenant_id')::uuid);
-"""
-
-MY_DDL = """
-CREATE TABLE `users` (
-  `id` BINARY(16) NOT NULL,
-  `email` VARCHAR(320) NOT NULL COMMENT 'personal, erasable',
-  `email_live` VARCHAR(320) AS (CASE WHEN deleted_at IS NULL THEN email END) VIRTUAL,
-  PRIMARY KEY (`id`),
-  UNIQUE KEY `users_email_key` (`organization_id`, `email_live`),
-  KEY `users_created_idx` (`organization_id`, `created_at` DESC),
-  CONSTRAINT `users_org_fk` FOREIGN KEY (`organization_id`) REFERENCES `organizations` (`id`)
-) ENGINE=InnoDB;
-DELIMITER //
-CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW BEGIN SET NEW.x = 1; END//
-DELIMITER ;
-"""
+# -- the catalog the backend returns beside the text ---------------------------------------------------------
 
 
-def test_postgres_ddl_is_read_back() -> None:
-    cat = parse_schema(PG_DDL, DIALECTS["postgres"])
-    assert set(cat.tables) == {"users"}
-    names = {(i.name, i.columns, i.unique, i.primary, i.where) for i in cat.indexes}
-    assert names == {("users_pkey", ("id",), True, True, ""),
-                     ("users_organization_id_id_key", ("organization_id", "id"), True, False, ""),
-                     ("users_email_key", ("organization_id", "email"), True, False, "deleted_at IS NULL"),
-                     ("users_created_idx", ("organization_id", "created_at"), False, False, "")}
-    assert next(i for i in cat.indexes if i.name == "users_created_idx").key == "organization_id, created_at DESC"
-    assert [(f.name, f.ref_table) for f in cat.foreign_keys] == [("users_org_fk", "organizations")]
-    assert [c.name for c in cat.checks] == ["users_role_check"]
-    assert cat.triggers == {"users": ["users_touch"]} and cat.policies == {"users": ["tenant"]}
-    assert cat.settings == ("app.tenant_id",)
+@pytest.mark.parametrize("target", ["postgres", "mysql"])
+def test_catalog_is_deterministic_and_complete(course: BuildResult, target: str) -> None:
+    """Two builds give the same catalog; every table, index and statement in it points at its text."""
+    one, two = built(ROOT / "examples" / "course_platform.sdl", target), built(ROOT / "examples" /
+                                                                             "course_platform.sdl", target)
+    assert one.catalog is not None and one.catalog.model_dump_json() == two.catalog.model_dump_json()
+    cat = one.catalog
+    texts = {a.path: a.text.splitlines() for a in one.artifacts}
+    for t in cat.containers:
+        assert t.location is not None and t.name in texts["schema.sql"][t.location.line - 1], t.name
+    for k in cat.keys:  # a CREATE INDEX names it; a key inside CREATE TABLE is where its table is
+        assert k.location is not None
+        assert k.name in texts["schema.sql"][k.location.line - 1] or k.location == cat.tables[k.container].location
+    for s in cat.statements:
+        assert s.location is not None and texts["queries.sql"][s.location.line - 1].startswith(f"-- name: {s.name} ")
+        assert [p.name for p in s.params] == [x.split()[0] for x in
+                                             s.text.split("-- params: ", 1)[1].split("\n")[0].split(", ")] \
+            if s.params else "-- params:" not in s.text
+    realised = {p for k in cat.keys for p in k.plans}
+    assert realised == {i for i, plan in enumerate(one.design.relational.indexes) if plan.origin != "primary"}  # type: ignore[union-attr]
+    assert {t.entity for t in cat.containers if t.role in ("entity", "junction")} == \
+        {e.name for e in one.design.model.entities}  # type: ignore[union-attr]
 
 
-def test_mysql_ddl_is_read_back() -> None:
-    cat = parse_schema(MY_DDL, DIALECTS["mysql"])
-    assert cat.primary_key("users") is not None and cat.primary_key("users").name == "PRIMARY"  # type: ignore[union-attr]
-    unique = next(i for i in cat.indexes if i.name == "users_email_key")
-    assert unique.columns == ("organization_id", "email_live") and unique.unique
-    assert cat.tables["users"].generated == {"email_live": "VIRTUAL"}
-    assert "personal, erasable" in cat.tables["users"].columns["email"]
-    assert cat.triggers == {"users": ["users_touch"]}
+def test_catalog_keeps_what_mysql_adds(course: BuildResult) -> None:
+    cat = built(ROOT / "examples" / "helpdesk.sdl", "mysql").catalog
+    assert cat is not None
+    assert {k.name for k in cat.keys if k.primary} == {"PRIMARY"}
+    assert any(t.generated for t in cat.containers)  # the live-row key column
+    assert all(k.method == "fulltext" for k in cat.keys if "search" in k.name)
+    assert {t.container for t in cat.triggers} <= {t.name for t in cat.containers}
 
 
-def test_named_statements_are_split_by_name_line() -> None:
-    text = "-- name: StudentCourses :many\n-- uses an index\nSELECT 1\nFROM t;\n\n-- name: Enroll :exec\nINSERT 1;\n"
-    named = parse_named(text)
-    assert list(named) == ["StudentCourses", "Enroll"]
-    assert named["StudentCourses"].kind == "many"
-    assert named["StudentCourses"].text == "-- uses an index\nSELECT 1\nFROM t;"
-    assert named["Enroll"].line == 6
-
-
-def test_report_reads_index_names_from_the_schema(course: BuildResult) -> None:
-    renamed = [Artifact(a.path, a.text.replace("enrollments_organization_id_student_id_created_at_idx", "ix_feed"))
-               for a in course.artifacts]
-    report = build_report(BuildResult(course.compilation, renamed, course.design), today=TODAY)
+def test_report_reads_index_names_from_the_catalog(course: BuildResult) -> None:
+    assert course.catalog is not None
+    old = "enrollments_organization_id_student_id_created_at_idx"
+    keys = tuple(k.model_copy(update={"name": "ix_feed"}) if k.name == old else k for k in course.catalog.keys)
+    renamed = course.catalog.model_copy(update={"keys": keys})
+    report = build_report(BuildResult(course.compilation, course.artifacts, course.design, renamed), today=TODAY)
     row = next(p for p in report.access.queries if p.name == "student_courses")
     assert row.index_name == "ix_feed"
 

@@ -24,11 +24,11 @@ from typing import Any, LiteralString, cast
 
 import pytest
 
+from schemac.catalog import Statement
 from schemac.compiler.naming import pascal
 from schemac.compiler.pipeline import compile_model
 from schemac.report import build_report, render_report
 from schemac.report.access import PatternRow
-from schemac.report.ddl import DIALECTS, NamedStatement, parse_named, parse_schema
 from tests.engines import database_name
 from tests.test_report_support import EXAMPLES, real_build
 
@@ -79,7 +79,7 @@ class Loaded:
     """One example's build, report and populated database."""
 
     dbname: str
-    statements: dict[str, NamedStatement]
+    statements: dict[str, Statement]
     rows: dict[str, PatternRow]
     claims: dict[str, str]
     settings: tuple[str, ...]
@@ -102,11 +102,11 @@ def loaded(pg_server: Any) -> Iterator[Callable[[Path], Loaded]]:
             with pg_server.connect(dbname) as conn:
                 apply_pg_script(conn, schema)
                 populate(conn)
-            queries = next(a.text for a in result.artifacts if a.path == "queries.sql")
             cache[path] = Loaded(
-                dbname=dbname, statements=parse_named(queries), rows={r.name: r for r in report.access.queries},
-                claims=_claims(render_report(result, today=TODAY)),
-                settings=parse_schema(schema, DIALECTS["postgres"]).settings)
+                dbname=dbname, statements={s.name: s for s in result.catalog.statements},
+                rows={r.name: r for r in report.access.queries}, claims=_claims(render_report(result, today=TODAY)),
+                # the session settings the policies read (the test sets them; the report never reads SQL)
+                settings=tuple(sorted(set(re.findall(r"current_setting\(\s*'([\w.]+)'", schema)))))
         return cache[path]
 
     yield load
@@ -144,7 +144,7 @@ def _claims(markdown: str) -> dict[str, str]:
     return out
 
 
-def _indexes_used(conn: Any, stmt: NamedStatement) -> set[str]:
+def _indexes_used(conn: Any, stmt: Statement) -> set[str]:
     sql = "\n".join(line for line in stmt.text.splitlines() if not line.lstrip().startswith("--"))
     sql = sql.strip().rstrip(";")
     conn.execute(cast(LiteralString, f"PREPARE q AS {sql}"))
@@ -158,7 +158,7 @@ def _indexes_used(conn: Any, stmt: NamedStatement) -> set[str]:
     return {n["Index Name"] for n in _nodes(plan[0]["Plan"]) if "Index Name" in n}
 
 
-def _nullable_params(stmt: NamedStatement) -> set[int]:
+def _nullable_params(stmt: Statement) -> set[int]:
     """Positions of parameters the statement's `-- params:` comment marks NULL (keyset cursors: first page)."""
     m = re.search(r"^--\s*params:\s*(.+)$", stmt.text, re.MULTILINE)
     if not m:

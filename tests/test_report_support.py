@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from schemac import catalog as c
 from schemac.backends import Artifact
+from schemac.build import BuildResult, build
+from schemac.catalog import Catalog
 from schemac.compiler.design.decisions import Tenancy
 from schemac.compiler.design.model import (
     Capabilities,
@@ -27,7 +30,7 @@ from schemac.compiler.design.model import (
 )
 from schemac.compiler.model import Entity, FieldKind, KeyPart, Model, Query
 from schemac.compiler.naming import pascal, plural, snake
-from schemac.compiler.pipeline import BuildResult, build, compile_model
+from schemac.compiler.pipeline import compile_model
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.sdl"))
@@ -154,6 +157,34 @@ def fake_schema(design: Design) -> str:
     return "\n".join(out) + "\n"
 
 
+def fake_catalog(design: Design) -> Catalog:
+    """What a backend emitting `fake_schema` and `fake_queries` would describe in its catalog."""
+    containers, keys, statements = [], [], []
+    for e in design.model.entities:
+        t = _table(e)
+        members = tuple(c.Member(name=_column(e, f.name), type="text", field=f.name) for f in e.stored_fields)
+        containers.append(c.Container(name=t, entity=e.name, role="junction" if e.junction else "entity",
+                                      members=members))
+        keys.append(c.Key(name=f"{t}_pkey", container=t, kind="primary", parts=tuple(e.primary_key)))
+    for pos, plan in enumerate(design.relational.indexes):
+        e = design.model.entity(plan.entity)
+        cols = tuple(_column(e, p.field) for p in plan.parts)
+        name = "_".join([_table(e), *cols, "key" if plan.unique else "idx"])
+        where = "deleted_at IS NULL" if plan.live_only and design.capabilities.partial_indexes else ""
+        keys.append(c.Key(name=name, container=_table(e), parts=cols, kind="unique" if plan.unique else "index",
+                          where=where, plans=(pos,), serves=plan.serves))
+    for q in design.model.queries:
+        e = design.model.entity(q.entity)
+        cond = " AND ".join(f"{_column(e, p.field)} = ${i}" for i, p in enumerate(q.where, 1)) or "TRUE"
+        statements.append(c.Statement(name=pascal(q.name), kind="one" if q.returns_one else "many", pattern=q.name,
+                                      text=f"SELECT * FROM {_table(e)} WHERE {cond};"))
+    for w in design.model.writes:
+        statements.append(c.Statement(name=pascal(w.name), kind="exec", pattern=w.name,
+                                      text=f"-- {w.op} {w.entity}\nSELECT 1;"))
+    return c.Catalog(target=design.target, containers=tuple(containers), keys=tuple(keys),
+                     statements=tuple(statements))
+
+
 def fake_queries(model: Model) -> str:
     out = []
     for q in model.queries:
@@ -171,4 +202,4 @@ def fake_build(path: Path, target: str) -> BuildResult:
     assert comp.model is not None, comp.diagnostics
     design = fake_design(comp.model, target)
     artifacts = [Artifact("schema.sql", fake_schema(design)), Artifact("queries.sql", fake_queries(comp.model))]
-    return BuildResult(comp, artifacts, design)
+    return BuildResult(comp, artifacts, design, fake_catalog(design))

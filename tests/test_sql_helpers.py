@@ -26,9 +26,9 @@ from schemac.backends.sql.context import Context
 from schemac.backends.sql.indexes import build_indexes
 from schemac.backends.sql.paging import NEXT as NEXT_PAGE
 from schemac.backends.sql.tables import Layout, TableInfo, build_layout
+from schemac.build import BuildResult, build
 from schemac.compiler.model import FieldKind, FieldOrigin, Query, ScalarKind, Write
 from schemac.compiler.naming import pascal
-from schemac.compiler.pipeline import BuildResult, build
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.sdl"))

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from schemac.backends import BuildOptions, EmitResult, get_backend
 from schemac.backends.sql.naming import Namer, shorten
 from schemac.backends.sql.types import MYSQL_TYPES, PG_TYPES
+from schemac.build import options_for
 from schemac.compiler.design import design
 from schemac.compiler.design.model import IndexPlan
 from schemac.compiler.model import KeyPart, Scalar, ScalarKind
@@ -108,7 +109,7 @@ def test_emit_is_deterministic(path: Path, target: str) -> None:
 
 
 def test_emit_is_byte_identical_across_processes() -> None:
-    script = ("import hashlib, sys\nfrom pathlib import Path\nfrom schemac.compiler.pipeline import build\n"
+    script = ("import hashlib, sys\nfrom pathlib import Path\nfrom schemac.build import build\n"
               "for ex in sorted(Path('examples').glob('*.sdl')):\n"
               "    for t in ('postgres', 'mysql'):\n"
               "        for a in build(ex, t).artifacts:\n"
@@ -244,7 +245,7 @@ def test_mysql_output_stays_within_mysql8_and_mariadb(path: Path) -> None:
 def test_postgres_uuid_defaults_follow_the_version() -> None:
     text = "model m {}\nentity Note { body text }\n"
     pg15 = _emit_text(text, "postgres")[0]
-    pg18 = _emit_text(text, "postgres", options=BuildOptions(pg_version=18))[0]
+    pg18 = _emit_text(text, "postgres", options=options_for("postgres", pg_version=18))[0]
     assert "DEFAULT uuid_generate_v7()" in pg15 and "CREATE OR REPLACE FUNCTION uuid_generate_v7()" in pg15
     assert "DEFAULT uuidv7()" in pg18 and "uuid_generate_v7" not in pg18
     uuid4 = _emit_text("model m { ids uuid4 }\nentity Note { body text }\n", "postgres")[0]

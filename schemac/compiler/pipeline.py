@@ -1,12 +1,12 @@
-"""The pipeline: load -> parse -> resolve -> design -> emit. Each phase reports into one Diagnostics;
-the pipeline stops after a phase that reported errors."""
+"""The front of the pipeline: load -> parse -> resolve. Each phase reports into one Diagnostics; the
+pipeline stops after a phase that reported errors. Design and emit are orchestrated above the compiler
+and the backends, in `schemac.build` (the compiler never imports a backend)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from schemac.compiler import nodes as n
 from schemac.compiler.gcpause import paused_gc
@@ -15,10 +15,6 @@ from schemac.compiler.patterns import PatternResolver
 from schemac.compiler.resolve import EntityResolver, collect, resolve_settings
 from schemac.compiler.syntax import parse
 from schemac.diagnostics import Diagnostics, Span
-
-if TYPE_CHECKING:
-    from schemac.backends import Artifact
-    from schemac.compiler.design.model import Design
 
 Reader = Callable[[Path], str]
 
@@ -135,53 +131,3 @@ def resolve_files(files: list[n.File], default_name: str, diags: Diagnostics) ->
         return None
     return Model(settings=settings, entities=tuple(entities), types=tuple(types), queries=tuple(queries),
                  writes=tuple(writes), actions=tuple(actions), files=tuple(f.path for f in files))
-
-
-@dataclass
-class BuildResult:
-    compilation: Compilation
-    artifacts: list[Artifact] = field(default_factory=list)
-    design: Design | None = None
-
-    @property
-    def diagnostics(self) -> Diagnostics:
-        return self.compilation.diagnostics
-
-    @property
-    def ok(self) -> bool:
-        return self.compilation.ok and not self.diagnostics.has_errors
-
-
-def build(path: Path, target: str, options: object | None = None, *, read: Reader = read_utf8) -> BuildResult:
-    """compile -> design -> emit for one target. `options` is a schemac.backends.BuildOptions."""
-    from schemac.backends import BuildOptions
-
-    opts = options if isinstance(options, BuildOptions) else BuildOptions()
-    comp = compile_model(path, read=read, strict=opts.strict)
-    return emit_compiled(comp, target, opts)
-
-
-def emit_compiled(comp: Compilation, target: str, options: object) -> BuildResult:
-    result = BuildResult(comp)
-    if not comp.ok or comp.model is None:
-        return result
-    with paused_gc():  # design and emit make many long-lived objects: collect once, afterwards
-        return _design_and_emit(comp, target, options, result)
-
-
-def _design_and_emit(comp: Compilation, target: str, options: object, result: BuildResult) -> BuildResult:
-    from schemac.backends import Artifact, get_backend
-    from schemac.compiler.design import design as run_design
-    from schemac.compiler.design.explain import render_decisions
-
-    assert comp.model is not None
-    backend = get_backend(target)
-    designed, diags = run_design(comp.model, backend.capabilities, target)
-    comp.diagnostics.extend(diags)
-    result.design = designed
-    if designed is None:  # no planner for the target's family: a diagnostic says so
-        return result
-    emitted = backend.emit(designed, options)  # type: ignore[arg-type]
-    comp.diagnostics.extend(emitted.diagnostics)
-    result.artifacts = [*emitted.artifacts, Artifact("decisions.md", render_decisions(designed))]
-    return result

@@ -30,7 +30,7 @@ from schemac.report.growth import RevisitSection
 from schemac.report.migration import MigrationSection
 from schemac.report.mistakes import MistakeSection
 from schemac.report.takeaways import Takeaway
-from schemac.report.text import months, target_name, where
+from schemac.report.text import months, where
 
 __all__ = ["SECTIONS", "Report", "build_report", "render_report"]
 
@@ -88,8 +88,8 @@ def build_report(result: Any, *, today: date | None = None) -> Report:
     rev = growth.build(facts)
     s = facts.model.settings
     return Report(
-        title=f"{s.name} on {target_name(facts.target)}", model=s.name, target=facts.target,
-        target_name=target_name(facts.target), family=facts.family, version=__version__,
+        title=f"{s.name} on {facts.backend.title}", model=s.name, target=facts.target,
+        target_name=facts.backend.title, family=facts.family, version=__version__,
         today=facts.today.isoformat(), source=where(s.span) if s.span else ", ".join(facts.model.files),
         horizon=months(s.horizon_months), settings=_settings(facts), sections=SECTIONS, entities=ent,
         schema_path=facts.layout.schema, schema_language=facts.layout.schema_language,

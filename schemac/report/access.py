@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from schemac.catalog import Key
 from schemac.compiler.design.model import IndexPlan
 from schemac.compiler.model import FieldKind, Query, Write
 from schemac.report.facts import Facts
@@ -83,11 +84,11 @@ class AccessSection:
 
 def build(facts: Facts) -> AccessSection:
     rows = tuple(_index_row(facts, i, plan) for i, plan in enumerate(facts.design.relational.indexes))
-    matched = {(d.table, d.name) for d in facts.index_ddl.values()}
+    matched = {(d.container, d.name) for d in facts.plan_keys.values()}
     tables = {facts.table(e.name) for e in facts.model.entities}
-    others = tuple(OtherIndex(d.name, d.table, ", ".join(d.columns), d.unique, d.line)
-                   for d in facts.catalog.indexes
-                   if not d.primary and (d.table, d.name) not in matched and d.table in tables)
+    others = tuple(OtherIndex(d.name, d.container, ", ".join(d.parts), d.unique, _line(d))
+                   for d in facts.catalog.keys
+                   if not d.primary and (d.container, d.name) not in matched and d.container in tables)
     return AccessSection(indexes=rows, other_indexes=others,
                          queries=tuple(_query_row(facts, q) for q in facts.model.queries),
                          writes=tuple(_write_row(facts, w) for w in facts.model.writes))
@@ -107,7 +108,7 @@ def index_predicate(facts: Facts, plan: IndexPlan) -> str:
 
 
 def _index_row(facts: Facts, pos: int, plan: IndexPlan) -> IndexRow:
-    found = facts.index_ddl.get(pos)
+    found = facts.plan_keys.get(pos)
     name = facts.index_name(pos)
     return IndexRow(
         number=pos + 1, name=name or "(not found in the schema)", found=name is not None, entity=plan.entity,
@@ -115,7 +116,11 @@ def _index_row(facts: Facts, pos: int, plan: IndexPlan) -> IndexRow:
         predicate=index_predicate(facts, plan), unique=plan.unique, origin=plan.origin.replace("_", " "),
         method=plan.method, include=", ".join(plan.include),
         serves=tuple(PatternRef(s, anchor(f"pattern-{s}")) for s in plan.serves),
-        why=plan.why, line=found.line if found else 0)
+        why=plan.why, line=_line(found) if found else 0)
+
+
+def _line(key: Key) -> int:
+    return key.location.line if key.location else 0
 
 
 # -- reads --------------------------------------------------------------------------------------------------
@@ -235,7 +240,7 @@ def write_costs(facts: Facts, w: Write) -> tuple[str, ...]:
     for agg in facts.design.relational.aggregates:
         if agg.child == w.entity:
             out.append(f"maintains {facts.table(agg.entity)}.{agg.field} ({agg.func})")
-    triggers = facts.catalog.triggers.get(facts.table(w.entity), [])
+    triggers = facts.catalog.triggers_on(facts.table(w.entity))
     if triggers:
         out.append(f"triggers: {', '.join(sorted(triggers))}")
     return tuple(out)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from schemac.compiler.model import Entity, Field, FieldKind, FieldOrigin, ScalarKind
 from schemac.report.facts import Facts
-from schemac.report.text import aggregate, count, field_type, literal, table_name, where
+from schemac.report.text import aggregate, count, field_type, literal, where
 
 MANAGED = (FieldOrigin.ID, FieldOrigin.CREATED_AT, FieldOrigin.UPDATED_AT, FieldOrigin.DELETED_AT,
            FieldOrigin.VERSION)
@@ -98,7 +98,7 @@ def _row(facts: Facts, e: Entity, grown: dict[str, float]) -> EntityRow:
     else:
         rows = f"{count(assumed)} (assumed)" if assumed else "n/a"
         growth = "no volume declared"
-    return EntityRow(name=e.name, anchor=f"entity-{e.name.lower()}", table=facts.table(e.name) or table_name(e),
+    return EntityRow(name=e.name, anchor=f"entity-{e.name.lower()}", table=facts.table(e.name),
                      traits=_traits(e, facts.model.settings.tenant is not None), fields=declared, managed=managed,
                      keys=tuple(keys), key_fields=key_fields(e), rows=rows, growth=growth, source=where(e.span))
 

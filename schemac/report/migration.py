@@ -1,7 +1,7 @@
 """Section 7, the migration strategy for this schema on this target: expand-migrate-contract, and which
 changes to this model's own tables need online forms, written out with their real names.
 
-The lock facts are data in `playbooks.py`, looked up by target and then by family."""
+The lock facts are data: the target's playbook (its backend's `playbooks` module), else its family's."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from schemac.report.facts import Facts
 from schemac.report.growth import Sizing, sizing
-from schemac.report.playbooks import BATCH_SIZE, FAMILY_PLAYBOOKS, FORMS, PLAYBOOKS, Operation, Playbook
+from schemac.report.playbooks import BATCH_SIZE, FAMILY_PLAYBOOKS, Operation, Playbook
 from schemac.report.text import count, size
 
 LARGE_ROWS = 1_000_000
@@ -59,7 +59,7 @@ class MigrationSection:
 
 
 def playbook_for(facts: Facts) -> Playbook:
-    return PLAYBOOKS.get(facts.target) or FAMILY_PLAYBOOKS.get(facts.family) or FAMILY_PLAYBOOKS["relational"]
+    return facts.backend.playbook or FAMILY_PLAYBOOKS.get(facts.family) or FAMILY_PLAYBOOKS["relational"]
 
 
 def category(rows: float) -> str:
@@ -70,9 +70,9 @@ def features(facts: Facts) -> set[str]:
     """The kinds of change this model's schema is made of (which playbook rows apply)."""
     cat, model = facts.catalog, facts.model
     out = {"column", "not_null", "drop_index", "type_change", "rename"}
-    if facts.design.relational.indexes or any(not i.primary for i in cat.indexes):
+    if facts.design.relational.indexes or any(not i.primary for i in cat.keys):
         out.add("index")
-    if any(e.uniques for e in model.entities) or any(i.unique and not i.primary for i in cat.indexes):
+    if any(e.uniques for e in model.entities) or any(i.unique and not i.primary for i in cat.keys):
         out.add("unique")
     if cat.foreign_keys or (facts.design.capabilities.foreign_keys and any(e.references for e in model.entities)):
         out.add("fk")
@@ -115,7 +115,7 @@ def _table_row(facts: Facts, entity: str, s: Sizing) -> TableRow:
     return TableRow(
         table=t, entity=entity, rows=count(s.at_horizon),
         size=size(s.at_horizon * (s.row_bytes + s.index_bytes_per_row)),
-        indexes=sum(1 for i in cat.indexes_on(t) if not i.primary) or len(facts.design.relational.indexes_of(entity)),
+        indexes=sum(1 for i in cat.keys_on(t) if not i.primary) or len(facts.design.relational.indexes_of(entity)),
         foreign_keys=len(cat.foreign_keys_on(t)) or refs,
         checks=len(cat.checks_on(t)), category=category(s.at_horizon))
 
@@ -124,25 +124,25 @@ def _fills(book: Playbook, largest: TableRow | None, sizes: dict[str, Sizing]) -
     rows = sizes[largest.entity].at_horizon if largest else 0.0
     fills = {"largest": largest.table if largest else "the largest table", "largest_rows": count(rows),
              "batches": count(math.ceil(rows / BATCH_SIZE)) if rows else "0", "batch_size": count(BATCH_SIZE)}
-    forms = FORMS.get(book.name, FORMS["PostgreSQL"])
+    forms = book.forms or FAMILY_PLAYBOOKS["relational"].forms
     return {**forms, **fills}
 
 
 def _statements(facts: Facts, ops: dict[str, Operation], table: str) -> tuple[str, ...]:
     """This table's own indexes and constraints, each in the target's online form."""
     out = []
-    for idx in facts.catalog.indexes_on(table):
+    for idx in facts.catalog.keys_on(table):
         op = ops.get("unique" if idx.unique else "index")
         if idx.primary or op is None or not op.template:
             continue
-        out.append(_fill(op.template, table=table, name=idx.name, columns=idx.key or ", ".join(idx.columns),
+        out.append(_fill(op.template, table=table, name=idx.name, columns=idx.definition or ", ".join(idx.parts),
                          where=f" WHERE {idx.where}" if idx.where else ""))
     fk_op = ops.get("fk")
     for fk in facts.catalog.foreign_keys_on(table):
         if fk_op is not None and fk_op.template:
-            name = fk.name or f"{table}_{'_'.join(fk.columns)}_fkey"
-            out.append(_fill(fk_op.template, table=table, name=name, columns=", ".join(fk.columns),
-                             ref_table=fk.ref_table, ref_columns=", ".join(fk.ref_columns)))
+            name = fk.name or f"{table}_{'_'.join(fk.members)}_fkey"
+            out.append(_fill(fk_op.template, table=table, name=name, columns=", ".join(fk.members),
+                             ref_table=fk.ref_container, ref_columns=", ".join(fk.ref_members)))
     check_op = ops.get("check")
     for c in (c for c in facts.catalog.checks_on(table) if c.name):
         if check_op is not None and check_op.template:

@@ -13,7 +13,7 @@ from typing import Any
 
 from schemac.compiler.model import Entity, FieldKind, FieldOrigin, ScalarKind
 from schemac.report.facts import Facts
-from schemac.report.text import count, counted, table_name, where
+from schemac.report.text import count, counted, where
 
 NATURAL_KEY_WORDS = ("email", "slug", "sku", "username", "handle", "code", "number", "subdomain", "isbn",
                      "iban", "external_id", "ref", "idempotency_key")
@@ -95,7 +95,9 @@ def _lint_findings(facts: Facts) -> list[tuple[Any, Finding]] | None:
         from schemac.compiler.check.config import LintConfig
     except ImportError:
         return None
-    diags = run_checks(facts.model, facts.design, LintConfig(), facts.sources)
+    from schemac.backends import reserved_words
+
+    diags = run_checks(facts.model, facts.design, LintConfig(), facts.sources, reserved=reserved_words())
     out = []
     for d in sorted(diags, key=lambda d: (d.span.file, d.span.line, d.code) if d.span else ("", 0, d.code)):
         rule = RULES.get(d.code)
@@ -264,7 +266,7 @@ def _detect_deletes(facts: Facts) -> list[Finding]:
     for w in facts.model.writes:
         e = facts.entity(w.entity)
         if w.op == "delete" and e is not None and not e.soft_delete and not e.hard_delete:
-            out.append(_find(where(w.span), f"`{w.name}` deletes {table_name(e)} rows for good"))
+            out.append(_find(where(w.span), f"`{w.name}` deletes {facts.table(e.name)} rows for good"))
     return out
 
 

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 from schemac.compiler.model import (
     Const,
-    Entity,
     Field,
     FieldKind,
     Include,
@@ -19,12 +18,9 @@ from schemac.compiler.model import (
     SelectItem,
     Write,
 )
-from schemac.compiler.naming import plural, snake
 from schemac.diagnostics import Span
 
 DAYS_PER_MONTH = 365.25 / 12
-TARGET_NAMES = {"postgres": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB", "mongodb": "MongoDB",
-                "dynamodb": "DynamoDB"}
 
 
 # -- numbers ----------------------------------------------------------------------------------------------
@@ -92,25 +88,11 @@ def where(span: Span | None) -> str:
     return f"{span.file}:{span.line}" if span else "(generated)"
 
 
-def target_name(target: str) -> str:
-    return TARGET_NAMES.get(target, target.title())
-
-
 def anchor(text: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
 
 
 # -- names ------------------------------------------------------------------------------------------------
-
-
-def table_name(entity: Entity) -> str:
-    """The table a relational backend names the entity (`@table` wins, else snake_case plural)."""
-    return entity.table_name or plural(snake(entity.name))
-
-
-def column(field: Field) -> str:
-    """The column that stores a field (a reference stores its key as `<field>_id`)."""
-    return f"{field.name}_id" if field.kind is FieldKind.REFERENCE else field.name
 
 
 # -- IR written back as SDL -------------------------------------------------------------------------------

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pymysql
 
+from schemac.build import BuildResult, build
 from schemac.compiler.design.model import Design
-from schemac.compiler.pipeline import BuildResult, build
 from tests.engines import MariaDbServer, PgServer, apply_mysql_script, apply_pg_script, database_name
 from tests.seed import check_foreign_keys, index_names, parse_queries, scale_for, seed_mariadb, seed_postgres
 from tests.test_plans import (

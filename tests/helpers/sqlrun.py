@@ -18,7 +18,7 @@ import pymysql
 import pymysql.cursors
 from psycopg.rows import dict_row
 
-from schemac.compiler.pipeline import BuildResult, build
+from schemac.build import BuildResult, build
 from tests.engines import MariaDbServer, PgServer, apply_mysql_script, apply_pg_script
 from tests.test_sql_helpers import Statement, parse_queries
 

@@ -17,8 +17,9 @@ from schemac.backends.sql import history as history_mod
 from schemac.backends.sql.aggregates import aggregate_triggers
 from schemac.backends.sql.cascades import cascade_triggers
 from schemac.backends.sql.context import Context
+from schemac.backends.sql.dialect import PolicySpec, RoleSpec, TriggerSpec
 from schemac.backends.sql.erasure import erasure_routine_spec
-from schemac.backends.sql.indexes import statistics_statements
+from schemac.backends.sql.indexes import render_statistics, statistics_specs
 from schemac.backends.sql.tables import Layout, TableInfo, edited_columns
 from schemac.compiler.model import FieldOrigin, ScalarKind
 
@@ -32,6 +33,8 @@ def compile_statement(ctx: Context, element: Any) -> str:
 class SchemaWriter:
     def __init__(self, ctx: Context, layout: Layout, indexes: list[sa.Index]) -> None:
         self.ctx, self.layout, self.indexes = ctx, layout, indexes
+        # (first statement, what it creates), in script order: the catalog locates and describes each
+        self.created: list[tuple[str, Any]] = []
         self.indexes_of: dict[int, list[sa.Index]] = {}  # by id() of the table, in emission order
         for ix in indexes:
             self.indexes_of.setdefault(id(ix.table), []).append(ix)
@@ -49,13 +52,15 @@ class SchemaWriter:
 
     def render(self, header: list[str]) -> str:
         out = ["\n".join(header)]
-        out += self.d.type_prelude([s.type for info in self.layout.tables.values() for s in info.specs])
+        for collation in self.d.collations([s.type for info in self.layout.tables.values() for s in info.specs]):
+            out += self._made(self.d.render_collation(collation), collation)
         out += self.d.routine_prelude(uuid7=self._uses_uuid7(), updated_at=self._uses_updated_at())
         if self.audit is not None:
             out += self._plain_table(self.audit, self._audit_tenant())
         for info in self.layout.tables.values():
             out += self._table_block(info)
-        out += [compile_statement(self.ctx, AddConstraint(fk)) for fk in self.layout.deferred]
+        for fk in self.layout.deferred:
+            out += self._made([compile_statement(self.ctx, AddConstraint(fk))], fk)
         out += self._erasure()
         return self.d.finish_script(out)
 
@@ -73,41 +78,56 @@ class SchemaWriter:
         found = audit_mod.tenant_column(self.ctx, self.layout)
         return found[0] if found and self.isolated else None
 
+    def _made(self, statements: list[str], obj: Any) -> list[str]:
+        """`statements`, noting that the first of them creates `obj` (a Table, Index, TriggerSpec ...)."""
+        if statements:
+            self.created.append((statements[0], obj))
+        return statements
+
     def _plain_table(self, table: sa.Table, tenant: str | None) -> list[str]:
-        out = [compile_statement(self.ctx, CreateTable(table))]
-        out += [compile_statement(self.ctx, CreateIndex(i)) for i in sorted(table.indexes, key=lambda i: i.name)]
+        out = self._made([compile_statement(self.ctx, CreateTable(table))], table)
+        for i in sorted(table.indexes, key=lambda i: i.name):
+            out += self._made([compile_statement(self.ctx, CreateIndex(i))], i)
         out += self.d.comment_statements(table)
         if tenant is not None:
-            out += self.d.tenant_policy(table.name, tenant, table.c[tenant].type,
-                                        self.ctx.namer.unique(table.name, "tenant_isolation"),
-                                        allow_null=table is self.audit)
+            name = self.ctx.namer.unique(table.name, "tenant_isolation")
+            out += self._made(self.d.tenant_policy(table.name, tenant, table.c[tenant].type, name,
+                                                   allow_null=table is self.audit), PolicySpec(name, table.name))
         return out
 
     def _table_block(self, info: TableInfo) -> list[str]:
         title = f"-- {info.entity.name}" + (f": {info.entity.doc}" if info.entity.doc else "")
-        out = [title + "\n" + compile_statement(self.ctx, CreateTable(info.table))]
+        out = self._made([title + "\n" + compile_statement(self.ctx, CreateTable(info.table))], info.table)
         return out + self.table_objects(info)
 
     def table_objects(self, info: TableInfo, *, history_table: bool = True) -> list[str]:
         """What belongs to a table after its CREATE TABLE: indexes, statistics, comments, triggers, policies
         (and its history table, unless `history_table` is off: a table rebuilt in place keeps it)."""
-        out = [compile_statement(self.ctx, CreateIndex(i)) for i in self.indexes_of.get(id(info.table), [])]
-        out += statistics_statements(self.ctx, info)
+        out: list[str] = []
+        for i in self.indexes_of.get(id(info.table), []):
+            out += self._made([compile_statement(self.ctx, CreateIndex(i))], i)
+        for stats in statistics_specs(self.ctx, info):
+            out += self._made([render_statistics(self.ctx, stats)], stats)
         out += self.d.comment_statements(info.table)
         if info.updated_at:
             name = self.ctx.namer.unique(info.name, "set", info.updated_at)
-            out += self.d.updated_at_trigger(name, info.name, info.updated_at, edited_columns(self.ctx, info))
+            out += self._made(self.d.updated_at_trigger(name, info.name, info.updated_at,
+                                                        edited_columns(self.ctx, info)),
+                              TriggerSpec(name, info.name, "before", {"update": ()}))
         history = self.histories.get(info.entity.name)
         if history is not None:
             if history_table:
                 out += self._plain_table(history, info.tenant if info.entity.name in self.isolated else None)
-            out += self.d.render_trigger(history_mod.history_trigger(self.ctx, info, history))
+            out += self._trigger(history_mod.history_trigger(self.ctx, info, history))
         for spec in [*self.aggregates.get(info.entity.name, []), *self.cascades.get(info.entity.name, [])]:
-            out += self.d.render_trigger(spec)
+            out += self._trigger(spec)
         if self.audit is not None and info.name in self.audited_names:
-            out += self.d.render_trigger(audit_mod.audit_trigger(self.ctx, self.layout, info, self.audit))
+            out += self._trigger(audit_mod.audit_trigger(self.ctx, self.layout, info, self.audit))
         out += self._policy(info)
         return out
+
+    def _trigger(self, spec: TriggerSpec) -> list[str]:
+        return self._made(self.d.render_trigger(spec), spec)
 
     def _policy(self, info: TableInfo) -> list[str]:
         if info.entity.name not in self.isolated:
@@ -116,15 +136,18 @@ class SchemaWriter:
         if column is None:
             return []
         name = self.ctx.namer.unique(info.name, "tenant_isolation")
-        return self.d.tenant_policy(info.name, column, info.table.c[column].type, name)
+        return self._made(self.d.tenant_policy(info.name, column, info.table.c[column].type, name),
+                          PolicySpec(name, info.name))
 
     def _erasure(self) -> list[str]:
-        out: list[str] = []
-        for plan in self.ctx.design.relational.erasure:
-            if plan.entity not in self.layout.tables:
-                continue
-            spec = erasure_routine_spec(self.ctx, self.layout, plan, self.histories.get(plan.entity), self.audit)
+        specs = [erasure_routine_spec(self.ctx, self.layout, plan, self.histories.get(plan.entity), self.audit)
+                 for plan in self.ctx.design.relational.erasure if plan.entity in self.layout.tables]
+        if not any(specs):
+            return []
+        role = RoleSpec(self.d.privacy_role(self.ctx.model))  # who may run them: the script creates it first
+        out = self._made(self.d.role_statements(role.name), role)
+        for spec in specs:
             if spec is not None:
-                out += self.d.render_routine(spec)
-        return self.d.role_statements(self.d.privacy_role(self.ctx.model)) + out if out else []
+                out += self._made(self.d.render_routine(spec), spec)
+        return out
 

@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
 from schemac.backends.sql.types import TypeMap
+from schemac.compiler.capabilities import Capabilities
 
 # what a statement-level trigger calls the rows its statement inserted/deleted (transition tables)
 NEW_ROWS, OLD_ROWS = "new_rows", "old_rows"
@@ -54,6 +55,43 @@ class RoutineSpec:
 
 
 @dataclass(frozen=True)
+class PolicySpec:
+    """A row-level security policy on one table (what `tenant_policy` creates, for the catalog)."""
+
+    name: str
+    table: str
+
+
+@dataclass(frozen=True)
+class CollationSpec:
+    """A collation the schema creates for its column types (what `render_collation` spells)."""
+
+    name: str
+    provider: str  # icu, libc
+    locale: str
+    deterministic: bool = True
+    comment: tuple[str, ...] = ()  # comment lines above the statement
+
+
+@dataclass(frozen=True)
+class StatisticsSpec:
+    """Extended statistics on columns of one table (CREATE STATISTICS), for the catalog as for the script."""
+
+    name: str
+    table: str
+    columns: tuple[str, ...]
+    kinds: tuple[str, ...]  # ndistinct, dependencies, mcv
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """A role the schema creates when it is missing (what `role_statements` spells, for the catalog)."""
+
+    name: str
+    login: bool = False
+
+
+@dataclass(frozen=True)
 class SqlDialect(ABC):
     """Data that tells the shared SQL core how one dialect spells things."""
 
@@ -62,25 +100,17 @@ class SqlDialect(ABC):
     query_dialect: Dialect = field(repr=False)
     types: TypeMap = field(repr=False)
     list_type: Callable[[TypeEngine], TypeEngine] = field(repr=False)
-    max_identifier: int
+    capabilities: Capabilities = field(repr=False)  # the limits below are read from it, never restated
     identifier_in_bytes: bool
-    partial_indexes: bool
-    include_columns: bool
-    row_level_security: bool
     returning: bool  # INSERT/UPDATE ... RETURNING
-    fk_actions_fire_triggers: bool  # rows changed by ON DELETE CASCADE / SET NULL fire triggers
     self_updating_triggers: bool  # a row trigger may update its own table
     numbered_params: bool  # $1, $2 (else one ? per occurrence)
     ordered_json_agg: bool  # an aggregate building a JSON array accepts ORDER BY
-    set_null_columns: bool  # ON DELETE SET NULL (col, ...) (PostgreSQL 15+)
     name_primary_key: bool  # MySQL always names it PRIMARY
-    updated_at_by_column: bool  # ON UPDATE CURRENT_TIMESTAMP(6) instead of a trigger
     nulls_sort_high: bool  # NULL sorts after every value in ascending order
     # `(a, id) < (?, ?)` bounds an index range scan (PostgreSQL); else the keyset is spelled out key by key
     # (MariaDB 10.11 reads a row comparison as a filter over the whole group: page 401 read 40,100 entries)
     row_value_keyset: bool
-    max_index_columns: int
-    max_key_bytes: int | None
     now: str  # the current time as a column default and in statements
     regex_op: str
     text_default_as_expression: bool  # TEXT/JSON defaults only as DEFAULT (expr) (MySQL 8)
@@ -94,8 +124,6 @@ class SqlDialect(ABC):
     table_options: Mapping[str, Any] = field(default_factory=dict)
     session_tenant: str = ""  # SQL reading the session's tenant id ("" when the dialect has none)
     session_actor: str = "NULL"
-    # a full-text match can use its index under row-level security (its operator is LEAKPROOF)
-    fulltext_under_rls: bool = True
     max_keys_per_table: int | None = None  # indexes per table, the primary key and unique constraints included
     max_row_bytes: int | None = None  # what a row's columns may take at most (TEXT/BLOB by their pointers)
     # the schema generated objects live in; routines name tables through it, so that a session's temporary
@@ -107,6 +135,47 @@ class SqlDialect(ABC):
     # the SQLAlchemy table option that spells PARTITION BY ("" when partitioning.sql is not written)
     partition_by_option: str = ""
     partition_in_place: bool = False  # ALTER TABLE ... PARTITION BY rebuilds a table in place (MySQL)
+
+    # -- limits: the backend's capabilities are the one source ---------------------------------------------
+    @property
+    def max_identifier(self) -> int:
+        return self.capabilities.max_identifier
+
+    @property
+    def partial_indexes(self) -> bool:
+        return self.capabilities.partial_indexes
+
+    @property
+    def include_columns(self) -> bool:
+        return self.capabilities.include_columns
+
+    @property
+    def row_level_security(self) -> bool:
+        return self.capabilities.row_level_security
+
+    @property
+    def set_null_columns(self) -> bool:  # ON DELETE SET NULL (col, ...) (PostgreSQL 15+)
+        return self.capabilities.fk_set_null_columns
+
+    @property
+    def max_index_columns(self) -> int:
+        return self.capabilities.max_index_columns
+
+    @property
+    def max_key_bytes(self) -> int | None:
+        return self.capabilities.max_key_bytes
+
+    @property
+    def fulltext_under_rls(self) -> bool:  # a full-text match can use its index under RLS (LEAKPROOF)
+        return self.capabilities.fulltext_under_rls
+
+    @property
+    def updated_at_by_column(self) -> bool:  # ON UPDATE CURRENT_TIMESTAMP(6) instead of a trigger
+        return self.capabilities.updated_at_by_column
+
+    @property
+    def fk_actions_fire_triggers(self) -> bool:  # rows changed by ON DELETE CASCADE / SET NULL fire triggers
+        return self.capabilities.fk_actions_fire_triggers
 
     def configured(self, options: Any) -> SqlDialect:
         """This dialect adjusted to the build options (e.g. the PostgreSQL version)."""
@@ -154,8 +223,13 @@ class SqlDialect(ABC):
         """Helper functions placed before the tables: a UUIDv7 generator, the updated_at trigger."""
         return []
 
-    def type_prelude(self, types: list[TypeEngine]) -> list[str]:
-        """Statements creating what the column types need (PostgreSQL: the email collation), before the tables."""
+    def collations(self, types: list[TypeEngine]) -> list[CollationSpec]:
+        """The collations the column types need that the schema creates before the tables (PostgreSQL: the
+        email collation)."""
+        return []
+
+    def render_collation(self, spec: CollationSpec) -> list[str]:
+        """The statements creating `spec`."""
         return []
 
     def uuid_default(self, version: str) -> str | None:
@@ -169,6 +243,10 @@ class SqlDialect(ABC):
     @abstractmethod
     def render_routine(self, spec: RoutineSpec) -> list[str]:
         ...
+
+    def routine_executor(self, spec: RoutineSpec) -> str:
+        """The role `render_routine(spec)` grants EXECUTE to ("" where the script grants nothing)."""
+        return ""
 
     def role_statements(self, role: str) -> list[str]:
         """Statements that make `role` exist, if the dialect creates roles in the schema ([] if not)."""
@@ -264,6 +342,11 @@ class SqlDialect(ABC):
                where: ColumnElement[bool] | None, update: list[str]) -> Any:
         """INSERT that updates `update` columns when a row with the same `conflict` key exists."""
         ...
+
+    def trigger_names(self, spec: TriggerSpec) -> list[str]:
+        """The names of the triggers `render_trigger(spec)` creates (one per event where a trigger has one
+        event only)."""
+        return [spec.name]
 
     def finish_script(self, statements: list[str]) -> str:
         """Join statements into a script; each already carries its own terminator."""

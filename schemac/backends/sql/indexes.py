@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from schemac.backends.sql.context import Context
+from schemac.backends.sql.dialect import StatisticsSpec
 from schemac.backends.sql.paging import sentinel, sentinel_fields
 from schemac.backends.sql.predicates import const_condition
 from schemac.backends.sql.tables import Layout, TableInfo
@@ -158,17 +159,21 @@ def _make_index(ctx: Context, info: TableInfo, plan: IndexPlan, key: KeySpec, na
     return sa.Index(name, *exprs, unique=plan.unique, **kwargs)
 
 
-def statistics_statements(ctx: Context, info: TableInfo) -> list[str]:
-    """`CREATE STATISTICS` for the design's StatisticsPlans on this table (only targets whose capabilities
-    allow them get any from the design)."""
-    out: list[str] = []
+def statistics_specs(ctx: Context, info: TableInfo) -> list[StatisticsSpec]:
+    """The design's StatisticsPlans on this table (only targets whose capabilities allow them get any from
+    the design), named and in columns."""
+    out: list[StatisticsSpec] = []
     for plan in ctx.design.relational.statistics:
         if plan.entity != info.entity.name:
             continue
-        columns = [c for f in plan.fields for c in info.field_columns.get(f, ())]
-        name = ctx.namer.constraint(info.name, columns, "stat")
-        kinds = ", ".join(plan.kinds)
-        cols = ", ".join(ctx.dialect.quote(c) for c in columns)
-        out.append(f"CREATE STATISTICS {ctx.dialect.quote(name)} ({kinds}) ON {cols} FROM "
-                   f"{ctx.dialect.quote(info.name)};")
+        columns = tuple(c for f in plan.fields for c in info.field_columns.get(f, ()))
+        out.append(StatisticsSpec(ctx.namer.constraint(info.name, list(columns), "stat"), info.name, columns,
+                                  tuple(plan.kinds)))
     return out
+
+
+def render_statistics(ctx: Context, spec: StatisticsSpec) -> str:
+    """`CREATE STATISTICS` for one spec."""
+    cols = ", ".join(ctx.dialect.quote(c) for c in spec.columns)
+    return (f"CREATE STATISTICS {ctx.dialect.quote(spec.name)} ({', '.join(spec.kinds)}) ON {cols} FROM "
+            f"{ctx.dialect.quote(spec.table)};")

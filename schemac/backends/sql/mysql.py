@@ -1,4 +1,4 @@
-"""MySQL 8.0+ and MariaDB 10.11+: the dialect's data and procedural spelling, and the `BACKEND` object.
+"""MySQL 8.0+ and MariaDB 10.11+: the dialect's data and procedural spelling and its capabilities.
 
 The output stays within what both engines accept: no functional key parts, no INVISIBLE indexes, no
 `uuid_to_bin()` defaults, no utf8mb4_0900_* collations, no `VALUES()` in ON DUPLICATE KEY UPDATE
@@ -8,7 +8,7 @@ rejects is checked at compile time (SC0410-SC0413) because the tests can only ru
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,11 +17,10 @@ from sqlalchemy.dialects.mysql import match
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
-from schemac.backends.sql.core import SqlBackend
+from schemac.backends.mysql.capabilities import CAPABILITIES
 from schemac.backends.sql.dialect import RoutineSpec, SqlDialect, TriggerSpec
 from schemac.backends.sql.naming import shorten
 from schemac.backends.sql.types import MYSQL_MAX_ROW_BYTES, MYSQL_TYPES, mysql_list_type
-from schemac.compiler.design.model import Capabilities
 
 COLLATION = "utf8mb4_unicode_ci"
 _EVENT_SUFFIX = {"insert": "ins", "update": "upd", "delete": "del"}
@@ -46,11 +45,14 @@ class MySqlDialect(SqlDialect):
     def render_trigger(self, spec: TriggerSpec) -> list[str]:
         bodies = []
         for event, body in spec.events.items():
-            name = self.quote(shorten(f"{spec.name}_{_EVENT_SUFFIX[event]}", self.max_identifier, in_bytes=False))
+            name = self.quote(self.trigger_names(replace(spec, events={event: body}))[0])
             lines = [f"  {line}" for text in body for line in text.splitlines()]
             bodies.append("\n".join([f"CREATE TRIGGER {name} {spec.timing.upper()} {event.upper()} ON "
                                      f"{self.quote(spec.table)} FOR EACH ROW", "BEGIN", *lines, "END//"]))
         return self._block(spec.comment, bodies)
+
+    def trigger_names(self, spec: TriggerSpec) -> list[str]:
+        return [shorten(f"{spec.name}_{_EVENT_SUFFIX[e]}", self.max_identifier, in_bytes=False) for e in spec.events]
 
     def render_routine(self, spec: RoutineSpec) -> list[str]:
         params = ", ".join(f"IN {self.quote(n)} {t}" for n, t in spec.params)
@@ -160,24 +162,16 @@ DIALECT = MySqlDialect(
     ddl_dialect=mysql.dialect(),
     query_dialect=mysql.dialect(paramstyle="pyformat"),
     types=MYSQL_TYPES,
+    capabilities=CAPABILITIES,
     list_type=mysql_list_type,
-    max_identifier=64,
     identifier_in_bytes=False,
-    partial_indexes=False,
-    include_columns=False,
-    row_level_security=False,
     returning=False,
-    fk_actions_fire_triggers=False,
     self_updating_triggers=False,
     numbered_params=False,  # %(name)s
     ordered_json_agg=False,
-    set_null_columns=False,
     name_primary_key=False,
-    updated_at_by_column=True,
     row_value_keyset=False,
     nulls_sort_high=False,
-    max_index_columns=16,
-    max_key_bytes=3072,
     max_keys_per_table=64,  # ER 1069, measured on MariaDB 10.11: the primary key counts
     max_row_bytes=MYSQL_MAX_ROW_BYTES,  # ER 1118
     now="CURRENT_TIMESTAMP(6)",
@@ -214,20 +208,3 @@ DIALECT = MySqlDialect(
     partition_by_option="mysql_partition_by",
     partition_in_place=True,
 )
-
-CAPABILITIES = Capabilities(
-    family="relational",
-    case_insensitive_text=True,  # utf8mb4_unicode_ci
-    fk_actions_fire_triggers=False,
-    partial_indexes=False,
-    include_columns=False,
-    row_level_security=False,
-    json_aggregation=True,
-    max_identifier=64,
-    max_index_columns=16,
-    max_key_bytes=3072,
-    partition_foreign_keys=False,  # InnoDB: a partitioned table has no foreign keys (REL-P02)
-    updated_at_by_column=True,  # as the dialect's updated_at_by_column: the decisions say so
-)
-
-BACKEND = SqlBackend(name="mysql", capabilities=CAPABILITIES, dialect=DIALECT)

@@ -1,4 +1,4 @@
-"""PostgreSQL 15+: the dialect's data and procedural spelling (plpgsql), and the `BACKEND` object."""
+"""PostgreSQL 15+: the dialect's data and procedural spelling (plpgsql), and its capabilities."""
 
 from __future__ import annotations
 
@@ -12,11 +12,10 @@ from sqlalchemy.schema import SetColumnComment, SetTableComment
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
-from schemac.backends.sql.core import SqlBackend
-from schemac.backends.sql.dialect import NEW_ROWS, OLD_ROWS, RoutineSpec, SqlDialect, TriggerSpec
+from schemac.backends.postgres.capabilities import CAPABILITIES
+from schemac.backends.sql.dialect import NEW_ROWS, OLD_ROWS, CollationSpec, RoutineSpec, SqlDialect, TriggerSpec
 from schemac.backends.sql.naming import shorten
-from schemac.backends.sql.types import PG_CASE_INSENSITIVE, PG_CASE_INSENSITIVE_SQL, PG_TYPES, pg_list_type
-from schemac.compiler.design.model import Capabilities
+from schemac.backends.sql.types import PG_CASE_INSENSITIVE, PG_TYPES, pg_list_type
 
 UUID7_FUNCTION = """\
 -- UUIDv7 (RFC 9562) for PostgreSQL < 18: 48 bits of Unix time in milliseconds, the version 7,
@@ -44,6 +43,12 @@ BEGIN
 END;
 $$;"""
 
+# emails (SC-KEY-04): the collation PG_TYPES gives them, created before the tables
+EMAIL_COLLATION = CollationSpec(
+    PG_CASE_INSENSITIVE, provider="icu", locale="und-u-ks-level2", deterministic=False,
+    comment=("Emails compare case-insensitively and accent-sensitively (SC-KEY-04); its equality is LEAKPROOF,",
+             "so unique indexes on it serve lookups under row-level security (citext's would not)."))
+
 TENANT_GUC = "app.tenant_id"
 PREVIOUS_TENANT = "previous_tenant"  # the session's tenant, restored when an erasure routine returns
 TENANT_SETTING = f"NULLIF(current_setting('{TENANT_GUC}', true), '')"
@@ -67,12 +72,15 @@ class PostgresDialect(SqlDialect):
         out = [UUID7_FUNCTION] if uuid7 and self.pg_version < 18 else []
         return out + ([UPDATED_AT_FUNCTION] if updated_at else [])
 
-    def type_prelude(self, types: list[TypeEngine]) -> list[str]:
-        if not any(getattr(t, "collation", None) == PG_CASE_INSENSITIVE for t in types):
-            return []
-        return ["-- Emails compare case-insensitively and accent-sensitively (SC-KEY-04); its equality is LEAKPROOF,\n"
-                "-- so unique indexes on it serve lookups under row-level security (citext's would not).\n"
-                + PG_CASE_INSENSITIVE_SQL]
+    def collations(self, types: list[TypeEngine]) -> list[CollationSpec]:
+        used = any(getattr(t, "collation", None) == EMAIL_COLLATION.name for t in types)
+        return [EMAIL_COLLATION] if used else []
+
+    def render_collation(self, spec: CollationSpec) -> list[str]:
+        options = (f"provider = {spec.provider}, locale = {self.literal(spec.locale, sa.Text())}, "
+                   f"deterministic = {'true' if spec.deterministic else 'false'}")
+        return ["\n".join([*(f"-- {line}" for line in spec.comment),
+                           f"CREATE COLLATION IF NOT EXISTS {self.quote(spec.name)} ({options});"])]
 
     def uuid_default(self, version: str) -> str | None:
         if version == "uuid4":
@@ -124,12 +132,20 @@ class PostgresDialect(SqlDialect):
                    f"  FOR EACH ROW EXECUTE FUNCTION {name}();")
         return [function, trigger]
 
+    def trigger_names(self, spec: TriggerSpec) -> list[str]:
+        if spec.per == "statement":
+            return [self._statement_trigger_name(spec, event) for event in spec.events]
+        return [spec.name]
+
+    def _statement_trigger_name(self, spec: TriggerSpec, event: str) -> str:
+        return shorten(f"{spec.name}_{event[:3]}", self.max_identifier, in_bytes=True)
+
     def _statement_triggers(self, spec: TriggerSpec) -> list[str]:
         """One trigger per event: PostgreSQL allows transition tables only on a single-event trigger."""
         out = []
         for event in spec.events:
             tables = _TRANSITION[event]
-            name = shorten(f"{spec.name}_{event[:3]}", self.max_identifier, in_bytes=True)
+            name = self._statement_trigger_name(spec, event)
             out.append(f"CREATE TRIGGER {self.quote(name)} {spec.timing.upper()} {event.upper()} "
                        f"ON {self.quote(spec.table)}\n  REFERENCING {tables}\n"
                        f"  FOR EACH STATEMENT EXECUTE FUNCTION {self.quote(spec.name)}();")
@@ -146,8 +162,12 @@ class PostgresDialect(SqlDialect):
                               "END;", "$$;"])
         signature = f"{self.quote(spec.name)}({', '.join(t for _, t in spec.params)})"
         grants = [f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC;"]
-        grants += [f"GRANT EXECUTE ON FUNCTION {signature} TO {self.quote(spec.executor)};"] if spec.executor else []
+        executor = self.routine_executor(spec)
+        grants += [f"GRANT EXECUTE ON FUNCTION {signature} TO {self.quote(executor)};"] if executor else []
         return [function, *grants]
+
+    def routine_executor(self, spec: RoutineSpec) -> str:
+        return spec.executor
 
     def _tenant_scope(self, spec: RoutineSpec) -> tuple[list[str], list[str], list[str]]:
         """Row-level security sees the routine's tenant (FORCEd policies bind the owner too), whatever the
@@ -254,26 +274,17 @@ DIALECT = PostgresDialect(
     ddl_dialect=postgresql.dialect(),
     query_dialect=postgresql.dialect(paramstyle="numeric_dollar"),
     types=PG_TYPES,
+    capabilities=CAPABILITIES,
     list_type=pg_list_type,
-    max_identifier=63,
     identifier_in_bytes=True,
-    partial_indexes=True,
-    include_columns=True,
-    row_level_security=True,
-    fulltext_under_rls=False,  # `@@` (ts_match_vq) is not LEAKPROOF
     returning=True,
-    fk_actions_fire_triggers=True,
     self_updating_triggers=True,
     numbered_params=True,
     ordered_json_agg=True,
-    set_null_columns=True,
     name_primary_key=True,
-    updated_at_by_column=False,
     row_value_keyset=True,
     regex_collation='"C"',
     nulls_sort_high=True,
-    max_index_columns=32,
-    max_key_bytes=None,
     now="now()",
     regex_op="~",
     text_default_as_expression=False,
@@ -310,19 +321,3 @@ DIALECT = PostgresDialect(
         "A new tenant row is inserted by a transaction whose app.tenant_id is already the new row's id.",
     ),
 )
-
-CAPABILITIES = Capabilities(
-    family="relational",
-    statement_triggers=True,
-    partial_indexes=True,
-    include_columns=True,
-    row_level_security=True,
-    fulltext_under_rls=False,  # `@@` (ts_match_vq) is not LEAKPROOF
-    json_aggregation=True,
-    fk_set_null_columns=True,
-    extended_statistics=True,
-    max_identifier=63,
-    max_index_columns=32,
-)
-
-BACKEND = SqlBackend(name="postgres", capabilities=CAPABILITIES, dialect=DIALECT)

@@ -24,17 +24,27 @@ from schemac.compiler.model import FieldKind, OrderKey, Param, Predicate, Query,
 _COMPARE = {"=": "__eq__", "!=": "__ne__", "<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__"}
 
 
-def render_queries(ctx: Context, layout: Layout, index_names: dict[int, str] | None = None) -> str:
+def query_statements(ctx: Context, layout: Layout,
+                     index_names: dict[int, str] | None = None) -> list[tuple[str, NamedStatement]]:
+    """(access pattern, statement) for every query and write, in the order queries.sql lists them."""
     from schemac.backends.sql.writes import write_statements
 
-    statements: list[NamedStatement] = []
+    out: list[tuple[str, NamedStatement]] = []
     for q in ctx.model.queries:
-        statements += ReadQuery(ctx, layout, q, index_names or {}).build()
+        out += [(q.name, s) for s in ReadQuery(ctx, layout, q, index_names or {}).build()]
     for w in ctx.model.writes:
-        statements += write_statements(ctx, layout, w)
+        out += [(w.name, s) for s in write_statements(ctx, layout, w)]
+    return out
+
+
+def render_queries(ctx: Context, layout: Layout, index_names: dict[int, str] | None = None,
+                   rendered: list[str] | None = None) -> str:
+    """queries.sql: the header, then every statement (`rendered`: their texts, when already rendered)."""
+    if rendered is None:
+        rendered = [s.render() for _, s in query_statements(ctx, layout, index_names)]
     header = ctx.dialect.schema_header(ctx.model)[0].replace("schema for", "queries for")
     lines = [header, *(f"-- {n}" for n in ctx.dialect.query_notes)]
-    return "\n".join(lines) + "\n\n" + "\n\n".join(s.render() for s in statements) + "\n"
+    return "\n".join(lines) + "\n\n" + "\n\n".join(rendered) + "\n"
 
 
 class ReadQuery:

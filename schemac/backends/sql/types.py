@@ -23,8 +23,6 @@ EMAIL_LENGTH = 320
 # is texteq, which is LEAKPROOF: under row-level security a unique index on it still serves lookups, which
 # citext's and lower()'s comparisons (not LEAKPROOF) cannot.
 PG_CASE_INSENSITIVE = "case_insensitive"
-PG_CASE_INSENSITIVE_SQL = (f"CREATE COLLATION IF NOT EXISTS {PG_CASE_INSENSITIVE} "
-                           "(provider = icu, locale = 'und-u-ks-level2', deterministic = false);")
 # MySQL: the bytes one character of a utf8mb4 column may take in an index key.
 UTF8MB4_BYTES = 4
 

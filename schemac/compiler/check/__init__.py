@@ -54,11 +54,14 @@ def unused_ignore(ctx: Context) -> list[Finding]:
 
 
 def run_checks(model: Model, design: Design | None, config: LintConfig | None = None,
-               sources: Mapping[str, str] | None = None) -> list[Diagnostic]:
-    """Every lint finding for `model` (and `design`, when given), silenced and re-graded, in source order."""
+               sources: Mapping[str, str] | None = None, *,
+               reserved: Mapping[str, frozenset[str]] | None = None) -> list[Diagnostic]:
+    """Every lint finding for `model` (and `design`, when given), silenced and re-graded, in source order.
+    `reserved` is each target's reserved words by its title (the backends own them: the layer above the
+    compiler passes `schemac.backends.reserved_words()`)."""
     config = config or LintConfig()
     sources = dict(sources or {})
-    ctx = Context(model, design, config, sources)
+    ctx = Context(model, design, config, sources, dict(reserved or {}))
     diags = Diagnostics()
     for r in RULES.values():
         if (r.needs_design and design is None) or r.code == UNUSED_IGNORE:

@@ -9,7 +9,7 @@ tools (`shared/reference/anchors-linters.md` §1A: D01-D25, then the tools' own 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -108,6 +108,7 @@ class Context:
     design: Design | None
     config: LintConfig
     sources: dict[str, str]
+    reserved: Mapping[str, frozenset[str]] = field(default_factory=dict)  # target title -> reserved words
 
     @cached_property
     def usage(self) -> Usage:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -77,13 +77,15 @@ class LintConfig:
         return out
 
 
-def load_config(start: Path) -> LintConfig:
-    """The configuration that applies to `start` (a model file or a folder); defaults when none is found."""
+def load_config(start: Path, targets: Collection[str] | None = None) -> LintConfig:
+    """The configuration that applies to `start` (a model file or a folder); defaults when none is found.
+    `targets`: the names a configured target may take (the caller reads them from the backend registry,
+    which the compiler does not import); None accepts any name."""
     found = find_config(start)
     if found is None:
         return LintConfig()
     path, table = found
-    return parse_config(table, path)
+    return parse_config(table, path, targets)
 
 
 def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
@@ -119,7 +121,8 @@ def _schemac_table(data: dict[str, Any], *, standalone: bool) -> dict[str, Any] 
     return data if standalone else None
 
 
-def parse_config(table: Mapping[str, Any], path: Path | None = None) -> LintConfig:
+def parse_config(table: Mapping[str, Any], path: Path | None = None,
+                 targets: Collection[str] | None = None) -> LintConfig:
     """Build a LintConfig from a `[tool.schemac]` table. Unknown rules and levels raise ConfigError."""
     where = f"{path}: " if path else ""
     severity: dict[str, Severity | None] = {}
@@ -149,19 +152,18 @@ def parse_config(table: Mapping[str, Any], path: Path | None = None) -> LintConf
             hint = closest(key, [*THRESHOLDS, "natural_keys"])
             raise ConfigError(f"{where}unknown option [tool.schemac.lint] {key}"
                               + (f"; did you mean `{hint}`?" if hint else ""))
-    target = _target(table.get("target"), where)
+    target = _target(table.get("target"), where, targets)
     return LintConfig(severity=MappingProxyType(severity), target=target, path=path, **options)
 
 
-def _target(value: object, where: str) -> str | None:
-    from schemac.backends import BACKENDS
-
+def _target(value: object, where: str, targets: Collection[str] | None) -> str | None:
     if value is None:
         return None
-    if isinstance(value, str) and value in BACKENDS:
+    if isinstance(value, str) and (targets is None or value in targets):
         return value
-    hint = closest(str(value), BACKENDS)
-    raise ConfigError(f"{where}[tool.schemac] target = {value!r}: expected one of {', '.join(BACKENDS)}"
+    names = list(targets or ())
+    hint = closest(str(value), names)
+    raise ConfigError(f"{where}[tool.schemac] target = {value!r}: expected one of {', '.join(names)}"
                       + (f"; did you mean `{hint}`?" if hint else ""))
 
 

@@ -15,46 +15,6 @@ PASCAL = re.compile(r"[A-Z][A-Za-z0-9]*")
 SNAKE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 
 
-def _wordset(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# PostgreSQL: key words marked "reserved" (incl. "can be function or type") in Appendix C.
-POSTGRES_RESERVED = _wordset("""
-all analyse analyze and any array as asc asymmetric authorization binary both case cast check collate
-collation column concurrently constraint create cross current_catalog current_date current_role
-current_schema current_time current_timestamp current_user default deferrable desc distinct do else end
-except false fetch for foreign freeze from full grant group having ilike in initially inner intersect into is
-isnull join lateral leading left like limit localtime localtimestamp natural not notnull null offset on only
-or order outer overlaps placing primary references returning right select session_user similar some
-symmetric system_user table tablesample then to trailing true union unique user using variadic verbose when
-where window with
-""")
-# MySQL 8.0 reserved words (the (R) entries of "Keywords and Reserved Words").
-MYSQL_RESERVED = _wordset("""
-accessible add all alter analyze and as asc asensitive before between bigint binary blob both by call cascade
-case change char character check collate column condition constraint continue convert create cross cube
-cume_dist current_date current_time current_timestamp current_user cursor database databases day_hour
-day_microsecond day_minute day_second dec decimal declare default delayed delete dense_rank desc describe
-deterministic distinct distinctrow div double drop dual each else elseif empty enclosed escaped except exists
-exit explain false fetch first_value float float4 float8 for force foreign from fulltext function generated
-get grant group grouping groups having high_priority hour_microsecond hour_minute hour_second if ignore in
-index infile inner inout insensitive insert int int1 int2 int3 int4 int8 integer intersect interval into
-io_after_gtids io_before_gtids is iterate join json_table key keys kill lag last_value lateral lead leading
-leave left like limit linear lines load localtime localtimestamp lock long longblob longtext loop low_priority
-master_bind master_ssl_verify_server_cert match maxvalue mediumblob mediumint mediumtext middleint
-minute_microsecond minute_second mod modifies natural no_write_to_binlog not nth_value ntile null numeric of
-on optimize optimizer_costs option optionally or order out outer outfile over partition percent_rank
-precision primary procedure purge range rank read read_write reads real recursive references regexp release
-rename repeat replace require resignal restrict return revoke right rlike row row_number rows schema schemas
-second_microsecond select sensitive separator set show signal smallint spatial specific sql sql_big_result
-sql_calc_found_rows sql_small_result sqlexception sqlstate sqlwarning ssl starting stored straight_join system
-table terminated then tinyblob tinyint tinytext to trailing trigger true undo union unique unlock unsigned
-update usage use using utc_date utc_time utc_timestamp values varbinary varchar varcharacter varying virtual
-when where while window with write xor year_month zerofill
-""")
-
-
 @rule("SC0335", "name-case", W,
       template="{kind} `{name}` should be {style}{suggestion}",
       rationale="SDL names entities and types in PascalCase and fields, queries, writes and actions in "
@@ -156,21 +116,22 @@ def reserved_word(ctx: Context) -> Iterator[Finding]:
         return
     for e in ctx.user_entities():
         table = table_name(ctx, e)
-        engines = _engines(table)
+        engines = _engines(ctx, table)
         if engines:
             yield Finding(ctx.entity_span(e), {"kind": "table", "name": table, "engines": engines},
                           help=f"rename `{e.name}`, or keep it and write \"{table}\" (PostgreSQL) / `{table}` "
                                "(MySQL) in hand-written SQL")
         for f in e.fields:
             for col in column_names(ctx, f):
-                engines = _engines(col)
+                engines = _engines(ctx, col)
                 if engines:
                     yield Finding(ctx.field_span(e, f), {"kind": "column", "name": col, "engines": engines},
                                   help=f"rename `{f.name}`, or keep it and write \"{col}\" (PostgreSQL) / "
                                        f"`{col}` (MySQL) in hand-written SQL")
 
 
-def _engines(name: str) -> str:
-    found = [label for label, words in (("PostgreSQL", POSTGRES_RESERVED), ("MySQL", MYSQL_RESERVED))
-             if name.lower() in words]
+def _engines(ctx: Context, name: str) -> str:
+    """The targets (by title) that reserve `name`: each backend exports its words, and the layer above the
+    compiler passes them in (`Context.reserved`)."""
+    found = [title for title, words in ctx.reserved.items() if name.lower() in words]
     return " and ".join(found)

@@ -8,10 +8,11 @@ schemac's own (SC-*).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 
+from schemac.compiler.capabilities import Capabilities
 from schemac.compiler.design.decisions import Decision, Subject
 from schemac.compiler.design.document.layout import DocumentLayout
 from schemac.compiler.design.keyvalue.layout import KeyValueLayout
@@ -46,39 +47,6 @@ class _Node(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
 
-class Capabilities(_Node):
-    """What a target can express. Data, read by the design stage: no `if target == ...` outside backends."""
-
-    family: Literal["relational", "document", "key_value"]
-    partial_indexes: bool = False
-    include_columns: bool = False  # INCLUDE (...) covering columns
-    descending_indexes: bool = True
-    row_level_security: bool = False
-    foreign_keys: bool = True
-    triggers: bool = True
-    json_aggregation: bool = False  # json_agg / JSON_ARRAYAGG for one-to-many includes
-    full_text: bool = True
-    # a full-text match can use its index under row-level security (PostgreSQL's `@@` is not LEAKPROOF, so
-    # the policy's filter runs first and the full-text index is not used: SC0420)
-    fulltext_under_rls: bool = True
-    updated_at_by_column: bool = False  # `ON UPDATE CURRENT_TIMESTAMP` instead of a trigger
-    transactions: bool = True
-    max_identifier: int = 63
-    max_index_columns: int = 32
-    max_key_bytes: int | None = None
-    # `ON DELETE SET NULL (col)`: null only some columns of a composite foreign key (PostgreSQL 15+)
-    fk_set_null_columns: bool = False
-    # text compares case- and accent-insensitively by default (MySQL's utf8mb4_unicode_ci); PostgreSQL's
-    # default collation is deterministic, and its emails get a case-insensitive ICU collation
-    case_insensitive_text: bool = False
-    # AFTER ... FOR EACH STATEMENT triggers that see the statement's rows (transition tables, PostgreSQL 10+)
-    statement_triggers: bool = False
-    # rows changed by ON DELETE CASCADE fire their table's triggers (not on InnoDB)
-    fk_actions_fire_triggers: bool = True
-    # CREATE STATISTICS: the planner can be told that columns are correlated (PostgreSQL 10+)
-    extended_statistics: bool = False
-    # a partitioned table may have foreign keys, from and to it (PostgreSQL 12+; not InnoDB)
-    partition_foreign_keys: bool = True
 
 
 class Growth(_Node):

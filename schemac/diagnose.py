@@ -27,11 +27,12 @@ UNUSED_IGNORE = "SC0399"  # an ignore comment is unused only if it silences noth
 def lint(comp: Compilation, design: Design | None, config: LintConfig, *, strict: bool = False
          ) -> list[Diagnostic]:
     """The lint findings for the compiled model (and its design for one target, when given)."""
+    from schemac.backends import reserved_words
     from schemac.compiler.check import run_checks
 
     if comp.model is None:
         return []
-    findings = run_checks(comp.model, design, config, comp.sources)
+    findings = run_checks(comp.model, design, config, comp.sources, reserved=reserved_words())
     return [promote(d) for d in findings] if strict else findings
 
 
@@ -39,14 +40,14 @@ def diagnose(comp: Compilation, targets: Sequence[str], config: LintConfig, *, s
              ) -> list[Diagnostic]:
     """The compile diagnostics, then per target what `build` reports and the lint findings with that
     target's design; each finding once."""
-    from schemac.backends import BuildOptions
-    from schemac.compiler.pipeline import Compilation, emit_compiled
+    from schemac.build import emit_compiled, options_for
+    from schemac.compiler.pipeline import Compilation
 
     seen: dict[tuple[str, Span | None, str], list[str]] = {}
     first: dict[tuple[str, Span | None, str], Diagnostic] = {}
     for target in targets:
         own = Compilation(comp.model, Diagnostics(strict=strict), comp.sources)
-        result = emit_compiled(own, target, BuildOptions(strict=strict))
+        result = emit_compiled(own, target, options_for(target, strict=strict))
         for d in [*own.diagnostics, *lint(comp, result.design, config, strict=strict)]:
             key = (d.code, d.span, d.message)
             if target not in seen.setdefault(key, []):
