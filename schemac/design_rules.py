@@ -186,6 +186,36 @@ RULE_IDS: dict[str, RuleId] = _ids(
      "For every entity with @pii fields the design chooses how to erase a person: delete the row, or "
      "anonymise the personal fields in place when other rows must keep referring to it; the audit log is "
      "scrubbed of those values as well."),
+    ("SC-DEN-02", "A hot parent's deltas table",
+     "When the writes that change a maintained aggregate arrive faster than one parent row can take updates "
+     "(each update holds the row's lock until commit), the design proposes appending deltas to a side table "
+     "and rolling them into the parent periodically; reads add the pending deltas. The decision gives the "
+     "updates per second per parent row that triggered it."),
+    ("SC-DEL-02", "Reads through references to soft-deleted rows",
+     "A join reads a soft-deleted row the way the reference's ON DELETE would have left it after a real "
+     "delete: a cascading reference hides the referencing row, a set-null reference reads as empty, and a "
+     "restricting reference is historical (an order line keeps its product's name). Required references "
+     "are inner joins, optional ones left joins."),
+    ("SC-CON-01", "Optimistic check on whole-row updates",
+     "An update that rewrites every column of one row takes the version (or updated_at) it read and changes "
+     "nothing when another writer moved it since; the caller sees zero rows changed, re-reads and retries, "
+     "instead of silently undoing the other writer's change."),
+    ("SC-KEY-03", "Opaque keys compare byte for byte",
+     "Strings in primary or unique keys that are not human text (slugs, codes, SKUs, tokens, idempotency "
+     "keys) compare exactly on every target: a binary collation where the target's default is "
+     "case-insensitive, so two keys that differ only in case or accents are two keys everywhere."),
+    ("SC-KEY-04", "Emails compare case-insensitively",
+     "An `email` field is unique and looked up without regard to case on every target: a case-insensitive "
+     "collation whose equality can still use the index (also under row-level security)."),
+    ("SC-PAT-03", "What a write costs",
+     "Every write gets its cost: the rows and index entries it writes per call, the triggers that run with it "
+     "(updated_at, audit, maintained aggregates, history) and the copies it keeps, per call and at its "
+     "declared rate."),
+    ("SC-STAT-01", "Statistics on correlated columns",
+     "Where patterns filter on the tenant together with a reference (which determines the tenant), PostgreSQL "
+     "gets functional-dependency statistics on those columns, so the planner does not multiply their "
+     "selectivities and estimate one row where a parent has hundreds. Targets without extended statistics get "
+     "a decision saying their estimates stay independent."),
     ("SC-VOL-01", "Assumed volume",
      "An entity without a `volume` is assumed to hold a default number of rows; every estimate that depends "
      "on it (rows per lookup, sizes, growth) is only as good as that guess. Declare `volume` to replace it."),

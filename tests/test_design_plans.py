@@ -55,7 +55,8 @@ SYNTHETIC = [(40, 11)]  # (entities, seed): 40 entities with two append-only ser
 # memory); which ones varies, since PostgreSQL draws the random parameters unseeded. They must still be read
 # through an index with no Seq Scan on a big table (checked); only "another index than the design's" is
 # tolerated for them. Lookups and grouped windows are held to the designed index, and MariaDB to all.
-PG_SYNTHETIC_OTHER_INDEX_SUFFIXES = ("List", "Range")
+# their next-page statements (`*ListNext`, `*RangeNext`) likewise
+PG_SYNTHETIC_OTHER_INDEX_SUFFIXES = ("List", "Range", "ListNext", "RangeNext")
 OTHER_INDEX_PG = "the design says"
 
 

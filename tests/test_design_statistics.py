@@ -63,7 +63,7 @@ def test_statistics_follow_the_capability(target: str, count: int) -> None:
     assert isinstance(design, Design)
     assert len(design.statistics) == count
     assert artifact(result, "schema.sql").count("CREATE STATISTICS") == count
-    reading = [d for d in design.decisions if d.subject == "entity Reading" and d.rule == "REL-S01"]
+    reading = [d for d in design.decisions if d.subject == "entity Reading" and d.rule == "SC-STAT-01"]
     assert len(reading) == 1 and "(site, device)" in reading[0].choice
     if count:
         assert design.statistics[0].fields == ("site", "device")

@@ -50,7 +50,7 @@ def _decisions(tmp_path: Path, text: str, target: str) -> list[Any]:
 def test_a_hot_parent_gets_a_deltas_table_proposal(tmp_path: Path, target: str) -> None:
     hot = [d for d in _decisions(tmp_path, HOT_SDL, target) if d.choice.startswith("hot parent")]
     assert [d.subject for d in hot] == ["field Campaign.clicks"]  # 5000/s over 40 rows; not over 1M shops
-    assert hot[0].rule == "DDB-H01"
+    assert hot[0].rule == "SC-DEN-02"
     assert "5,000.0 writes/s of Click over 40 Campaign rows = 125.0 updates/s per Campaign row >= 100/s" in hot[0].why
 
 

@@ -27,7 +27,7 @@ def decide_hot_parent(ctx: Ctx, entity: str, field: str, agg: Aggregate, rate: f
     if per_row < HOT_ROW_UPDATES_PER_S:
         return
     ctx.decide(
-        "DDB-H01", f"field {entity}.{field}",
+        "SC-DEN-02", f"field {entity}.{field}",
         f"hot parent: propose a deltas table ({agg.child.lower()}_{field}_deltas: {entity.lower()} key, delta, "
         f"created_at) that the child's writes append to, rolled up into {entity}.{field} by a periodic job "
         f"(reads add the pending deltas), instead of updating {entity} on every write",

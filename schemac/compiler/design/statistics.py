@@ -48,11 +48,11 @@ def _decide(ctx: Ctx, entity: str, tenant: str, refs: dict[str, list[str]]) -> l
     subject = f"entity {entity}"
     pairs = ", ".join(f"({tenant}, {r})" for r in columns[1:])
     if not ctx.caps.extended_statistics:
-        ctx.decide("REL-S01", subject, f"no extended statistics on {pairs}",
+        ctx.decide("SC-STAT-01", subject, f"no extended statistics on {pairs}",
                    "the target cannot declare that a reference determines the tenant: the planner multiplies "
                    f"their selectivities and underestimates the rows of {', '.join(patterns)}", span)
         return []
-    ctx.decide("REL-S01", subject, f"functional-dependency statistics on ({', '.join(columns)})",
+    ctx.decide("SC-STAT-01", subject, f"functional-dependency statistics on ({', '.join(columns)})",
                f"each reference determines the tenant (composite foreign keys, every index leads with the "
                f"tenant): without them the planner treats {pairs} as independent and estimates about one row "
                f"where a parent has hundreds; filtered together by {', '.join(patterns)}", span)
