@@ -186,6 +186,25 @@ RULE_IDS: dict[str, RuleId] = _ids(
      "For every entity with @pii fields the design chooses how to erase a person: delete the row, or "
      "anonymise the personal fields in place when other rows must keep referring to it; the audit log is "
      "scrubbed of those values as well."),
+    ("SC-BKT-01", "Time buckets as ranges",
+     "A bucket predicate (`quarter(placed_at) = ?`) becomes a half-open range on the plain field "
+     "(`placed_at >= ? AND placed_at < ? + 3 months`), so an ordinary index on the field serves it; `group` and "
+     "`select` buckets are the bucket's first instant in UTC (ISO weeks, Monday first)."),
+    ("SC-SUM-01", "Grouped reads over buckets",
+     "A grouped read over time buckets is computed per read through the index that serves its filter, unless "
+     "the rows it aggregates per second (rows per call x rate) make a maintained summary worth its extra "
+     "writes; the decision gives the numbers."),
+    ("SC-UNI-01", "Reads over several entities",
+     "`from A | B` is one statement: a UNION ALL of one branch per entity, each served by its own index, "
+     "stopping after the limit, tagged with the entity's name, under one order and limit."),
+    ("SC-UPD-01", "Partial updates",
+     "An update that lists its fields sets only those (and what the compiler maintains); its plan names the "
+     "written fields an index or a maintained aggregate reads; one that touches no indexed column is a "
+     "heap-only (HOT) update candidate on PostgreSQL."),
+    ("SC-EXP-01", "Expiry",
+     "An `@expires` field gets a batched purge statement, an index leading with the field (not the tenant: "
+     "the purge runs across tenants) and advice on how often to run it and with what batch, from the rows "
+     "that expire per second. Expiry is a hard delete even under soft delete; audit triggers record it."),
     ("SC-VOL-01", "Assumed volume",
      "An entity without a `volume` is assumed to hold a default number of rows; every estimate that depends "
      "on it (rows per lookup, sizes, growth) is only as good as that guess. Declare `volume` to replace it."),

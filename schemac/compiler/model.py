@@ -18,6 +18,8 @@ from schemac.diagnostics import Span
 _T = TypeVar("_T")
 _N = TypeVar("_N", "Entity", "ValueType")
 
+Bucket = Literal["day", "week", "month", "quarter", "year"]  # time buckets: ISO weeks (Monday first), UTC
+
 
 class Node(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
@@ -144,6 +146,7 @@ class Field(Node):
     search: bool = False
     doc: str | None = None
     origin: FieldOrigin = FieldOrigin.DECLARED
+    expires: bool = False  # `@expires`: the record is removed once this instant passes
     span: Span
 
     @property
@@ -173,6 +176,7 @@ class Predicate(Node):
     op: Literal["=", "!=", "<", "<=", ">", ">=", "in", "between", "is_null", "is_not_null", "match"]
     value: Param | Const | None = None
     value2: Param | Const | None = None
+    bucket: Bucket | None = None  # `quarter(placed_at) = ?`: compares the bucket of the field
     span: Span
 
     @property
@@ -258,6 +262,7 @@ class Entity(Node):
     junction: bool = False  # implicit entity carrying a many-to-many
     table_name: str | None = None  # @table override
     collection_name: str | None = None  # @collection override
+    expires: str | None = None  # the field carrying `@expires`
     doc: str | None = None
     span: Span
 
@@ -299,6 +304,7 @@ class OrderKey(Node):
     steps: tuple[str, ...]  # a path, or (alias,) for a select alias
     entities: tuple[str, ...]  # () when the key is a select alias
     descending: bool = False
+    bucket: Bucket | None = None  # `group rep, quarter(placed_at)`
     span: Span
 
     @property
@@ -315,6 +321,7 @@ class SelectItem(Node):
     func: Literal["count", "sum", "min", "max", "avg"] | None = None
     relation: str | None = None  # child entity for reverse-relation aggregates
     via: str | None = None  # the child's reference field
+    bucket: Bucket | None = None  # `select quarter(placed_at)`
     alias: str
     span: Span
 
@@ -336,7 +343,8 @@ class Include(Node):
 
 class Query(Node):
     name: str
-    entity: str
+    entity: str  # the first of `sources`
+    sources: tuple[str, ...] = ()  # every entity of `from A | B | C`, in order
     where: tuple[Predicate, ...] = ()
     order: tuple[OrderKey, ...] = ()
     group: tuple[OrderKey, ...] = ()
@@ -357,6 +365,7 @@ class Write(Node):
     op: Literal["insert", "update", "upsert", "delete"]
     entity: str
     by: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()  # a partial update/upsert: only these fields; () = the whole row
     rate_per_s: float | None = None
     params: tuple[Param, ...] = ()
     span: Span

@@ -25,7 +25,9 @@ from schemac.compiler.design.policies import (
     plan_tenancy,
     plan_text_keys,
 )
-from schemac.compiler.design.wants import query_needs, write_want
+from schemac.compiler.design.sdl12 import combine_branches, decide_grouped, query_branches
+from schemac.compiler.design.wants import write_want
+from schemac.compiler.design.writes12 import expiry_wants, partial_update, plan_expiry
 from schemac.compiler.model import Model
 from schemac.diagnostics import Diagnostic
 
@@ -45,14 +47,20 @@ def design(model: Model, capabilities: Capabilities, target: str) -> tuple[Desig
     reference_reads = plan_soft_delete(ctx)
     exact_keys = plan_text_keys(ctx)
     audit = plan_audit(ctx)
-    needs = [query_needs(ctx, q) for q in model.queries]
+    needs = [qn for q in model.queries for qn in query_branches(ctx, q)]
     roots = [qn.root for qn in needs if qn.root is not None]
-    aux = [w for qn in needs for w in qn.aux]
+    purges = expiry_wants(ctx)
+    aux = [w for qn in needs for w in qn.aux] + purges
     writes = [(w, want) for w in model.writes if (want := write_want(ctx, w)) is not None]
     result = plan_indexes(ctx, fks, roots, aux, [want for _, want in writes])
-    patterns = plan_patterns(ctx, needs, result)
-    write_plans = plan_writes(ctx, writes, result)
+    patterns = combine_branches(ctx, model.queries, plan_patterns(ctx, needs, result))
+    for q, plan in zip(model.queries, patterns, strict=True):
+        decide_grouped(ctx, q, plan)
+    expiry = plan_expiry(ctx, purges, result)
     aggregates = plan_aggregates(ctx)
+    by_write = {w.name: w for w in model.writes}
+    write_plans = [partial_update(ctx, by_write[p.write], p, result.indexes, aggregates)
+                   for p in plan_writes(ctx, writes, result)]
     fks = plan_trigger_cascades(ctx, fks, aggregates)
     growth = plan_growth(ctx, result.indexes)
     designed = Design(
@@ -60,5 +68,5 @@ def design(model: Model, capabilities: Capabilities, target: str) -> tuple[Desig
         patterns=tuple(patterns), aggregates=tuple(aggregates), growth=tuple(growth),
         decisions=tuple(ctx.decisions), writes=tuple(write_plans), foreign_keys=tuple(fks), tenancy=tenancy,
         audit=audit, erasure=tuple(erasure), reference_reads=reference_reads,
-        exact_keys=exact_keys)
+        exact_keys=exact_keys, expiry=tuple(expiry))
     return designed, list(ctx.diags)

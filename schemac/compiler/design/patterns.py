@@ -10,6 +10,7 @@ from schemac.compiler.design.indexes import IndexResult
 from schemac.compiler.design.model import IndexPlan, PatternPlan, WritePlan
 from schemac.compiler.design.needs import Want
 from schemac.compiler.design.wants import QueryNeeds
+from schemac.compiler.design.writes12 import decide_partial_check
 from schemac.compiler.model import FieldOrigin, Include, Query, Write
 
 
@@ -169,7 +170,9 @@ def plan_writes(ctx: Ctx, wants: list[tuple[Write, Want]], res: IndexResult) -> 
             why += " is the conflict target (ON CONFLICT / ON DUPLICATE KEY)"
         ctx.decide("SC-PAT-02", f"write {w.name}", f"finds its row by {served}", why, w.span)
         unique = by_pk or (index is not None and res.indexes[index].unique)
-        expect = _optimistic_check(ctx, w) if w.op == "update" and unique else None
+        expect = _optimistic_check(ctx, w) if w.op == "update" and unique and not w.fields else None
+        if w.op == "update" and unique and w.fields:
+            decide_partial_check(ctx, w)
         plans.append(WritePlan(write=w.name, index=index, by_primary_key=by_pk, columns=want.eq, why=why,
                                expect=expect))
     return plans

@@ -50,8 +50,14 @@ def _new_key(e: Entity) -> _Key:
 
 
 def _add_local(ctx: Ctx, key: _Key, p: Predicate, const_ranges: list[Predicate]) -> None:
-    """Place one local, non-text predicate: equality, range, partial-index predicate or filter."""
-    if p.is_equality:
+    """Place one local, non-text predicate: equality, range, partial-index predicate or filter. A bucket
+    predicate (`quarter(f) = ?`) is a range on the field (SC-BKT-01)."""
+    if p.bucket is not None and not p.is_constant:
+        if key.range is None:
+            key.range = p.field
+        else:
+            key.filters.append(pred_text(p))
+    elif p.is_equality:
         key.add_eq(p.field)
     elif p.is_range:
         if key.range is None:
