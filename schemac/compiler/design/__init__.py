@@ -48,11 +48,11 @@ def design(model: Model, capabilities: Capabilities, target: str) -> tuple[Desig
     needs = [query_needs(ctx, q) for q in model.queries]
     roots = [qn.root for qn in needs if qn.root is not None]
     aux = [w for qn in needs for w in qn.aux]
-    writes = [(w, want) for w in model.writes if (want := write_want(ctx, w)) is not None]
-    result = plan_indexes(ctx, fks, roots, aux, [want for _, want in writes])
+    writes = [(w, write_want(ctx, w)) for w in model.writes]
+    result = plan_indexes(ctx, fks, roots, aux, [want for _, want in writes if want is not None])
     patterns = plan_patterns(ctx, needs, result)
-    write_plans = plan_writes(ctx, writes, result)
     aggregates = plan_aggregates(ctx)
+    write_plans = plan_writes(ctx, writes, result, aggregates, audit)
     fks = plan_trigger_cascades(ctx, fks, aggregates)
     growth = plan_growth(ctx, result.indexes)
     designed = Design(
