@@ -291,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", type=int, metavar="N", help="cProfile one warm compile of N entities")
     ap.add_argument("--no-gc", action="store_true",
                     help="disable Python's cyclic garbage collector in the measuring process (as a CLI can)")
+    ap.add_argument("--cli-reps", type=int, default=3,
+                    help="fresh-interpreter `schemac build/check/report` runs per size (0: skip them; large N)")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -302,11 +304,11 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(x) for x in args.sizes.split(",")]
     src = args.src.resolve()
     results = [_run_child(n, args.reps, args.backend_reps, args.seed, src, args.no_gc) for n in sizes]
-    if args.backend_reps:
+    if args.backend_reps and args.cli_reps:
         for r in results:
-            r["cli_build_s"] = cli("build", r["n"], args.seed, src)
-        results[-1]["cli_check_s"] = cli("check", results[-1]["n"], args.seed, src)
-        results[-1]["cli_report_s"] = cli("report", results[-1]["n"], args.seed, src)
+            r["cli_build_s"] = cli("build", r["n"], args.seed, src, args.cli_reps)
+        results[-1]["cli_check_s"] = cli("check", results[-1]["n"], args.seed, src, args.cli_reps)
+        results[-1]["cli_report_s"] = cli("report", results[-1]["n"], args.seed, src, args.cli_reps)
     start = startup(src)
     print(table(results, start, cpu=args.cpu))
     if args.json:

@@ -235,7 +235,8 @@ def test_junction_entity_for_many_to_many() -> None:
     assert tags is not None and (tags.kind, tags.target, tags.is_stored) == (FieldKind.MANY, "Tag", False)
     assert "tags" not in [f.name for f in ticket.stored_fields]
     j = m.entity("TicketTags")
-    assert (j.junction, j.append_only, j.hard_delete, j.soft_delete, j.global_) == (True, True, True, False, True)
+    # links cascade with either side: hard-deleted, not append-only
+    assert (j.junction, j.append_only, j.hard_delete, j.soft_delete, j.global_) == (True, False, True, False, True)
     assert j.primary_key == ("ticket", "tag")
     assert layout(j) == [("ticket", "junction"), ("tag", "junction"), ("created_at", "created_at")]
     left, right = j.field("ticket"), j.field("tag")

@@ -35,7 +35,7 @@ class PatternResolver:
         self.decls = decls
         self.entities = entities
         self.diags = diags
-        self.preds = PredicateResolver(entities, diags)
+        self.preds = PredicateResolver(entities, diags, decls.dropped)
 
     @paused_gc()
     def resolve(self) -> tuple[list[Query], list[Write], list[Action]]:
@@ -54,6 +54,9 @@ class PatternResolver:
         spans: dict[str, Span] = {}
         for c in d.clauses:
             kind = "where" if isinstance(c, n.Where) else "rate" if isinstance(c, n.Rate) else c.kind
+            if kind == "include" and kind in clauses:  # include lines add up: a long list may be split
+                clauses[kind] = (*clauses[kind], *c.value)  # type: ignore[misc]
+                continue
             if kind in clauses:
                 self.diags.report("SC0214", c.span, clause=kind, kind="query", name=d.name.text)
                 continue
@@ -96,7 +99,8 @@ class PatternResolver:
         return Query(name=d.name.text, entity=root.name, where=where, order=order, group=group, select=select,
                      include=include, limit=limit, rate_per_s=rate,
                      consistency=consistency.text if isinstance(consistency, n.Name) else "eventual",
-                     batch="batch" in clauses, returns_one=_returns_one(root, where) and not group,
+                     batch="batch" in clauses,
+                     returns_one=_returns_one(self.entities, root, where, select, group, limit),
                      params=tuple(params.values()), actions=tuple(actions), span=d.span)
 
     def _keys(self, root: Entity, items: tuple[n.KeyItem | n.Path, ...], aliases: dict[str, SelectItem]
@@ -172,6 +176,8 @@ class PatternResolver:
 
     def _aggregable(self, func: str, entity: Entity, field: str, span: Span) -> bool:
         f = entity.field(field)
+        if f is None and (entity.name, field) in self.decls.dropped:
+            return False
         if f is None:
             self.diags.report("SC0105", span, name=field, owner=entity.name,
                               hint=did_you_mean(field, [x.name for x in entity.fields]))
@@ -207,6 +213,8 @@ class PatternResolver:
                 return None
             target, via, _ = rel
             kind = "to_many"
+        elif f is None and (root.name, name) in self.decls.dropped:
+            return None  # its unknown type is the one error
         else:
             relations = [x.name for x in root.fields if x.kind in (FieldKind.REFERENCE, FieldKind.MANY)]
             relations += [c.name for c, _ in _children(self.entities, root.name)]
@@ -322,6 +330,27 @@ def _is_unique(entity: Entity, fields: list[str]) -> bool:
     return any(s <= set(fields) for s in _unique_sets(entity))
 
 
-def _returns_one(entity: Entity, where: tuple[Predicate, ...]) -> bool:
-    eq = {p.field for p in where if p.is_local and p.op == "="}
+def _returns_one(entities: dict[str, Entity], root: Entity, where: tuple[Predicate, ...],
+                 select: tuple[SelectItem, ...], group: tuple[OrderKey, ...], limit: int | None) -> bool:
+    """One row at most: `limit 1`, aggregates over the whole match (no `group`), or equalities that cover a
+    unique key, directly or through references pinned by a unique key of their own (`author.email = ?`)."""
+    if group:
+        return False
+    if limit == 1 or (select and all(s.func and s.relation is None for s in select)):
+        return True
+    return _pinned(entities, root, [(p.steps, p.op) for p in where])
+
+
+def _pinned(entities: dict[str, Entity], entity: Entity, preds: list[tuple[tuple[str, ...], str]]) -> bool:
+    """Whether equalities on these paths (relative to `entity`) match one row of it at most."""
+    eq = {steps[0] for steps, op in preds if len(steps) == 1 and op == "="}
+    hops: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for steps, op in preds:
+        if len(steps) > 1 and steps[0] not in eq:
+            hops.setdefault(steps[0], []).append((steps[1:], op))
+    for ref, rest in hops.items():
+        f = entity.field(ref)
+        target = entities.get(f.target) if f is not None and f.target else None
+        if target is not None and _pinned(entities, target, rest):
+            eq.add(ref)
     return _is_unique(entity, list(eq))

@@ -70,7 +70,10 @@ def load(path: Path, diags: Diagnostics, read: Reader = read_utf8) -> tuple[list
             return
         files.append(tree)
         for d in tree.decls:
-            if isinstance(d, n.ImportDecl):
+            if isinstance(d, n.ImportDecl) and "\0" in d.path.value:  # no file system takes one
+                diags.report("SC0005", d.path.span, path=d.path.value.replace("\0", "\\0"),
+                             reason="a file name cannot contain a NUL byte (\\0)")
+            elif isinstance(d, n.ImportDecl):
                 target = p.parent / d.path.value
                 visit(target, _display(target), d.path.span, (*chain, real))
 

@@ -25,9 +25,11 @@ _SIDE = {">": "from", ">=": "from", "<": "to", "<=": "to"}
 
 
 class PredicateResolver:
-    def __init__(self, entities: dict[str, Entity], diags: Diagnostics) -> None:
+    def __init__(self, entities: dict[str, Entity], diags: Diagnostics,
+                 dropped: set[tuple[str, str]] | None = None) -> None:
         self.entities = entities
         self.diags = diags
+        self.dropped = dropped if dropped is not None else set()  # fields lost to an error already reported
         self._two_sided: set[str] = set()  # paths bounded on both sides in the where clause at hand
 
     # paths ------------------------------------------------------------------------------------------------
@@ -44,6 +46,8 @@ class PredicateResolver:
                 parts = parts[:-1]
         for i, step in enumerate(parts):
             f = entity.field(step.text)
+            if f is None and (entity.name, step.text) in self.dropped:
+                return None  # its own error is reported: one error per root cause
             if f is None or not f.is_stored:
                 hint = did_you_mean(step.text, [x.name for x in entity.stored_fields])
                 if f is not None:
@@ -85,6 +89,8 @@ class PredicateResolver:
             via = rest.pop(0)
         elif len(refs) == 1:
             via = refs[0].name
+        elif not refs and any(owner == child.name for owner, _ in self.dropped):
+            return None  # the reference may be the field whose type was not found: that is the one error
         elif not refs:
             self.diags.report("SC0113", path.span, entity=child.name, parent=parent.name,
                               hint=f" (add a field such as `{parent.name.lower()} {parent.name}` to {child.name})")

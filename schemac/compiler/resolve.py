@@ -58,6 +58,9 @@ class Declarations:
     queries: dict[str, n.QueryDecl] = field(default_factory=dict)
     writes: dict[str, n.WriteDecl] = field(default_factory=dict)
     actions: dict[str, n.ActionDecl] = field(default_factory=dict)
+    # (entity or type, field) declared but dropped by an error already reported (an unknown type, say):
+    # a later "unknown field" about it would be a second error for one root cause, so none is reported
+    dropped: set[tuple[str, str]] = field(default_factory=set)
 
 
 def collect(files: list[n.File], diags: Diagnostics) -> Declarations:
@@ -158,16 +161,19 @@ class EntityResolver:
             for attr in decl.attributes:
                 self.diags.report("SC0111", attr.span, name=attr.name.text,
                                   reason="does not apply to a value type (types take no modifiers)")
-            fields = [f for fd in decl.fields if (f := self._field(fd, decl, in_type=True))]
+            fields = self._fields(decl, in_type=True)
             self._check_duplicate_fields(decl.name.text, fields, {})
             self.types[name] = ValueType(name=name, fields=tuple(fields), span=decl.span)
         for name, decl in self.decls.entities.items():
             self.entities[name] = self._entity(decl)
         for decl in self.decls.entities.values():
             self._add_junctions(decl)
-        preds = PredicateResolver(self.entities, self.diags)
+        preds = PredicateResolver(self.entities, self.diags, self.decls.dropped)
         for name, decl in self.decls.entities.items():
             self.entities[name] = self._finish(self.entities[name], decl, preds)
+        for name, e in list(self.entities.items()):
+            if e.junction:
+                self.entities[name] = _junction_volume(e, self.entities)
         self._check_owner_cycles()
         return list(self.entities.values()), list(self.types.values())
 
@@ -179,7 +185,7 @@ class EntityResolver:
         global_ = bool(mods.get("global")) or tenant_root or self.settings.tenant is None
         append_only = bool(mods.get("append_only"))
         hard = bool(mods.get("hard_delete"))
-        declared = [f for fd in decl.fields if (f := self._field(fd, decl, in_type=False))]
+        declared = self._fields(decl, in_type=False)
         by_name = {f.name: f for f in declared}
         fields: list[Field] = [self._id_field(decl, by_name)]
         tenant = self._tenant_field(decl, by_name, global_)
@@ -307,6 +313,16 @@ class EntityResolver:
         checks = tuple(self._field_checks(fd, base))
         default = self._literal_default(fd, base) if isinstance(fd.default, n.Number | n.String | n.Name) else None
         return base.model_copy(update={"checks": checks, "default": default})
+
+    def _fields(self, decl: n.EntityDecl, *, in_type: bool) -> list[Field]:
+        out = []
+        for fd in decl.fields:
+            f = self._field(fd, decl, in_type=in_type)
+            if f is None:
+                self.decls.dropped.add((decl.name.text, fd.name.text))
+            else:
+                out.append(f)
+        return out
 
     def _type(self, t: n.TypeExpr, *, in_type: bool) -> tuple[FieldKind, Scalar | None, str | None] | None:
         name = t.name.text
@@ -579,10 +595,10 @@ class EntityResolver:
                                 scalar=Scalar(kind=ScalarKind.TIMESTAMP), origin=FieldOrigin.CREATED_AT,
                                 default=Default(kind="now", span=f.span), span=f.span))
             self.entities[name] = Entity(
-                name=name, fields=tuple(fields), primary_key=key, volume=Volume(), append_only=True,
-                hard_delete=True, global_=tenant is None, junction=True, doc=f"{owner.name}.{f.name}: many-to-many "
-                f"between {owner.name} and {f.target}.", span=f.span,
-                table_name=None)
+                # links are deleted (unlinked, or with either side by cascade): hard-deleted, not append-only
+                name=name, fields=tuple(fields), primary_key=key, volume=Volume(), hard_delete=True,
+                global_=tenant is None, junction=True, span=f.span, table_name=None,
+                doc=f"{owner.name}.{f.name}: many-to-many between {owner.name} and {f.target}.")
 
     def _finish(self, e: Entity, decl: n.EntityDecl, preds: PredicateResolver) -> Entity:
         tenant = e.tenant_field
@@ -621,6 +637,8 @@ class EntityResolver:
                 return None
             name = item.path.steps[0].text
             f = e.field(name)
+            if f is None and (e.name, name) in self.decls.dropped:
+                return None
             if f is None or not f.is_stored:
                 self.diags.report("SC0105", item.path.span, name=name, owner=e.name,
                                   hint=did_you_mean(name, [x.name for x in e.stored_fields]))
@@ -637,6 +655,8 @@ class EntityResolver:
             return None
         term = line.terms[0]
         left = e.field(term.left.text) if len(term.left.steps) == 1 else None  # type: ignore[union-attr]
+        if left is None and (e.name, term.left.steps[0].text) in self.decls.dropped:  # type: ignore[union-attr]
+            return None
         if left is None or left.kind is not FieldKind.SCALAR:
             self.diags.report("SC0105", term.left.span, name=term.left.text, owner=e.name,  # type: ignore
                               hint=did_you_mean(term.left.text, [f.name for f in e.fields]))  # type: ignore
@@ -687,6 +707,8 @@ class EntityResolver:
         field_name = None
         if rest:
             target = child.field(rest)
+            if target is None and (child.name, rest) in self.decls.dropped:
+                return None
             if target is None or target.kind is not FieldKind.SCALAR:
                 self.diags.report("SC0105", a.path.span, name=rest, owner=child.name,
                                   hint=did_you_mean(rest, [x.name for x in child.fields]))
@@ -844,3 +866,16 @@ def _describe(f: Field) -> str:
 
 def _is_text(t: n.TypeExpr) -> bool:
     return t.name.text in ("string", "text", "email", "url")
+
+
+def _junction_volume(e: Entity, entities: dict[str, Entity]) -> Entity:
+    """A many-to-many's links, counted from its sides: one link per row of the larger side (a ticket with a
+    tag, a user in a team), growing as that side grows. Undeclared sides leave the default."""
+    sides = [entities[f.target] for f in e.fields if f.origin is FieldOrigin.JUNCTION and f.target in entities]
+    declared = [s for s in sides if s.volume.declared]
+    if not declared:
+        return e
+    big = max(declared, key=lambda s: s.volume.at_horizon)
+    v = big.volume
+    volume = Volume(base=v.base, per_month=v.per_month, at_horizon=v.at_horizon, declared=True, span=v.span)
+    return e.model_copy(update={"volume": volume})

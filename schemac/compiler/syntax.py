@@ -18,6 +18,7 @@ from lark.lexer import PatternStr
 from schemac.compiler import fast_syntax
 from schemac.compiler import nodes as n
 from schemac.compiler.gcpause import paused_gc
+from schemac.compiler.syntax_hints import report_sql_habit
 from schemac.diagnostics import Diagnostics, Span, closest, source_line
 
 
@@ -492,6 +493,8 @@ def _report_syntax_error(err: UnexpectedInput, text: str, file: str, lark: Lark,
     pos = _offset(text, line, col)
     if _missing_brace(err, text, file, pos, diags):
         return True
+    if not isinstance(err, UnexpectedEOF) and report_sql_habit(text, file, line, col, diags):
+        return False
     if isinstance(err, UnexpectedCharacters):
         number = re.match(r"-?[0-9]+(\.[0-9]+)?[A-Za-z0-9_]+", text[pos:])
         if number and not text[pos - 1:pos].isalnum():

@@ -200,7 +200,7 @@ def _unique_on(facts: Facts, entity: str, equality: tuple[str, ...]) -> int | No
 
 def _write_row(facts: Facts, w: Write) -> PatternRow:
     stmt = facts.statement(w)
-    plan = next((p for p in getattr(facts.design, "writes", ()) if p.write == w.name), None)
+    plan = facts.design.write(w.name) if facts.design is not None else None
     index_name: str | None = None
     by_pk = False
     kind, cols = "none", ", ".join(w.by)

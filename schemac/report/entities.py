@@ -54,7 +54,8 @@ def build(facts: Facts) -> EntitySection:
     entities = facts.model.entities
     relations = tuple(relations_of(e) for e in entities)
     flat = tuple(r for rs in relations for r in rs)
-    return EntitySection(rows=tuple(_row(facts, e) for e in entities), relations=flat,
+    grown = {g.entity: g.rows_at_horizon for g in facts.design.growth}
+    return EntitySection(rows=tuple(_row(facts, e, grown) for e in entities), relations=flat,
                          mermaid=mermaid(entities, flat))
 
 
@@ -84,14 +85,14 @@ def _field_text(f: Field) -> str:
     return " ".join([text, *marks])
 
 
-def _row(facts: Facts, e: Entity) -> EntityRow:
+def _row(facts: Facts, e: Entity, grown: dict[str, float]) -> EntityRow:
     declared = tuple(_field_text(f) for f in e.fields if f.origin not in (*MANAGED, FieldOrigin.TENANT))
     managed = tuple(f.name for f in e.fields if f.origin in (*MANAGED, FieldOrigin.TENANT))
     keys = [f"PK ({', '.join(e.primary_key)})"]
     keys += [f"UK ({', '.join(u.fields)})" + (" live rows" if e.soft_delete else "") for u in e.uniques]
     keys += [f"FK {f.name} -> {f.target}" + (" (owner)" if f.owner else "") for f in e.references]
     v = e.volume
-    assumed = next((g.rows_at_horizon for g in facts.design.growth if g.entity == e.name), None)
+    assumed = grown.get(e.name)
     if v.declared:
         rows, growth = count(v.at_horizon), f"+{count(v.per_month)}/month" if v.per_month else "flat"
     else:

@@ -53,6 +53,7 @@ class Facts:
     tables: dict[str, str] = field(default_factory=dict)  # entity -> emitted table
     # statement name -> follow-up statements, by the pattern (PascalCase) they belong to; built on first use
     _follow_ups: dict[str, list[ddl.NamedStatement]] | None = field(default=None, repr=False, compare=False)
+    _writes_by_entity: dict[str, list[Write]] | None = field(default=None, repr=False, compare=False)
 
     # -- lookups -------------------------------------------------------------------------------------
     @property
@@ -129,7 +130,11 @@ class Facts:
         return 0.0
 
     def writes_on(self, entity: str) -> list[Write]:
-        return [w for w in self.model.writes if w.entity == entity]
+        if self._writes_by_entity is None:  # one pass over the writes, not one per entity asked about
+            self._writes_by_entity = {}
+            for w in self.model.writes:
+                self._writes_by_entity.setdefault(w.entity, []).append(w)
+        return list(self._writes_by_entity.get(entity, ()))
 
 
 def gather(result: Any, today: date) -> Facts:

@@ -9,6 +9,7 @@ Everything is computed from the model, so the same model always gives the same d
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from html import escape
 
@@ -156,6 +157,7 @@ def _edges(boxes: list[Box], by_name: dict[str, Box], relations: tuple[Relation,
         rs.sort(key=lambda r: (by_name[r.child].cx, r.child, r.field))
     out = []
     lanes: dict[tuple[int, float], int] = {}
+    gaps: dict[int, tuple[list[float], float, float]] = {}
     rows: dict[int, list[Box]] = {}  # the boxes of each row, left to right
     for b in sorted(boxes, key=lambda b: b.x):
         rows.setdefault(b.row, []).append(b)
@@ -166,7 +168,8 @@ def _edges(boxes: list[Box], by_name: dict[str, Box], relations: tuple[Relation,
             j, m = bottoms[r.parent].index(r), len(bottoms[r.parent])
             start = (child.x + child.w * (i + 1) / (n + 1), child.y)
             end = (parent.x + parent.w * (j + 1) / (m + 1), parent.y + parent.h)
-            points = [start, *_through_rows(rows, parent.row, child.row, (start[0] + end[0]) / 2, lanes), end]
+            mid_x = (start[0] + end[0]) / 2
+            points = [start, *_through_rows(rows, parent.row, child.row, mid_x, lanes, gaps), end]
             out.append(_edge(r, _vertical_path(points), start, (0, -1), end, (0, 1)))
         else:  # same row, a lower row, or itself: leave from the right side and come back
             sy = child.y + HEADER_H / 2 + 4
@@ -189,26 +192,36 @@ def _edges(boxes: list[Box], by_name: dict[str, Box], relations: tuple[Relation,
 
 
 def _through_rows(rows: dict[int, list[Box]], top_row: int, bottom_row: int, x: float,
-                  lanes: dict[tuple[int, float], int]) -> list[tuple[float, float]]:
+                  lanes: dict[tuple[int, float], int],
+                  gaps: dict[int, tuple[list[float], float, float]] | None = None) -> list[tuple[float, float]]:
     """Waypoints that take a line spanning several rows (`rows`: each row's boxes, left to right) through
     the free gap of each row in between nearest to `x` (edges sharing a gap get lanes 6 px apart), bottom
-    row first."""
+    row first. `gaps` caches each row's gap centres and vertical extent across the lines of one diagram."""
+    gaps = {} if gaps is None else gaps
     points: list[tuple[float, float]] = []
     for row in range(bottom_row - 1, top_row, -1):
         members = rows.get(row, [])
         if not members:
             continue
-        edges = [MARGIN / 2, *(v for b in members for v in (b.x, b.x + b.w)), members[-1].x + members[-1].w
-                 + GAP_X]
-        gaps = [(edges[k] + edges[k + 1]) / 2 for k in range(0, len(edges) - 1, 2)]
-        centre = min(gaps, key=lambda g: (abs(g - x), g))
+        if row not in gaps:
+            gaps[row] = _row_gaps(members)
+        centres, top, bottom = gaps[row]
+        k = bisect.bisect_left(centres, x)
+        centre = min(centres[max(k - 1, 0):k + 1], key=lambda g: (abs(g - x), g))  # the nearest gap
         lane = lanes.get((row, centre), 0)
         lanes[(row, centre)] = lane + 1
         gx = centre + (lane - (lane % 2) * 2 * lane) * 3  # 0, -3, +6, -9, ...: alternate around the centre
-        top = min(b.y for b in members) - GAP_Y / 3
-        bottom = max(b.y + b.h for b in members) + GAP_Y / 3
         points += [(gx, bottom), (gx, top)]
     return points
+
+
+def _row_gaps(members: list[Box]) -> tuple[list[float], float, float]:
+    """The centres of the free gaps of one row (ascending), and the row's top and bottom with margins."""
+    edges = [MARGIN / 2, *(v for b in members for v in (b.x, b.x + b.w)), members[-1].x + members[-1].w + GAP_X]
+    centres = [(edges[k] + edges[k + 1]) / 2 for k in range(0, len(edges) - 1, 2)]
+    top = min(b.y for b in members) - GAP_Y / 3
+    bottom = max(b.y + b.h for b in members) + GAP_Y / 3
+    return centres, top, bottom
 
 
 def _vertical_path(points: list[tuple[float, float]]) -> str:

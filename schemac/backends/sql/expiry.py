@@ -26,8 +26,8 @@ def purge_statements(ctx: Context, layout: Layout, index_names: dict[int, str]) 
                  f"{index}, across tenants; run it every {plan.every_s} s, again while it deletes a full batch",
                  "a hard delete even under soft delete; the audit trigger records each row"]
         if info.tenant is not None and ctx.dialect.row_level_security:
-            notes.append("under row-level security run it as the table owner (or a BYPASSRLS role): the "
-                         "application's role sees one tenant's rows")
+            notes.append("row-level security is FORCEd (it binds the owner): run it as a purge role WITH "
+                         "BYPASSRLS granted SELECT, DELETE on this table; the application's role sees one tenant")
         out.append(compile_statement(ctx.dialect, stmt, Params(), statement_name("purge", plan.entity),
                                      ":execrows", notes))
     return out

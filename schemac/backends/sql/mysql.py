@@ -273,6 +273,7 @@ CAPABILITIES = Capabilities(
     max_identifier=64,
     max_index_columns=16,
     max_key_bytes=3072,
+    updated_at_by_column=True,  # as the dialect's updated_at_by_column: the decisions say so
 )
 
 BACKEND = SqlBackend(name="mysql", capabilities=CAPABILITIES, dialect=DIALECT)

@@ -51,8 +51,8 @@ def design(model: Model, capabilities: Capabilities, target: str) -> tuple[Desig
     roots = [qn.root for qn in needs if qn.root is not None]
     purges = expiry_wants(ctx)
     aux = [w for qn in needs for w in qn.aux] + purges
-    writes = [(w, want) for w in model.writes if (want := write_want(ctx, w)) is not None]
-    result = plan_indexes(ctx, fks, roots, aux, [want for _, want in writes])
+    writes = [(w, write_want(ctx, w)) for w in model.writes]
+    result = plan_indexes(ctx, fks, roots, aux, [want for _, want in writes if want is not None])
     patterns = combine_branches(ctx, model.queries, plan_patterns(ctx, needs, result))
     for q, plan in zip(model.queries, patterns, strict=True):
         decide_grouped(ctx, q, plan)
@@ -60,7 +60,7 @@ def design(model: Model, capabilities: Capabilities, target: str) -> tuple[Desig
     aggregates = plan_aggregates(ctx)
     by_write = {w.name: w for w in model.writes}
     write_plans = [partial_update(ctx, by_write[p.write], p, result.indexes, aggregates)
-                   for p in plan_writes(ctx, writes, result)]
+                   for p in plan_writes(ctx, writes, result, aggregates, audit)]
     fks = plan_trigger_cascades(ctx, fks, aggregates)
     growth = plan_growth(ctx, result.indexes)
     designed = Design(

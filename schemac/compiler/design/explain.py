@@ -3,7 +3,7 @@ indexes, the access patterns and the growth estimates."""
 
 from __future__ import annotations
 
-from schemac.compiler.design.context import bytes_text, count_text, parts_text, pred_text
+from schemac.compiler.design.context import bytes_text, count_text, parts_text, pred_text, rate_text
 from schemac.compiler.design.model import Decision, Design, IndexPlan
 
 _KINDS = (("model", "Model"), ("entity", "Entities"), ("reference", "References"), ("index", "Indexes"),
@@ -12,19 +12,24 @@ _KINDS = (("model", "Model"), ("entity", "Entities"), ("reference", "References"
 
 def render_decisions(design: Design) -> str:
     m = design.model.settings
+    keyed = sum(1 for w in design.writes if w.op != "insert")
     lines = [f"# Design decisions: {m.name} on {design.target}", "",
-             f"{len(design.indexes)} indexes, {len(design.patterns)} queries, {len(design.writes)} keyed "
-             f"writes, {len(design.decisions)} decisions. Rule ids: REL-* from the design rules reference, "
-             f"SC-* schemac's own.", ""]
+             f"{len(design.indexes)} indexes, {len(design.patterns)} queries, {len(design.writes)} writes "
+             f"({keyed} keyed), {len(design.decisions)} decisions. Rule ids: REL-* from the design rules "
+             f"reference, SC-* schemac's own.", ""]
     lines += _indexes(design)
     lines += _patterns(design)
+    lines += _writes(design)
     lines += _growth(design)
     lines += ["## Decisions", ""]
-    entities = [e.name for e in design.model.entities]
+    order = {e.name: i for i, e in enumerate(design.model.entities)}
+    by_kind: dict[str, list[Decision]] = {}
+    for d in design.decisions:
+        by_kind.setdefault(_kind(d), []).append(d)
     for kind, title in _KINDS:
-        group = [d for d in design.decisions if _kind(d) == kind]
+        group = by_kind.get(kind, [])
         if kind == "entity":  # by entity, in model order; each entity's decisions in the order taken
-            group.sort(key=lambda d: entities.index(_name(d)) if _name(d) in entities else len(entities))
+            group.sort(key=lambda d: order.get(_name(d), len(order)))
         if group:
             lines += [f"### {title}", "", *(_decision(d) for d in group), ""]
     other = [d for d in design.decisions if _kind(d) not in {k for k, _ in _KINDS}]
@@ -84,6 +89,27 @@ def _patterns(design: Design) -> list[str]:
         expected = "" if p.expected_rows is None else f"{p.expected_rows:,.1f}".removesuffix(".0")
         rows.append(f"| {p.query} | {_cell(by)} | {_cell(expected)} | {_cell(inc)} |")
     return [*rows, ""]
+
+
+def _writes(design: Design) -> list[str]:
+    if not design.writes:
+        return []
+    rows = ["## Writes", "", "Per call, then at the declared rate; index entries include the primary key's.", "",
+            "| write | op | finds its row by | rows written | index entries | runs with | rate | rows/s "
+            "| index entries/s |", "|---|---|---|---|---|---|---|---|---|"]
+    for w in design.writes:
+        c = w.cost
+        by = "" if w.op == "insert" else "primary key" if w.by_primary_key else \
+            f"#{w.index} {design.indexes[w.index].entity}({parts_text(design.indexes[w.index].parts)})" \
+            if w.index is not None else "nothing"
+        rows.append(f"| {w.write} | {w.op} {w.entity} | {_cell(by)} | {c.rows} | {c.index_entries} | "
+                    f"{_cell(', '.join(c.triggers))} | {_cell(rate_text(c.rate_per_s))} | {_rate(c.rows_per_s)} | "
+                    f"{_rate(c.index_entries_per_s)} |")
+    return [*rows, ""]
+
+
+def _rate(x: float | None) -> str:
+    return " " if x is None else f"{x:,.2f}".rstrip("0").rstrip(".")
 
 
 def _growth(design: Design) -> list[str]:

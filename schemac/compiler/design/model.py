@@ -31,6 +31,10 @@ class Capabilities(_Node):
     triggers: bool = True
     json_aggregation: bool = False  # json_agg / JSON_ARRAYAGG for one-to-many includes
     full_text: bool = True
+    # a full-text match can use its index under row-level security (PostgreSQL's `@@` is not LEAKPROOF, so
+    # the policy's filter runs first and the full-text index is not used: SC0420)
+    fulltext_under_rls: bool = True
+    updated_at_by_column: bool = False  # `ON UPDATE CURRENT_TIMESTAMP` instead of a trigger
     transactions: bool = True
     max_identifier: int = 63
     max_index_columns: int = 32
@@ -91,14 +95,38 @@ class PatternPlan(_Node):
     branches: tuple[PatternPlan, ...] = ()
 
 
+class WriteCost(_Node):
+    """What one call of a write costs on this target, and the same at its declared rate."""
+
+    rate_per_s: float | None = None
+    rows: int = 1  # rows written per call: the row, maintained parents, audit and history copies
+    index_entries: int = 1  # index entries written (or removed) per call, the primary key's included
+    indexes: tuple[int, ...] = ()  # positions in Design.indexes whose entries it writes
+    triggers: tuple[str, ...] = ()  # what runs with it: updated_at, audit, maintained aggregates, history
+    maintained: tuple[str, ...] = ()  # `Parent.field` aggregates it keeps up to date
+    copies: tuple[str, ...] = ()  # copies of the row kept elsewhere (audit_log, history)
+
+    @property
+    def rows_per_s(self) -> float | None:
+        return None if self.rate_per_s is None else self.rows * self.rate_per_s
+
+    @property
+    def index_entries_per_s(self) -> float | None:
+        return None if self.rate_per_s is None else self.index_entries * self.rate_per_s
+
+
 class WritePlan(_Node):
-    """How one `update`/`upsert`/`delete ... by (...)` finds its rows: the conflict target of an upsert."""
+    """One write access pattern: how an `update`/`upsert`/`delete ... by (...)` finds its rows (the conflict
+    target of an upsert), and what every write, inserts included, costs."""
 
     write: str
+    op: Literal["insert", "update", "upsert", "delete"] = "insert"
+    entity: str = ""
     index: int | None = None  # position in Design.indexes, None when the primary key serves it
     by_primary_key: bool = False
     columns: tuple[str, ...] = ()  # IR field names, tenant first: the lookup / ON CONFLICT columns
     why: str = ""
+    cost: WriteCost = WriteCost()
     # an update of one row: the field (version or updated_at) whose expected value it takes and checks, so
     # that it changes nothing when another writer changed the row since it was read (SC-CON-01)
     expect: str | None = None

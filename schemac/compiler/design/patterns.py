@@ -7,9 +7,10 @@ from schemac.compiler.design import codes
 from schemac.compiler.design.context import Ctx, parts_text, pred_text, rate_text
 from schemac.compiler.design.estimates import TEXT_SELECTIVITY, distinct, matched_rows
 from schemac.compiler.design.indexes import IndexResult
-from schemac.compiler.design.model import IndexPlan, PatternPlan, WritePlan
+from schemac.compiler.design.model import AuditPlan, IndexPlan, MaintainedAggregate, PatternPlan, WritePlan
 from schemac.compiler.design.needs import Want
 from schemac.compiler.design.wants import QueryNeeds
+from schemac.compiler.design.write_costs import WriteCosts, cost_text
 from schemac.compiler.design.writes12 import decide_partial_check
 from schemac.compiler.model import FieldOrigin, Include, Query, Write
 
@@ -153,29 +154,39 @@ def _expected_rows(ctx: Ctx, q: Query, w: Want | None) -> float:
     return round(max(rows, 1.0), 1) if rows < 100 else float(round(rows))
 
 
-def plan_writes(ctx: Ctx, wants: list[tuple[Write, Want]], res: IndexResult) -> list[WritePlan]:
+def plan_writes(ctx: Ctx, writes: list[tuple[Write, Want | None]], res: IndexResult,
+                aggregates: list[MaintainedAggregate], audit: AuditPlan | None) -> list[WritePlan]:
+    """Every write, in model order: the row a keyed write finds (SC-PAT-02), and what each costs (SC-PAT-03)."""
     pos = {id(n): i for i, n in enumerate(res.needs)}
+    costs = WriteCosts(ctx, res.indexes, aggregates, audit)
     plans = []
-    for w, want in wants:
-        i = pos[id(want)]
-        index = res.chosen.get(i)
-        by_pk = index is None and i in res.chosen
-        served = "primary key" if by_pk else _label(res.indexes[index]) if index is not None else "nothing"
-        why = f"{w.op} by ({', '.join(want.eq)}): {served}"
-        if w.op == "upsert" and not _conflict_target(ctx, want, res.indexes[index] if index is not None else None,
-                                                     by_pk):
-            ctx.diags.report(codes.UPSERT_WITHOUT_UNIQUE, w.span, write=w.name, fields=", ".join(w.by))
-            why += " (no unique constraint to detect the existing row)"
-        elif w.op == "upsert":
-            why += " is the conflict target (ON CONFLICT / ON DUPLICATE KEY)"
-        ctx.decide("SC-PAT-02", f"write {w.name}", f"finds its row by {served}", why, w.span)
-        unique = by_pk or (index is not None and res.indexes[index].unique)
-        expect = _optimistic_check(ctx, w) if w.op == "update" and unique and not w.fields else None
-        if w.op == "update" and unique and w.fields:
-            decide_partial_check(ctx, w)
-        plans.append(WritePlan(write=w.name, index=index, by_primary_key=by_pk, columns=want.eq, why=why,
-                               expect=expect))
+    for w, want in writes:
+        plan = WritePlan(write=w.name, op=w.op, entity=w.entity, why="inserts a new row", cost=costs.of(w))
+        if want is not None:
+            plan = _keyed(ctx, w, want, res, pos[id(want)], plan)
+        ctx.decide("SC-PAT-03", f"write {w.name}", *cost_text(ctx, w, plan.cost), w.span)
+        plans.append(plan)
     return plans
+
+
+def _keyed(ctx: Ctx, w: Write, want: Want, res: IndexResult, i: int, plan: WritePlan) -> WritePlan:
+    index = res.chosen.get(i)
+    by_pk = index is None and i in res.chosen
+    served = "primary key" if by_pk else _label(res.indexes[index]) if index is not None else "nothing"
+    why = f"{w.op} by ({', '.join(want.eq)}): {served}"
+    if w.op == "upsert" and not _conflict_target(ctx, want, res.indexes[index] if index is not None else None,
+                                                 by_pk):
+        ctx.diags.report(codes.UPSERT_WITHOUT_UNIQUE, w.span, write=w.name, fields=", ".join(w.by))
+        why += " (no unique constraint to detect the existing row)"
+    elif w.op == "upsert":
+        why += " is the conflict target (ON CONFLICT / ON DUPLICATE KEY)"
+    ctx.decide("SC-PAT-02", f"write {w.name}", f"finds its row by {served}", why, w.span)
+    unique = by_pk or (index is not None and res.indexes[index].unique)
+    expect = _optimistic_check(ctx, w) if w.op == "update" and unique and not w.fields else None
+    if w.op == "update" and unique and w.fields:
+        decide_partial_check(ctx, w)
+    return plan.model_copy(update={"index": index, "by_primary_key": by_pk, "columns": want.eq, "why": why,
+                                   "expect": expect})
 
 
 def _optimistic_check(ctx: Ctx, w: Write) -> str | None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from schemac.compiler.design.context import Ctx, count_text, rate_text
+from schemac.compiler.design.estimates import matched_rows
 from schemac.compiler.design.model import PatternPlan
 from schemac.compiler.design.wants import QueryNeeds, query_needs
 from schemac.compiler.model import Query
@@ -76,8 +77,10 @@ def decide_grouped(ctx: Ctx, q: Query, plan: PatternPlan) -> None:
     maintained summary (SC-SUM-01). The summary table itself is not generated yet: the decision says so."""
     if not any(k.bucket for k in q.group):
         return
-    rows = ctx.rows(q.entity)
-    per_call = min(rows, plan.expected_rows or rows) if not q.where else rows / max(len(q.where), 1)
+    e = ctx.entity(q.entity)
+    ranges = [p.model_copy(update={"op": "between"}) if p.bucket else p for p in q.where
+              if p.is_local and not p.is_equality or p.bucket]
+    per_call = max(1.0, matched_rows(ctx, e, list(plan.equality), ranges))
     rate = q.rate_per_s or 0.0
     load = per_call * rate
     served = "its index" if plan.index is not None else "the primary key"

@@ -161,6 +161,12 @@ def query_needs(ctx: Ctx, q: Query) -> QueryNeeds:
     aux += _subquery_wants(ctx, q, low)
     aux += _include_wants(ctx, q, q.entity, q.include, low)
     aux = [replace(w, batch=q.batch) for w in aux]
+    if matches and _fulltext_blocked(ctx, e):
+        notes.append(f"the full-text index is not used under row-level security (the match operator is not "
+                     f"leakproof, so the policy's {e.tenant_field.name} filter runs first): the tenant's rows are read "
+                     f"through this index and the match filters them (SC0420)")
+        key.filters += [pred_text(p) for p in matches]
+        matches = []
     text = _text_want(ctx, q, e, matches, key, low)
     if text is not None:
         return QueryNeeds(q, text, aux, notes)
@@ -193,6 +199,12 @@ def query_needs(ctx: Ctx, q: Query) -> QueryNeeds:
                 low_rate=low, batch=q.batch, rate=q.rate_per_s, limit=q.limit, select=select,
                 filters=tuple(key.filters), span=q.span)
     return QueryNeeds(q, root, aux, notes)
+
+
+def _fulltext_blocked(ctx: Ctx, e: Entity) -> bool:
+    """Row-level security on a target whose full-text match cannot run before the policy (SC0420)."""
+    return (ctx.caps.full_text and not ctx.caps.fulltext_under_rls and ctx.caps.row_level_security
+            and ctx.model.settings.tenant is not None and e.tenant_field is not None)
 
 
 def _text_want(ctx: Ctx, q: Query, e: Entity, matches: list[Predicate], key: _Key, low: bool) -> Want | None:

@@ -53,8 +53,9 @@ def plan_expiry(ctx: Ctx, wants: list[Want], res: IndexResult) -> list[ExpiryPla
                f"little WAL/undo); repeat while a run deletes a full batch. Through {label}, which leads with "
                f"{field} and not the tenant: the purge runs across tenants")
         if e.tenant_field is not None:
-            why += ("; under row-level security it runs as the table owner (or a role with BYPASSRLS), "
-                    "not as the application's role, which would see one tenant's rows only")
+            why += ("; where row-level security applies (FORCEd: it binds the owner too) the purge job connects "
+                    "as a role of its own with BYPASSRLS and only SELECT, DELETE on the table: the application's "
+                    "role sees one tenant's rows")
         if e.soft_delete:
             why += "; a hard delete even under soft delete (expired rows are not kept)"
         if e.audited:
