@@ -6,9 +6,17 @@ is compiled and the 1.2 facts are added to its IR exactly as the resolver record
 
 from __future__ import annotations
 
+import psycopg
+import pymysql
+import pymysql.cursors
+from psycopg.rows import dict_row
+
 from schemac.backends import BuildOptions
 from schemac.compiler.model import Model, Param, Predicate
 from schemac.compiler.pipeline import BuildResult, compile_text, emit_compiled
+from tests.engines import MariaDbServer, PgServer, apply_mysql_script, apply_pg_script
+from tests.helpers.sqlrun import TARGET, Db, artifact
+from tests.test_sql_helpers import parse_queries
 
 FEED_SDL = """\
 model feed {
@@ -114,3 +122,17 @@ def build_feed(target: str) -> BuildResult:
     errors = [f"{d.code} {d.message}" for d in result.diagnostics if d.is_error]
     assert result.ok and not errors, errors
     return result
+
+
+def feed_db(engine: str, name: str, pg: PgServer, maria: MariaDbServer) -> Db:
+    """The feed model (FEED_SDL) applied to a fresh database of `engine`, every warning a failure."""
+    result = build_feed(TARGET[engine])
+    schema = artifact(result, "schema.sql")
+    statements = {s.name: s for s in parse_queries(artifact(result, "queries.sql"))}
+    if engine == "postgres":
+        conn = psycopg.connect(pg.fresh_database(name), autocommit=True, row_factory=dict_row)
+        apply_pg_script(conn, schema)
+        return Db(engine, conn, result, statements)
+    conn = pymysql.connect(**maria.fresh_database(name), cursorclass=pymysql.cursors.DictCursor)
+    apply_mysql_script(conn, schema)
+    return Db(engine, conn, result, statements)

@@ -79,7 +79,7 @@ def decide_grouped(ctx: Ctx, q: Query, plan: PatternPlan) -> None:
         return
     e = ctx.entity(q.entity)
     ranges = [p.model_copy(update={"op": "between"}) if p.bucket else p for p in q.where
-              if p.is_local and not p.is_equality or p.bucket]
+              if (p.is_local and not p.is_equality) or p.bucket]
     per_call = max(1.0, matched_rows(ctx, e, list(plan.equality), ranges))
     rate = q.rate_per_s or 0.0
     load = per_call * rate
