@@ -37,7 +37,7 @@ entity Invoice @audited {
   total       decimal(12,2)
   note        string(40)?
   created_at  timestamp
-  volume 200k
+  volume 20M
 }
 entity Shipment {
   customer    Customer
@@ -54,10 +54,10 @@ entity Session @audited {
 }
 query rep_quarter_totals {
   from    Invoice
-  where   rep = ? and quarter(created_at) = ?
+  where   quarter(created_at) = ?
   group   rep, quarter(created_at)
   select  sum(total) as revenue, count(*) as orders
-  rate    20/s
+  rate    200/s
 }
 query customer_activity {
   from    Invoice | Shipment

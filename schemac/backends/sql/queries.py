@@ -102,6 +102,8 @@ class ReadQuery:
             from schemac.backends.sql.unions import union_statements
 
             return union_statements(self)
+        if self.ctx.design.summary(self.q.name) is not None:
+            return [self._from_summary()]
         stmt = self.statement()
         kind = ":one" if self.q.returns_one else ":many"
         name = statement_name(self.q.name)
@@ -114,6 +116,15 @@ class ReadQuery:
         next_page = compile_statement(self.d, after, self.params, name + NEXT, kind,
                                       [summary, self.keyset.note(name), *self.notes])
         return [first, next_page, *self.extra]
+
+    def _from_summary(self) -> NamedStatement:
+        from schemac.backends.sql.summaries import summary_read
+
+        stmt, table = summary_read(self)
+        where = " and ".join(_predicate_text(p) for p in self.q.where) or "all rows"
+        note = (f"{self.q.entity} where {where}: read from the summary table {table} by its primary key (one row "
+                f"per group, kept by triggers on {self.root.name})")
+        return compile_statement(self.d, stmt, self.params, statement_name(self.q.name), ":many", [note])
 
     def _summary(self) -> str:
         where = " and ".join(_predicate_text(p) for p in self.q.where) or "all rows"

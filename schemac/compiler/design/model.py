@@ -137,6 +137,21 @@ class WritePlan(_Node):
     hot_candidate: bool = False  # touches nothing indexed, on a target with heap-only updates (SC-UPD-01)
 
 
+class SummaryPlan(_Node):
+    """A hot grouped read over time buckets answered from a summary table keyed by the tenant, the group keys
+    and the buckets, kept by triggers on `entity` in the writing transaction (SC-SUM-01)."""
+
+    query: str
+    entity: str
+    keys: tuple[tuple[str, str | None], ...]  # (field, bucket): the tenant first, then the group keys
+    # (alias, field): sum(field) columns; count(*) is the row count every summary keeps
+    sums: tuple[tuple[str, str], ...] = ()
+    count_alias: str | None = None  # the select alias of count(*), if the query selects it
+    per: Literal["statement", "row"] = "row"
+    writes_per_s: float = 0.0  # summary rows written per second at the declared rates
+    why: str = ""
+
+
 class ExpiryPlan(_Node):
     """`@expires`: a batched purge of the rows whose field has passed, the index leading with that field,
     and how often to run it (SC-EXP-01). A hard delete, even under soft delete; audit triggers see it."""
@@ -244,6 +259,10 @@ class Design(_Node):
     reference_reads: tuple[ReferenceRead, ...] = ()
     exact_keys: tuple[tuple[str, str], ...] = ()  # (entity, field): opaque string keys compared byte for byte
     expiry: tuple[ExpiryPlan, ...] = ()
+    summaries: tuple[SummaryPlan, ...] = ()
+
+    def summary(self, query: str) -> SummaryPlan | None:
+        return next((x for x in self.summaries if x.query == query), None)
 
     def expiry_of(self, entity: str) -> ExpiryPlan | None:
         return next((x for x in self.expiry if x.entity == entity), None)
