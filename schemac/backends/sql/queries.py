@@ -92,6 +92,7 @@ class ReadQuery:
         self.where += self.tenant_filter(self.t, self.root)
         self.where += [self.predicate(p) for p in self.q.where]
         self.where += self.live(self.t, self.root)
+        self.where += self._unexpired()
         self._select()
         includes.add_includes(self)
         stmt = sa.select(*self.columns).select_from(self.from_).where(*self.where)
@@ -135,6 +136,13 @@ class ReadQuery:
         elif self.plan is not None and self.plan.by_primary_key:
             text += "; primary key"
         return text
+
+    def _unexpired(self) -> list[ColumnElement[bool]]:
+        """Rows past their `@expires` instant that the purge has not removed yet are not returned."""
+        field = self.root.entity.expires
+        if field is None:
+            return []
+        return [self.root.column_of(field) > sa.literal_column(self.d.now)]
 
     def predicate(self, p: Predicate) -> ColumnElement[bool]:
         col = self.column(p.steps)

@@ -38,7 +38,11 @@ def _growth(ctx: Ctx, e: Entity, indexes: list[IndexPlan]) -> Growth:
                    "no `volume` declared; estimates (rows per lookup, sizes) use this default", e.span)
     revisit = None
     size = f"{count_text(rows)} rows x {rb} B = {bytes_text(table)} + {bytes_text(idx)} of indexes at {horizon}"
-    if rows > REVISIT_ROWS or table > REVISIT_BYTES:
+    if e.expires is not None:
+        ctx.decide("REL-P01", f"entity {e.name}", "no partitioning: its rows expire",
+                   f"{size} is what would pile up without expiry; the batched purge of expired rows (SC-EXP-01) "
+                   f"keeps the table at its live rows", e.span)
+    elif rows > REVISIT_ROWS or table > REVISIT_BYTES:
         revisit = _partition_key(ctx, e)
         ctx.decide("REL-P01", f"entity {e.name}", f"revisit: {revisit}",
                    f"{size}: past {count_text(REVISIT_ROWS)} rows or {bytes_text(REVISIT_BYTES)}, beyond a "

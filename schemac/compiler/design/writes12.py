@@ -56,6 +56,7 @@ def plan_expiry(ctx: Ctx, wants: list[Want], res: IndexResult) -> list[ExpiryPla
             why += ("; where row-level security applies (FORCEd: it binds the owner too) the purge job connects "
                     "as a role of its own with BYPASSRLS and only SELECT, DELETE on the table: the application's "
                     "role sees one tenant's rows")
+        why += "; generated reads skip rows past the instant that the purge has not removed yet"
         if e.soft_delete:
             why += "; a hard delete even under soft delete (expired rows are not kept)"
         if e.audited:
