@@ -186,6 +186,10 @@ RULE_IDS: dict[str, RuleId] = _ids(
      "For every entity with @pii fields the design chooses how to erase a person: delete the row, or "
      "anonymise the personal fields in place when other rows must keep referring to it; the audit log is "
      "scrubbed of those values as well."),
+    ("SC-CON-01", "Optimistic check on updates",
+     "A whole-row update of one row takes the version (or updated_at) it read and changes nothing when another "
+     "writer moved it since, so it cannot silently undo a concurrent change to another column; a partial update "
+     "writes only its listed fields and goes without the check."),
     ("SC-BKT-01", "Time buckets as ranges",
      "A bucket predicate (`quarter(placed_at) = ?`) becomes a half-open range on the plain field "
      "(`placed_at >= ? AND placed_at < ? + 3 months`), so an ordinary index on the field serves it; `group` and "
