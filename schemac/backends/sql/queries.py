@@ -123,8 +123,8 @@ class ReadQuery:
 
         stmt, table = summary_read(self)
         where = " and ".join(_predicate_text(p) for p in self.q.where) or "all rows"
-        note = (f"{self.q.entity} where {where}: read from the summary table {table} by its primary key (one row "
-                f"per group, kept by triggers on {self.root.name})")
+        note = (f"{self.q.entity} where {where}, one row per group kept by triggers on {self.root.name}; "
+                f"summary table {table}, by its primary key")
         return compile_statement(self.d, stmt, self.params, statement_name(self.q.name), ":many", [note])
 
     def _summary(self) -> str:

@@ -109,7 +109,8 @@ def _strategy_note(name: str, how: str) -> str:
 
 def _group_note(ctx: Ctx, q: Query, w: Want) -> str:
     aggs = [f"{s.func}({s.steps[0]})" for s in q.select if s.func and s.steps and s.relation is None]
-    per = ", ".join(w.group)
+    shown = {k.field: f"{k.bucket}({k.field})" for k in q.group if k.bucket}
+    per = ", ".join(shown.get(f, f) for f in w.group)
     note = f"{', '.join(aggs) or 'aggregates'} per ({per}) read in index order: grouping needs no sort"
     if q.order and q.limit:
         keys = ", ".join(o.field for o in q.order)
