@@ -16,6 +16,7 @@ from schemac.backends import get_backend
 from tests.engines import MariaDbServer, PgServer
 from tests.helpers.sdl12 import feed_db
 from tests.helpers.sqlrun import ENGINES, TARGET, Db
+from tests.test_sql_helpers import bucket_start
 
 UTC = dt.UTC
 BUCKETS = ("day", "week", "month", "quarter", "year")
@@ -55,19 +56,6 @@ def _add(db: Db, table: str, shop: int, customer: int, rep: str, total: str, at:
 
 
 # --- buckets ---------------------------------------------------------------------------------------------------
-def _python_start(at: dt.datetime, bucket: str) -> dt.datetime:
-    day = at.replace(hour=0, minute=0, second=0, microsecond=0)
-    if bucket == "week":
-        return day - dt.timedelta(days=day.weekday())
-    if bucket == "month":
-        return day.replace(day=1)
-    if bucket == "quarter":
-        return day.replace(day=1, month=(day.month - 1) // 3 * 3 + 1)
-    if bucket == "year":
-        return day.replace(day=1, month=1)
-    return day
-
-
 def _python_next(start: dt.datetime, bucket: str) -> dt.datetime:
     months = {"month": 1, "quarter": 3, "year": 12}.get(bucket)
     if months is None:
@@ -96,8 +84,8 @@ def test_bucket_start_and_next_are_utc_iso_buckets(db: Db, bucket: str) -> None:
     sql = str(stmt.compile(dialect=dialect.query_dialect))
     for row in db.sql(sql):
         at = _utc(row["created_at"])
-        assert _utc(row["s"]) == _python_start(at, bucket), (bucket, at)
-        assert _utc(row["n"]) == _python_next(_python_start(at, bucket), bucket), (bucket, at)
+        assert _utc(row["s"]) == bucket_start(at, bucket), (bucket, at)
+        assert _utc(row["n"]) == _python_next(bucket_start(at, bucket), bucket), (bucket, at)
 
 
 def test_quarter_totals_read_the_half_open_range(db: Db) -> None:
@@ -203,7 +191,7 @@ def _truth(db: Db) -> list[tuple[Any, ...]]:
     rows = db.sql("SELECT shop_id, rep, created_at, total FROM invoices WHERE deleted_at IS NULL")
     groups: dict[tuple[Any, ...], list[Any]] = {}
     for r in rows:
-        key = (r["shop_id"], r["rep"], _python_start(_utc(r["created_at"]), "quarter"))
+        key = (r["shop_id"], r["rep"], bucket_start(_utc(r["created_at"]), "quarter"))
         acc = groups.setdefault(key, [0, Decimal(0)])
         acc[0] += 1
         acc[1] += r["total"]
@@ -240,3 +228,32 @@ def test_summary_equals_a_group_by_through_every_kind_of_write(db: Db) -> None:
     got = db.run("RepQuarterTotals", shop_id=shop, created_at_quarter=q2)
     want = [(rep, n, total) for s, rep, at, n, total in _truth(db) if s == shop and at == _utc(q2)]
     assert sorted((r["rep"], r["orders"], r["revenue"]) for r in got) == want and want
+
+
+def test_postgres_purge_needs_a_bypassrls_role(pg_server: PgServer, mariadb_server: MariaDbServer) -> None:
+    """Row-level security is FORCEd: the application's role purges nothing (it sees no tenant); the purge
+    role the decision names (BYPASSRLS, SELECT and DELETE on the table) purges every tenant's rows."""
+    d = feed_db("postgres", "sdl12_purge_role", pg_server, mariadb_server)
+    try:
+        shops = [_shop(d) for _ in range(2)]
+        for shop, customer in shops:
+            for i in range(5):
+                d.sql("INSERT INTO sessions (shop_id, customer_id, token, expires_at) VALUES (%s, %s, %s, "
+                      "now() - interval '1 minute')", shop, customer, f"s{shop}-{i}")
+        d.sql("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sdl12_purger') THEN "
+              "CREATE ROLE sdl12_purger NOLOGIN BYPASSRLS; END IF; END $$")
+        d.sql("GRANT SELECT, DELETE ON sessions TO sdl12_purger")
+        d.sql(f"GRANT SELECT, DELETE ON sessions TO {pg_server.app_user}")
+        d.sql(f"SET ROLE {pg_server.app_user}")
+        d.run("PurgeSession")
+        assert d.rowcount == 0
+        d.sql("RESET ROLE")
+        d.sql("SET ROLE sdl12_purger")
+        d.run("PurgeSession")
+        assert d.rowcount == 10
+        d.sql("RESET ROLE")
+        assert d.sql("SELECT count(*) AS n FROM sessions")[0]["n"] == 0
+    finally:
+        d.sql("RESET ROLE")
+        d.sql("REVOKE ALL ON sessions FROM sdl12_purger")
+        d.conn.close()
