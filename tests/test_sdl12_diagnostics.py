@@ -37,7 +37,8 @@ entity Invoice {
 # code -> (text after BASE, line, col, end col, a substring of the message, a substring of the fix)
 CASES: dict[str, tuple[str, int, int, int, str, str]] = {
     "SC0216": ("entity Token {\n  expires_on  string(10) @expires\n}\n", 20, 26, 34,
-               "`@expires` on `Token.expires_on` needs a date or timestamp field, but it is string", "date or timestamp"),
+               "`@expires` on `Token.expires_on` needs a date or timestamp field, but it is string",
+               "date or timestamp"),
     "SC0217": ("entity Token {\n  a  timestamp @expires\n  b  date @expires\n}\n", 21, 11, 19,
                "`Token` marks a second field `@expires` (`b`; the first is `a`)", "keep `@expires` on `a`"),
     "SC0218": ("query q {\n  from Order\n  where quarter(status) = ?\n}\n", 21, 17, 23,
