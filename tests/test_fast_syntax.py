@@ -126,7 +126,8 @@ def test_parse_uses_the_fast_path_and_falls_back() -> None:
     "query q {\n  from A\n  where quarter(a) = ? and day between ? and :to and month(b.c) between ? and ?\n"
     "  group rep, quarter(placed_at), day\n  select day(x) as d, quarter(y), count(*), day\n}\n",
     "query q {\n  from A | B|C\n  where week(x) is not null and year(y) ~ ? and day(z) in ?\n}\n",
-    "query q {\n  from A |\n B\n}\n", "query q {\n  from A | | B\n}\n", "query q {\n  from A |\n}\n",
+    "query q {\n  from A |\n B\n}\n", "query q {\n  from A |\n\n  B |;\n C\n  where x = ?\n}\n",
+    "query q {\n  from A\n  | B\n}\n", "query q {\n  from A | | B\n}\n", "query q {\n  from A |\n}\n",
     "query q {\n  from | A\n}\n", "query q {\n  where quarter(a.b) = ?\n  group month(\n  x)\n}\n",
     "query q {\n  where quarter(a)(b) = ?\n}\n", "query q {\n  where a.quarter(b) = ?\n}\n",
     "query q {\n  where quarter() = ?\n}\n", "query q {\n  group quarter(a, b)\n}\n",
