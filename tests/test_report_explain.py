@@ -57,8 +57,9 @@ NUMERIC = ("smallint", "integer", "bigint", "numeric", "real", "double precision
 # Patterns where the planner disagrees with the design today; strict, so a fix turns them into failures
 # that ask for the entry to go.
 KNOWN = {
-    ("helpdesk", "search_tickets"): "tenant-scoped full-text search: PostgreSQL reads tickets through the "
-    "(workspace_id, ...) B-tree the row-level-security predicate matches, not the GIN index on subject",
+    ("helpdesk", "search_tickets"): "tenant-scoped full-text search under row-level security (SC0420): the "
+    "design names the tenant index (workspace_id, id); PostgreSQL picks the smallest (workspace_id, ...) B-tree, "
+    "here the deduplicated (workspace_id, team_id)",
 }
 
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from schemac.backends import get_backend
 from tests.engines import MariaDbServer, PgServer
-from tests.helpers.sdl12 import feed_db
+from tests.helpers.sdl12_feed import feed_db
 from tests.helpers.sqlrun import ENGINES, TARGET, Db
 from tests.test_sql_helpers import bucket_start
 

@@ -7,7 +7,8 @@ runs Lark, which accepts or rejects the text and reports syntax errors exactly a
 never accept a text Lark rejects, and every text it accepts must give Lark's tree. What that takes:
 
 * Tokens are those of Lark's terminals (same regular expressions for names, numbers, strings, comments,
-  separators); newlines and `;` inside parentheses are dropped as `ParenNewlines` drops them.
+  separators); newlines and `;` inside parentheses and after `,` or `|` are dropped as `ParenNewlines` drops
+  them.
 * Lark's contextual lexer lexes a word as a keyword wherever the parser state accepts that keyword, even
   where a NAME is accepted too. In this grammar that happens in three kinds of states only (computed from
   the LALR table, see `tests/test_fast_syntax.py`): at the start of an entity or type member (`unique`,
@@ -80,7 +81,7 @@ def tokenize(text: str) -> list[Tok] | None:
         if group == _WORD:
             append(("w", text[start:end], line, start - before_line, end - before_line))
         elif group == _SEP:
-            if not depth and not (toks and toks[-1][0] == ","):  # ParenNewlines: a list goes on after a comma
+            if not depth and not (toks and toks[-1][0] in (",", "|")):  # ParenNewlines: a list goes on
                 append(("nl", text[start], line, start - before_line, end - before_line))
             if text[start] == "\n":
                 line += 1

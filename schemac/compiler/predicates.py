@@ -118,7 +118,8 @@ class PredicateResolver:
             if p.bucket is not None:
                 self.diags.report("SC0220", p.bucket.span, bucket=p.bucket.text, path=p.path.text,
                                   reason="cannot stand in a constant where clause (volumes, partial keys, "
-                                  "aggregates)", help="compare the field itself, as in `placed_at >= \"...\"`")
+                                  "aggregates)",
+                                  help=f"compare `{p.path.text}` itself with a constant, or drop the predicate")
                 continue
             if isinstance(p.value, n.Param) or isinstance(p.value2, n.Param):
                 self.diags.report("SC0209", p.span, reason="this predicate must be constant (no `?` parameter)")

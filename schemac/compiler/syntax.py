@@ -23,7 +23,8 @@ from schemac.diagnostics import Diagnostics, Span, closest, source_line
 
 
 class ParenNewlines:
-    """Post-lexer: drop line separators inside parentheses and after a comma, so that lists may wrap lines."""
+    """Post-lexer: drop line separators inside parentheses and after a comma or a `|` (`from A |` newline `B`),
+    so that lists may wrap lines."""
 
     always_accept = ("_SEP",)
 
@@ -37,8 +38,8 @@ class ParenNewlines:
                 depth += 1
             elif tok.type == "RPAR":
                 depth = max(0, depth - 1)
-            elif tok.type == "_SEP" and (depth or prev == "COMMA"):
-                continue  # inside parentheses, or after a comma: the list goes on on the next line
+            elif tok.type == "_SEP" and (depth or prev in ("COMMA", "VBAR")):
+                continue  # inside parentheses, after a comma or a `|`: the list goes on on the next line
             prev = tok.type
             yield tok
 

@@ -1,91 +1,32 @@
-"""A small model with the draft 1.2 constructs (`FEED_SDL`), and its build and database for the
-tests/test_sdl12_*.py files."""
+"""SDL 1.2 (§5.2) lint cases, shared by tests/test_lint.py (every rule: a triggering and a clean input, `//!`
+marking the lines a finding must be on) and tests/test_sdl12_lint.py (the rules' finer behaviour)."""
 
 from __future__ import annotations
 
-import psycopg
-import pymysql
-import pymysql.cursors
-from psycopg.rows import dict_row
+ORDERS = ("entity Rep {\n  name string(100)\n}\n"
+          "entity Order {\n  rep Rep\n  placed_at timestamp\n  total money\n  volume 2M\n}\n")
+FEED = ("entity Customer {\n  name string(100)\n}\n"
+        "entity Invoice {\n  customer Customer\n  volume {invoices}\n}\n"
+        "entity Payment {\n  customer Customer\n  volume {payments}\n}\n"
+        "query activity {\n  from Invoice | Payment  //{mark}\n  where customer = ?\n  order created_at desc\n"
+        "  limit 50\n}\n")
+LOANS = ("entity Loan {\n  title string(100)\n  returned_at timestamp?\n}\n"
+         "query loans {\n  from Loan\n  where title = ?\n  select title{extra}\n}\n"
+         "write return_loan {\n  update Loan (returned_at) by (id)  //{mark}\n}\n")
+SESSIONS = ("entity Session @hard_delete {\n  token string(64)\n  expires_at timestamp @expires\n}\n"
+            "entity Login {\n  session Session{attr}  //{mark}\n}\n")
 
-from schemac.backends import BuildOptions
-from schemac.compiler.pipeline import BuildResult, compile_text, emit_compiled
-from tests.engines import MariaDbServer, PgServer, apply_mysql_script, apply_pg_script
-from tests.helpers.sqlrun import TARGET, Db, artifact
-from tests.test_sql_helpers import parse_queries
-
-FEED_SDL = """\
-model feed {
-  ids bigint
-  tenant Shop
-  deletes soft
-  audit on
+# code -> (bad, good)
+LINT_CASES: dict[str, tuple[str, str]] = {
+    "SC0360": (ORDERS + "query rep_quarter {\n  from Order\n  where rep = ? and quarter(placed_at) = ?  //!\n"
+                        "  select sum(total) as revenue\n}\n",
+               ORDERS.replace("  volume 2M", "  index (rep, placed_at)\n  volume 2M")
+               + "query rep_quarter {\n  from Order\n  where rep = ? and quarter(placed_at) = ?\n"
+                 "  select sum(total) as revenue\n}\n"),
+    "SC0361": (FEED.replace("{invoices}", "5M").replace("{payments}", "20k").replace("{mark}", "!"),
+               FEED.replace("{invoices}", "5M").replace("{payments}", "1M").replace("  //{mark}", "")),
+    "SC0362": (LOANS.replace("{extra}", "").replace("{mark}", "!"),
+               LOANS.replace("{extra}", ", returned_at").replace("  //{mark}", "")),
+    "SC0363": (SESSIONS.replace("{attr}", "").replace("{mark}", "!"),
+               SESSIONS.replace("{attr}", " @owner").replace("  //{mark}", "")),
 }
-entity Shop {
-  name string(40)
-}
-entity Customer {
-  name string(40)
-}
-entity Invoice @audited {
-  customer    Customer
-  rep         string(20)
-  total       decimal(12,2)
-  note        string(40)?
-  created_at  timestamp
-  volume 20M
-}
-entity Shipment {
-  customer    Customer
-  rep         string(20)
-  total       decimal(12,2)
-  created_at  timestamp
-  volume 100k
-}
-entity Session @audited {
-  customer    Customer
-  token       string(40) @unique
-  expires_at  timestamp @expires
-  volume 50k + 100k/month
-}
-query rep_quarter_totals {
-  from    Invoice
-  where   quarter(created_at) = ?
-  group   rep, quarter(created_at)
-  select  sum(total) as revenue, count(*) as orders
-  rate    200/s
-}
-query customer_activity {
-  from    Invoice | Shipment
-  where   customer = ? and created_at between ? and ?
-  order   created_at desc
-  limit   20
-  rate    100/s
-}
-write set_note {
-  update  Invoice (note) by (id)
-  rate    5/s
-}
-"""
-
-def build_feed(target: str) -> BuildResult:
-    comp = compile_text(FEED_SDL, "feed.sdl")
-    assert comp.ok, [d.message for d in comp.diagnostics]
-    result = emit_compiled(comp, target, BuildOptions())
-    errors = [f"{d.code} {d.message}" for d in result.diagnostics if d.is_error]
-    assert result.ok and not errors, errors
-    return result
-
-
-def feed_db(engine: str, name: str, pg: PgServer, maria: MariaDbServer) -> Db:
-    """The feed model (FEED_SDL) applied to a fresh database of `engine`, every warning a failure."""
-    result = build_feed(TARGET[engine])
-    schema = artifact(result, "schema.sql")
-    statements = {s.name: s for s in parse_queries(artifact(result, "queries.sql"))}
-    if engine == "postgres":
-        conn = psycopg.connect(pg.fresh_database(name), autocommit=True, row_factory=dict_row)
-        apply_pg_script(conn, schema)
-        return Db(engine, conn, result, statements)
-    conn = pymysql.connect(**maria.fresh_database(name), cursorclass=pymysql.cursors.DictCursor)
-    apply_mysql_script(conn, schema)
-    return Db(engine, conn, result, statements)
