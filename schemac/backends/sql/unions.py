@@ -36,7 +36,7 @@ def union_statements(rq: ReadQuery) -> list[NamedStatement]:
     paged = is_keyset(q)
     branches = [_branch(rq, q, entity, select, paged) for entity in q.sources]
     name = statement_name(q.name)
-    notes = [_summary(rq, branches)]
+    notes = _summary(rq, branches)
     first = _outer(rq, branches[0], [b.first for b in branches], paged, after=False)
     out = [compile_statement(rq.d, first, rq.params, name, ":many", [*notes, *_first_note(paged, name)])]
     if paged:
@@ -129,12 +129,17 @@ def _outer_keys(rq: ReadQuery, feed: Any, branch: Any) -> list[Key]:
     return keys
 
 
-def _summary(rq: ReadQuery, branches: list[Any]) -> str:
-    parts = []
-    for b in branches:
-        index = b.plan.index if b.plan is not None else None
-        served = f"index {rq.index_names[index]}" if index is not None and index in rq.index_names else \
-            "primary key" if b.plan is not None and b.plan.by_primary_key else "no index"
-        parts.append(f"{b.q.entity} ({served})")
+def _summary(rq: ReadQuery, branches: list[Any]) -> list[str]:
+    """The first branch as any query's note (`...; index X`: the pattern's plan), then the union."""
+    served = [_served(rq, b) for b in branches]
     limit = f", each branch stops after {rq.q.limit} rows" if rq.q.limit else ""
-    return f"UNION ALL of {', '.join(parts)}, each row tagged with its {ENTITY}{limit}"
+    rest = ", ".join(f"{b.q.entity} ({s})" for b, s in zip(branches[1:], served[1:], strict=True))
+    return [branches[0]._summary(),
+            f"UNION ALL with {rest}; each row tagged with its {ENTITY}{limit}"]
+
+
+def _served(rq: ReadQuery, branch: Any) -> str:
+    index = branch.plan.index if branch.plan is not None else None
+    if index is not None and index in rq.index_names:
+        return f"index {rq.index_names[index]}"
+    return "primary key" if branch.plan is not None and branch.plan.by_primary_key else "no index"

@@ -33,6 +33,8 @@ def bucket_without_index(ctx: Context) -> Iterator[Finding]:
         rows = ctx.rows(q.entity)
         if e is None or rows is None or rows <= ctx.config.large_table_rows or q.is_union:
             continue
+        if ctx.design is not None and ctx.design.summary(q.name) is not None:
+            continue  # a maintained summary answers it (SC-SUM-01): no scan of the entity
         eq = {p.field for p in q.where if p.is_local and p.op in ("=", "in") and p.bucket is None}
         keys = _index_keys(ctx, e)
         pinned = eq | ({e.tenant_field.name} if e.tenant_field else set())
