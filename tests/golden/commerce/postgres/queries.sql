@@ -114,7 +114,8 @@ FROM orders JOIN customers AS customer ON customer.id = orders.customer_id
 WHERE orders.status = 'open';
 
 -- name: CustomerActivity :many
--- UNION ALL of Order (index orders_customer_id_created_at_id_idx), Review (index reviews_customer_id_created_at_id_idx), ReturnRequest (index return_requests_customer_id_created_at_id_idx), each row tagged with its entity, each branch stops after 30 rows
+-- Order where customer = :customer_id; index orders_customer_id_created_at_id_idx
+-- UNION ALL with Review (index reviews_customer_id_created_at_id_idx), ReturnRequest (index return_requests_customer_id_created_at_id_idx); each row tagged with its entity, each branch stops after 30 rows
 -- keyset pagination: the first page; CustomerActivityNext reads the pages after it
 -- params: customer_id BIGINT
 SELECT feed.id, feed.customer_id, feed.created_at, feed.updated_at, feed.entity
@@ -131,7 +132,8 @@ LIMIT 30)) AS feed ORDER BY feed.created_at DESC, feed.id DESC, feed.entity DESC
 LIMIT 30;
 
 -- name: CustomerActivityNext :many
--- UNION ALL of Order (index orders_customer_id_created_at_id_idx), Review (index reviews_customer_id_created_at_id_idx), ReturnRequest (index return_requests_customer_id_created_at_id_idx), each row tagged with its entity, each branch stops after 30 rows
+-- Order where customer = :customer_id; index orders_customer_id_created_at_id_idx
+-- UNION ALL with Review (index reviews_customer_id_created_at_id_idx), ReturnRequest (index return_requests_customer_id_created_at_id_idx); each row tagged with its entity, each branch stops after 30 rows
 -- keyset pagination, the page after the last row of CustomerActivity: pass that row's sort values, id and entity as after_created_at, after_id, after_entity
 -- params: customer_id BIGINT, after_created_at TIMESTAMP WITH TIME ZONE, after_id BIGINT, after_entity VARCHAR(13)
 SELECT feed.id, feed.customer_id, feed.created_at, feed.updated_at, feed.entity
