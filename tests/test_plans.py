@@ -381,6 +381,9 @@ def run(ld: Loaded, conn: Any, named: NamedQuery, ps: ParamSet) -> tuple[list[tu
 
 
 def root_table(ld: Loaded, query: Query) -> str:
+    """The entity's table, or for a read a maintained summary answers (SC-SUM-01), the summary table."""
+    if ld.design.summary(query.name) is not None:
+        return f"{query.name}_summary"
     return table_name(ld.model, ld.model.entity(query.entity))
 
 

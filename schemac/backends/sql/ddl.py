@@ -19,6 +19,7 @@ from schemac.backends.sql.cascades import cascade_triggers
 from schemac.backends.sql.context import Context
 from schemac.backends.sql.erasure import erasure_routine_spec
 from schemac.backends.sql.indexes import statistics_statements
+from schemac.backends.sql.summaries import summary_blocks
 from schemac.backends.sql.tables import Layout, TableInfo, edited_columns
 from schemac.compiler.model import FieldOrigin, ScalarKind
 
@@ -41,6 +42,7 @@ class SchemaWriter:
                           for name, info in layout.tables.items()}
         self.aggregates = aggregate_triggers(ctx, layout)
         self.cascades = cascade_triggers(ctx, layout)
+        self.summaries = summary_blocks(ctx, layout)
         self.audited = audit_mod.audited(ctx, layout)
         self.audited_names = {i.name for i in self.audited}
         tenancy = ctx.design.tenancy
@@ -107,6 +109,9 @@ class SchemaWriter:
         if self.audit is not None and info.name in self.audited_names:
             out += self.d.render_trigger(audit_mod.audit_trigger(self.ctx, self.layout, info, self.audit))
         out += self._policy(info)
+        for table, trigger in self.summaries.get(info.entity.name, []):
+            out += self._plain_table(table, info.tenant if info.entity.name in self.isolated else None)
+            out += self.d.render_trigger(trigger)
         return out
 
     def _policy(self, info: TableInfo) -> list[str]:
