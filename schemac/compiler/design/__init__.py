@@ -25,8 +25,10 @@ from schemac.compiler.design.policies import (
     plan_tenancy,
     plan_text_keys,
 )
+from schemac.compiler.design.sdl12 import combine_branches, plan_summaries, query_branches, summary_pattern
 from schemac.compiler.design.statistics import plan_statistics
-from schemac.compiler.design.wants import query_needs, write_want
+from schemac.compiler.design.wants import write_want
+from schemac.compiler.design.writes12 import expiry_wants, partial_update, plan_expiry
 from schemac.compiler.model import Model
 from schemac.diagnostics import Diagnostic
 
@@ -46,15 +48,23 @@ def design(model: Model, capabilities: Capabilities, target: str) -> tuple[Desig
     reference_reads = plan_soft_delete(ctx)
     exact_keys = plan_text_keys(ctx)
     audit = plan_audit(ctx)
-    needs = [query_needs(ctx, q) for q in model.queries]
+    needs, summaries = plan_summaries(ctx, [qn for q in model.queries for qn in query_branches(ctx, q)])
     roots = [qn.root for qn in needs if qn.root is not None]
-    aux = [w for qn in needs for w in qn.aux]
+    purges = expiry_wants(ctx)
+    aux = [w for qn in needs for w in qn.aux] + purges
     writes = [(w, write_want(ctx, w)) for w in model.writes]
     result = plan_indexes(ctx, fks, roots, aux, [want for _, want in writes if want is not None])
-    patterns = plan_patterns(ctx, needs, result)
+    summarised = {s.query: s for s in summaries}
+    queries = tuple(q for q in model.queries if q.name not in summarised)
+    planned = iter(combine_branches(ctx, queries, plan_patterns(ctx, needs, result)))
+    patterns = [summary_pattern(q, summarised[q.name]) if q.name in summarised else next(planned)
+                for q in model.queries]
+    expiry = plan_expiry(ctx, purges, result)
     aggregates = plan_aggregates(ctx)
+    by_write = {w.name: w for w in model.writes}
     fks = plan_trigger_cascades(ctx, fks, aggregates)
-    write_plans = plan_writes(ctx, writes, result, aggregates, audit)
+    write_plans = [partial_update(ctx, by_write[p.write], p, result.indexes, aggregates)
+                   for p in plan_writes(ctx, writes, result, aggregates, audit)]
     growth = plan_growth(ctx, result.indexes, fks)
     statistics = plan_statistics(ctx, [*roots, *aux, *(want for _, want in writes if want is not None)])
     designed = Design(
@@ -62,5 +72,6 @@ def design(model: Model, capabilities: Capabilities, target: str) -> tuple[Desig
         patterns=tuple(patterns), aggregates=tuple(aggregates), growth=tuple(growth),
         decisions=tuple(ctx.decisions), writes=tuple(write_plans), foreign_keys=tuple(fks), tenancy=tenancy,
         audit=audit, erasure=tuple(erasure), reference_reads=reference_reads,
-        exact_keys=exact_keys, statistics=tuple(statistics))
+        exact_keys=exact_keys, statistics=tuple(statistics), expiry=tuple(expiry),
+        summaries=tuple(summaries))
     return designed, list(ctx.diags)

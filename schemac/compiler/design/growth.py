@@ -39,7 +39,11 @@ def _growth(ctx: Ctx, e: Entity, indexes: list[IndexPlan], fks: list[ForeignKeyP
                    "no `volume` declared; estimates (rows per lookup, sizes) use this default", e.span)
     revisit = partition = None
     size = f"{count_text(rows)} rows x {rb} B = {bytes_text(table)} + {bytes_text(idx)} of indexes at {horizon}"
-    if rows > REVISIT_ROWS or table > REVISIT_BYTES:
+    if e.expires is not None:
+        ctx.decide("REL-P01", f"entity {e.name}", "no partitioning: its rows expire",
+                   f"{size} is what would pile up without expiry; the batched purge of expired rows (SC-EXP-01) "
+                   f"keeps the table at its live rows", e.span)
+    elif rows > REVISIT_ROWS or table > REVISIT_BYTES:
         partition = plan_partition(ctx, e, indexes, fks)
         revisit = f"{advice_text(partition)} (past {count_text(REVISIT_ROWS)} rows)"
         ctx.decide("REL-P01", f"entity {e.name}", f"revisit: {revisit}",

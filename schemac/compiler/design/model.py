@@ -66,6 +66,9 @@ class PatternPlan(_Node):
     why: str = ""
     # indexes on other entities the pattern also uses (path predicates, reverse aggregates, includes)
     lookups: tuple[int, ...] = ()
+    entity: str = ""  # the entity read ("" for the query's own entity)
+    # `from A | B`: one plan per listed entity, each branch of the UNION ALL served by its own index
+    branches: tuple[PatternPlan, ...] = ()
 
 
 class WriteCost(_Node):
@@ -99,10 +102,43 @@ class WritePlan(_Node):
     by_primary_key: bool = False
     columns: tuple[str, ...] = ()  # IR field names, tenant first: the lookup / ON CONFLICT columns
     why: str = ""
+    cost: WriteCost = WriteCost()
     # an update of one row: the field (version or updated_at) whose expected value it takes and checks, so
     # that it changes nothing when another writer changed the row since it was read (SC-CON-01)
     expect: str | None = None
-    cost: WriteCost = WriteCost()
+    # a partial update/upsert: the fields it writes (the listed ones and the maintained updated_at/version)
+    fields: tuple[str, ...] = ()
+    # (field, "indexed" | "counted") for every written field an index or a maintained aggregate reads
+    touches: tuple[tuple[str, str], ...] = ()
+    hot_candidate: bool = False  # touches nothing indexed, on a target with heap-only updates (SC-UPD-01)
+
+
+class SummaryPlan(_Node):
+    """A hot grouped read over time buckets answered from a summary table keyed by the tenant, the group keys
+    and the buckets, kept by triggers on `entity` in the writing transaction (SC-SUM-01)."""
+
+    query: str
+    entity: str
+    keys: tuple[tuple[str, str | None], ...]  # (field, bucket): the tenant first, then the group keys
+    # (alias, field): sum(field) columns; count(*) is the row count every summary keeps
+    sums: tuple[tuple[str, str], ...] = ()
+    count_alias: str | None = None  # the select alias of count(*), if the query selects it
+    per: Literal["statement", "row"] = "row"
+    writes_per_s: float = 0.0  # summary rows written per second at the declared rates
+    why: str = ""
+
+
+class ExpiryPlan(_Node):
+    """`@expires`: a batched purge of the rows whose field has passed, the index leading with that field,
+    and how often to run it (SC-EXP-01). A hard delete, even under soft delete; audit triggers see it."""
+
+    entity: str
+    field: str
+    index: int | None = None  # position in Design.indexes: leads with `field` (no tenant: runs across tenants)
+    batch: int = 1000  # rows per statement
+    every_s: int = 60  # run it this often
+    expiring_per_s: float = 0.0  # rows that expire per second at the declared growth
+    why: str = ""
 
 
 class ForeignKeyPlan(_Node):
@@ -212,6 +248,14 @@ class Design(_Node):
     reference_reads: tuple[ReferenceRead, ...] = ()
     exact_keys: tuple[tuple[str, str], ...] = ()  # (entity, field): opaque string keys compared byte for byte
     statistics: tuple[StatisticsPlan, ...] = ()
+    expiry: tuple[ExpiryPlan, ...] = ()
+    summaries: tuple[SummaryPlan, ...] = ()
+
+    def summary(self, query: str) -> SummaryPlan | None:
+        return next((x for x in self.summaries if x.query == query), None)
+
+    def expiry_of(self, entity: str) -> ExpiryPlan | None:
+        return next((x for x in self.expiry if x.entity == entity), None)
 
     def reference_read(self, entity: str, field: str) -> ReferenceRead | None:
         return _memo(self, "_reference_reads", self.reference_reads,
