@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from schemac.backends import BuildOptions
+from schemac.build import BuildResult, build, emit_compiled
 from schemac.compiler.design.model import Design
-from schemac.compiler.pipeline import BuildResult, build, compile_text, emit_compiled
+from schemac.compiler.pipeline import compile_text
 from tests.helpers.sdl12_feed import FEED_SDL, build_feed
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,7 +9,8 @@ import pymysql.cursors
 from psycopg.rows import dict_row
 
 from schemac.backends import BuildOptions
-from schemac.compiler.pipeline import BuildResult, compile_text, emit_compiled
+from schemac.build import BuildResult, emit_compiled
+from schemac.compiler.pipeline import compile_text
 from tests.engines import MariaDbServer, PgServer, apply_mysql_script, apply_pg_script
 from tests.helpers.sqlrun import TARGET, Db, artifact
 from tests.test_sql_helpers import parse_queries
