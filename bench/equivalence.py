@@ -8,8 +8,9 @@
 A snapshot holds, for every case, the syntax tree (`repr`, spans included), every diagnostic (code,
 severity, message, span, notes, help) and a type-exact deep dump of the IR: every pydantic node with its
 class, field values (int vs float, tuple vs list, enum member vs str all distinguished) and fields_set.
-The cases are the examples (through `compile_model`), synthetic models of several sizes and seeds, and
-thousands of mutants of the examples (each line deleted, duplicated, cut short or with a misspelt word),
+The cases are the examples and the SDL 1.2 model tests/fixtures/sdl12/model.sdl (every §5.2 construct:
+buckets, `from A | B`, partial writes, `@expires`) through `compile_model`, synthetic models of several sizes
+and seeds, and thousands of mutants of those files (each line deleted, duplicated, cut short or with a misspelt word),
 so the error paths (syntax errors, unknown names, hints) are compared as well as the happy path.
 """
 
@@ -90,7 +91,7 @@ def mutants(text: str) -> list[str]:
 def snapshot(quick: bool = False) -> dict[str, dict[str, Any]]:
     os.chdir(ROOT)  # the examples are compiled by their path relative to the repository
     cases: dict[str, dict[str, Any]] = {}
-    examples = sorted((ROOT / "examples").glob("*.sdl"))
+    examples = [*sorted((ROOT / "examples").glob("*.sdl")), ROOT / "tests" / "fixtures" / "sdl12" / "model.sdl"]
     for p in examples:
         rel = p.relative_to(ROOT)
         comp = compile_model(rel)

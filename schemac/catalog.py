@@ -143,8 +143,8 @@ class Container(_Entry):
 
     name: str
     kind: Literal["table", "collection", "item_table"] = "table"
-    role: Literal["entity", "junction", "history", "audit", "other"] = "entity"
-    entity: str | None = None  # the IR entity it stores
+    role: Literal["entity", "junction", "history", "summary", "audit", "other"] = "entity"
+    entity: str | None = None  # the IR entity it stores (or keeps the history or a summary of)
     members: tuple[Member, ...] = ()
     location: Location | None = None
 

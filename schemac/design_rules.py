@@ -196,10 +196,6 @@ RULE_IDS: dict[str, RuleId] = _ids(
      "delete: a cascading reference hides the referencing row, a set-null reference reads as empty, and a "
      "restricting reference is historical (an order line keeps its product's name). Required references "
      "are inner joins, optional ones left joins."),
-    ("SC-CON-01", "Optimistic check on whole-row updates",
-     "An update that rewrites every column of one row takes the version (or updated_at) it read and changes "
-     "nothing when another writer moved it since; the caller sees zero rows changed, re-reads and retries, "
-     "instead of silently undoing the other writer's change."),
     ("SC-KEY-03", "Opaque keys compare byte for byte",
      "Strings in primary or unique keys that are not human text (slugs, codes, SKUs, tokens, idempotency "
      "keys) compare exactly on every target: a binary collation where the target's default is "
@@ -216,6 +212,29 @@ RULE_IDS: dict[str, RuleId] = _ids(
      "gets functional-dependency statistics on those columns, so the planner does not multiply their "
      "selectivities and estimate one row where a parent has hundreds. Targets without extended statistics get "
      "a decision saying their estimates stay independent."),
+    ("SC-CON-01", "Optimistic check on updates",
+     "A whole-row update of one row takes the version (or updated_at) it read and changes nothing when another "
+     "writer moved it since, so it cannot silently undo a concurrent change to another column; a partial update "
+     "writes only its listed fields and goes without the check."),
+    ("SC-BKT-01", "Time buckets as ranges",
+     "A bucket predicate (`quarter(placed_at) = ?`) becomes a half-open range on the plain field "
+     "(`placed_at >= ? AND placed_at < ? + 3 months`), so an ordinary index on the field serves it; `group` and "
+     "`select` buckets are the bucket's first instant in UTC (ISO weeks, Monday first)."),
+    ("SC-SUM-01", "Grouped reads over buckets",
+     "A grouped read over time buckets is computed per read through the index that serves its filter, unless "
+     "the rows it aggregates per second (rows per call x rate) make a maintained summary worth its extra "
+     "writes; the decision gives the numbers."),
+    ("SC-UNI-01", "Reads over several entities",
+     "`from A | B` is one statement: a UNION ALL of one branch per entity, each served by its own index, "
+     "stopping after the limit, tagged with the entity's name, under one order and limit."),
+    ("SC-UPD-01", "Partial updates",
+     "An update that lists its fields sets only those (and what the compiler maintains); its plan names the "
+     "written fields an index or a maintained aggregate reads; one that touches no indexed column is a "
+     "heap-only (HOT) update candidate on PostgreSQL."),
+    ("SC-EXP-01", "Expiry",
+     "An `@expires` field gets a batched purge statement, an index leading with the field (not the tenant: "
+     "the purge runs across tenants) and advice on how often to run it and with what batch, from the rows "
+     "that expire per second. Expiry is a hard delete even under soft delete; audit triggers record it."),
     ("SC-VOL-01", "Assumed volume",
      "An entity without a `volume` is assumed to hold a default number of rows; every estimate that depends "
      "on it (rows per lookup, sizes, growth) is only as good as that guess. Declare `volume` to replace it."),

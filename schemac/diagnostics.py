@@ -134,6 +134,55 @@ REGISTRY: dict[str, Rule] = _rules(
     ("SC0215", W, "the model declares no entities: there is nothing to build",
      "A model with no `entity` declaration produces an empty schema; the file given may not be the model, or "
      "its entities may live in a file it does not import."),
+    # -- SC0216-SC0229: draft 1.2 (§5.2): buckets, `from A | B`, partial writes, `@expires` --------------------
+    ("SC0216", E, "`@expires` on `{entity}.{field}` needs a date or timestamp field, but it is {type}",
+     "`@expires` names the instant after which a row is removed, so it goes on a `date` or `timestamp` field. "
+     "An optional one is allowed: a row whose field is null never expires. "
+     "Fix: move `@expires` to a date or timestamp field, or change the field's type."),
+    ("SC0217", E, "`{entity}` marks a second field `@expires` (`{field}`; the first is `{first}`)",
+     "An entity expires by one instant: at most one of its fields carries `@expires`. "
+     "Fix: keep `@expires` on one field; compute the other deadline into it, or drop one."),
+    ("SC0218", E, "`{bucket}({path})` needs a date or timestamp field, but `{entity}.{field}` is {type}",
+     "A time bucket (day, week, month, quarter, year) groups instants; it applies to a `date` or `timestamp` "
+     "field. Fix: bucket a date or timestamp field, or compare the field itself."),
+    ("SC0219", E, "`{name}` is not a time bucket{hint}",
+     "The functions allowed on a field in `where` and `group` are the time buckets day, week, month, quarter "
+     "and year (weeks are ISO 8601, Monday first; buckets are in UTC). "
+     "Fix: use one of day, week, month, quarter, year."),
+    ("SC0220", E, "`{bucket}({path})` {reason}",
+     "A bucket predicate compares the bucket with a parameter naming a bucket by its first instant: "
+     "`quarter(placed_at) = ?` or `quarter(placed_at) between ? and ?`. Constant where clauses (volumes, "
+     "partial keys, aggregates) take no buckets. "
+     "Fix: write `= ?` (or `= :name`) or `between ? and ?`, or compare the field itself."),
+    ("SC0221", E, "`{entity}` is listed twice in `from`",
+     "`from A | B | C` reads each listed entity once. Fix: remove the repeated entity."),
+    ("SC0222", E, "`{path}` is not a field of `{entity}`, which this `from` lists",
+     "Every field or path a query over several entities names in `where`, `order`, `group` and `select` must "
+     "exist in each listed entity. Fix: add the field to that entity, name a field all of them have, or drop "
+     "the entity from `from`."),
+    ("SC0223", E, "`{path}` is {type} in `{entity}` but {first_type} in `{first}`",
+     "Each result of `from A | B` is one row shape: a field named by the query must have the same type in every "
+     "listed entity (references to the same entity count as the same type; lengths and precisions may "
+     "differ). Fix: give the fields one type, or name fields that agree."),
+    ("SC0224", E, "`{op} {entity} ({field})`: `id` is the primary key and is never changed",
+     "A partial write changes fields of rows it finds; the primary key identifies the row. "
+     "Fix: remove `id` from the list (find the row with `by (id)`)."),
+    ("SC0225", E, "`{op} {entity} ({field})`: `{field}` is maintained by schemac ({how})",
+     "A field whose default is `count(...)`/`sum(...)` is kept up to date by the target; a write cannot set it. "
+     "Fix: remove it from the list; write the rows it counts instead."),
+    ("SC0226", E, "`{op} {entity} ({field})`: `{field}` is set by schemac ({how})",
+     "created_at, updated_at, deleted_at, version and the tenant reference are maintained by the compiler: a "
+     "partial write changes them as needed (updated_at, version) and never lists them. "
+     "Fix: remove it from the list (delete a row with a `delete` write)."),
+    ("SC0227", E, "`{op} {entity} (...)`: `{field}` is listed twice",
+     "Each field of a partial write is listed once. Fix: remove the repetition."),
+    ("SC0228", E, "`{op} {entity} ({fields})`: only update and upsert take a field list",
+     "A field list makes an update or upsert partial; an insert writes a whole row and a delete removes it. "
+     "Fix: remove the list, or make the write an `update`."),
+    ("SC0229", E, "`upsert {entity} ({fields})` would insert a row without `{field}`, which is required and has "
+     "no default",
+     "The insert half of a partial upsert sets the listed fields and the `by` fields, and the rest from their "
+     "defaults. Fix: list the field, give it a default, or make it optional."),
     # -- SC05xx: the command line (no span: they are about the invocation, not the model) --------------
     ("SC0501", E, "invalid configuration: {reason}",
      "The nearest schemac.toml or pyproject.toml [tool.schemac] table cannot be used: invalid TOML, an unknown "

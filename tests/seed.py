@@ -964,6 +964,10 @@ class _ColumnPlanner:
         if kind is ScalarKind.UUID:
             return d.uuid_of(d.concat(d.lit(name), d.text(i)), c.type) if unique else \
                 d.uuid_of(d.text(d.rand()), c.type)
+        if kind is ScalarKind.TIMESTAMP and c.field is not None and c.field.expires:
+            # an expiring row lives until its instant, and the purge removes it soon after: the table holds
+            # live rows, up to 30 days ahead, and a few (2 %) expired ones the purge has not reached yet
+            return d.plus(d.now(), f"({d.rand()} - 0.02) * {86400 * 30}")
         if kind is ScalarKind.TIMESTAMP:
             return self.later(30)
         if kind is ScalarKind.DATE:

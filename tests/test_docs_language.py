@@ -45,8 +45,20 @@ def test_the_doc_has_a_block_for_every_construct() -> None:
     text = re.sub(r"[ \t]+", " ", "\n".join(BLOCKS))
     for word in ("model ", "entity ", "type ", "query ", "write ", "action ", "include ", "unique (", "index (",
                  "check (", "volume ", "size ", "rate ", "consistency ", "insert ", "update ", "upsert ",
-                 "delete ", "[]", "@owner", "count(", "limit ", "order "):
+                 "delete ", "[]", "@owner", "count(", "limit ", "order ",
+                 "year(", "month(", "week(", "between ? and", "group month(", "from Loan | Hold",
+                 "update Loan (returned_at)", "upsert Loan (", "@expires", "count(*)"):
         assert word in text, word
+
+
+@pytest.mark.parametrize("index", range(len(BLOCKS)))
+def test_every_sdl_block_compiles_and_lints_clean_of_errors(index: int) -> None:
+    from schemac.compiler.check import run_checks
+
+    comp = compile_text(wrap(BLOCKS[index]), f"language-{index}.sdl")
+    assert comp.ok and comp.model is not None, (BLOCKS[index], [d.message for d in comp.diagnostics])
+    assert not [d for d in comp.diagnostics if d.is_error]
+    assert not [d for d in run_checks(comp.model, None, None, comp.sources) if d.is_error]
 
 
 @pytest.mark.parametrize("target", sorted(BACKENDS))

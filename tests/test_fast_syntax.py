@@ -26,6 +26,8 @@ from schemac.diagnostics import Diagnostics
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.sdl"))
+SDL12 = ROOT / "tests" / "fixtures" / "sdl12" / "model.sdl"  # every SDL 1.2 construct (§5.2)
+SOURCES = [*EXAMPLES, SDL12]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from synth import generate  # noqa: E402
@@ -76,7 +78,7 @@ def test_keywords_lexed_where_a_name_is_accepted() -> None:
     assert not any("NAME" in actions and regex_words & set(actions) for actions in table.states.values())
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+@pytest.mark.parametrize("path", SOURCES, ids=[p.name for p in SOURCES])
 def test_examples(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     fast = fast_syntax.parse(text, "t.sdl")
@@ -120,6 +122,21 @@ def test_parse_uses_the_fast_path_and_falls_back() -> None:
     "entity A { x int check (0..100 and >= 5) }\nentity B { check (a < b) }\n",
     "entityA { x int }\n", "entity A {\n  x int\n}\nquery q {\n  from A\n  order x ascending\n}\n",
     "write w {\n  insertA\n}\n", "entity A { x int } /* open", "entity A { x list<int>= 5 }\n",
+    # SDL 1.2: buckets, unions, partial writes, @expires
+    "query q {\n  from A\n  where quarter(a) = ? and day between ? and :to and month(b.c) between ? and ?\n"
+    "  group rep, quarter(placed_at), day\n  select day(x) as d, quarter(y), count(*), day\n}\n",
+    "query q {\n  from A | B|C\n  where week(x) is not null and year(y) ~ ? and day(z) in ?\n}\n",
+    "query q {\n  from A |\n B\n}\n", "query q {\n  from A |\n\n  B |;\n C\n  where x = ?\n}\n",
+    "query q {\n  from A\n  | B\n}\n", "query q {\n  from A | | B\n}\n", "query q {\n  from A |\n}\n",
+    "query q {\n  from | A\n}\n", "query q {\n  where quarter(a.b) = ?\n  group month(\n  x)\n}\n",
+    "query q {\n  where quarter(a)(b) = ?\n}\n", "query q {\n  where a.quarter(b) = ?\n}\n",
+    "query q {\n  where quarter() = ?\n}\n", "query q {\n  group quarter(a, b)\n}\n",
+    "query q {\n  group quarter(*)\n}\n", "query q {\n  order quarter(a)\n}\n",
+    "write w {\n  update Loan (returned_at) by (id)\n}\nwrite v {\n  upsert S (a,\n b) by (c)\n}\n",
+    "write w {\n  insert A (x)\n}\nwrite v {\n  delete A (x) by (y)\n}\n", "write w {\n  update A () by (id)\n}\n",
+    "write w {\n  update A (x.y) by (id)\n}\n", "write w {\n  update A (x) (y) by (id)\n}\n",
+    "write w {\n  update A by (id) (x)\n}\n", "write w {\n  update A (x by (id)\n}\n",
+    "entity S @global {\n  expires_at timestamp? @expires @index\n  day date @expires()\n}\n",
 ])
 def test_corner_cases(text: str) -> None:
     same_or_declined(text)
@@ -129,14 +146,16 @@ _TOKEN = re.compile(r'"(?:\\.|[^"\\\n])*"|//[^\n]*|[A-Za-z][A-Za-z0-9_]*|-?[0-9]
                     r'|\.\.|\[\]|\n|\S')
 _VOCAB = ["unique", "index", "check", "volume", "size", "and", "or", "where", "order", "limit", "in", "is", "not",
           "null", "as", "by", "asc", "desc", "insert", "rate", "entity", "x", "Foo", "{", "}", "(", ")", ",", "?",
-          "@", "/", ".", "..", "=", "<", ">", "<=", "[]", "*", ":", "~", "+", "5", "-2", "1.5k", '"s"', "\n", ";"]
+          "@", "/", ".", "..", "=", "<", ">", "<=", "[]", "*", ":", "~", "+", "5", "-2", "1.5k", '"s"', "\n", ";",
+          "|", "quarter", "day", "update", "between", "group", "from", "expires"]
 
 
 def test_mutants() -> None:
-    """Every declaration of the examples with one token deleted, replaced or preceded by another."""
+    """Every declaration of the examples and of the SDL 1.2 model with one token deleted, replaced or preceded
+    by another."""
     rng = random.Random(7)
     cases = 0
-    for path in EXAMPLES:
+    for path in SOURCES:
         for chunk in syntax._declaration_chunks(path.read_text(encoding="utf-8")):
             chunk = chunk.lstrip("\n")
             for m in _TOKEN.finditer(chunk):

@@ -33,6 +33,7 @@ from schemac.compiler.design.model import (
 from schemac.compiler.model import KeyPart, Model, Query
 from schemac.compiler.pipeline import compile_model, compile_text
 from schemac.diagnostics import Diagnostic, Severity
+from tests.helpers.sdl12 import LINT_CASES as SDL12_LINT_CASES
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "lint"
@@ -289,6 +290,9 @@ CASES: dict[str, Case] = {
         bad="entity Item {\n  // schemac: ignore SC0322  //!\n  weight_kg int\n}\n",
         good="entity Item {\n  // schemac: ignore SC0322\n  unit_price money\n}\n"),
 }
+
+
+CASES.update({code: Case(bad=bad, good=good) for code, (bad, good) in SDL12_LINT_CASES.items()})
 
 
 def test_every_rule_has_a_triggering_and_a_clean_case() -> None:

@@ -19,6 +19,8 @@ from schemac.diagnostics import render
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = {p.name: p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples").glob("*.sdl"))}
+# every SDL 1.2 construct (§5.2): buckets, `from A | B`, partial writes, `@expires`
+EXAMPLES["sdl12.sdl"] = (ROOT / "tests" / "fixtures" / "sdl12" / "model.sdl").read_text(encoding="utf-8")
 BAD_FIXTURES = sorted((Path(__file__).resolve().parent / "fixtures" / "bad").glob("*.sdl"))
 FILE = "fuzz.sdl"
 
@@ -101,7 +103,8 @@ def test_truncated_at_token_boundaries_of_one_query_and_entity(name: str) -> Non
 
 ALPHABET = "{}()<>[]?:;.,=@\"/*\n\t x9kMB-~#_$'\\é"
 WORDS = ["entity", "query", "where", "and", "or", "from", "order", "include", "limit", "volume", "unique",
-         "index", "check", "@owner", "@global", "type", "model", "import", "?", "1.5B", "1e9", "99999999999"]
+         "index", "check", "@owner", "@global", "type", "model", "import", "?", "1.5B", "1e9", "99999999999",
+         "|", "quarter(", "day", "@expires", "(id)", "group", "between"]
 
 
 def mutate(rng: random.Random, text: str) -> str:
@@ -150,6 +153,17 @@ def test_random_edits_of_declarations() -> None:
 BIG = "1" + "0" * 400
 
 TRICKY: list[str] = [
+    # SDL 1.2 (§5.2)
+    "entity A { t timestamp; n int }\nquery q { from A | A | B; where quarter(t) = ? }",
+    "entity A { t timestamp }\nquery q { from A; where quarter(t) = ? and quarter(t) = ?; group day(t), day(t) }",
+    "entity A { t timestamp }\nquery q { from A; where x(t) between 1 and ?; select week(nope), year(t) as year }",
+    "entity A { t int @expires @expires(1) }\nentity B { a timestamp @expires; b date? @expires }",
+    "entity A { x int; c int = count(B where day(t) = 1) }\nentity B { a A; t date }",
+    "entity A { x int }\nwrite w { update A (x, x, id, created_at, nope, updated_at) by (id) }",
+    "entity A { x int; y int; unique (x) }\nwrite w { upsert A (y) by (x) }\nwrite v { delete A (x) by (x) }",
+    "entity A { x int }\nentity B { y int }\nquery q { from A | B; where x = ?; order y; select z; group x }",
+    "entity A { x A }\nquery q { from A | A; where x.x.x = ? }",
+    "query q { from Nope | Also; where quarter(x) = ? }\nwrite w { update Nope (a) by (id) }",
     'model m { tenant "Org" }\nentity Org { x int }',
     'model m { ids "bigint" }',
     "",

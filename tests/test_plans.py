@@ -275,7 +275,8 @@ def parameter_sets(ld: Loaded, query: Query, named: NamedQuery, parent: NamedQue
     assert len(drawn) == 2, f"{named.name}: no rows to draw parameters from"
     with connect(ld) as conn:
         if parent is not None and parent.name + NEXT_PAGE == named.name:
-            return [next_page(ld, conn, parent, named, ps) for ps in drawn]
+            pages = [next_page(ld, conn, parent, named, ps) for ps in drawn]
+            return [ps for ps in pages if ps is not None]
         if parent is not None:
             sets = []
             for ps in drawn:
@@ -286,11 +287,13 @@ def parameter_sets(ld: Loaded, query: Query, named: NamedQuery, parent: NamedQue
         return drawn
 
 
-def next_page(ld: Loaded, conn: Any, first: NamedQuery, named: NamedQuery, ps: ParamSet) -> ParamSet:
+def next_page(ld: Loaded, conn: Any, first: NamedQuery, named: NamedQuery, ps: ParamSet) -> ParamSet | None:
     """The parameters of a next-page statement: those of its first page, and the cursor from that page's
-    last row (the deepest page the data holds when the first page is not full)."""
+    last row (the deepest page the data holds when the first page is not full). None when the first page is
+    empty (a random range bound below every row of its group): there is no cursor to continue from."""
     rows, columns = run(ld, conn, first, ps)
-    assert rows, f"{first.name}: the first page is empty"
+    if not rows:
+        return None
     given = {name: v for (name, _ty, _null), v in zip(first.params, ps.values, strict=True)}
     last = rows[-1]
     values = [given[name] if name in given else last[columns.index(name[len("after_"):])]
@@ -381,6 +384,9 @@ def run(ld: Loaded, conn: Any, named: NamedQuery, ps: ParamSet) -> tuple[list[tu
 
 
 def root_table(ld: Loaded, query: Query) -> str:
+    """The entity's table, or for a read a maintained summary answers (SC-SUM-01), the summary table."""
+    if ld.design.relational.summary(query.name) is not None:
+        return f"{query.name}_summary"
     return table_name(ld.model, ld.model.entity(query.entity))
 
 

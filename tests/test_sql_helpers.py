@@ -215,7 +215,9 @@ def scalar_value(spec: ColumnSpec, i: int, tag: str, mysql: bool) -> Any:
     if kind is ScalarKind.DATE:
         return dt.date(1990, 1, 1) + dt.timedelta(days=i)
     if kind is ScalarKind.TIMESTAMP:
-        value = BASE_TIME + dt.timedelta(hours=i)
+        # an @expires instant lies ahead (the row is live); others step from BASE_TIME
+        start = dt.datetime.now(dt.UTC) + dt.timedelta(days=1) if spec.field.expires else BASE_TIME
+        value = start + dt.timedelta(hours=i)
         return value.replace(tzinfo=None) if mysql else value
     if kind is ScalarKind.JSON:
         return {"sample": i}
@@ -378,6 +380,22 @@ class Statements:
         return stmt.name.endswith(NEXT_PAGE) and any(s.name + NEXT_PAGE == stmt.name for s in self.statements)
 
 
+def bucket_start(value: Any, bucket: str) -> Any:
+    """The first instant of the UTC bucket (ISO weeks) holding `value`, of the same type and time zone."""
+    day = value.replace(hour=0, minute=0, second=0, microsecond=0) if isinstance(value, dt.datetime) else value
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        day = value.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if bucket == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if bucket == "month":
+        return day.replace(day=1)
+    if bucket == "quarter":
+        return day.replace(day=1, month=(day.month - 1) // 3 * 3 + 1)
+    if bucket == "year":
+        return day.replace(day=1, month=1)
+    return day
+
+
 def param_values(stmt: Statement, ir: Query | Write | None, data: Seed, tenant: int = 0) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for p in stmt.params:
@@ -417,7 +435,10 @@ def _query_param(p: Param, q: Query, data: Seed, tenant: int) -> Any:
     if ir.is_list:
         members = list(spec.scalar.values) if spec.scalar and spec.scalar.values else values
         return _list_param(members, data.mysql)
-    pred = next((w for w in q.where if w.value is not None and getattr(w.value, "name", "") == p.name), None)
+    pred = next((w for w in q.where if p.name in (getattr(w.value, "name", ""), getattr(w.value2, "name", ""))),
+                None)
+    if pred is not None and pred.bucket is not None and values:  # a bucket is named by its first instant
+        return bucket_start(min(values) if p.name == getattr(pred.value, "name", "") else max(values), pred.bucket)
     if pred is not None and pred.op == "match":
         return str(values[0]).split()[0]
     if pred is not None and pred.op in ("<", "<=", ">", ">=") and values:

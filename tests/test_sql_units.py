@@ -262,7 +262,7 @@ def test_postgres_statements_take_the_tenant_first(path: Path) -> None:
     for stmt in parse_queries(artifact(result, "queries.sql")):
         numbers = [int(n) for n in re.findall(r"\$(\d+)", stmt.sql)]
         assert sorted(set(numbers)) == list(range(1, len(stmt.params) + 1)), stmt.name
-        if tenant is not None:
+        if tenant is not None and not stmt.name.startswith("Purge"):  # an expiry purge runs across tenants
             assert stmt.params[0].name == tenant, stmt.name
 
 

@@ -44,3 +44,6 @@ class Capabilities(BaseModel):
     extended_statistics: bool = False
     # a partitioned table may have foreign keys, from and to it (PostgreSQL 12+; not InnoDB)
     partition_foreign_keys: bool = True
+    # an update that changes no indexed column can stay on its heap page without new index entries
+    # (PostgreSQL's heap-only tuples); InnoDB updates secondary indexes only for changed columns anyway
+    hot_updates: bool = False

@@ -7,7 +7,8 @@ runs Lark, which accepts or rejects the text and reports syntax errors exactly a
 never accept a text Lark rejects, and every text it accepts must give Lark's tree. What that takes:
 
 * Tokens are those of Lark's terminals (same regular expressions for names, numbers, strings, comments,
-  separators); newlines and `;` inside parentheses are dropped as `ParenNewlines` drops them.
+  separators); newlines and `;` inside parentheses and after `,` or `|` are dropped as `ParenNewlines` drops
+  them.
 * Lark's contextual lexer lexes a word as a keyword wherever the parser state accepts that keyword, even
   where a NAME is accepted too. In this grammar that happens in three kinds of states only (computed from
   the LALR table, see `tests/test_fast_syntax.py`): at the start of an entity or type member (`unique`,
@@ -30,7 +31,7 @@ from typing import TypeVar
 from schemac.compiler import nodes as n
 from schemac.diagnostics import Span
 
-GRAMMAR_SHA256 = "7002131e89cada33d2473185ff3e31711fae0cdc5b83be12b4e5db1a49c37611"
+GRAMMAR_SHA256 = "067763d7963a414b4336287f0848e53f3fe3436df8a464f7f5a46a7d385c91af"
 
 
 # One token per match, after optional blanks; every character of the text is in some match (`finditer` skips
@@ -41,7 +42,7 @@ _TOKEN = re.compile(
     r'[ \t\f\r]*(?:'
     r'([A-Za-z][A-Za-z0-9_]*)'  # 1: a word
     r'|([\n;])'  # 2: a separator
-    r'|(<=|>=|!=|\.\.|\[\]|[{}()<>=,?@~:.+*])'  # 3: punctuation but `/`
+    r'|(<=|>=|!=|\.\.|\[\]|[{}()<>=,?@~:.+*|])'  # 3: punctuation but `/`
     r'|(-?[0-9]+(?:\.[0-9]+)?[kMB]?(?![A-Za-z0-9_]))'  # 4: a number
     r'|("(?:\\.|[^"\\\n])*")'  # 5: a string
     r'|(//[^\n]*|/\*[\s\S]*?\*/)'  # 6: a comment
@@ -80,7 +81,7 @@ def tokenize(text: str) -> list[Tok] | None:
         if group == _WORD:
             append(("w", text[start:end], line, start - before_line, end - before_line))
         elif group == _SEP:
-            if not depth and not (toks and toks[-1][0] == ","):  # ParenNewlines: a list goes on after a comma
+            if not depth and not (toks and toks[-1][0] in (",", "|")):  # ParenNewlines: a list goes on
                 append(("nl", text[start], line, start - before_line, end - before_line))
             if text[start] == "\n":
                 line += 1
@@ -525,7 +526,11 @@ class _Parser:
             return self.where_clause()
         self.i += 1
         if word == "from":
-            return n.Clause("from", self.name(), self.span(t))
+            sources = [self.name()]
+            while self.toks[self.i][0] == "|":
+                self.i += 1
+                sources.append(self.name())
+            return n.Clause("from", tuple(sources), self.span(t))
         if word == "order":
             return n.Clause("order", tuple(self.comma_list(self.key_item)), self.span(t))
         if word == "rate":
@@ -538,12 +543,26 @@ class _Parser:
         if word == "include":
             return n.Clause("include", tuple(self.comma_list(self.include_item)), self.span(t))
         if word == "group":
-            return n.Clause("group", tuple(self.comma_list(self.path)), self.span(t))
+            return n.Clause("group", tuple(self.comma_list(self.group_item)), self.span(t))
         if word == "consistency":
             return n.Clause("consistency", self.name(), self.span(t))
         if word == "batch":
             return n.Clause("batch", True, self.span(t))
         raise _GiveUp
+
+    def group_item(self) -> n.Path | n.BucketCall:
+        toks = self.toks
+        if toks[self.i][0] == "w" and toks[self.i + 1][0] == "(":
+            return self.bucket_call()
+        return self.path()
+
+    def bucket_call(self) -> n.BucketCall:
+        first = self.toks[self.i]
+        func = self.name()
+        self.expect("(")
+        path = self.path()
+        self.expect(")")
+        return n.BucketCall(func, path, self.span(first))
 
     def select_item(self) -> n.SelectItem:
         toks = self.toks
@@ -634,29 +653,35 @@ class _Parser:
     def predicate(self) -> n.Predicate:
         toks = self.toks
         first = toks[self.i]
-        path = self.path()
+        bucket = None
+        if first[0] == "w" and toks[self.i + 1][0] == "(":
+            call = self.bucket_call()
+            path, bucket = call.path, call.func
+        else:
+            path = self.path()
         t = toks[self.i]
         kind = t[0]
         self.i += 1
         if kind in _COMP_OPS:
-            return n.Predicate(path, t[1], self.value(), None, self.span(first))
+            return n.Predicate(path, t[1], self.value(), None, self.span(first), bucket)
         if kind == "w":
             word = t[1]
             if word == "in":
-                return n.Predicate(path, "in", self.value(), None, self.span(first))
+                return n.Predicate(path, "in", self.value(), None, self.span(first), bucket)
             if word == "between":
                 low = self.value()
                 self.keyword("and")
                 high = self.value()
-                return n.Predicate(path, "between", low, high, self.span(first))
+                return n.Predicate(path, "between", low, high, self.span(first), bucket)
             if word == "is":
                 negated = self.at_word("not")
                 if negated:
                     self.i += 1
                 self.keyword("null")
-                return n.Predicate(path, "is_not_null" if negated else "is_null", None, None, self.span(first))
+                return n.Predicate(path, "is_not_null" if negated else "is_null", None, None, self.span(first),
+                                   bucket)
         elif kind == "~":
-            return n.Predicate(path, "match", self.value(), None, self.span(first))
+            return n.Predicate(path, "match", self.value(), None, self.span(first), bucket)
         raise _GiveUp
 
     def value(self) -> n.Value:
@@ -686,13 +711,18 @@ class _Parser:
             if t[1] in _WRITE_KINDS:
                 op_kind = self.name()
                 entity = self.name()
+                fields: list[n.Name] = []
+                if toks[self.i][0] == "(":
+                    self.i += 1
+                    fields = self.comma_list(self.name)
+                    self.expect(")")
                 by: list[n.Path] = []
                 if self.at_word("by"):
                     self.i += 1
                     self.expect("(")
                     by = self.comma_list(self.path)
                     self.expect(")")
-                ops.append(n.WriteOp(op_kind, entity, tuple(by), self.span(t)))
+                ops.append(n.WriteOp(op_kind, entity, tuple(by), self.span(t), tuple(fields)))
             elif t[1] == "rate":
                 self.i += 1
                 amount = self.number()

@@ -11,11 +11,16 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from schemac.diagnostics import Span
 
 _T = TypeVar("_T")
+
+# A time bucket of a date or timestamp field (SDL 1.2 §5.2): ISO weeks (Monday first), computed in UTC; a
+# bucket is named by its first instant.
+Bucket = Literal["day", "week", "month", "quarter", "year"]
+BUCKETS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
 _N = TypeVar("_N", "Entity", "ValueType")
 
 
@@ -144,6 +149,7 @@ class Field(Node):
     search: bool = False
     doc: str | None = None
     origin: FieldOrigin = FieldOrigin.DECLARED
+    expires: bool = False  # `@expires`: the row is removed once this instant passes (a hard delete)
     span: Span
 
     @property
@@ -166,13 +172,16 @@ class KeyPart(Node):
 
 
 class Predicate(Node):
-    """`path op value`. Paths are resolved: `entities[i]` is the entity whose field `steps[i]` is."""
+    """`path op value`. Paths are resolved: `entities[i]` is the entity whose field `steps[i]` is.
+    With `bucket`, the predicate compares the field's bucket (`quarter(placed_at) = ?`: op "=", bucket
+    "quarter"); its parameters name buckets by their first instant and are typed like the field."""
 
     steps: tuple[str, ...]
     entities: tuple[str, ...]
     op: Literal["=", "!=", "<", "<=", ">", ">=", "in", "between", "is_null", "is_not_null", "match"]
     value: Param | Const | None = None
     value2: Param | Const | None = None
+    bucket: Bucket | None = None
     span: Span
 
     @property
@@ -256,6 +265,7 @@ class Entity(Node):
     audited: bool = False
     versioned: bool = False
     junction: bool = False  # implicit entity carrying a many-to-many
+    expires: str | None = None  # the field marked `@expires`, if any
     table_name: str | None = None  # @table override
     collection_name: str | None = None  # @collection override
     doc: str | None = None
@@ -299,6 +309,7 @@ class OrderKey(Node):
     steps: tuple[str, ...]  # a path, or (alias,) for a select alias
     entities: tuple[str, ...]  # () when the key is a select alias
     descending: bool = False
+    bucket: Bucket | None = None  # `group rep, quarter(placed_at)`: the field's bucket, not the field
     span: Span
 
     @property
@@ -308,13 +319,15 @@ class OrderKey(Node):
 
 class SelectItem(Node):
     """A plain path, an aggregate over the root rows (`max(score)`), or over a reverse relation
-    (`count(Enrollment)`: the Enrollments whose course is this row)."""
+    (`count(Enrollment)`: the Enrollments whose course is this row), a bucket of a date or timestamp field
+    (`quarter(placed_at)`, alias `placed_at_quarter` by default), or `count(*)` (func count, no steps)."""
 
     steps: tuple[str, ...] = ()
     entities: tuple[str, ...] = ()
     func: Literal["count", "sum", "min", "max", "avg"] | None = None
     relation: str | None = None  # child entity for reverse-relation aggregates
     via: str | None = None  # the child's reference field
+    bucket: Bucket | None = None
     alias: str
     span: Span
 
@@ -336,7 +349,8 @@ class Include(Node):
 
 class Query(Node):
     name: str
-    entity: str
+    entity: str  # the first (or only) entity of `from`
+    sources: tuple[str, ...] = ()  # every entity of `from A | B | C`, in order; (entity,) for one
     where: tuple[Predicate, ...] = ()
     order: tuple[OrderKey, ...] = ()
     group: tuple[OrderKey, ...] = ()
@@ -351,15 +365,31 @@ class Query(Node):
     actions: tuple[str, ...] = ()
     span: Span
 
+    @model_validator(mode="after")
+    def _one_source(self) -> Query:
+        if not self.sources:  # built without `sources`: the one entity
+            object.__setattr__(self, "sources", (self.entity,))
+        return self
+
+    @property
+    def is_union(self) -> bool:
+        """`from A | B`: one list over several entities."""
+        return len(self.sources) > 1
+
 
 class Write(Node):
     name: str
     op: Literal["insert", "update", "upsert", "delete"]
     entity: str
     by: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()  # a partial `update E (f, ...) by (...)`: only these change; () = every field
     rate_per_s: float | None = None
     params: tuple[Param, ...] = ()
     span: Span
+
+    @property
+    def is_partial(self) -> bool:
+        return bool(self.fields)
 
 
 class Action(Node):

@@ -62,6 +62,16 @@ class Path:
 
 
 @dataclass(frozen=True, slots=True)
+class BucketCall:
+    """`quarter(placed_at)`: a function of one path. Which names are buckets is decided by resolution (a
+    field may be called `day` or `month`)."""
+
+    func: Name
+    path: Path
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Param:
     name: str | None  # None for `?`, the name for `:name`
     span: Span
@@ -77,6 +87,7 @@ class Predicate:
     value: Value | None
     value2: Value | None
     span: Span
+    bucket: Name | None = None  # `quarter(placed_at) = ?`: the function applied to `path`
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +234,7 @@ class IncludeItem:
 @dataclass(frozen=True, slots=True)
 class Clause:
     kind: str  # from where order group select include limit rate consistency batch
-    value: object
+    value: object  # from: tuple[Name, ...] (`from A | B`); group: tuple[Path | BucketCall, ...]
     span: Span
 
 
@@ -247,6 +258,7 @@ class WriteOp:
     entity: Name
     by: tuple[Path, ...]
     span: Span
+    fields: tuple[Name, ...] = ()  # `update E (f, ...) by (...)`: the fields a partial write changes
 
 
 @dataclass(frozen=True, slots=True)

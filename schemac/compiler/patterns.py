@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from schemac.compiler import nodes as n
+from schemac.compiler import unions
 from schemac.compiler.gcpause import paused_gc
 from schemac.compiler.model import (
+    BUCKETS,
     NUMERIC_KINDS,
     ORDERED_KINDS,
     TEXT_KINDS,
@@ -20,6 +22,7 @@ from schemac.compiler.model import (
     Write,
 )
 from schemac.compiler.naming import pascal
+from schemac.compiler.partial import partial_fields
 from schemac.compiler.predicates import PredicateResolver
 from schemac.compiler.resolve import Declarations
 from schemac.diagnostics import Diagnostics, Span, did_you_mean
@@ -62,16 +65,14 @@ class PatternResolver:
                 continue
             clauses[kind] = c if isinstance(c, n.Where | n.Rate) else c.value
             spans[kind] = c.span
-        source = clauses.get("from")
-        if not isinstance(source, n.Name):
+        names = clauses.get("from")
+        if not isinstance(names, tuple):
             self.diags.report("SC0207", d.name.span, query=d.name.text, reason="missing `from Entity`")
             return None
-        root = self.entities.get(source.text)
-        if root is None or root.junction:
-            self.diags.report("SC0102", source.span, name=source.text,
-                              hint=did_you_mean(source.text, [e for e in self.entities if not
-                                                              self.entities[e].junction]))
+        listed = unions.sources(names, self.entities, self.diags)
+        if listed is None:
             return None
+        root = listed[0]
         params: dict[str, Param] = {}
         where = self.preds.where(root, clauses["where"], params) if "where" in clauses else ()  # type: ignore
         select = self._select(root, clauses.get("select", ()))  # type: ignore[arg-type]
@@ -93,20 +94,36 @@ class PatternResolver:
                               reason="consistency is `strong` or `eventual`")
             consistency = None
         self._check_grouping(d, select, group, spans)
+        if len(listed) > 1:
+            self._check_union(d, listed, clauses, aliases)
         if "batch" not in clauses and "where" not in clauses and not group:
             self.diags.report("SC0207", d.name.span, query=d.name.text,
                               reason="no `where`: every read needs a key or an index; mark an export `batch`")
-        return Query(name=d.name.text, entity=root.name, where=where, order=order, group=group, select=select,
+        return Query(name=d.name.text, entity=root.name, sources=tuple(e.name for e in listed), where=where,
+                     order=order, group=group, select=select,
                      include=include, limit=limit, rate_per_s=rate,
                      consistency=consistency.text if isinstance(consistency, n.Name) else "eventual",
                      batch="batch" in clauses,
-                     returns_one=_returns_one(self.entities, root, where, select, group, limit),
+                     returns_one=_returns_one(self.entities, listed, where, select, group, limit),
                      params=tuple(params.values()), actions=tuple(actions), span=d.span)
 
-    def _keys(self, root: Entity, items: tuple[n.KeyItem | n.Path, ...], aliases: dict[str, SelectItem]
-              ) -> tuple[OrderKey, ...]:
+    def _check_union(self, d: n.QueryDecl, listed: list[Entity], clauses: dict[str, object],
+                     aliases: dict[str, SelectItem]) -> None:
+        for item in clauses.get("include", ()):  # type: ignore[attr-defined]
+            self.diags.report("SC0207", item.span, query=d.name.text,
+                              reason="a query over several entities (`from A | B`) takes no `include`")
+        unions.check_fields(listed[0], listed[1:], unions.named_paths(clauses), self.entities, set(aliases),
+                            self.diags)
+
+    def _keys(self, root: Entity, items: tuple[n.KeyItem | n.Path | n.BucketCall, ...],
+              aliases: dict[str, SelectItem]) -> tuple[OrderKey, ...]:
         out = []
         for item in items:
+            if isinstance(item, n.BucketCall):
+                key = self._bucket_key(root, item)
+                if key is not None:
+                    out.append(key)
+                continue
             path, desc = (item.path, item.direction == "desc") if isinstance(item, n.KeyItem) else (item, False)
             if len(path.steps) == 1 and path.steps[0].text in aliases and root.field(path.text) is None:
                 out.append(OrderKey(steps=(path.text,), entities=(), descending=desc, span=path.span))
@@ -119,6 +136,16 @@ class PatternResolver:
                     continue
                 out.append(OrderKey(steps=steps, entities=entities, descending=desc, span=path.span))
         return tuple(out)
+
+    def _bucket_key(self, root: Entity, item: n.BucketCall) -> OrderKey | None:
+        resolved = self.preds.path(root, item.path)
+        if resolved is None:
+            return None
+        steps, entities, f = resolved
+        bucket = self.preds.bucket(item.func, item.path, f, entities[-1])
+        if bucket is None:
+            return None
+        return OrderKey(steps=steps, entities=entities, bucket=bucket, span=item.span)  # type: ignore[arg-type]
 
     def _select(self, root: Entity, items: tuple[n.SelectItem, ...]) -> tuple[SelectItem, ...]:
         out: list[SelectItem] = []
@@ -145,9 +172,15 @@ class PatternResolver:
             steps, entities, _ = resolved
             return SelectItem(steps=steps, entities=entities, alias=alias or "_".join(steps), span=item.span)
         func = item.func.text
+        if func in BUCKETS and item.path is not None:
+            key = self._bucket_key(root, n.BucketCall(item.func, item.path, item.span))
+            if key is None:
+                return None
+            return SelectItem(steps=key.steps, entities=key.entities, bucket=key.bucket,
+                              alias=alias or f"{'_'.join(key.steps)}_{key.bucket}", span=item.span)
         if func not in AGGREGATES:
-            self.diags.report("SC0105", item.func.span, name=func, owner="aggregates",
-                              hint=did_you_mean(func, AGGREGATES))
+            self.diags.report("SC0105", item.func.span, name=func, owner="aggregates and time buckets",
+                              hint=did_you_mean(func, (*AGGREGATES, *BUCKETS)))
             return None
         if item.path is None:
             if func != "count":
@@ -193,12 +226,13 @@ class PatternResolver:
     def _check_grouping(self, d: n.QueryDecl, select: tuple[SelectItem, ...], group: tuple[OrderKey, ...],
                         spans: dict[str, Span]) -> None:
         has_root_agg = any(s.func and not s.relation for s in select)
-        grouped = {k.steps for k in group}
+        grouped = {(k.steps, k.bucket) for k in group}
         if group or has_root_agg:
             for s in select:
-                if s.func is None and s.steps not in grouped:
+                if s.func is None and (s.steps, s.bucket) not in grouped:
+                    shown = f"{s.bucket}({'.'.join(s.steps)})" if s.bucket else '.'.join(s.steps)
                     self.diags.report("SC0207", s.span, query=d.name.text,
-                                      reason=f"`{'.'.join(s.steps)}` is neither grouped nor aggregated")
+                                      reason=f"`{shown}` is neither grouped nor aggregated")
 
     def _include(self, root: Entity, item: n.IncludeItem) -> Include | None:
         name = item.name.text
@@ -299,7 +333,10 @@ class PatternResolver:
             self.diags.report("SC0208", op.span, write=d.name.text,
                               reason=f"upsert by ({', '.join(by)}) needs a unique constraint on those fields")
             return None
-        return Write(name=d.name.text, op=kind, entity=entity.name, by=tuple(by),  # type: ignore[arg-type]
+        fields = partial_fields(op, entity, by, self.decls.dropped, self.diags)
+        if fields is None:
+            return None
+        return Write(name=d.name.text, op=kind, entity=entity.name, by=tuple(by), fields=fields,  # type: ignore
                      rate_per_s=self._rate(d.rates[0] if d.rates else None), params=tuple(params.values()),
                      span=d.span)
 
@@ -330,15 +367,16 @@ def _is_unique(entity: Entity, fields: list[str]) -> bool:
     return any(s <= set(fields) for s in _unique_sets(entity))
 
 
-def _returns_one(entities: dict[str, Entity], root: Entity, where: tuple[Predicate, ...],
+def _returns_one(entities: dict[str, Entity], listed: list[Entity], where: tuple[Predicate, ...],
                  select: tuple[SelectItem, ...], group: tuple[OrderKey, ...], limit: int | None) -> bool:
     """One row at most: `limit 1`, aggregates over the whole match (no `group`), or equalities that cover a
-    unique key, directly or through references pinned by a unique key of their own (`author.email = ?`)."""
+    unique key, directly or through references pinned by a unique key of their own (`author.email = ?`).
+    A bucket equality matches a period, not one value; a union (`from A | B`) has a row per entity."""
     if group:
         return False
     if limit == 1 or (select and all(s.func and s.relation is None for s in select)):
         return True
-    return _pinned(entities, root, [(p.steps, p.op) for p in where])
+    return len(listed) == 1 and _pinned(entities, listed[0], [(p.steps, p.op) for p in where if p.bucket is None])
 
 
 def _pinned(entities: dict[str, Entity], entity: Entity, preds: list[tuple[tuple[str, ...], str]]) -> bool:

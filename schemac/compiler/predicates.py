@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from schemac.compiler import nodes as n
 from schemac.compiler.model import (
+    BUCKETS,
     NUMERIC_KINDS,
     ORDERED_KINDS,
     TEXT_KINDS,
@@ -19,9 +20,11 @@ from schemac.compiler.naming import pascal
 from schemac.diagnostics import Diagnostics, did_you_mean
 
 ResolvedPath = tuple[tuple[str, ...], tuple[str, ...], Field]
+TIME_KINDS = frozenset({ScalarKind.DATE, ScalarKind.TIMESTAMP})
 
 
 _SIDE = {">": "from", ">=": "from", "<": "to", "<=": "to"}
+_OP_TEXT = {"is_null": "is null", "is_not_null": "is not null", "match": "~"}
 
 
 class PredicateResolver:
@@ -112,6 +115,12 @@ class PredicateResolver:
         self._no_or(where)
         out = []
         for p in where.predicates:
+            if p.bucket is not None:
+                self.diags.report("SC0220", p.bucket.span, bucket=p.bucket.text, path=p.path.text,
+                                  reason="cannot stand in a constant where clause (volumes, partial keys, "
+                                  "aggregates)",
+                                  help=f"compare `{p.path.text}` itself with a constant, or drop the predicate")
+                continue
             if isinstance(p.value, n.Param) or isinstance(p.value2, n.Param):
                 self.diags.report("SC0209", p.span, reason="this predicate must be constant (no `?` parameter)")
                 continue
@@ -129,7 +138,7 @@ class PredicateResolver:
         # a field bounded on both sides (`x >= ? and x < ?`) gets `x_from` and `x_to`, like `between`
         sides: dict[str, set[str]] = {}
         for p in where.predicates:
-            if isinstance(p.value, n.Param) and not p.value.name and p.op in _SIDE:
+            if isinstance(p.value, n.Param) and not p.value.name and p.op in _SIDE and p.bucket is None:
                 sides.setdefault(p.path.text, set()).add(_SIDE[p.op])
         self._two_sided = {path for path, s in sides.items() if len(s) == 2}
         try:
@@ -137,12 +146,47 @@ class PredicateResolver:
         finally:
             self._two_sided = set()
 
+    def bucket(self, func: n.Name, path: n.Path, f: Field, entity: str) -> str | None:
+        """The bucket `func(path)` names, when `func` is one and `f` a date or timestamp; else reported."""
+        if func.text not in BUCKETS:
+            self.diags.report("SC0219", func.span, name=func.text, hint=did_you_mean(func.text, BUCKETS),
+                              help="write day(...), week(...), month(...), quarter(...) or year(...)")
+            return None
+        kind = f.scalar.kind if f.scalar and f.kind is FieldKind.SCALAR else None
+        if kind not in TIME_KINDS:
+            shown = kind.value if kind else f"a {f.kind.value}" + (f" to {f.target}" if f.target else "")
+            self.diags.report("SC0218", path.span, bucket=func.text, path=path.text, entity=entity,
+                              field=f.name, type=shown, help="bucket a date or timestamp field")
+            return None
+        return func.text
+
+    def _bucket_predicate(self, p: n.Predicate, f: Field, entity: str) -> str | None:
+        assert p.bucket is not None
+        bucket = self.bucket(p.bucket, p.path, f, entity)
+        if bucket is None:
+            return None
+        values = (p.value, p.value2) if p.op == "between" else (p.value,)
+        if p.op not in ("=", "between"):
+            reason = f"is compared with `= ?` or `between ? and ?`, not `{_OP_TEXT.get(p.op, p.op)}`"
+        elif not all(isinstance(v, n.Param) for v in values):
+            reason = "is compared with a parameter (`?` or `:name`) naming a bucket by its first instant"
+        else:
+            return bucket
+        self.diags.report("SC0220", p.span, bucket=bucket, path=p.path.text, reason=reason,
+                          help=f"write `{bucket}({p.path.text}) = ?` or `{bucket}({p.path.text}) between ? and ?`")
+        return None
+
     def predicate(self, root: Entity, p: n.Predicate, params: dict[str, Param]) -> Predicate | None:
         resolved = self.path(root, p.path)
         if resolved is None:
             return None
         steps, entities, f = resolved
         op = p.op
+        bucket = None
+        if p.bucket is not None:
+            bucket = self._bucket_predicate(p, f, entities[-1])
+            if bucket is None:
+                return None
         if f.kind not in (FieldKind.SCALAR, FieldKind.REFERENCE) and op not in ("is_null", "is_not_null"):
             self.diags.report("SC0213", p.path.span, name=f.name, entity=entities[-1], value="a value here")
             return None
@@ -156,13 +200,13 @@ class PredicateResolver:
             return None
         if op in ("is_null", "is_not_null"):
             return Predicate(steps=steps, entities=entities, op=op, span=p.span)  # type: ignore[arg-type]
-        base = _param_base(steps, f)
+        base = _param_base(steps, f) + (f"_{bucket}" if bucket else "")
         v1 = self._value(p.value, f, steps, entities, base, op, params, second=False)
         v2 = self._value(p.value2, f, steps, entities, base, op, params, second=True) if op == "between" else None
         if v1 is None or (op == "between" and v2 is None):
             return None
         return Predicate(steps=steps, entities=entities, op=op, value=v1, value2=v2,  # type: ignore[arg-type]
-                         span=p.span)
+                         bucket=bucket, span=p.span)  # type: ignore[arg-type]
 
     def _value(self, v: n.Value | None, f: Field, steps: tuple[str, ...], entities: tuple[str, ...],
                base: str, op: str, params: dict[str, Param], *, second: bool) -> Param | Const | None:

@@ -39,7 +39,7 @@ from schemac.diagnostics import Diagnostics, Span, did_you_mean
 
 BUILTIN_TYPES = {k.value: k for k in ScalarKind} | {"money": ScalarKind.DECIMAL}
 BUILTIN_NAMES = sorted([*BUILTIN_TYPES, "list"])
-FIELD_ATTRS = {"pii", "unique", "index", "owner", "on_delete", "doc", "search"}
+FIELD_ATTRS = {"pii", "unique", "index", "owner", "on_delete", "doc", "search", "expires"}
 ENTITY_ATTRS = {"append_only", "hard_delete", "global", "audited", "versioned", "table", "collection", "doc"}
 SETTINGS = {"tenant", "ids", "deletes", "horizon", "compliance", "audit"}
 MONTHS_PER = {"month": 1.0, "months": 1.0, "year": 12.0, "years": 12.0, "week": 12 / 52, "weeks": 12 / 52,
@@ -210,14 +210,24 @@ class EntityResolver:
                    and (tenant is None or f.name != tenant.name)]
         fields += implicit
         self._check_duplicate_fields(name, declared, {})
+        expires = self._expires(name, decl, fields)
         if mods.get("audited") and not self.settings.audit:
             self.diags.report("SC0212", decl.name.span, entity=name)
         return Entity(
             name=name, fields=tuple(fields), primary_key=("id",), volume=Volume(),
             append_only=append_only, hard_delete=hard, soft_delete=soft, global_=global_,
             tenant_root=tenant_root, audited=bool(mods.get("audited")) and self.settings.audit,
-            versioned=bool(mods.get("versioned")), table_name=mods.get("table"),
+            versioned=bool(mods.get("versioned")), expires=expires, table_name=mods.get("table"),
             collection_name=mods.get("collection"), doc=mods.get("doc"), span=decl.span)
+
+    def _expires(self, entity: str, decl: n.EntityDecl, fields: list[Field]) -> str | None:
+        """The one field marked `@expires` (SC0217 for each further one)."""
+        marked = [f for f in fields if f.expires]
+        for extra in marked[1:]:
+            attr = _attribute(decl, extra.name, "expires")
+            self.diags.report("SC0217", attr.span if attr else extra.span, entity=entity, field=extra.name,
+                              first=marked[0].name, help=f"keep `@expires` on `{marked[0].name}` only")
+        return marked[0].name if marked else None
 
     def _modifiers(self, decl: n.EntityDecl) -> dict[str, object]:
         mods: dict[str, object] = {}
@@ -309,10 +319,22 @@ class EntityResolver:
                      owner=owner_flag, on_delete=on_delete if kind is FieldKind.REFERENCE else None,
                      pii=bool(attrs.get("pii")), unique=bool(attrs.get("unique")),
                      indexed=bool(attrs.get("index")), search=bool(attrs.get("search")),
-                     doc=attrs.get("doc"), span=fd.span)  # type: ignore[arg-type]
+                     expires=bool(attrs.get("expires")), doc=attrs.get("doc"), span=fd.span)  # type: ignore[arg-type]
+        if base.expires and (in_type or not _is_time(base)):
+            self._bad_expires(fd, owner, base, in_type=in_type)
+            base = base.model_copy(update={"expires": False})
         checks = tuple(self._field_checks(fd, base))
         default = self._literal_default(fd, base) if isinstance(fd.default, n.Number | n.String | n.Name) else None
         return base.model_copy(update={"checks": checks, "default": default})
+
+    def _bad_expires(self, fd: n.FieldDecl, owner: n.EntityDecl, f: Field, *, in_type: bool) -> None:
+        attr = next(a for a in fd.attributes if a.name.text == "expires")
+        if in_type:
+            self.diags.report("SC0111", attr.span, name="expires",
+                              reason="applies to a field of an entity, not of a value type")
+            return
+        self.diags.report("SC0216", attr.span, entity=owner.name.text, field=f.name, type=_describe(f),
+                          help="put `@expires` on a date or timestamp field")
 
     def _fields(self, decl: n.EntityDecl, *, in_type: bool) -> list[Field]:
         out = []
@@ -841,6 +863,16 @@ def _with_decls(e: Entity, decl: n.EntityDecl) -> list[tuple[Field, n.FieldDecl 
     by_name = {fd.name.text: fd for fd in decl.fields}
     return [(f, by_name.get(f.name) if f.origin is not FieldOrigin.TENANT or f.name in by_name else None)
             for f in e.fields]
+
+
+def _is_time(f: Field) -> bool:
+    return f.kind is FieldKind.SCALAR and f.scalar is not None and f.scalar.kind in (ScalarKind.DATE,
+                                                                                      ScalarKind.TIMESTAMP)
+
+
+def _attribute(decl: n.EntityDecl, field_name: str, attr: str) -> n.Attribute | None:
+    fd = next((x for x in decl.fields if x.name.text == field_name), None)
+    return next((a for a in fd.attributes if a.name.text == attr), None) if fd else None
 
 
 def _lead(lead: tuple[str, ...], fields: tuple[str, ...]) -> tuple[str, ...]:

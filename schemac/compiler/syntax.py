@@ -23,7 +23,8 @@ from schemac.diagnostics import Diagnostics, Span, closest, source_line
 
 
 class ParenNewlines:
-    """Post-lexer: drop line separators inside parentheses and after a comma, so that lists may wrap lines."""
+    """Post-lexer: drop line separators inside parentheses and after a comma or a `|` (`from A |` newline `B`),
+    so that lists may wrap lines."""
 
     always_accept = ("_SEP",)
 
@@ -37,8 +38,8 @@ class ParenNewlines:
                 depth += 1
             elif tok.type == "RPAR":
                 depth = max(0, depth - 1)
-            elif tok.type == "_SEP" and (depth or prev == "COMMA"):
-                continue  # inside parentheses, or after a comma: the list goes on on the next line
+            elif tok.type == "_SEP" and (depth or prev in ("COMMA", "VBAR")):
+                continue  # inside parentheses, after a comma or a `|`: the list goes on on the next line
             prev = tok.type
             yield tok
 
@@ -209,7 +210,7 @@ class _ToNodes(Transformer):
         return n.Clause(kind, value, self._s(meta))
 
     def from_clause(self, meta: Any, c: list[Any]) -> n.Clause:
-        return self._clause("from", self._name(c[0]), meta)
+        return self._clause("from", tuple(self._name(t) for t in c), meta)
 
     def where_clause(self, meta: Any, c: list[Any]) -> n.Where:
         preds = tuple(x for x in c if isinstance(x, n.Predicate))
@@ -224,6 +225,9 @@ class _ToNodes(Transformer):
 
     def group_clause(self, meta: Any, c: list[Any]) -> n.Clause:
         return self._clause("group", tuple(c), meta)
+
+    def bucket_call(self, meta: Any, c: list[Any]) -> n.BucketCall:
+        return n.BucketCall(self._name(c[0]), c[1], self._s(meta))
 
     def select_clause(self, meta: Any, c: list[Any]) -> n.Clause:
         return self._clause("select", tuple(c), meta)
@@ -283,9 +287,11 @@ class _ToNodes(Transformer):
     def batch_clause(self, meta: Any, c: list[Any]) -> n.Clause:
         return self._clause("batch", True, meta)
 
-    def _pred(self, meta: Any, path: n.Path, op: str, v: Any = None, v2: Any = None) -> n.Predicate:
+    def _pred(self, meta: Any, subject: n.Path | n.BucketCall, op: str, v: Any = None, v2: Any = None
+              ) -> n.Predicate:
+        path, bucket = (subject.path, subject.func) if isinstance(subject, n.BucketCall) else (subject, None)
         return n.Predicate(path, op, self._lit(v) if v is not None else None,
-                           self._lit(v2) if v2 is not None else None, self._s(meta))
+                           self._lit(v2) if v2 is not None else None, self._s(meta), bucket)
 
     def pred_compare(self, meta: Any, c: list[Any]) -> n.Predicate:
         return self._pred(meta, c[0], str(c[1]), c[2])
@@ -314,7 +320,12 @@ class _ToNodes(Transformer):
         return n.WriteDecl(self._name(c[0]), ops, rates, self._s(meta))
 
     def write_op(self, meta: Any, c: list[Any]) -> n.WriteOp:
-        return n.WriteOp(self._name(c[0]), self._name(c[1]), tuple(c[2:]), self._s(meta))
+        fields = c[2] if len(c) > 2 and isinstance(c[2], tuple) else ()
+        by = tuple(x for x in c[2:] if isinstance(x, n.Path))
+        return n.WriteOp(self._name(c[0]), self._name(c[1]), by, self._s(meta), fields)
+
+    def write_fields(self, meta: Any, c: list[Any]) -> tuple[n.Name, ...]:
+        return tuple(self._name(t) for t in c)
 
     def action_decl(self, meta: Any, c: list[Any]) -> n.ActionDecl:
         return n.ActionDecl(self._name(c[0]), tuple(self._name(t) for t in c[1:]), self._s(meta))

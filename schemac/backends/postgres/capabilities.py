@@ -18,6 +18,7 @@ CAPABILITIES = Capabilities(
     json_aggregation=True,
     fk_set_null_columns=True,
     extended_statistics=True,
+    hot_updates=True,
     max_identifier=63,
     max_index_columns=32,
 )

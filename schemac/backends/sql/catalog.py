@@ -24,7 +24,7 @@ UNNAMED_PRIMARY_KEY = "PRIMARY"  # what a dialect that cannot name primary keys 
 
 
 def build_catalog(ctx: Context, layout: Layout, writer: SchemaWriter, schema: str, index_names: dict[int, str],
-                  statements: list[tuple[str, NamedStatement, str]], queries: str) -> c.Catalog:
+                  statements: list[tuple[str | None, NamedStatement, str]], queries: str) -> c.Catalog:
     """`statements` are (pattern, statement, its rendered text) in the order `queries` holds them."""
     builder = _Builder(ctx, layout, index_names, writer)
     created = writer.created
@@ -66,6 +66,7 @@ class _Builder:
         self.compiler = self.d.ddl_dialect.ddl_compiler(self.d.ddl_dialect, None)
         self.entities = {id(info.table): info for info in layout.tables.values()}
         self.histories = {id(t): name for name, t in writer.histories.items() if t is not None}
+        self.summaries = {id(t): name for name, pairs in writer.summaries.items() for t, _ in pairs}
         self.plans: dict[str, list[int]] = {}  # index name -> the Design.indexes positions it realises
         for position, name in index_names.items():
             self.plans.setdefault(name, []).append(position)
@@ -122,8 +123,9 @@ class _Builder:
     def _table(self, table: sa.Table, at: c.Location | None) -> None:
         info = self.entities.get(id(table))
         fields = {col: f for f, cols in info.field_columns.items() for col in cols} if info else {}
-        history = self.histories.get(id(table))
-        role = ("junction" if info.entity.junction else "entity") if info else "history" if history else "audit"
+        history = self.histories.get(id(table)) or self.summaries.get(id(table))
+        role = ("junction" if info.entity.junction else "entity") if info else \
+            "history" if id(table) in self.histories else "summary" if history else "audit"
         members = tuple(self._member(col, fields.get(col.name)) for col in table.columns)
         self.containers.append(c.Container(name=table.name, role=role,
                                            entity=info.entity.name if info else history, members=members,
@@ -211,7 +213,7 @@ class _Builder:
         return str(self.compiler.sql_compiler.process(element, include_table=False, literal_binds=True))
 
 
-def _statements(statements: list[tuple[str, NamedStatement, str]], queries: str) -> tuple[c.Statement, ...]:
+def _statements(statements: list[tuple[str | None, NamedStatement, str]], queries: str) -> tuple[c.Statement, ...]:
     out: list[c.Statement] = []
     pos, line = 0, 1
     for pattern, s, rendered in statements:

@@ -20,6 +20,7 @@ from schemac.backends.sql.context import Context
 from schemac.backends.sql.dialect import PolicySpec, RoleSpec, TriggerSpec
 from schemac.backends.sql.erasure import erasure_routine_spec
 from schemac.backends.sql.indexes import render_statistics, statistics_specs
+from schemac.backends.sql.summaries import summary_blocks
 from schemac.backends.sql.tables import Layout, TableInfo, edited_columns
 from schemac.compiler.model import FieldOrigin, ScalarKind
 
@@ -44,6 +45,7 @@ class SchemaWriter:
                           for name, info in layout.tables.items()}
         self.aggregates = aggregate_triggers(ctx, layout)
         self.cascades = cascade_triggers(ctx, layout)
+        self.summaries = summary_blocks(ctx, layout)
         self.audited = audit_mod.audited(ctx, layout)
         self.audited_names = {i.name for i in self.audited}
         tenancy = ctx.design.relational.tenancy
@@ -124,6 +126,9 @@ class SchemaWriter:
         if self.audit is not None and info.name in self.audited_names:
             out += self._trigger(audit_mod.audit_trigger(self.ctx, self.layout, info, self.audit))
         out += self._policy(info)
+        for table, trigger in self.summaries.get(info.entity.name, []):
+            out += self._plain_table(table, info.tenant if info.entity.name in self.isolated else None)
+            out += self._trigger(trigger)
         return out
 
     def _trigger(self, spec: TriggerSpec) -> list[str]:

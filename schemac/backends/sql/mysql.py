@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.dialects.mysql import match
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
@@ -127,6 +128,32 @@ class MySqlDialect(SqlDialect):
             return uuid_text_expr(column)
         return column
 
+    def bucket_start(self, column: ColumnElement[Any], bucket: str) -> ColumnElement[Any]:
+        """The bucket's first day from DATE(f) (the DATETIME(6) columns hold UTC), built from functions
+        both MySQL 8 and MariaDB have: WEEKDAY() is 0 on Monday (ISO weeks), MAKEDATE(year, 1) is 1 January."""
+        day = sa.func.date(column, type_=sa.Date())
+        year = sa.func.makedate(sa.func.year(column), sa.literal_column("1"), type_=sa.Date())
+        start = {
+            "day": day,
+            "week": _date_sub(day, sa.func.weekday(column)),
+            "month": _date_sub(day, sa.func.dayofmonth(column) - sa.literal_column("1")),
+            "quarter": _date_add(year, (sa.func.quarter(column) - sa.literal_column("1")) *
+                                 sa.literal_column("3"), "MONTH"),
+            "year": year,
+        }[bucket]
+        if isinstance(column.type, sa.DateTime):
+            return sa.cast(start, column.type)
+        return start
+
+    def bucket_next(self, start: ColumnElement[Any], bucket: str) -> ColumnElement[Any]:
+        """`DATE_ADD(start, INTERVAL 1 QUARTER)` (no time zone to mind: the columns hold UTC)."""
+        return _date_add(start, sa.literal_column("1"), bucket.upper(), start.type)
+
+    def purge(self, table: sa.Table, column: str, batch: int) -> Any:
+        """`DELETE ... WHERE f < NOW(6) ORDER BY f LIMIT n` (a single-table DELETE takes ORDER BY/LIMIT)."""
+        name, col = self.quote(table.name), self.quote(column)
+        return sa.text(f"DELETE FROM {name} WHERE {col} < {self.now} ORDER BY {col} LIMIT {batch}")
+
     def list_param_type(self, element: TypeEngine) -> TypeEngine:
         return mysql.JSON()
 
@@ -147,6 +174,28 @@ class MySqlDialect(SqlDialect):
         stmt = mysql.insert(table).values(values)
         sets = {c: values[c] for c in update} or {conflict[-1]: table.c[conflict[-1]]}
         return stmt.on_duplicate_key_update(sets)
+
+
+class _Interval(ColumnElement[Any]):
+    """`INTERVAL <amount> <unit>`, the second argument of DATE_ADD/DATE_SUB."""
+
+    inherit_cache = False
+
+    def __init__(self, amount: Any, unit: str) -> None:
+        self.amount, self.unit = amount, unit
+
+
+@compiles(_Interval)
+def _compile_interval(element: _Interval, compiler: Any, **kw: Any) -> str:
+    return f"INTERVAL {compiler.process(element.amount, **kw)} {element.unit}"
+
+
+def _date_add(start: Any, amount: Any, unit: str, type_: TypeEngine | None = None) -> ColumnElement[Any]:
+    return sa.func.date_add(start, _Interval(amount, unit), type_=type_ if type_ is not None else sa.Date())
+
+
+def _date_sub(start: Any, days: Any) -> ColumnElement[Any]:
+    return sa.func.date_sub(start, _Interval(days, "DAY"), type_=sa.Date())
 
 
 def uuid_text_expr(column: ColumnElement[Any]) -> ColumnElement[Any]:

@@ -98,7 +98,7 @@ def sentinel(ctx: Context, column: Any) -> ColumnElement[Any]:
     return sa.func.coalesce(column, value, type_=column.type)
 
 
-def keyset(rq: ReadQuery, stmt: Any) -> Keyset:
+def keyset(rq: ReadQuery, stmt: Any, *, inclusive: bool = False) -> Keyset:
     keys: list[tuple[ColumnElement[Any], bool, bool, str]] = []
     coalesced = sentinel_fields(rq.ctx, rq.layout, rq.plan.index if rq.plan else None)
     for k in rq.q.order:
@@ -112,7 +112,7 @@ def keyset(rq: ReadQuery, stmt: Any) -> Keyset:
     bound = tuple(_key(rq, c, desc, nullable, n, coalesced) for c, desc, nullable, n in keys)
     first = stmt.order_by(*(k.column.desc() if k.descending else k.column for k in bound))
     first = first.limit(sa.literal_column(str(rq.q.limit)))
-    return Keyset(first, _after(rq, list(bound)), bound)
+    return Keyset(first, _after(rq, list(bound), inclusive), bound)
 
 
 def _key(rq: ReadQuery, column: Any, desc: bool, nullable: bool, name: str, coalesced: frozenset[str]) -> Key:
@@ -124,21 +124,26 @@ def _key(rq: ReadQuery, column: Any, desc: bool, nullable: bool, name: str, coal
     return Key(column, desc, nullable, param, name)
 
 
-def _after(rq: ReadQuery, keys: list[Key]) -> ColumnElement[bool]:
+def _after(rq: ReadQuery, keys: list[Key], inclusive: bool = False) -> ColumnElement[bool]:
+    """The rows after the cursor; `inclusive`: the cursor row too (a branch of a union keeps it, the union
+    drops it: paging.union_after)."""
     uniform = len({k.descending for k in keys}) == 1 and not any(k.nullable for k in keys)
     if uniform and rq.d.row_value_keyset:
         row, cursor = sa.tuple_(*(k.column for k in keys)), sa.tuple_(*(k.param for k in keys))
+        if inclusive:
+            return row <= cursor if keys[0].descending else row >= cursor
         return row < cursor if keys[0].descending else row > cursor
-    return _expanded(rq, keys)
+    return expanded(rq, keys, inclusive)
 
 
-def _expanded(rq: ReadQuery, keys: list[Key]) -> ColumnElement[bool]:
+def expanded(rq: ReadQuery, keys: list[Key], inclusive: bool = False) -> ColumnElement[bool]:
+    """The keyset condition spelled out key by key."""
     key = keys[0]
     after = _greater(rq, key)
-    if len(keys) == 1:
-        return after
     same = key.column.is_not_distinct_from(key.param) if key.nullable else key.column == key.param
-    return sa.or_(after, sa.and_(same, _expanded(rq, keys[1:])))
+    if len(keys) == 1:
+        return sa.or_(after, same) if inclusive else after
+    return sa.or_(after, sa.and_(same, expanded(rq, keys[1:], inclusive)))
 
 
 def _greater(rq: ReadQuery, key: Key) -> ColumnElement[bool]:

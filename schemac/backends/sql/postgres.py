@@ -56,6 +56,13 @@ _TRANSITION = {"insert": f"NEW TABLE AS {NEW_ROWS}", "delete": f"OLD TABLE AS {O
                "update": f"OLD TABLE AS {OLD_ROWS} NEW TABLE AS {NEW_ROWS}"}
 
 
+_PG_STEP = {"day": "1 day", "week": "7 days", "month": "1 month", "quarter": "3 months", "year": "1 year"}
+
+
+def _is_date(type_: TypeEngine) -> bool:
+    return isinstance(type_, sa.Date) and not isinstance(type_, sa.DateTime)
+
+
 def _indent(lines: tuple[str, ...] | list[str], depth: int) -> list[str]:
     pad = "  " * depth
     return [pad + line for text in lines for line in text.splitlines()]
@@ -242,6 +249,33 @@ class PostgresDialect(SqlDialect):
 
     def list_param_type(self, element: TypeEngine) -> TypeEngine:
         return postgresql.ARRAY(element)
+
+    def bucket_start(self, column: ColumnElement[Any], bucket: str) -> ColumnElement[Any]:
+        """`date_trunc('quarter', f, 'UTC')`: truncated in UTC whatever the session's time zone (weeks
+        start on Monday, ISO 8601); a date is truncated as a timestamp and cast back."""
+        unit = sa.literal_column(f"'{bucket}'")
+        if _is_date(column.type):
+            plain = sa.cast(column, sa.DateTime())
+            return sa.cast(sa.func.date_trunc(unit, plain, type_=sa.DateTime()), sa.Date())
+        return sa.func.date_trunc(unit, column, sa.literal_column("'UTC'"), type_=column.type)
+
+    def bucket_next(self, start: ColumnElement[Any], bucket: str) -> ColumnElement[Any]:
+        """`start + interval '3 months'`, added in UTC (`AT TIME ZONE 'UTC'` on both sides: a month or a
+        day added to a timestamptz in a session zone with daylight saving would move by an hour)."""
+        step = sa.literal_column(f"interval '{_PG_STEP[bucket]}'")
+        if _is_date(start.type):
+            return sa.cast(start + step, sa.Date())
+        utc = sa.literal_column("'UTC'")
+        local = start.op("AT TIME ZONE")(utc)
+        return sa.type_coerce((local + step).self_group().op("AT TIME ZONE")(utc), start.type)
+
+    def purge(self, table: sa.Table, column: str, batch: int) -> Any:
+        """`DELETE ... WHERE ctid IN (SELECT ctid ... LIMIT n)`: PostgreSQL's DELETE has no LIMIT."""
+        ctid = sa.literal_column("ctid")
+        expired = table.c[column] < sa.literal_column(self.now)
+        inner = sa.select(ctid).select_from(table).where(expired).order_by(table.c[column]) \
+            .limit(sa.literal_column(str(batch)))
+        return sa.delete(table).where(ctid.in_(inner.scalar_subquery()))
 
     def in_list(self, column: ColumnElement[Any], param: Any) -> ColumnElement[bool]:
         return column == sa.any_(param)

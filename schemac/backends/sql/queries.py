@@ -25,15 +25,18 @@ _COMPARE = {"=": "__eq__", "!=": "__ne__", "<": "__lt__", "<=": "__le__", ">": "
 
 
 def query_statements(ctx: Context, layout: Layout,
-                     index_names: dict[int, str] | None = None) -> list[tuple[str, NamedStatement]]:
-    """(access pattern, statement) for every query and write, in the order queries.sql lists them."""
+                     index_names: dict[int, str] | None = None) -> list[tuple[str | None, NamedStatement]]:
+    """(access pattern, statement) for every query, write and expiry purge (no pattern), in the order
+    queries.sql lists them."""
+    from schemac.backends.sql.expiry import purge_statements
     from schemac.backends.sql.writes import write_statements
 
-    out: list[tuple[str, NamedStatement]] = []
+    out: list[tuple[str | None, NamedStatement]] = []
     for q in ctx.model.queries:
         out += [(q.name, s) for s in ReadQuery(ctx, layout, q, index_names or {}).build()]
     for w in ctx.model.writes:
         out += [(w.name, s) for s in write_statements(ctx, layout, w)]
+    out += [(None, s) for s in purge_statements(ctx, layout, index_names or {})]
     return out
 
 
@@ -94,14 +97,26 @@ class ReadQuery:
         return [alias.c[info.deleted_at].is_(None)] if info.deleted_at else []
 
     # --- the statement -----------------------------------------------------------------------------------
-    def build(self) -> list[NamedStatement]:
+    def statement(self, *, inclusive: bool = False) -> Any:
+        """The SELECT (the first page when paged by keyset; `self.keyset` then holds the cursor condition,
+        `inclusive` to keep the cursor row itself)."""
         self.where += self.tenant_filter(self.t, self.root)
         self.where += [self.predicate(p) for p in self.q.where]
         self.where += self.live(self.t, self.root)
+        self.where += self._unexpired()
         self._select()
         includes.add_includes(self)
         stmt = sa.select(*self.columns).select_from(self.from_).where(*self.where)
-        stmt = self._group_order_limit(stmt)
+        return self._group_order_limit(stmt, inclusive=inclusive)
+
+    def build(self) -> list[NamedStatement]:
+        if len(self.q.sources) > 1:
+            from schemac.backends.sql.unions import union_statements
+
+            return union_statements(self)
+        if self.ctx.design.relational.summary(self.q.name) is not None:
+            return [self._from_summary()]
+        stmt = self.statement()
         kind = ":one" if self.q.returns_one else ":many"
         name = statement_name(self.q.name)
         summary = self._summary()
@@ -114,6 +129,15 @@ class ReadQuery:
                                       [summary, self.keyset.note(name), *self.notes])
         return [first, next_page, *self.extra]
 
+    def _from_summary(self) -> NamedStatement:
+        from schemac.backends.sql.summaries import summary_read
+
+        stmt, table = summary_read(self)
+        where = " and ".join(_predicate_text(p) for p in self.q.where) or "all rows"
+        note = (f"{self.q.entity} where {where}, one row per group kept by triggers on {self.root.name}; "
+                f"summary table {table}, by its primary key")
+        return compile_statement(self.d, stmt, self.params, statement_name(self.q.name), ":many", [note])
+
     def _summary(self) -> str:
         where = " and ".join(_predicate_text(p) for p in self.q.where) or "all rows"
         text = f"{self.q.entity} where {where}"
@@ -124,8 +148,17 @@ class ReadQuery:
             text += "; primary key"
         return text
 
+    def _unexpired(self) -> list[ColumnElement[bool]]:
+        """Rows past their `@expires` instant that the purge has not removed yet are not returned."""
+        field = self.root.entity.expires
+        if field is None:
+            return []
+        return [self.root.column_of(field) > sa.literal_column(self.d.now)]
+
     def predicate(self, p: Predicate) -> ColumnElement[bool]:
         col = self.column(p.steps)
+        if p.bucket is not None and not p.is_constant:
+            return self._bucket_range(col, p)
         if p.is_constant:
             return const_condition(self.d, col, p)
         name = p.value.name  # type: ignore[union-attr]
@@ -140,6 +173,19 @@ class ReadQuery:
             return self.d.fulltext_match([col], self.params.get(name, col.type))
         return getattr(col, _COMPARE[p.op])(self.params.get(name, col.type))  # type: ignore[no-any-return]
 
+    def _bucket_range(self, col: ColumnElement[Any], p: Predicate) -> ColumnElement[bool]:
+        """A bucket predicate as a half-open range on the plain column (SC-BKT-01): `quarter(f) = ?` is
+        `f >= ? AND f < ? + 3 months`, which an ordinary index on the column serves."""
+        bucket = p.bucket or "day"
+        first = self.params.get(p.value.name, col.type)  # type: ignore[union-attr]
+        last = self.params.get(p.value2.name, col.type) if p.op == "between" else first  # type: ignore[union-attr]
+        if p.op in ("=", "between"):
+            return sa.and_(col >= first, col < self.d.bucket_next(last, bucket))
+        if p.op == "!=":
+            return sa.or_(col < first, col >= self.d.bucket_next(first, bucket))
+        bound = first if p.op in ("<", ">=") else self.d.bucket_next(first, bucket)  # <= and >: the next bucket
+        return col < bound if p.op in ("<", "<=") else col >= bound
+
     def _fulltext_under_rls(self) -> None:
         tenancy = self.ctx.design.relational.tenancy
         if self.d.fulltext_under_rls or tenancy is None or tenancy.enforcement != "row_level_security" \
@@ -153,14 +199,18 @@ class ReadQuery:
         if not self.q.select:
             self.columns += [self.t.c[s.name] for s in self.root.specs if s.name != self.root.deleted_at]
             return
-        selected = {item.steps for item in self.q.select if item.func is None and item.relation is None}
+        selected = {(item.steps, item.bucket) for item in self.q.select
+                    if item.func is None and item.relation is None}
         for key in self.q.group:
-            if key.steps not in selected:
-                self.columns.append(self._plain(key.steps, key.field))
+            if (key.steps, key.bucket) not in selected:
+                alias = f"{key.field}_{key.bucket}" if key.bucket else key.field
+                self.columns.append(self._plain(key.steps, alias, key.bucket))
         for item in self.q.select:
             self.columns.append(self._select_item(item))
 
-    def _plain(self, steps: tuple[str, ...], alias: str) -> ColumnElement[Any]:
+    def _plain(self, steps: tuple[str, ...], alias: str, bucket: str | None = None) -> ColumnElement[Any]:
+        if bucket is not None:
+            return self.d.bucket_start(self.column(steps), bucket).label(alias)
         alias_info = self.join_path(steps)[1]
         is_ref = alias_info.entity.field(steps[-1]).kind is FieldKind.REFERENCE  # type: ignore[union-attr]
         label = f"{alias}_id" if is_ref and alias == steps[-1] else alias
@@ -170,20 +220,22 @@ class ReadQuery:
         if item.relation is not None:
             return includes.reverse_aggregate(self, item)
         if item.func is None:
-            return self._plain(item.steps, item.alias)
+            return self._plain(item.steps, item.alias, item.bucket)
         value = self.column(item.steps) if item.steps else sa.literal_column("*")
         return getattr(sa.func, item.func)(value).label(item.alias)  # type: ignore[no-any-return]
 
     def order_column(self, key: OrderKey) -> ColumnElement[Any]:
         if not key.entities:  # a select alias
             return sa.literal_column(self.d.quote(key.steps[0]))
+        if key.bucket is not None:
+            return self.d.bucket_start(self.column(key.steps), key.bucket)
         return self.column(key.steps)
 
-    def _group_order_limit(self, stmt: Any) -> Any:
+    def _group_order_limit(self, stmt: Any, *, inclusive: bool = False) -> Any:
         if self.q.group:
-            stmt = stmt.group_by(*(self.column(k.steps) for k in self.q.group))
+            stmt = stmt.group_by(*(self.order_column(k) for k in self.q.group))
         if is_keyset(self.q):
-            self.keyset = keyset(self, stmt)
+            self.keyset = keyset(self, stmt, inclusive=inclusive)
             return self.keyset.first
         if self.q.order:
             stmt = stmt.order_by(*(self._direction(self.order_column(k), k.descending) for k in self.q.order))
@@ -198,6 +250,8 @@ class ReadQuery:
 
 def _predicate_text(p: Predicate) -> str:
     path = ".".join(p.steps)
+    if p.bucket is not None:
+        path = f"{p.bucket}({path})"
     if p.op in ("is_null", "is_not_null"):
         return f"{path} {p.op.replace('_', ' ')}"
     op = {"match": "~"}.get(p.op, p.op)

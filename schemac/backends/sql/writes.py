@@ -81,14 +81,21 @@ class WriteBuilder:
             f = spec.field
             if f.origin is FieldOrigin.ID and self._app_supplied_key(spec):
                 values[spec.name] = self._param(spec)
-            elif f.origin not in IMPLICIT and not f.maintained:
+            elif f.origin not in IMPLICIT and not f.maintained and self._inserted(f.name):
                 values[spec.name] = self._value(spec)
         return values
 
+    def _inserted(self, field: str) -> bool:
+        """A partial upsert inserts its key and listed fields; the rest take their defaults."""
+        return self.w.op != "upsert" or not self.w.fields or field in self.w.fields or field in self.w.by
+
     def settable(self) -> list[ColumnSpec]:
+        """The columns an update sets: every writable one, or only the listed fields of a partial update."""
         by = set(self.w.by)
+        listed = set(self.w.fields)
         return [s for s in self.info.specs
-                if s.field.origin not in IMPLICIT and not s.field.maintained and s.field.name not in by]
+                if s.field.origin not in IMPLICIT and not s.field.maintained and s.field.name not in by
+                and (not listed or s.field.name in listed)]
 
     def key_filter(self) -> list[ColumnElement[bool]]:
         names = {p.field: p.name for p in self.w.params}
@@ -112,6 +119,10 @@ class WriteBuilder:
         values = {s.name: self._param(s) for s in self.settable()}
         stmt = sa.update(self.t).values(values).where(*self.key_filter())
         note = f"updates {self.w.entity} by {', '.join(self.w.by)}"
+        if self.w.fields:
+            note = f"updates only {', '.join(self.w.fields)} of {self.w.entity} by {', '.join(self.w.by)}"
+            if self.plan is not None and self.plan.hot_candidate:
+                note += " (touches no indexed column: a heap-only update candidate)"
         expected = self._expected()
         if expected is not None:
             column = self.t.c[expected]
@@ -141,4 +152,5 @@ class WriteBuilder:
             self.info.deleted_at else None
         update = [c for c in values if c not in conflict and not self.t.c[c].primary_key]
         stmt = self.d.upsert(self.t, values, conflict, where, update)
-        return stmt, ":one", f"inserts or updates {self.w.entity} by {', '.join(self.w.by)}"
+        what = f"only {', '.join(self.w.fields)} of " if self.w.fields else ""
+        return stmt, ":one", f"inserts or updates {what}{self.w.entity} by {', '.join(self.w.by)}"

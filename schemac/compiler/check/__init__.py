@@ -25,6 +25,7 @@ from schemac.compiler.check import (  # noqa: F401 - importing a family register
     patterns,
     privacy,
     scale,
+    sdl12,
     timestamps,
     types,
 )

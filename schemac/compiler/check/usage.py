@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
 
-from schemac.compiler.model import Include, Model, OrderKey, Param, Predicate, Query
+from schemac.compiler.model import Entity, Include, Model, OrderKey, Param, Predicate, Query
 from schemac.diagnostics import Span
 
 How = Literal["where", "path", "order", "group", "select", "include", "by", "aggregate"]
@@ -35,8 +35,11 @@ class Mention:
 class Usage:
     def __init__(self, model: Model) -> None:
         self.mentions: dict[tuple[str, str], list[Mention]] = defaultdict(list)
+        self._entities = {e.name: e for e in model.entities}
         for q in model.queries:
             self._query(q)
+            for other in q.sources[1:]:  # `from A | B`: B's fields of the same names are used alike
+                self._query(_as_branch(q, other, self._entities))
         for w in model.writes:
             for name in w.by:
                 self._add(Mention(w.entity, name, "by", w.name, w.span, param=True))
@@ -97,3 +100,25 @@ class Usage:
             self._key(k, pattern, "order")
         for nested in inc.nested:
             self._include(inc.entity, nested, pattern)
+
+
+def _as_branch(q: Query, entity: str, entities: dict[str, Entity]) -> Query:
+    """A union query seen from another listed entity: each path's entities re-walked from `entity`."""
+
+    def walk(steps: tuple[str, ...], first: tuple[str, ...]) -> tuple[str, ...]:
+        if not first:
+            return first  # a select alias
+        out = [entity]
+        for step in steps[:-1]:
+            e = entities.get(out[-1])
+            f = e.field(step) if e is not None else None
+            out.append(f.target if f is not None and f.target else out[-1])
+        return tuple(out)
+
+    return q.model_copy(update={
+        "entity": entity, "include": (),
+        "where": tuple(p.model_copy(update={"entities": walk(p.steps, p.entities)}) for p in q.where),
+        "order": tuple(k.model_copy(update={"entities": walk(k.steps, k.entities)}) for k in q.order),
+        "group": tuple(k.model_copy(update={"entities": walk(k.steps, k.entities)}) for k in q.group),
+        "select": tuple(s.model_copy(update={"entities": walk(s.steps, s.entities)}) if not s.relation else s
+                        for s in q.select)})

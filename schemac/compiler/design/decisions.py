@@ -171,6 +171,7 @@ class Partitioning(NamedTuple):
     index_bytes: float
     partitioned: bool = False
     revisit: str | None = None
+    expiring: bool = False  # not partitioned because an @expires purge keeps the table at its live rows
     kind: Literal["partitioning"] = "partitioning"
 
 
@@ -251,10 +252,62 @@ class WriteLoad(NamedTuple):
     kind: Literal["write_load"] = "write_load"
 
 
+class Bucket(NamedTuple):
+    """A time bucket of a field (SC-BKT-01): a predicate read as a half-open range, or a group key."""
+
+    field: str
+    bucket: str
+    role: Literal["range", "group"]
+    kind: Literal["bucket"] = "bucket"
+
+
+class Union(NamedTuple):
+    """A read over several entities as one UNION ALL statement (SC-UNI-01), its branches in order."""
+
+    entities: tuple[str, ...]
+    limit: int | None = None
+    kind: Literal["union"] = "union"
+
+
+class Summary(NamedTuple):
+    """A grouped read over buckets (SC-SUM-01): from a maintained summary table, or computed per read;
+    `rows_per_s` is what it aggregates at its declared rate, `reason` why a summary cannot answer it."""
+
+    maintained: bool
+    rows_per_s: float
+    keys: tuple[tuple[str, str | None], ...] = ()  # (field, bucket) of the summary's key
+    per: Literal["statement", "row"] | None = None
+    writes_per_s: float = 0.0
+    reason: str | None = None
+    kind: Literal["summary"] = "summary"
+
+
+class Expiry(NamedTuple):
+    """An `@expires` purge (SC-EXP-01): batched deletes through an index leading with the field."""
+
+    field: str
+    batch: int
+    every_s: int
+    structure: str | None = None
+    expiring_per_s: float = 0.0
+    kind: Literal["expiry"] = "expiry"
+
+
+class PartialWrite(NamedTuple):
+    """A partial update (SC-UPD-01): the fields it writes, which of them an index or aggregate reads,
+    and whether it is a heap-only update candidate on this target (from Capabilities.hot_updates)."""
+
+    fields: tuple[str, ...]
+    touches: tuple[tuple[str, str], ...] = ()
+    hot_candidate: bool = False
+    kind: Literal["partial_write"] = "partial_write"
+
+
 # One typed payload per decision kind; `kind` tells them apart.
 Payload = (Maintained | Access | Covering | IndexChoice | ForeignKeyIndex | TenantReference | Tenancy | ForeignKeys
            | SoftDelete | Audit | Erasure | Volume | Partitioning | ReferenceReads | KeyCollation | OptimisticCheck
-           | HotParent | RowTriggers | CountUnderSoftDelete | TriggerCascade | Statistics | WriteLoad)
+           | HotParent | RowTriggers | CountUnderSoftDelete | TriggerCascade | Statistics | WriteLoad | Bucket
+           | Union | Summary | Expiry | PartialWrite)
 
 
 class Decision(NamedTuple):

@@ -20,6 +20,7 @@ from schemac.compiler.design.plans import Cost, ExtraWrites, Operation, PatternP
 from schemac.compiler.design.relational.layout import (
     AuditPlan,
     ErasurePlan,
+    ExpiryPlan,
     ForeignKeyPlan,
     IndexPlan,
     KeyedWrite,
@@ -29,15 +30,16 @@ from schemac.compiler.design.relational.layout import (
     RelationalAccess,
     RelationalLayout,
     StatisticsPlan,
+    SummaryPlan,
     TenancyPlan,
 )
 from schemac.compiler.model import Model, _memo
 
 __all__ = [
-    "AuditPlan", "Capabilities", "Cost", "Decision", "Design", "DocumentLayout", "ErasurePlan", "ExtraWrites",
-    "ForeignKeyPlan", "Growth", "IndexPlan", "KeyValueLayout", "KeyedWrite", "Layout", "MaintainedAggregate",
-    "Operation", "PartitionPlan", "PatternPlan", "ReferenceRead", "RelationalAccess", "RelationalLayout",
-    "StatisticsPlan", "Subject", "TenancyPlan", "WriteCost", "WritePlan",
+    "AuditPlan", "Capabilities", "Cost", "Decision", "Design", "DocumentLayout", "ErasurePlan", "ExpiryPlan",
+    "ExtraWrites", "ForeignKeyPlan", "Growth", "IndexPlan", "KeyValueLayout", "KeyedWrite", "Layout",
+    "MaintainedAggregate", "Operation", "PartitionPlan", "PatternPlan", "ReferenceRead", "RelationalAccess",
+    "RelationalLayout", "StatisticsPlan", "Subject", "SummaryPlan", "TenancyPlan", "WriteCost", "WritePlan",
 ]
 
 Layout = Annotated[RelationalLayout | DocumentLayout | KeyValueLayout, Field(discriminator="family")]

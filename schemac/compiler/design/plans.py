@@ -63,6 +63,8 @@ class PatternPlan(_Node):
     round_trips: int = 1
     cost: SkipValidation[Cost] = Cost()
     why: str = ""
+    # `from A | B`: one plan per listed entity, in order, each served on its own (a UNION ALL on SQL targets)
+    branches: tuple[PatternPlan, ...] = ()
 
     @property
     def full_scan(self) -> bool:
@@ -107,6 +109,10 @@ class WritePlan(_Node):
     # an update of one row: the field (version or updated_at) whose expected value it takes and checks, so
     # that it changes nothing when another writer changed the row since it was read (SC-CON-01)
     expect: str | None = None
+    # a partial update/upsert: the fields it writes (the listed ones and the maintained updated_at/version)
+    fields: tuple[str, ...] = ()
+    # (field, "indexed" | "counted") for every written field an index or a maintained aggregate reads
+    touches: tuple[tuple[str, str], ...] = ()
 
     @property
     def extra(self) -> ExtraWrites:

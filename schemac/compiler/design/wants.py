@@ -54,8 +54,14 @@ def _new_key(e: Entity) -> _Key:
 
 
 def _add_local(ctx: Ctx, key: _Key, p: Predicate, const_ranges: list[Predicate]) -> None:
-    """Place one local, non-text predicate: equality, range, partial-index predicate or filter."""
-    if p.is_equality:
+    """Place one local, non-text predicate: equality, range, partial-index predicate or filter. A bucket
+    predicate (`quarter(f) = ?`) is a range on the field (SC-BKT-01)."""
+    if p.bucket is not None and not p.is_constant:
+        if key.range is None:
+            key.range = p.field
+        else:
+            key.filters.append(pred_text(p))
+    elif p.is_equality:
         key.add_eq(p.field)
     elif p.is_range:
         if key.range is None:
@@ -124,6 +130,10 @@ def _segments(key: _Key, group: tuple[str, ...], extras: tuple[str, ...],
     segs = [Segment("set", eq)] if eq else []
     if grouped_range(key.range, group, extras, sort):
         segs.append(Segment("set", (KeyPart(field=key.range),)))  # type: ignore[arg-type]
+    # a field already in the key (a bucket of the range field in `group`) is not a key part twice
+    seen = {p.field for s in segs for p in s.parts}
+    group = tuple(f for f in dict.fromkeys(group) if f not in seen)
+    extras = tuple(f for f in dict.fromkeys(extras) if f not in seen and f not in group)
     if group:
         segs.append(Segment("set", tuple(KeyPart(field=f) for f in group)))
     if extras:

@@ -46,7 +46,11 @@ def _growth(ctx: Ctx, e: Entity, indexes: list[IndexPlan],
     revisit = partition = None
     partitioning = {"rows": rows, "table_bytes": table, "index_bytes": idx}
     size = f"{count_text(rows)} rows x {rb} B = {bytes_text(table)} + {bytes_text(idx)} of indexes at {horizon}"
-    if rows > REVISIT_ROWS or table > REVISIT_BYTES:
+    if e.expires is not None:
+        ctx.decide("REL-P01", Subject.of_entity(e.name), "no partitioning: its rows expire",
+                   f"{size} is what would pile up without expiry; the batched purge of expired rows (SC-EXP-01) "
+                   f"keeps the table at its live rows", e.span, payload=Partitioning(expiring=True, **partitioning))
+    elif rows > REVISIT_ROWS or table > REVISIT_BYTES:
         partition = plan_partition(ctx, e, indexes, fks)
         revisit = f"{advice_text(partition)} (past {count_text(REVISIT_ROWS)} rows)"
         ctx.decide("REL-P01", Subject.of_entity(e.name), f"revisit: {revisit}",

@@ -351,7 +351,7 @@ def finish(ctx: Ctx, b: _Builder, chosen: dict[int, Candidate]) -> IndexResult:
                 result.loose.add(i)
     plans = []
     for c in final:
-        served = tuple(sorted(serves.get(id(c), ()), key=rank_of.__getitem__))
+        served = tuple(sorted(serves.get(id(c), ()), key=lambda n: (rank_of.get(n, len(rank_of)), n)))
         plans.append(IndexPlan(entity=c.entity, parts=c.parts, unique=c.unique, where=c.where,
                                live_only=c.live_only, include=c.include, method=c.method,
                                origin=c.origin, serves=served, why=c.why))

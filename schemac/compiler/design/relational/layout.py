@@ -48,6 +48,9 @@ class RelationalAccess(NamedTuple):
     include_strategy: tuple[tuple[str, IncludeStrategy], ...] = ()
     # indexes on other entities the pattern also uses (path predicates, reverse aggregates, includes)
     lookups: tuple[int, ...] = ()
+    entity: str = ""  # the entity read ("" for the query's own entity)
+    # `from A | B`: one access per listed entity, each branch of the UNION ALL served by its own index
+    branches: tuple[RelationalAccess, ...] = ()
 
 
 class KeyedWrite(NamedTuple):
@@ -58,6 +61,8 @@ class KeyedWrite(NamedTuple):
     by_primary_key: bool = False
     columns: tuple[str, ...] = ()  # IR field names, tenant first: the lookup / ON CONFLICT columns
     why: str = ""
+    # a partial update that writes no indexed column, on a target with heap-only updates (SC-UPD-01)
+    hot_candidate: bool = False
 
 
 class ForeignKeyPlan(_Node):
@@ -149,6 +154,34 @@ class PartitionPlan(_Node):
     blocked: tuple[str, ...] = ()  # why it cannot be applied to the generated schema as is
 
 
+class SummaryPlan(_Node):
+    """A hot grouped read over time buckets answered from a summary table keyed by the tenant, the group keys
+    and the buckets, kept by triggers on `entity` in the writing transaction (SC-SUM-01)."""
+
+    query: str
+    entity: str
+    keys: tuple[tuple[str, str | None], ...]  # (field, bucket): the tenant first, then the group keys
+    # (alias, field): sum(field) columns; count(*) is the row count every summary keeps
+    sums: tuple[tuple[str, str], ...] = ()
+    count_alias: str | None = None  # the select alias of count(*), if the query selects it
+    per: Literal["statement", "row"] = "row"
+    writes_per_s: float = 0.0  # summary rows written per second at the declared rates
+    why: str = ""
+
+
+class ExpiryPlan(_Node):
+    """`@expires`: a batched purge of the rows whose field has passed, the index leading with that field,
+    and how often to run it (SC-EXP-01). A hard delete, even under soft delete; audit triggers see it."""
+
+    entity: str
+    field: str
+    index: int | None = None  # position in indexes: leads with `field` (no tenant: runs across tenants)
+    batch: int = 1000  # rows per statement
+    every_s: int = 60  # run it this often
+    expiring_per_s: float = 0.0  # rows that expire per second at the declared growth
+    why: str = ""
+
+
 class RelationalLayout(_Node):
     family: Literal["relational"] = "relational"
     indexes: tuple[IndexPlan, ...] = ()
@@ -165,6 +198,14 @@ class RelationalLayout(_Node):
     statistics: tuple[StatisticsPlan, ...] = ()
     # partitioning advice past the memory line (REL-P01), one per entity whose Growth has a `revisit`
     partitions: tuple[PartitionPlan, ...] = ()
+    expiry: tuple[ExpiryPlan, ...] = ()  # one per `@expires` entity
+    summaries: tuple[SummaryPlan, ...] = ()  # one per grouped read answered from a summary table
+
+    def summary(self, query: str) -> SummaryPlan | None:
+        return next((x for x in self.summaries if x.query == query), None)
+
+    def expiry_of(self, entity: str) -> ExpiryPlan | None:
+        return next((x for x in self.expiry if x.entity == entity), None)
 
     def reference_read(self, entity: str, field: str) -> ReferenceRead | None:
         return _memo(self, "_reference_reads", self.reference_reads,

@@ -21,6 +21,7 @@ from schemac.compiler.design.relational.layout import (
     RelationalAccess,
 )
 from schemac.compiler.design.relational.write_costs import WriteCosts, cost_text
+from schemac.compiler.design.relational.writes12 import decide_partial_check
 from schemac.compiler.design.wants import QueryNeeds
 from schemac.compiler.model import FieldOrigin, Include, Query, Write
 
@@ -132,7 +133,8 @@ def _strategy_note(name: str, how: str) -> str:
 
 def _group_note(ctx: Ctx, q: Query, w: Want) -> str:
     aggs = [f"{s.func}({s.steps[0]})" for s in q.select if s.func and s.steps and s.relation is None]
-    per = ", ".join(w.group)
+    shown = {k.field: f"{k.bucket}({k.field})" for k in q.group if k.bucket}
+    per = ", ".join(shown.get(f, f) for f in w.group)
     note = f"{', '.join(aggs) or 'aggregates'} per ({per}) read in index order: grouping needs no sort"
     if grouped_range(w.range, w.group, (), w.sort):
         note = (f"{', '.join(aggs) or 'aggregates'} per ({per}) read from the index over the range on {w.range}, "
@@ -217,7 +219,9 @@ def _keyed(ctx: Ctx, w: Write, want: Want, res: IndexResult, i: int,
     ctx.decide("SC-PAT-02", Subject.of_write(w.name, w.entity), f"finds its row by {served}", why, w.span,
                payload=Access(operation=op, structure=structure))
     unique = by_pk or (index is not None and res.indexes[index].unique)
-    expect = _optimistic_check(ctx, w) if w.op == "update" and unique else None
+    expect = _optimistic_check(ctx, w) if w.op == "update" and unique and not w.fields else None
+    if w.op == "update" and unique and w.fields:
+        decide_partial_check(ctx, w)
     keyed = KeyedWrite(write=w.name, index=index, by_primary_key=by_pk, columns=want.eq, why=why)
     return keyed, plan.model_copy(update={"operation": op, "structure": structure, "equality": want.eq,
                                           "why": why, "expect": expect})

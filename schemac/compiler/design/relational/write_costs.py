@@ -72,6 +72,9 @@ def _touches(a: MaintainedAggregate, w: Write, soft: bool) -> bool:
     aggregate reads a value or filters on one; a soft delete does (live children only are counted)."""
     if w.entity != a.child:
         return False
+    if w.op == "update" and w.fields and not soft:  # a partial update: only when it writes what a reads
+        read = {a.via, *(p.field for p in a.where), *((a.child_field,) if a.child_field else ())}
+        return bool(read & set(w.fields))
     return w.op != "update" or a.func != "count" or bool(a.where) or soft
 
 

@@ -120,6 +120,55 @@ SELECT orders.number AS number, customer.email AS customer_email, orders.total A
 FROM orders INNER JOIN customers AS customer ON customer.id = orders.customer_id
 WHERE orders.status = 'open';
 
+-- name: CustomerActivity :many
+-- Order where customer = :customer_id; index orders_customer_id_created_at_id_idx
+-- UNION ALL with Review (index reviews_customer_id_created_at_id_idx), ReturnRequest (index return_requests_customer_id_created_at_id_idx); each row tagged with its entity, each branch stops after 30 rows
+-- keyset pagination: the first page; CustomerActivityNext reads the pages after it
+-- params: customer_id BIGINT
+SELECT feed.id, feed.customer_id, feed.created_at, feed.updated_at, feed.entity
+FROM ((SELECT orders.id AS id, orders.customer_id AS customer_id, orders.created_at AS created_at, orders.updated_at AS updated_at, 'Order' AS entity
+FROM orders
+WHERE orders.customer_id = %(customer_id)s ORDER BY orders.created_at DESC, orders.id DESC
+LIMIT 30) UNION ALL (SELECT reviews.id AS id, reviews.customer_id AS customer_id, reviews.created_at AS created_at, reviews.updated_at AS updated_at, 'Review' AS entity
+FROM reviews
+WHERE reviews.customer_id = %(customer_id)s ORDER BY reviews.created_at DESC, reviews.id DESC
+LIMIT 30) UNION ALL (SELECT return_requests.id AS id, return_requests.customer_id AS customer_id, return_requests.created_at AS created_at, return_requests.updated_at AS updated_at, 'ReturnRequest' AS entity
+FROM return_requests
+WHERE return_requests.customer_id = %(customer_id)s ORDER BY return_requests.created_at DESC, return_requests.id DESC
+LIMIT 30)) AS feed ORDER BY feed.created_at DESC, feed.id DESC, feed.entity DESC
+LIMIT 30;
+
+-- name: CustomerActivityNext :many
+-- Order where customer = :customer_id; index orders_customer_id_created_at_id_idx
+-- UNION ALL with Review (index reviews_customer_id_created_at_id_idx), ReturnRequest (index return_requests_customer_id_created_at_id_idx); each row tagged with its entity, each branch stops after 30 rows
+-- keyset pagination, the page after the last row of CustomerActivity: pass that row's sort values, id and entity as after_created_at, after_id, after_entity
+-- params: customer_id BIGINT, after_created_at DATETIME(6), after_id BIGINT, after_entity VARCHAR(13)
+SELECT feed.id, feed.customer_id, feed.created_at, feed.updated_at, feed.entity
+FROM ((SELECT orders.id AS id, orders.customer_id AS customer_id, orders.created_at AS created_at, orders.updated_at AS updated_at, 'Order' AS entity
+FROM orders
+WHERE orders.customer_id = %(customer_id)s AND (orders.created_at < %(after_created_at)s OR orders.created_at = %(after_created_at)s AND (orders.id < %(after_id)s OR orders.id = %(after_id)s)) ORDER BY orders.created_at DESC, orders.id DESC
+LIMIT 31) UNION ALL (SELECT reviews.id AS id, reviews.customer_id AS customer_id, reviews.created_at AS created_at, reviews.updated_at AS updated_at, 'Review' AS entity
+FROM reviews
+WHERE reviews.customer_id = %(customer_id)s AND (reviews.created_at < %(after_created_at)s OR reviews.created_at = %(after_created_at)s AND (reviews.id < %(after_id)s OR reviews.id = %(after_id)s)) ORDER BY reviews.created_at DESC, reviews.id DESC
+LIMIT 31) UNION ALL (SELECT return_requests.id AS id, return_requests.customer_id AS customer_id, return_requests.created_at AS created_at, return_requests.updated_at AS updated_at, 'ReturnRequest' AS entity
+FROM return_requests
+WHERE return_requests.customer_id = %(customer_id)s AND (return_requests.created_at < %(after_created_at)s OR return_requests.created_at = %(after_created_at)s AND (return_requests.id < %(after_id)s OR return_requests.id = %(after_id)s)) ORDER BY return_requests.created_at DESC, return_requests.id DESC
+LIMIT 31)) AS feed
+WHERE feed.created_at < %(after_created_at)s OR feed.created_at = %(after_created_at)s AND (feed.id < %(after_id)s OR feed.id = %(after_id)s AND feed.entity < %(after_entity)s) ORDER BY feed.created_at DESC, feed.id DESC, feed.entity DESC
+LIMIT 30;
+
+-- name: QuarterlyRevenue :many
+-- Order where quarter(created_at) between :created_at_quarter_from and :created_at_quarter_to, one row per group kept by triggers on orders; summary table quarterly_revenue_summary, by its primary key
+-- params: created_at_quarter_from DATETIME(6), created_at_quarter_to DATETIME(6)
+SELECT quarterly_revenue_summary.created_at_quarter AS created_at_quarter, quarterly_revenue_summary.status AS status, quarterly_revenue_summary.revenue, quarterly_revenue_summary.rows_count AS orders
+FROM quarterly_revenue_summary
+WHERE quarterly_revenue_summary.created_at_quarter >= %(created_at_quarter_from)s AND quarterly_revenue_summary.created_at_quarter < date_add(%(created_at_quarter_to)s, INTERVAL 1 QUARTER);
+
+-- name: RequestReturn :exec
+-- inserts one ReturnRequest; NULL for a column with a default keeps the default
+-- params: order_id BIGINT, customer_id BIGINT, reason VARCHAR(16), status VARCHAR(9) NULL
+INSERT INTO return_requests (order_id, customer_id, reason, status) VALUES (%(order_id)s, %(customer_id)s, %(reason)s, coalesce(%(status)s, 'requested'));
+
 -- name: PlaceOrder :exec
 -- inserts one Order; NULL for a column with a default keeps the default
 -- params: customer_id BIGINT, number VARCHAR(20), status VARCHAR(9) NULL, shipping_address_line1 VARCHAR(255), shipping_address_line2 VARCHAR(255) NULL, shipping_address_city VARCHAR(100), shipping_address_region VARCHAR(100) NULL, shipping_address_postal_code VARCHAR(20), shipping_address_country VARCHAR(2), paid_at DATETIME(6) NULL, shipped_at DATETIME(6) NULL

@@ -193,6 +193,45 @@ CREATE INDEX orders_customer_id_created_at_id_idx ON orders (customer_id, create
 
 CREATE INDEX orders_status_idx ON orders (status, number, customer_id, total, created_at);
 
+CREATE TABLE quarterly_revenue_summary (
+  created_at_quarter DATETIME(6) NOT NULL,
+  status VARCHAR(9) NOT NULL,
+  rows_count BIGINT NOT NULL,
+  revenue NUMERIC(25, 4) NOT NULL,
+  PRIMARY KEY (created_at_quarter, status)
+)ENGINE=InnoDB CHARSET=utf8mb4 COMMENT='summary of query quarterly_revenue: kept by triggers on orders' COLLATE utf8mb4_unicode_ci;
+
+-- quarterly_revenue_summary: the groups of query quarterly_revenue, kept by this trigger
+DELIMITER //
+CREATE TRIGGER quarterly_revenue_summary_sync_ins AFTER INSERT ON orders FOR EACH ROW
+BEGIN
+  IF TRUE THEN
+    INSERT INTO quarterly_revenue_summary (created_at_quarter, status, rows_count, revenue) VALUES (CAST(date_add(makedate(year(NEW.created_at), 1), INTERVAL (quarter(NEW.created_at) - 1) * 3 MONTH) AS DATETIME(6)), NEW.status, 1, NEW.total)
+      ON DUPLICATE KEY UPDATE rows_count = rows_count + 1, revenue = revenue + NEW.total;
+  END IF;
+END//
+
+CREATE TRIGGER quarterly_revenue_summary_sync_upd AFTER UPDATE ON orders FOR EACH ROW
+BEGIN
+  IF TRUE THEN
+    UPDATE quarterly_revenue_summary SET rows_count = rows_count - 1, revenue = revenue - OLD.total WHERE created_at_quarter = CAST(date_add(makedate(year(OLD.created_at), 1), INTERVAL (quarter(OLD.created_at) - 1) * 3 MONTH) AS DATETIME(6)) AND status = OLD.status;
+    DELETE FROM quarterly_revenue_summary WHERE created_at_quarter = CAST(date_add(makedate(year(OLD.created_at), 1), INTERVAL (quarter(OLD.created_at) - 1) * 3 MONTH) AS DATETIME(6)) AND status = OLD.status AND rows_count = 0;
+  END IF;
+  IF TRUE THEN
+    INSERT INTO quarterly_revenue_summary (created_at_quarter, status, rows_count, revenue) VALUES (CAST(date_add(makedate(year(NEW.created_at), 1), INTERVAL (quarter(NEW.created_at) - 1) * 3 MONTH) AS DATETIME(6)), NEW.status, 1, NEW.total)
+      ON DUPLICATE KEY UPDATE rows_count = rows_count + 1, revenue = revenue + NEW.total;
+  END IF;
+END//
+
+CREATE TRIGGER quarterly_revenue_summary_sync_del AFTER DELETE ON orders FOR EACH ROW
+BEGIN
+  IF TRUE THEN
+    UPDATE quarterly_revenue_summary SET rows_count = rows_count - 1, revenue = revenue - OLD.total WHERE created_at_quarter = CAST(date_add(makedate(year(OLD.created_at), 1), INTERVAL (quarter(OLD.created_at) - 1) * 3 MONTH) AS DATETIME(6)) AND status = OLD.status;
+    DELETE FROM quarterly_revenue_summary WHERE created_at_quarter = CAST(date_add(makedate(year(OLD.created_at), 1), INTERVAL (quarter(OLD.created_at) - 1) * 3 MONTH) AS DATETIME(6)) AND status = OLD.status AND rows_count = 0;
+  END IF;
+END//
+DELIMITER ;
+
 -- LineItem
 CREATE TABLE line_items (
   id BIGINT NOT NULL AUTO_INCREMENT,
@@ -286,9 +325,9 @@ CREATE TABLE reviews (
 
 CREATE UNIQUE INDEX reviews_product_id_customer_id_key ON reviews (product_id, customer_id);
 
-CREATE INDEX reviews_product_id_created_at_id_idx ON reviews (product_id, created_at DESC, id DESC);
+CREATE INDEX reviews_customer_id_created_at_id_idx ON reviews (customer_id, created_at DESC, id DESC);
 
-CREATE INDEX reviews_customer_id_idx ON reviews (customer_id);
+CREATE INDEX reviews_product_id_created_at_id_idx ON reviews (product_id, created_at DESC, id DESC);
 
 -- products.review_count = count(Review), kept by this trigger on reviews
 DELIMITER //
@@ -318,6 +357,26 @@ BEGIN
   END IF;
 END//
 DELIMITER ;
+
+-- ReturnRequest
+CREATE TABLE return_requests (
+  id BIGINT NOT NULL AUTO_INCREMENT,
+  order_id BIGINT NOT NULL,
+  customer_id BIGINT NOT NULL,
+  reason VARCHAR(16) NOT NULL,
+  status VARCHAR(9) NOT NULL DEFAULT 'requested',
+  created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
+  PRIMARY KEY (id),
+  CONSTRAINT return_requests_reason_check CHECK (reason IN ('damaged', 'wrong_item', 'not_as_described', 'other')),
+  CONSTRAINT return_requests_status_check CHECK (status IN ('requested', 'approved', 'refunded', 'rejected')),
+  CONSTRAINT return_requests_order_id_fkey FOREIGN KEY(order_id) REFERENCES orders (id) ON DELETE RESTRICT,
+  CONSTRAINT return_requests_customer_id_fkey FOREIGN KEY(customer_id) REFERENCES customers (id) ON DELETE RESTRICT
+)ENGINE=InnoDB CHARSET=utf8mb4 COLLATE utf8mb4_unicode_ci;
+
+CREATE INDEX return_requests_customer_id_created_at_id_idx ON return_requests (customer_id, created_at DESC, id DESC);
+
+CREATE INDEX return_requests_order_id_idx ON return_requests (order_id);
 
 -- GDPR erasure of one Customer: anonymises its personal data
 DELIMITER //

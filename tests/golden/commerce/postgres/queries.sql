@@ -113,6 +113,55 @@ SELECT orders.number AS number, customer.email AS customer_email, orders.total A
 FROM orders JOIN customers AS customer ON customer.id = orders.customer_id
 WHERE orders.status = 'open';
 
+-- name: CustomerActivity :many
+-- Order where customer = :customer_id; index orders_customer_id_created_at_id_idx
+-- UNION ALL with Review (index reviews_customer_id_created_at_id_idx), ReturnRequest (index return_requests_customer_id_created_at_id_idx); each row tagged with its entity, each branch stops after 30 rows
+-- keyset pagination: the first page; CustomerActivityNext reads the pages after it
+-- params: customer_id BIGINT
+SELECT feed.id, feed.customer_id, feed.created_at, feed.updated_at, feed.entity
+FROM ((SELECT orders.id AS id, orders.customer_id AS customer_id, orders.created_at AS created_at, orders.updated_at AS updated_at, 'Order' AS entity
+FROM orders
+WHERE orders.customer_id = $1::BIGINT ORDER BY orders.created_at DESC, orders.id DESC
+LIMIT 30) UNION ALL (SELECT reviews.id AS id, reviews.customer_id AS customer_id, reviews.created_at AS created_at, reviews.updated_at AS updated_at, 'Review' AS entity
+FROM reviews
+WHERE reviews.customer_id = $1::BIGINT ORDER BY reviews.created_at DESC, reviews.id DESC
+LIMIT 30) UNION ALL (SELECT return_requests.id AS id, return_requests.customer_id AS customer_id, return_requests.created_at AS created_at, return_requests.updated_at AS updated_at, 'ReturnRequest' AS entity
+FROM return_requests
+WHERE return_requests.customer_id = $1::BIGINT ORDER BY return_requests.created_at DESC, return_requests.id DESC
+LIMIT 30)) AS feed ORDER BY feed.created_at DESC, feed.id DESC, feed.entity DESC
+LIMIT 30;
+
+-- name: CustomerActivityNext :many
+-- Order where customer = :customer_id; index orders_customer_id_created_at_id_idx
+-- UNION ALL with Review (index reviews_customer_id_created_at_id_idx), ReturnRequest (index return_requests_customer_id_created_at_id_idx); each row tagged with its entity, each branch stops after 30 rows
+-- keyset pagination, the page after the last row of CustomerActivity: pass that row's sort values, id and entity as after_created_at, after_id, after_entity
+-- params: customer_id BIGINT, after_created_at TIMESTAMP WITH TIME ZONE, after_id BIGINT, after_entity VARCHAR(13)
+SELECT feed.id, feed.customer_id, feed.created_at, feed.updated_at, feed.entity
+FROM ((SELECT orders.id AS id, orders.customer_id AS customer_id, orders.created_at AS created_at, orders.updated_at AS updated_at, 'Order' AS entity
+FROM orders
+WHERE orders.customer_id = $1::BIGINT AND (orders.created_at, orders.id) <= ($2::TIMESTAMP WITH TIME ZONE, $3::BIGINT) ORDER BY orders.created_at DESC, orders.id DESC
+LIMIT 31) UNION ALL (SELECT reviews.id AS id, reviews.customer_id AS customer_id, reviews.created_at AS created_at, reviews.updated_at AS updated_at, 'Review' AS entity
+FROM reviews
+WHERE reviews.customer_id = $1::BIGINT AND (reviews.created_at, reviews.id) <= ($2::TIMESTAMP WITH TIME ZONE, $3::BIGINT) ORDER BY reviews.created_at DESC, reviews.id DESC
+LIMIT 31) UNION ALL (SELECT return_requests.id AS id, return_requests.customer_id AS customer_id, return_requests.created_at AS created_at, return_requests.updated_at AS updated_at, 'ReturnRequest' AS entity
+FROM return_requests
+WHERE return_requests.customer_id = $1::BIGINT AND (return_requests.created_at, return_requests.id) <= ($2::TIMESTAMP WITH TIME ZONE, $3::BIGINT) ORDER BY return_requests.created_at DESC, return_requests.id DESC
+LIMIT 31)) AS feed
+WHERE feed.created_at < $2::TIMESTAMP WITH TIME ZONE OR feed.created_at = $2::TIMESTAMP WITH TIME ZONE AND (feed.id < $3::BIGINT OR feed.id = $3::BIGINT AND feed.entity < $4::VARCHAR) ORDER BY feed.created_at DESC, feed.id DESC, feed.entity DESC
+LIMIT 30;
+
+-- name: QuarterlyRevenue :many
+-- Order where quarter(created_at) between :created_at_quarter_from and :created_at_quarter_to, one row per group kept by triggers on orders; summary table quarterly_revenue_summary, by its primary key
+-- params: created_at_quarter_from TIMESTAMP WITH TIME ZONE, created_at_quarter_to TIMESTAMP WITH TIME ZONE
+SELECT quarterly_revenue_summary.created_at_quarter AS created_at_quarter, quarterly_revenue_summary.status AS status, quarterly_revenue_summary.revenue, quarterly_revenue_summary.rows_count AS orders
+FROM quarterly_revenue_summary
+WHERE quarterly_revenue_summary.created_at_quarter >= $1::TIMESTAMP WITH TIME ZONE AND quarterly_revenue_summary.created_at_quarter < ((($2::TIMESTAMP WITH TIME ZONE AT TIME ZONE 'UTC') + interval '3 months') AT TIME ZONE 'UTC');
+
+-- name: RequestReturn :one
+-- inserts one ReturnRequest; NULL for a column with a default keeps the default
+-- params: order_id BIGINT, customer_id BIGINT, reason TEXT, status TEXT NULL
+INSERT INTO return_requests (order_id, customer_id, reason, status) VALUES ($1::BIGINT, $2::BIGINT, $3::VARCHAR, coalesce($4::VARCHAR, 'requested')) RETURNING return_requests.id, return_requests.order_id, return_requests.customer_id, return_requests.reason, return_requests.status, return_requests.created_at, return_requests.updated_at;
+
 -- name: PlaceOrder :one
 -- inserts one Order; NULL for a column with a default keeps the default
 -- params: customer_id BIGINT, number VARCHAR(20), status TEXT NULL, shipping_address_line1 VARCHAR(255), shipping_address_line2 VARCHAR(255) NULL, shipping_address_city VARCHAR(100), shipping_address_region VARCHAR(100) NULL, shipping_address_postal_code VARCHAR(20), shipping_address_country VARCHAR(2), paid_at TIMESTAMP WITH TIME ZONE NULL, shipped_at TIMESTAMP WITH TIME ZONE NULL

@@ -255,6 +255,72 @@ CREATE INDEX orders_status_idx ON orders (status) INCLUDE (number, customer_id, 
 CREATE TRIGGER orders_set_updated_at BEFORE UPDATE ON orders
   FOR EACH ROW WHEN ((OLD.id, OLD.customer_id, OLD.number, OLD.status, OLD.shipping_address_line1, OLD.shipping_address_line2, OLD.shipping_address_city, OLD.shipping_address_region, OLD.shipping_address_postal_code, OLD.shipping_address_country, OLD.paid_at, OLD.shipped_at, OLD.created_at) IS DISTINCT FROM (NEW.id, NEW.customer_id, NEW.number, NEW.status, NEW.shipping_address_line1, NEW.shipping_address_line2, NEW.shipping_address_city, NEW.shipping_address_region, NEW.shipping_address_postal_code, NEW.shipping_address_country, NEW.paid_at, NEW.shipped_at, NEW.created_at)) EXECUTE FUNCTION set_updated_at();
 
+CREATE TABLE quarterly_revenue_summary (
+  created_at_quarter TIMESTAMP WITH TIME ZONE NOT NULL,
+  status TEXT NOT NULL,
+  rows_count BIGINT NOT NULL,
+  revenue NUMERIC(25, 4) NOT NULL,
+  CONSTRAINT quarterly_revenue_summary_pkey PRIMARY KEY (created_at_quarter, status)
+);
+
+COMMENT ON TABLE quarterly_revenue_summary IS 'summary of query quarterly_revenue: kept by triggers on orders';
+
+-- quarterly_revenue_summary: the groups of query quarterly_revenue, kept by this trigger
+CREATE OR REPLACE FUNCTION quarterly_revenue_summary_sync() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO public.quarterly_revenue_summary AS s (created_at_quarter, status, rows_count, revenue)
+      SELECT r.created_at_quarter, r.status, sum(r.rows_count) AS rows_count, sum(r.revenue) AS revenue FROM (
+        SELECT date_trunc('quarter', n.created_at, 'UTC') AS created_at_quarter, n.status AS status, 1 AS rows_count, n.total AS revenue FROM new_rows AS n WHERE TRUE) AS r
+      GROUP BY r.created_at_quarter, r.status HAVING sum(r.rows_count) <> 0 OR sum(r.revenue) <> 0
+      ORDER BY r.created_at_quarter, r.status
+      ON CONFLICT (created_at_quarter, status) DO UPDATE SET rows_count = s.rows_count + EXCLUDED.rows_count, revenue = s.revenue + EXCLUDED.revenue;
+  ELSIF TG_OP = 'UPDATE' THEN
+    INSERT INTO public.quarterly_revenue_summary AS s (created_at_quarter, status, rows_count, revenue)
+      SELECT r.created_at_quarter, r.status, sum(r.rows_count) AS rows_count, sum(r.revenue) AS revenue FROM (
+        SELECT date_trunc('quarter', n.created_at, 'UTC') AS created_at_quarter, n.status AS status, 1 AS rows_count, n.total AS revenue FROM new_rows AS n WHERE TRUE
+        UNION ALL SELECT date_trunc('quarter', o.created_at, 'UTC') AS created_at_quarter, o.status AS status, -1 AS rows_count, -o.total AS revenue FROM old_rows AS o WHERE TRUE) AS r
+      GROUP BY r.created_at_quarter, r.status HAVING sum(r.rows_count) <> 0 OR sum(r.revenue) <> 0
+      ORDER BY r.created_at_quarter, r.status
+      ON CONFLICT (created_at_quarter, status) DO UPDATE SET rows_count = s.rows_count + EXCLUDED.rows_count, revenue = s.revenue + EXCLUDED.revenue;
+    DELETE FROM public.quarterly_revenue_summary AS s USING (
+      SELECT r.created_at_quarter, r.status, sum(r.rows_count) AS rows_count, sum(r.revenue) AS revenue FROM (
+        SELECT date_trunc('quarter', n.created_at, 'UTC') AS created_at_quarter, n.status AS status, 1 AS rows_count, n.total AS revenue FROM new_rows AS n WHERE TRUE
+        UNION ALL SELECT date_trunc('quarter', o.created_at, 'UTC') AS created_at_quarter, o.status AS status, -1 AS rows_count, -o.total AS revenue FROM old_rows AS o WHERE TRUE) AS r
+      GROUP BY r.created_at_quarter, r.status HAVING sum(r.rows_count) <> 0 OR sum(r.revenue) <> 0
+      ORDER BY r.created_at_quarter, r.status) AS d
+      WHERE s.created_at_quarter = d.created_at_quarter AND s.status = d.status AND s.rows_count = 0;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO public.quarterly_revenue_summary AS s (created_at_quarter, status, rows_count, revenue)
+      SELECT r.created_at_quarter, r.status, sum(r.rows_count) AS rows_count, sum(r.revenue) AS revenue FROM (
+        SELECT date_trunc('quarter', o.created_at, 'UTC') AS created_at_quarter, o.status AS status, -1 AS rows_count, -o.total AS revenue FROM old_rows AS o WHERE TRUE) AS r
+      GROUP BY r.created_at_quarter, r.status HAVING sum(r.rows_count) <> 0 OR sum(r.revenue) <> 0
+      ORDER BY r.created_at_quarter, r.status
+      ON CONFLICT (created_at_quarter, status) DO UPDATE SET rows_count = s.rows_count + EXCLUDED.rows_count, revenue = s.revenue + EXCLUDED.revenue;
+    DELETE FROM public.quarterly_revenue_summary AS s USING (
+      SELECT r.created_at_quarter, r.status, sum(r.rows_count) AS rows_count, sum(r.revenue) AS revenue FROM (
+        SELECT date_trunc('quarter', o.created_at, 'UTC') AS created_at_quarter, o.status AS status, -1 AS rows_count, -o.total AS revenue FROM old_rows AS o WHERE TRUE) AS r
+      GROUP BY r.created_at_quarter, r.status HAVING sum(r.rows_count) <> 0 OR sum(r.revenue) <> 0
+      ORDER BY r.created_at_quarter, r.status) AS d
+      WHERE s.created_at_quarter = d.created_at_quarter AND s.status = d.status AND s.rows_count = 0;
+  END IF;
+  RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER quarterly_revenue_summary_sync_ins AFTER INSERT ON orders
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION quarterly_revenue_summary_sync();
+
+CREATE TRIGGER quarterly_revenue_summary_sync_upd AFTER UPDATE ON orders
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION quarterly_revenue_summary_sync();
+
+CREATE TRIGGER quarterly_revenue_summary_sync_del AFTER DELETE ON orders
+  REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION quarterly_revenue_summary_sync();
+
 -- LineItem
 CREATE TABLE line_items (
   id BIGINT GENERATED BY DEFAULT AS IDENTITY,
@@ -397,9 +463,9 @@ CREATE TABLE reviews (
 
 CREATE UNIQUE INDEX reviews_product_id_customer_id_key ON reviews (product_id, customer_id);
 
-CREATE INDEX reviews_product_id_created_at_id_idx ON reviews (product_id, created_at DESC, id DESC);
+CREATE INDEX reviews_customer_id_created_at_id_idx ON reviews (customer_id, created_at DESC, id DESC);
 
-CREATE INDEX reviews_customer_id_idx ON reviews (customer_id);
+CREATE INDEX reviews_product_id_created_at_id_idx ON reviews (product_id, created_at DESC, id DESC);
 
 CREATE TRIGGER reviews_set_updated_at BEFORE UPDATE ON reviews
   FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION set_updated_at();
@@ -478,6 +544,29 @@ CREATE TRIGGER products_review_count_sync_upd AFTER UPDATE ON reviews
 CREATE TRIGGER products_review_count_sync_del AFTER DELETE ON reviews
   REFERENCING OLD TABLE AS old_rows
   FOR EACH STATEMENT EXECUTE FUNCTION products_review_count_sync();
+
+-- ReturnRequest
+CREATE TABLE return_requests (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY,
+  order_id BIGINT NOT NULL,
+  customer_id BIGINT NOT NULL,
+  reason TEXT NOT NULL,
+  status TEXT DEFAULT 'requested' NOT NULL,
+  created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+  updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+  CONSTRAINT return_requests_pkey PRIMARY KEY (id),
+  CONSTRAINT return_requests_reason_check CHECK (reason IN ('damaged', 'wrong_item', 'not_as_described', 'other')),
+  CONSTRAINT return_requests_status_check CHECK (status IN ('requested', 'approved', 'refunded', 'rejected')),
+  CONSTRAINT return_requests_order_id_fkey FOREIGN KEY(order_id) REFERENCES orders (id) ON DELETE RESTRICT,
+  CONSTRAINT return_requests_customer_id_fkey FOREIGN KEY(customer_id) REFERENCES customers (id) ON DELETE RESTRICT
+);
+
+CREATE INDEX return_requests_customer_id_created_at_id_idx ON return_requests (customer_id, created_at DESC, id DESC);
+
+CREATE INDEX return_requests_order_id_idx ON return_requests (order_id);
+
+CREATE TRIGGER return_requests_set_updated_at BEFORE UPDATE ON return_requests
+  FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION set_updated_at();
 
 -- commerce_privacy: the role that may run the erase_* functions (see the header).
 DO $$

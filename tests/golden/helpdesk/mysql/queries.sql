@@ -100,12 +100,26 @@ FROM tickets
 WHERE tickets.workspace_id = %(workspace_id)s AND MATCH (tickets.subject) AGAINST (%(subject)s IN NATURAL LANGUAGE MODE) AND tickets.deleted_at IS NULL
 LIMIT 25;
 
+-- name: WeeklyIntake :many
+-- Ticket where team = :team_id and week(created_at) between :created_at_week_from and :created_at_week_to; index tickets_workspace_id_team_id_created_at_idx
+-- params: workspace_id BINARY(16), team_id BINARY(16), created_at_week_from DATETIME(6), created_at_week_to DATETIME(6)
+SELECT CAST(date_sub(date(tickets.created_at), INTERVAL weekday(tickets.created_at) DAY) AS DATETIME(6)) AS created_at_week, count(*) AS opened
+FROM tickets
+WHERE tickets.workspace_id = %(workspace_id)s AND tickets.team_id = %(team_id)s AND tickets.created_at >= %(created_at_week_from)s AND tickets.created_at < date_add(%(created_at_week_to)s, INTERVAL 1 WEEK) AND tickets.deleted_at IS NULL GROUP BY CAST(date_sub(date(tickets.created_at), INTERVAL weekday(tickets.created_at) DAY) AS DATETIME(6));
+
 -- name: OpenBacklogReport :many
 -- Ticket where status = 'open'; index tickets_workspace_id_id_key
 -- params: workspace_id BINARY(16)
 SELECT tickets.team_id AS team_id, tickets.priority AS priority, count(tickets.id) AS open_tickets, min(tickets.sla_due_at) AS next_due
 FROM tickets
 WHERE tickets.workspace_id = %(workspace_id)s AND tickets.status = 'open' AND tickets.deleted_at IS NULL GROUP BY tickets.team_id, tickets.priority;
+
+-- name: SessionByToken :one
+-- Session where token_hash = :token_hash; index sessions_workspace_id_token_hash_key
+-- params: workspace_id BINARY(16), token_hash VARCHAR(64)
+SELECT sessions.id, sessions.workspace_id, sessions.user_id, sessions.token_hash, sessions.expires_at, sessions.created_at, sessions.updated_at
+FROM sessions
+WHERE sessions.workspace_id = %(workspace_id)s AND sessions.token_hash = %(token_hash)s AND sessions.deleted_at IS NULL AND sessions.expires_at > CURRENT_TIMESTAMP(6);
 
 -- name: OpenTicket :exec
 -- inserts one Ticket; NULL for a column with a default keeps the default
@@ -117,7 +131,27 @@ INSERT INTO tickets (id, workspace_id, requester_id, assignee_id, team_id, sla_p
 -- params: workspace_id BINARY(16), requester_id BINARY(16), assignee_id BINARY(16) NULL, team_id BINARY(16) NULL, sla_policy_id BINARY(16) NULL, subject VARCHAR(255), description LONGTEXT, status VARCHAR(7), priority VARCHAR(6), channel VARCHAR(5), sla_due_at DATETIME(6) NULL, solved_at DATETIME(6) NULL, id BINARY(16), expected_updated_at DATETIME(6)
 UPDATE tickets SET requester_id=%(requester_id)s, assignee_id=%(assignee_id)s, team_id=%(team_id)s, sla_policy_id=%(sla_policy_id)s, subject=%(subject)s, description=%(description)s, status=%(status)s, priority=%(priority)s, channel=%(channel)s, sla_due_at=%(sla_due_at)s, solved_at=%(solved_at)s WHERE tickets.workspace_id = %(workspace_id)s AND tickets.id = %(id)s AND tickets.deleted_at IS NULL AND tickets.updated_at = %(expected_updated_at)s;
 
+-- name: StartSession :exec
+-- inserts one Session; NULL for a column with a default keeps the default
+-- params: workspace_id BINARY(16), id BINARY(16), user_id BINARY(16), token_hash VARCHAR(64), expires_at DATETIME(6)
+INSERT INTO sessions (id, workspace_id, user_id, token_hash, expires_at) VALUES (%(id)s, %(workspace_id)s, %(user_id)s, %(token_hash)s, %(expires_at)s);
+
+-- name: SetTicketStatus :exec
+-- updates only status, solved_at of Ticket by id
+-- params: workspace_id BINARY(16), status VARCHAR(7), solved_at DATETIME(6) NULL, id BINARY(16)
+UPDATE tickets SET status=%(status)s, solved_at=%(solved_at)s WHERE tickets.workspace_id = %(workspace_id)s AND tickets.id = %(id)s AND tickets.deleted_at IS NULL;
+
+-- name: EditTicketDescription :exec
+-- updates only description of Ticket by id
+-- params: workspace_id BINARY(16), description LONGTEXT, id BINARY(16)
+UPDATE tickets SET description=%(description)s WHERE tickets.workspace_id = %(workspace_id)s AND tickets.id = %(id)s AND tickets.deleted_at IS NULL;
+
 -- name: AddComment :exec
 -- inserts one Comment; NULL for a column with a default keeps the default
 -- params: workspace_id BINARY(16), id BINARY(16), ticket_id BINARY(16), author_id BINARY(16), body LONGTEXT, public BOOL NULL
 INSERT INTO comments (id, workspace_id, ticket_id, author_id, body, public) VALUES (%(id)s, %(workspace_id)s, %(ticket_id)s, %(author_id)s, %(body)s, coalesce(%(public)s, true));
+
+-- name: PurgeSession :execrows
+-- deletes at most 1,000 expired Session rows (expires_at has passed) through index sessions_expires_at_idx, across tenants; run it every 60 s, again while it deletes a full batch
+-- a hard delete even under soft delete; the audit trigger records each row
+DELETE FROM sessions WHERE expires_at < CURRENT_TIMESTAMP(6) ORDER BY expires_at LIMIT 1000;

@@ -167,6 +167,8 @@ CREATE INDEX tickets_workspace_id_assignee_id_sla_due_at_id_status_idx ON ticket
 
 CREATE INDEX tickets_workspace_id_created_at_id_idx ON tickets (workspace_id, created_at, id);
 
+CREATE INDEX tickets_workspace_id_team_id_created_at_idx ON tickets (workspace_id, team_id, created_at);
+
 CREATE INDEX tickets_workspace_id_team_id_status_sla_due_at_id_idx ON tickets (workspace_id, team_id, status, sla_due_at, id);
 
 CREATE INDEX tickets_assignee_id_idx ON tickets (assignee_id);
@@ -299,6 +301,28 @@ CREATE TABLE attachments (
 CREATE UNIQUE INDEX attachments_workspace_id_storage_key_key ON attachments (workspace_id, storage_key);
 
 CREATE INDEX attachments_workspace_id_comment_id_idx ON attachments (workspace_id, comment_id);
+
+-- Session
+CREATE TABLE sessions (
+  id BINARY(16) NOT NULL,
+  workspace_id BINARY(16) NOT NULL COMMENT 'Tenant: the Workspace this row belongs to.',
+  user_id BINARY(16) NOT NULL,
+  token_hash VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
+  expires_at DATETIME(6) NOT NULL,
+  created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
+  deleted_at DATETIME(6),
+  live_key SMALLINT GENERATED ALWAYS AS (CASE WHEN deleted_at IS NULL THEN 1 END) STORED COMMENT '1 while the row is live, NULL once soft-deleted: unique keys ending with it hold among live rows only (NULLs never collide), in place of a partial unique index.',
+  PRIMARY KEY (id),
+  CONSTRAINT sessions_workspace_id_fkey FOREIGN KEY(workspace_id) REFERENCES workspaces (id) ON DELETE RESTRICT,
+  CONSTRAINT sessions_user_id_fkey FOREIGN KEY(workspace_id, user_id) REFERENCES users (workspace_id, id) ON DELETE RESTRICT
+)ENGINE=InnoDB CHARSET=utf8mb4 COLLATE utf8mb4_unicode_ci;
+
+CREATE UNIQUE INDEX sessions_workspace_id_token_hash_key ON sessions (workspace_id, token_hash, live_key);
+
+CREATE INDEX sessions_expires_at_idx ON sessions (expires_at);
+
+CREATE INDEX sessions_workspace_id_user_id_idx ON sessions (workspace_id, user_id);
 
 -- TeamMembers: Team.members: many-to-many between Team and User.
 CREATE TABLE teams_members (

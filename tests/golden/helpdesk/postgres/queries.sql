@@ -89,12 +89,26 @@ FROM tickets
 WHERE tickets.workspace_id = $1::UUID AND (to_tsvector('simple', tickets.subject) @@ plainto_tsquery('simple', $2::VARCHAR)) AND tickets.deleted_at IS NULL
 LIMIT 25;
 
+-- name: WeeklyIntake :many
+-- Ticket where team = :team_id and week(created_at) between :created_at_week_from and :created_at_week_to; index tickets_workspace_id_team_id_created_at_idx
+-- params: workspace_id UUID, team_id UUID, created_at_week_from TIMESTAMP WITH TIME ZONE, created_at_week_to TIMESTAMP WITH TIME ZONE
+SELECT date_trunc('week', tickets.created_at, 'UTC') AS created_at_week, count(*) AS opened
+FROM tickets
+WHERE tickets.workspace_id = $1::UUID AND tickets.team_id = $2::UUID AND tickets.created_at >= $3::TIMESTAMP WITH TIME ZONE AND tickets.created_at < ((($4::TIMESTAMP WITH TIME ZONE AT TIME ZONE 'UTC') + interval '7 days') AT TIME ZONE 'UTC') AND tickets.deleted_at IS NULL GROUP BY date_trunc('week', tickets.created_at, 'UTC');
+
 -- name: OpenBacklogReport :many
 -- Ticket where status = 'open'; index tickets_workspace_id_team_id_sla_due_at_id_idx
 -- params: workspace_id UUID
 SELECT tickets.team_id AS team_id, tickets.priority AS priority, count(tickets.id) AS open_tickets, min(tickets.sla_due_at) AS next_due
 FROM tickets
 WHERE tickets.workspace_id = $1::UUID AND tickets.status = 'open' AND tickets.deleted_at IS NULL GROUP BY tickets.team_id, tickets.priority;
+
+-- name: SessionByToken :one
+-- Session where token_hash = :token_hash; index sessions_workspace_id_token_hash_key
+-- params: workspace_id UUID, token_hash VARCHAR(64)
+SELECT sessions.id, sessions.workspace_id, sessions.user_id, sessions.token_hash, sessions.expires_at, sessions.created_at, sessions.updated_at
+FROM sessions
+WHERE sessions.workspace_id = $1::UUID AND sessions.token_hash = $2::VARCHAR AND sessions.deleted_at IS NULL AND sessions.expires_at > now();
 
 -- name: OpenTicket :one
 -- inserts one Ticket; NULL for a column with a default keeps the default
@@ -106,7 +120,31 @@ INSERT INTO tickets (workspace_id, requester_id, assignee_id, team_id, sla_polic
 -- params: workspace_id UUID, requester_id UUID, assignee_id UUID NULL, team_id UUID NULL, sla_policy_id UUID NULL, subject VARCHAR(255), description TEXT, status TEXT, priority TEXT, channel TEXT, sla_due_at TIMESTAMP WITH TIME ZONE NULL, solved_at TIMESTAMP WITH TIME ZONE NULL, id UUID, expected_updated_at TIMESTAMP WITH TIME ZONE
 UPDATE tickets SET requester_id=$2::UUID, assignee_id=$3::UUID, team_id=$4::UUID, sla_policy_id=$5::UUID, subject=$6::VARCHAR, description=$7::VARCHAR, status=$8::VARCHAR, priority=$9::VARCHAR, channel=$10::VARCHAR, sla_due_at=$11::TIMESTAMP WITH TIME ZONE, solved_at=$12::TIMESTAMP WITH TIME ZONE WHERE tickets.workspace_id = $1::UUID AND tickets.id = $13::UUID AND tickets.deleted_at IS NULL AND tickets.updated_at = $14::TIMESTAMP WITH TIME ZONE RETURNING tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at, tickets.deleted_at;
 
+-- name: StartSession :one
+-- inserts one Session; NULL for a column with a default keeps the default
+-- params: workspace_id UUID, user_id UUID, token_hash VARCHAR(64), expires_at TIMESTAMP WITH TIME ZONE
+INSERT INTO sessions (workspace_id, user_id, token_hash, expires_at) VALUES ($1::UUID, $2::UUID, $3::VARCHAR, $4::TIMESTAMP WITH TIME ZONE) RETURNING sessions.id, sessions.workspace_id, sessions.user_id, sessions.token_hash, sessions.expires_at, sessions.created_at, sessions.updated_at, sessions.deleted_at;
+
+-- name: SetTicketStatus :one
+-- updates only status, solved_at of Ticket by id
+-- params: workspace_id UUID, status TEXT, solved_at TIMESTAMP WITH TIME ZONE NULL, id UUID
+UPDATE tickets SET status=$2::VARCHAR, solved_at=$3::TIMESTAMP WITH TIME ZONE WHERE tickets.workspace_id = $1::UUID AND tickets.id = $4::UUID AND tickets.deleted_at IS NULL RETURNING tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at, tickets.deleted_at;
+
+-- name: EditTicketDescription :one
+-- updates only description of Ticket by id (touches no indexed column: a heap-only update candidate)
+-- params: workspace_id UUID, description TEXT, id UUID
+UPDATE tickets SET description=$2::VARCHAR WHERE tickets.workspace_id = $1::UUID AND tickets.id = $3::UUID AND tickets.deleted_at IS NULL RETURNING tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at, tickets.deleted_at;
+
 -- name: AddComment :one
 -- inserts one Comment; NULL for a column with a default keeps the default
 -- params: workspace_id UUID, ticket_id UUID, author_id UUID, body TEXT, public BOOLEAN NULL
 INSERT INTO comments (workspace_id, ticket_id, author_id, body, public) VALUES ($1::UUID, $2::UUID, $3::UUID, $4::VARCHAR, coalesce($5, true)) RETURNING comments.id, comments.workspace_id, comments.ticket_id, comments.author_id, comments.body, comments.public, comments.created_at;
+
+-- name: PurgeSession :execrows
+-- deletes at most 1,000 expired Session rows (expires_at has passed) through index sessions_expires_at_idx, across tenants; run it every 60 s, again while it deletes a full batch
+-- a hard delete even under soft delete; the audit trigger records each row
+-- row-level security is FORCEd (it binds the owner): run it as a purge role WITH BYPASSRLS granted SELECT, DELETE on this table; the application's role sees one tenant
+DELETE FROM sessions WHERE ctid IN (SELECT ctid
+FROM sessions
+WHERE sessions.expires_at < now() ORDER BY sessions.expires_at
+LIMIT 1000);

@@ -276,13 +276,13 @@ CREATE INDEX tickets_workspace_id_assignee_id_sla_due_at_id_status_idx ON ticket
 
 CREATE INDEX tickets_workspace_id_created_at_id_idx ON tickets (workspace_id, created_at, id) WHERE deleted_at IS NULL;
 
+CREATE INDEX tickets_workspace_id_team_id_created_at_idx ON tickets (workspace_id, team_id, created_at) WHERE deleted_at IS NULL;
+
 CREATE INDEX tickets_workspace_id_team_id_sla_due_at_id_idx ON tickets (workspace_id, team_id, coalesce(sla_due_at, 'infinity'), id) WHERE status = 'open' AND deleted_at IS NULL;
 
 CREATE INDEX tickets_workspace_id_requester_id_idx ON tickets (workspace_id, requester_id);
 
 CREATE INDEX tickets_workspace_id_sla_policy_id_idx ON tickets (workspace_id, sla_policy_id);
-
-CREATE INDEX tickets_workspace_id_team_id_idx ON tickets (workspace_id, team_id);
 
 CREATE INDEX tickets_subject_search ON tickets USING gin (to_tsvector('simple', subject)) WHERE deleted_at IS NULL;
 
@@ -537,6 +537,40 @@ ALTER TABLE attachments ENABLE ROW LEVEL SECURITY;
 ALTER TABLE attachments FORCE ROW LEVEL SECURITY;
 
 CREATE POLICY attachments_tenant_isolation ON attachments
+  USING (workspace_id = NULLIF(current_setting('app.tenant_id', true), '')::UUID)
+  WITH CHECK (workspace_id = NULLIF(current_setting('app.tenant_id', true), '')::UUID);
+
+-- Session
+CREATE TABLE sessions (
+  id UUID DEFAULT uuid_generate_v7() NOT NULL,
+  workspace_id UUID NOT NULL,
+  user_id UUID NOT NULL,
+  token_hash VARCHAR(64) NOT NULL,
+  expires_at TIMESTAMP WITH TIME ZONE NOT NULL,
+  created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+  updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+  deleted_at TIMESTAMP WITH TIME ZONE,
+  CONSTRAINT sessions_pkey PRIMARY KEY (id),
+  CONSTRAINT sessions_workspace_id_fkey FOREIGN KEY(workspace_id) REFERENCES workspaces (id) ON DELETE RESTRICT,
+  CONSTRAINT sessions_user_id_fkey FOREIGN KEY(workspace_id, user_id) REFERENCES users (workspace_id, id) ON DELETE RESTRICT
+);
+
+CREATE UNIQUE INDEX sessions_workspace_id_token_hash_key ON sessions (workspace_id, token_hash) WHERE deleted_at IS NULL;
+
+CREATE INDEX sessions_expires_at_idx ON sessions (expires_at);
+
+CREATE INDEX sessions_workspace_id_user_id_idx ON sessions (workspace_id, user_id);
+
+COMMENT ON COLUMN sessions.workspace_id IS 'Tenant: the Workspace this row belongs to.';
+
+CREATE TRIGGER sessions_set_updated_at BEFORE UPDATE ON sessions
+  FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION set_updated_at();
+
+ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE sessions FORCE ROW LEVEL SECURITY;
+
+CREATE POLICY sessions_tenant_isolation ON sessions
   USING (workspace_id = NULLIF(current_setting('app.tenant_id', true), '')::UUID)
   WITH CHECK (workspace_id = NULLIF(current_setting('app.tenant_id', true), '')::UUID);
 
