@@ -227,6 +227,7 @@ CAPABILITIES = Capabilities(
     max_index_columns=16,
     max_key_bytes=3072,
     partition_foreign_keys=False,  # InnoDB: a partitioned table has no foreign keys (REL-P02)
+    identity_leads_index=True,  # an AUTO_INCREMENT column must be the first column of an index
 )
 
 BACKEND = SqlBackend(name="mysql", capabilities=CAPABILITIES, dialect=DIALECT)

@@ -73,7 +73,7 @@ class _Builder:
     def fixed(self, fks: list[ForeignKeyPlan]) -> None:
         ctx = self.ctx
         for e in ctx.model.entities:
-            self.new(e.name, _keys(e.primary_key), "primary", unique=True, fixed=True)
+            self.new(e.name, _keys(ctx.primary_key(e.name)), "primary", unique=True, fixed=True)
             for u in e.uniques:
                 live = e.soft_delete
                 self.new(e.name, _keys(u.fields), "unique", unique=True, where=u.where, live_only=live,
@@ -116,7 +116,7 @@ class _Builder:
                 targets.setdefault(fk.target, []).append(f"{fk.entity}.{fk.field}")
                 columns.setdefault(fk.target, fk.target_columns)
         for e in self.ctx.model.entities:
-            if e.name in targets:
+            if e.name in targets and columns[e.name] != self.ctx.primary_key(e.name):
                 self.new(e.name, _keys(columns[e.name]), "unique", unique=True, fixed=True,
                          rule="SC-TEN-01", span=e.span,
                          why=f"target of composite tenant foreign keys ({', '.join(targets[e.name])})")

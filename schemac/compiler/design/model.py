@@ -48,6 +48,8 @@ class Capabilities(_Node):
     extended_statistics: bool = False
     # a partitioned table may have foreign keys, from and to it (PostgreSQL 12+; not InnoDB)
     partition_foreign_keys: bool = True
+    # an auto-increment column must be the first column of some index (InnoDB)
+    identity_leads_index: bool = False
 
 
 class Decision(_Node):
@@ -218,6 +220,13 @@ class Design(_Node):
     reference_reads: tuple[ReferenceRead, ...] = ()
     exact_keys: tuple[tuple[str, str], ...] = ()  # (entity, field): opaque string keys compared byte for byte
     statistics: tuple[StatisticsPlan, ...] = ()
+    # (entity, fields): the primary key the table is built on where it is not the entity's identity key
+    primary_keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def primary_key(self, entity: str) -> tuple[str, ...]:
+        """The fields of the table's primary key (tenant first on tenant-scoped tables, REL-S01)."""
+        found = _memo(self, "_primary_keys", self.primary_keys, lambda: dict(self.primary_keys)).get(entity)
+        return found if found is not None else self.model.entity(entity).primary_key
 
     def reference_read(self, entity: str, field: str) -> ReferenceRead | None:
         return _memo(self, "_reference_reads", self.reference_reads,
