@@ -125,36 +125,57 @@ def test_id_lookups_and_writes_use_the_primary_key(db: Db) -> None:
             assert [(n["key"], n["used_key_parts"]) for n in nodes] == [("PRIMARY", ["org_id", "id"])], nodes
 
 
-def _reads(db: Db, write: Any) -> int:
-    """The index entries and rows of `projects` a write reads (MariaDB: the whole session's)."""
-    if db.engine == "mariadb":
-        return handler_reads(db, write)
-    stats = ("SELECT coalesce(sum(idx_tup_read), 0) + (SELECT seq_tup_read FROM pg_stat_user_tables "
-             "WHERE relname = 'projects') AS n FROM pg_stat_user_indexes WHERE relname = 'projects'")
-    db.sql("SELECT pg_stat_force_next_flush()")
-    db.sql("SELECT pg_stat_clear_snapshot()")
-    before = int(db.sql(stats)[0]["n"])
+def _parent_update_scans(db: Db, write: Any) -> list[tuple[str, str]]:
+    """PostgreSQL: (index, index condition) of each scan of `projects` in the plans of the statements the
+    triggers of `write` run on it (auto_explain of nested statements, sent to this session as LOG)."""
+    notes: list[str] = []
+    db.conn.add_notice_handler(lambda d: notes.append(d.message_primary or ""))
+    for line in ("LOAD 'auto_explain'", "SET auto_explain.log_min_duration = 0",
+                 "SET auto_explain.log_nested_statements = on", "SET auto_explain.log_format = json",
+                 "SET client_min_messages = log"):
+        db.sql(line)
     write()
-    db.sql("SELECT pg_stat_force_next_flush()")
-    db.sql("SELECT pg_stat_clear_snapshot()")
-    return int(db.sql(stats)[0]["n"]) - before
+    db.sql("SET client_min_messages = notice")
+    db.sql("SET auto_explain.log_min_duration = -1")
+    scans = []
+    for note in notes:
+        if "plan:" not in note:
+            continue
+        plan = json.loads(note.split("plan:", 1)[1])
+        if not plan["Query Text"].lstrip().startswith("UPDATE public.projects AS p"):
+            continue
+        scans += [(n.get("Index Name", n["Node Type"]), n.get("Index Cond", "")) for n in _nodes_pg(plan["Plan"])
+                  if n.get("Relation Name") == "projects" and "Scan" in n["Node Type"]]
+    return scans
+
+
+def _nodes_pg(tree: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(tree, dict):
+        yield tree
+        for v in tree.get("Plans", ()):
+            yield from _nodes_pg(v)
 
 
 def test_aggregate_parent_update_finds_the_parent_by_primary_key(db: Db) -> None:
-    """The counter trigger updates the one parent of a new task, found by (tenant, id): a few entries read,
-    not the tenant's 100 or the table's 200 projects. Sequential scans and hash/merge joins are priced out
-    on PostgreSQL, so the plan shows whether the key can serve the join; on MariaDB the count is the whole
-    insert's (its foreign-key checks, the counter update and the versioning and audit triggers it meets)."""
+    """The counter trigger updates the one parent of a new task, found by (tenant, id). PostgreSQL: the
+    statement trigger's parent update, explained, scans projects_pkey on both columns (sequential scans and
+    hash/merge joins priced out, so the plan shows whether the key can serve the join). MariaDB: the whole
+    insert (its foreign-key checks, the counter update and the versioning and audit triggers it meets)
+    reads a few entries, not the tenant's 100 or the table's 200 projects."""
     orgs = [_org(db) for _ in range(2)]
     projects = {o: [_project(db, o, f"p{i}") for i in range(100)] for o in orgs}
     _commit(db)
+    org, pid = orgs[1], projects[orgs[1]][50]
     if db.engine == "postgres":
         db.sql("ANALYZE projects")
         for setting in ("enable_seqscan", "enable_hashjoin", "enable_mergejoin"):
             db.sql(f"SET {setting} = off")
-    org, pid = orgs[1], projects[orgs[1]][50]
-    reads = _reads(db, lambda: _task(db, org, pid))
-    assert reads < 50, reads
+        scans = _parent_update_scans(db, lambda: _task(db, org, pid))
+        assert [name for name, _ in scans] == ["projects_pkey"], scans
+        assert [cond for _, cond in scans] == ["((org_id = d.t) AND (id = d.k))"], scans
+    else:
+        reads = handler_reads(db, lambda: _task(db, org, pid))
+        assert reads < 50, reads
     _commit(db)
     many = [(o, p) for o in orgs for p in projects[o][:3]]
     for o, p in many:
