@@ -101,7 +101,7 @@ WHERE tickets.workspace_id = %(workspace_id)s AND MATCH (tickets.subject) AGAINS
 LIMIT 25;
 
 -- name: OpenBacklogReport :many
--- Ticket where status = 'open'; index tickets_workspace_id_id_key
+-- Ticket where status = 'open'; primary key
 -- params: workspace_id BINARY(16)
 SELECT tickets.team_id AS team_id, tickets.priority AS priority, count(tickets.id) AS open_tickets, min(tickets.sla_due_at) AS next_due
 FROM tickets
