@@ -35,14 +35,14 @@ def _plan(model: str, engine: str, entity: str) -> tuple[PartitionPlan, list[str
 def test_time_series_is_range_partitioned_on_its_timestamp() -> None:
     plan, paths = _plan("sensors", "postgres", "Reading")
     assert (plan.method, plan.key, plan.primary_key, plan.blocked) == ("range", ("recorded_at",),
-                                                                      ("id", "recorded_at"), ())
+                                                                      ("site", "id", "recorded_at"), ())
     assert plan.retention_months == 12 and "partitioning.sql" in paths
 
 
 def test_tenant_table_is_hash_partitioned_by_tenant() -> None:
     plan, _ = _plan("ledger", "postgres", "Entry")
     assert (plan.method, plan.key, plan.primary_key, plan.partitions, plan.blocked) == (
-        "hash", ("account",), ("id", "account"), 4, ())
+        "hash", ("account",), ("account", "id"), 4, ())
 
 
 @pytest.mark.parametrize("engine", ["postgres", "mariadb"])
