@@ -61,9 +61,10 @@ CREATE TABLE users (
   PRIMARY KEY (workspace_id, id),
   CONSTRAINT users_email_check CHECK (email REGEXP '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$'),
   CONSTRAINT users_role_check CHECK (`role` IN ('customer', 'agent', 'admin')),
-  CONSTRAINT users_workspace_id_fkey FOREIGN KEY(workspace_id) REFERENCES workspaces (id) ON DELETE RESTRICT,
-  CONSTRAINT users_id_key UNIQUE (id)
+  CONSTRAINT users_workspace_id_fkey FOREIGN KEY(workspace_id) REFERENCES workspaces (id) ON DELETE RESTRICT
 )ENGINE=InnoDB CHARSET=utf8mb4 COLLATE utf8mb4_unicode_ci;
+
+CREATE UNIQUE INDEX users_id_key ON users (id);
 
 CREATE UNIQUE INDEX users_workspace_id_email_key ON users (workspace_id, email, live_key);
 
