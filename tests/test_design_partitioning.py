@@ -35,7 +35,7 @@ def _plan(model: str, engine: str, entity: str) -> tuple[PartitionPlan, list[str
 def test_time_series_is_range_partitioned_on_its_timestamp() -> None:
     plan, paths = _plan("sensors", "postgres", "Reading")
     assert (plan.method, plan.key, plan.primary_key, plan.blocked) == ("range", ("recorded_at",),
-                                                                      ("site", "id", "recorded_at"), ())
+                                                                      ("id", "recorded_at"), ())
     assert plan.retention_months == 12 and "partitioning.sql" in paths
 
 
