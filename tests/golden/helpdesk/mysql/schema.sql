@@ -280,7 +280,7 @@ CREATE TABLE attachments (
   byte_size BIGINT NOT NULL,
   storage_key VARCHAR(512) COLLATE utf8mb4_bin NOT NULL,
   created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
-  PRIMARY KEY (workspace_id, id),
+  PRIMARY KEY (id),
   CONSTRAINT attachments_byte_size_check CHECK (byte_size BETWEEN 1 AND 25000000),
   CONSTRAINT attachments_workspace_id_fkey FOREIGN KEY(workspace_id) REFERENCES workspaces (id) ON DELETE RESTRICT,
   CONSTRAINT attachments_comment_id_fkey FOREIGN KEY(workspace_id, comment_id) REFERENCES comments (workspace_id, id) ON DELETE CASCADE

@@ -508,7 +508,7 @@ CREATE TABLE attachments (
   byte_size BIGINT NOT NULL,
   storage_key VARCHAR(512) NOT NULL,
   created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
-  CONSTRAINT attachments_pkey PRIMARY KEY (workspace_id, id),
+  CONSTRAINT attachments_pkey PRIMARY KEY (id),
   CONSTRAINT attachments_byte_size_check CHECK (byte_size BETWEEN 1 AND 25000000),
   CONSTRAINT attachments_workspace_id_fkey FOREIGN KEY(workspace_id) REFERENCES workspaces (id) ON DELETE RESTRICT,
   CONSTRAINT attachments_comment_id_fkey FOREIGN KEY(workspace_id, comment_id) REFERENCES comments (workspace_id, id) ON DELETE CASCADE
