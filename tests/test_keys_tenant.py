@@ -1,5 +1,6 @@
-"""Issue 10, item 13(a): tenant-scoped tables are keyed (tenant, id), one index instead of pkey (id) plus
-unique (tenant, id); the composite tenant foreign keys reference that primary key. On both engines: the
+"""Issue 10, item 13(a): tenant-scoped tables that composite tenant foreign keys reference are keyed (tenant,
+id), one index instead of pkey (id) plus unique (tenant, id); the foreign keys reference that primary key.
+On both engines: the
 catalog shows one key index, a cross-tenant reference is refused, lookups by id and the maintained
 aggregate's parent updates find their row by the primary key, and history, audit, cascades and the
 generated writes still work."""
