@@ -15,6 +15,7 @@ from schemac.compiler.design.context import Ctx
 from schemac.compiler.design.explain import render_decisions
 from schemac.compiler.design.growth import plan_growth
 from schemac.compiler.design.indexes import plan_indexes
+from schemac.compiler.design.keys import plan_keys
 from schemac.compiler.design.model import Capabilities, Design
 from schemac.compiler.design.patterns import plan_patterns, plan_writes
 from schemac.compiler.design.policies import (
@@ -43,6 +44,8 @@ def design(model: Model, capabilities: Capabilities, target: str) -> tuple[Desig
             f"only relational targets are designed")
     ctx = Ctx(model=model, caps=capabilities, target=target)
     tenancy = plan_tenancy(ctx)
+    keys = plan_keys(ctx)
+    ctx.keys.update(keys)
     erasure = plan_erasure(ctx)
     fks = plan_foreign_keys(ctx, erasure)
     reference_reads = plan_soft_delete(ctx)
@@ -73,5 +76,5 @@ def design(model: Model, capabilities: Capabilities, target: str) -> tuple[Desig
         decisions=tuple(ctx.decisions), writes=tuple(write_plans), foreign_keys=tuple(fks), tenancy=tenancy,
         audit=audit, erasure=tuple(erasure), reference_reads=reference_reads,
         exact_keys=exact_keys, statistics=tuple(statistics), expiry=tuple(expiry),
-        summaries=tuple(summaries))
+        summaries=tuple(summaries), primary_keys=keys)
     return designed, list(ctx.diags)

@@ -55,6 +55,8 @@ class Capabilities(_Node):
     # an update that changes no indexed column can stay on its heap page without new index entries
     # (PostgreSQL's heap-only tuples); InnoDB updates secondary indexes only for changed columns anyway
     hot_updates: bool = False
+    # an auto-increment column must be the first column of some index (InnoDB)
+    identity_leads_index: bool = False
 
 
 class Decision(_Node):
@@ -293,6 +295,14 @@ class Design(_Node):
 
     def expiry_of(self, entity: str) -> ExpiryPlan | None:
         return next((x for x in self.expiry if x.entity == entity), None)
+
+    # (entity, fields): the primary key the table is built on where it is not the entity's identity key
+    primary_keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def primary_key(self, entity: str) -> tuple[str, ...]:
+        """The fields of the table's primary key (tenant first on tenant-scoped tables, REL-S01)."""
+        found = _memo(self, "_primary_keys", self.primary_keys, lambda: dict(self.primary_keys)).get(entity)
+        return found if found is not None else self.model.entity(entity).primary_key
 
     def reference_read(self, entity: str, field: str) -> ReferenceRead | None:
         return _memo(self, "_reference_reads", self.reference_reads,
