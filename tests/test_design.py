@@ -476,7 +476,9 @@ entity Task {
     assert (owner.columns, owner.target_columns) == (("org", "owner"), ("org", "id"))
     assert fks["Task", "assignee"].set_null_columns == ("assignee",)
     assert fks["Task", "org"].columns == ("org",)
-    assert "User(org, id) unique" in indexes(d, "User")
+    # the composite keys reference it: no unique (org, id)
+    assert d.relational.primary_key(d.model.entity("User")) == ("org", "id")
+    assert "User(org, id) unique" not in indexes(d, "User")
     # without `ON DELETE SET NULL (col)` the set-null reference keeps a single-column key, with a warning
     d, diags = run(TENANT + """
 entity User {
@@ -491,6 +493,8 @@ entity Task {
     assert [fk.columns for fk in d.relational.foreign_keys if fk.field == "assignee"] == [("assignee",)]
     assert [x.code for x in diags] == ["SC0406"]
     assert indexes(d, "Task") == ["Task(assignee)"]
+    # only a single-column key references it: nothing to fold
+    assert d.relational.primary_key(d.model.entity("User")) == ("id",)
 
 
 # -- INCLUDE (REL-I04) ---------------------------------------------------------------------------------------
@@ -765,18 +769,13 @@ def test_course_platform_indexes() -> None:
     assert diags == []
     assert indexes(d) == [
         "User(organization, email) unique live",
-        "User(organization, id) unique",
-        "Course(organization, id) unique",
         "Course(organization, instructor) live",
         "Lesson(organization, course, position) unique live",
-        "Lesson(organization, id) unique",
-        "Enrollment(organization, id) unique",
         "Enrollment(organization, student, course) unique live",
         "Enrollment(organization, course) live",
         "Enrollment(organization, student, created_at desc, id desc) live",
         "Progress(organization, enrollment, lesson) unique",
         "Progress(organization, lesson)",
-        "Quiz(organization, id) unique",
         "Quiz(organization, lesson)",
         "QuizAttempt(organization, quiz, user, score)",
         "QuizAttempt(organization, user)",
@@ -824,7 +823,7 @@ def test_render_decisions_lists_every_decision_and_index() -> None:
     text = render_decisions(d)
     assert text.startswith("# Design decisions: course_platform on postgres")
     assert "| # | entity | columns | partial predicate | unique | include | serves |" in text
-    assert "| 9 | Enrollment | organization, student, created_at desc, id desc | deleted_at is null |  |   | " \
+    assert "| 5 | Enrollment | organization, student, created_at desc, id desc | deleted_at is null |  |   | " \
            "student_courses |" in text
     for x in d.decisions:
         assert f"`{x.rule}`" in text and x.why in text

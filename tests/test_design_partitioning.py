@@ -43,7 +43,7 @@ def test_time_series_is_range_partitioned_on_its_timestamp() -> None:
 def test_tenant_table_is_hash_partitioned_by_tenant() -> None:
     plan, _ = _plan("ledger", "postgres", "Entry")
     assert (plan.method, plan.key, plan.primary_key, plan.partitions, plan.blocked) == (
-        "hash", ("account",), ("id", "account"), 4, ())
+        "hash", ("account",), ("account", "id"), 4, ())
 
 
 @pytest.mark.parametrize("engine", ["postgres", "mariadb"])

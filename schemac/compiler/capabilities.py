@@ -47,3 +47,5 @@ class Capabilities(BaseModel):
     # an update that changes no indexed column can stay on its heap page without new index entries
     # (PostgreSQL's heap-only tuples); InnoDB updates secondary indexes only for changed columns anyway
     hot_updates: bool = False
+    # an auto-increment column must be the first column of some index (InnoDB)
+    identity_leads_index: bool = False

@@ -39,6 +39,10 @@ class AggregateTrigger:
         cascade = trigger_cascade(ctx, agg.child, agg.via)
         # set while a cascade trigger deletes the children of this very parent: skip its update (ER 1442)
         self.deleting = deleting_flag(ctx, layout, agg.entity) if cascade is not None else None
+        # (child tenant, parent tenant) columns where the parent is keyed (tenant, id): its rows are found
+        # by both, so that the lookup uses the primary key (REL-S01)
+        scoped = self.parent.tenant and self.child.tenant and self.parent.key[:1] == (self.parent.tenant,)
+        self.tenant = (self.child.tenant, self.parent.tenant) if scoped else None
 
     def spec(self) -> TriggerSpec:
         name = self.ctx.namer.unique(self.parent.name, self.target, "sync")
@@ -68,6 +72,8 @@ class AggregateTrigger:
         q = self.d.quote
         parent_key = q(self.parent.pk[0])
         where = f"WHERE {parent_key} = {self._col(row, self.via)}"
+        if self.tenant:
+            where = f"WHERE {q(self.tenant[1])} = {self._col(row, self.tenant[0])} AND {where[6:]}"
         target = q(self.target)
         parent = self.d.table_ref(self.parent.name)
         skip = (f" AND NOT ({self.d.null_safe_equal(self.deleting, self._col(row, self.via))})"
@@ -75,8 +81,9 @@ class AggregateTrigger:
         if self.agg.func in INCREMENTAL:
             update = f"UPDATE {parent} SET {self._set(f'{target} {sign} {self._delta(row)}')} {where};"
             return [f"IF {self.counts(row)}{skip} THEN", f"  {update}", "END IF;"]
+        recomputed = self._recomputed(self._col(row, self.via), self._tenant_of(row))
         return [f"IF {self._col(row, self.via)} IS NOT NULL{skip} THEN",
-                f"  UPDATE {parent} SET {self._set(self._recomputed(self._col(row, self.via)))} {where};",
+                f"  UPDATE {parent} SET {self._set(recomputed)} {where};",
                 "END IF;"]
 
     def _delta(self, row: str) -> str:
@@ -92,12 +99,16 @@ class AggregateTrigger:
             out += f", {self.d.quote(stamp)} = {self.d.quote(stamp)}"
         return out
 
-    def _recomputed(self, key: str) -> str:
-        """min/max/avg over the live, matching children of the parent whose key is `key`."""
+    def _tenant_of(self, row: str) -> str | None:
+        return self._col(row, self.tenant[0]) if self.tenant else None
+
+    def _recomputed(self, key: str, tenant: str | None) -> str:
+        """min/max/avg over the live, matching children of the parent whose key is `key` (and tenant)."""
         q, alias = self.d.quote, "c"
         value = f"{self.agg.func}({alias}.{q(self.value or self.via)})"
+        scope = f"{alias}.{q(self.tenant[0])} = {tenant} AND " if self.tenant and tenant else ""
         return (f"(SELECT {value} FROM {self.d.table_ref(self.child.name)} AS {alias} "
-                f"WHERE {alias}.{q(self.via)} = {key} AND {self.counts(alias)})")
+                f"WHERE {scope}{alias}.{q(self.via)} = {key} AND {self.counts(alias)})")
 
     def _insert(self) -> tuple[str, ...]:
         return tuple(self._recount("NEW", "+"))
@@ -120,38 +131,50 @@ class AggregateTrigger:
         return [(t, alias, sign) for t, alias, sign in ((NEW_ROWS, "n", "+"), (OLD_ROWS, "o", "-")) if t in tables]
 
     def _changed(self, event: str) -> str:
-        """A query of `(k, delta)`: each parent whose aggregate the statement changed; for count and sum
-        with the net change, for min/max/avg with a placeholder (its counted multiset of values changed)."""
+        """A query of `(k, delta)`, `(t, k, delta)` with the parent's tenant: each parent whose aggregate the
+        statement changed; for count and sum with the net change, for min/max/avg with a placeholder (its
+        counted multiset of values changed)."""
         q = self.d.quote
         via = q(self.via)
+        keys = "r.t, r.k" if self.tenant else "r.k"
+
+        def key(a: str) -> str:
+            return (f"{a}.{q(self.tenant[0])} AS t, " if self.tenant else "") + f"{a}.{via} AS k"
+
         if self.agg.func in INCREMENTAL:
-            parts = [f"SELECT {a}.{via} AS k, {'' if sign == '+' else '-'}{self._delta(a)} AS delta "
+            parts = [f"SELECT {key(a)}, {'' if sign == '+' else '-'}{self._delta(a)} AS delta "
                      f"FROM {t} AS {a} WHERE {self.counts(a)}"
                      for t, a, sign in self._rows(event)]
             union = "\n    UNION ALL ".join(parts)
-            return (f"SELECT r.k, sum(r.delta) AS delta FROM (\n    {union}) AS r\n"
-                    f"  GROUP BY r.k HAVING sum(r.delta) <> 0")
+            return (f"SELECT {keys}, sum(r.delta) AS delta FROM (\n    {union}) AS r\n"
+                    f"  GROUP BY {keys} HAVING sum(r.delta) <> 0")
         value = q(self.value or self.via)
-        sides = [f"SELECT {a}.{via} AS k, {a}.{value} AS v FROM {t} AS {a} WHERE {self.counts(a)}"
+        sides = [f"SELECT {key(a)}, {a}.{value} AS v FROM {t} AS {a} WHERE {self.counts(a)}"
                  for t, a, _ in self._rows(event)]
         if len(sides) == 2:  # a row counted the same before and after changes nothing
             sides = [f"SELECT * FROM (({a})\n      EXCEPT ALL ({b})) AS {alias}"
                      for a, b, alias in ((sides[0], sides[1], "added"), (sides[1], sides[0], "removed"))]
         union = "\n    UNION ALL ".join(sides)
-        return f"SELECT DISTINCT r.k, 0 AS delta FROM (\n    {union}) AS r"
+        return f"SELECT DISTINCT {keys}, 0 AS delta FROM (\n    {union}) AS r"
 
     def _statement(self, event: str) -> tuple[str, ...]:
-        """Lock the changed parents in key order (when there are several), then update each once."""
+        """Lock the changed parents in key order (when there are several), then update each once; a parent
+        keyed (tenant, id) is found by both, by its primary key."""
         q = self.d.quote
         parent, key, target = self.d.table_ref(self.parent.name), q(self.parent.pk[0]), q(self.target)
         changed = self._changed(event)
+        tenant = f"p.{q(self.tenant[1])}" if self.tenant else None
+        found = (f"({tenant}, p.{key}) IN (SELECT d.t, d.k" if tenant else f"p.{key} IN (SELECT d.k")
+        order = f"{tenant}, p.{key}" if tenant else f"p.{key}"
         # one parent needs no lock order (and a lock before the update costs a write of its own)
         lock = (f"IF (SELECT count(*) FROM (\n  {changed}) AS d) > 1 THEN\n"
-                f"  PERFORM 1 FROM {parent} AS p WHERE p.{key} IN (SELECT d.k FROM (\n  {changed}) AS d)\n"
-                f"    ORDER BY p.{key} FOR NO KEY UPDATE;\nEND IF;")
-        value = f"p.{target} + d.delta" if self.agg.func in INCREMENTAL else self._recomputed(f"p.{key}")
+                f"  PERFORM 1 FROM {parent} AS p WHERE {found} FROM (\n  {changed}) AS d)\n"
+                f"    ORDER BY {order} FOR NO KEY UPDATE;\nEND IF;")
+        value = (f"p.{target} + d.delta" if self.agg.func in INCREMENTAL
+                 else self._recomputed(f"p.{key}", tenant))
+        match = f"{tenant} = d.t AND p.{key} = d.k" if tenant else f"p.{key} = d.k"
         update = (f"UPDATE {parent} AS p SET {self._set(value)}\n  FROM (\n  {changed}) AS d\n"
-                  f"  WHERE p.{key} = d.k;")
+                  f"  WHERE {match};")
         return (lock, update)
 
 

@@ -27,7 +27,7 @@ def build_history_table(ctx: Context, layout: Layout, info: TableInfo) -> sa.Tab
     columns.append(sa.Column(SUPERSEDED_AT, timestamp, nullable=False, server_default=sa.text(ctx.dialect.now)))
     pk_name = ctx.namer.unique(name, "pkey") if ctx.dialect.name_primary_key else None
     return sa.Table(name, layout.metadata, *columns,
-                    sa.PrimaryKeyConstraint(*info.pk, info.version, name=pk_name),
+                    sa.PrimaryKeyConstraint(*info.key, info.version, name=pk_name),
                     comment=f"Superseded versions of {info.name} rows, copied by a trigger.",
                     **dict(ctx.dialect.table_options))
 

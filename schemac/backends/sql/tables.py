@@ -49,7 +49,8 @@ class TableInfo:
     table: sa.Table
     specs: list[ColumnSpec]
     field_columns: dict[str, tuple[str, ...]]
-    pk: tuple[str, ...]
+    pk: tuple[str, ...]  # the identity key's columns (`id`): what references, audit and erasure name
+    key: tuple[str, ...] = ()  # the primary key's columns: the identity, tenant first where scoped (REL-S01)
     tenant: str | None = None  # tenant column
     deleted_at: str | None = None
     updated_at: str | None = None
@@ -129,7 +130,7 @@ def build_layout(ctx: Context) -> Layout:
 def _ensure_referenced_key(ctx: Context, target: TableInfo, fields: tuple[str, ...]) -> None:
     """A composite key referenced by a foreign key needs a unique constraint; the design usually plans it as
     a unique index (emitted with the table's indexes), else it is added here."""
-    if fields == target.entity.primary_key or planned_unique(ctx, target.entity.name, fields):
+    if fields == ctx.design.relational.primary_key(target.entity) or planned_unique(ctx, target.entity.name, fields):
         return
     columns = [c for f in fields for c in target.field_columns[f]]
     name = ctx.namer.constraint(target.name, columns, "key")
@@ -154,8 +155,9 @@ def _table_info(ctx: Context, layout: Layout, e: Entity, types: dict[str, TypeEn
     columns = [_column(ctx, e, s, s.name in pk and len(pk) == 1) for s in specs]
     table = sa.Table(name, layout.metadata, *columns, comment=e.doc, **dict(ctx.dialect.table_options))
     pk_name = ctx.namer.unique(name, "pkey") if ctx.dialect.name_primary_key else None
-    table.append_constraint(sa.PrimaryKeyConstraint(*pk, name=pk_name))
-    info = TableInfo(e, name, table, specs, by_field, pk)
+    key = tuple(c for p in ctx.design.relational.primary_key(e) for c in by_field.get(p, ()))
+    table.append_constraint(sa.PrimaryKeyConstraint(*key, name=pk_name))
+    info = TableInfo(e, name, table, specs, by_field, pk, key)
     _special_columns(e, info)
     for check_name, sql in _checks(ctx, e, info):
         table.append_constraint(sa.CheckConstraint(sa.text(sql), name=check_name))

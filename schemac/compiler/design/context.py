@@ -25,6 +25,7 @@ class Ctx:
     diags: Diagnostics = field(default_factory=Diagnostics)
     decisions: list[Decision] = field(default_factory=list)
     id_widths: dict[str, int] = field(default_factory=dict)  # memo of `sizes.id_width` for this run
+    keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # stored primary keys that differ (keys.py)
 
     def decide(self, rule: str, subject: Subject, choice: str, why: str, span: Span | None = None, *,
                payload: Payload) -> None:
@@ -38,6 +39,10 @@ class Ctx:
     def rows(self, name: str) -> float:
         vol = self.entity(name).volume
         return vol.at_horizon if vol.declared else DEFAULT_ROWS
+
+    def primary_key(self, name: str) -> tuple[str, ...]:
+        """The primary key the table is built on (keys.py), the entity's identity key otherwise."""
+        return self.keys.get(name) or self.entity(name).primary_key
 
     def tenant_of(self, name: str) -> str | None:
         t = self.entity(name).tenant_field

@@ -303,11 +303,21 @@ class PartialWrite(NamedTuple):
     kind: Literal["partial_write"] = "partial_write"
 
 
+class PrimaryKeys(NamedTuple):
+    """The keys tables are built on (REL-S01, REL-K04): `tenant_first` tables keyed (tenant, id), or
+    `identity` ones that keep (id) with a unique (tenant, id) because their id must lead an index."""
+
+    layout: Literal["tenant_first", "identity"]
+    entities: tuple[str, ...]
+    tenant: str
+    kind: Literal["primary_keys"] = "primary_keys"
+
+
 # One typed payload per decision kind; `kind` tells them apart.
 Payload = (Maintained | Access | Covering | IndexChoice | ForeignKeyIndex | TenantReference | Tenancy | ForeignKeys
            | SoftDelete | Audit | Erasure | Volume | Partitioning | ReferenceReads | KeyCollation | OptimisticCheck
            | HotParent | RowTriggers | CountUnderSoftDelete | TriggerCascade | Statistics | WriteLoad | Bucket
-           | Union | Summary | Expiry | PartialWrite)
+           | Union | Summary | Expiry | PartialWrite | PrimaryKeys)
 
 
 class Decision(NamedTuple):

@@ -32,7 +32,7 @@ def _growth(ctx: Ctx, e: Entity, indexes: list[IndexPlan],
     rb = row_bytes(ctx.model, e, ctx.id_widths)
     table = rows * rb
     widths: dict[str, int] = {}
-    idx = _entry(ctx, e, e.primary_key, widths) * rows if e.primary_key else 0.0
+    idx = _entry(ctx, e, ctx.primary_key(e.name), widths) * rows if e.primary_key else 0.0
     for ix in indexes:
         share = 1.0
         for p in ix.where:

@@ -81,7 +81,7 @@ class _Builder:
     def fixed(self, fks: list[ForeignKeyPlan]) -> None:
         ctx = self.ctx
         for e in ctx.model.entities:
-            self.new(e.name, _keys(e.primary_key), "primary", unique=True, fixed=True)
+            self.new(e.name, _keys(ctx.primary_key(e.name)), "primary", unique=True, fixed=True)
             for u in e.uniques:
                 live = e.soft_delete
                 self.new(e.name, _keys(u.fields), "unique", unique=True, where=u.where, live_only=live,
@@ -120,17 +120,21 @@ class _Builder:
                                                 covered_by=by))
 
     def _tenant_targets(self, fks: list[ForeignKeyPlan]) -> None:
-        targets: dict[str, list[str]] = {}
-        columns: dict[str, tuple[str, ...]] = {}  # the target columns of the first composite key to each
+        """A unique index on the columns foreign keys reference where they are not the primary key: (tenant,
+        id) where the key is (id), and (id) where a single-column key (SET NULL fallback) meets (tenant, id)."""
+        targets: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         for fk in fks:
-            if len(fk.target_columns) > 1:
-                targets.setdefault(fk.target, []).append(f"{fk.entity}.{fk.field}")
-                columns.setdefault(fk.target, fk.target_columns)
+            if fk.target_columns != self.ctx.primary_key(fk.target) and \
+                    (len(fk.target_columns) > 1 or len(self.ctx.primary_key(fk.target)) > 1):
+                targets.setdefault((fk.target, fk.target_columns), []).append(f"{fk.entity}.{fk.field}")
         for e in self.ctx.model.entities:
-            if e.name in targets:
-                self.new(e.name, _keys(columns[e.name]), "unique", unique=True, fixed=True,
-                         rule="SC-TEN-01", span=e.span,
-                         why=f"target of composite tenant foreign keys ({', '.join(targets[e.name])})")
+            for (target, columns), refs in targets.items():
+                if target != e.name:
+                    continue
+                what = "composite tenant foreign keys" if len(columns) > 1 else \
+                    "single-column foreign keys (no SET NULL of one column of a composite key)"
+                self.new(e.name, _keys(columns), "unique", unique=True, fixed=True, rule="SC-TEN-01",
+                         span=e.span, why=f"target of {what} ({', '.join(refs)})")
 
     def _search_fields(self) -> None:
         for e in self.ctx.model.entities:

@@ -11,7 +11,7 @@ from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, SkipValidation
 
-from schemac.compiler.model import KeyPart, Predicate, _memo
+from schemac.compiler.model import Entity, KeyPart, Predicate, _memo
 
 
 class _Node(BaseModel):
@@ -200,6 +200,13 @@ class RelationalLayout(_Node):
     partitions: tuple[PartitionPlan, ...] = ()
     expiry: tuple[ExpiryPlan, ...] = ()  # one per `@expires` entity
     summaries: tuple[SummaryPlan, ...] = ()  # one per grouped read answered from a summary table
+    # (entity, fields): the primary key the table is built on where it is not the entity's identity key
+    primary_keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def primary_key(self, entity: Entity) -> tuple[str, ...]:
+        """The fields of the table's primary key (tenant first on tenant-scoped tables, REL-S01)."""
+        found = _memo(self, "_primary_keys", self.primary_keys, lambda: dict(self.primary_keys)).get(entity.name)
+        return found if found is not None else entity.primary_key
 
     def summary(self, query: str) -> SummaryPlan | None:
         return next((x for x in self.summaries if x.query == query), None)

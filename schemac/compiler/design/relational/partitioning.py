@@ -32,7 +32,8 @@ def plan_partition(ctx: Ctx, e: Entity, indexes: list[IndexPlan], fks: list[Fore
         method, key = "hash", (tenant,)
     else:
         method, key = "hash", _common_unique_column(e, indexes) or e.primary_key[:1]
-    primary = (*e.primary_key, *(k for k in key if k not in e.primary_key))
+    own = ctx.primary_key(e.name)
+    primary = (*own, *(k for k in key if k not in own))
     blocked = _blockers(ctx, e, key, indexes, fks)
     partitions = 0 if method == "range" else _hash_partitions(ctx.rows(e.name))
     retention = ctx.model.settings.horizon_months if method == "range" else None

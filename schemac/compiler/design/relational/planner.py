@@ -10,6 +10,7 @@ from schemac.compiler.design.relational.aggregates import plan_aggregates
 from schemac.compiler.design.relational.cascades import plan_trigger_cascades
 from schemac.compiler.design.relational.growth import plan_growth
 from schemac.compiler.design.relational.indexes import IndexResult, plan_indexes
+from schemac.compiler.design.relational.keys import plan_keys
 from schemac.compiler.design.relational.layout import KeyedWrite, MaintainedAggregate, RelationalLayout
 from schemac.compiler.design.relational.patterns import plan_patterns, plan_writes
 from schemac.compiler.design.relational.policies import (
@@ -34,6 +35,8 @@ from schemac.compiler.design.wants import write_want
 def plan(ctx: Ctx) -> Design:
     model = ctx.model
     tenancy = plan_tenancy(ctx)
+    keys = plan_keys(ctx)
+    ctx.keys.update(keys)
     erasure = plan_erasure(ctx)
     fks = plan_foreign_keys(ctx, erasure)
     reference_reads = plan_soft_delete(ctx)
@@ -63,7 +66,7 @@ def plan(ctx: Ctx) -> Design:
         aggregates=tuple(aggregates), foreign_keys=tuple(fks), tenancy=tenancy, audit=audit,
         erasure=tuple(erasure), reference_reads=reference_reads, exact_keys=exact_keys,
         statistics=tuple(statistics), partitions=tuple(partitions), expiry=tuple(expiry),
-        summaries=tuple(summaries))
+        summaries=tuple(summaries), primary_keys=keys)
     return Design(
         model=model, target=ctx.target, capabilities=ctx.caps, layout=layout,
         patterns=tuple(p for p, _ in patterns),

@@ -79,9 +79,11 @@ def plan_foreign_keys(ctx: Ctx, erasure: list[ErasurePlan]) -> list[ForeignKeyPl
     composite = [p for p in plans if len(p.columns) > 1]
     if composite:
         targets = sorted({p.target for p in composite}, key=_order(ctx))
+        unique = [t for t in targets if ctx.primary_key(t) != (ctx.tenant_of(t), *ctx.entity(t).primary_key)]
+        how = (f"unique (tenant, id) added on {', '.join(unique)}" if unique
+               else "each references its target's primary key (tenant, id)")
         ctx.decide("SC-TEN-01", _model_subject(ctx),
-                   f"{len(composite)} composite tenant foreign keys (tenant, ref) -> (tenant, id); unique "
-                   f"(tenant, id) added on {', '.join(targets)}",
+                   f"{len(composite)} composite tenant foreign keys (tenant, ref) -> (tenant, id); {how}",
                    "foreign-key checks bypass row-level security: only a composite key stops a row pointing "
                    "into another tenant", ctx.model.settings.span,
                    payload=ForeignKeys(mode="composite", targets=tuple(targets), count=len(composite)))

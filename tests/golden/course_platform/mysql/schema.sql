@@ -49,15 +49,13 @@ CREATE TABLE users (
   updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
   deleted_at DATETIME(6),
   live_key SMALLINT GENERATED ALWAYS AS (CASE WHEN deleted_at IS NULL THEN 1 END) STORED COMMENT '1 while the row is live, NULL once soft-deleted: unique keys ending with it hold among live rows only (NULLs never collide), in place of a partial unique index.',
-  PRIMARY KEY (id),
+  PRIMARY KEY (organization_id, id),
   CONSTRAINT users_email_check CHECK (email REGEXP '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$'),
   CONSTRAINT users_role_check CHECK (`role` IN ('student', 'instructor', 'admin')),
   CONSTRAINT users_organization_id_fkey FOREIGN KEY(organization_id) REFERENCES organizations (id) ON DELETE RESTRICT
 )ENGINE=InnoDB CHARSET=utf8mb4 COLLATE utf8mb4_unicode_ci;
 
 CREATE UNIQUE INDEX users_organization_id_email_key ON users (organization_id, email, live_key);
-
-CREATE UNIQUE INDEX users_organization_id_id_key ON users (organization_id, id);
 
 -- audit_log rows for every change to users
 DELIMITER //
@@ -91,12 +89,10 @@ CREATE TABLE courses (
   created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
   updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
   deleted_at DATETIME(6),
-  PRIMARY KEY (id),
+  PRIMARY KEY (organization_id, id),
   CONSTRAINT courses_organization_id_fkey FOREIGN KEY(organization_id) REFERENCES organizations (id) ON DELETE RESTRICT,
   CONSTRAINT courses_instructor_id_fkey FOREIGN KEY(organization_id, instructor_id) REFERENCES users (organization_id, id) ON DELETE RESTRICT
 )ENGINE=InnoDB CHARSET=utf8mb4 COLLATE utf8mb4_unicode_ci;
-
-CREATE UNIQUE INDEX courses_organization_id_id_key ON courses (organization_id, id);
 
 CREATE INDEX courses_organization_id_instructor_id_idx ON courses (organization_id, instructor_id);
 
@@ -112,7 +108,7 @@ CREATE TABLE lessons (
   updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
   deleted_at DATETIME(6),
   live_key SMALLINT GENERATED ALWAYS AS (CASE WHEN deleted_at IS NULL THEN 1 END) STORED COMMENT '1 while the row is live, NULL once soft-deleted: unique keys ending with it hold among live rows only (NULLs never collide), in place of a partial unique index.',
-  PRIMARY KEY (id),
+  PRIMARY KEY (organization_id, id),
   CONSTRAINT lessons_content_url_check CHECK (content_url REGEXP '^[A-Za-z][A-Za-z0-9+.-]*://[^[:space:]]+$'),
   CONSTRAINT lessons_position_check CHECK (position >= 0),
   CONSTRAINT lessons_organization_id_fkey FOREIGN KEY(organization_id) REFERENCES organizations (id) ON DELETE RESTRICT,
@@ -120,8 +116,6 @@ CREATE TABLE lessons (
 )ENGINE=InnoDB CHARSET=utf8mb4 COLLATE utf8mb4_unicode_ci;
 
 CREATE UNIQUE INDEX lessons_organization_id_course_id_position_key ON lessons (organization_id, course_id, position, live_key);
-
-CREATE UNIQUE INDEX lessons_organization_id_id_key ON lessons (organization_id, id);
 
 -- Enrollment
 CREATE TABLE enrollments (
@@ -135,13 +129,11 @@ CREATE TABLE enrollments (
   updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
   deleted_at DATETIME(6),
   live_key SMALLINT GENERATED ALWAYS AS (CASE WHEN deleted_at IS NULL THEN 1 END) STORED COMMENT '1 while the row is live, NULL once soft-deleted: unique keys ending with it hold among live rows only (NULLs never collide), in place of a partial unique index.',
-  PRIMARY KEY (id),
+  PRIMARY KEY (organization_id, id),
   CONSTRAINT enrollments_organization_id_fkey FOREIGN KEY(organization_id) REFERENCES organizations (id) ON DELETE RESTRICT,
   CONSTRAINT enrollments_student_id_fkey FOREIGN KEY(organization_id, student_id) REFERENCES users (organization_id, id) ON DELETE RESTRICT,
   CONSTRAINT enrollments_course_id_fkey FOREIGN KEY(organization_id, course_id) REFERENCES courses (organization_id, id) ON DELETE RESTRICT
 )ENGINE=InnoDB CHARSET=utf8mb4 COLLATE utf8mb4_unicode_ci;
-
-CREATE UNIQUE INDEX enrollments_organization_id_id_key ON enrollments (organization_id, id);
 
 CREATE UNIQUE INDEX enrollments_organization_id_student_id_course_id_key ON enrollments (organization_id, student_id, course_id, live_key);
 
@@ -175,7 +167,7 @@ DELIMITER //
 CREATE TRIGGER enrollments_lessons_completed_sync_ins AFTER INSERT ON progress FOR EACH ROW
 BEGIN
   IF NEW.enrollment_id IS NOT NULL AND NEW.completed_at IS NOT NULL THEN
-    UPDATE enrollments SET lessons_completed = lessons_completed + 1, updated_at = updated_at WHERE id = NEW.enrollment_id;
+    UPDATE enrollments SET lessons_completed = lessons_completed + 1, updated_at = updated_at WHERE organization_id = NEW.organization_id AND id = NEW.enrollment_id;
   END IF;
 END//
 
@@ -183,10 +175,10 @@ CREATE TRIGGER enrollments_lessons_completed_sync_upd AFTER UPDATE ON progress F
 BEGIN
   IF NOT (OLD.enrollment_id <=> NEW.enrollment_id AND (OLD.enrollment_id IS NOT NULL AND OLD.completed_at IS NOT NULL) <=> (NEW.enrollment_id IS NOT NULL AND NEW.completed_at IS NOT NULL)) THEN
     IF OLD.enrollment_id IS NOT NULL AND OLD.completed_at IS NOT NULL THEN
-      UPDATE enrollments SET lessons_completed = lessons_completed - 1, updated_at = updated_at WHERE id = OLD.enrollment_id;
+      UPDATE enrollments SET lessons_completed = lessons_completed - 1, updated_at = updated_at WHERE organization_id = OLD.organization_id AND id = OLD.enrollment_id;
     END IF;
     IF NEW.enrollment_id IS NOT NULL AND NEW.completed_at IS NOT NULL THEN
-      UPDATE enrollments SET lessons_completed = lessons_completed + 1, updated_at = updated_at WHERE id = NEW.enrollment_id;
+      UPDATE enrollments SET lessons_completed = lessons_completed + 1, updated_at = updated_at WHERE organization_id = NEW.organization_id AND id = NEW.enrollment_id;
     END IF;
   END IF;
 END//
@@ -194,7 +186,7 @@ END//
 CREATE TRIGGER enrollments_lessons_completed_sync_del AFTER DELETE ON progress FOR EACH ROW
 BEGIN
   IF OLD.enrollment_id IS NOT NULL AND OLD.completed_at IS NOT NULL THEN
-    UPDATE enrollments SET lessons_completed = lessons_completed - 1, updated_at = updated_at WHERE id = OLD.enrollment_id;
+    UPDATE enrollments SET lessons_completed = lessons_completed - 1, updated_at = updated_at WHERE organization_id = OLD.organization_id AND id = OLD.enrollment_id;
   END IF;
 END//
 DELIMITER ;
@@ -209,13 +201,11 @@ CREATE TABLE quizzes (
   created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
   updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
   deleted_at DATETIME(6),
-  PRIMARY KEY (id),
+  PRIMARY KEY (organization_id, id),
   CONSTRAINT quizzes_pass_threshold_check CHECK (pass_threshold BETWEEN 0 AND 100),
   CONSTRAINT quizzes_organization_id_fkey FOREIGN KEY(organization_id) REFERENCES organizations (id) ON DELETE RESTRICT,
   CONSTRAINT quizzes_lesson_id_fkey FOREIGN KEY(organization_id, lesson_id) REFERENCES lessons (organization_id, id) ON DELETE CASCADE
 )ENGINE=InnoDB CHARSET=utf8mb4 COLLATE utf8mb4_unicode_ci;
-
-CREATE UNIQUE INDEX quizzes_organization_id_id_key ON quizzes (organization_id, id);
 
 CREATE INDEX quizzes_organization_id_lesson_id_idx ON quizzes (organization_id, lesson_id);
 

@@ -104,15 +104,13 @@ CREATE TABLE users (
   created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   deleted_at TIMESTAMP WITH TIME ZONE,
-  CONSTRAINT users_pkey PRIMARY KEY (id),
+  CONSTRAINT users_pkey PRIMARY KEY (organization_id, id),
   CONSTRAINT users_email_check CHECK (email COLLATE "C" ~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$'),
   CONSTRAINT users_role_check CHECK (role IN ('student', 'instructor', 'admin')),
   CONSTRAINT users_organization_id_fkey FOREIGN KEY(organization_id) REFERENCES organizations (id) ON DELETE RESTRICT
 );
 
 CREATE UNIQUE INDEX users_organization_id_email_key ON users (organization_id, email) WHERE deleted_at IS NULL;
-
-CREATE UNIQUE INDEX users_organization_id_id_key ON users (organization_id, id);
 
 COMMENT ON COLUMN users.organization_id IS 'Tenant: the Organization this row belongs to.';
 
@@ -163,12 +161,10 @@ CREATE TABLE courses (
   created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   deleted_at TIMESTAMP WITH TIME ZONE,
-  CONSTRAINT courses_pkey PRIMARY KEY (id),
+  CONSTRAINT courses_pkey PRIMARY KEY (organization_id, id),
   CONSTRAINT courses_organization_id_fkey FOREIGN KEY(organization_id) REFERENCES organizations (id) ON DELETE RESTRICT,
   CONSTRAINT courses_instructor_id_fkey FOREIGN KEY(organization_id, instructor_id) REFERENCES users (organization_id, id) ON DELETE RESTRICT
 );
-
-CREATE UNIQUE INDEX courses_organization_id_id_key ON courses (organization_id, id);
 
 CREATE INDEX courses_organization_id_instructor_id_idx ON courses (organization_id, instructor_id) WHERE deleted_at IS NULL;
 
@@ -198,7 +194,7 @@ CREATE TABLE lessons (
   created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   deleted_at TIMESTAMP WITH TIME ZONE,
-  CONSTRAINT lessons_pkey PRIMARY KEY (id),
+  CONSTRAINT lessons_pkey PRIMARY KEY (organization_id, id),
   CONSTRAINT lessons_content_url_check CHECK (content_url ~ '^[A-Za-z][A-Za-z0-9+.-]*://[^[:space:]]+$'),
   CONSTRAINT lessons_position_check CHECK (position >= 0),
   CONSTRAINT lessons_organization_id_fkey FOREIGN KEY(organization_id) REFERENCES organizations (id) ON DELETE RESTRICT,
@@ -206,8 +202,6 @@ CREATE TABLE lessons (
 );
 
 CREATE UNIQUE INDEX lessons_organization_id_course_id_position_key ON lessons (organization_id, course_id, position) WHERE deleted_at IS NULL;
-
-CREATE UNIQUE INDEX lessons_organization_id_id_key ON lessons (organization_id, id);
 
 CREATE STATISTICS lessons_organization_id_course_id_stat (dependencies) ON organization_id, course_id FROM lessons;
 
@@ -235,13 +229,11 @@ CREATE TABLE enrollments (
   created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   deleted_at TIMESTAMP WITH TIME ZONE,
-  CONSTRAINT enrollments_pkey PRIMARY KEY (id),
+  CONSTRAINT enrollments_pkey PRIMARY KEY (organization_id, id),
   CONSTRAINT enrollments_organization_id_fkey FOREIGN KEY(organization_id) REFERENCES organizations (id) ON DELETE RESTRICT,
   CONSTRAINT enrollments_student_id_fkey FOREIGN KEY(organization_id, student_id) REFERENCES users (organization_id, id) ON DELETE RESTRICT,
   CONSTRAINT enrollments_course_id_fkey FOREIGN KEY(organization_id, course_id) REFERENCES courses (organization_id, id) ON DELETE RESTRICT
 );
-
-CREATE UNIQUE INDEX enrollments_organization_id_id_key ON enrollments (organization_id, id);
 
 CREATE UNIQUE INDEX enrollments_organization_id_student_id_course_id_key ON enrollments (organization_id, student_id, course_id) WHERE deleted_at IS NULL;
 
@@ -298,58 +290,58 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp 
 BEGIN
   IF TG_OP = 'INSERT' THEN
     IF (SELECT count(*) FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.enrollments AS p WHERE p.id IN (SELECT d.k FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.id FOR NO KEY UPDATE;
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT n.organization_id AS t, n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL) AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.enrollments AS p WHERE (p.organization_id, p.id) IN (SELECT d.t, d.k FROM (
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT n.organization_id AS t, n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL) AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.organization_id, p.id FOR NO KEY UPDATE;
     END IF;
     UPDATE public.enrollments AS p SET lessons_completed = p.lessons_completed + d.delta
       FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.id = d.k;
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT n.organization_id AS t, n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL) AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.organization_id = d.t AND p.id = d.k;
   ELSIF TG_OP = 'UPDATE' THEN
     IF (SELECT count(*) FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL
-        UNION ALL SELECT o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.enrollments AS p WHERE p.id IN (SELECT d.k FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL
-        UNION ALL SELECT o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.id FOR NO KEY UPDATE;
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT n.organization_id AS t, n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL
+        UNION ALL SELECT o.organization_id AS t, o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.enrollments AS p WHERE (p.organization_id, p.id) IN (SELECT d.t, d.k FROM (
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT n.organization_id AS t, n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL
+        UNION ALL SELECT o.organization_id AS t, o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.organization_id, p.id FOR NO KEY UPDATE;
     END IF;
     UPDATE public.enrollments AS p SET lessons_completed = p.lessons_completed + d.delta
       FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL
-        UNION ALL SELECT o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.id = d.k;
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT n.organization_id AS t, n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL
+        UNION ALL SELECT o.organization_id AS t, o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.organization_id = d.t AND p.id = d.k;
   ELSIF TG_OP = 'DELETE' THEN
     IF (SELECT count(*) FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.enrollments AS p WHERE p.id IN (SELECT d.k FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.id FOR NO KEY UPDATE;
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT o.organization_id AS t, o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.enrollments AS p WHERE (p.organization_id, p.id) IN (SELECT d.t, d.k FROM (
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT o.organization_id AS t, o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.organization_id, p.id FOR NO KEY UPDATE;
     END IF;
     UPDATE public.enrollments AS p SET lessons_completed = p.lessons_completed + d.delta
       FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.id = d.k;
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT o.organization_id AS t, o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.organization_id = d.t AND p.id = d.k;
   END IF;
   RETURN NULL;
 END;
@@ -385,13 +377,11 @@ CREATE TABLE quizzes (
   created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   deleted_at TIMESTAMP WITH TIME ZONE,
-  CONSTRAINT quizzes_pkey PRIMARY KEY (id),
+  CONSTRAINT quizzes_pkey PRIMARY KEY (organization_id, id),
   CONSTRAINT quizzes_pass_threshold_check CHECK (pass_threshold BETWEEN 0 AND 100),
   CONSTRAINT quizzes_organization_id_fkey FOREIGN KEY(organization_id) REFERENCES organizations (id) ON DELETE RESTRICT,
   CONSTRAINT quizzes_lesson_id_fkey FOREIGN KEY(organization_id, lesson_id) REFERENCES lessons (organization_id, id) ON DELETE CASCADE
 );
-
-CREATE UNIQUE INDEX quizzes_organization_id_id_key ON quizzes (organization_id, id);
 
 CREATE INDEX quizzes_organization_id_lesson_id_idx ON quizzes (organization_id, lesson_id);
 

@@ -108,7 +108,7 @@ FROM tickets
 WHERE tickets.workspace_id = %(workspace_id)s AND tickets.team_id = %(team_id)s AND tickets.created_at >= %(created_at_week_from)s AND tickets.created_at < date_add(%(created_at_week_to)s, INTERVAL 1 WEEK) AND tickets.deleted_at IS NULL GROUP BY CAST(date_sub(date(tickets.created_at), INTERVAL weekday(tickets.created_at) DAY) AS DATETIME(6));
 
 -- name: OpenBacklogReport :many
--- Ticket where status = 'open'; index tickets_workspace_id_id_key
+-- Ticket where status = 'open'; primary key
 -- params: workspace_id BINARY(16)
 SELECT tickets.team_id AS team_id, tickets.priority AS priority, count(tickets.id) AS open_tickets, min(tickets.sla_due_at) AS next_due
 FROM tickets

@@ -58,15 +58,15 @@ CREATE TABLE users (
   updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
   deleted_at DATETIME(6),
   live_key SMALLINT GENERATED ALWAYS AS (CASE WHEN deleted_at IS NULL THEN 1 END) STORED COMMENT '1 while the row is live, NULL once soft-deleted: unique keys ending with it hold among live rows only (NULLs never collide), in place of a partial unique index.',
-  PRIMARY KEY (id),
+  PRIMARY KEY (workspace_id, id),
   CONSTRAINT users_email_check CHECK (email REGEXP '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$'),
   CONSTRAINT users_role_check CHECK (`role` IN ('customer', 'agent', 'admin')),
   CONSTRAINT users_workspace_id_fkey FOREIGN KEY(workspace_id) REFERENCES workspaces (id) ON DELETE RESTRICT
 )ENGINE=InnoDB CHARSET=utf8mb4 COLLATE utf8mb4_unicode_ci;
 
-CREATE UNIQUE INDEX users_workspace_id_email_key ON users (workspace_id, email, live_key);
+CREATE UNIQUE INDEX users_id_key ON users (id);
 
-CREATE UNIQUE INDEX users_workspace_id_id_key ON users (workspace_id, id);
+CREATE UNIQUE INDEX users_workspace_id_email_key ON users (workspace_id, email, live_key);
 
 -- SlaPolicy
 CREATE TABLE sla_policies (
@@ -80,15 +80,13 @@ CREATE TABLE sla_policies (
   updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
   deleted_at DATETIME(6),
   live_key SMALLINT GENERATED ALWAYS AS (CASE WHEN deleted_at IS NULL THEN 1 END) STORED COMMENT '1 while the row is live, NULL once soft-deleted: unique keys ending with it hold among live rows only (NULLs never collide), in place of a partial unique index.',
-  PRIMARY KEY (id),
+  PRIMARY KEY (workspace_id, id),
   CONSTRAINT sla_policies_priority_check CHECK (priority IN ('low', 'normal', 'high', 'urgent')),
   CONSTRAINT sla_policies_first_response_minutes_check CHECK (first_response_minutes >= 1),
   CONSTRAINT sla_policies_resolution_minutes_check CHECK (resolution_minutes >= 1),
   CONSTRAINT sla_policies_first_response_minutes_resolution_minutes_check CHECK (first_response_minutes <= resolution_minutes),
   CONSTRAINT sla_policies_workspace_id_fkey FOREIGN KEY(workspace_id) REFERENCES workspaces (id) ON DELETE RESTRICT
 )ENGINE=InnoDB CHARSET=utf8mb4 COLLATE utf8mb4_unicode_ci;
-
-CREATE UNIQUE INDEX sla_policies_workspace_id_id_key ON sla_policies (workspace_id, id);
 
 CREATE UNIQUE INDEX sla_policies_workspace_id_name_key ON sla_policies (workspace_id, name, live_key);
 
@@ -102,12 +100,10 @@ CREATE TABLE teams (
   updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
   deleted_at DATETIME(6),
   live_key SMALLINT GENERATED ALWAYS AS (CASE WHEN deleted_at IS NULL THEN 1 END) STORED COMMENT '1 while the row is live, NULL once soft-deleted: unique keys ending with it hold among live rows only (NULLs never collide), in place of a partial unique index.',
-  PRIMARY KEY (id),
+  PRIMARY KEY (workspace_id, id),
   CONSTRAINT teams_workspace_id_fkey FOREIGN KEY(workspace_id) REFERENCES workspaces (id) ON DELETE RESTRICT,
   CONSTRAINT teams_default_sla_id_fkey FOREIGN KEY(workspace_id, default_sla_id) REFERENCES sla_policies (workspace_id, id) ON DELETE RESTRICT
 )ENGINE=InnoDB CHARSET=utf8mb4 COLLATE utf8mb4_unicode_ci;
-
-CREATE UNIQUE INDEX teams_workspace_id_id_key ON teams (workspace_id, id);
 
 CREATE UNIQUE INDEX teams_workspace_id_name_key ON teams (workspace_id, name, live_key);
 
@@ -123,11 +119,9 @@ CREATE TABLE tags (
   updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
   deleted_at DATETIME(6),
   live_key SMALLINT GENERATED ALWAYS AS (CASE WHEN deleted_at IS NULL THEN 1 END) STORED COMMENT '1 while the row is live, NULL once soft-deleted: unique keys ending with it hold among live rows only (NULLs never collide), in place of a partial unique index.',
-  PRIMARY KEY (id),
+  PRIMARY KEY (workspace_id, id),
   CONSTRAINT tags_workspace_id_fkey FOREIGN KEY(workspace_id) REFERENCES workspaces (id) ON DELETE RESTRICT
 )ENGINE=InnoDB CHARSET=utf8mb4 COLLATE utf8mb4_unicode_ci;
-
-CREATE UNIQUE INDEX tags_workspace_id_id_key ON tags (workspace_id, id);
 
 CREATE UNIQUE INDEX tags_workspace_id_name_key ON tags (workspace_id, name, live_key);
 
@@ -150,7 +144,7 @@ CREATE TABLE tickets (
   created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
   updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
   deleted_at DATETIME(6),
-  PRIMARY KEY (id),
+  PRIMARY KEY (workspace_id, id),
   CONSTRAINT tickets_status_check CHECK (status IN ('open', 'pending', 'solved', 'closed')),
   CONSTRAINT tickets_priority_check CHECK (priority IN ('low', 'normal', 'high', 'urgent')),
   CONSTRAINT tickets_channel_check CHECK (channel IN ('email', 'web', 'chat', 'phone')),
@@ -160,8 +154,6 @@ CREATE TABLE tickets (
   CONSTRAINT tickets_team_id_fkey FOREIGN KEY(workspace_id, team_id) REFERENCES teams (workspace_id, id) ON DELETE RESTRICT,
   CONSTRAINT tickets_sla_policy_id_fkey FOREIGN KEY(workspace_id, sla_policy_id) REFERENCES sla_policies (workspace_id, id) ON DELETE RESTRICT
 )ENGINE=InnoDB CHARSET=utf8mb4 COLLATE utf8mb4_unicode_ci;
-
-CREATE UNIQUE INDEX tickets_workspace_id_id_key ON tickets (workspace_id, id);
 
 CREATE INDEX tickets_workspace_id_assignee_id_sla_due_at_id_status_idx ON tickets (workspace_id, assignee_id, sla_due_at, id, status);
 
@@ -184,7 +176,7 @@ DELIMITER //
 CREATE TRIGGER users_open_assigned_sync_ins AFTER INSERT ON tickets FOR EACH ROW
 BEGIN
   IF NEW.assignee_id IS NOT NULL AND NEW.deleted_at IS NULL AND NEW.status = 'open' THEN
-    UPDATE users SET open_assigned = open_assigned + 1, updated_at = updated_at WHERE id = NEW.assignee_id;
+    UPDATE users SET open_assigned = open_assigned + 1, updated_at = updated_at WHERE workspace_id = NEW.workspace_id AND id = NEW.assignee_id;
   END IF;
 END//
 
@@ -192,10 +184,10 @@ CREATE TRIGGER users_open_assigned_sync_upd AFTER UPDATE ON tickets FOR EACH ROW
 BEGIN
   IF NOT (OLD.assignee_id <=> NEW.assignee_id AND (OLD.assignee_id IS NOT NULL AND OLD.deleted_at IS NULL AND OLD.status = 'open') <=> (NEW.assignee_id IS NOT NULL AND NEW.deleted_at IS NULL AND NEW.status = 'open')) THEN
     IF OLD.assignee_id IS NOT NULL AND OLD.deleted_at IS NULL AND OLD.status = 'open' THEN
-      UPDATE users SET open_assigned = open_assigned - 1, updated_at = updated_at WHERE id = OLD.assignee_id;
+      UPDATE users SET open_assigned = open_assigned - 1, updated_at = updated_at WHERE workspace_id = OLD.workspace_id AND id = OLD.assignee_id;
     END IF;
     IF NEW.assignee_id IS NOT NULL AND NEW.deleted_at IS NULL AND NEW.status = 'open' THEN
-      UPDATE users SET open_assigned = open_assigned + 1, updated_at = updated_at WHERE id = NEW.assignee_id;
+      UPDATE users SET open_assigned = open_assigned + 1, updated_at = updated_at WHERE workspace_id = NEW.workspace_id AND id = NEW.assignee_id;
     END IF;
   END IF;
 END//
@@ -203,7 +195,7 @@ END//
 CREATE TRIGGER users_open_assigned_sync_del AFTER DELETE ON tickets FOR EACH ROW
 BEGIN
   IF OLD.assignee_id IS NOT NULL AND OLD.deleted_at IS NULL AND OLD.status = 'open' THEN
-    UPDATE users SET open_assigned = open_assigned - 1, updated_at = updated_at WHERE id = OLD.assignee_id;
+    UPDATE users SET open_assigned = open_assigned - 1, updated_at = updated_at WHERE workspace_id = OLD.workspace_id AND id = OLD.assignee_id;
   END IF;
 END//
 DELIMITER ;
@@ -240,14 +232,12 @@ CREATE TABLE comments (
   body LONGTEXT NOT NULL,
   public BOOL NOT NULL DEFAULT true,
   created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
-  PRIMARY KEY (id),
+  PRIMARY KEY (workspace_id, id),
   CONSTRAINT comments_body_check CHECK (char_length(body) <= 65535),
   CONSTRAINT comments_workspace_id_fkey FOREIGN KEY(workspace_id) REFERENCES workspaces (id) ON DELETE RESTRICT,
   CONSTRAINT comments_ticket_id_fkey FOREIGN KEY(workspace_id, ticket_id) REFERENCES tickets (workspace_id, id) ON DELETE CASCADE,
   CONSTRAINT comments_author_id_fkey FOREIGN KEY(workspace_id, author_id) REFERENCES users (workspace_id, id) ON DELETE RESTRICT
 )ENGINE=InnoDB CHARSET=utf8mb4 COLLATE utf8mb4_unicode_ci;
-
-CREATE UNIQUE INDEX comments_workspace_id_id_key ON comments (workspace_id, id);
 
 CREATE INDEX comments_workspace_id_ticket_id_created_at_idx ON comments (workspace_id, ticket_id, created_at);
 
@@ -258,7 +248,7 @@ DELIMITER //
 CREATE TRIGGER tickets_comment_count_sync_ins AFTER INSERT ON comments FOR EACH ROW
 BEGIN
   IF NEW.ticket_id IS NOT NULL THEN
-    UPDATE tickets SET comment_count = comment_count + 1, updated_at = updated_at WHERE id = NEW.ticket_id;
+    UPDATE tickets SET comment_count = comment_count + 1, updated_at = updated_at WHERE workspace_id = NEW.workspace_id AND id = NEW.ticket_id;
   END IF;
 END//
 
@@ -266,10 +256,10 @@ CREATE TRIGGER tickets_comment_count_sync_upd AFTER UPDATE ON comments FOR EACH 
 BEGIN
   IF NOT (OLD.ticket_id <=> NEW.ticket_id AND (OLD.ticket_id IS NOT NULL) <=> (NEW.ticket_id IS NOT NULL)) THEN
     IF OLD.ticket_id IS NOT NULL THEN
-      UPDATE tickets SET comment_count = comment_count - 1, updated_at = updated_at WHERE id = OLD.ticket_id;
+      UPDATE tickets SET comment_count = comment_count - 1, updated_at = updated_at WHERE workspace_id = OLD.workspace_id AND id = OLD.ticket_id;
     END IF;
     IF NEW.ticket_id IS NOT NULL THEN
-      UPDATE tickets SET comment_count = comment_count + 1, updated_at = updated_at WHERE id = NEW.ticket_id;
+      UPDATE tickets SET comment_count = comment_count + 1, updated_at = updated_at WHERE workspace_id = NEW.workspace_id AND id = NEW.ticket_id;
     END IF;
   END IF;
 END//
@@ -277,7 +267,7 @@ END//
 CREATE TRIGGER tickets_comment_count_sync_del AFTER DELETE ON comments FOR EACH ROW
 BEGIN
   IF OLD.ticket_id IS NOT NULL THEN
-    UPDATE tickets SET comment_count = comment_count - 1, updated_at = updated_at WHERE id = OLD.ticket_id;
+    UPDATE tickets SET comment_count = comment_count - 1, updated_at = updated_at WHERE workspace_id = OLD.workspace_id AND id = OLD.ticket_id;
   END IF;
 END//
 DELIMITER ;

@@ -81,7 +81,7 @@ WHERE tickets.workspace_id = $1::UUID AND tickets.created_at BETWEEN $2::TIMESTA
 LIMIT 200;
 
 -- name: SearchTickets :many
--- Ticket where subject ~ :subject; index tickets_workspace_id_id_key
+-- Ticket where subject ~ :subject; primary key
 -- under row-level security the full-text index is not used (SC0420): the tenant's rows are read and filtered
 -- params: workspace_id UUID, subject VARCHAR(255)
 SELECT tickets.id, tickets.workspace_id, tickets.requester_id, tickets.assignee_id, tickets.team_id, tickets.sla_policy_id, tickets.subject, tickets.description, tickets.status, tickets.priority, tickets.channel, tickets.sla_due_at, tickets.solved_at, tickets.comment_count, tickets.created_at, tickets.updated_at

@@ -114,15 +114,13 @@ CREATE TABLE users (
   created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   deleted_at TIMESTAMP WITH TIME ZONE,
-  CONSTRAINT users_pkey PRIMARY KEY (id),
+  CONSTRAINT users_pkey PRIMARY KEY (workspace_id, id),
   CONSTRAINT users_email_check CHECK (email COLLATE "C" ~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$'),
   CONSTRAINT users_role_check CHECK (role IN ('customer', 'agent', 'admin')),
   CONSTRAINT users_workspace_id_fkey FOREIGN KEY(workspace_id) REFERENCES workspaces (id) ON DELETE RESTRICT
 );
 
 CREATE UNIQUE INDEX users_workspace_id_email_key ON users (workspace_id, email) WHERE deleted_at IS NULL;
-
-CREATE UNIQUE INDEX users_workspace_id_id_key ON users (workspace_id, id);
 
 COMMENT ON COLUMN users.workspace_id IS 'Tenant: the Workspace this row belongs to.';
 
@@ -152,15 +150,13 @@ CREATE TABLE sla_policies (
   created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   deleted_at TIMESTAMP WITH TIME ZONE,
-  CONSTRAINT sla_policies_pkey PRIMARY KEY (id),
+  CONSTRAINT sla_policies_pkey PRIMARY KEY (workspace_id, id),
   CONSTRAINT sla_policies_priority_check CHECK (priority IN ('low', 'normal', 'high', 'urgent')),
   CONSTRAINT sla_policies_first_response_minutes_check CHECK (first_response_minutes >= 1),
   CONSTRAINT sla_policies_resolution_minutes_check CHECK (resolution_minutes >= 1),
   CONSTRAINT sla_policies_first_response_minutes_resolution_minutes_check CHECK (first_response_minutes <= resolution_minutes),
   CONSTRAINT sla_policies_workspace_id_fkey FOREIGN KEY(workspace_id) REFERENCES workspaces (id) ON DELETE RESTRICT
 );
-
-CREATE UNIQUE INDEX sla_policies_workspace_id_id_key ON sla_policies (workspace_id, id);
 
 CREATE UNIQUE INDEX sla_policies_workspace_id_name_key ON sla_policies (workspace_id, name) WHERE deleted_at IS NULL;
 
@@ -186,12 +182,10 @@ CREATE TABLE teams (
   created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   deleted_at TIMESTAMP WITH TIME ZONE,
-  CONSTRAINT teams_pkey PRIMARY KEY (id),
+  CONSTRAINT teams_pkey PRIMARY KEY (workspace_id, id),
   CONSTRAINT teams_workspace_id_fkey FOREIGN KEY(workspace_id) REFERENCES workspaces (id) ON DELETE RESTRICT,
   CONSTRAINT teams_default_sla_id_fkey FOREIGN KEY(workspace_id, default_sla_id) REFERENCES sla_policies (workspace_id, id) ON DELETE RESTRICT
 );
-
-CREATE UNIQUE INDEX teams_workspace_id_id_key ON teams (workspace_id, id);
 
 CREATE UNIQUE INDEX teams_workspace_id_name_key ON teams (workspace_id, name) WHERE deleted_at IS NULL;
 
@@ -219,11 +213,9 @@ CREATE TABLE tags (
   created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   deleted_at TIMESTAMP WITH TIME ZONE,
-  CONSTRAINT tags_pkey PRIMARY KEY (id),
+  CONSTRAINT tags_pkey PRIMARY KEY (workspace_id, id),
   CONSTRAINT tags_workspace_id_fkey FOREIGN KEY(workspace_id) REFERENCES workspaces (id) ON DELETE RESTRICT
 );
-
-CREATE UNIQUE INDEX tags_workspace_id_id_key ON tags (workspace_id, id);
 
 CREATE UNIQUE INDEX tags_workspace_id_name_key ON tags (workspace_id, name) WHERE deleted_at IS NULL;
 
@@ -259,7 +251,7 @@ CREATE TABLE tickets (
   created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
   deleted_at TIMESTAMP WITH TIME ZONE,
-  CONSTRAINT tickets_pkey PRIMARY KEY (id),
+  CONSTRAINT tickets_pkey PRIMARY KEY (workspace_id, id),
   CONSTRAINT tickets_status_check CHECK (status IN ('open', 'pending', 'solved', 'closed')),
   CONSTRAINT tickets_priority_check CHECK (priority IN ('low', 'normal', 'high', 'urgent')),
   CONSTRAINT tickets_channel_check CHECK (channel IN ('email', 'web', 'chat', 'phone')),
@@ -269,8 +261,6 @@ CREATE TABLE tickets (
   CONSTRAINT tickets_team_id_fkey FOREIGN KEY(workspace_id, team_id) REFERENCES teams (workspace_id, id) ON DELETE RESTRICT,
   CONSTRAINT tickets_sla_policy_id_fkey FOREIGN KEY(workspace_id, sla_policy_id) REFERENCES sla_policies (workspace_id, id) ON DELETE RESTRICT
 );
-
-CREATE UNIQUE INDEX tickets_workspace_id_id_key ON tickets (workspace_id, id);
 
 CREATE INDEX tickets_workspace_id_assignee_id_sla_due_at_id_status_idx ON tickets (workspace_id, assignee_id, sla_due_at, id, status) WHERE deleted_at IS NULL;
 
@@ -301,58 +291,58 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp 
 BEGIN
   IF TG_OP = 'INSERT' THEN
     IF (SELECT count(*) FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open') AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.users AS p WHERE p.id IN (SELECT d.k FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open') AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.id FOR NO KEY UPDATE;
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT n.workspace_id AS t, n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open') AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.users AS p WHERE (p.workspace_id, p.id) IN (SELECT d.t, d.k FROM (
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT n.workspace_id AS t, n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open') AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.workspace_id, p.id FOR NO KEY UPDATE;
     END IF;
     UPDATE public.users AS p SET open_assigned = p.open_assigned + d.delta
       FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open') AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.id = d.k;
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT n.workspace_id AS t, n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open') AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.workspace_id = d.t AND p.id = d.k;
   ELSIF TG_OP = 'UPDATE' THEN
     IF (SELECT count(*) FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open'
-        UNION ALL SELECT o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.users AS p WHERE p.id IN (SELECT d.k FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open'
-        UNION ALL SELECT o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.id FOR NO KEY UPDATE;
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT n.workspace_id AS t, n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open'
+        UNION ALL SELECT o.workspace_id AS t, o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.users AS p WHERE (p.workspace_id, p.id) IN (SELECT d.t, d.k FROM (
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT n.workspace_id AS t, n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open'
+        UNION ALL SELECT o.workspace_id AS t, o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.workspace_id, p.id FOR NO KEY UPDATE;
     END IF;
     UPDATE public.users AS p SET open_assigned = p.open_assigned + d.delta
       FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open'
-        UNION ALL SELECT o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.id = d.k;
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT n.workspace_id AS t, n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open'
+        UNION ALL SELECT o.workspace_id AS t, o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.workspace_id = d.t AND p.id = d.k;
   ELSIF TG_OP = 'DELETE' THEN
     IF (SELECT count(*) FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.users AS p WHERE p.id IN (SELECT d.k FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.id FOR NO KEY UPDATE;
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT o.workspace_id AS t, o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.users AS p WHERE (p.workspace_id, p.id) IN (SELECT d.t, d.k FROM (
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT o.workspace_id AS t, o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.workspace_id, p.id FOR NO KEY UPDATE;
     END IF;
     UPDATE public.users AS p SET open_assigned = p.open_assigned + d.delta
       FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.id = d.k;
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT o.workspace_id AS t, o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.workspace_id = d.t AND p.id = d.k;
   END IF;
   RETURN NULL;
 END;
@@ -410,14 +400,12 @@ CREATE TABLE comments (
   body TEXT NOT NULL,
   public BOOLEAN DEFAULT true NOT NULL,
   created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
-  CONSTRAINT comments_pkey PRIMARY KEY (id),
+  CONSTRAINT comments_pkey PRIMARY KEY (workspace_id, id),
   CONSTRAINT comments_body_check CHECK (char_length(body) <= 65535),
   CONSTRAINT comments_workspace_id_fkey FOREIGN KEY(workspace_id) REFERENCES workspaces (id) ON DELETE RESTRICT,
   CONSTRAINT comments_ticket_id_fkey FOREIGN KEY(workspace_id, ticket_id) REFERENCES tickets (workspace_id, id) ON DELETE CASCADE,
   CONSTRAINT comments_author_id_fkey FOREIGN KEY(workspace_id, author_id) REFERENCES users (workspace_id, id) ON DELETE RESTRICT
 );
-
-CREATE UNIQUE INDEX comments_workspace_id_id_key ON comments (workspace_id, id);
 
 CREATE INDEX comments_workspace_id_ticket_id_created_at_idx ON comments (workspace_id, ticket_id, created_at);
 
@@ -433,58 +421,58 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp 
 BEGIN
   IF TG_OP = 'INSERT' THEN
     IF (SELECT count(*) FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.tickets AS p WHERE p.id IN (SELECT d.k FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.id FOR NO KEY UPDATE;
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT n.workspace_id AS t, n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL) AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.tickets AS p WHERE (p.workspace_id, p.id) IN (SELECT d.t, d.k FROM (
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT n.workspace_id AS t, n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL) AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.workspace_id, p.id FOR NO KEY UPDATE;
     END IF;
     UPDATE public.tickets AS p SET comment_count = p.comment_count + d.delta
       FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.id = d.k;
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT n.workspace_id AS t, n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL) AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.workspace_id = d.t AND p.id = d.k;
   ELSIF TG_OP = 'UPDATE' THEN
     IF (SELECT count(*) FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL
-        UNION ALL SELECT o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.tickets AS p WHERE p.id IN (SELECT d.k FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL
-        UNION ALL SELECT o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.id FOR NO KEY UPDATE;
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT n.workspace_id AS t, n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL
+        UNION ALL SELECT o.workspace_id AS t, o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.tickets AS p WHERE (p.workspace_id, p.id) IN (SELECT d.t, d.k FROM (
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT n.workspace_id AS t, n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL
+        UNION ALL SELECT o.workspace_id AS t, o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.workspace_id, p.id FOR NO KEY UPDATE;
     END IF;
     UPDATE public.tickets AS p SET comment_count = p.comment_count + d.delta
       FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL
-        UNION ALL SELECT o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.id = d.k;
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT n.workspace_id AS t, n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL
+        UNION ALL SELECT o.workspace_id AS t, o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.workspace_id = d.t AND p.id = d.k;
   ELSIF TG_OP = 'DELETE' THEN
     IF (SELECT count(*) FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.tickets AS p WHERE p.id IN (SELECT d.k FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.id FOR NO KEY UPDATE;
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT o.workspace_id AS t, o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
+      PERFORM 1 FROM public.tickets AS p WHERE (p.workspace_id, p.id) IN (SELECT d.t, d.k FROM (
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT o.workspace_id AS t, o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d)
+        ORDER BY p.workspace_id, p.id FOR NO KEY UPDATE;
     END IF;
     UPDATE public.tickets AS p SET comment_count = p.comment_count + d.delta
       FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.id = d.k;
+      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
+        SELECT o.workspace_id AS t, o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d
+      WHERE p.workspace_id = d.t AND p.id = d.k;
   END IF;
   RETURN NULL;
 END;
