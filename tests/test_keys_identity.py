@@ -12,6 +12,7 @@ import psycopg
 import pymysql
 import pytest
 
+from schemac.compiler.design.decisions import PrimaryKeys, Subject
 from tests.engines import MariaDbServer, PgServer
 from tests.helpers.keys import key_indexes
 from tests.helpers.sqlrun import ENGINES, Db, engine_db
@@ -49,7 +50,7 @@ def test_identity_keys(db: Db) -> None:
                 "mariadb": [(("id",), True), (("org_id", "id"), False)]}[db.engine]
     assert sorted((cols, pk) for _, cols, pk in key_indexes(db, "boards")) == sorted(expected)
     decisions = {d.rule for d in db.result.design.decisions  # type: ignore[union-attr]
-                 if d.subject == "model numbered" and d.choice.startswith("primary key")}
+                 if d.subject == Subject.of_model("numbered") and isinstance(d.payload, PrimaryKeys)}
     assert decisions == {"postgres": {"REL-S01"}, "mariadb": {"REL-K04"}}[db.engine]
     for name in ("a", "b"):
         db.sql("INSERT INTO orgs (name) VALUES (%s)", name)
