@@ -85,7 +85,11 @@ def _rule(w: Want, by_pk: bool) -> str:
 
 def _access(ctx: Ctx, q: Query, w: Want, ix: IndexPlan | None, loose: bool) -> str:
     if ix is None:
-        return "one row by its key"
+        key = ctx.primary_key(w.entity)
+        if set(key) <= set(w.eq_fields):
+            return "one row by its key"
+        lead = [f for f in key if f in w.eq_fields]
+        return f"the rows of one ({', '.join(lead)}) read through the primary key ({', '.join(key)})"
     if loose:
         lead = [p.field for p in ix.parts]
         k = next((n for n, f in enumerate(lead) if f not in w.eq_fields), len(lead))
