@@ -71,9 +71,10 @@ def test_synthetic_model_reads_use_their_index(engine: str, n: int, seed: int, p
     problems = _accepting_other_index(ld, plan_problems(ld))
     windows = [name for name in problems if name.endswith("Window")]
     assert windows and not any(problems[w] for w in windows), {w: problems[w] for w in windows}
-    if engine == "postgres":
-        problems = {name: [p for p in found if not (name.endswith(PG_SYNTHETIC_OTHER_INDEX_SUFFIXES)
-                                                     and OTHER_INDEX_PG in p)]
-                    for name, found in problems.items()}
+    # the same open entries on MariaDB: its optimizer also picks another tenant-led index for some drawn
+    # parameters of the keyset lists and ranges (seen: Device11List); still an index, never a full scan
+    marker = OTHER_INDEX_PG if engine == "postgres" else OTHER_INDEX
+    problems = {name: [p for p in found if not (name.endswith(PG_SYNTHETIC_OTHER_INDEX_SUFFIXES) and marker in p)]
+                for name, found in problems.items()}
     bad = {name: p for name, p in problems.items() if p}
     assert not bad, "\n".join(f"{n}:\n" + "\n".join(p) for n, p in bad.items())

@@ -97,6 +97,11 @@ MARIADB_OTHER_INDEX = {
     "NULL (col), so that key is not tenant-composite) or an index_merge, then sorts",
 }
 
+# Plans that depend on the drawn parameters: for some, MariaDB reads another tenant-led index than the planned
+# one (still an index; the full-scan checks hold). helpdesk WeeklyIntake: a week range of one team, where
+# (workspace_id, created_at, id) is sometimes preferred to the planned (workspace_id, team_id, created_at).
+MARIADB_MAY_READ_OTHER_INDEX = {("helpdesk", "WeeklyIntake")}
+
 
 # --- builds and statements (at collection time) -------------------------------------------------------------
 
@@ -239,6 +244,8 @@ def test_plan(loads: dict[tuple[str, str], Future[Loaded]], engine: str, example
             problems += check_postgres(ld, query, named, params)
         else:
             problems += check_mariadb(ld, query, named, params)
+    if (example, statement) in MARIADB_MAY_READ_OTHER_INDEX and engine == "mariadb":
+        problems = [p for p in problems if not p.startswith(OTHER_INDEX)]
     if (example, statement) in MARIADB_OTHER_INDEX and engine == "mariadb":
         other = [p for p in problems if p.startswith(OTHER_INDEX)]
         problems = [p for p in problems if not p.startswith(OTHER_INDEX)]
