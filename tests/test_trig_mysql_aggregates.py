@@ -5,7 +5,9 @@ deadlock is retried, as the design's decision says)."""
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,6 +66,8 @@ def test_opposite_order_writers_keep_counters_true(counters: MyExample) -> None:
     deadlocks: list[int] = []
 
     def writer(order: list[int]) -> object:
+        rng = random.Random(order[0])
+
         def job(barrier: threading.Barrier) -> None:
             with _connect(counters) as conn, conn.cursor() as cur:
                 barrier.wait()
@@ -83,6 +87,9 @@ def test_opposite_order_writers_keep_counters_true(counters: MyExample) -> None:
                             if err.args[0] not in (DEADLOCK, LOCK_WAIT):
                                 raise
                             deadlocks.append(err.args[0])
+                            # the advice the decision gives: retry after a random pause, so that two writers
+                            # that collided do not retry in lockstep and collide again
+                            time.sleep(rng.uniform(0.001, 0.02) * (_attempt + 1))
                     else:
                         raise AssertionError("20 deadlocks in a row")
         return job
