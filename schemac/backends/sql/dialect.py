@@ -361,19 +361,19 @@ class SqlDialect(ABC):
         """COMMENT statements where comments are not part of CREATE TABLE."""
         return []
 
+    @abstractmethod
     def bucket_start(self, column: ColumnElement[Any], bucket: str) -> ColumnElement[Any]:
         """The first instant (UTC) of the `bucket` (day, ISO week, month, quarter, year) holding `column`,
         typed like the column (a date stays a date)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def bucket_next(self, start: ColumnElement[Any], bucket: str) -> ColumnElement[Any]:
         """The first instant of the bucket after the one starting at `start` (the exclusive end of a
         half-open range `column >= start AND column < next`, which an index on the plain column serves)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def purge(self, table: sa.Table, column: str, batch: int) -> Any:
         """One batch of an expiry purge: delete at most `batch` rows whose `column` has passed."""
-        raise NotImplementedError
 
     def updated_at_trigger(self, name: str, table: str, column: str, compared: list[str] | None = None) -> list[str]:
         """Statements that keep `column` at the time of the last update ([] when the column does it).
