@@ -118,3 +118,52 @@ def test_bulk_statements_keep_every_aggregate_exact(counters: PgExample) -> None
         conn.execute("UPDATE entries SET deleted_at = NULL WHERE id % 8 = 0")
         conn.execute("DELETE FROM entries WHERE amount > 105")
     _check(counters)
+
+
+def test_a_statement_waits_for_its_lowest_parent_holding_no_other(counters: PgExample) -> None:
+    """The parents a statement changes are locked in key order before any is updated: while it waits for
+    the lowest parent (held by another transaction), it holds none of the others, whatever the order of the
+    statement's rows. Two writers that each need several parents therefore queue instead of deadlocking.
+    (Without the ordered lock the update takes the parents in hash order and holds some higher one.)"""
+    ids = sorted(_accounts(counters, 12))
+    holder = _app(counters)
+    try:
+        # the lowest parent, locked as an update of it would (the inserts' foreign-key checks still pass)
+        holder.execute("SELECT 1 FROM accounts WHERE id = %s FOR NO KEY UPDATE", (ids[0],))
+        done: list[BaseException | None] = []
+
+        def write() -> None:
+            try:
+                with _app(counters) as conn, conn.transaction():
+                    conn.execute("INSERT INTO entries (account_id, amount) SELECT unnest(%s::bigint[]), 1",
+                                 (list(reversed(ids)),))
+                done.append(None)
+            except BaseException as exc:  # reported below
+                done.append(exc)
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        with psycopg.connect(counters.dsn, autocommit=True) as probe:
+            for _ in range(100):  # until the writer waits for a row lock
+                if probe.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype IN "
+                                 "('transactionid', 'tuple')").fetchone()[0]:
+                    break
+                threading.Event().wait(0.05)
+            else:
+                pytest.fail("the writer never waited for the held parent")
+            held = []
+            for other in ids[1:]:
+                with probe.transaction():
+                    try:
+                        probe.execute("SET LOCAL lock_timeout = '100ms'")
+                        probe.execute("SELECT 1 FROM accounts WHERE id = %s FOR NO KEY UPDATE NOWAIT", (other,))
+                    except psycopg.errors.LockNotAvailable:
+                        held.append(other)
+                        raise psycopg.Rollback() from None
+        assert not held, f"the writer holds {len(held)} higher parents while it waits for the lowest"
+    finally:
+        holder.rollback()
+        holder.close()
+    writer.join(30)
+    assert done == [None]
+    _check(counters)

@@ -158,24 +158,23 @@ class AggregateTrigger:
         return f"SELECT DISTINCT {keys}, 0 AS delta FROM (\n    {union}) AS r"
 
     def _statement(self, event: str) -> tuple[str, ...]:
-        """Lock the changed parents in key order (when there are several), then update each once; a parent
-        keyed (tenant, id) is found by both, by its primary key."""
+        """One statement per event: the changed parents (`d`, read from the transition tables once) are locked
+        in key order when there are several (`l`, forced before the update by its one-time filter), then
+        each is updated once; a parent keyed (tenant, id) is found by both, by its primary key."""
         q = self.d.quote
         parent, key, target = self.d.table_ref(self.parent.name), q(self.parent.pk[0]), q(self.target)
-        changed = self._changed(event)
         tenant = f"p.{q(self.tenant[1])}" if self.tenant else None
-        found = (f"({tenant}, p.{key}) IN (SELECT d.t, d.k" if tenant else f"p.{key} IN (SELECT d.k")
+        found = f"({tenant}, p.{key}) IN (SELECT d.t, d.k FROM d)" if tenant else f"p.{key} IN (SELECT d.k FROM d)"
         order = f"{tenant}, p.{key}" if tenant else f"p.{key}"
-        # one parent needs no lock order (and a lock before the update costs a write of its own)
-        lock = (f"IF (SELECT count(*) FROM (\n  {changed}) AS d) > 1 THEN\n"
-                f"  PERFORM 1 FROM {parent} AS p WHERE {found} FROM (\n  {changed}) AS d)\n"
-                f"    ORDER BY {order} FOR NO KEY UPDATE;\nEND IF;")
         value = (f"p.{target} + d.delta" if self.agg.func in INCREMENTAL
                  else self._recomputed(f"p.{key}", tenant))
         match = f"{tenant} = d.t AND p.{key} = d.k" if tenant else f"p.{key} = d.k"
-        update = (f"UPDATE {parent} AS p SET {self._set(value)}\n  FROM (\n  {changed}) AS d\n"
-                  f"  WHERE {match};")
-        return (lock, update)
+        # one parent needs no lock order (and a lock before the update costs a write of its own)
+        return (f"WITH d AS MATERIALIZED (\n  {self._changed(event)}),\n"
+                f"l AS (SELECT 1 FROM {parent} AS p WHERE (SELECT count(*) FROM d) > 1 AND {found}\n"
+                f"    ORDER BY {order} FOR NO KEY UPDATE)\n"
+                f"UPDATE {parent} AS p SET {self._set(value)}\n  FROM d\n"
+                f"  WHERE {match} AND (SELECT count(*) FROM l) >= 0;",)
 
 
 def aggregate_triggers(ctx: Context, layout: Layout) -> dict[str, list[TriggerSpec]]:
