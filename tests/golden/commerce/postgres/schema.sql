@@ -351,59 +351,36 @@ CREATE OR REPLACE FUNCTION orders_total_sync() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    IF (SELECT count(*) FROM (
+    WITH d AS MATERIALIZED (
       SELECT r.k, sum(r.delta) AS delta FROM (
         SELECT n.order_id AS k, COALESCE(n.amount, 0) AS delta FROM new_rows AS n WHERE n.order_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.orders AS p WHERE p.id IN (SELECT d.k FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.order_id AS k, COALESCE(n.amount, 0) AS delta FROM new_rows AS n WHERE n.order_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.id FOR NO KEY UPDATE;
-    END IF;
+      GROUP BY r.k HAVING sum(r.delta) <> 0),
+    l AS (SELECT 1 FROM public.orders AS p WHERE (SELECT count(*) FROM d) > 1 AND p.id IN (SELECT d.k FROM d)
+        ORDER BY p.id FOR NO KEY UPDATE)
     UPDATE public.orders AS p SET total = p.total + d.delta
-      FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.order_id AS k, COALESCE(n.amount, 0) AS delta FROM new_rows AS n WHERE n.order_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.id = d.k;
+      FROM d
+      WHERE p.id = d.k AND (SELECT count(*) FROM l) >= 0;
   ELSIF TG_OP = 'UPDATE' THEN
-    IF (SELECT count(*) FROM (
+    WITH d AS MATERIALIZED (
       SELECT r.k, sum(r.delta) AS delta FROM (
         SELECT n.order_id AS k, COALESCE(n.amount, 0) AS delta FROM new_rows AS n WHERE n.order_id IS NOT NULL
         UNION ALL SELECT o.order_id AS k, -COALESCE(o.amount, 0) AS delta FROM old_rows AS o WHERE o.order_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.orders AS p WHERE p.id IN (SELECT d.k FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.order_id AS k, COALESCE(n.amount, 0) AS delta FROM new_rows AS n WHERE n.order_id IS NOT NULL
-        UNION ALL SELECT o.order_id AS k, -COALESCE(o.amount, 0) AS delta FROM old_rows AS o WHERE o.order_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.id FOR NO KEY UPDATE;
-    END IF;
+      GROUP BY r.k HAVING sum(r.delta) <> 0),
+    l AS (SELECT 1 FROM public.orders AS p WHERE (SELECT count(*) FROM d) > 1 AND p.id IN (SELECT d.k FROM d)
+        ORDER BY p.id FOR NO KEY UPDATE)
     UPDATE public.orders AS p SET total = p.total + d.delta
-      FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.order_id AS k, COALESCE(n.amount, 0) AS delta FROM new_rows AS n WHERE n.order_id IS NOT NULL
-        UNION ALL SELECT o.order_id AS k, -COALESCE(o.amount, 0) AS delta FROM old_rows AS o WHERE o.order_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.id = d.k;
+      FROM d
+      WHERE p.id = d.k AND (SELECT count(*) FROM l) >= 0;
   ELSIF TG_OP = 'DELETE' THEN
-    IF (SELECT count(*) FROM (
+    WITH d AS MATERIALIZED (
       SELECT r.k, sum(r.delta) AS delta FROM (
         SELECT o.order_id AS k, -COALESCE(o.amount, 0) AS delta FROM old_rows AS o WHERE o.order_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.orders AS p WHERE p.id IN (SELECT d.k FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT o.order_id AS k, -COALESCE(o.amount, 0) AS delta FROM old_rows AS o WHERE o.order_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.id FOR NO KEY UPDATE;
-    END IF;
+      GROUP BY r.k HAVING sum(r.delta) <> 0),
+    l AS (SELECT 1 FROM public.orders AS p WHERE (SELECT count(*) FROM d) > 1 AND p.id IN (SELECT d.k FROM d)
+        ORDER BY p.id FOR NO KEY UPDATE)
     UPDATE public.orders AS p SET total = p.total + d.delta
-      FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT o.order_id AS k, -COALESCE(o.amount, 0) AS delta FROM old_rows AS o WHERE o.order_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.id = d.k;
+      FROM d
+      WHERE p.id = d.k AND (SELECT count(*) FROM l) >= 0;
   END IF;
   RETURN NULL;
 END;
@@ -475,59 +452,36 @@ CREATE OR REPLACE FUNCTION products_review_count_sync() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    IF (SELECT count(*) FROM (
+    WITH d AS MATERIALIZED (
       SELECT r.k, sum(r.delta) AS delta FROM (
         SELECT n.product_id AS k, 1 AS delta FROM new_rows AS n WHERE n.product_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.products AS p WHERE p.id IN (SELECT d.k FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.product_id AS k, 1 AS delta FROM new_rows AS n WHERE n.product_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.id FOR NO KEY UPDATE;
-    END IF;
+      GROUP BY r.k HAVING sum(r.delta) <> 0),
+    l AS (SELECT 1 FROM public.products AS p WHERE (SELECT count(*) FROM d) > 1 AND p.id IN (SELECT d.k FROM d)
+        ORDER BY p.id FOR NO KEY UPDATE)
     UPDATE public.products AS p SET review_count = p.review_count + d.delta
-      FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.product_id AS k, 1 AS delta FROM new_rows AS n WHERE n.product_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.id = d.k;
+      FROM d
+      WHERE p.id = d.k AND (SELECT count(*) FROM l) >= 0;
   ELSIF TG_OP = 'UPDATE' THEN
-    IF (SELECT count(*) FROM (
+    WITH d AS MATERIALIZED (
       SELECT r.k, sum(r.delta) AS delta FROM (
         SELECT n.product_id AS k, 1 AS delta FROM new_rows AS n WHERE n.product_id IS NOT NULL
         UNION ALL SELECT o.product_id AS k, -1 AS delta FROM old_rows AS o WHERE o.product_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.products AS p WHERE p.id IN (SELECT d.k FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.product_id AS k, 1 AS delta FROM new_rows AS n WHERE n.product_id IS NOT NULL
-        UNION ALL SELECT o.product_id AS k, -1 AS delta FROM old_rows AS o WHERE o.product_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.id FOR NO KEY UPDATE;
-    END IF;
+      GROUP BY r.k HAVING sum(r.delta) <> 0),
+    l AS (SELECT 1 FROM public.products AS p WHERE (SELECT count(*) FROM d) > 1 AND p.id IN (SELECT d.k FROM d)
+        ORDER BY p.id FOR NO KEY UPDATE)
     UPDATE public.products AS p SET review_count = p.review_count + d.delta
-      FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT n.product_id AS k, 1 AS delta FROM new_rows AS n WHERE n.product_id IS NOT NULL
-        UNION ALL SELECT o.product_id AS k, -1 AS delta FROM old_rows AS o WHERE o.product_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.id = d.k;
+      FROM d
+      WHERE p.id = d.k AND (SELECT count(*) FROM l) >= 0;
   ELSIF TG_OP = 'DELETE' THEN
-    IF (SELECT count(*) FROM (
+    WITH d AS MATERIALIZED (
       SELECT r.k, sum(r.delta) AS delta FROM (
         SELECT o.product_id AS k, -1 AS delta FROM old_rows AS o WHERE o.product_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.products AS p WHERE p.id IN (SELECT d.k FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT o.product_id AS k, -1 AS delta FROM old_rows AS o WHERE o.product_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.id FOR NO KEY UPDATE;
-    END IF;
+      GROUP BY r.k HAVING sum(r.delta) <> 0),
+    l AS (SELECT 1 FROM public.products AS p WHERE (SELECT count(*) FROM d) > 1 AND p.id IN (SELECT d.k FROM d)
+        ORDER BY p.id FOR NO KEY UPDATE)
     UPDATE public.products AS p SET review_count = p.review_count + d.delta
-      FROM (
-      SELECT r.k, sum(r.delta) AS delta FROM (
-        SELECT o.product_id AS k, -1 AS delta FROM old_rows AS o WHERE o.product_id IS NOT NULL) AS r
-      GROUP BY r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.id = d.k;
+      FROM d
+      WHERE p.id = d.k AND (SELECT count(*) FROM l) >= 0;
   END IF;
   RETURN NULL;
 END;

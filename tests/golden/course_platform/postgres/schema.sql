@@ -289,59 +289,36 @@ CREATE OR REPLACE FUNCTION enrollments_lessons_completed_sync() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    IF (SELECT count(*) FROM (
+    WITH d AS MATERIALIZED (
       SELECT r.t, r.k, sum(r.delta) AS delta FROM (
         SELECT n.organization_id AS t, n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL) AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.enrollments AS p WHERE (p.organization_id, p.id) IN (SELECT d.t, d.k FROM (
-      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
-        SELECT n.organization_id AS t, n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL) AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.organization_id, p.id FOR NO KEY UPDATE;
-    END IF;
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0),
+    l AS (SELECT 1 FROM public.enrollments AS p WHERE (SELECT count(*) FROM d) > 1 AND (p.organization_id, p.id) IN (SELECT d.t, d.k FROM d)
+        ORDER BY p.organization_id, p.id FOR NO KEY UPDATE)
     UPDATE public.enrollments AS p SET lessons_completed = p.lessons_completed + d.delta
-      FROM (
-      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
-        SELECT n.organization_id AS t, n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL) AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.organization_id = d.t AND p.id = d.k;
+      FROM d
+      WHERE p.organization_id = d.t AND p.id = d.k AND (SELECT count(*) FROM l) >= 0;
   ELSIF TG_OP = 'UPDATE' THEN
-    IF (SELECT count(*) FROM (
+    WITH d AS MATERIALIZED (
       SELECT r.t, r.k, sum(r.delta) AS delta FROM (
         SELECT n.organization_id AS t, n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL
         UNION ALL SELECT o.organization_id AS t, o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.enrollments AS p WHERE (p.organization_id, p.id) IN (SELECT d.t, d.k FROM (
-      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
-        SELECT n.organization_id AS t, n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL
-        UNION ALL SELECT o.organization_id AS t, o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.organization_id, p.id FOR NO KEY UPDATE;
-    END IF;
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0),
+    l AS (SELECT 1 FROM public.enrollments AS p WHERE (SELECT count(*) FROM d) > 1 AND (p.organization_id, p.id) IN (SELECT d.t, d.k FROM d)
+        ORDER BY p.organization_id, p.id FOR NO KEY UPDATE)
     UPDATE public.enrollments AS p SET lessons_completed = p.lessons_completed + d.delta
-      FROM (
-      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
-        SELECT n.organization_id AS t, n.enrollment_id AS k, 1 AS delta FROM new_rows AS n WHERE n.enrollment_id IS NOT NULL AND n.completed_at IS NOT NULL
-        UNION ALL SELECT o.organization_id AS t, o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.organization_id = d.t AND p.id = d.k;
+      FROM d
+      WHERE p.organization_id = d.t AND p.id = d.k AND (SELECT count(*) FROM l) >= 0;
   ELSIF TG_OP = 'DELETE' THEN
-    IF (SELECT count(*) FROM (
+    WITH d AS MATERIALIZED (
       SELECT r.t, r.k, sum(r.delta) AS delta FROM (
         SELECT o.organization_id AS t, o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.enrollments AS p WHERE (p.organization_id, p.id) IN (SELECT d.t, d.k FROM (
-      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
-        SELECT o.organization_id AS t, o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.organization_id, p.id FOR NO KEY UPDATE;
-    END IF;
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0),
+    l AS (SELECT 1 FROM public.enrollments AS p WHERE (SELECT count(*) FROM d) > 1 AND (p.organization_id, p.id) IN (SELECT d.t, d.k FROM d)
+        ORDER BY p.organization_id, p.id FOR NO KEY UPDATE)
     UPDATE public.enrollments AS p SET lessons_completed = p.lessons_completed + d.delta
-      FROM (
-      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
-        SELECT o.organization_id AS t, o.enrollment_id AS k, -1 AS delta FROM old_rows AS o WHERE o.enrollment_id IS NOT NULL AND o.completed_at IS NOT NULL) AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.organization_id = d.t AND p.id = d.k;
+      FROM d
+      WHERE p.organization_id = d.t AND p.id = d.k AND (SELECT count(*) FROM l) >= 0;
   END IF;
   RETURN NULL;
 END;

@@ -290,59 +290,36 @@ CREATE OR REPLACE FUNCTION users_open_assigned_sync() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    IF (SELECT count(*) FROM (
+    WITH d AS MATERIALIZED (
       SELECT r.t, r.k, sum(r.delta) AS delta FROM (
         SELECT n.workspace_id AS t, n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open') AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.users AS p WHERE (p.workspace_id, p.id) IN (SELECT d.t, d.k FROM (
-      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
-        SELECT n.workspace_id AS t, n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open') AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.workspace_id, p.id FOR NO KEY UPDATE;
-    END IF;
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0),
+    l AS (SELECT 1 FROM public.users AS p WHERE (SELECT count(*) FROM d) > 1 AND (p.workspace_id, p.id) IN (SELECT d.t, d.k FROM d)
+        ORDER BY p.workspace_id, p.id FOR NO KEY UPDATE)
     UPDATE public.users AS p SET open_assigned = p.open_assigned + d.delta
-      FROM (
-      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
-        SELECT n.workspace_id AS t, n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open') AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.workspace_id = d.t AND p.id = d.k;
+      FROM d
+      WHERE p.workspace_id = d.t AND p.id = d.k AND (SELECT count(*) FROM l) >= 0;
   ELSIF TG_OP = 'UPDATE' THEN
-    IF (SELECT count(*) FROM (
+    WITH d AS MATERIALIZED (
       SELECT r.t, r.k, sum(r.delta) AS delta FROM (
         SELECT n.workspace_id AS t, n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open'
         UNION ALL SELECT o.workspace_id AS t, o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.users AS p WHERE (p.workspace_id, p.id) IN (SELECT d.t, d.k FROM (
-      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
-        SELECT n.workspace_id AS t, n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open'
-        UNION ALL SELECT o.workspace_id AS t, o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.workspace_id, p.id FOR NO KEY UPDATE;
-    END IF;
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0),
+    l AS (SELECT 1 FROM public.users AS p WHERE (SELECT count(*) FROM d) > 1 AND (p.workspace_id, p.id) IN (SELECT d.t, d.k FROM d)
+        ORDER BY p.workspace_id, p.id FOR NO KEY UPDATE)
     UPDATE public.users AS p SET open_assigned = p.open_assigned + d.delta
-      FROM (
-      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
-        SELECT n.workspace_id AS t, n.assignee_id AS k, 1 AS delta FROM new_rows AS n WHERE n.assignee_id IS NOT NULL AND n.deleted_at IS NULL AND n.status = 'open'
-        UNION ALL SELECT o.workspace_id AS t, o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.workspace_id = d.t AND p.id = d.k;
+      FROM d
+      WHERE p.workspace_id = d.t AND p.id = d.k AND (SELECT count(*) FROM l) >= 0;
   ELSIF TG_OP = 'DELETE' THEN
-    IF (SELECT count(*) FROM (
+    WITH d AS MATERIALIZED (
       SELECT r.t, r.k, sum(r.delta) AS delta FROM (
         SELECT o.workspace_id AS t, o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.users AS p WHERE (p.workspace_id, p.id) IN (SELECT d.t, d.k FROM (
-      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
-        SELECT o.workspace_id AS t, o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.workspace_id, p.id FOR NO KEY UPDATE;
-    END IF;
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0),
+    l AS (SELECT 1 FROM public.users AS p WHERE (SELECT count(*) FROM d) > 1 AND (p.workspace_id, p.id) IN (SELECT d.t, d.k FROM d)
+        ORDER BY p.workspace_id, p.id FOR NO KEY UPDATE)
     UPDATE public.users AS p SET open_assigned = p.open_assigned + d.delta
-      FROM (
-      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
-        SELECT o.workspace_id AS t, o.assignee_id AS k, -1 AS delta FROM old_rows AS o WHERE o.assignee_id IS NOT NULL AND o.deleted_at IS NULL AND o.status = 'open') AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.workspace_id = d.t AND p.id = d.k;
+      FROM d
+      WHERE p.workspace_id = d.t AND p.id = d.k AND (SELECT count(*) FROM l) >= 0;
   END IF;
   RETURN NULL;
 END;
@@ -420,59 +397,36 @@ CREATE OR REPLACE FUNCTION tickets_comment_count_sync() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    IF (SELECT count(*) FROM (
+    WITH d AS MATERIALIZED (
       SELECT r.t, r.k, sum(r.delta) AS delta FROM (
         SELECT n.workspace_id AS t, n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL) AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.tickets AS p WHERE (p.workspace_id, p.id) IN (SELECT d.t, d.k FROM (
-      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
-        SELECT n.workspace_id AS t, n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL) AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.workspace_id, p.id FOR NO KEY UPDATE;
-    END IF;
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0),
+    l AS (SELECT 1 FROM public.tickets AS p WHERE (SELECT count(*) FROM d) > 1 AND (p.workspace_id, p.id) IN (SELECT d.t, d.k FROM d)
+        ORDER BY p.workspace_id, p.id FOR NO KEY UPDATE)
     UPDATE public.tickets AS p SET comment_count = p.comment_count + d.delta
-      FROM (
-      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
-        SELECT n.workspace_id AS t, n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL) AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.workspace_id = d.t AND p.id = d.k;
+      FROM d
+      WHERE p.workspace_id = d.t AND p.id = d.k AND (SELECT count(*) FROM l) >= 0;
   ELSIF TG_OP = 'UPDATE' THEN
-    IF (SELECT count(*) FROM (
+    WITH d AS MATERIALIZED (
       SELECT r.t, r.k, sum(r.delta) AS delta FROM (
         SELECT n.workspace_id AS t, n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL
         UNION ALL SELECT o.workspace_id AS t, o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.tickets AS p WHERE (p.workspace_id, p.id) IN (SELECT d.t, d.k FROM (
-      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
-        SELECT n.workspace_id AS t, n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL
-        UNION ALL SELECT o.workspace_id AS t, o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.workspace_id, p.id FOR NO KEY UPDATE;
-    END IF;
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0),
+    l AS (SELECT 1 FROM public.tickets AS p WHERE (SELECT count(*) FROM d) > 1 AND (p.workspace_id, p.id) IN (SELECT d.t, d.k FROM d)
+        ORDER BY p.workspace_id, p.id FOR NO KEY UPDATE)
     UPDATE public.tickets AS p SET comment_count = p.comment_count + d.delta
-      FROM (
-      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
-        SELECT n.workspace_id AS t, n.ticket_id AS k, 1 AS delta FROM new_rows AS n WHERE n.ticket_id IS NOT NULL
-        UNION ALL SELECT o.workspace_id AS t, o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.workspace_id = d.t AND p.id = d.k;
+      FROM d
+      WHERE p.workspace_id = d.t AND p.id = d.k AND (SELECT count(*) FROM l) >= 0;
   ELSIF TG_OP = 'DELETE' THEN
-    IF (SELECT count(*) FROM (
+    WITH d AS MATERIALIZED (
       SELECT r.t, r.k, sum(r.delta) AS delta FROM (
         SELECT o.workspace_id AS t, o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d) > 1 THEN
-      PERFORM 1 FROM public.tickets AS p WHERE (p.workspace_id, p.id) IN (SELECT d.t, d.k FROM (
-      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
-        SELECT o.workspace_id AS t, o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d)
-        ORDER BY p.workspace_id, p.id FOR NO KEY UPDATE;
-    END IF;
+      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0),
+    l AS (SELECT 1 FROM public.tickets AS p WHERE (SELECT count(*) FROM d) > 1 AND (p.workspace_id, p.id) IN (SELECT d.t, d.k FROM d)
+        ORDER BY p.workspace_id, p.id FOR NO KEY UPDATE)
     UPDATE public.tickets AS p SET comment_count = p.comment_count + d.delta
-      FROM (
-      SELECT r.t, r.k, sum(r.delta) AS delta FROM (
-        SELECT o.workspace_id AS t, o.ticket_id AS k, -1 AS delta FROM old_rows AS o WHERE o.ticket_id IS NOT NULL) AS r
-      GROUP BY r.t, r.k HAVING sum(r.delta) <> 0) AS d
-      WHERE p.workspace_id = d.t AND p.id = d.k;
+      FROM d
+      WHERE p.workspace_id = d.t AND p.id = d.k AND (SELECT count(*) FROM l) >= 0;
   END IF;
   RETURN NULL;
 END;
