@@ -159,7 +159,8 @@ class SeedReport:
 
 def scale_for(design: Design, biggest: int) -> float:
     """The scale at which the biggest table of the model gets ``biggest`` rows."""
-    top = max((_horizon_rows(design, e) for e in design.model.entities), default=1.0)
+    tables = design.relational.stored(design.model).entities  # junction tables too
+    top = max((_horizon_rows(design, e) for e in tables), default=1.0)
     return biggest / max(top, 1.0)
 
 
@@ -456,7 +457,7 @@ class _Loader:
                  shares: dict[str, dict[str, float]] | None = None) -> None:
         self.design = design
         self.shares = shares or {}
-        self.model: Model = design.model
+        self.model: Model = design.relational.stored(design.model)  # the tables: junctions too
         self.d = dialect
         self.run = run
         self.fetch = fetch
