@@ -1825,6 +1825,7 @@ def index_names(model: Model, design: Design, schema_sql: str) -> dict[int, str]
     (and, where two indexes share them, its partial predicate)."""
     emitted = emitted_indexes(schema_sql)
     out: dict[int, str] = {}
+    model = design.relational.stored(model)  # indexes of junction tables too
     for pos, plan in enumerate(design.relational.indexes):
         table = table_name(model, model.entity(plan.entity))
         cols = index_columns(model, plan)
