@@ -112,7 +112,7 @@ def test_the_junction_decision_is_carried_by_the_layout() -> None:
     d = _design(_model())
     (j,) = d.relational.junctions
     assert j.decision not in d.decisions  # decisions.md keeps its text: the layout says it
-    assert "junction table TicketTags keyed (org, ticket, tag)" == j.decision.choice
+    assert j.decision.choice == "junction table TicketTags keyed (org, ticket, tag)"
     assert "SC-M2M-01" in RULE_IDS and "junction table" in (explain_rule_id("sc-m2m-01") or "")
 
 
