@@ -235,6 +235,12 @@ RULE_IDS: dict[str, RuleId] = _ids(
      "An `@expires` field gets a batched purge statement, an index leading with the field (not the tenant: "
      "the purge runs across tenants) and advice on how often to run it and with what batch, from the rows "
      "that expire per second. Expiry is a hard delete even under soft delete; audit triggers record it."),
+    ("SC-M2M-01", "Many-to-many as a junction table",
+     "`tags Tag[]` is a relation of the model, not a column. A relational target stores its links in a "
+     "junction table named after the owner and the field (`TicketTags`, table `tickets_tags`): the tenant "
+     "where the owner is scoped, a reference to each side (both ON DELETE CASCADE) and `created_at`, keyed by "
+     "(tenant,) owner side, target side so a pair is stored once; the reverse direction gets its own index "
+     "(REL-I08). Document and key-value targets store the same relation as id arrays or adjacency items."),
     ("SC-VOL-01", "Assumed volume",
      "An entity without a `volume` is assumed to hold a default number of rows; every estimate that depends "
      "on it (rows per lookup, sizes, growth) is only as good as that guess. Declare `volume` to replace it."),

@@ -159,7 +159,8 @@ class SeedReport:
 
 def scale_for(design: Design, biggest: int) -> float:
     """The scale at which the biggest table of the model gets ``biggest`` rows."""
-    top = max((_horizon_rows(design, e) for e in design.model.entities), default=1.0)
+    tables = design.relational.stored(design.model).entities  # junction tables too
+    top = max((_horizon_rows(design, e) for e in tables), default=1.0)
     return biggest / max(top, 1.0)
 
 
@@ -456,7 +457,7 @@ class _Loader:
                  shares: dict[str, dict[str, float]] | None = None) -> None:
         self.design = design
         self.shares = shares or {}
-        self.model: Model = design.model
+        self.model: Model = design.relational.stored(design.model)  # the tables: junctions too
         self.d = dialect
         self.run = run
         self.fetch = fetch
@@ -1824,6 +1825,7 @@ def index_names(model: Model, design: Design, schema_sql: str) -> dict[int, str]
     (and, where two indexes share them, its partial predicate)."""
     emitted = emitted_indexes(schema_sql)
     out: dict[int, str] = {}
+    model = design.relational.stored(model)  # indexes of junction tables too
     for pos, plan in enumerate(design.relational.indexes):
         table = table_name(model, model.entity(plan.entity))
         cols = index_columns(model, plan)

@@ -75,7 +75,7 @@ def test_every_sdl_block_builds(index: int, target: str) -> None:
 def test_the_link_entity_name_in_the_doc_is_the_one_schemac_makes() -> None:
     comp = compile_text(wrap("entity Extra {\n  x int\n}"), "link.sdl")
     assert comp.model is not None
-    assert "BookShelves" in {e.name for e in comp.model.entities if e.junction}
+    assert "BookShelves" in {r.name for r in comp.model.relations}
     assert "`BookShelves`" in DOC.read_text(encoding="utf-8")
 
 

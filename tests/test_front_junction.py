@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from schemac.compiler.links import with_links
 from schemac.compiler.model import Entity, Model
 from schemac.compiler.pipeline import compile_model, compile_text
 from schemac.diagnostics import render
@@ -39,7 +40,7 @@ def _model(ticket_volume: str) -> Model:
 
 
 def _junction(model: Model, name: str) -> Entity:
-    e = model.entity(name)
+    e = with_links(model).entity(name)  # the links' entity shape, derived from the relation
     assert e.junction
     return e
 

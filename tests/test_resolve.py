@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from schemac.compiler.links import with_links
 from schemac.compiler.model import Entity, FieldKind, FieldOrigin, Model, OnDelete, Query, ScalarKind
 from schemac.compiler.pipeline import Compilation, compile_text
 from schemac.diagnostics import render
@@ -225,7 +226,7 @@ def test_course_platform_uniques_are_tenant_scoped() -> None:
     assert m.entity("Organization").uniques == ()
 
 
-# -- many-to-many: junction entities ----------------------------------------------------------------------
+# -- many-to-many: a relation, whose links have an entity's shape (links.with_links) -----------------------------
 
 
 def test_junction_entity_for_many_to_many() -> None:
@@ -234,7 +235,8 @@ def test_junction_entity_for_many_to_many() -> None:
     tags = ticket.field("tags")
     assert tags is not None and (tags.kind, tags.target, tags.is_stored) == (FieldKind.MANY, "Tag", False)
     assert "tags" not in [f.name for f in ticket.stored_fields]
-    j = m.entity("TicketTags")
+    assert "TicketTags" not in {e.name for e in m.entities} and m.relation_of("Ticket", "tags") is not None
+    j = with_links(m).entity("TicketTags")
     # links cascade with either side: hard-deleted, not append-only
     assert (j.junction, j.append_only, j.hard_delete, j.soft_delete, j.global_) == (True, False, True, False, True)
     assert j.primary_key == ("ticket", "tag")
@@ -248,7 +250,7 @@ def test_junction_entity_for_many_to_many() -> None:
 
 def test_junction_entity_is_tenant_scoped() -> None:
     m = compile_ok(TENANT + "entity User { name text }\nentity Team {\n  members User[]\n}\n")
-    j = m.entity("TeamMembers")
+    j = with_links(m).entity("TeamMembers")
     assert j.primary_key == ("organization", "team", "member")
     assert layout(j)[:3] == [("organization", "tenant"), ("team", "junction"), ("member", "junction")]
     assert not j.global_ and j.tenant_field is not None
@@ -256,8 +258,8 @@ def test_junction_entity_is_tenant_scoped() -> None:
 
 def test_self_many_to_many_names_the_other_side() -> None:
     m = compile_ok("entity Tag {\n  name text\n  tags Tag[]\n}\nentity User {\n  friends User[]\n}\n")
-    assert m.entity("TagTags").primary_key == ("tag", "related_tag")
-    assert m.entity("UserFriends").primary_key == ("user", "friend")
+    assert with_links(m).entity("TagTags").primary_key == ("tag", "related_tag")
+    assert with_links(m).entity("UserFriends").primary_key == ("user", "friend")
 
 
 def test_many_to_many_include() -> None:

@@ -73,7 +73,7 @@ class FieldKind(StrEnum):
     LIST = "list"  # list<T> of a ScalarKind
     REFERENCE = "reference"  # many-to-one to an entity
     EMBEDDED = "embedded"  # a `type` value object
-    MANY = "many"  # Name[]: many-to-many, carried by a junction entity
+    MANY = "many"  # Name[]: many-to-many; the relation is `Model.relations`, stored as each family decides
 
 
 class FieldOrigin(StrEnum):
@@ -158,7 +158,7 @@ class Field(Node):
 
     @property
     def is_stored(self) -> bool:
-        """Stored on the entity itself (a many-to-many lives in its junction)."""
+        """Stored on the entity itself (a many-to-many is a relation of the model, not a value of the row)."""
         return self.kind is not FieldKind.MANY
 
     @property
@@ -264,7 +264,7 @@ class Entity(Node):
     tenant_root: bool = False
     audited: bool = False
     versioned: bool = False
-    junction: bool = False  # implicit entity carrying a many-to-many
+    junction: bool = False  # the rows of a many-to-many (`links.link_entity`), never in `Model.entities`
     expires: str | None = None  # the field marked `@expires`, if any
     table_name: str | None = None  # @table override
     collection_name: str | None = None  # @collection override
@@ -297,6 +297,32 @@ class Entity(Node):
     @property
     def owner_field(self) -> Field | None:
         return _memo(self, "_owner_field", self.fields, lambda: next((f for f in self.fields if f.owner), None))
+
+
+class ManyToMany(Node):
+    """`tags Tag[]` declared on Ticket: a many-to-many between two entities, with no attributes of its own.
+
+    The IR keeps it as a relation; each family's planner decides how it is stored (the relational one: a
+    junction table, recorded in its layout; a document or key-value one: id arrays or adjacency items). The
+    owner keeps its `FieldKind.MANY` field. One link joins an `owner_side` (a reference to `owner`) and a
+    `target_side` (a reference to `target`), within the owner's tenant when it has one. `name` (`TicketTags`)
+    is the link's name: writes name it to link and unlink (`insert TicketTags`, `delete TicketTags by (ticket,
+    tag)`); queries cannot (they read the owner and `include` the field).
+    """
+
+    name: str
+    owner: str
+    field: str
+    target: str
+    owner_side: str  # `ticket`: the owner, snake_case
+    target_side: str  # `tag`: the field's singular (`related_tag` when it would repeat the owner side)
+    tenant: str | None = None  # the owner's tenant field, when it is tenant-scoped
+    volume: Volume = Volume()  # links: one per row of the larger declared side, else undeclared
+    span: Span
+
+    @property
+    def sides(self) -> tuple[str, str]:
+        return self.owner_side, self.target_side
 
 
 class ValueType(Node):
@@ -417,6 +443,17 @@ class Model(Node):
     writes: tuple[Write, ...] = ()
     actions: tuple[Action, ...] = ()
     files: tuple[str, ...] = ()
+    relations: tuple[ManyToMany, ...] = ()  # the many-to-many relations, in declaration order
+
+    def relation_of(self, entity: str, field: str) -> ManyToMany | None:
+        """The many-to-many that `entity.field` (a `Name[]` field) declares, or None."""
+        return _memo(self, "_relation_by_field", self.relations,
+                     lambda: {(r.owner, r.field): r for r in self.relations}).get((entity, field))
+
+    def relation_named(self, name: str) -> ManyToMany | None:
+        """The many-to-many whose link is called `name` (`TicketTags`), or None."""
+        return _memo(self, "_relation_by_name", self.relations,
+                     lambda: {r.name: r for r in self.relations}).get(name)
 
     def entity(self, name: str) -> Entity:
         """The (first) entity called `name`; KeyError when there is none."""
@@ -451,5 +488,5 @@ def _first_by_name(items: tuple[_N, ...]) -> dict[str, _N]:
 
 
 for _cls in (Aggregate, Default, Field, Predicate, Include, Query, Write, Unique, Index, ConditionalVolume,
-             Volume, Entity, Model):
+             Volume, Entity, ManyToMany, Model):
     _cls.model_rebuild()

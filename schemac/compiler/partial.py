@@ -10,6 +10,7 @@ from their defaults: a required field without one must be listed (SC0229).
 from __future__ import annotations
 
 from schemac.compiler import nodes as n
+from schemac.compiler.links import link_name
 from schemac.compiler.model import Entity, Field, FieldOrigin
 from schemac.diagnostics import Diagnostics, did_you_mean
 
@@ -59,7 +60,7 @@ def _settable(kind: str, entity: Entity, name: n.Name, f: Field | None, dropped:
     if f is None or not f.is_stored:
         hint = did_you_mean(name.text, [x.name for x in entity.stored_fields if x.origin is FieldOrigin.DECLARED])
         if f is not None:
-            hint = f" (`{f.name}` is a many-to-many: write its junction entity {entity.name}{f.name.title()})"
+            hint = f" (`{f.name}` is a many-to-many: write its junction entity {link_name(entity.name, f.name)})"
         diags.report("SC0105", name.span, name=name.text, owner=entity.name, hint=hint)
         return False
     if f.origin is FieldOrigin.ID:

@@ -122,12 +122,14 @@ def compile_text(text: str, file: str = "<input>.sdl", *, strict: bool = False) 
 def resolve_files(files: list[n.File], default_name: str, diags: Diagnostics) -> Model | None:
     decls = collect(files, diags)
     settings = resolve_settings(decls, default_name, diags)
-    entities, types = EntityResolver(decls, settings, diags).resolve()
-    by_name = {e.name: e for e in entities}
+    resolved = EntityResolver(decls, settings, diags).resolve()
+    entities, types = resolved.entities, resolved.types
+    by_name = {e.name: e for e in entities} | resolved.links
     queries, writes, actions = PatternResolver(decls, by_name, diags).resolve()
     if not entities and files and not diags.has_errors:  # after an error it would be noise
         diags.report("SC0215", Span(files[0].path, 1, 1, 1, 2))
     if diags.has_errors:
         return None
     return Model(settings=settings, entities=tuple(entities), types=tuple(types), queries=tuple(queries),
-                 writes=tuple(writes), actions=tuple(actions), files=tuple(f.path for f in files))
+                 writes=tuple(writes), actions=tuple(actions), files=tuple(f.path for f in files),
+                 relations=tuple(resolved.relations))

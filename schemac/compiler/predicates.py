@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from schemac.compiler import nodes as n
+from schemac.compiler.links import link_name
 from schemac.compiler.model import (
     BUCKETS,
     NUMERIC_KINDS,
@@ -16,7 +17,6 @@ from schemac.compiler.model import (
     Predicate,
     ScalarKind,
 )
-from schemac.compiler.naming import pascal
 from schemac.diagnostics import Diagnostics, did_you_mean
 
 ResolvedPath = tuple[tuple[str, ...], tuple[str, ...], Field]
@@ -55,7 +55,7 @@ class PredicateResolver:
                 hint = did_you_mean(step.text, [x.name for x in entity.stored_fields])
                 if f is not None:
                     hint = (f" (`{f.name}` is a many-to-many: its rows live in the junction entity "
-                            f"{entity.name}{pascal(f.name)}; query that entity instead)")
+                            f"{link_name(entity.name, f.name)}; query that entity instead)")
                 self.diags.report("SC0105", step.span, name=step.text, owner=entity.name, hint=hint)
                 return None
             steps.append(f.name)

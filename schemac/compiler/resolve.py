@@ -2,7 +2,9 @@
 
 Names are resolved, defaults applied and policies expanded into explicit IR: primary keys per `ids`,
 created_at/updated_at/deleted_at per modifiers, the tenant reference on every non-@global entity,
-tenant-leading uniques, and junction entities for `Name[]`. Access patterns are resolved in `patterns`.
+tenant-leading uniques, and a `ManyToMany` relation for each `Name[]` (its link entity, `links.link_entity`,
+is resolved against by writes that name it, but is no entity of the model). Access patterns are resolved in
+`patterns`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass, field
 
 from schemac.compiler import nodes as n
 from schemac.compiler.gcpause import paused_gc
+from schemac.compiler.links import link_entity, link_volume, relation_for
 from schemac.compiler.model import (
     NUMERIC_KINDS,
     ORDERED_KINDS,
@@ -25,6 +28,7 @@ from schemac.compiler.model import (
     FieldOrigin,
     Index,
     KeyPart,
+    ManyToMany,
     OnDelete,
     Scalar,
     ScalarKind,
@@ -33,7 +37,7 @@ from schemac.compiler.model import (
     ValueType,
     Volume,
 )
-from schemac.compiler.naming import pascal, singular, snake
+from schemac.compiler.naming import snake
 from schemac.compiler.predicates import PredicateResolver
 from schemac.diagnostics import Diagnostics, Span, did_you_mean
 
@@ -144,6 +148,17 @@ def _horizon(s: n.Setting) -> float | None:
 # -- entities --------------------------------------------------------------------------------------------------
 
 
+@dataclass
+class Resolved:
+    """What `EntityResolver` makes: the model's entities, types and relations, and the relations' link
+    entities by name (patterns resolve against entities and links: a write may name a link)."""
+
+    entities: list[Entity]
+    types: list[ValueType]
+    relations: list[ManyToMany]
+    links: dict[str, Entity]
+
+
 class EntityResolver:
     """Builds IR entities and value types; aggregates are resolved once every entity's fields exist."""
 
@@ -153,10 +168,11 @@ class EntityResolver:
         self.diags = diags
         self.entities: dict[str, Entity] = {}
         self.types: dict[str, ValueType] = {}
+        self.relations: list[ManyToMany] = []
 
     # public ------------------------------------------------------------------------------------------------
     @paused_gc()
-    def resolve(self) -> tuple[list[Entity], list[ValueType]]:
+    def resolve(self) -> Resolved:
         for name, decl in self.decls.types.items():
             for attr in decl.attributes:
                 self.diags.report("SC0111", attr.span, name=attr.name.text,
@@ -167,15 +183,16 @@ class EntityResolver:
         for name, decl in self.decls.entities.items():
             self.entities[name] = self._entity(decl)
         for decl in self.decls.entities.values():
-            self._add_junctions(decl)
+            self._add_relations(decl)
         preds = PredicateResolver(self.entities, self.diags, self.decls.dropped)
         for name, decl in self.decls.entities.items():
             self.entities[name] = self._finish(self.entities[name], decl, preds)
-        for name, e in list(self.entities.items()):
-            if e.junction:
-                self.entities[name] = _junction_volume(e, self.entities)
+        self.relations = [r.model_copy(update={"volume": link_volume(r, self.entities)}) for r in self.relations]
+        for r in self.relations:
+            self.entities[r.name] = link_entity(r, self.entities[r.owner])
         self._check_owner_cycles()
-        return list(self.entities.values()), list(self.types.values())
+        return Resolved(entities=[e for e in self.entities.values() if not e.junction], types=list(self.types.values()),
+                        relations=self.relations, links={r.name: self.entities[r.name] for r in self.relations})
 
     # entity ------------------------------------------------------------------------------------------------
     def _entity(self, decl: n.EntityDecl) -> Entity:
@@ -591,36 +608,19 @@ class EntityResolver:
         return Default(kind="literal", value=lit.value, span=span)
 
     # second pass: junctions, uniques, indexes, checks, volumes, aggregates -------------------------------------
-    def _add_junctions(self, decl: n.EntityDecl) -> None:
+    def _add_relations(self, decl: n.EntityDecl) -> None:
+        """A relation per `Name[]` field; its link entity joins the entities patterns resolve against (writes
+        name links), never `Model.entities`."""
         owner = self.entities[decl.name.text]
         for f in owner.fields:
             if f.kind is not FieldKind.MANY or f.target is None:
                 continue
-            left = snake(owner.name)
-            right = singular(f.name)
-            if right == left:
-                right = f"related_{right}"
-            name = owner.name + pascal(f.name)
-            if name in self.entities:
-                self.diags.report("SC0103", f.span, kind="entity", name=name, first=self.entities[name].span)
+            rel = relation_for(owner, f)
+            if rel.name in self.entities:
+                self.diags.report("SC0103", f.span, kind="entity", name=rel.name, first=self.entities[rel.name].span)
                 continue
-            fields = [Field(name=left, kind=FieldKind.REFERENCE, target=owner.name, owner=True,
-                            on_delete=OnDelete.CASCADE, origin=FieldOrigin.JUNCTION, span=f.span),
-                      Field(name=right, kind=FieldKind.REFERENCE, target=f.target, on_delete=OnDelete.CASCADE,
-                            origin=FieldOrigin.JUNCTION, span=f.span)]
-            tenant = owner.tenant_field
-            key = (left, right)
-            if tenant is not None:
-                fields.insert(0, tenant.model_copy(update={"span": f.span}))
-                key = (tenant.name, left, right)
-            fields.append(Field(name="created_at", kind=FieldKind.SCALAR,
-                                scalar=Scalar(kind=ScalarKind.TIMESTAMP), origin=FieldOrigin.CREATED_AT,
-                                default=Default(kind="now", span=f.span), span=f.span))
-            self.entities[name] = Entity(
-                # links are deleted (unlinked, or with either side by cascade): hard-deleted, not append-only
-                name=name, fields=tuple(fields), primary_key=key, volume=Volume(), hard_delete=True,
-                global_=tenant is None, junction=True, span=f.span, table_name=None,
-                doc=f"{owner.name}.{f.name}: many-to-many between {owner.name} and {f.target}.")
+            self.relations.append(rel)
+            self.entities[rel.name] = link_entity(rel, owner)
 
     def _finish(self, e: Entity, decl: n.EntityDecl, preds: PredicateResolver) -> Entity:
         tenant = e.tenant_field
@@ -898,16 +898,3 @@ def _describe(f: Field) -> str:
 
 def _is_text(t: n.TypeExpr) -> bool:
     return t.name.text in ("string", "text", "email", "url")
-
-
-def _junction_volume(e: Entity, entities: dict[str, Entity]) -> Entity:
-    """A many-to-many's links, counted from its sides: one link per row of the larger side (a ticket with a
-    tag, a user in a team), growing as that side grows. Undeclared sides leave the default."""
-    sides = [entities[f.target] for f in e.fields if f.origin is FieldOrigin.JUNCTION and f.target in entities]
-    declared = [s for s in sides if s.volume.declared]
-    if not declared:
-        return e
-    big = max(declared, key=lambda s: s.volume.at_horizon)
-    v = big.volume
-    volume = Volume(base=v.base, per_month=v.per_month, at_horizon=v.at_horizon, declared=True, span=v.span)
-    return e.model_copy(update={"volume": volume})

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class Facts:
-    model: Model
+    model: Model  # as the relational layout stores it: the entities, then the junction tables
     design: Design
     target: str
     today: date
@@ -118,7 +118,8 @@ def gather(result: Any, today: date) -> Facts:
     """Facts from a `BuildResult` (compilation, design, artifacts, catalog, diagnostics)."""
     comp = result.compilation
     design: Design = result.design
-    facts = Facts(model=design.model, design=design,
+    # the tables as the relational layout stores them: the model's entities, then the junction tables
+    facts = Facts(model=design.relational.stored(design.model), design=design,
                   target=design.target, today=today, sources=dict(comp.sources),
                   artifacts={a.path: a.text for a in result.artifacts},
                   diagnostics=list(result.diagnostics))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from schemac import catalog as c
 from schemac.backends import Artifact, BuildOptions, EmitResult
 from schemac.compiler.design.model import Design
+from schemac.compiler.model import Entity
 from schemac.compiler.naming import pascal
 
 
@@ -18,7 +19,7 @@ def emit(design: Design, options: BuildOptions) -> EmitResult:
 
 def _containers(design: Design) -> tuple[c.Container, ...]:
     out = []
-    for line, e in enumerate(design.model.entities, 1):
+    for line, e in enumerate(_tables(design), 1):
         members = tuple(c.Member(name=f.name, type=f.scalar.kind.value if f.scalar else f.kind.value,
                                  nullable=f.optional, field=f.name) for f in e.stored_fields)
         out.append(c.Container(name=e.name.lower(), kind="collection", entity=e.name, members=members,
@@ -27,9 +28,14 @@ def _containers(design: Design) -> tuple[c.Container, ...]:
     return tuple(out)
 
 
+def _tables(design: Design) -> tuple[Entity, ...]:
+    """What the relational layout stores: the model's entities, then the junction tables."""
+    return design.relational.stored(design.model).entities
+
+
 def _keys(design: Design) -> tuple[c.Key, ...]:
     keys = [c.Key(name=f"{e.name.lower()}_pk", container=e.name.lower(), kind="primary", parts=e.primary_key)
-            for e in design.model.entities]
+            for e in _tables(design)]
     for pos, plan in enumerate(design.relational.indexes):
         parts = tuple(p.field for p in plan.parts)
         keys.append(c.Key(name=f"{plan.entity.lower()}_by_{'_'.join(parts)}", container=plan.entity.lower(),

@@ -28,7 +28,8 @@ class Context:
 
     @property
     def model(self) -> Model:
-        return self.design.model
+        """The model as the relational layout stores it: its entities, then the junction tables."""
+        return self.design.relational.stored(self.design.model)
 
     def report(self, code: str, span: Span | None, **fields: object) -> None:
         self.diags.report(code, span, target=self.dialect.name, **fields)

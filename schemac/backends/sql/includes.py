@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from schemac.backends.sql.naming import junction_field
 from schemac.backends.sql.statements import NamedStatement, Params, compile_statement, statement_name
 from schemac.backends.sql.tables import TableInfo
 from schemac.compiler.model import Entity, FieldOrigin, Include, SelectItem
@@ -116,11 +115,11 @@ def _join_one(rq: ReadQuery, inc: Include, parent: Any, parent_info: TableInfo, 
 
 
 def _junction(rq: ReadQuery, owner: Entity, field: str) -> Entity:
-    for e in rq.ctx.model.entities:
-        found = junction_field(rq.ctx.model, e) if e.junction else None
-        if found is not None and found[0].name == owner.name and found[1].name == field:
-            return e
-    raise KeyError(f"{owner.name}.{field}")
+    """The junction table the relational layout stores `owner.field`'s links in."""
+    rel = rq.ctx.model.relation_of(owner.name, field)
+    if rel is None:
+        raise KeyError(f"{owner.name}.{field}")
+    return rq.ctx.model.entity(rel.name)
 
 
 def _source(rq: ReadQuery, inc: Include, parent: Any, parent_info: TableInfo) -> tuple[Any, TableInfo, Any, list]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from schemac.compiler.model import Entity, Field, FieldKind, Model
-from schemac.compiler.naming import pascal, plural, snake
+from schemac.compiler.naming import plural, snake
 
 HASH_LENGTH = 8
 
@@ -30,15 +30,13 @@ def shorten(name: str, limit: int, *, in_bytes: bool = True) -> str:
 
 
 def junction_field(model: Model, junction: Entity) -> tuple[Entity, Field] | None:
-    """The owner entity and its `Name[]` field that a junction entity carries."""
-    owner_ref = junction.owner_field
-    if owner_ref is None or owner_ref.target is None:
+    """The owner entity and its `Name[]` field whose relation a junction entity stores."""
+    rel = model.relation_named(junction.name) if junction.junction else None
+    if rel is None:
         return None
-    owner = model.entity(owner_ref.target)
-    for f in owner.fields:
-        if f.kind is FieldKind.MANY and owner.name + pascal(f.name) == junction.name:
-            return owner, f
-    return None
+    owner = model.entity(rel.owner)
+    f = owner.field(rel.field)
+    return (owner, f) if f is not None else None
 
 
 def table_name(model: Model, entity: Entity) -> str:

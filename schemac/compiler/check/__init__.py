@@ -32,6 +32,7 @@ from schemac.compiler.check import (  # noqa: F401 - importing a family register
 from schemac.compiler.check.base import RULES, Context, Finding, LintRule, expand_reference, rule
 from schemac.compiler.check.config import ConfigError, LintConfig, load_config
 from schemac.compiler.check.ignore import ALL, Directive, parse_suppressions
+from schemac.compiler.links import with_links
 from schemac.compiler.model import Model
 from schemac.diagnostics import Diagnostic, Diagnostics, Severity, sort_key
 
@@ -54,6 +55,15 @@ def unused_ignore(ctx: Context) -> list[Finding]:
     return []  # computed by run_checks once the other rules' findings are known
 
 
+def _tables(model: Model, design: Design | None) -> Model:
+    """The model the rules walk: as the relational layout stores it (junction tables after the entities); with
+    every relation's links when there is no design (the rules judge what a relational target would store);
+    the IR itself for another family's design."""
+    if design is None:
+        return with_links(model)
+    return design.relational.stored(model) if design.layout.family == "relational" else model
+
+
 def run_checks(model: Model, design: Design | None, config: LintConfig | None = None,
                sources: Mapping[str, str] | None = None, *,
                reserved: Mapping[str, frozenset[str]] | None = None) -> list[Diagnostic]:
@@ -62,7 +72,7 @@ def run_checks(model: Model, design: Design | None, config: LintConfig | None = 
     compiler passes `schemac.backends.reserved_words()`)."""
     config = config or LintConfig()
     sources = dict(sources or {})
-    ctx = Context(model, design, config, sources, dict(reserved or {}))
+    ctx = Context(_tables(model, design), design, config, sources, dict(reserved or {}))
     diags = Diagnostics()
     for r in RULES.values():
         if (r.needs_design and design is None) or r.code == UNUSED_IGNORE:

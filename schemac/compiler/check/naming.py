@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from schemac.compiler.check.base import Context, Finding, rule
 from schemac.compiler.model import Entity, Field, FieldKind
-from schemac.compiler.naming import pascal, plural, snake
+from schemac.compiler.naming import plural, snake
 from schemac.diagnostics import Severity, Span
 
 W, E = Severity.WARNING, Severity.ERROR
@@ -57,11 +57,10 @@ def table_name(ctx: Context, e: Entity) -> str:
     """The SQL table: `@table`, else the snake_case plural; a junction is `<owner's table>_<field>`."""
     if e.table_name:
         return e.table_name
-    owner = ctx.entities.get(e.owner_field.target or "") if e.junction and e.owner_field else None
-    if owner is not None:
-        for f in owner.fields:
-            if f.kind is FieldKind.MANY and owner.name + pascal(f.name) == e.name:
-                return f"{table_name(ctx, owner)}_{snake(f.name)}"
+    rel = ctx.model.relation_named(e.name) if e.junction else None
+    owner = ctx.entities.get(rel.owner) if rel is not None else None
+    if rel is not None and owner is not None:
+        return f"{table_name(ctx, owner)}_{snake(rel.field)}"
     return plural(snake(e.name))
 
 

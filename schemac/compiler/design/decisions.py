@@ -313,11 +313,23 @@ class PrimaryKeys(NamedTuple):
     kind: Literal["primary_keys"] = "primary_keys"
 
 
+class JunctionTable(NamedTuple):
+    """A many-to-many stored as a junction table (SC-M2M-01): the relation (`owner.field` to `target`), the
+    table's entity and its key (tenant first where scoped, then the owner and target sides)."""
+
+    owner: str
+    field: str
+    target: str
+    entity: str
+    key: tuple[str, ...]
+    kind: Literal["junction_table"] = "junction_table"
+
+
 # One typed payload per decision kind; `kind` tells them apart.
 Payload = (Maintained | Access | Covering | IndexChoice | ForeignKeyIndex | TenantReference | Tenancy | ForeignKeys
            | SoftDelete | Audit | Erasure | Volume | Partitioning | ReferenceReads | KeyCollation | OptimisticCheck
            | HotParent | RowTriggers | CountUnderSoftDelete | TriggerCascade | Statistics | WriteLoad | Bucket
-           | Union | Summary | Expiry | PartialWrite | PrimaryKeys)
+           | Union | Summary | Expiry | PartialWrite | PrimaryKeys | JunctionTable)
 
 
 class Decision(NamedTuple):

@@ -25,7 +25,8 @@ def render_decisions(design: Design) -> str:
     lines += _writes(design)
     lines += _growth(design)
     lines += ["## Decisions", ""]
-    order = {e.name: i for i, e in enumerate(design.model.entities)}
+    stored = layout.stored(design.model) if isinstance(layout, RelationalLayout) else design.model
+    order = {e.name: i for i, e in enumerate(stored.entities)}
     by_kind: dict[str, list[Decision]] = {}
     for d in design.decisions:
         by_kind.setdefault(d.subject.kind, []).append(d)

@@ -10,8 +10,7 @@ from schemac.compiler.design import codes
 from schemac.compiler.design.context import LOW_RATE_PER_S, Ctx, pred_text
 from schemac.compiler.design.needs import Role, Segment, Want, grouped_range
 from schemac.compiler.keyset import tiebreak
-from schemac.compiler.model import Entity, FieldKind, FieldOrigin, Include, KeyPart, OrderKey, Predicate, Query, Write
-from schemac.compiler.naming import pascal
+from schemac.compiler.model import Entity, FieldOrigin, Include, KeyPart, OrderKey, Predicate, Query, Write
 
 # aggregates whose argument column the index carries, so that a grouped read is an index-only scan
 # (a count of a column reads it too: PostgreSQL's secondary indexes do not hold the primary key)
@@ -297,17 +296,16 @@ def _include_wants(ctx: Ctx, q: Query, root: str, includes: tuple[Include, ...],
 
 
 def junction_of(ctx: Ctx, owner: str, field_name: str) -> Entity | None:
-    """The junction entity carrying `owner.field_name` (a many-to-many)."""
-    f = ctx.entity(owner).field(field_name)
-    if f is None or f.kind is not FieldKind.MANY:
+    """The stored links of `owner.field_name` (a many-to-many) when the model planned stores them as an entity
+    (the relational planner's junction table, `relational.junctions`); None otherwise."""
+    rel = ctx.model.relation_of(owner, field_name)
+    if rel is None:
         return None
-    for e in ctx.model.entities:
-        if not e.junction:
-            continue
-        sides = [x for x in e.references if x.origin is FieldOrigin.JUNCTION]
-        if e.name == owner + pascal(field_name) and len(sides) == 2 and sides[0].target == owner:
-            return e
-    return None
+    try:
+        e = ctx.entity(rel.name)
+    except KeyError:
+        return None
+    return e if e.junction else None
 
 
 def _junction_sides(e: Entity) -> tuple[str, str]:

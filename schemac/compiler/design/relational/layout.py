@@ -11,7 +11,9 @@ from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, SkipValidation
 
-from schemac.compiler.model import Entity, KeyPart, Predicate, _memo
+from schemac.compiler.design.decisions import Decision
+from schemac.compiler.links import with_links
+from schemac.compiler.model import Entity, KeyPart, ManyToMany, Model, Predicate, _memo
 
 
 class _Node(BaseModel):
@@ -182,6 +184,15 @@ class ExpiryPlan(_Node):
     why: str = ""
 
 
+class Junction(_Node):
+    """A many-to-many stored as a junction table (SC-M2M-01): the relation, the table's entity (stored after
+    the model's own entities) and the typed decision that chose it."""
+
+    relation: ManyToMany
+    entity: Entity
+    decision: SkipValidation[Decision]
+
+
 class RelationalLayout(_Node):
     family: Literal["relational"] = "relational"
     indexes: tuple[IndexPlan, ...] = ()
@@ -202,6 +213,16 @@ class RelationalLayout(_Node):
     summaries: tuple[SummaryPlan, ...] = ()  # one per grouped read answered from a summary table
     # (entity, fields): the primary key the table is built on where it is not the entity's identity key
     primary_keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    junctions: tuple[Junction, ...] = ()  # one per many-to-many relation of the model, in its order
+
+    def stored(self, model: Model) -> Model:
+        """`model` as this layout stores it: its entities, then the junction tables. Every relational consumer
+        that walks the tables (the SQL backend, the report, lint) reads this, never `model.entities`."""
+        return _memo(self, "_stored", model, lambda: with_links(model, tuple(j.entity for j in self.junctions)))
+
+    def junction(self, name: str) -> Junction | None:
+        """The junction table called `name` (`TicketTags`), or None."""
+        return next((j for j in self.junctions if j.entity.name == name), None)
 
     def primary_key(self, entity: Entity) -> tuple[str, ...]:
         """The fields of the table's primary key (tenant first on tenant-scoped tables, REL-S01)."""

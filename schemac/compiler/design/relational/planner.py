@@ -10,6 +10,7 @@ from schemac.compiler.design.relational.aggregates import plan_aggregates
 from schemac.compiler.design.relational.cascades import plan_trigger_cascades
 from schemac.compiler.design.relational.growth import plan_growth
 from schemac.compiler.design.relational.indexes import IndexResult, plan_indexes
+from schemac.compiler.design.relational.junctions import plan_junctions
 from schemac.compiler.design.relational.keys import plan_keys
 from schemac.compiler.design.relational.layout import KeyedWrite, MaintainedAggregate, RelationalLayout
 from schemac.compiler.design.relational.patterns import plan_patterns, plan_writes
@@ -30,10 +31,14 @@ from schemac.compiler.design.relational.sdl12 import (
 from schemac.compiler.design.relational.statistics import plan_statistics
 from schemac.compiler.design.relational.writes12 import expiry_wants, partial_update, plan_expiry
 from schemac.compiler.design.wants import write_want
+from schemac.compiler.links import with_links
 
 
 def plan(ctx: Ctx) -> Design:
-    model = ctx.model
+    ir = ctx.model
+    junctions = plan_junctions(ctx)
+    # from here on the planner reads the tables it stores: the model's entities, then the junction tables
+    ctx.model = model = with_links(ir, tuple(j.entity for j in junctions))
     tenancy = plan_tenancy(ctx)
     keys = plan_keys(ctx)
     ctx.keys.update(keys)
@@ -66,9 +71,9 @@ def plan(ctx: Ctx) -> Design:
         aggregates=tuple(aggregates), foreign_keys=tuple(fks), tenancy=tenancy, audit=audit,
         erasure=tuple(erasure), reference_reads=reference_reads, exact_keys=exact_keys,
         statistics=tuple(statistics), partitions=tuple(partitions), expiry=tuple(expiry),
-        summaries=tuple(summaries), primary_keys=keys)
+        summaries=tuple(summaries), primary_keys=keys, junctions=junctions)
     return Design(
-        model=model, target=ctx.target, capabilities=ctx.caps, layout=layout,
+        model=ir, target=ctx.target, capabilities=ctx.caps, layout=layout,
         patterns=tuple(p for p, _ in patterns),
         writes=tuple(write_plans), growth=tuple(growth),
         decisions=tuple(ctx.decisions))
