@@ -5,8 +5,8 @@ here, once: a table of links shaped by `links.link_entity` (tenant, both sides, 
 pair), recorded in the layout (`RelationalLayout.junctions`) with its typed decision. The rest of the planner,
 the SQL backend, the report and lint then read the junction tables as entities of `layout.stored(model)`.
 
-The decision is carried by the layout's `Junction`, not added to `Design.decisions`: decisions.md lists the
-table's indexes, keys, statistics and growth as it always did (its text stays byte-identical).
+The decision is carried by the layout's `Junction` and listed first in `Design.decisions`, so decisions.md
+says why the table exists before its indexes, keys, statistics and growth.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def _junction(ctx: Ctx, rel: ManyToMany) -> Junction:
     key = ", ".join(entity.primary_key)
     scope = f"within the {rel.tenant}, " if rel.tenant else ""
     decision = Decision(
-        rule="SC-M2M-01", subject=Subject.of_field(rel.owner, rel.field),
+        rule="SC-M2M-01", subject=Subject.of_reference(rel.owner, rel.field),
         payload=JunctionTable(owner=rel.owner, field=rel.field, target=rel.target, entity=entity.name,
                               key=entity.primary_key),
         choice=f"junction table {entity.name} keyed ({key})",

@@ -76,7 +76,7 @@ def plan(ctx: Ctx) -> Design:
         model=ir, target=ctx.target, capabilities=ctx.caps, layout=layout,
         patterns=tuple(p for p, _ in patterns),
         writes=tuple(write_plans), growth=tuple(growth),
-        decisions=tuple(ctx.decisions))
+        decisions=(*(j.decision for j in junctions), *ctx.decisions))
 
 
 def _partial_updates(ctx: Ctx, keyed: list[KeyedWrite], plans: list[WritePlan], result: IndexResult,
