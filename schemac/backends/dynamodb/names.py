@@ -55,26 +55,29 @@ def result_columns(model: Model, q: Query) -> dict[str, object]:
             common = cols if common is None else {k: v for k, v in common.items() if k in cols}
         return {**(common or {}), "entity": "$entity"}
     if q.select:
-        return _selected(q)
+        return _selected(model, q)
     out: dict[str, object] = dict(columns(model, e))
     out.update(_includes(model, q.include, "", ""))
     return out
 
 
-def _selected(q: Query) -> dict[str, object]:
+def _selected(model: Model, q: Query) -> dict[str, object]:
     out: dict[str, object] = {}
+    e = model.entity(q.entity)
     for k in q.group:
-        if not k.bucket:
-            out[k.steps[0] if len(k.steps) == 1 else "_".join(k.steps)] = k.steps[0]
+        if k.bucket:
+            out[f"{k.steps[0]}_{k.bucket}"] = f"{k.steps[0]}_{k.bucket}"
+        elif len(k.steps) == 1:
+            out[param_name(e, k.steps[0])] = k.steps[0]
     for item in q.select:
         if item.func and item.relation:
             out[item.alias] = f"{item.func}_{item.relation.lower()}_by_{item.via}"
-        elif item.bucket:
-            out[item.alias] = f"{item.steps[0]}|{item.bucket}"
         elif item.func:
             out[item.alias] = item.alias
+        elif len(item.steps) == 1:
+            out[param_name(e, item.steps[0])] = item.steps[0]
         else:
-            out[item.alias] = "_".join(item.steps) if len(item.steps) > 1 else item.steps[0]
+            out["_".join(item.steps)] = "_".join(item.steps)
     return out
 
 
@@ -85,7 +88,7 @@ def _includes(model: Model, incs: tuple[Include, ...], step: str, prefix: str) -
         target = model.entity(inc.entity)
         if inc.kind == "to_one":
             for col, attr in columns(model, target, inc.fields, tenant=False).items():
-                out[f"{prefix}{inc.name}_{col}"] = f"{name}/{attr}"
+                out.setdefault(f"{prefix}{inc.name}_{col}", f"{name}/{attr}")
             out.update(_includes(model, inc.nested, name, f"{prefix}{inc.name}_"))
         else:
             fetch = f"{name}.{inc.entity}" if inc.kind == "many" else name

@@ -102,4 +102,5 @@ def index_template(ctx: Ctx, e: Entity, n: IndexNeed) -> KeyTemplate:
         partition = prefix + type_name(e.name)
     sort_holes = [*n.order, *([] if "id" in n.order else ["id"])]
     sort = "#".join([n.tag, *(f"<{h}>" for h in sort_holes)])
-    return KeyTemplate(index=n.index, partition=partition, sort=sort, sparse=n.consts)
+    live = (Filter(field="deleted_at", op="is_null"),) if e.soft_delete else ()
+    return KeyTemplate(index=n.index, partition=partition, sort=sort, sparse=n.consts + live)

@@ -20,6 +20,7 @@ from schemac.compiler.design.keyvalue.layout import (
     KeyValueAccess,
     ReadStep,
 )
+from schemac.compiler.design.keyvalue.live import live_filters
 from schemac.compiler.design.keyvalue.needs import Shape, shape_of, tag_of
 from schemac.compiler.design.keyvalue.placement import Place
 from schemac.compiler.design.sizes import row_bytes
@@ -129,10 +130,17 @@ def _unique_alone(e: Entity, eq: tuple[str, ...]) -> bool:
     return bool(eq) and any(set(u.fields) - {tenant} == set(eq) for u in e.uniques)
 
 
-def _get(reads: Reads, e: Entity, place: Place, names: dict[str, str], strong: bool) -> ReadStep:
-    key = KeyCondition(partition=fill(place.partition, names), sort_op="=", sort=fill(place.sort, names))
-    return ReadStep(name="", operation="GetItem", entity=e.name, types=(type_name(e.name),), key=key,
-                    consistent=strong, rcu=reads.rcu(e.name, 1, strong))
+def _get(reads: Reads, e: Entity, place: Place, names: dict[str, str], strong: bool, *, name: str = "",
+         after: str | None = None) -> ReadStep:
+    """GetItem by the full key; a Query on the same key when soft-deleted items must be filtered out (a
+    GetItem cannot filter), which reads the same one item."""
+    holes = "item" if after is not None else "param"
+    key = KeyCondition(partition=fill(place.partition, names), sort_op="=", sort=fill(place.sort, names),
+                       holes=holes)  # type: ignore[arg-type]
+    live = live_filters(e, on_index=False)
+    return ReadStep(name=name, operation="Query" if live else "GetItem", entity=e.name,
+                    types=(type_name(e.name),), key=key, after=after, per_item=after is not None,
+                    consistent=strong, filters=live, rcu=reads.rcu(e.name, 1, strong))
 
 
 def _guarded_get(reads: Reads, e: Entity, s: Shape, place: Place, names: dict[str, str]) -> list[ReadStep]:
@@ -141,10 +149,7 @@ def _guarded_get(reads: Reads, e: Entity, s: Shape, place: Place, names: dict[st
     first = ReadStep(name="", operation="GetItem", entity=e.name, types=("UNIQUE",),
                      key=KeyCondition(partition=fill(guard, names), sort_op="=", sort=fill(guard, names)),
                      consistent=True, rcu=1.0)
-    second = ReadStep(name="item", operation="GetItem", entity=e.name, types=(type_name(e.name),),
-                      key=KeyCondition(partition=place.partition, sort_op="=", sort=place.sort, holes="item"),
-                      after="", per_item=True, consistent=True, rcu=reads.rcu(e.name, 1, True))
-    return [first, second]
+    return [first, _get(reads, e, place, {}, True, name="item", after="")]
 
 
 def guard_template(e: Entity, fields: tuple[str, ...] | list[str]) -> str:
@@ -177,6 +182,7 @@ def _collection_query(reads: Reads, q: Query, e: Entity, s: Shape, place: Place,
     tag = type_name(e.name)
     op, low, high = _sort_condition(tag, s)
     key = KeyCondition(partition=fill(place.partition, names), sort_op=op, sort=low, sort_high=high)  # type: ignore[arg-type]
+    s.filters += live_filters(e, on_index=False)
     return _query_step(reads, q, e, s, key, strong, "")
 
 
@@ -270,9 +276,11 @@ def _include_step(reads: Reads, q: Query, parent: Entity, inc: Include, name: st
     place = reads.places[child.name]
     order = tuple(k.field for k in inc.order)
     desc = bool(inc.order and inc.order[0].descending)
+    live: tuple[Filter, ...] = ()
     if place.kind == "collection" and place.parent == parent.name and order == place.sort_fields[: len(order)]:
         key = KeyCondition(partition=reads.places[parent.name].partition, sort_op="begins_with",
                            sort=f"{type_name(child.name)}#", holes="item")
+        live = live_filters(child, on_index=False)
     else:
         need = reads.indexes.need(child.name, (inc.via,), (), order, type_name(child.name), q.name)
         t = index_template(ctx, child, need)
@@ -280,8 +288,8 @@ def _include_step(reads: Reads, q: Query, parent: Entity, inc: Include, name: st
                            partition=t.partition.replace(f"<{inc.via}>", "<id>"), sort_op="begins_with",
                            sort=f"{need.tag}#", holes="item")
     return ReadStep(name=name, operation="Query", entity=child.name, types=(type_name(child.name),), key=key,
-                    after=after.name, per_item=True, descending=desc, limit=inc.limit,
-                    consistent=strong and key.index is None, items_read=round(per_parent, 2),
+                    after=after.name, per_item=True, descending=desc, limit=None if live else inc.limit,
+                    consistent=strong and key.index is None, filters=live, items_read=round(per_parent, 2),
                     items_returned=round(per_parent, 2), rcu=reads.rcu(child.name, per_parent, strong),
                     via=inc.via, fields=inc.fields)
 

@@ -50,7 +50,7 @@ def plan_placement(ctx: Ctx) -> dict[str, Place]:
 
 def _place(ctx: Ctx, e: Entity, places: dict[str, Place]) -> Place:
     tname = type_name(e.name)
-    keyed = _write_key(ctx, e)
+    keyed = _write_key(ctx, e) if not e.soft_delete else ()
     owner = e.owner_field
     parent = places.get(owner.target) if owner is not None and owner.target is not None else None
     if owner is not None and parent is not None and parent.by_id and _read_with_owner(ctx, e, owner.name, keyed):
@@ -141,7 +141,8 @@ def _collection_sort(ctx: Ctx, e: Entity, owner: str, keyed: tuple[str, ...]) ->
                for q in ctx.model.queries if q.entity == e.name and not q.is_union and q.order]
     for u in _unique_sets(e):
         if u and u[0] == owner and (not orders or orders[0] == u[1:]):
-            return u[1:]
+            # a soft-deleted entity's unique holds among live items only: the id keeps keys distinct
+            return (*u[1:], "id") if e.soft_delete else u[1:]
     if orders and orders[0]:
         return (*orders[0], "id") if "id" not in orders[0] else orders[0]
     return ("id",)

@@ -7,7 +7,7 @@ from schemac.compiler.design.context import Ctx
 from schemac.compiler.design.keyvalue import codes
 from schemac.compiler.design.keyvalue.aggregates import check_unbounded, group_access, parent_counters
 from schemac.compiler.design.keyvalue.capacity import decide_capacity, decide_limits, pattern_plan, write_plan
-from schemac.compiler.design.keyvalue.encoding import type_name
+from schemac.compiler.design.keyvalue.encoding import holes, type_name
 from schemac.compiler.design.keyvalue.indexes import Indexes, index_template
 from schemac.compiler.design.keyvalue.items import entity_items, plan_edges, plan_guards, plan_indexes, plan_table
 from schemac.compiler.design.keyvalue.layout import AggregateItem, KeyValueAccess, KeyValueLayout
@@ -48,6 +48,7 @@ def plan(ctx: Ctx) -> Design:
     table = plan_table(ctx)
     secondary = plan_indexes(ctx, indexes, gsis, [index_template(ctx, model.entity(n.entity), n)
                                                   for n in indexes.needs])
+    _moving_aggregates(ctx, aggs)
     decide_capacity(ctx, access, writes, entities)
     decide_limits(ctx, secondary, entities, writes)
     _diagnose_gaps(ctx)
@@ -80,6 +81,25 @@ def _check_strong(ctx: Ctx, a: KeyValueAccess) -> None:
         if st.key.index is not None and st.key.index.startswith("GSI"):
             ctx.diags.report(codes.STRONG_ON_GSI, q.span, query=q.name, index=st.key.index)
             return
+
+
+def _moving_aggregates(ctx: Ctx, aggs: list[AggregateItem]) -> None:
+    """SC0476: an update that changes what an ADD-maintained aggregate groups, filters or sums by."""
+    for w in ctx.model.writes:
+        if w.op not in ("update", "upsert"):
+            continue
+        e = ctx.model.entity(w.entity)
+        fixed = {"id", "created_at", e.tenant_field.name if e.tenant_field is not None else ""}
+        written = set(w.fields) if w.fields else {f.name for f in e.stored_fields if not f.maintained} - fixed
+        for a in aggs:
+            if a.child != w.entity:
+                continue
+            used = {c.field for c in a.where} | {g.split("|")[0] for g in a.group}
+            used |= {f for _, _, f in a.values if f} | {h for k in a.keys for h in holes(k.partition)}
+            moved = sorted((used & written) - set(w.by))
+            if moved:
+                ctx.diags.report(codes.UPDATE_MOVES_AGGREGATE, w.span, write=w.name, fields=", ".join(moved),
+                                 aggregate=a.name)
 
 
 def _diagnose_gaps(ctx: Ctx) -> None:

@@ -17,6 +17,7 @@ from schemac.compiler.design.keyvalue.layout import (
     UniqueGuard,
     WriteStep,
 )
+from schemac.compiler.design.keyvalue.live import live_filters
 from schemac.compiler.model import Entity, FieldKind, Write
 
 GENERATED = ("id", "created_at", "updated_at")
@@ -38,7 +39,9 @@ def _table_key(items: EntityItems) -> tuple[tuple[str, str], ...]:
 
 
 def stored(e: Entity) -> list[str]:
-    return [f.name for f in e.stored_fields if f.name != "deleted_at" and not f.maintained]
+    """The fields an insert writes: every stored one but maintained aggregates (deleted_at included, so a
+    soft-deleted item can be loaded as such)."""
+    return [f.name for f in e.stored_fields if not f.maintained]
 
 
 def _wcu(ctx: Ctx, items: EntityItems, steps: list[WriteStep]) -> float:
@@ -59,7 +62,7 @@ def insert_write(ctx: Ctx, e: Entity, items: EntityItems, guards: list[UniqueGua
         if g.entity == e.name:
             key = (("PK", g.keys.partition), ("SK", g.keys.sort or g.keys.partition))
             steps.append(WriteStep(action="Put", role="guard", entity=e.name, keys=key, condition="not_exists",
-                                   sets=tuple((h, h) for h in _item_holes(items))))
+                                   sets=tuple((h, h) for h in _item_holes(items)), when=live_filters(e, False)))
     steps += _aggregate_steps(e, aggs, +1)
     reads = tuple(f"{c.entity}.{c.field}" for c in items.copies)
     return KeyValueWrite(write=name or f"insert {e.name}", entity=e.name, op="insert", steps=tuple(steps),
@@ -83,8 +86,11 @@ def _aggregate_steps(e: Entity, aggs: list[AggregateItem], sign: int) -> list[Wr
         sets = tuple((attr, f or "") for attr, func, f in a.values if func in ("max", "min"))
         if sign < 0 and sets:
             continue
+        if not a.parent:  # an aggregate item carries its group values, to be read back as columns
+            sets += tuple((g.replace("|", "_"), g) for g in a.group)
         out.append(WriteStep(action="Update", role="counter" if a.parent else "aggregate", entity=e.name,
-                             keys=key, adds=adds, sets=sets, when=a.where, aggregate=a.name))
+                             keys=key, adds=adds, sets=sets, when=a.where + live_filters(e, False),
+                             aggregate=a.name))
     return out
 
 
@@ -100,11 +106,14 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
     if w.op == "delete":
         steps = [WriteStep(action="Delete", role="item", entity=e.name, keys=key, condition="exists")]
         steps += _aggregate_steps(e, aggs, -1)
+        counted = {h for s in steps[1:] for t in (dict(s.keys).values()) for h in holes(t)}
+        counted |= {c.field for s in steps[1:] for c in s.when} | {v for s in steps[1:] for _, v in s.adds}
+        reads += tuple(f"{e.name}.{f}" for f in sorted(counted) if f not in by and e.field(f) is not None
+                       and not f.lstrip("-").isdigit())
     else:
         fields = w.fields or tuple(f for f in stored(e) if f not in GENERATED and f not in by)
         sets = (*tuple((f, f) for f in fields), ("updated_at", "updated_at"))
-        index_keys = tuple(kv for kv in item_keys(items) if not kv[0].startswith(("PK", "SK")))
-        moved = [kv for kv in index_keys if set(holes(kv[1])) & set(fields) or _sparse_on(items, fields)]
+        moved = _moved_keys(items, fields)
         sets += tuple(moved)
         if w.op == "upsert":
             sets += (("id", "id"), ("created_at", "created_at"))
@@ -112,13 +121,20 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
                            condition="exists" if w.op == "update" else "none", sets=sets)]
         reads += tuple(f"{e.name}.{h}" for kv in moved for h in holes(kv[1]) if h not in fields and h not in by
                        and f"{e.name}.{h}" not in reads)
-    params = tuple(f for f in (tenant, *w.by) if f) + tuple(f for f in (w.fields or ()) if f not in w.by)
+    written = [v for s in steps for a, v in s.sets if not a.startswith("GSI")]
+    params = tuple(dict.fromkeys(f for f in (tenant, *w.by, *written) if f))
     return KeyValueWrite(write=w.name, entity=e.name, op=w.op, steps=tuple(steps), transaction=len(steps) > 1,
                          params=params, reads=tuple(dict.fromkeys(reads)), wcu=_wcu(ctx, items, steps))
 
 
-def _sparse_on(items: EntityItems, fields: tuple[str, ...]) -> bool:
-    return any(c.field in fields for k in items.keys for c in k.sparse)
+def _moved_keys(items: EntityItems, fields: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The index key attributes an update must rewrite: those built from a written field, or sparse on one."""
+    out: list[tuple[str, str]] = []
+    for k in items.keys[1:]:
+        templates = [k.partition, k.sort or ""]
+        if any(set(holes(t)) & set(fields) for t in templates) or any(c.field in fields for c in k.sparse):
+            out += [(f"{k.index}PK", k.partition), *([(f"{k.index}SK", k.sort)] if k.sort else [])]
+    return out
 
 
 def edge_write(ctx: Ctx, edge: EdgeList) -> KeyValueWrite:
