@@ -93,8 +93,8 @@ def _value(model: Model, e: Entity, field: str) -> dict[str, object]:
     return {attribute_type(f): {"$param": param_name(e, field)}}
 
 
-def _key(e: Entity, keys: tuple[tuple[str, str], ...]) -> dict[str, object]:
-    return {a: {"S": {"$template": _rename(e, t)}} for a, t in keys if a in ("PK", "SK")}
+def _key(e: Entity, keys: tuple[tuple[str, str], ...], link: bool = False) -> dict[str, object]:
+    return {a: {"S": {"$template": _rename(e, t, link)}} for a, t in keys if a in ("PK", "SK")}
 
 
 def _member(model: Model, table: str, e: Entity, it: EntityItems, s: WriteStep) -> dict[str, object]:
@@ -111,7 +111,7 @@ def _member(model: Model, table: str, e: Entity, it: EntityItems, s: WriteStep) 
             body["ConditionExpression"] = "attribute_not_exists(PK)"
         return {"Put": body}
     if s.action == "Delete":
-        return {"Delete": {"TableName": table, "Key": _key(e, s.keys),
+        return {"Delete": {"TableName": table, "Key": _key(e, s.keys, s.role == "edge"),
                            "ConditionExpression": "attribute_exists(PK)"}}
     names: dict[str, str] = {}
     values: dict[str, object] = {}

@@ -34,7 +34,7 @@ def decide_capacity(ctx: Ctx, access: list[KeyValueAccess], writes: list[KeyValu
         shared = "; the partition is shared by every call: checked against 3,000 RCU/s" if hot else ""
         over = " -> over the limit: shard it (DDB-H02)" if part is not None and part > PARTITION_RCU else ""
         at = per_s if per_s is not None else "?"
-        ctx.decide("COST-R01", Subject.of_pattern(q.name, a.entity),
+        ctx.decide("COST-01", Subject.of_pattern(q.name, a.entity),
                    f"{a.rcu:g} RCU per call, {at} RCU/s at {rate_text(q.rate_per_s)}",
                    f"{_ops(a)}; {unit}{shared}{over}",
                    q.span, payload=Capacity(a.rcu, per_s, part, PARTITION_RCU))

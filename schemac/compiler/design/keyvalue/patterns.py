@@ -182,7 +182,7 @@ def _collection_query(reads: Reads, q: Query, e: Entity, s: Shape, place: Place,
     tag = type_name(e.name)
     op, low, high = _sort_condition(tag, s)
     key = KeyCondition(partition=fill(place.partition, names), sort_op=op, sort=low, sort_high=high)  # type: ignore[arg-type]
-    s.filters += live_filters(e, on_index=False)
+    s.filters += s.consts + live_filters(e, on_index=False)
     return _query_step(reads, q, e, s, key, strong, "")
 
 
@@ -277,7 +277,8 @@ def _include_step(reads: Reads, q: Query, parent: Entity, inc: Include, name: st
     order = tuple(k.field for k in inc.order)
     desc = bool(inc.order and inc.order[0].descending)
     live: tuple[Filter, ...] = ()
-    if place.kind == "collection" and place.parent == parent.name and order == place.sort_fields[: len(order)]:
+    if (place.kind == "collection" and place.parent == parent.name and place.via == inc.via
+            and order == place.sort_fields[: len(order)]):
         key = KeyCondition(partition=reads.places[parent.name].partition, sort_op="begins_with",
                            sort=f"{type_name(child.name)}#", holes="item")
         live = live_filters(child, on_index=False)

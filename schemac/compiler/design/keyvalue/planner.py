@@ -15,6 +15,7 @@ from schemac.compiler.design.keyvalue.patterns import Reads, route
 from schemac.compiler.design.keyvalue.placement import plan_placement
 from schemac.compiler.design.keyvalue.writes import edge_write, insert_write, keyed_write
 from schemac.compiler.design.model import Design
+from schemac.compiler.design.wants import junction_of
 
 
 def plan(ctx: Ctx) -> Design:
@@ -43,7 +44,13 @@ def plan(ctx: Ctx) -> Design:
     guards = plan_guards(ctx, places)
     edges = plan_edges(ctx, places)
     writes = [insert_write(ctx, e, by_name[e.name], guards, aggs) for e in model.entities if not e.junction]
-    writes += [keyed_write(ctx, w, model.entity(w.entity), by_name[w.entity], guards, aggs) for w in model.writes]
+    for w in model.writes:
+        if w.entity in by_name:
+            writes.append(keyed_write(ctx, w, model.entity(w.entity), by_name[w.entity], guards, aggs))
+        else:  # a write of a many-to-many's link: its edge item
+            edge = next((x for x in edges if junction_of(ctx, x.owner, x.field) == model.entity(w.entity)), None)
+            if edge is not None:
+                writes.append(edge_write(ctx, edge, w.name, delete=w.op == "delete"))
     writes += [edge_write(ctx, edge) for edge in edges]
     table = plan_table(ctx)
     secondary = plan_indexes(ctx, indexes, gsis, [index_template(ctx, model.entity(n.entity), n)

@@ -137,13 +137,14 @@ def _moved_keys(items: EntityItems, fields: tuple[str, ...]) -> list[tuple[str, 
     return out
 
 
-def edge_write(ctx: Ctx, edge: EdgeList) -> KeyValueWrite:
-    ctx.entity(edge.owner)
+def edge_write(ctx: Ctx, edge: EdgeList, name: str | None = None, *, delete: bool = False) -> KeyValueWrite:
+    """Put (or Delete) one edge item of an adjacency list; `name` for a declared write of the link."""
     keys = (("PK", edge.keys.partition), ("SK", edge.keys.sort or ""))
     fields = list(dict.fromkeys(holes(edge.keys.partition) + holes(edge.keys.sort or "")))
-    step = WriteStep(action="Put", role="edge", entity=edge.owner, keys=keys, sets=tuple((h, h) for h in fields))
-    return KeyValueWrite(write=f"link {edge.owner}.{edge.field}", entity=edge.owner, op="link", steps=(step,),
-                         transaction=False, params=tuple(fields), wcu=1.0)
+    step = WriteStep(action="Delete" if delete else "Put", role="edge", entity=edge.owner, keys=keys,
+                     sets=() if delete else tuple((h, h) for h in fields))
+    return KeyValueWrite(write=name or f"link {edge.owner}.{edge.field}", entity=edge.owner, op="link",
+                         steps=(step,), transaction=False, params=tuple(fields), wcu=1.0)
 
 
 def many_fields(e: Entity) -> list[str]:
