@@ -60,7 +60,7 @@ class Indexes:
         the rest instead of adding an index)."""
         for n in self.needs:
             subset = set(n.eq) <= set(eq) and set(n.consts) <= set(consts)
-            if n.entity == entity and subset and not n.union and (n.eq or n.consts):
+            if n.entity == entity and subset and not n.union:
                 return n
         return None
 

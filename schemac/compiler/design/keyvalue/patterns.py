@@ -11,7 +11,8 @@ import math
 from collections.abc import Callable
 
 from schemac.compiler.design.context import Ctx
-from schemac.compiler.design.estimates import matched_rows
+from schemac.compiler.design.decisions import Access, Subject
+from schemac.compiler.design.estimates import RANGE_SELECTIVITY, matched_rows
 from schemac.compiler.design.keyvalue.encoding import type_name
 from schemac.compiler.design.keyvalue.indexes import Indexes, IndexNeed, index_template
 from schemac.compiler.design.keyvalue.layout import (
@@ -23,6 +24,7 @@ from schemac.compiler.design.keyvalue.layout import (
 from schemac.compiler.design.keyvalue.live import live_filters
 from schemac.compiler.design.keyvalue.needs import Shape, shape_of, tag_of
 from schemac.compiler.design.keyvalue.placement import Place
+from schemac.compiler.design.plans import Operation
 from schemac.compiler.design.sizes import row_bytes
 from schemac.compiler.model import Entity, Include, Query
 from schemac.compiler.naming import singular
@@ -59,6 +61,10 @@ def fill(template: str, names: dict[str, str]) -> str:
     for name, param in names.items():
         template = template.replace(f"<{name}>", f"<{param}>")
     return template
+
+
+def is_low_rate(q: Query) -> bool:
+    return q.batch or (q.rate_per_s is not None and q.rate_per_s < LOW_RATE_PER_S)
 
 
 def route(reads: Reads, q: Query) -> Builder | None:
@@ -106,10 +112,17 @@ def _root(reads: Reads, q: Query, e: Entity, s: Shape, place: Place, names: dict
         return lambda: [_collection_query(reads, q, e, s, place, names, strong)]
     if _unique_alone(e, s.eq) and strong and not s.consts:
         return lambda: _guarded_get(reads, e, s, place, names)
-    low = q.batch or (q.rate_per_s is not None and q.rate_per_s < LOW_RATE_PER_S)
+    low = is_low_rate(q)
     reuse = reads.indexes.reusable(e.name, s.eq, s.consts) if low else None
-    if reuse is not None and matched_rows(ctx, e, list(reuse.eq), ()) <= LOW_RATE_MAX_ITEMS:
+    scoped = [*([tenant] if tenant else []), *(reuse.eq if reuse is not None else ())]
+    if reuse is not None and matched_rows(ctx, e, scoped) <= LOW_RATE_MAX_ITEMS:
         reuse.serves.append(q.name)
+        ctx.decide("DDB-A02", Subject.of_pattern(q.name, e.name),
+                   f"reuse the index of {reuse.serves[0]}, filter the rest",
+                   f"{q.name} runs {'as a batch' if q.batch else 'rarely'}: it reads the partition of an index "
+                   f"another pattern needs ({', '.join(reuse.serves[:-1])}) and filters, rather than adding "
+                   f"an index that every {e.name} write would pay for", q.span,
+                   payload=Access(Operation.QUERY, reuse.serves[0]))
         return lambda: [_index_query(reads, q, e, s, reuse, names, one)]
     need = reads.indexes.need(e.name, s.eq, s.consts, s.order, type_name(e.name), q.name)
     return lambda: [_index_query(reads, q, e, s, need, names, one)]
@@ -206,12 +219,14 @@ def _index_query(reads: Reads, q: Query, e: Entity, s: Shape, need: IndexNeed, n
 def _query_step(reads: Reads, q: Query, e: Entity, s: Shape, key: KeyCondition, strong: bool,
                 name: str) -> ReadStep:
     ctx = reads.ctx
-    est_eq = [f for f in s.eq if e.field(f) is not None] or [c[1] for c in s.copies]
-    consts = [p for p in q.where if p.is_constant]
-    returned = matched_rows(ctx, e, est_eq, consts)
-    read = returned if not s.filters else matched_rows(ctx, e, est_eq, [p for p in consts])
-    if s.filters:
-        read = max(read, returned * 3)
+    tenant = [e.tenant_field.name] if e.tenant_field is not None else []
+    est_eq = tenant + ([f for f in s.eq if e.field(f) is not None] or [c[1] for c in s.copies])
+    local = [p for p in q.where if len(p.steps) == 1 and p.bucket is None and (p.is_constant or p.is_range)]
+    filtered = {f.field for f in s.filters}
+    returned = matched_rows(ctx, e, est_eq, local)
+    returned *= RANGE_SELECTIVITY ** sum(1 for f in s.filters if f.op == "in")
+    read = matched_rows(ctx, e, [x for x in est_eq if x not in filtered],
+                        [p for p in local if p.steps[-1] not in filtered])
     limit = q.limit if not s.filters else None
     if q.limit is not None:
         returned = min(returned, q.limit)

@@ -11,7 +11,7 @@ from schemac.compiler.design.keyvalue.encoding import holes, type_name
 from schemac.compiler.design.keyvalue.indexes import Indexes, index_template
 from schemac.compiler.design.keyvalue.items import entity_items, plan_edges, plan_guards, plan_indexes, plan_table
 from schemac.compiler.design.keyvalue.layout import AggregateItem, KeyValueAccess, KeyValueLayout
-from schemac.compiler.design.keyvalue.patterns import Reads, route
+from schemac.compiler.design.keyvalue.patterns import Reads, is_low_rate, route
 from schemac.compiler.design.keyvalue.placement import plan_placement
 from schemac.compiler.design.keyvalue.writes import edge_write, insert_write, keyed_write
 from schemac.compiler.design.model import Design
@@ -24,17 +24,17 @@ def plan(ctx: Ctx) -> Design:
     aggs: list[AggregateItem] = parent_counters(ctx, places)
     indexes = Indexes()
     reads = Reads(ctx, places, indexes)
-    builders = []
-    for q in model.queries:
+    builders = {}
+    for q in sorted(model.queries, key=is_low_rate):  # hot patterns first: rare ones may reuse their indexes
         if q.group:
             grouped = group_access(ctx, q, places, aggs)
             inner = None if grouped.group is None else route(
                 reads, q.model_copy(update={"group": (), "select": (), "limit": None, "order": ()}))
-            builders.append((q, grouped, inner))
+            builders[q.name] = (q, grouped, inner)
         else:
-            builders.append((q, None, route(reads, q)))
+            builders[q.name] = (q, None, route(reads, q))
     gsis = indexes.allocate()
-    access = [_access(ctx, q, grouped, inner) for q, grouped, inner in builders]
+    access = [_access(ctx, *builders[q.name]) for q in model.queries]
     for a in access:
         _check_strong(ctx, a)
     entities = [entity_items(ctx, e, places[e.name], [n for n in indexes.needs if n.entity == e.name],
