@@ -28,6 +28,7 @@ class IndexNeed:
     tag: str
     serves: list[str] = field(default_factory=list)
     slot: int = 0
+    shards: int = 1  # write sharding (sharding.py): the partition key ends `#<shard>`
     union: tuple[str, ...] = ()  # the entities sharing this need's slot (a `from A | B` pattern)
 
     @property
@@ -100,6 +101,8 @@ def index_template(ctx: Ctx, e: Entity, n: IndexNeed) -> KeyTemplate:
         partition = prefix + "#".join([type_name(e.name), *(const_text(c) for c in n.consts)])
     else:
         partition = prefix + type_name(e.name)
+    if n.shards > 1:
+        partition += "#<shard>"
     sort_holes = [*n.order, *([] if "id" in n.order else ["id"])]
     sort = "#".join([n.tag, *(f"<{h}>" for h in sort_holes)])
     live = (Filter(field="deleted_at", op="is_null"),) if e.soft_delete else ()

@@ -57,6 +57,7 @@ def entity_items(ctx: Ctx, e: Entity, place: Place, needs: list[IndexNeed],
                    payload=_copy_payload(attr, f"{target}.{field}", fan))
     return EntityItems(entity=e.name, keys=tuple(keys), type_value=type_name(e.name), placement=place.kind,  # type: ignore[arg-type]
                        parent=place.parent, attributes=attrs, copies=tuple(found.values()),
+                       shards=max((n.shards for n in needs), default=1),
                        item_bytes=float(row_bytes(ctx.model, e)), versioned=e.versioned)
 
 

@@ -13,6 +13,7 @@ from schemac.compiler.design.keyvalue.items import entity_items, plan_edges, pla
 from schemac.compiler.design.keyvalue.layout import AggregateItem, KeyValueAccess, KeyValueLayout
 from schemac.compiler.design.keyvalue.patterns import Reads, is_low_rate, route
 from schemac.compiler.design.keyvalue.placement import plan_placement
+from schemac.compiler.design.keyvalue.sharding import plan_sharding
 from schemac.compiler.design.keyvalue.writes import edge_write, insert_write, keyed_write
 from schemac.compiler.design.model import Design
 from schemac.compiler.design.wants import junction_of
@@ -34,7 +35,9 @@ def plan(ctx: Ctx) -> Design:
         else:
             builders[q.name] = (q, None, route(reads, q))
     gsis = indexes.allocate()
-    access = [_access(ctx, *builders[q.name]) for q in model.queries]
+    first = {name: b[2]() for name, b in builders.items() if b[2] is not None}
+    plan_sharding(ctx, indexes.needs, {n: a.rcu * (_rate(ctx, n) or 0.0) for n, a in first.items()})
+    access = [_sharded(_access(ctx, *builders[q.name]), indexes) for q in model.queries]
     for a in access:
         _check_strong(ctx, a)
     entities = [entity_items(ctx, e, places[e.name], [n for n in indexes.needs if n.entity == e.name],
@@ -65,6 +68,18 @@ def plan(ctx: Ctx) -> Design:
                   patterns=tuple(pattern_plan(ctx, a) for a in access),
                   writes=tuple(write_plan(ctx, w) for w in writes if not w.write.startswith("link ")),
                   decisions=tuple(ctx.decisions))
+
+
+def _rate(ctx: Ctx, pattern: str) -> float | None:
+    return next(q.rate_per_s for q in ctx.model.queries if q.name == pattern)
+
+
+def _sharded(a: KeyValueAccess, indexes: Indexes) -> KeyValueAccess:
+    """A pattern whose first request reads a sharded partition runs once per shard (DDB-H02)."""
+    if not a.steps or "<shard>" not in a.steps[0].key.partition:
+        return a
+    shards = max(n.shards for n in indexes.needs if n.index == a.steps[0].key.index and a.pattern in n.serves)
+    return a.model_copy(update={"shards": shards, "rcu": round(a.rcu * shards, 2)})
 
 
 def _access(ctx: Ctx, q, grouped: KeyValueAccess | None, inner) -> KeyValueAccess:  # type: ignore[no-untyped-def]
