@@ -81,8 +81,12 @@ def _rename(e: Entity, template: str, link: bool = False) -> str:
     return template
 
 
-def _value(model: Model, e: Entity, field: str) -> dict[str, object]:
+def _value(model: Model, e: Entity, field: str, it: EntityItems | None = None) -> dict[str, object]:
     f = e.field(field)
+    copy = next((c for c in it.copies if c.attribute == field), None) if it is not None else None
+    if f is None and copy is not None:  # a copied attribute: typed like its source field
+        source = model.entity(copy.entity).field(copy.field)
+        return {attribute_type(source) if source is not None else "S": {"$param": field}}
     if f is None:
         return {"S": {"$param": field}}
     if f.kind is FieldKind.EMBEDDED and f.target is not None:
@@ -105,7 +109,7 @@ def _member(model: Model, table: str, e: Entity, it: EntityItems, s: WriteStep) 
                         _edge_type(s) if s.role == "edge" else s.role.upper()}
         for attr, field in s.sets:
             item[attr] = {"S": {"$param": f"{field}_id"}} if link and e.field(field) is None else _value(
-                model, e, field)
+                model, e, field, it)
         body: dict[str, object] = {"TableName": table, "Item": item}
         if s.condition == "not_exists":
             body["ConditionExpression"] = "attribute_not_exists(PK)"
@@ -121,7 +125,7 @@ def _member(model: Model, table: str, e: Entity, it: EntityItems, s: WriteStep) 
         if attr.startswith("GSI"):
             values[f":s{i}"] = {"S": {"$template": _rename(e, field)}}
         else:
-            values[f":s{i}"] = _value(model, e, field)
+            values[f":s{i}"] = _value(model, e, field, it)
         keep = attr in ("id", "created_at") or (s.condition == "none" and attr == "created_at")
         sets.append(f"#s{i} = if_not_exists(#s{i}, :s{i})" if keep else f"#s{i} = :s{i}")
     for i, (attr, amount) in enumerate(s.adds):
@@ -140,6 +144,10 @@ def _member(model: Model, table: str, e: Entity, it: EntityItems, s: WriteStep) 
     if s.condition == "exists":
         body["ConditionExpression"] = "attribute_exists(PK)"
     return {"Update": body}
+
+
+def _written(w: KeyValueWrite, attribute: str) -> bool:
+    return any(a == attribute for s in w.steps for a, _ in s.sets)
 
 
 def _edge_type(s: WriteStep) -> str:
@@ -187,7 +195,7 @@ def writes_doc(model: Model, layout: KeyValueLayout) -> dict[str, object]:
             "name": w.write, "entity": w.entity, "op": w.op, "transaction": len(members) > 1,
             "params": _params(model, e, w),
             "copies": [{"param": c.attribute, "from": c.entity, "by": param_name(e, c.via), "field": c.field}
-                       for c in it.copies] if w.op == "insert" else [],
+                       for c in it.copies if _written(w, c.attribute)],
             "reads": list(w.reads), "items": members, "sparse": _sparse(e, it, w),
             "when": {str(k): v for k, v in whens.items()},
             "then": [_conditional_max(model, layout.table.name, e, s) for s in conditional],

@@ -45,7 +45,7 @@ def include_label(inc: Include) -> str:
     return plural(snake(inc.name)) if inc.name[:1].isupper() else inc.name
 
 
-def result_columns(model: Model, q: Query) -> dict[str, object]:
+def result_columns(model: Model, q: Query, copied: tuple[str, ...] = ()) -> dict[str, object]:
     """The PostgreSQL target's result columns of `q`, each with where the DynamoDB items hold it."""
     e = model.entity(q.entity)
     if q.is_union:
@@ -57,7 +57,7 @@ def result_columns(model: Model, q: Query) -> dict[str, object]:
     if q.select:
         return _selected(model, q)
     out: dict[str, object] = dict(columns(model, e))
-    out.update(_includes(model, q.include, "", ""))
+    out.update(_includes(model, q.include, "", "", set(copied)))
     return out
 
 
@@ -81,21 +81,29 @@ def _selected(model: Model, q: Query) -> dict[str, object]:
     return out
 
 
-def _includes(model: Model, incs: tuple[Include, ...], step: str, prefix: str) -> dict[str, object]:
+def _includes(model: Model, incs: tuple[Include, ...], step: str, prefix: str,
+              copied: set[str]) -> dict[str, object]:
     out: dict[str, object] = {}
     for inc in incs:
         name = f"{step}.{inc.name}" if step else inc.name
         target = model.entity(inc.entity)
-        if inc.kind == "to_one":
+        if inc.kind == "to_one" and name in copied:  # attributes copied into the parent item
+            on = f"{step}/" if step else ""
+            for col, attr in columns(model, target, inc.fields, tenant=False).items():
+                out.setdefault(f"{prefix}{inc.name}_{col}", f"{on}{inc.name}_{attr}")
+        elif inc.kind == "to_one":
             for col, attr in columns(model, target, inc.fields, tenant=False).items():
                 out.setdefault(f"{prefix}{inc.name}_{col}", f"{name}/{attr}")
-            out.update(_includes(model, inc.nested, name, f"{prefix}{inc.name}_"))
+            out.update(_includes(model, inc.nested, name, f"{prefix}{inc.name}_", copied))
         else:
             fetch = f"{name}.{inc.entity}" if inc.kind == "many" else name
             obj: dict[str, object] = {c: a for c, a in columns(model, target, inc.fields, tenant=False).items()}
             for nested in inc.nested:
-                obj[nested.name if nested.kind == "to_one" else include_label(nested)] = {
-                    "object": columns(model, model.entity(nested.entity), nested.fields, tenant=False),
-                    "from": f"{fetch}.{nested.name}"}
+                cols = columns(model, model.entity(nested.entity), nested.fields, tenant=False)
+                if f"{fetch}.{nested.name}" in copied:  # copied into each child item
+                    obj[nested.name] = {"object": {c: f"{nested.name}_{a}" for c, a in cols.items()}}
+                else:
+                    obj[nested.name if nested.kind == "to_one" else include_label(nested)] = {
+                        "object": cols, "from": f"{fetch}.{nested.name}"}
             out[prefix + include_label(inc)] = {"list": fetch, "object": obj}
     return out

@@ -132,7 +132,7 @@ def pattern_entry(model: Model, table: str, a: KeyValueAccess) -> dict[str, obje
         entry["group"] = {"by": list(a.group.by), "aggregates": [list(x) for x in a.group.aggregates]}
     if a.aggregate is not None:
         entry["aggregate"] = a.aggregate
-    entry["result"] = {"columns": result_columns(model, q), "omitted": ["deleted_at"]}
+    entry["result"] = {"columns": result_columns(model, q, a.copied), "omitted": ["deleted_at"]}
     return entry
 
 

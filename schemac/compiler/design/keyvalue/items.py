@@ -26,7 +26,7 @@ from schemac.compiler.naming import singular, snake
 
 
 def entity_items(ctx: Ctx, e: Entity, place: Place, needs: list[IndexNeed],
-                 copies: list[tuple[str, str, str, str]]) -> EntityItems:
+                 copies: list[tuple[str, ...]]) -> EntityItems:
     keys = [KeyTemplate(partition=place.partition, sort=place.sort)]
     for n in sorted(needs, key=lambda n: n.slot):
         t = index_template(ctx, e, n)
@@ -46,15 +46,17 @@ def entity_items(ctx: Ctx, e: Entity, place: Place, needs: list[IndexNeed],
                                              tuple(n.serves)))
     attrs = tuple((f.name, f.name) for f in e.stored_fields if f.name != "deleted_at" or e.soft_delete)
     found = {}
-    for attr, via, target, field in copies:
+    for attr, via, target, field, *why in copies:
+        if attr in found:
+            continue
         found[attr] = Copy(attribute=attr, via=via, entity=target, field=field)
         fan = ctx.rows(e.name) / max(ctx.rows(target), 1.0)
-        ctx.decide("DDB-R02", Subject.of_field(e.name, attr),
-                   f"copy {target}.{field} into {e.name} as {attr}",
-                   f"a path predicate ({via}.{field}) is served by copying the key attribute into the item; the "
-                   f"{e.name} insert reads it from the {target} item, and a change to {target}.{field} must "
-                   f"update about {fan:,.0f} {e.name} items (the update fan-out)", e.span,
-                   payload=_copy_payload(attr, f"{target}.{field}", fan))
+        reason = why[0] if why else (
+            f"a path predicate ({via}.{field}) is served by copying the key attribute into the item; the "
+            f"{e.name} insert reads it from the {target} item, and a change to {target}.{field} must "
+            f"update about {fan:,.0f} {e.name} items (the update fan-out)")
+        ctx.decide("DDB-R02", Subject.of_field(e.name, attr), f"copy {target}.{field} into {e.name} as {attr}",
+                   reason, e.span, payload=_copy_payload(attr, f"{target}.{field}", fan))
     return EntityItems(entity=e.name, keys=tuple(keys), type_value=type_name(e.name), placement=place.kind,  # type: ignore[arg-type]
                        parent=place.parent, attributes=attrs, copies=tuple(found.values()),
                        shards=max((n.shards for n in needs), default=1),

@@ -172,6 +172,7 @@ class KeyValueAccess(_Node):
     unserved: str | None = None  # why DynamoDB cannot serve it (a coded diagnostic says so too)
     rcu: float = 0.0  # per execution, every step
     round_trips: int = 1
+    copied: tuple[str, ...] = ()  # include paths served by attributes copied into the item (DDB-R02)
 
 
 class WriteStep(_Node):

@@ -39,7 +39,8 @@ class Reads:
 
     def __init__(self, ctx: Ctx, places: dict[str, Place], indexes: Indexes) -> None:
         self.ctx, self.places, self.indexes = ctx, places, indexes
-        self.copies: dict[str, list[tuple[str, str, str, str]]] = {}
+        self.copies: dict[str, list[tuple[str, ...]]] = {}  # (attribute, via, entity, field[, why])
+        self.copied: set[tuple[str, str]] = set()  # (pattern, include path) served by copies
 
     def item_bytes(self, entity: str) -> float:
         return float(row_bytes(self.ctx.model, self.ctx.entity(entity)))
@@ -93,8 +94,9 @@ def _access(reads: Reads, q: Query, e: Entity, first: list[ReadStep]) -> KeyValu
         total += st.rcu * runs
         parents[st.name] = st.items_returned * runs
     depth = len({st.after for st in steps})
+    copied = tuple(sorted(p for n, p in reads.copied if n == q.name))
     return KeyValueAccess(pattern=q.name, entity=e.name, steps=tuple(steps), rcu=round(total, 2),
-                          round_trips=depth)
+                          round_trips=depth, copied=copied)
 
 
 def _root(reads: Reads, q: Query, e: Entity, s: Shape, place: Place, names: dict[str, str]
@@ -260,6 +262,9 @@ def _include_steps(reads: Reads, q: Query, parent: Entity, incs: tuple[Include, 
     out: list[ReadStep] = []
     for inc in incs:
         name = f"{path}.{inc.name}" if path else inc.name
+        if inc.kind == "to_one" and copy_include(reads, q, parent, inc, after):
+            reads.copied.add((q.name, name))
+            continue
         step = _include_step(reads, q, parent, inc, name, after)
         out.append(step)
         if inc.kind == "many":
@@ -270,6 +275,33 @@ def _include_steps(reads: Reads, q: Query, parent: Entity, incs: tuple[Include, 
         else:
             out += _include_steps(reads, q, reads.ctx.entity(inc.entity), inc.nested, name, step)
     return out
+
+
+HOT_READ_PER_S = 50.0
+
+
+def copy_include(reads: Reads, q: Query, parent: Entity, inc: Include, after: ReadStep) -> bool:
+    """Copy a to-one include's fields into the parent item (DDB-R02) when the read is hot, names a few
+    fields, and the writes that would have to update the copies cost less than the follow-up reads saved."""
+    ctx = reads.ctx
+    if not inc.fields or inc.nested or (q.rate_per_s or 0.0) < HOT_READ_PER_S:
+        return False
+    target = ctx.entity(inc.entity)
+    fan_out = max(ctx.rows(parent.name) / max(ctx.rows(target.name), 1.0), 1.0)
+    changes = sum(w.rate_per_s or 0.0 for w in ctx.model.writes if w.entity == target.name
+                  and w.op in ("update", "upsert") and (not w.fields or set(w.fields) & set(inc.fields)))
+    parents = after.items_returned
+    saved = (q.rate_per_s or 0.0) * reads.rcu(target.name, parents, False, batch=True)
+    cost = changes * fan_out
+    if cost >= saved:
+        return False
+    for f in inc.fields:
+        why = (f"{q.name} reads {inc.entity}.{f} with every {parent.name} at {q.rate_per_s:g}/s: copied into the "
+               f"{parent.name} item it saves {saved:,.1f} RCU/s of BatchGetItem; a change of {inc.entity}.{f} "
+               f"must update about {fan_out:,.0f} {parent.name} items (declared changes: {changes:g}/s, "
+               f"{cost:,.1f} item updates/s)")
+        reads.copies.setdefault(parent.name, []).append((f"{inc.name}_{f}", inc.via, inc.entity, f, why))
+    return True
 
 
 def _include_step(reads: Reads, q: Query, parent: Entity, inc: Include, name: str, after: ReadStep) -> ReadStep:

@@ -52,8 +52,9 @@ def _wcu(ctx: Ctx, items: EntityItems, steps: list[WriteStep]) -> float:
 
 def insert_write(ctx: Ctx, e: Entity, items: EntityItems, guards: list[UniqueGuard],
                  aggs: list[AggregateItem], name: str | None = None) -> KeyValueWrite:
+    copies = tuple((c.attribute, c.attribute) for c in items.copies)
     steps = [WriteStep(action="Put", role="item", entity=e.name, keys=item_keys(items), condition="not_exists",
-                       sets=tuple((f, f) for f in stored(e)))]
+                       sets=tuple((f, f) for f in stored(e)) + copies)]
     if e.versioned:
         version = tuple((a, t.replace("#v0", "#v1")) for a, t in _table_key(items))
         steps.append(WriteStep(action="Put", role="version", entity=e.name, keys=version, condition="not_exists",
@@ -64,9 +65,8 @@ def insert_write(ctx: Ctx, e: Entity, items: EntityItems, guards: list[UniqueGua
             steps.append(WriteStep(action="Put", role="guard", entity=e.name, keys=key, condition="not_exists",
                                    sets=tuple((h, h) for h in _item_holes(items)), when=live_filters(e, False)))
     steps += _aggregate_steps(e, aggs, +1)
-    reads = tuple(f"{c.entity}.{c.field}" for c in items.copies)
     return KeyValueWrite(write=name or f"insert {e.name}", entity=e.name, op="insert", steps=tuple(steps),
-                         transaction=len(steps) > 1, params=tuple(stored(e)), reads=reads,
+                         transaction=len(steps) > 1, params=tuple(stored(e)),
                          wcu=_wcu(ctx, items, steps))
 
 
@@ -111,8 +111,9 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
         reads += tuple(f"{e.name}.{f}" for f in sorted(counted) if f not in by and e.field(f) is not None
                        and not f.lstrip("-").isdigit())
     else:
-        fields = w.fields or tuple(f for f in stored(e) if f not in GENERATED and f not in by)
-        sets = (*tuple((f, f) for f in fields), ("updated_at", "updated_at"))
+        fields = w.fields or tuple(f for f in stored(e) if f not in (*GENERATED, "deleted_at") and f not in by)
+        copies = tuple((c.attribute, c.attribute) for c in items.copies if c.via in fields)
+        sets = (*tuple((f, f) for f in fields), *copies, ("updated_at", "updated_at"))
         moved = _moved_keys(items, fields)
         sets += tuple(moved)
         if w.op == "upsert":
@@ -121,7 +122,8 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
                            condition="exists" if w.op == "update" else "none", sets=sets)]
         reads += tuple(f"{e.name}.{h}" for kv in moved for h in holes(kv[1]) if h not in fields and h not in by
                        and f"{e.name}.{h}" not in reads)
-    written = [v for s in steps for a, v in s.sets if not a.startswith("GSI")]
+    copied = {c.attribute for c in items.copies}
+    written = [v for s in steps for a, v in s.sets if not a.startswith("GSI") and a not in copied]
     params = tuple(dict.fromkeys(f for f in (tenant, *w.by, *written) if f))
     return KeyValueWrite(write=w.name, entity=e.name, op=w.op, steps=tuple(steps), transaction=len(steps) > 1,
                          params=params, reads=tuple(dict.fromkeys(reads)), wcu=_wcu(ctx, items, steps))
