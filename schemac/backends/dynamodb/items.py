@@ -146,6 +146,12 @@ def _member(model: Model, table: str, e: Entity, it: EntityItems, s: WriteStep) 
     return {"Update": body}
 
 
+def _read(model: Model, ref: str) -> dict[str, str]:
+    """A value the write reads from the stored item first (GetItem by its key) to fill a template hole."""
+    entity, field = ref.split(".", 1)
+    return {"entity": entity, "field": field, "param": param_name(model.entity(entity), field)}
+
+
 def _written(w: KeyValueWrite, attribute: str) -> bool:
     return any(a == attribute for s in w.steps for a, _ in s.sets)
 
@@ -158,10 +164,14 @@ def _edge_type(s: WriteStep) -> str:
 def _params(model: Model, e: Entity, w: KeyValueWrite) -> list[dict[str, object]]:
     declared = next((x for x in model.writes if x.name == w.write), None)
     by = set(declared.by) if declared is not None else set()
-    out = []
+    out: list[dict[str, object]] = []
     for p in w.params:
         f = e.field(p)
         generated = p in ("id", "created_at", "updated_at") and p not in by
+        if f is not None and f.kind is FieldKind.EMBEDDED and f.target is not None:  # one param per member
+            out += [{"name": f"{param_name(e, p)}_{sub.name}", "type": param_type(model, e, p),
+                     "nullable": f.optional or sub.optional} for sub in model.value_type(f.target).fields]
+            continue
         out.append({"name": _write_param(e, w, p), "type": _write_type(model, e, w, p),
                     "nullable": bool(f is not None and (f.optional or f.name == "deleted_at")),
                     **({"generated": p} if generated else {})})
@@ -196,7 +206,7 @@ def writes_doc(model: Model, layout: KeyValueLayout) -> dict[str, object]:
             "params": _params(model, e, w),
             "copies": [{"param": c.attribute, "from": c.entity, "by": param_name(e, c.via), "field": c.field}
                        for c in it.copies if _written(w, c.attribute)],
-            "reads": list(w.reads), "items": members, "sparse": _sparse(e, it, w),
+            "reads": [_read(model, r) for r in w.reads], "items": members, "sparse": _sparse(e, it, w),
             "when": {str(k): v for k, v in whens.items()},
             "then": [_conditional_max(model, layout.table.name, e, s) for s in conditional],
             "wcu": w.wcu})

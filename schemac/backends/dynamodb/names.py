@@ -57,7 +57,8 @@ def result_columns(model: Model, q: Query, copied: tuple[str, ...] = ()) -> dict
     if q.select:
         return _selected(model, q)
     out: dict[str, object] = dict(columns(model, e))
-    out.update(_includes(model, q.include, "", "", set(copied)))
+    for column, source in _includes(model, q.include, "", "", set(copied)).items():
+        out.setdefault(column, source)  # a root column of that name wins, as in the SQL select
     return out
 
 

@@ -82,7 +82,7 @@ def _aggregate_steps(e: Entity, aggs: list[AggregateItem], sign: int) -> list[Wr
             continue
         key = (("PK", a.keys[0].partition), ("SK", a.keys[0].sort or ""))
         adds = tuple((attr, (f if sign > 0 else f"-{f}") if func == "sum" and f else str(sign))
-                     for attr, func, f in a.values if func in ("count", "sum"))
+                     for attr, func, f in a.values if func in ("count", "sum") and not _maintained(e, f))
         sets = tuple((attr, f or "") for attr, func, f in a.values if func in ("max", "min"))
         if sign < 0 and sets:
             continue
@@ -107,7 +107,7 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
         steps = [WriteStep(action="Delete", role="item", entity=e.name, keys=key, condition="exists")]
         steps += _aggregate_steps(e, aggs, -1)
         counted = {h for s in steps[1:] for t in (dict(s.keys).values()) for h in holes(t)}
-        counted |= {c.field for s in steps[1:] for c in s.when} | {v for s in steps[1:] for _, v in s.adds}
+        counted |= {c.field for s in steps[1:] for c in s.when} | {v.lstrip("-") for s in steps[1:] for _, v in s.adds}
         reads += tuple(f"{e.name}.{f}" for f in sorted(counted) if f not in by and e.field(f) is not None
                        and not f.lstrip("-").isdigit())
     else:
@@ -127,6 +127,12 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
     params = tuple(dict.fromkeys(f for f in (tenant, *w.by, *written) if f))
     return KeyValueWrite(write=w.name, entity=e.name, op=w.op, steps=tuple(steps), transaction=len(steps) > 1,
                          params=params, reads=tuple(dict.fromkeys(reads)), wcu=_wcu(ctx, items, steps))
+
+
+def _maintained(e: Entity, name: str | None) -> bool:
+    """A maintained field (a sum of children) is zero when its item is inserted: nothing to add then."""
+    f = e.field(name) if name else None
+    return f is not None and f.maintained
 
 
 def _moved_keys(items: EntityItems, fields: tuple[str, ...]) -> list[tuple[str, str]]:
