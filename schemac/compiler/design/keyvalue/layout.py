@@ -173,6 +173,8 @@ class KeyValueAccess(_Node):
     rcu: float = 0.0  # per execution, every step
     round_trips: int = 1
     copied: tuple[str, ...] = ()  # include paths served by attributes copied into the item (DDB-R02)
+    # (include, step): children returned by that step's Query of the item collection, told apart by type
+    collection: tuple[tuple[str, str], ...] = ()
 
 
 class WriteStep(_Node):

@@ -86,7 +86,12 @@ def route(reads: Reads, q: Query) -> Builder | None:
 
 
 def _access(reads: Reads, q: Query, e: Entity, first: list[ReadStep]) -> KeyValueAccess:
-    steps = [*first, *_include_steps(reads, q, e, q.include, first[-1].name if first else "", first[-1])]
+    first, rest, kids = _collection_read(reads, q, e, first)
+    root = first[-1]
+    steps = [*first]
+    for kid in kids:  # what the children include, from the children the one Query returned
+        steps += _include_steps(reads, q, reads.ctx.entity(kid.entity), kid.nested, kid.name, root)
+    steps += _include_steps(reads, q, e, rest, "", root)
     parents = {"": 1.0}
     total = 0.0
     for st in steps:
@@ -96,7 +101,39 @@ def _access(reads: Reads, q: Query, e: Entity, first: list[ReadStep]) -> KeyValu
     depth = len({st.after for st in steps})
     copied = tuple(sorted(p for n, p in reads.copied if n == q.name))
     return KeyValueAccess(pattern=q.name, entity=e.name, steps=tuple(steps), rcu=round(total, 2),
-                          round_trips=depth, copied=copied)
+                          round_trips=depth, copied=copied, collection=tuple((k.name, root.name) for k in kids))
+
+
+def _collection_read(reads: Reads, q: Query, e: Entity, first: list[ReadStep]
+                     ) -> tuple[list[ReadStep], tuple[Include, ...], list[Include]]:
+    """One item read by its full key, with children included whole from its own item collection: a single
+    Query on the partition returns the item and those children together (DDB-K08)."""
+    last = first[-1]
+    place = reads.places[e.name]
+    if place.kind != "home" or last.key.index is not None or last.key.sort_op != "=":
+        return first, q.include, []
+    kids = [i for i in q.include if i.kind == "to_many" and i.limit is None and not i.order
+            and _in_collection(reads, e, i)]
+    if not kids:
+        return first, q.include, []
+    ctx = reads.ctx
+    items = 1.0 + sum(max(ctx.rows(k.entity) / max(ctx.rows(e.name), 1.0), 1.0) for k in kids)
+    strong = q.consistency == "strong"
+    merged = last.model_copy(update={
+        "operation": "Query", "key": last.key.model_copy(update={"sort_op": None, "sort": None}),
+        "types": (type_name(e.name), *(type_name(k.entity) for k in kids)), "items_read": round(items, 2),
+        "items_returned": round(items, 2), "rcu": reads.rcu(e.name, items, strong)})
+    ctx.decide("DDB-K08", Subject.of_pattern(q.name, e.name),
+               f"one Query of the {e.name} item collection returns it with its {', '.join(k.name for k in kids)}",
+               f"the {e.name} and the {', '.join(k.entity for k in kids)} items share a partition (an item "
+               f"collection), so a Query on PK alone reads them in one round trip (about {items:,.0f} items)",
+               q.span, payload=Access(Operation.QUERY, "table"))
+    return [*first[:-1], merged], tuple(i for i in q.include if i not in kids), kids
+
+
+def _in_collection(reads: Reads, parent: Entity, inc: Include) -> bool:
+    place = reads.places[inc.entity]
+    return place.kind == "collection" and place.parent == parent.name and place.via == inc.via
 
 
 def _root(reads: Reads, q: Query, e: Entity, s: Shape, place: Place, names: dict[str, str]
