@@ -175,6 +175,9 @@ class KeyValueAccess(_Node):
     copied: tuple[str, ...] = ()  # include paths served by attributes copied into the item (DDB-R02)
     # (include, step): children returned by that step's Query of the item collection, told apart by type
     collection: tuple[tuple[str, str], ...] = ()
+    # an order the keys cannot give (by an aggregate's value): the client sorts the items read, then limits
+    client_order: tuple[tuple[str, bool], ...] = ()  # (attribute, descending)
+    client_limit: int | None = None
 
 
 class WriteStep(_Node):
