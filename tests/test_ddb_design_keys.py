@@ -165,3 +165,37 @@ def test_a_strong_read_by_a_reference_is_served_by_the_table() -> None:
     assert review.placement == "collection" and review.parent == "Book"
     access = layout(result).access[0]
     assert access.steps[0].key.index is None and access.steps[0].consistent
+
+
+STRONG_TWO_ORDERS = STRONG_BY_REFERENCE + """
+query reviews_by_score {
+  from Review
+  where book = ?
+  order stars desc
+  consistency strong
+}
+query reviews_by_date {
+  from Review
+  where book = ?
+  order created_at desc
+  consistency strong
+}
+"""
+
+
+def test_a_strong_read_in_another_order_gets_a_local_secondary_index() -> None:
+    result = from_text(STRONG_TWO_ORDERS)
+    assert result.ok, codes(result)
+    lay = layout(result)
+    lsis = [i for i in lay.indexes if i.kind == "local"]
+    assert [(i.name, i.keys.partition_key, i.keys.sort_key) for i in lsis] == [("LSI1", "PK", "LSI1SK")]
+    access = next(a for a in lay.access if a.pattern == "reviews_by_date")
+    step = access.steps[0]
+    assert step.key.index == "LSI1" and step.key.partition_attr == "PK" and step.consistent and step.descending
+    from tests.helpers.ddb import artifact
+
+    table = artifact(result, "table.json")
+    assert table["LocalSecondaryIndexes"][0]["KeySchema"] == [{"AttributeName": "PK", "KeyType": "HASH"},
+                                                              {"AttributeName": "LSI1SK", "KeyType": "RANGE"}]
+    review = artifact(result, "entities.json")["entities"]["Review"]["keys"]
+    assert "LSI1SK" in review and "LSI1PK" not in review

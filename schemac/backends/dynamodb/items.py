@@ -42,12 +42,9 @@ def entities_doc(model: Model, layout: KeyValueLayout) -> dict[str, object]:
         keys: dict[str, str] = {}
         sparse: dict[str, object] = {}
         for k in it.keys:
-            pk, sk = ("PK", "SK") if k.index is None else (f"{k.index}PK", f"{k.index}SK")
-            keys[pk] = k.partition
-            if k.sort is not None:
-                keys[sk] = k.sort
-            if k.sparse:
-                for attr in (pk, sk):
+            for attr, template in k.attributes():
+                keys[attr] = template
+                if k.sparse:
                     sparse[attr] = {"when": [_filter(c) for c in k.sparse]}
         ents[it.entity] = {
             "type": it.type_value, "placement": it.placement, "parent": it.parent, "keys": keys, "sparse": sparse,
@@ -220,7 +217,7 @@ def _sparse(e: Entity, it: EntityItems, w: KeyValueWrite) -> dict[str, object]:
     out: dict[str, object] = {}
     for k in it.keys:
         if k.index is not None and k.sparse:
-            for attr in (f"{k.index}PK", f"{k.index}SK"):
+            for attr, _ in k.attributes():
                 if attr in written:
                     out[attr] = {"when": [_filter(c, e) for c in k.sparse]}
     return out

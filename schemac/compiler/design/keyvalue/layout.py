@@ -51,6 +51,13 @@ class KeyTemplate(_Node):
     sort: str | None = None
     sparse: tuple[Filter, ...] = ()
 
+    def attributes(self) -> list[tuple[str, str]]:
+        """(key attribute, template) pairs the item carries for this key; an LSI shares the table's PK."""
+        if self.index is None:
+            return [("PK", self.partition), *([("SK", self.sort)] if self.sort is not None else [])]
+        head = [] if self.index.startswith("LSI") else [(f"{self.index}PK", self.partition)]
+        return [*head, *([(f"{self.index}SK", self.sort)] if self.sort is not None else [])]
+
 
 class Copy(_Node):
     """An attribute copied from a referenced item (a path predicate or a hot include, DDB-R02)."""

@@ -149,6 +149,10 @@ def _root(reads: Reads, q: Query, e: Entity, s: Shape, place: Place, names: dict
         return lambda: [_get(reads, e, place, names, strong)]
     if place.kind != "home" and eq == _partition_fields(place) - {tenant} and _order_fits(s, place):
         return lambda: [_collection_query(reads, q, e, s, place, names, strong)]
+    if place.kind != "home" and eq == _partition_fields(place) - {tenant} and strong:
+        # a strong read of the collection in another order: a local secondary index (DDB-I01, DDB-A07)
+        lsi = reads.indexes.need(e.name, s.eq, s.consts, s.order, type_name(e.name), q.name, local=place.partition)
+        return lambda: [_index_query(reads, q, e, s, lsi, names, one, strong=True)]
     if _unique_alone(e, s.eq) and strong and not s.consts:
         return lambda: _guarded_get(reads, e, s, place, names)
     low = is_low_rate(q)
@@ -239,7 +243,7 @@ def _collection_query(reads: Reads, q: Query, e: Entity, s: Shape, place: Place,
 
 
 def _index_query(reads: Reads, q: Query, e: Entity, s: Shape, need: IndexNeed, names: dict[str, str],
-                 one: float) -> ReadStep:
+                 one: float, strong: bool = False) -> ReadStep:
     t = index_template(reads.ctx, e, need)
     extra = [f for f in s.eq if f not in need.eq]
     filters = tuple(Filter(field=f, op="=", param=s.params[f]) for f in extra)
@@ -250,9 +254,11 @@ def _index_query(reads: Reads, q: Query, e: Entity, s: Shape, need: IndexNeed, n
     if s2.range is None and s.range is not None:
         s2.filters += (s.range,)
     op, low, high = _sort_condition(need.tag, s2)
-    key = KeyCondition(index=need.index, partition_attr=f"{need.index}PK", sort_attr=f"{need.index}SK",
+    key = KeyCondition(index=need.index, partition_attr=need.partition_attr, sort_attr=f"{need.index}SK",
                        partition=fill(t.partition, names), sort_op=op, sort=low, sort_high=high)  # type: ignore[arg-type]
-    return _query_step(reads, q, e, s2, key, False, "")
+    if need.local:
+        s2.filters += live_filters(e, on_index=False)
+    return _query_step(reads, q, e, s2, key, strong, "")
 
 
 def _query_step(reads: Reads, q: Query, e: Entity, s: Shape, key: KeyCondition, strong: bool,
@@ -369,7 +375,7 @@ def _include_step(reads: Reads, q: Query, parent: Entity, inc: Include, name: st
     else:
         need = reads.indexes.need(child.name, (inc.via,), (), order, type_name(child.name), q.name)
         t = index_template(ctx, child, need)
-        key = KeyCondition(index=need.index, partition_attr=f"{need.index}PK", sort_attr=f"{need.index}SK",
+        key = KeyCondition(index=need.index, partition_attr=need.partition_attr, sort_attr=f"{need.index}SK",
                            partition=t.partition.replace(f"<{inc.via}>", "<id>"), sort_op="begins_with",
                            sort=f"{need.tag}#", holes="item")
     return ReadStep(name=name, operation="Query", entity=child.name, types=(type_name(child.name),), key=key,

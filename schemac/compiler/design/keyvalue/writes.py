@@ -24,13 +24,7 @@ GENERATED = ("id", "created_at", "updated_at")
 
 
 def item_keys(items: EntityItems) -> tuple[tuple[str, str], ...]:
-    out: list[tuple[str, str]] = []
-    for k in items.keys:
-        pk, sk = ("PK", "SK") if k.index is None else (f"{k.index}PK", f"{k.index}SK")
-        out.append((pk, k.partition))
-        if k.sort is not None:
-            out.append((sk, k.sort))
-    return tuple(out)
+    return tuple(pair for k in items.keys for pair in k.attributes())
 
 
 def _table_key(items: EntityItems) -> tuple[tuple[str, str], ...]:
@@ -141,7 +135,7 @@ def _moved_keys(items: EntityItems, fields: tuple[str, ...]) -> list[tuple[str, 
     for k in items.keys[1:]:
         templates = [k.partition, k.sort or ""]
         if any(set(holes(t)) & set(fields) for t in templates) or any(c.field in fields for c in k.sparse):
-            out += [(f"{k.index}PK", k.partition), *([(f"{k.index}SK", k.sort)] if k.sort else [])]
+            out += k.attributes()
     return out
 
 
