@@ -127,6 +127,7 @@ def pattern_entry(model: Model, table: str, a: KeyValueAccess) -> dict[str, obje
                       **flt, "cost": f"reads about {first.items_read:g} items to return {first.items_returned:g}"},
                   "shards": a.shards, "ordered": bool(q.order) and not q.group,
                   "follow_ups": [_follow_up(model, table, st) for st in a.steps[1:]],
+                  "paginate": first.limit is None, "limit": q.limit,
                   "rcu": a.rcu, "round_trips": a.round_trips})
     if a.group is not None:
         entry["group"] = {"by": list(a.group.by), "aggregates": [list(x) for x in a.group.aggregates]}

@@ -94,8 +94,12 @@ def _access(reads: Reads, q: Query, e: Entity, first: list[ReadStep]) -> KeyValu
     steps += _include_steps(reads, q, e, rest, "", root)
     parents = {"": 1.0}
     total = 0.0
-    for st in steps:
-        runs = parents.get(st.after or "", 1.0) if st.per_item else 1.0
+    for i, st in enumerate(steps):
+        runs = parents.get(st.after or "", 1.0) if st.per_item or st.operation == "BatchGetItem" else 1.0
+        if st.operation == "BatchGetItem":  # one key per item of the step before: the items it returns
+            st = steps[i] = st.model_copy(update={"items_read": round(runs, 2), "items_returned": round(runs, 2),
+                                                  "rcu": round(st.rcu * runs, 2)})
+            runs = 1.0
         total += st.rcu * runs
         parents[st.name] = st.items_returned * runs
     depth = len({st.after for st in steps})
