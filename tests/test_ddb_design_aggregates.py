@@ -138,3 +138,18 @@ def test_a_hot_constant_partition_is_write_sharded() -> None:
     assert design is not None
     shards = [d.payload for d in design.decisions if isinstance(d.payload, Sharding)]
     assert shards and max(s.shards for s in shards) >= 5
+
+
+def test_aggregate_and_guard_members_wait_for_their_key_values() -> None:
+    w = _write("helpdesk", "insert Ticket")
+    weekly = next(s for s in w.steps if s.aggregate == "weekly_intake")
+    assert ("team", "is_not_null") in [(c.field, c.op) for c in weekly.when]  # a ticket with no team
+    load = next(s for s in w.steps if s.aggregate == "open_assigned")
+    assert ("assignee", "is_not_null") in [(c.field, c.op) for c in load.when]
+
+
+def test_id_and_reference_holes_encode_alike() -> None:
+    from tests.helpers.ddb import artifact
+
+    ents = artifact(example("commerce"), "entities.json")["entities"]  # bigint ids
+    assert ents["Order"]["key_encodings"]["id"] == ents["LineItem"]["key_encodings"]["order"] == "plain"

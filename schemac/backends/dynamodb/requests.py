@@ -136,7 +136,7 @@ def pattern_entry(model: Model, table: str, a: KeyValueAccess) -> dict[str, obje
     if a.client_order:
         entry["client_order"] = {"by": [[f, "desc" if d else "asc"] for f, d in a.client_order],
                                  "limit": a.client_limit}
-    rows = next((s for s in a.steps if s.name in ("", "item") and "UNIQUE" not in s.types), first)
+    rows = next((s for s in a.steps if s.name in ("", "item") and "GUARD" not in s.types), first)
     entry["result"] = {"rows": {"step": rows.name, "types": list(_row_types(q, rows))},
                        "columns": result_columns(model, q, a.copied, a.collection), "omitted": ["deleted_at"]}
     return entry

@@ -206,7 +206,7 @@ def _get(reads: Reads, e: Entity, place: Place, names: dict[str, str], strong: b
 def _guarded_get(reads: Reads, e: Entity, s: Shape, place: Place, names: dict[str, str]) -> list[ReadStep]:
     """A strongly consistent read by a unique value: the guard item (DDB-U01) holds the item's key fields."""
     guard = guard_template(e, s.eq)
-    first = ReadStep(name="", operation="GetItem", entity=e.name, types=("UNIQUE",),
+    first = ReadStep(name="", operation="GetItem", entity=e.name, types=("GUARD",),
                      key=KeyCondition(partition=fill(guard, names), sort_op="=", sort=fill(guard, names)),
                      consistent=True, rcu=1.0)
     return [first, _get(reads, e, place, {}, True, name="item", after="")]

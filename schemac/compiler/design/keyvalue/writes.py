@@ -13,6 +13,7 @@ from schemac.compiler.design.keyvalue.layout import (
     AggregateItem,
     EdgeList,
     EntityItems,
+    Filter,
     KeyValueWrite,
     UniqueGuard,
     WriteStep,
@@ -57,7 +58,9 @@ def insert_write(ctx: Ctx, e: Entity, items: EntityItems, guards: list[UniqueGua
         if g.entity == e.name:
             key = (("PK", g.keys.partition), ("SK", g.keys.sort or g.keys.partition))
             steps.append(WriteStep(action="Put", role="guard", entity=e.name, keys=key, condition="not_exists",
-                                   sets=tuple((h, h) for h in _item_holes(items)), when=live_filters(e, False)))
+                                   sets=tuple((h, h) for h in _item_holes(items)),
+                                   when=live_filters(e, False) + tuple(  # NULLs never collide, as in SQL
+                                       Filter(field=h, op="is_not_null") for h in _nullable_holes(e, key))))
     steps += _aggregate_steps(e, aggs, +1)
     return KeyValueWrite(write=name or f"insert {e.name}", entity=e.name, op="insert", steps=tuple(steps),
                          transaction=len(steps) > 1, params=tuple(stored(e)),
@@ -82,8 +85,9 @@ def _aggregate_steps(e: Entity, aggs: list[AggregateItem], sign: int) -> list[Wr
             continue
         if not a.parent:  # an aggregate item carries its group values, to be read back as columns
             sets += tuple((g.replace("|", "_"), g) for g in a.group)
+        keyed = tuple(Filter(field=h, op="is_not_null") for h in _nullable_holes(e, key))
         out.append(WriteStep(action="Update", role="counter" if a.parent else "aggregate", entity=e.name,
-                             keys=key, adds=adds, sets=sets, when=a.where + live_filters(e, False),
+                             keys=key, adds=adds, sets=sets, when=a.where + live_filters(e, False) + keyed,
                              aggregate=a.name))
     return out
 
@@ -108,7 +112,7 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
         fields = w.fields or tuple(f for f in stored(e) if f not in (*GENERATED, "deleted_at") and f not in by)
         copies = tuple((c.attribute, c.attribute) for c in items.copies if c.via in fields)
         sets = (*tuple((f, f) for f in fields), *copies, ("updated_at", "updated_at"))
-        moved = _moved_keys(items, fields)
+        moved = _moved_keys(items, (*fields, *(c.attribute for c in items.copies if c.via in fields)))
         sets += tuple(moved)
         if w.op == "upsert":
             sets += (("id", "id"), ("created_at", "created_at"))
@@ -121,6 +125,12 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
     params = tuple(dict.fromkeys(f for f in (tenant, *w.by, *written) if f))
     return KeyValueWrite(write=w.name, entity=e.name, op=w.op, steps=tuple(steps), transaction=len(steps) > 1,
                          params=params, reads=tuple(dict.fromkeys(reads)), wcu=_wcu(ctx, items, steps))
+
+
+def _nullable_holes(e: Entity, keys: tuple[tuple[str, str], ...]) -> list[str]:
+    """Optional fields a key is built from: without a value there is no item to update (no team, no group)."""
+    names = dict.fromkeys(h.split("|")[0] for _, t in keys for h in holes(t))
+    return [n for n in names if (f := e.field(n)) is not None and f.optional]
 
 
 def _maintained(e: Entity, name: str | None) -> bool:
