@@ -153,3 +153,13 @@ def test_id_and_reference_holes_encode_alike() -> None:
 
     ents = artifact(example("commerce"), "entities.json")["entities"]  # bigint ids
     assert ents["Order"]["key_encodings"]["id"] == ents["LineItem"]["key_encodings"]["order"] == "plain"
+
+
+def test_a_sum_of_a_maintained_field_follows_the_childrens_writes() -> None:
+    w = _write("commerce", "add_line_item")
+    chained = next(s for s in w.steps if s.aggregate == "quarterly_revenue")
+    assert chained.adds == (("revenue", "amount"),)
+    assert dict(chained.keys)["SK"] == "<order_created_at|quarter>#<order_status>"
+    assert "order->Order.created_at" in w.reads and "order->Order.status" in w.reads
+    removed = _write("commerce", "remove_line_item")
+    assert next(s for s in removed.steps if s.aggregate == "quarterly_revenue").adds == (("revenue", "-amount"),)

@@ -144,10 +144,14 @@ def _member(model: Model, table: Table, e: Entity, it: EntityItems, s: WriteStep
     return {"Update": body}
 
 
-def _read(model: Model, ref: str) -> dict[str, str]:
-    """A value the write reads from the stored item first (GetItem by its key) to fill a template hole."""
-    entity, field = ref.split(".", 1)
-    return {"entity": entity, "field": field, "param": param_name(model.entity(entity), field)}
+def _read(model: Model, e: Entity, ref: str) -> dict[str, str]:
+    """A value the write reads first to fill a template hole: from the written item itself (GetItem by its
+    key), or `via->Entity.field` from the item its reference `via` names (`by` is that reference's param)."""
+    via, _, rest = ref.rpartition("->")
+    entity, field = rest.split(".", 1)
+    if not via:
+        return {"entity": entity, "field": field, "param": param_name(model.entity(entity), field)}
+    return {"entity": entity, "field": field, "param": f"{via}_{field}", "by": param_name(e, via)}
 
 
 def _written(w: KeyValueWrite, attribute: str) -> bool:
@@ -204,7 +208,7 @@ def writes_doc(model: Model, layout: KeyValueLayout) -> dict[str, object]:
             "params": _params(model, e, w),
             "copies": [{"param": c.attribute, "from": c.entity, "by": param_name(e, c.via), "field": c.field}
                        for c in it.copies if _written(w, c.attribute)],
-            "reads": [_read(model, r) for r in w.reads], "items": members, "sparse": _sparse(e, it, w),
+            "reads": [_read(model, e, r) for r in w.reads], "items": members, "sparse": _sparse(e, it, w),
             "when": {str(k): v for k, v in whens.items()},
             "then": [_conditional_max(model, layout.table, e, s) for s in conditional],
             "wcu": w.wcu})

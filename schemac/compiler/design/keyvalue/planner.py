@@ -106,16 +106,8 @@ def _check_strong(ctx: Ctx, a: KeyValueAccess) -> None:
 
 
 def _moving_aggregates(ctx: Ctx, aggs: list[AggregateItem]) -> None:
-    """SC0476: an update that changes what an ADD-maintained aggregate groups, filters or sums by, or a
-    sum of a field that is itself maintained (it changes with other entities' writes)."""
-    for a in aggs:
-        child = ctx.model.entity(a.child)
-        for _, _, name in a.values:
-            f = child.field(name) if name else None
-            agg = f.default.aggregate if f is not None and f.default is not None else None
-            if agg is not None:
-                ctx.diags.report(codes.UPDATE_MOVES_AGGREGATE, child.span, write=f"insert {agg.child}",
-                                 fields=f"{a.child}.{name}", aggregate=a.name)
+    """SC0476: an update that changes what an ADD-maintained aggregate groups, filters or sums by. (A sum of
+    a maintained field follows the children's writes: writes.py chains it.)"""
     for w in ctx.model.writes:
         if w.op not in ("update", "upsert"):
             continue

@@ -62,7 +62,10 @@ def insert_write(ctx: Ctx, e: Entity, items: EntityItems, guards: list[UniqueGua
                                    when=live_filters(e, False) + tuple(  # NULLs never collide, as in SQL
                                        Filter(field=h, op="is_not_null") for h in _nullable_holes(e, key))))
     steps += _aggregate_steps(e, aggs, +1)
+    chained, reads = _chained_steps(ctx, e, aggs, +1)
+    steps += chained
     return KeyValueWrite(write=name or f"insert {e.name}", entity=e.name, op="insert", steps=tuple(steps),
+                         reads=tuple(reads),
                          transaction=len(steps) > 1, params=tuple(stored(e)),
                          wcu=_wcu(ctx, items, steps))
 
@@ -92,6 +95,39 @@ def _aggregate_steps(e: Entity, aggs: list[AggregateItem], sign: int) -> list[Wr
     return out
 
 
+def _chained_steps(ctx: Ctx, e: Entity, aggs: list[AggregateItem], sign: int) -> tuple[list[WriteStep], list[str]]:
+    """A group aggregate summing a maintained field (`sum(total)`, total = sum(LineItem.amount)) follows the
+    child's writes: the LineItem write ADDs its amount to its order's group item, whose key values (the
+    order's created_at and status) it reads from the order first (`reads`: `order->Order.created_at`)."""
+    steps: list[WriteStep] = []
+    reads: list[str] = []
+    for a in aggs:
+        if a.parent is not None:
+            continue
+        parent = ctx.entity(a.child)
+        for attr, func, name in a.values:
+            f = parent.field(name) if name else None
+            agg = f.default.aggregate if f is not None and f.default is not None else None
+            if func != "sum" or agg is None or agg.child != e.name or agg.func != "sum" or agg.field is None:
+                continue
+            tenant = parent.tenant_field.name if parent.tenant_field is not None else None
+            rename = {h: h if h.split("|")[0] == tenant else f"{agg.via}_{h}"
+                      for _, t in (("PK", a.keys[0].partition), ("SK", a.keys[0].sort or "")) for h in holes(t)}
+            key = tuple((k, _rename_holes(t, rename)) for k, t in (("PK", a.keys[0].partition),
+                                                                 ("SK", a.keys[0].sort or "")))
+            reads += [f"{agg.via}->{parent.name}.{h.split('|')[0]}" for h, r in rename.items() if r != h]
+            amount = agg.field if sign > 0 else f"-{agg.field}"
+            steps.append(WriteStep(action="Update", role="aggregate", entity=e.name, keys=key,
+                                   adds=((attr, amount),), aggregate=a.name))
+    return steps, list(dict.fromkeys(reads))
+
+
+def _rename_holes(template: str, rename: dict[str, str]) -> str:
+    for old, new in rename.items():
+        template = template.replace(f"<{old}>", f"<{new}>")
+    return template
+
+
 def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[UniqueGuard],
                 aggs: list[AggregateItem]) -> KeyValueWrite:
     if w.op == "insert":
@@ -104,10 +140,12 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
     if w.op == "delete":
         steps = [WriteStep(action="Delete", role="item", entity=e.name, keys=key, condition="exists")]
         steps += _aggregate_steps(e, aggs, -1)
+        chained, chained_reads = _chained_steps(ctx, e, aggs, -1)
+        steps += chained
         counted = {h for s in steps[1:] for t in (dict(s.keys).values()) for h in holes(t)}
         counted |= {c.field for s in steps[1:] for c in s.when} | {v.lstrip("-") for s in steps[1:] for _, v in s.adds}
         reads += tuple(f"{e.name}.{f}" for f in sorted(counted) if f not in by and e.field(f) is not None
-                       and not f.lstrip("-").isdigit())
+                       and not f.lstrip("-").isdigit()) + tuple(chained_reads)
     else:
         fields = w.fields or tuple(f for f in stored(e) if f not in (*GENERATED, "deleted_at") and f not in by)
         copies = tuple((c.attribute, c.attribute) for c in items.copies if c.via in fields)
