@@ -163,3 +163,12 @@ def test_a_sum_of_a_maintained_field_follows_the_childrens_writes() -> None:
     assert "order->Order.created_at" in w.reads and "order->Order.status" in w.reads
     removed = _write("commerce", "remove_line_item")
     assert next(s for s in removed.steps if s.aggregate == "quarterly_revenue").adds == (("revenue", "-amount"),)
+
+
+def test_versioned_items_keep_v0_and_a_copy_per_version() -> None:
+    insert = _write("commerce", "insert ProductPrice")
+    assert [(s.action, s.role, dict(s.keys)["SK"]) for s in insert.steps[:2]] == [
+        ("Put", "item", "PRODUCT_PRICE#<region>#v0"), ("Put", "version", "PRODUCT_PRICE#<region>#v<version>")]
+    upsert = _write("commerce", "set_regional_price")
+    assert upsert.steps[0].adds == (("version", "1"),) and not upsert.transaction
+    assert upsert.steps[1].role == "version"

@@ -51,7 +51,7 @@ def insert_write(ctx: Ctx, e: Entity, items: EntityItems, guards: list[UniqueGua
     steps = [WriteStep(action="Put", role="item", entity=e.name, keys=item_keys(items), condition="not_exists",
                        sets=tuple((f, f) for f in stored(e)) + copies)]
     if e.versioned:
-        version = tuple((a, t.replace("#v0", "#v1")) for a, t in _table_key(items))
+        version = tuple((a, t.replace("#v0", "#v<version>")) for a, t in _table_key(items))
         steps.append(WriteStep(action="Put", role="version", entity=e.name, keys=version, condition="not_exists",
                                sets=tuple((f, f) for f in stored(e))))
     for g in guards:
@@ -147,7 +147,8 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
         reads += tuple(f"{e.name}.{f}" for f in sorted(counted) if f not in by and e.field(f) is not None
                        and not f.lstrip("-").isdigit()) + tuple(chained_reads)
     else:
-        fields = w.fields or tuple(f for f in stored(e) if f not in (*GENERATED, "deleted_at") and f not in by)
+        fields = w.fields or tuple(f for f in stored(e) if f not in (*GENERATED, "deleted_at", "version")
+                                   and f not in by)
         copies = tuple((c.attribute, c.attribute) for c in items.copies if c.via in fields)
         sets = (*tuple((f, f) for f in fields), *copies, ("updated_at", "updated_at"))
         moved = _moved_keys(items, (*fields, *(c.attribute for c in items.copies if c.via in fields)))
@@ -155,13 +156,20 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
         if w.op == "upsert":
             sets += (("id", "id"), ("created_at", "created_at"))
         steps = [WriteStep(action="Update", role="item", entity=e.name, keys=key,
-                           condition="exists" if w.op == "update" else "none", sets=sets)]
+                           condition="exists" if w.op == "update" else "none", sets=sets,
+                           adds=(("version", "1"),) if e.versioned else ())]
+        if e.versioned:  # DDB-K07: then the new version's copy, from the item the update returns
+            version = tuple((a, t.replace("#v0", "#v<version>")) for a, t in key)
+            steps.append(WriteStep(action="Put", role="version", entity=e.name, keys=version,
+                                   condition="not_exists", sets=tuple((f, f) for f in stored(e))))
         reads += tuple(f"{e.name}.{h}" for kv in moved for h in holes(kv[1]) if h not in fields and h not in by
                        and f"{e.name}.{h}" not in reads)
     copied = {c.attribute for c in items.copies}
-    written = [v for s in steps for a, v in s.sets if not a.startswith("GSI") and a not in copied]
+    written = [v for s in steps if s.role == "item" for a, v in s.sets if not a.startswith("GSI") and a not in copied]
     params = tuple(dict.fromkeys(f for f in (tenant, *w.by, *written) if f))
-    return KeyValueWrite(write=w.name, entity=e.name, op=w.op, steps=tuple(steps), transaction=len(steps) > 1,
+    versioned = e.versioned and w.op != "delete"  # the version copy follows the update: not one transaction
+    return KeyValueWrite(write=w.name, entity=e.name, op=w.op, steps=tuple(steps),
+                         transaction=len(steps) > 1 and not versioned,
                          params=params, reads=tuple(dict.fromkeys(reads)), wcu=_wcu(ctx, items, steps))
 
 
