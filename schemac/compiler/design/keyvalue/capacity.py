@@ -8,11 +8,11 @@ from schemac.compiler.design.context import Ctx, rate_text
 from schemac.compiler.design.decisions import Subject
 from schemac.compiler.design.estimates import distinct
 from schemac.compiler.design.keyvalue import codes
-from schemac.compiler.design.keyvalue.encoding import holes
+from schemac.compiler.design.keyvalue.encoding import holes, key_width
 from schemac.compiler.design.keyvalue.layout import EntityItems, KeyValueAccess, KeyValueWrite, SecondaryIndex
 from schemac.compiler.design.keyvalue.payloads import Capacity, Limits
 from schemac.compiler.design.plans import Cost, Operation, PatternPlan, WriteCost, WritePlan
-from schemac.compiler.model import Query
+from schemac.compiler.model import Entity, Query
 
 PARTITION_RCU = 3000.0
 PARTITION_WCU = 1000.0
@@ -86,6 +86,8 @@ def decide_limits(ctx: Ctx, indexes: list[SecondaryIndex], entities: list[Entity
                                MAX_LSIS), ("item size (bytes)", largest, MAX_ITEM_BYTES)):
         if value > limit:
             ctx.diags.report(codes.OVER_LIMIT, span, what=what, value=f"{value:,.0f}", limit=f"{limit:,}")
+    for e in entities:
+        _check_keys(ctx, e)
     for w in writes:
         if len(w.steps) > MAX_TRANSACTION:
             ctx.diags.report(codes.OVER_LIMIT, span, what=f"transaction of {w.write}", value=len(w.steps),
@@ -96,6 +98,33 @@ def decide_limits(ctx: Ctx, indexes: list[SecondaryIndex], entities: list[Entity
                "largest number of secondary access paths any one entity needs, not one per pattern "
                f"(limits: {MAX_GSIS} GSIs, {MAX_LSIS} LSIs, 400 KB items, {MAX_TRANSACTION} items per transaction)",
                span, payload=Limits(gsis, lsis, largest))
+
+
+MAX_PARTITION_KEY, MAX_SORT_KEY = 2048, 1024
+
+
+def _check_keys(ctx: Ctx, items: EntityItems) -> None:
+    """DDB-K05: the longest value each key template can take, from the holes' field sizes."""
+    e = ctx.entity(items.entity)
+    copies = {c.attribute: c for c in items.copies}
+    for k in items.keys:
+        for template, limit, part in ((k.partition, MAX_PARTITION_KEY, "partition"), (k.sort, MAX_SORT_KEY, "sort")):
+            if template is None:
+                continue
+            width = _template_width(ctx, e, template, copies)
+            if width > limit:
+                ctx.diags.report(codes.OVER_LIMIT, e.span, what=f"the {part} key {template} of {e.name}",
+                                 value=f"{width:,} bytes", limit=f"{limit:,}")
+
+
+def _template_width(ctx: Ctx, e: Entity, template: str, copies: dict) -> int:  # type: ignore[type-arg]
+    width = len(template.encode())
+    for h in holes(template):
+        width -= len(h) + 2
+        copy = copies.get(h)
+        source = ctx.entity(copy.entity) if copy is not None else e
+        width += key_width(source, copy.field if copy is not None else h)
+    return width
 
 
 _OPS = {"GetItem": Operation.GET_ITEM, "Query": Operation.QUERY, "BatchGetItem": Operation.BATCH_GET_ITEM}
