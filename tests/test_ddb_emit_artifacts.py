@@ -191,3 +191,13 @@ def test_a_field_named_type_keeps_its_own_attribute() -> None:
     assert ents["type_attribute"] == "_type"
     put = artifact(result, "writes.json")["writes"][0]["items"][0]["Put"]["Item"]
     assert put["_type"] == {"S": "VEHICLE"} and put["type"] == {"S": {"$param": "type"}}
+
+
+def test_expired_items_are_filtered_until_ttl_deletes_them() -> None:
+    p = next(x for x in artifact(example("helpdesk"), "access_patterns.json")["patterns"]
+             if x["name"] == "session_by_token")
+    names = p["request"]["ExpressionAttributeNames"]
+    values = p["request"]["ExpressionAttributeValues"]
+    placeholder = next(k for k, v in names.items() if v == "expires_at")
+    assert f"{placeholder} > " in p["request"]["FilterExpression"]
+    assert {"N": {"$now": "epoch"}} in values.values()
