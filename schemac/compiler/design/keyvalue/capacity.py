@@ -140,7 +140,7 @@ def pattern_plan(ctx: Ctx, a: KeyValueAccess) -> PatternPlan:
     return PatternPlan(query=a.pattern, entity=a.entity, operation=_OPS[first.operation],
                        structure=first.key.index or "table",
                        equality=tuple(holes(first.key.partition)),
-                       sort=_order(ctx, a.pattern),
+                       sort=first.sorted_by or _order(ctx, a.pattern),
                        range=tuple(holes(first.key.sort or "")) if first.key.sort_op == "between" else (),
                        expected_rows=first.items_returned, round_trips=a.round_trips,
                        cost=Cost(rcu=a.rcu), why=_ops(a))

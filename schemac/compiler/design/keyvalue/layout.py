@@ -161,6 +161,7 @@ class ReadStep(_Node):
     rcu: float = 0.0  # per request
     via: str | None = None  # the include's reference field (on the parent or on the child)
     fields: tuple[str, ...] = ()  # an include's selected fields (() = all)
+    sorted_by: tuple[str, ...] = ()  # the fields its sort key orders items by (a Query), tie-breaker last
 
 
 class ClientGroup(_Node):

@@ -243,7 +243,8 @@ def _collection_query(reads: Reads, q: Query, e: Entity, s: Shape, place: Place,
     op, low, high = _sort_condition(tag, s)
     key = KeyCondition(partition=fill(place.partition, names), sort_op=op, sort=low, sort_high=high)  # type: ignore[arg-type]
     s.filters += s.consts + live_filters(e, on_index=False)
-    return _query_step(reads, q, e, s, key, strong, "")
+    step = _query_step(reads, q, e, s, key, strong, "")
+    return step.model_copy(update={"sorted_by": place.sort_fields})
 
 
 def _index_query(reads: Reads, q: Query, e: Entity, s: Shape, need: IndexNeed, names: dict[str, str],
@@ -262,7 +263,8 @@ def _index_query(reads: Reads, q: Query, e: Entity, s: Shape, need: IndexNeed, n
                        partition=fill(t.partition, names), sort_op=op, sort=low, sort_high=high)  # type: ignore[arg-type]
     if need.local:
         s2.filters += live_filters(e, on_index=False)
-    return _query_step(reads, q, e, s2, key, strong, "")
+    step = _query_step(reads, q, e, s2, key, strong, "")
+    return step.model_copy(update={"sorted_by": (*need.order, *(() if "id" in need.order else ("id",)))})
 
 
 def _query_step(reads: Reads, q: Query, e: Entity, s: Shape, key: KeyCondition, strong: bool,
