@@ -128,15 +128,19 @@ def plan_edges(ctx: Ctx, places: dict[str, Place]) -> list[EdgeList]:
             tag = f"{type_name(f.target)}_EDGE"
             keys = KeyTemplate(partition=places[e.name].partition.replace("<id>", f"<{owner_attr}>"),
                                sort=f"{tag}#<{target_attr}>")
-            edge = EdgeList(owner=e.name, field=f.name, target=f.target, keys=keys, type_value=tag)
+            target = places[f.target].partition.replace("<id>", f"<{target_attr}>")
+            reverse = KeyTemplate(index="GSI1", partition=target, sort=f"{type_name(e.name)}_EDGE#<{owner_attr}>")
+            edge = EdgeList(owner=e.name, field=f.name, target=f.target, keys=keys, type_value=tag,
+                            reverse=reverse)
             out.append(edge)
             ctx.decide("DDB-R06", Subject.of_field(e.name, f.name),
-                       f"adjacency list: edge items {keys.partition} / {keys.sort}",
+                       f"adjacency list: edge items {keys.partition} / {keys.sort}, inverted in GSI1",
                        f"many-to-many as an adjacency list: one edge item per {e.name}-{f.target} pair in the "
                        f"{e.name}'s item collection, read with a begins_with({tag}#) Query and a BatchGetItem of "
-                       f"the {f.target} items; no declared pattern reads the reverse side, so no inverted index "
-                       f"(a GSI on SK, PK) is made: add one when a pattern asks for a {f.target}'s "
-                       f"{snake(e.name)}s", f.span, payload=Adjacency(e.name, f.name, f.target))
+                       f"the {f.target} items; the edge item also writes the inverted key into the overloaded "
+                       f"GSI1 (GSI1PK {target}, GSI1SK {reverse.sort}), so a {f.target}'s "
+                       f"{snake(e.name)}s are one Query too, with no index of its own", f.span,
+                       payload=Adjacency(e.name, f.name, f.target, "GSI1"))
     return out
 
 

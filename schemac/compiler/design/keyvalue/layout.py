@@ -112,6 +112,7 @@ class EdgeList(_Node):
     target: str
     keys: KeyTemplate
     type_value: str
+    reverse: KeyTemplate | None = None  # the inverted key (target partition, owner sort) in an overloaded GSI
 
 
 class Table(_Node):

@@ -19,6 +19,7 @@ from schemac.compiler.design.keyvalue.writes import edge_write, insert_write, ke
 from schemac.compiler.design.model import Design
 from schemac.compiler.design.plans import Operation
 from schemac.compiler.design.wants import junction_of
+from schemac.compiler.model import FieldKind
 
 
 def plan(ctx: Ctx) -> Design:
@@ -37,6 +38,8 @@ def plan(ctx: Ctx) -> Design:
         else:
             builders[q.name] = (q, None, route(reads, q))
     gsis = indexes.allocate()
+    if gsis == 0 and any(f.kind is FieldKind.MANY for e in model.entities for f in e.fields):
+        gsis = 1  # the inverted side of the adjacency lists needs one GSI
     first = {name: b[2]() for name, b in builders.items() if b[2] is not None}
     plan_sharding(ctx, indexes.needs, {n: a.rcu * (_rate(ctx, n) or 0.0) for n, a in first.items()})
     access = [_sharded(_access(ctx, *builders[q.name]), indexes) for q in model.queries]

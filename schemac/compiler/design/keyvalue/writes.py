@@ -199,6 +199,8 @@ def edge_write(ctx: Ctx, edge: EdgeList, name: str | None = None, *, delete: boo
     """Put (or Delete) one edge item of an adjacency list; `name` for a declared write of the link."""
     keys = (("PK", edge.keys.partition), ("SK", edge.keys.sort or ""))
     fields = list(dict.fromkeys(holes(edge.keys.partition) + holes(edge.keys.sort or "")))
+    if edge.reverse is not None and not delete:
+        keys += tuple(edge.reverse.attributes())
     step = WriteStep(action="Delete" if delete else "Put", role="edge", entity=edge.owner, keys=keys,
                      sets=() if delete else tuple((h, h) for h in fields))
     return KeyValueWrite(write=name or f"link {edge.owner}.{edge.field}", entity=edge.owner, op="link",
