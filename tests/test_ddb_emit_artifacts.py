@@ -201,3 +201,28 @@ def test_expired_items_are_filtered_until_ttl_deletes_them() -> None:
     placeholder = next(k for k, v in names.items() if v == "expires_at")
     assert f"{placeholder} > " in p["request"]["FilterExpression"]
     assert {"N": {"$now": "epoch"}} in values.values()
+
+
+SELECTS = """\
+model m { ids uuid7 }
+entity Order {
+  number string(20)
+  status enum(open, paid) = open
+  note text?
+}
+query open_numbers {
+  from Order
+  where status = open
+  select number, created_at
+  rate 1/s
+}
+"""
+
+
+def test_an_index_whose_patterns_select_fields_projects_only_those() -> None:
+    from tests.helpers.ddb import from_text
+
+    result = from_text(SELECTS)
+    assert result.ok, [d.message for d in result.diagnostics if d.is_error]
+    gsi = artifact(result, "table.json")["GlobalSecondaryIndexes"][0]
+    assert gsi["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["created_at", "number", "type"]}
