@@ -172,3 +172,10 @@ def test_versioned_items_keep_v0_and_a_copy_per_version() -> None:
     upsert = _write("commerce", "set_regional_price")
     assert upsert.steps[0].adds == (("version", "1"),) and not upsert.transaction
     assert upsert.steps[1].role == "version"
+
+
+def test_counters_start_at_zero_on_insert() -> None:
+    w = _write("helpdesk", "insert User")
+    assert ("open_assigned", "=0") in w.steps[0].sets
+    course = _write("course_platform", "insert Course")
+    assert ("count_enrollment_by_course", "=0") in course.steps[0].sets

@@ -6,6 +6,7 @@ from __future__ import annotations
 from schemac.backends.dynamodb.names import param_name, param_type
 from schemac.compiler.design.keyvalue.encoding import (
     KEY_ENCODINGS,
+    NULL_IN_KEY,
     VALUE_ENCODINGS,
     attribute_type,
     holes,
@@ -56,7 +57,8 @@ def entities_doc(model: Model, layout: KeyValueLayout) -> dict[str, object]:
             "versioned": it.versioned, "shards": it.shards, "item_bytes": it.item_bytes}
     return {"format": FORMAT, "model": model.settings.name, "table": layout.table.name,
             "ttl_attribute": layout.table.ttl_attribute, "type_attribute": layout.table.type_attribute,
-            "encodings": KEY_ENCODINGS, "value_encodings": VALUE_ENCODINGS, "entities": ents,
+            "encodings": KEY_ENCODINGS, "null_in_key": NULL_IN_KEY, "value_encodings": VALUE_ENCODINGS,
+            "entities": ents,
             "guards": [{"entity": g.entity, "fields": list(g.fields),
                         "key": {"PK": g.keys.partition, "SK": g.keys.sort}} for g in layout.guards],
             "aggregates": [{"name": a.name, "child": a.child, "parent": a.parent,
@@ -81,6 +83,8 @@ def _rename(e: Entity, template: str, link: bool = False) -> str:
 
 
 def _value(model: Model, e: Entity, field: str, it: EntityItems | None = None) -> dict[str, object]:
+    if field.startswith("="):  # a constant: a counter's starting 0
+        return {"N": field[1:]}
     f = e.field(field)
     copy = next((c for c in it.copies if c.attribute == field), None) if it is not None else None
     if f is None and copy is not None:  # a copied attribute: typed like its source field

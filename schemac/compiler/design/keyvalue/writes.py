@@ -51,8 +51,11 @@ def _wcu(ctx: Ctx, items: EntityItems, steps: list[WriteStep]) -> float:
 def insert_write(ctx: Ctx, e: Entity, items: EntityItems, guards: list[UniqueGuard],
                  aggs: list[AggregateItem], name: str | None = None) -> KeyValueWrite:
     copies = tuple((c.attribute, c.attribute) for c in items.copies)
+    # maintained counters and sums start at 0, so a parent with no children reads 0, not a missing attribute
+    zeros = tuple((f.name, "=0") for f in e.stored_fields if f.maintained)
+    zeros += tuple((a.name, "=0") for a in aggs if a.parent == e.name and e.field(a.name) is None)
     steps = [WriteStep(action="Put", role="item", entity=e.name, keys=item_keys(items), condition="not_exists",
-                       sets=tuple((f, f) for f in stored(e)) + copies)]
+                       sets=tuple((f, f) for f in stored(e)) + copies + zeros)]
     if e.versioned:
         version = tuple((a, t.replace("#v0", "#v<version>")) for a, t in _table_key(items))
         steps.append(WriteStep(action="Put", role="version", entity=e.name, keys=version, condition="not_exists",
