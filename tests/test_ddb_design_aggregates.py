@@ -179,3 +179,12 @@ def test_counters_start_at_zero_on_insert() -> None:
     assert ("open_assigned", "=0") in w.steps[0].sets
     course = _write("course_platform", "insert Course")
     assert ("count_enrollment_by_course", "=0") in course.steps[0].sets
+
+
+def test_a_sharded_partition_is_read_once_per_shard() -> None:
+    result = from_text(HOT)
+    lay = layout(result)
+    event = next(e for e in lay.entities if e.entity == "Event")
+    assert event.shards >= 5 and event.keys[1].partition.endswith("#<shard>")
+    access = lay.access[0]
+    assert access.shards == event.shards and "<shard>" in access.steps[0].key.partition
