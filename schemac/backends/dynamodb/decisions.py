@@ -25,7 +25,8 @@ def render(design: Design, layout: KeyValueLayout) -> str:
     gsis = sum(1 for i in layout.indexes if i.kind == "global")
     lines = [f"# Design decisions: {m.settings.name} on DynamoDB", "",
              f"One table `{layout.table.name}` (PK, SK), {_count(gsis, 'GSI')}, "
-             f"{_count(len(layout.indexes) - gsis, 'LSI')}; {len(layout.access)} patterns, {len(layout.writes)} writes; "
+             f"{_count(len(layout.indexes) - gsis, 'LSI')}; {len(layout.access)} patterns, "
+             f"{len(layout.writes)} writes; "
              f"{len(design.decisions)} decisions. Rule ids: DDB-*, DEC-*, COST-* from the NoSQL design rules "
              f"reference. Every pattern is a GetItem, Query or BatchGetItem: never a Scan.", ""]
     lines += _indexes(layout) + _items(layout) + _patterns(design, layout) + _writes(design, layout)
