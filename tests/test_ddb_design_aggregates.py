@@ -188,3 +188,12 @@ def test_a_sharded_partition_is_read_once_per_shard() -> None:
     assert event.shards >= 5 and event.keys[1].partition.endswith("#<shard>")
     access = lay.access[0]
     assert access.shards == event.shards and "<shard>" in access.steps[0].key.partition
+
+
+def test_gdpr_erasure_removes_personal_data_and_its_guard_items() -> None:
+    w = _write("helpdesk", "erase User")
+    update, guard = w.steps
+    assert set(update.removes) >= {"email", "name"} and ("deleted_at", "deleted_at") in update.sets
+    assert guard.action == "Delete" and "UNIQUE#USER#EMAIL#<email>" in dict(guard.keys)["PK"]
+    assert w.transaction and "User.email" in w.reads
+    assert "SC0356" not in codes(example("helpdesk"))

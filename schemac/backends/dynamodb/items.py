@@ -118,8 +118,10 @@ def _member(model: Model, table: Table, e: Entity, it: EntityItems, s: WriteStep
             body["ConditionExpression"] = "attribute_not_exists(PK)"
         return {"Put": body}
     if s.action == "Delete":
-        return {"Delete": {"TableName": table.name, "Key": _key(e, s.keys, s.role == "edge"),
-                           "ConditionExpression": "attribute_exists(PK)"}}
+        body = {"TableName": table.name, "Key": _key(e, s.keys, s.role == "edge")}
+        if s.condition == "exists":
+            body["ConditionExpression"] = "attribute_exists(PK)"
+        return {"Delete": body}
     names: dict[str, str] = {}
     values: dict[str, object] = {}
     sets, adds = [], []
@@ -137,8 +139,11 @@ def _member(model: Model, table: Table, e: Entity, it: EntityItems, s: WriteStep
                             else {"N": {"$param": param_name(e, amount.lstrip("-")),
                                         **({"negate": True} if amount.startswith("-") else {})}})
         adds.append(f"#a{i} :a{i}")
+    for i, attr in enumerate(s.removes):
+        names[f"#r{i}"] = attr
+    removes = ", ".join(f"#r{i}" for i in range(len(s.removes)))
     expr = " ".join(x for x in (("SET " + ", ".join(sets)) if sets else "", ("ADD " + ", ".join(adds)) if adds
-                                else "") if x)
+                                else "", f"REMOVE {removes}" if removes else "") if x)
     if s.role == "aggregate":
         names["#t"], values[":t"] = table.type_attribute, {"S": f"AGG#{(s.aggregate or '').upper()}"}
         expr = expr.replace("SET ", "SET #t = :t, ") if sets else f"SET #t = :t {expr}".strip()
@@ -176,7 +181,8 @@ def _params(model: Model, e: Entity, w: KeyValueWrite) -> list[dict[str, object]
     out: list[dict[str, object]] = []
     for p in w.params:
         f = e.field(p)
-        generated = p in ("id", "created_at", "updated_at") and p not in by
+        generated = p == "updated_at" or (p in ("id", "created_at") and p not in by
+                                          and w.op in ("insert", "upsert"))
         if f is not None and f.kind is FieldKind.EMBEDDED and f.target is not None:  # one param per member
             out += [{"name": f"{param_name(e, p)}_{sub.name}", "type": param_type(model, e, p),
                      "nullable": f.optional or sub.optional} for sub in model.value_type(f.target).fields]
