@@ -200,11 +200,13 @@ class RelationalLayout(_Node):
     partitions: tuple[PartitionPlan, ...] = ()
     expiry: tuple[ExpiryPlan, ...] = ()  # one per `@expires` entity
     summaries: tuple[SummaryPlan, ...] = ()  # one per grouped read answered from a summary table
-    # (entity, fields): the primary key the table is built on where it is not the entity's identity key
+    # (entity, fields): the primary key the table is built on where it is not the entity's identity key in
+    # the compiled model: (tenant, id) (REL-S01), or the natural key of an entity without id (SC-KEY-05)
     primary_keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def primary_key(self, entity: Entity) -> tuple[str, ...]:
-        """The fields of the table's primary key (tenant first on tenant-scoped tables, REL-S01)."""
+        """The fields of the table's primary key (tenant first on tenant-scoped tables, REL-S01; natural keys,
+        SC-KEY-05), for the entity of the compiled model or of the design's."""
         found = _memo(self, "_primary_keys", self.primary_keys, lambda: dict(self.primary_keys)).get(entity.name)
         return found if found is not None else entity.primary_key
 

@@ -12,6 +12,7 @@ from schemac.compiler.design.relational.growth import plan_growth
 from schemac.compiler.design.relational.indexes import IndexResult, plan_indexes
 from schemac.compiler.design.relational.keys import plan_keys
 from schemac.compiler.design.relational.layout import KeyedWrite, MaintainedAggregate, RelationalLayout
+from schemac.compiler.design.relational.natural_keys import plan_natural_keys
 from schemac.compiler.design.relational.patterns import plan_patterns, plan_writes
 from schemac.compiler.design.relational.policies import (
     plan_audit,
@@ -33,9 +34,11 @@ from schemac.compiler.design.wants import write_want
 
 
 def plan(ctx: Ctx) -> Design:
+    # append-only and link entities nothing uses by id are keyed by their unique, in the model from here on
+    ctx.model, natural = plan_natural_keys(ctx)
     model = ctx.model
     tenancy = plan_tenancy(ctx)
-    keys = plan_keys(ctx)
+    keys = plan_keys(ctx) + natural
     ctx.keys.update(keys)
     erasure = plan_erasure(ctx)
     fks = plan_foreign_keys(ctx, erasure)
