@@ -179,7 +179,11 @@ def _include_fields(includes: tuple[Include, ...], entity: str) -> Iterator[str]
 
 
 def _never_updated(ctx: Ctx, e: Entity) -> bool:
-    if any(w.entity == e.name and w.op in ("update", "upsert") for w in ctx.model.writes):
+    """No declared write changes a field (an upsert of a link by all its references changes nothing), and no
+    query reads updated_at."""
+    declared = {f.name for f in e.stored_fields if f.origin is FieldOrigin.DECLARED}
+    if any(w.entity == e.name and w.op in ("update", "upsert") and (set(w.fields) or declared) - set(w.by)
+           for w in ctx.model.writes):
         return False
     return not any("updated_at" in set(_fields_used(q, e.name)) for q in ctx.model.queries)
 
