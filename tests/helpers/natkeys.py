@@ -26,8 +26,9 @@ entity Member {
   unique (handle)
 }
 entity Post {
-  author  Member
-  title   string(80)
+  author      Member
+  title       string(80)
+  like_count  int = count(Like)
 }
 entity Like @hard_delete {
   member  Member
