@@ -88,6 +88,8 @@ def test_social_model_keys(target: str, tmp_path: Path) -> None:
     ({"extra": "query likes_sorted {\n  from  Like\n  where post = ?\n  order id\n  limit 10\n}"}, "read_by_id"),
     ({"extra": "query post {\n  from  Post\n  where id = ?\n  include Like (id)\n}"}, "read_by_id"),
     ({"extra": "write drop_like {\n  delete  Like by (id)\n}"}, "written_by_id"),
+    ({"post_extra": "member  Member", "extra": "query feed {\n  from  Post | Like\n  where member = ?\n"
+      "  order created_at desc\n  limit 10\n}"}, "read_by_id"),  # a union pages by (keys, id, entity)
     ({"like_extra": "unique (member, post)\n  note  string(40) @pii", "attrs": "@append_only"}, "erasure"),
     ({"attrs": "@versioned"}, "versioned"),
     ({"deletes": "soft"}, "soft_delete"),

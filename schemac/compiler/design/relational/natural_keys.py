@@ -59,7 +59,9 @@ def plan_natural_keys(ctx: Ctx) -> tuple[Model, tuple[tuple[str, tuple[str, ...]
     (entity, natural key) for RelationalLayout.primary_keys."""
     choices: list[Choice] = []
     for e in ctx.model.entities:
-        if e.junction or e.tenant_root or not (e.append_only or _is_link(e)):
+        identity = e.field("id")
+        if e.junction or e.tenant_root or e.primary_key != ("id",) or identity is None or \
+                identity.origin is not FieldOrigin.ID or not (e.append_only or _is_link(e)):
             continue
         choice = _decide(ctx, e)
         if choice is not None:
@@ -98,17 +100,20 @@ def _decide(ctx: Ctx, e: Entity) -> Choice | None:
         saving = arithmetic
     else:
         saving = _heap_saving(ctx, e)
-    names = ", ".join(fields)
-    ctx.decide(RULE, Subject.of_entity(e.name),
-               f"primary key ({names}), the entity's unique; no {' or '.join(dropped)} column",
-               f"{what} entity nothing uses by id (no reference, pattern, write, erasure or history names it): "
-               f"the unique it has anyway becomes the primary key, instead of a surrogate key and index every "
-               f"insert pays for; {saving}"
-               + ("; never updated by a declared write, so no updated_at column or trigger"
-                  if "updated_at" in dropped else ""),
-               e.span, payload=PrimaryKeys(layout="natural", entities=(e.name,), tenant=_tenant(e), fields=fields,
-                                           dropped=dropped))
+    _natural(ctx, e, Choice(e.name, fields, dropped), f"{what} entity", saving)
     return Choice(e.name, fields, dropped)
+
+
+def _natural(ctx: Ctx, e: Entity, c: Choice, what: str, saving: str) -> None:
+    untouched = "; never updated by a declared write, so no updated_at column or trigger" \
+        if "updated_at" in c.dropped else ""
+    ctx.decide(RULE, Subject.of_entity(e.name),
+               f"primary key ({', '.join(c.fields)}), the entity's unique; no {' or '.join(c.dropped)} column",
+               f"{what} nothing uses by id (no reference, pattern, write, erasure or history names it): the "
+               f"unique it has anyway becomes the primary key, instead of a surrogate key and index every insert "
+               f"pays for; {saving}{untouched}",
+               e.span, payload=PrimaryKeys(layout="natural", entities=(e.name,), tenant=_tenant(e),
+                                           fields=c.fields, dropped=c.dropped))
 
 
 def _keep(ctx: Ctx, e: Entity, rule: str, reason: SurrogateReason, why: str) -> None:
@@ -141,7 +146,9 @@ def _blocker(ctx: Ctx, e: Entity) -> tuple[SurrogateReason, str] | None:
                 None)
     if many is not None or any(f.kind is FieldKind.MANY for f in e.fields):
         return "referenced", "a many-to-many junction"
-    reader = next((q.name for q in model.queries if "id" in set(_fields_used(q, e.name))), None)
+    # a `from A | B` list pages by (keys, id, entity) across its branches
+    reader = next((q.name for q in model.queries if "id" in set(_fields_used(q, e.name))
+                   or (q.is_union and e.name in q.sources)), None)
     if reader is not None:
         return "read_by_id", f"query `{reader}`"
     writer = next((w.name for w in model.writes if w.entity == e.name and "id" in w.by), None)
