@@ -162,3 +162,53 @@ def test_app_role_in_its_tenant(db: Db, pg_server: PgServer, mariadb_server: Mar
         assert app.rowcount == 0  # B's delete cannot reach A's like
         app.conn.commit()
     assert db.sql("SELECT count(*) AS n FROM likes")[0]["n"] == 1
+
+
+ERASURE_SDL = """\
+model erasure {
+  tenant      Org
+  compliance  gdpr
+  deletes     hard
+}
+entity Org {
+  name  string(40)
+}
+entity Member {
+  email  email  @pii
+}
+entity Post {
+  title  string(80)
+}
+entity Like {
+  member  Member
+  post    Post
+  unique (member, post)
+}
+"""
+
+
+@pytest.fixture(params=ENGINES)
+def gdpr_db(request: pytest.FixtureRequest, pg_server: PgServer, mariadb_server: MariaDbServer,
+            tmp_path: Path) -> Iterator[Db]:
+    d = engine_db(request, pg_server, mariadb_server, tmp_path, ERASURE_SDL, "natkeys_gdpr")
+    yield d
+    d.conn.close()
+
+
+def test_erasure_of_a_referenced_person_works_per_tenant(gdpr_db: Db) -> None:
+    """A member that naturally keyed likes reference is anonymised in its tenant; the likes stay; the wrong
+    tenant finds no such row."""
+    db = gdpr_db
+    assert primary_key(db, "likes") == ("org_id", "member_id", "post_id")
+    org, other, member, post = (uuid.uuid4() for _ in range(4))
+    for o in (org, other):
+        db.sql("INSERT INTO orgs (id, name) VALUES (%s, 'o')", o)
+    db.sql("INSERT INTO members (id, org_id, email) VALUES (%s, %s, 'a@example.com')", member, org)
+    db.sql("INSERT INTO posts (id, org_id, title) VALUES (%s, %s, 't')", post, org)
+    db.sql("INSERT INTO likes (org_id, member_id, post_id) VALUES (%s, %s, %s)", org, member, post)
+    call = "SELECT erase_member(%s, %s)" if db.engine == "postgres" else "CALL erase_member(%s, %s)"
+    with pytest.raises((psycopg.errors.NoDataFound, pymysql.err.OperationalError, pymysql.err.InternalError)):
+        db.sql(call, other, member)
+    db.sql(call, org, member)
+    assert db.sql("SELECT email FROM members")[0]["email"] != "a@example.com"
+    assert db.sql("SELECT count(*) AS n FROM likes")[0]["n"] == 1
