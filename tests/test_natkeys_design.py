@@ -12,7 +12,7 @@ import pytest
 
 from schemac.compiler.design.decisions import PrimaryKeys
 from schemac.design_rules import explain_rule_id
-from tests.helpers.natkeys import SOCIAL_SDL, design_of, key_decisions
+from tests.helpers.natkeys import SOCIAL_SDL, design_of, design_only, key_decisions
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("postgres", "mysql")
@@ -125,6 +125,15 @@ def test_wide_random_key_keeps_the_surrogate_where_the_key_clusters(tmp_path: Pa
     assert (rule, kept.layout, kept.reason) == ("REL-K04", "surrogate", "clustering")
     why = next(x.why for x in my.decisions if x.payload is kept)
     assert "B per row" in why and "MB" in why
+
+
+def test_key_longer_than_the_target_allows(tmp_path: Path) -> None:
+    """string(1000) is up to 4000 bytes in utf8mb4: past InnoDB's 3072-byte keys (the backend refuses the
+    unique index too, SC0412), and a primary key cannot be cut to a prefix; PostgreSQL has no such limit."""
+    sdl = _variant(attrs="@append_only", like_extra="path  string(1000) @unique")
+    assert key_decisions(design_of(sdl, tmp_path, "postgres"))["Like"][1].layout == "natural"
+    rule, kept = key_decisions(design_only(sdl, tmp_path, "mysql"))["Like"]
+    assert (rule, kept.layout, kept.reason) == ("SC-KEY-05", "surrogate", "key_too_long")
 
 
 def test_narrow_link_key_wins_on_innodb_too(tmp_path: Path) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from schemac.build import build
+from schemac.build import build, design_for
 from schemac.compiler.design.decisions import PrimaryKeys
 from schemac.compiler.design.model import Design
+from schemac.compiler.pipeline import compile_model
 from tests.helpers.sqlrun import Db
 
 # A like (a link: references only, a unique over them), a sensor reading (append-only, unique over a reference
@@ -97,6 +98,17 @@ def design_of(sdl: str, tmp_path: Path, target: str) -> Design:
     result = build(path, target)
     assert result.ok and result.design is not None, [str(d) for d in result.diagnostics]
     return result.design
+
+
+def design_only(sdl: str, tmp_path: Path, target: str) -> Design:
+    """The design alone (no emit): for models the backend then refuses (an index past the key limit)."""
+    path = tmp_path / f"design_{target}.sdl"
+    path.write_text(sdl, encoding="utf-8")
+    comp = compile_model(path)
+    assert comp.ok, [str(d) for d in comp.diagnostics]
+    designed, _ = design_for(comp, target)
+    assert designed is not None
+    return designed
 
 
 def key_decisions(design: Design) -> dict[str, tuple[str, PrimaryKeys]]:

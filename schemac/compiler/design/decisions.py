@@ -305,7 +305,7 @@ class PartialWrite(NamedTuple):
 
 # Why an append-only or link entity keeps its surrogate key (SC-KEY-05, REL-K04 for "clustering")
 SurrogateReason = Literal["referenced", "read_by_id", "written_by_id", "erasure", "versioned", "soft_delete",
-                          "no_unique", "clustering"]
+                          "no_unique", "key_too_long", "clustering"]
 
 
 class PrimaryKeys(NamedTuple):

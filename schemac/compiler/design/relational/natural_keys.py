@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from schemac.compiler.design.context import Ctx
 from schemac.compiler.design.decisions import PrimaryKeys, Subject, SurrogateReason
-from schemac.compiler.design.sizes import INDEX_ENTRY_OVERHEAD, field_width, id_width
+from schemac.compiler.design.sizes import INDEX_ENTRY_OVERHEAD, field_width, id_width, worst_key_bytes
 from schemac.compiler.model import Entity, FieldKind, FieldOrigin, Include, Model, Query, ScalarKind, Unique
 
 RULE = "SC-KEY-05"
@@ -43,6 +43,8 @@ _REASONS: dict[SurrogateReason, str] = {
     "versioned": "its history rows are keyed by the row's id",
     "soft_delete": "its uniques hold for live rows only (soft delete); a primary key would block re-creating a "
                    "deleted row",
+    "key_too_long": "its unique may be longer than the target's longest key, which a primary key cannot "
+                    "shorten to a prefix",
     "no_unique": "no unique over required fields guarantees a natural key; a non-unique primary key is not "
                  "invented, and a time-ordered surrogate inserts at the end of the table",
 }
@@ -84,7 +86,12 @@ def _decide(ctx: Ctx, e: Entity) -> Choice | None:
         reason, by = blocked
         _keep(ctx, e, RULE, reason, f"{what} entity; {_REASONS[reason].format(what=by)}")
         return None
-    key = _natural_key(ctx, e)
+    keyable = [u for u in e.uniques if not u.where and all(_keyable(e, f) for f in u.fields)]
+    fitting = [u for u in keyable if _fits(ctx, e, u)]
+    if keyable and not fitting:
+        _keep(ctx, e, RULE, "key_too_long", f"{what} entity; {_REASONS['key_too_long']}")
+        return None
+    key = _natural_key(ctx, e, fitting)
     if key is None:
         _keep(ctx, e, RULE, "no_unique", f"{what} entity; {_REASONS['no_unique']}{_clustering_note(ctx)}")
         return None
@@ -196,12 +203,11 @@ def _never_updated(ctx: Ctx, e: Entity) -> bool:
 
 
 # -- the key ---------------------------------------------------------------------------------------------------
-def _natural_key(ctx: Ctx, e: Entity) -> tuple[tuple[str, ...], Unique] | None:
+def _natural_key(ctx: Ctx, e: Entity, candidates: list[Unique]) -> tuple[tuple[str, ...], Unique] | None:
     """The unique to key by, its fields ordered for the hottest pattern that reads the entity (tenant first).
 
-    Candidates: uniques over required, plain fields with no condition. The one the hottest reads lead with
-    wins, then the narrowest, then the first declared."""
-    candidates = [u for u in e.uniques if not u.where and all(_keyable(e, f) for f in u.fields)]
+    Candidates: uniques over required, plain fields with no condition, within the target's key length. The
+    one the hottest reads lead with wins, then the narrowest, then the first declared."""
     if not candidates:
         return None
     reads = sorted(((q.rate_per_s or 0.0, i, q) for i, q in enumerate(ctx.model.queries) if q.entity == e.name),
@@ -223,6 +229,15 @@ def _natural_key(ctx: Ctx, e: Entity) -> tuple[tuple[str, ...], Unique] | None:
     ordered = [f for f in eq if f in rest] + [f for f in sort if f in rest and f not in eq]
     ordered = list(dict.fromkeys(ordered)) + [f for f in rest if f not in ordered]
     return (*tenant, *ordered), best
+
+
+def _fits(ctx: Ctx, e: Entity, u: Unique) -> bool:
+    """Within the target's key length, whole: a primary key cannot be a prefix index (InnoDB: 3072 bytes)."""
+    limit = ctx.caps.max_key_bytes
+    if limit is None:
+        return True
+    widths = [worst_key_bytes(ctx.model, f, ctx.id_widths) for n in u.fields if (f := e.field(n)) is not None]
+    return all(w is not None for w in widths) and sum(w for w in widths if w is not None) <= limit
 
 
 def _keyable(e: Entity, name: str) -> bool:
