@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from schemac.build import design_for
 from schemac.compiler.design.decisions import PrimaryKeys
+from schemac.compiler.pipeline import compile_model
 from schemac.design_rules import explain_rule_id
 from tests.helpers.natkeys import SOCIAL_SDL, design_of, design_only, key_decisions
 
@@ -172,3 +174,17 @@ def test_rule_is_explained() -> None:
 def test_payload_is_typed() -> None:
     p = PrimaryKeys(layout="natural", entities=("Like",), tenant="org", fields=("org", "post"), dropped=("id",))
     assert p.kind == "primary_keys" and p.reason is None
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_layout_carries_the_keys_as_data(target: str, tmp_path: Path) -> None:
+    """RelationalLayout.natural_keys re-applied to the compiled model gives the tables the design built on."""
+    path = tmp_path / "social.sdl"
+    path.write_text(SOCIAL_SDL, encoding="utf-8")
+    comp = compile_model(path)
+    assert comp.model is not None
+    d, _ = design_for(comp, target)
+    assert d is not None
+    assert [n.entity for n in d.relational.natural_keys] == ["Like", "Reading"]
+    assert d.relational.keyed(comp.model) == d.model
+    assert comp.model.entity("Like").field("id") is not None  # the IR itself is untouched

@@ -11,7 +11,7 @@ from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, SkipValidation
 
-from schemac.compiler.model import Entity, KeyPart, Predicate, _memo
+from schemac.compiler.model import Entity, KeyPart, Model, Predicate, _memo
 
 
 class _Node(BaseModel):
@@ -182,6 +182,20 @@ class ExpiryPlan(_Node):
     why: str = ""
 
 
+class NaturalKey(_Node):
+    """An entity stored keyed by its unique (SC-KEY-05): `fields` (tenant first) are its primary key, the
+    `dropped` fields (id, updated_at) are not stored, and the unique over `fields` is the primary key itself."""
+
+    entity: str
+    fields: tuple[str, ...]
+    dropped: tuple[str, ...] = ("id",)
+
+    def apply(self, e: Entity) -> Entity:
+        fields = tuple(f for f in e.fields if f.name not in self.dropped)
+        uniques = tuple(u for u in e.uniques if u.where or set(u.fields) != set(self.fields))
+        return e.model_copy(update={"fields": fields, "primary_key": self.fields, "uniques": uniques})
+
+
 class RelationalLayout(_Node):
     family: Literal["relational"] = "relational"
     indexes: tuple[IndexPlan, ...] = ()
@@ -203,6 +217,12 @@ class RelationalLayout(_Node):
     # (entity, fields): the primary key the table is built on where it is not the entity's identity key in
     # the compiled model: (tenant, id) (REL-S01), or the natural key of an entity without id (SC-KEY-05)
     primary_keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    natural_keys: tuple[NaturalKey, ...] = ()  # entities keyed by their unique, without id (SC-KEY-05)
+
+    def keyed(self, model: Model) -> Model:
+        """`model` with its naturally keyed entities as the tables store them (no id, the unique as the key);
+        the design's model already is (the planner continues with it)."""
+        return keyed_model(model, self.natural_keys)
 
     def primary_key(self, entity: Entity) -> tuple[str, ...]:
         """The fields of the table's primary key (tenant first on tenant-scoped tables, REL-S01; natural keys,
@@ -239,3 +259,12 @@ class RelationalLayout(_Node):
         for i in self.indexes:
             out.setdefault(i.entity, []).append(i)
         return {k: tuple(v) for k, v in out.items()}
+
+
+def keyed_model(model: Model, natural: tuple[NaturalKey, ...]) -> Model:
+    """`model` with each of `natural` applied to its entity (the same model when there is none)."""
+    by_name = {n.entity: n for n in natural}
+    if not any(e.name in by_name for e in model.entities):
+        return model
+    entities = tuple(by_name[e.name].apply(e) if e.name in by_name else e for e in model.entities)
+    return model.model_copy(update={"entities": entities})

@@ -23,12 +23,12 @@ keyset tiebreaks, audit (row_id: the key's columns joined by ':') and growth fol
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from schemac.compiler.design.context import Ctx
 from schemac.compiler.design.decisions import PrimaryKeys, Subject, SurrogateReason
+from schemac.compiler.design.relational.layout import NaturalKey
 from schemac.compiler.design.sizes import INDEX_ENTRY_OVERHEAD, field_width, id_width, worst_key_bytes
-from schemac.compiler.model import Entity, FieldKind, FieldOrigin, Include, Model, Query, ScalarKind, Unique
+from schemac.compiler.model import Entity, FieldKind, FieldOrigin, Include, Query, ScalarKind, Unique
 
 RULE = "SC-KEY-05"
 ORDERED_FILL = 15 / 16  # InnoDB fills a page 15/16 when inserts arrive in key order
@@ -50,16 +50,9 @@ _REASONS: dict[SurrogateReason, str] = {
 }
 
 
-class Choice(NamedTuple):
-    entity: str
-    fields: tuple[str, ...]  # the natural key, tenant first
-    dropped: tuple[str, ...]  # fields the relational table does not store
-
-
-def plan_natural_keys(ctx: Ctx) -> tuple[Model, tuple[tuple[str, tuple[str, ...]], ...]]:
-    """Decide every append-only or link entity's key: the model the relational design continues with, and
-    (entity, natural key) for RelationalLayout.primary_keys."""
-    choices: list[Choice] = []
+def plan_natural_keys(ctx: Ctx) -> tuple[NaturalKey, ...]:
+    """Decide every append-only or link entity's key (RelationalLayout.natural_keys; `keyed` applies them)."""
+    choices: list[NaturalKey] = []
     for e in ctx.model.entities:
         identity = e.field("id")
         if e.junction or e.tenant_root or e.primary_key != ("id",) or identity is None or \
@@ -68,8 +61,7 @@ def plan_natural_keys(ctx: Ctx) -> tuple[Model, tuple[tuple[str, tuple[str, ...]
         choice = _decide(ctx, e)
         if choice is not None:
             choices.append(choice)
-    keys = tuple((c.entity, c.fields) for c in choices)
-    return (_rewrite(ctx.model, choices) if choices else ctx.model), keys
+    return tuple(choices)
 
 
 def _is_link(e: Entity) -> bool:
@@ -79,7 +71,7 @@ def _is_link(e: Entity) -> bool:
     return bool(refs) and len(refs) == len(declared) and any(refs <= set(u.fields) for u in e.uniques)
 
 
-def _decide(ctx: Ctx, e: Entity) -> Choice | None:
+def _decide(ctx: Ctx, e: Entity) -> NaturalKey | None:
     what = "append-only" if e.append_only else "link"
     blocked = _blocker(ctx, e)
     if blocked is not None:
@@ -107,11 +99,12 @@ def _decide(ctx: Ctx, e: Entity) -> Choice | None:
         saving = arithmetic
     else:
         saving = _heap_saving(ctx, e)
-    _natural(ctx, e, Choice(e.name, fields, dropped), f"{what} entity", saving)
-    return Choice(e.name, fields, dropped)
+    choice = NaturalKey(entity=e.name, fields=fields, dropped=dropped)
+    _natural(ctx, e, choice, f"{what} entity", saving)
+    return choice
 
 
-def _natural(ctx: Ctx, e: Entity, c: Choice, what: str, saving: str) -> None:
+def _natural(ctx: Ctx, e: Entity, c: NaturalKey, what: str, saving: str) -> None:
     untouched = "; never updated by a declared write, so no updated_at column or trigger" \
         if "updated_at" in c.dropped else ""
     ctx.decide(RULE, Subject.of_entity(e.name),
@@ -302,18 +295,3 @@ def _time_ordered(e: Entity, key: tuple[str, ...]) -> bool:
 
 def _mb(n: float) -> str:
     return f"{n / 1_048_576:,.1f} MB"
-
-
-# -- the model the relational design continues with ------------------------------------------------------------
-def _rewrite(model: Model, choices: list[Choice]) -> Model:
-    by_name = {c.entity: c for c in choices}
-    entities = []
-    for e in model.entities:
-        c = by_name.get(e.name)
-        if c is None:
-            entities.append(e)
-            continue
-        fields = tuple(f for f in e.fields if f.name not in c.dropped)
-        uniques = tuple(u for u in e.uniques if u.where or set(u.fields) != set(c.fields))
-        entities.append(e.model_copy(update={"fields": fields, "primary_key": c.fields, "uniques": uniques}))
-    return model.model_copy(update={"entities": tuple(entities)})

@@ -11,7 +11,7 @@ from schemac.compiler.design.relational.cascades import plan_trigger_cascades
 from schemac.compiler.design.relational.growth import plan_growth
 from schemac.compiler.design.relational.indexes import IndexResult, plan_indexes
 from schemac.compiler.design.relational.keys import plan_keys
-from schemac.compiler.design.relational.layout import KeyedWrite, MaintainedAggregate, RelationalLayout
+from schemac.compiler.design.relational.layout import KeyedWrite, MaintainedAggregate, RelationalLayout, keyed_model
 from schemac.compiler.design.relational.natural_keys import plan_natural_keys
 from schemac.compiler.design.relational.patterns import plan_patterns, plan_writes
 from schemac.compiler.design.relational.policies import (
@@ -35,10 +35,10 @@ from schemac.compiler.design.wants import write_want
 
 def plan(ctx: Ctx) -> Design:
     # append-only and link entities nothing uses by id are keyed by their unique, in the model from here on
-    ctx.model, natural = plan_natural_keys(ctx)
-    model = ctx.model
+    natural = plan_natural_keys(ctx)
+    ctx.model = model = keyed_model(ctx.model, natural)
     tenancy = plan_tenancy(ctx)
-    keys = plan_keys(ctx) + natural
+    keys = plan_keys(ctx) + tuple((n.entity, n.fields) for n in natural)
     ctx.keys.update(keys)
     erasure = plan_erasure(ctx)
     fks = plan_foreign_keys(ctx, erasure)
@@ -69,7 +69,7 @@ def plan(ctx: Ctx) -> Design:
         aggregates=tuple(aggregates), foreign_keys=tuple(fks), tenancy=tenancy, audit=audit,
         erasure=tuple(erasure), reference_reads=reference_reads, exact_keys=exact_keys,
         statistics=tuple(statistics), partitions=tuple(partitions), expiry=tuple(expiry),
-        summaries=tuple(summaries), primary_keys=keys)
+        summaries=tuple(summaries), primary_keys=keys, natural_keys=natural)
     return Design(
         model=model, target=ctx.target, capabilities=ctx.caps, layout=layout,
         patterns=tuple(p for p, _ in patterns),
