@@ -203,6 +203,13 @@ RULE_IDS: dict[str, RuleId] = _ids(
     ("SC-KEY-04", "Emails compare case-insensitively",
      "An `email` field is unique and looked up without regard to case on every target: a case-insensitive "
      "collation whose equality can still use the index (also under row-level security)."),
+    ("SC-KEY-05", "Natural primary keys for append-only and link entities",
+     "An append-only entity or a link (every field a reference, with a unique over them) that nothing names by "
+     "id (no reference, query, write, erasure routine or history) is keyed by its unique, tenant first, its "
+     "fields ordered for the hottest read: no id column, no second index, and no updated_at when no write "
+     "updates it. The surrogate stays, and the decision says why, when anything needs the id, under soft "
+     "delete, when no unique over required fields exists, or where the key clusters the table (InnoDB) and "
+     "the natural key is estimated larger there (REL-K04)."),
     ("SC-PAT-03", "What a write costs",
      "Every write gets its cost: the rows and index entries it writes per call, the triggers that run with it "
      "(updated_at, audit, maintained aggregates, history) and the copies it keeps, per call and at its "

@@ -780,8 +780,7 @@ def test_course_platform_indexes() -> None:
         "Quiz(organization, lesson)",
         "QuizAttempt(organization, quiz, user, score)",
         "QuizAttempt(organization, user)",
-        "Certificate(organization, user, course) unique",
-        "Certificate(organization, course)",
+        "Certificate(organization, course)",  # its unique is its primary key (SC-KEY-05)
     ]
     assert {p.query: served_by(d, p.query) for p in d.patterns} == {
         "student_courses": "Enrollment(organization, student, created_at desc, id desc) live",

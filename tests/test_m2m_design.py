@@ -84,7 +84,7 @@ def test_one_junction_per_relation(path: Path, target: str) -> None:
                                                    entity=rel.name, key=j.entity.primary_key)
         assert j.decision.span == rel.span and layout.junction(rel.name) is j
     stored = layout.stored(model)
-    assert stored.entities == model.entities + tuple(j.entity for j in layout.junctions)
+    assert stored.entities == layout.keyed(model).entities + tuple(j.entity for j in layout.junctions)
     assert layout.stored(model) is stored  # computed once
 
 

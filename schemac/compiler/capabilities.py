@@ -49,3 +49,5 @@ class Capabilities(BaseModel):
     hot_updates: bool = False
     # an auto-increment column must be the first column of some index (InnoDB)
     identity_leads_index: bool = False
+    # the primary key is the clustered index and every secondary index stores it (InnoDB, REL-K04)
+    clustered_primary_key: bool = False

@@ -25,4 +25,5 @@ def tiebreak(entity: Entity, query: Query) -> tuple[str, ...]:
     keys = [set(entity.primary_key), *(set(u.fields) for u in entity.uniques if not u.where)]
     if any(k <= covered and k & set(order) for k in keys):
         return ()
-    return tuple(f for f in entity.primary_key if f not in order)
+    # fields an equality binds are constant in the result: they break no tie (a composite natural key)
+    return tuple(f for f in entity.primary_key if f not in order and f not in bound)

@@ -22,4 +22,5 @@ CAPABILITIES = Capabilities(
     partition_foreign_keys=False,  # InnoDB: a partitioned table has no foreign keys (REL-P02)
     updated_at_by_column=True,  # ON UPDATE CURRENT_TIMESTAMP(6): the dialect reads it, the decisions say so
     identity_leads_index=True,  # an AUTO_INCREMENT column must be the first column of an index
+    clustered_primary_key=True,  # InnoDB: rows are stored in primary-key order, secondaries carry the key
 )

@@ -107,7 +107,10 @@ def _insert_statement(ctx: Context, layout: Layout, info: TableInfo, audit: sa.T
     if event == "update" and info.deleted_at:
         deleted = q(info.deleted_at)
         action = f"CASE WHEN OLD.{deleted} IS NULL AND NEW.{deleted} IS NOT NULL THEN 'delete' ELSE 'update' END"
-    ids = [d.as_text(f"{row}.{q(c)}", info.table.c[c].type) for c in info.pk]
+    # a natural key (SC-KEY-05): its columns after the tenant (the log has its own tenant column), joined by ':'
+    key = [c for c in info.pk if len(info.pk) == 1 or c != info.tenant]
+    text = d.as_text if len(key) == 1 else d.key_text
+    ids = [text(f"{row}.{q(c)}", info.table.c[c].type) for c in key]
     row_id = ids[0] if len(ids) == 1 else f"CONCAT_WS(':', {', '.join(ids)})"
     names = ["actor", "action", "table_name", "row_id", "old_values", "new_values"]
     values = [d.session_actor, action, d.literal(info.name, sa.Text()), row_id, old, new]

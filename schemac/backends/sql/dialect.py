@@ -291,6 +291,12 @@ class SqlDialect(ABC):
         ...
 
     @abstractmethod
+    def key_text(self, expr: str, type_: TypeEngine) -> str:
+        """One column of a composite key as text, the same on every target and session (a natural key's
+        audit row id, SC-KEY-05): times in UTC as 2026-03-01T12:00:00.000000Z."""
+        ...
+
+    @abstractmethod
     def index_options(self, *, where: ColumnElement[bool] | None, include: list[str],
                       lengths: dict[str, int]) -> dict[str, Any]:
         """SQLAlchemy Index keyword arguments for a partial predicate, covering columns, prefixes."""

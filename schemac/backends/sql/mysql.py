@@ -102,6 +102,11 @@ class MySqlDialect(SqlDialect):
         # the collation of the columns it is compared with, whatever the session's is
         return f"CAST({expr} AS CHAR CHARACTER SET utf8mb4) COLLATE {COLLATION}"
 
+    def key_text(self, expr: str, type_: TypeEngine) -> str:
+        if isinstance(type_, sa.DateTime):  # as PostgreSQL writes it (the application stores UTC)
+            return f"DATE_FORMAT({expr}, '%Y-%m-%dT%H:%i:%s.%fZ')"
+        return self.as_text(expr, type_)
+
     def null_safe_equal(self, left: str, right: str) -> str:
         return f"{left} <=> {right}"
 

@@ -202,6 +202,11 @@ class PostgresDialect(SqlDialect):
     def as_text(self, expr: str, type_: TypeEngine) -> str:
         return f"{expr}::text"
 
+    def key_text(self, expr: str, type_: TypeEngine) -> str:
+        if isinstance(type_, sa.DateTime) and type_.timezone:  # the same text whatever the session's TimeZone
+            return f"to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+        return self.as_text(expr, type_)
+
     def null_safe_equal(self, left: str, right: str) -> str:
         return f"{left} IS NOT DISTINCT FROM {right}"
 

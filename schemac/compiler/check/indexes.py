@@ -52,7 +52,7 @@ def fk_without_index(ctx: Context) -> Iterator[Finding]:
 def _index_keys(ctx: Context, e: Entity) -> list[tuple[str, ...]]:
     """The column lists of `e`'s primary key and of its full (not partial) indexes in the design."""
     assert ctx.design is not None
-    keys = [e.primary_key]
+    keys = [ctx.design.relational.primary_key(e)]  # the key the table is built on (natural keys: SC-KEY-05)
     keys += [tuple(p.field for p in ix.parts) for ix in ctx.design.relational.indexes_of(e.name) if not ix.where]
     return [k for k in keys if k]
 

@@ -154,7 +154,7 @@ def keyset_without_tiebreaker(ctx: Context) -> Iterator[Finding]:
         if plan.full_scan or _order_problem(ctx, q) is not None:
             continue  # unserved-query or offset-pagination reports it
         wanted = tuple(k.field for k in q.order)
-        e = ctx.entities[q.entity]
+        e = ctx.entities[q.entity]  # the stored tables: a natural key (SC-KEY-05) is its primary key
         unique_index = _unique_structure(design, q.name)
         if _has_unique(e, set(wanted) | set(plan.equality)) or unique_index or set(e.primary_key) & set(plan.sort):
             continue

@@ -303,14 +303,24 @@ class PartialWrite(NamedTuple):
     kind: Literal["partial_write"] = "partial_write"
 
 
-class PrimaryKeys(NamedTuple):
-    """The keys tables are built on (REL-S01, REL-K04): `tenant_first` tables keyed (tenant, id), or
-    `identity` ones that keep (id) with a unique (tenant, id) because their id must lead an index."""
+# Why an append-only or link entity keeps its surrogate key (SC-KEY-05, REL-K04 for "clustering")
+SurrogateReason = Literal["referenced", "read_by_id", "written_by_id", "erasure", "versioned", "soft_delete",
+                          "no_unique", "key_too_long", "clustering"]
 
-    layout: Literal["tenant_first", "identity"]
+
+class PrimaryKeys(NamedTuple):
+    """The keys tables are built on (REL-S01, REL-K04, SC-KEY-05): `tenant_first` tables keyed (tenant, id),
+    `identity` ones that keep (id) with a unique (tenant, id) because their id must lead an index, `natural`
+    ones keyed by their unique (`fields`, without the `dropped` fields), `surrogate` ones that keep (id)
+    although they are append-only or links (`reason`)."""
+
+    layout: Literal["tenant_first", "identity", "natural", "surrogate"]
     entities: tuple[str, ...]
     tenant: str
     kind: Literal["primary_keys"] = "primary_keys"
+    fields: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()
+    reason: SurrogateReason | None = None
 
 
 class JunctionTable(NamedTuple):

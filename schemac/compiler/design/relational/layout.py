@@ -193,6 +193,20 @@ class Junction(_Node):
     decision: SkipValidation[Decision]
 
 
+class NaturalKey(_Node):
+    """An entity stored keyed by its unique (SC-KEY-05): `fields` (tenant first) are its primary key, the
+    `dropped` fields (id, updated_at) are not stored, and the unique over `fields` is the primary key itself."""
+
+    entity: str
+    fields: tuple[str, ...]
+    dropped: tuple[str, ...] = ("id",)
+
+    def apply(self, e: Entity) -> Entity:
+        fields = tuple(f for f in e.fields if f.name not in self.dropped)
+        uniques = tuple(u for u in e.uniques if u.where or set(u.fields) != set(self.fields))
+        return e.model_copy(update={"fields": fields, "primary_key": self.fields, "uniques": uniques})
+
+
 class RelationalLayout(_Node):
     family: Literal["relational"] = "relational"
     indexes: tuple[IndexPlan, ...] = ()
@@ -211,21 +225,31 @@ class RelationalLayout(_Node):
     partitions: tuple[PartitionPlan, ...] = ()
     expiry: tuple[ExpiryPlan, ...] = ()  # one per `@expires` entity
     summaries: tuple[SummaryPlan, ...] = ()  # one per grouped read answered from a summary table
-    # (entity, fields): the primary key the table is built on where it is not the entity's identity key
+    # (entity, fields): the primary key the table is built on where it is not the entity's identity key in
+    # the compiled model: (tenant, id) (REL-S01), or the natural key of an entity without id (SC-KEY-05)
     primary_keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    natural_keys: tuple[NaturalKey, ...] = ()  # entities keyed by their unique, without id (SC-KEY-05)
     junctions: tuple[Junction, ...] = ()  # one per many-to-many relation of the model, in its order
 
     def stored(self, model: Model) -> Model:
-        """`model` as this layout stores it: its entities, then the junction tables. Every relational consumer
-        that walks the tables (the SQL backend, the report, lint) reads this, never `model.entities`."""
-        return _memo(self, "_stored", model, lambda: with_links(model, tuple(j.entity for j in self.junctions)))
+        """`model` as this layout stores it: its entities (naturally keyed ones without id), then the junction
+        tables. Every relational consumer that walks the tables (the SQL backend, the report, lint) reads this,
+        never `model.entities`."""
+        return _memo(self, "_stored", model,
+                     lambda: with_links(self.keyed(model), tuple(j.entity for j in self.junctions)))
 
     def junction(self, name: str) -> Junction | None:
         """The junction table called `name` (`TicketTags`), or None."""
         return next((j for j in self.junctions if j.entity.name == name), None)
 
+    def keyed(self, model: Model) -> Model:
+        """`model` with its naturally keyed entities as the tables store them (no id, the unique as the key);
+        `stored` adds the junction tables."""
+        return keyed_model(model, self.natural_keys)
+
     def primary_key(self, entity: Entity) -> tuple[str, ...]:
-        """The fields of the table's primary key (tenant first on tenant-scoped tables, REL-S01)."""
+        """The fields of the table's primary key (tenant first on tenant-scoped tables, REL-S01; natural keys,
+        SC-KEY-05), for the entity of the compiled model or of the design's."""
         found = _memo(self, "_primary_keys", self.primary_keys, lambda: dict(self.primary_keys)).get(entity.name)
         return found if found is not None else entity.primary_key
 
@@ -258,3 +282,12 @@ class RelationalLayout(_Node):
         for i in self.indexes:
             out.setdefault(i.entity, []).append(i)
         return {k: tuple(v) for k, v in out.items()}
+
+
+def keyed_model(model: Model, natural: tuple[NaturalKey, ...]) -> Model:
+    """`model` with each of `natural` applied to its entity (the same model when there is none)."""
+    by_name = {n.entity: n for n in natural}
+    if not any(e.name in by_name for e in model.entities):
+        return model
+    entities = tuple(by_name[e.name].apply(e) if e.name in by_name else e for e in model.entities)
+    return model.model_copy(update={"entities": entities})

@@ -12,7 +12,8 @@ from schemac.compiler.design.relational.growth import plan_growth
 from schemac.compiler.design.relational.indexes import IndexResult, plan_indexes
 from schemac.compiler.design.relational.junctions import plan_junctions
 from schemac.compiler.design.relational.keys import plan_keys
-from schemac.compiler.design.relational.layout import KeyedWrite, MaintainedAggregate, RelationalLayout
+from schemac.compiler.design.relational.layout import KeyedWrite, MaintainedAggregate, RelationalLayout, keyed_model
+from schemac.compiler.design.relational.natural_keys import plan_natural_keys
 from schemac.compiler.design.relational.patterns import plan_patterns, plan_writes
 from schemac.compiler.design.relational.policies import (
     plan_audit,
@@ -36,11 +37,14 @@ from schemac.compiler.links import with_links
 
 def plan(ctx: Ctx) -> Design:
     ir = ctx.model
+    # append-only and link entities nothing uses by id are keyed by their unique (SC-KEY-05)
+    natural = plan_natural_keys(ctx)
     junctions = plan_junctions(ctx)
-    # from here on the planner reads the tables it stores: the model's entities, then the junction tables
-    ctx.model = model = with_links(ir, tuple(j.entity for j in junctions))
+    # from here on the planner reads the tables it stores: the model's entities (naturally keyed ones
+    # without id), then the junction tables; the Design keeps the IR
+    ctx.model = model = with_links(keyed_model(ir, natural), tuple(j.entity for j in junctions))
     tenancy = plan_tenancy(ctx)
-    keys = plan_keys(ctx)
+    keys = plan_keys(ctx) + tuple((n.entity, n.fields) for n in natural)
     ctx.keys.update(keys)
     erasure = plan_erasure(ctx)
     fks = plan_foreign_keys(ctx, erasure)
@@ -71,7 +75,7 @@ def plan(ctx: Ctx) -> Design:
         aggregates=tuple(aggregates), foreign_keys=tuple(fks), tenancy=tenancy, audit=audit,
         erasure=tuple(erasure), reference_reads=reference_reads, exact_keys=exact_keys,
         statistics=tuple(statistics), partitions=tuple(partitions), expiry=tuple(expiry),
-        summaries=tuple(summaries), primary_keys=keys, junctions=junctions)
+        summaries=tuple(summaries), primary_keys=keys, junctions=junctions, natural_keys=natural)
     return Design(
         model=ir, target=ctx.target, capabilities=ctx.caps, layout=layout,
         patterns=tuple(p for p, _ in patterns),

@@ -36,7 +36,7 @@ LIMIT 20;
 -- params: number VARCHAR(20)
 SELECT orders.id, orders.customer_id, orders.number, orders.status, orders.shipping_address_line1, orders.shipping_address_line2, orders.shipping_address_city, orders.shipping_address_region, orders.shipping_address_postal_code, orders.shipping_address_country, orders.total, orders.paid_at, orders.shipped_at, orders.created_at, orders.updated_at, (SELECT coalesce(json_agg(json_build_object('quantity', line_item.quantity, 'unit_price', line_item.unit_price, 'amount', line_item.amount, 'product', json_build_object('sku', line_item_product.sku, 'name', line_item_product.name))), '[]'::json) AS coalesce_1
 FROM line_items AS line_item JOIN products AS line_item_product ON line_item_product.id = line_item.product_id
-WHERE line_item.order_id = orders.id) AS line_items, (SELECT coalesce(json_agg(json_build_object('id', payment.id, 'order_id', payment.order_id, 'kind', payment.kind, 'provider', payment.provider, 'provider_ref', payment.provider_ref, 'idempotency_key', payment.idempotency_key, 'amount', payment.amount, 'created_at', payment.created_at)), '[]'::json) AS coalesce_2
+WHERE line_item.order_id = orders.id) AS line_items, (SELECT coalesce(json_agg(json_build_object('order_id', payment.order_id, 'kind', payment.kind, 'provider', payment.provider, 'provider_ref', payment.provider_ref, 'idempotency_key', payment.idempotency_key, 'amount', payment.amount, 'created_at', payment.created_at)), '[]'::json) AS coalesce_2
 FROM payments AS payment
 WHERE payment.order_id = orders.id) AS payments
 FROM orders

@@ -231,18 +231,15 @@ CREATE INDEX quiz_attempts_organization_id_user_id_idx ON quiz_attempts (organiz
 
 -- Certificate
 CREATE TABLE certificates (
-  id BINARY(16) NOT NULL,
   organization_id BINARY(16) NOT NULL COMMENT 'Tenant: the Organization this row belongs to.',
   user_id BINARY(16) NOT NULL,
   course_id BINARY(16) NOT NULL,
   created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
-  PRIMARY KEY (id),
+  PRIMARY KEY (organization_id, user_id, course_id),
   CONSTRAINT certificates_organization_id_fkey FOREIGN KEY(organization_id) REFERENCES organizations (id) ON DELETE RESTRICT,
   CONSTRAINT certificates_user_id_fkey FOREIGN KEY(organization_id, user_id) REFERENCES users (organization_id, id) ON DELETE RESTRICT,
   CONSTRAINT certificates_course_id_fkey FOREIGN KEY(organization_id, course_id) REFERENCES courses (organization_id, id) ON DELETE RESTRICT
 )ENGINE=InnoDB CHARSET=utf8mb4 COLLATE utf8mb4_unicode_ci;
-
-CREATE UNIQUE INDEX certificates_organization_id_user_id_course_id_key ON certificates (organization_id, user_id, course_id);
 
 CREATE INDEX certificates_organization_id_course_id_idx ON certificates (organization_id, course_id);
 

@@ -409,18 +409,15 @@ CREATE POLICY quiz_attempts_tenant_isolation ON quiz_attempts
 
 -- Certificate
 CREATE TABLE certificates (
-  id UUID DEFAULT uuid_generate_v7() NOT NULL,
   organization_id UUID NOT NULL,
   user_id UUID NOT NULL,
   course_id UUID NOT NULL,
   created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
-  CONSTRAINT certificates_pkey PRIMARY KEY (id),
+  CONSTRAINT certificates_pkey PRIMARY KEY (organization_id, user_id, course_id),
   CONSTRAINT certificates_organization_id_fkey FOREIGN KEY(organization_id) REFERENCES organizations (id) ON DELETE RESTRICT,
   CONSTRAINT certificates_user_id_fkey FOREIGN KEY(organization_id, user_id) REFERENCES users (organization_id, id) ON DELETE RESTRICT,
   CONSTRAINT certificates_course_id_fkey FOREIGN KEY(organization_id, course_id) REFERENCES courses (organization_id, id) ON DELETE RESTRICT
 );
-
-CREATE UNIQUE INDEX certificates_organization_id_user_id_course_id_key ON certificates (organization_id, user_id, course_id);
 
 CREATE INDEX certificates_organization_id_course_id_idx ON certificates (organization_id, course_id);
 

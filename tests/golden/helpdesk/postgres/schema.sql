@@ -454,7 +454,6 @@ CREATE POLICY comments_tenant_isolation ON comments
 
 -- Attachment
 CREATE TABLE attachments (
-  id UUID DEFAULT uuid_generate_v7() NOT NULL,
   workspace_id UUID NOT NULL,
   comment_id UUID NOT NULL,
   file_name VARCHAR(255) NOT NULL,
@@ -462,13 +461,11 @@ CREATE TABLE attachments (
   byte_size BIGINT NOT NULL,
   storage_key VARCHAR(512) NOT NULL,
   created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
-  CONSTRAINT attachments_pkey PRIMARY KEY (id),
+  CONSTRAINT attachments_pkey PRIMARY KEY (workspace_id, storage_key),
   CONSTRAINT attachments_byte_size_check CHECK (byte_size BETWEEN 1 AND 25000000),
   CONSTRAINT attachments_workspace_id_fkey FOREIGN KEY(workspace_id) REFERENCES workspaces (id) ON DELETE RESTRICT,
   CONSTRAINT attachments_comment_id_fkey FOREIGN KEY(workspace_id, comment_id) REFERENCES comments (workspace_id, id) ON DELETE CASCADE
 );
-
-CREATE UNIQUE INDEX attachments_workspace_id_storage_key_key ON attachments (workspace_id, storage_key);
 
 CREATE INDEX attachments_workspace_id_comment_id_idx ON attachments (workspace_id, comment_id);
 
