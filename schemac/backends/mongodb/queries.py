@@ -83,7 +83,7 @@ def _doc(pairs: tuple[tuple[str, str], ...]) -> dict[str, object]:
 def _nested(pairs: tuple[tuple[str, str], ...], consts: tuple[tuple[str, object], ...] = ()) -> dict[str, object]:
     """A document from dotted keys (`course.title`) with parameters, plus constants."""
     out: dict[str, object] = {}
-    items = [(k, Param(p)) for k, p in pairs] + [(k, v) for k, v in consts]
+    items = [(k, Param(p)) for k, p in pairs] + [(k, list(v) if isinstance(v, tuple) else v) for k, v in consts]
     for key, val in items:
         head, _, rest = key.partition(".")
         if rest:
@@ -122,6 +122,8 @@ def step_doc(s: Step) -> dict[str, object]:
         out["update"] = update
         if s.array_filters:
             out["arrayFilters"] = [filter_doc((c,)) for c in s.array_filters]
+    if s.when:
+        out["when"] = filter_doc(s.when)
     out["upsert"] = s.upsert
     out["role"] = s.role
     out["why"] = s.why

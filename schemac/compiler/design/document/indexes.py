@@ -13,20 +13,14 @@ from schemac.compiler.design.document.access import LIVE, IndexWant
 from schemac.compiler.design.document.keys import collection_name, doc_key, element_key
 from schemac.compiler.design.document.layout import DocumentIndex, Embedding, Relation
 from schemac.compiler.design.document.payloads import DocIndex
-from schemac.compiler.model import Entity, FieldOrigin, ScalarKind
+from schemac.compiler.design.document.validators import BSON
+from schemac.compiler.model import Entity, FieldOrigin
 
 MAX_INDEXES = 64
 # `deleted_at` is always present (null while live), so `$type: "null"` selects exactly the live documents:
 # MongoDB accepts it in a partial filter, where `$ne`, `$exists: false` and `{deleted_at: null}`-style
 # negations are refused or do not exclude what they should (MDB-I05, MDB-I07)
 LIVE_FILTER: dict[str, object] = {LIVE: {"$type": "null"}}
-
-_BSON = {ScalarKind.STRING: "string", ScalarKind.TEXT: "string", ScalarKind.EMAIL: "string",
-         ScalarKind.URL: "string", ScalarKind.ENUM: "string", ScalarKind.UUID: "binData",
-         ScalarKind.INT: "int", ScalarKind.SMALLINT: "int", ScalarKind.BIGINT: "long",
-         ScalarKind.DECIMAL: "decimal", ScalarKind.FLOAT: "double", ScalarKind.BOOL: "bool",
-         ScalarKind.DATE: "date", ScalarKind.TIMESTAMP: "date", ScalarKind.BYTES: "binData"}
-
 
 @dataclass
 class IndexSet:
@@ -35,9 +29,12 @@ class IndexSet:
     served: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
-def index_name(keys: tuple[tuple[str, object], ...]) -> str:
-    """MongoDB's default name: `organization_id_1_student_id_1_created_at_-1`."""
-    return "_".join(f"{k}_{d}" for k, d in keys)
+def index_name(keys: tuple[tuple[str, object], ...], partial: dict[str, object] | None = None) -> str:
+    """MongoDB's default name (`organization_id_1_student_id_1_created_at_-1`); a partial index built for a
+    constant predicate adds it (`_where_status_open`), so that it never takes a full index's name."""
+    name = "_".join(f"{k}_{d}" for k, d in keys)
+    consts = [f"{k}_{str(v).lower()}" for k, v in (partial or {}).items() if not isinstance(v, dict)]
+    return f"{name}_where_{'_'.join(consts)}" if consts else name
 
 
 def plan_indexes(ctx: Ctx, wants: list[IndexWant], embeds: dict[str, Embedding],
@@ -69,7 +66,7 @@ def plan_indexes(ctx: Ctx, wants: list[IndexWant], embeds: dict[str, Embedding],
         if served is not None:
             _add(pool, served.model_copy(update={"serves": (w.source,)}))
             continue
-        _add(pool, DocumentIndex(collection=w.collection, name=index_name(w.keys), keys=w.keys,  # type: ignore[arg-type]
+        _add(pool, DocumentIndex(collection=w.collection, name=index_name(w.keys, partial), keys=w.keys,  # type: ignore[arg-type]
                                  partial_filter=partial, serves=(w.source,)))
     for coll, indexes in pool.items():
         kept = _merge_prefixes(ctx, indexes, out)
@@ -120,7 +117,7 @@ def _unique_filter(e: Entity, fields: tuple[str, ...]) -> dict[str, object]:
     for name in fields:
         f = e.field(name)
         if f is not None and f.optional and f.scalar is not None:
-            partial[doc_key(f)] = {"$type": _BSON.get(f.scalar.kind, "string")}
+            partial[doc_key(f)] = {"$type": BSON.get(f.scalar.kind, "string")}
     return partial
 
 
@@ -134,9 +131,14 @@ def _embedded_uniques(ctx: Ctx, e: Entity, emb: Embedding, pool: dict[str, list[
         if emb.by in u.fields or not rest:
             continue
         t = _tenant_key(parent)
-        keys = tuple((k, 1) for k in ([t] if t else []) + [f"{emb.path}.{element_key(e.field(n))}" for n in rest])  # type: ignore[arg-type]
+        paths = [f"{emb.path}.{element_key(e.field(n))}" for n in rest]  # type: ignore[arg-type]
+        keys = tuple((k, 1) for k in ([t] if t else []) + paths)
+        # a parent without elements has no value here: indexed as null, it would collide with the next one
+        partial = {p: {"$type": BSON.get(e.field(n).scalar.kind, "string")}  # type: ignore[union-attr]
+                   for p, n in zip(paths, rest, strict=True)}
         _add(pool, DocumentIndex(collection=collection_name(parent), name=index_name(keys), keys=keys, unique=True,  # type: ignore[arg-type]
-                                 multikey=True, serves=(f"unique {e.name}({', '.join(u.fields)})",)))
+                                 partial_filter=partial, multikey=True,
+                                 serves=(f"unique {e.name}({', '.join(u.fields)})",)))
 
 
 def _add(pool: dict[str, list[DocumentIndex]], ix: DocumentIndex) -> None:

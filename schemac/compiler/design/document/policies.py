@@ -28,10 +28,12 @@ from schemac.compiler.design.estimates import matched_rows
 from schemac.compiler.design.model import Growth
 from schemac.compiler.design.plans import Cost, Operation, PatternPlan, WriteCost, WritePlan
 from schemac.compiler.design.sizes import row_bytes
+from schemac.compiler.keyset import tiebreak
 from schemac.compiler.model import FieldOrigin, Query
 
 CHUNK = 128 * 2**20  # MongoDB's default chunk size (range sharding)
-SHARD_DOCUMENTS = 1_000_000.0  # collections from this size get a shard-key proposal
+SHARD_DOCUMENTS = 1_000_000.0  # collections from this many documents get a shard-key proposal
+SHARD_BYTES = 200 * 2**30  # ... which is needed at the horizon from this size (one replica set holds less)
 BSON_OVERHEAD = 1.3  # key names and type bytes in every document, against the row's packed values
 
 
@@ -138,7 +140,7 @@ def plan_growth(ctx: Ctx, collections: list[Collection], placements: list[Placem
         out.append(c.model_copy(update={"document_bytes_at_horizon": average, "shard_key": shard}))
         growth.append(Growth(entity=e.name, rows_at_horizon=docs, row_bytes=int(average), table_bytes=size,
                              index_bytes=docs * 40.0 * max(1, len(c.indexes)),
-                             revisit=None if shard is None else "shard on the proposed key"))
+                             revisit="shard on the proposed key" if size >= SHARD_BYTES else None))
     return out, growth
 
 
@@ -159,6 +161,10 @@ def _shard_key(ctx: Ctx, c: Collection, docs: float, size: float) -> ShardKey | 
         why = (f"{count_text(docs)} documents x {bytes_text(size / max(docs, 1))} = {bytes_text(size)}, {chunks} "
                "chunks of 128 MiB: hashed _id, because sequential ids would send every insert to the last chunk; "
                "reads by _id stay targeted, the others scatter-gather")
+    needed = size >= SHARD_BYTES
+    why += (f"; needed at the horizon ({bytes_text(size)} is past {bytes_text(SHARD_BYTES)} per replica set)" if needed
+            else f"; not needed at the horizon: one replica set holds {bytes_text(size)} (shard past "
+                 f"{bytes_text(SHARD_BYTES)})")
     ctx.decide("MDB-E08", Subject.of_entity(e.name), f"shard key proposal for `{c.name}`: "
                f"{{{', '.join(f'{k}: {d!r}' if d == 'hashed' else f'{k}: {d}' for k, d in keys)}}}", why,
                payload=ShardProposal(collection=c.name, keys=keys, documents=docs, bytes=size, chunks=chunks))
@@ -181,9 +187,12 @@ def decide_collections(ctx: Ctx, collections: list[Collection]) -> None:
 
 def pattern_plan(ctx: Ctx, q: Query, a: DocumentAccess) -> PatternPlan:
     e = ctx.entity(q.entity)
-    eq = tuple(c.path for c in a.filter if c.op in ("eq", "in"))
-    rng = tuple(c.path for c in a.filter if c.op in ("lt", "lte", "gt", "gte"))
-    sort = tuple(k for k, _ in (a.sort or a.post_sort))
+    tenant = (e.tenant_field.name,) if e.tenant_field is not None else ()
+    eq = tuple(dict.fromkeys((*tenant, *(p.steps[0] for p in q.where if p.is_equality))))
+    rng = tuple(p.field for p in q.where if p.is_local and p.is_range)
+    sort = tuple(o.field for o in q.order if o.entities)
+    if sort and q.limit is not None and not q.group:
+        sort = (*sort, *(f for f in tiebreak(e, q) if f not in sort))
     preds = [p for p in q.where if p.is_local]
     rows = matched_rows(ctx, e, [p.field for p in preds if p.is_equality], preds)
     if q.limit is not None:

@@ -64,8 +64,21 @@ def _leaf(s, f: Field) -> dict[str, object]:  # type: ignore[no-untyped-def]
     return out
 
 
+def _number(v: object) -> object:
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
 def _bounds(out: dict[str, object], c) -> None:  # type: ignore[no-untyped-def]
     """Numeric bounds; exclusive ones are booleans beside maximum/minimum (MDB-V04)."""
+    _raw_bounds(out, c)
+    for k in ("minimum", "maximum"):
+        if k in out:
+            out[k] = _number(out[k])
+    if "not" in out:
+        out["not"] = {"enum": [_number(v) for v in out["not"]["enum"]]}  # type: ignore[index]
+
+
+def _raw_bounds(out: dict[str, object], c) -> None:  # type: ignore[no-untyped-def]
     if c.kind == "range":
         if isinstance(c.low, (int, float)):
             out["minimum"] = c.low

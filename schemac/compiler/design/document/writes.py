@@ -9,7 +9,7 @@ passes what MongoDB cannot make itself: the id (`id`, UUIDv7 or the next number)
 from __future__ import annotations
 
 from schemac.compiler.design.context import Ctx
-from schemac.compiler.design.document.access import LIVE, Reads, param_type, tenant_param
+from schemac.compiler.design.document.access import LIVE, Reads, param_type, predicate_conds, tenant_param
 from schemac.compiler.design.document.keys import collection_name, column_name, doc_key, element_key
 from schemac.compiler.design.document.layout import Computed, Cond, DocumentWrite, Embedding, Step
 from schemac.compiler.model import Entity, Field, FieldOrigin, Write
@@ -46,15 +46,20 @@ def _document(ctx: Ctx, e: Entity, emb: Embedding | None, reads: Reads) -> tuple
         params.append((name, kind, nullable))
     for c in reads.places.copies:
         if c.holder == e.name and c.mode == "extended_reference":
-            for _src, key in c.fields:
+            source = ctx.entity(c.source or "")
+            for src, key in c.fields:
                 name = f"{c.path}_{key}"
+                f = source.field(src)
                 doc.append((f"{c.path}.{key}", name))
-                params.append((name, "copy", True))
+                params.append((name, _type(ctx, source, f)[1] if f is not None else "json", True))
     return doc, params
 
 
 def _constants(e: Entity, reads: Reads, emb: Embedding | None) -> tuple[tuple[str, object], ...]:
+    """What a new document starts with: live, counters at 0, empty embedded and id arrays."""
     out: list[tuple[str, object]] = []
+    out += [(x.path, ()) for x in reads.places.embeds.values() if x.parent == e.name]
+    out += [(r.path, ()) for r in reads.places.relations if r.owner == e.name and r.mode == "id_array" and r.path]
     if e.soft_delete:
         out.append((LIVE, None))
     out += [(doc_key(f), 0) for f in e.fields if f.maintained]
@@ -121,6 +126,7 @@ def _counters(ctx: Ctx, e: Entity, reads: Reads, sign: int, steps: list[Step]) -
         if agg is not None and agg.func == "sum" and agg.field:
             amount = column_name(e.field(agg.field))  # type: ignore[arg-type]
         cond = " when the document matches the counter's condition" if agg is not None and agg.where else ""
+        when = tuple(x for p in (agg.where if agg is not None else ()) for x in predicate_conds(ctx, e, p, reads))
         emb = reads.places.embeds.get(e.name)
         if emb is not None and emb.mode == "embed" and emb.parent == c.holder:
             for i, s in enumerate(steps):
@@ -130,7 +136,7 @@ def _counters(ctx: Ctx, e: Entity, reads: Reads, sign: int, steps: list[Step]) -
             continue
         out.append(Step(collection=collection_name(holder), op="updateOne",
                         filter=_parent_filter(ctx, holder, column_name(by)), inc=((c.path, amount),),  # type: ignore[arg-type]
-                        role="counter",
+                        role="counter", when=when,
                         why=f"computed: {c.holder}.{c.path} ({'+' if sign > 0 else '-'}){cond}"))
     return out
 
