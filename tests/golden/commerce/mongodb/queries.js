@@ -37,7 +37,7 @@ function product_page(db, p) {
   }).limit(1).hint("slug_1");
 }
 
-// category_products: find on products, index category_id_1_price_1__id_1
+// category_products: find on products, index category_id_1_price_1__id_1_where_active_true
 // params: category_id
 function category_products(db, p) {
   return db.getCollection("products").find({
@@ -46,7 +46,7 @@ function category_products(db, p) {
   }).sort({
     "price": 1,
     "_id": 1
-  }).limit(48).hint("category_id_1_price_1__id_1");
+  }).limit(48).hint("category_id_1_price_1__id_1_where_active_true");
 }
 
 // product_reviews: find on reviews, index product_id_1_created_at_-1__id_-1
@@ -60,7 +60,7 @@ function product_reviews(db, p) {
   }).limit(20).hint("product_id_1_created_at_-1__id_-1");
 }
 
-// low_stock: find on products, index stock_1__id_1
+// low_stock: find on products, index stock_1__id_1_where_active_true
 // params: stock
 function low_stock(db, p) {
   return db.getCollection("products").find({
@@ -71,10 +71,10 @@ function low_stock(db, p) {
   }).sort({
     "stock": 1,
     "_id": 1
-  }).limit(100).hint("stock_1__id_1");
+  }).limit(100).hint("stock_1__id_1_where_active_true");
 }
 
-// open_orders_export: find on orders, index status_1
+// open_orders_export: find on orders, index status_1_where_status_open
 // params: 
 function open_orders_export(db, p) {
   return db.getCollection("orders").find({
@@ -85,7 +85,7 @@ function open_orders_export(db, p) {
     "total": 1,
     "created_at": 1,
     "_id": 0
-  }).hint("status_1");
+  }).hint("status_1_where_status_open");
 }
 
 // customer_activity: aggregate on orders, index customer_id_1_created_at_-1__id_-1

@@ -234,11 +234,11 @@ ensureCollection("products", {
         },
         "price": {
           "bsonType": "decimal",
-          "minimum": 0.0
+          "minimum": 0
         },
         "stock": {
           "bsonType": "int",
-          "minimum": 0.0
+          "minimum": 0
         },
         "weight_kg": {
           "bsonType": [
@@ -312,8 +312,8 @@ ensureCollection("products", {
               },
               "rating": {
                 "bsonType": "int",
-                "minimum": 1.0,
-                "maximum": 5.0
+                "minimum": 1,
+                "maximum": 5
               },
               "title": {
                 "bsonType": [
@@ -368,7 +368,7 @@ ensureIndexes("products", [
       "price": 1,
       "_id": 1
     },
-    "name": "category_id_1_price_1__id_1",
+    "name": "category_id_1_price_1__id_1_where_active_true",
     "partialFilterExpression": {
       "active": true
     }
@@ -378,7 +378,7 @@ ensureIndexes("products", [
       "stock": 1,
       "_id": 1
     },
-    "name": "stock_1__id_1",
+    "name": "stock_1__id_1_where_active_true",
     "partialFilterExpression": {
       "active": true
     }
@@ -416,7 +416,7 @@ ensureCollection("product_prices", {
         },
         "amount": {
           "bsonType": "decimal",
-          "minimum": 0.0
+          "minimum": 0
         },
         "version": {
           "bsonType": "int"
@@ -581,16 +581,16 @@ ensureCollection("orders", {
               },
               "quantity": {
                 "bsonType": "int",
-                "minimum": 1.0,
-                "maximum": 1000.0
+                "minimum": 1,
+                "maximum": 1000
               },
               "unit_price": {
                 "bsonType": "decimal",
-                "minimum": 0.0
+                "minimum": 0
               },
               "amount": {
                 "bsonType": "decimal",
-                "minimum": 0.0
+                "minimum": 0
               },
               "created_at": {
                 "bsonType": "date"
@@ -607,7 +607,7 @@ ensureCollection("orders", {
                   },
                   "price": {
                     "bsonType": "decimal",
-                    "minimum": 0.0
+                    "minimum": 0
                   },
                   "sku": {
                     "bsonType": "string",
@@ -662,7 +662,7 @@ ensureCollection("orders", {
                 "bsonType": "decimal",
                 "not": {
                   "enum": [
-                    0.0
+                    0
                   ]
                 }
               },
@@ -691,14 +691,24 @@ ensureIndexes("orders", [
       "payments.provider_ref": 1
     },
     "name": "payments.provider_ref_1",
-    "unique": true
+    "unique": true,
+    "partialFilterExpression": {
+      "payments.provider_ref": {
+        "$type": "string"
+      }
+    }
   },
   {
     "key": {
       "payments.idempotency_key": 1
     },
     "name": "payments.idempotency_key_1",
-    "unique": true
+    "unique": true,
+    "partialFilterExpression": {
+      "payments.idempotency_key": {
+        "$type": "binData"
+      }
+    }
   },
   {
     "key": {
@@ -712,7 +722,7 @@ ensureIndexes("orders", [
     "key": {
       "status": 1
     },
-    "name": "status_1",
+    "name": "status_1_where_status_open",
     "partialFilterExpression": {
       "status": "open"
     }
@@ -756,8 +766,8 @@ ensureCollection("reviews", {
         },
         "rating": {
           "bsonType": "int",
-          "minimum": 1.0,
-          "maximum": 5.0
+          "minimum": 1,
+          "maximum": 5
         },
         "title": {
           "bsonType": [

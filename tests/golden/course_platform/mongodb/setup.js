@@ -225,7 +225,7 @@ ensureCollection("courses", {
               },
               "position": {
                 "bsonType": "int",
-                "minimum": 0.0
+                "minimum": 0
               },
               "created_at": {
                 "bsonType": "date"
@@ -409,7 +409,7 @@ ensureCollection("progress", {
             "int",
             "null"
           ],
-          "minimum": 0.0
+          "minimum": 0
         },
         "created_at": {
           "bsonType": "date"
@@ -467,8 +467,8 @@ ensureCollection("quizzes", {
         },
         "pass_threshold": {
           "bsonType": "int",
-          "minimum": 0.0,
-          "maximum": 100.0
+          "minimum": 0,
+          "maximum": 100
         },
         "created_at": {
           "bsonType": "date"
@@ -518,8 +518,8 @@ ensureCollection("quiz_attempts", {
         },
         "score": {
           "bsonType": "int",
-          "minimum": 0.0,
-          "maximum": 100.0
+          "minimum": 0,
+          "maximum": 100
         },
         "passed": {
           "bsonType": "bool"

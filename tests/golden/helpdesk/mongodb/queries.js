@@ -2,7 +2,7 @@
 // Each function takes the database and the parameters by name (`p`), as BSON values: UUIDs as
 // UUID("..."), dates as Date, money as Decimal128; the tenant first.
 
-// team_queue: find on tickets, index workspace_id_1_team_id_1_sla_due_at_1__id_1
+// team_queue: find on tickets, index workspace_id_1_team_id_1_sla_due_at_1__id_1_where_status_open
 // params: workspace_id, team_id
 function team_queue(db, p) {
   return db.getCollection("tickets").find({
@@ -15,7 +15,7 @@ function team_queue(db, p) {
   }).sort({
     "sla_due_at": 1,
     "_id": 1
-  }).limit(50).hint("workspace_id_1_team_id_1_sla_due_at_1__id_1");
+  }).limit(50).hint("workspace_id_1_team_id_1_sla_due_at_1__id_1_where_status_open");
 }
 
 // ticket_detail: find on tickets, index _id_
@@ -136,7 +136,7 @@ function weekly_intake(db, p) {
   }).hint("workspace_id_1_team_id_1_created_at_week_1");
 }
 
-// open_backlog_report: aggregate on tickets, index workspace_id_1_team_id_1_priority_1_sla_due_at_1
+// open_backlog_report: aggregate on tickets, index workspace_id_1_team_id_1_priority_1_sla_due_at_1_where_status_open
 // params: workspace_id
 // grouped on the server from the index's entries
 function open_backlog_report(db, p) {
@@ -164,7 +164,7 @@ function open_backlog_report(db, p) {
         }
       }
     }
-  ], {hint: "workspace_id_1_team_id_1_priority_1_sla_due_at_1"});
+  ], {hint: "workspace_id_1_team_id_1_priority_1_sla_due_at_1_where_status_open"});
 }
 
 // session_by_token: find on sessions, index workspace_id_1_token_hash_1

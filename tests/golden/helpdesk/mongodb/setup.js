@@ -212,11 +212,11 @@ ensureCollection("sla_policies", {
         },
         "first_response_minutes": {
           "bsonType": "int",
-          "minimum": 1.0
+          "minimum": 1
         },
         "resolution_minutes": {
           "bsonType": "int",
-          "minimum": 1.0
+          "minimum": 1
         },
         "created_at": {
           "bsonType": "date"
@@ -610,7 +610,7 @@ ensureIndexes("tickets", [
       "sla_due_at": 1,
       "_id": 1
     },
-    "name": "workspace_id_1_team_id_1_sla_due_at_1__id_1",
+    "name": "workspace_id_1_team_id_1_sla_due_at_1__id_1_where_status_open",
     "partialFilterExpression": {
       "status": "open"
     }
@@ -647,7 +647,7 @@ ensureIndexes("tickets", [
       "priority": 1,
       "sla_due_at": 1
     },
-    "name": "workspace_id_1_team_id_1_priority_1_sla_due_at_1",
+    "name": "workspace_id_1_team_id_1_priority_1_sla_due_at_1_where_status_open",
     "partialFilterExpression": {
       "status": "open"
     }
@@ -744,8 +744,8 @@ ensureCollection("attachments", {
         },
         "byte_size": {
           "bsonType": "long",
-          "minimum": 1.0,
-          "maximum": 25000000.0
+          "minimum": 1,
+          "maximum": 25000000
         },
         "storage_key": {
           "bsonType": "string",
