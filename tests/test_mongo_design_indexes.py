@@ -136,8 +136,9 @@ def test_constant_predicates_are_partial_indexes_the_query_implies() -> None:
     a = next(x for x in layout.access if x.pattern == "team_queue")
     tickets = layout.collection("tickets")
     ix = next(i for i in tickets.indexes if i.name == a.index)  # type: ignore[union-attr]
-    assert ix.partial_filter == {"status": "open"}
-    assert Cond(path="status", op="eq", value="open") in a.filter
+    # live documents only, and only the open tickets: both stated by the read
+    assert ix.partial_filter == {"deleted_at": {"$type": "null"}, "status": "open"}
+    assert Cond(path="status", op="eq", value="open") in a.filter and Cond(path="deleted_at", op="live") in a.filter
 
 
 def test_unique_keys_of_embedded_elements_skip_parents_without_elements() -> None:

@@ -80,9 +80,13 @@ def test_maintained_aggregates_are_computed_in_the_write() -> None:
     computed = {(c.holder, c.path) for c in _layout(d).copies if c.mode == "computed"}
     assert {("Order", "total"), ("Product", "review_count")} <= computed
     add = next(w for w in _layout(d).writes if w.write == "add_line_item")
-    # the line item is pushed into its order and the total moves in the same single-document update
-    assert len(add.steps) == 1 and not add.transaction
+    # the line item is pushed into its order and the total moves in the same single-document update; the
+    # quarter's revenue bucket follows the total in the same transaction
     assert add.steps[0].push and add.steps[0].inc == (("total", "amount"),)
+    assert [s.role for s in add.steps] == ["embedded", "bucket"] and add.transaction
+    remove = next(w for w in _layout(d).writes if w.write == "remove_line_item")
+    assert remove.steps[0].pull and remove.steps[0].negate == ("total",)
+    assert remove.steps[1].negate == ("revenue",)
 
 
 def test_bucketed_aggregates_become_computed_bucket_documents() -> None:
@@ -93,6 +97,12 @@ def test_bucketed_aggregates_become_computed_bucket_documents() -> None:
     assert {(k, f) for k, f, _ in qr.values} == {("revenue", "sum"), ("orders", "count")}
     place = next(w for w in layout.writes if w.write == "place_order")
     assert any(s.role == "bucket" and s.upsert for s in place.steps) and place.transaction
+    bucket = next(s for s in place.steps if s.role == "bucket")
+    assert bucket.inc == (("orders", 1),)  # a new order's total is 0: its line items move the revenue
+    move = next(w for w in layout.writes if w.write == "update_order_status")
+    out, into = [s for s in move.steps if s.role == "bucket"]
+    assert out.negate == ("revenue",) and ("orders", -1) in out.inc and out.filter[-1].param == "old_status"
+    assert ("orders", 1) in into.inc and into.filter[-1].param == "status"
 
 
 def test_course_lessons_are_embedded_and_read_by_unwinding_one_course() -> None:

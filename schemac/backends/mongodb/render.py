@@ -19,6 +19,14 @@ class Param:
     name: str
 
 
+@dataclass(frozen=True)
+class NegatedParam:
+    """A parameter subtracted (`$inc` by minus its value): JSON `{"$param": name, "negate": true}`,
+    JavaScript `-p.name`."""
+
+    name: str
+
+
 def value(c: Cond) -> object:
     return Param(c.param) if c.param is not None else c.value
 
@@ -121,6 +129,8 @@ def projection(a: DocumentAccess) -> dict[str, int] | None:
 def to_json_value(v: object) -> object:
     if isinstance(v, Param):
         return {"$param": v.name}
+    if isinstance(v, NegatedParam):
+        return {"$param": v.name, "negate": True}
     if isinstance(v, dict):
         return {k: to_json_value(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
@@ -136,6 +146,8 @@ def to_js(v: object, indent: int = 0) -> str:
     """A JavaScript expression for `v`; a parameter is `p.<name>` (bracketed when not an identifier)."""
     if isinstance(v, Param):
         return f"p.{v.name}" if v.name.isidentifier() else f"p[{json.dumps(v.name)}]"
+    if isinstance(v, NegatedParam):
+        return f"-{to_js(Param(v.name))}"
     if isinstance(v, dict):
         if not v:
             return "{}"

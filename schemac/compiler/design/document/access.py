@@ -23,6 +23,7 @@ from schemac.compiler.design.document.results import (
 )
 from schemac.compiler.keyset import tiebreak
 from schemac.compiler.model import Const, Entity, FieldKind, FieldOrigin, Include, Param, Predicate, Query
+from schemac.compiler.naming import singular, snake
 
 LIVE = "deleted_at"  # the soft-delete key: null (present) while the document is live
 
@@ -135,6 +136,12 @@ def esr_keys(conds: list[Cond], sort: list[tuple[str, int]]) -> tuple[tuple[tupl
     return tuple(keys), partial
 
 
+def live_partial(e: Entity, partial: tuple[tuple[str, object], ...]) -> tuple[tuple[str, object], ...]:
+    """A read of a soft-deleting entity states the live filter, so its index holds live documents only
+    (partial on `{deleted_at: {$type: "null"}}`, as the unique indexes): deleted documents are never scanned."""
+    return ((LIVE, {"$type": "null"}), *partial) if e.soft_delete else partial
+
+
 def sort_of(ctx: Ctx, e: Entity, q: Query, *, element: bool = False) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     for o in q.order:
@@ -181,6 +188,7 @@ def find_access(ctx: Ctx, q: Query, reads: Reads) -> tuple[DocumentAccess, list[
     sort = sort_of(ctx, e, q)
     columns, projection, arrays, omitted, follow_ups, wants = _select(ctx, q, e, reads)
     keys, partial = esr_keys(conds, sort)
+    partial = live_partial(e, partial)
     text = [c for c in conds if c.op == "text"]
     if text:
         keys = (*((k, d) for k, d in keys if k != text[0].path and (k, d) != (LIVE, 1)), (text[0].path, "text"))
@@ -278,9 +286,7 @@ def _follow_many(ctx: Ctx, q: Query, e: Entity, inc: Include) -> tuple[DocumentA
     target = ctx.entity(inc.entity)
     coll = collection_name(target)
     if inc.kind == "many":
-        rel = f"{doc_key(e.field(inc.via)).removesuffix('s') if False else inc.via}"  # type: ignore[arg-type]
-        from schemac.compiler.design.document.placement import _singular
-        param = f"{_singular(rel)}_ids"
+        param = f"{singular(snake(inc.via))}_ids"  # the owner's id array (placement.py names it so)
         conds = [*base_filter(ctx, target), Cond(path="_id", op="in", param=param)]
         why = f"the {inc.entity} documents whose ids the result's `{param}` array holds"
         sort: list[tuple[str, int]] = []
@@ -296,7 +302,7 @@ def _follow_many(ctx: Ctx, q: Query, e: Entity, inc: Include) -> tuple[DocumentA
     fu = DocumentAccess(pattern=f"{q.name}.{inc.name}", collection=coll, kind="find", filter=tuple(conds),
                         sort=tuple(sort), limit=inc.limit, params=_fu_params(ctx, target, param),  # type: ignore[arg-type]
                         ordered=bool(sort), result_id="_id", columns=tuple(cols), why=why)
-    return fu, IndexWant(coll, key, (), fu.pattern, primary=inc.kind == "many")
+    return fu, IndexWant(coll, key, live_partial(target, ()), fu.pattern, primary=inc.kind == "many")
 
 
 def _fu_params(ctx: Ctx, target: Entity, param: str) -> tuple[tuple[str, str, bool], ...]:

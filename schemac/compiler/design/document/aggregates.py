@@ -10,6 +10,7 @@ from schemac.compiler.design.document.access import (
     base_filter,
     element_conds,
     esr_keys,
+    live_partial,
     params_of,
     predicate_conds,
     sort_of,
@@ -71,6 +72,7 @@ def group_access(ctx: Ctx, q: Query, reads: Reads) -> tuple[DocumentAccess, list
         name = o.steps[0] if not o.entities else column_name(e.field(o.field))  # type: ignore[arg-type]
         post.append((name if not o.entities else f"_id.{name}", -1 if o.descending else 1))
     index_keys, partial = esr_keys(conds, [])
+    partial = live_partial(e, partial)
     seen = {k for k, _ in index_keys}
     extra = [p for _, p in keys if p not in seen] + [p for _, _, p in accs if p and p != "_id" and p not in seen]
     index_keys = (*index_keys, *((p, 1) for p in dict.fromkeys(extra)))
@@ -97,7 +99,7 @@ def union_access(ctx: Ctx, q: Query, reads: Reads) -> tuple[DocumentAccess, list
         sort = sort_of(ctx, e, bq)
         project = tuple((column_name(f), doc_key(f)) for f in (e.field(c) for c in common) if f is not None)
         keys, partial = esr_keys(conds, sort)
-        wants.append(IndexWant(collection_name(e), keys, partial, q.name))
+        wants.append(IndexWant(collection_name(e), keys, live_partial(e, partial), q.name))
         branches.append(DocumentAccess(pattern=q.name, collection=collection_name(e), kind="aggregate",
                                        filter=tuple(conds), sort=tuple(sort), limit=q.limit, project=project,  # type: ignore[arg-type]
                                        type_value=name))

@@ -190,12 +190,14 @@ class Step(_Node):
     set: tuple[tuple[str, str], ...] = ()  # $set: (path, parameter)
     set_values: tuple[tuple[str, Scalar | tuple[()]], ...] = ()  # constants: a new document's null, 0, []
     inc: tuple[tuple[str, str | int], ...] = ()  # $inc: (path, parameter or constant)
+    negate: tuple[str, ...] = ()  # $inc paths whose parameter is subtracted (a delete, a move out of a bucket)
     push: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # $push: (array, element (key, parameter))
     push_slice: tuple[int, tuple[tuple[str, int], ...]] | None = None  # subset: $slice and $sort
     pull: tuple[tuple[str, tuple[Cond, ...]], ...] = ()  # $pull: (array, element conditions)
     add_to_set: tuple[tuple[str, str], ...] = ()
     array_filters: tuple[Cond, ...] = ()
     when: tuple[Cond, ...] = ()  # a counter step: only when the written document matches (and did not before)
+    inserted_only: bool = False  # a counter step of an upsert: only when the upsert inserted
     upsert: bool = False
     role: Literal["own", "embedded", "subset", "copy", "counter", "bucket", "history", "audit"] = "own"
     why: str = ""
