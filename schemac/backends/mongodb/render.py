@@ -34,9 +34,22 @@ def value(c: Cond) -> object:
 _OPS = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte", "ne": "$ne", "in": "$in"}
 
 
+def bucket_end(c: Cond) -> dict[str, object]:
+    """The end of the bucket that starts at the parameter: `$dateAdd` of one bucket, in UTC."""
+    return {"$dateAdd": {"startDate": value(c), "unit": c.bucket, "amount": 1, "timezone": "UTC"}}
+
+
+def _expr(c: Cond) -> dict[str, object]:
+    op = "$lt" if c.op == "before_end" else "$gte"
+    return {op: [f"${c.path}", bucket_end(c)]}
+
+
 def filter_doc(conds: tuple[Cond, ...] | list[Cond]) -> dict[str, object]:
     out: dict[str, object] = {}
+    exprs = [_expr(c) for c in conds if c.bucket is not None]
     for c in conds:
+        if c.bucket is not None:
+            continue
         if c.op == "text":
             out["$text"] = {"$search": value(c)}
             continue
@@ -55,6 +68,8 @@ def filter_doc(conds: tuple[Cond, ...] | list[Cond]) -> dict[str, object]:
             out[c.path] = {**old, **term}
         else:
             out[c.path] = term
+    if exprs:
+        out["$expr"] = exprs[0] if len(exprs) == 1 else {"$and": exprs}
     return out
 
 
@@ -71,11 +86,21 @@ def stage_docs(s: Stage) -> list[dict[str, object]]:
             out.append({"$match": filter_doc(s.filter)})
         return out
     if s.kind == "group":
-        group: dict[str, object] = {"_id": {k: f"${p}" for k, p in s.keys}}
+        units = dict(s.buckets)
+        group: dict[str, object] = {"_id": {k: _bucket(f"${p}", units[k]) if k in units else f"${p}"
+                                            for k, p in s.keys}}
         for name, func, path in s.accumulators:
             group[name] = _accumulator(func, path)
         return [{"$group": group}]
     raise ValueError(s.kind)
+
+
+def _bucket(path: str, unit: str) -> dict[str, object]:
+    """A time bucket's start: `$dateTrunc` in UTC, weeks starting on Monday (as the SQL targets)."""
+    trunc: dict[str, object] = {"date": path, "unit": unit, "timezone": "UTC"}
+    if unit == "week":
+        trunc["startOfWeek"] = "monday"
+    return {"$dateTrunc": trunc}
 
 
 def _accumulator(func: str, path: str | None) -> object:

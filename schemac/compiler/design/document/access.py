@@ -99,6 +99,8 @@ def predicate_conds(ctx: Ctx, e: Entity, p: Predicate, reads: Reads, element: bo
 
 
 def _conds(path: str, p: Predicate, _ref: bool) -> list[Cond]:
+    if p.bucket is not None and isinstance(p.value, Param):
+        return _bucket_conds(path, p)
     if p.op == "match":
         return [Cond(path=path, op="text", param=p.value.name if isinstance(p.value, Param) else None)]
     if p.op == "is_null":
@@ -108,6 +110,23 @@ def _conds(path: str, p: Predicate, _ref: bool) -> list[Cond]:
     if p.op == "between":
         return [_cond(path, "gte", p.value), _cond(path, "lte", p.value2)]
     return [_cond(path, _OPS[p.op], p.value)]
+
+
+def _bucket_conds(path: str, p: Predicate) -> list[Cond]:
+    """`quarter(f) between ? and ?` reads f from the first bucket's start to the last bucket's end: the
+    parameters name buckets by their first instant (SC-BKT-01), so the end is `$dateAdd` of one bucket."""
+    first = p.value.name if isinstance(p.value, Param) else None
+    last = p.value2.name if isinstance(p.value2, Param) else first
+    end = Cond(path=path, op="before_end", param=last, bucket=p.bucket)
+    if p.op in ("=", "between"):
+        return [Cond(path=path, op="gte", param=first), end]
+    if p.op == ">=":
+        return [Cond(path=path, op="gte", param=first)]
+    if p.op == "<":
+        return [Cond(path=path, op="lt", param=first)]
+    if p.op == "<=":
+        return [end.model_copy(update={"param": first})]
+    return [Cond(path=path, op="gte", param=first, bucket=p.bucket)]  # `>`: from the next bucket (see render)
 
 
 def _cond(path: str, op: str, v: Param | Const | None) -> Cond:
@@ -123,7 +142,7 @@ def esr_keys(conds: list[Cond], sort: list[tuple[str, int]]) -> tuple[tuple[tupl
     eq = [c.path for c in conds if c.op == "eq" and c.param is not None]
     partial = tuple((c.path, c.value) for c in conds if c.op == "eq" and c.param is None)
     ins = [c.path for c in conds if c.op == "in"]
-    ranges = [c.path for c in conds if c.op in ("lt", "lte", "gt", "gte")]
+    ranges = [c.path for c in conds if c.op in ("lt", "lte", "gt", "gte", "before_end")]
     keys: list[tuple[str, int | str]] = [(k, 1) for k in dict.fromkeys(eq)]
     if not sort:
         keys += [(k, 1) for k in ins if (k, 1) not in keys]

@@ -128,9 +128,10 @@ class Cond(_Node):
     """One filter condition: `path op value`, the value a parameter (by name) or a constant."""
 
     path: str
-    op: Literal["eq", "in", "lt", "lte", "gt", "gte", "ne", "null", "not_null", "live", "text"]
+    op: Literal["eq", "in", "lt", "lte", "gt", "gte", "ne", "null", "not_null", "live", "text", "before_end"]
     param: str | None = None
     value: Scalar = None
+    bucket: str | None = None  # before_end: `path` < the end of the bucket that starts at the parameter
 
 
 class Stage(_Node):
@@ -139,6 +140,7 @@ class Stage(_Node):
     kind: Literal["unwind", "element", "group", "union", "type"]
     path: str | None = None  # unwind/element: the array
     keys: tuple[tuple[str, str], ...] = ()  # group: (output key, input path); element: (key, parent path)
+    buckets: tuple[tuple[str, str], ...] = ()  # group: (output key, time bucket) keys are the bucket's start
     accumulators: tuple[tuple[str, str, str | None], ...] = ()  # group: (output, func, input path or None)
     collection: str | None = None  # union: the other collection
     filter: tuple[Cond, ...] = ()  # union: its filter
