@@ -22,6 +22,7 @@ from schemac.compiler.design.document.layout import (
 from schemac.compiler.design.document.placement import plan_placements, stored_entities
 from schemac.compiler.design.document.policies import (
     decide_collections,
+    decide_placements,
     pattern_plan,
     plan_computed,
     plan_erasure,
@@ -54,6 +55,7 @@ def plan(ctx: Ctx) -> Design:
     placements = _placements(ctx, reads)
     collections = _collections(ctx, reads, buckets, index_set.by_collection)
     collections, growth = plan_growth(ctx, collections, placements)
+    decide_placements(ctx, places)
     decide_collections(ctx, collections)
     audit = plan_policies(ctx, collections)
     layout = DocumentLayout(
