@@ -29,7 +29,7 @@ from schemac.compiler.design.model import Growth
 from schemac.compiler.design.plans import Cost, Operation, PatternPlan, WriteCost, WritePlan
 from schemac.compiler.design.sizes import row_bytes
 from schemac.compiler.keyset import tiebreak
-from schemac.compiler.model import FieldOrigin, Query
+from schemac.compiler.model import Query
 
 CHUNK = 128 * 2**20  # MongoDB's default chunk size (range sharding)
 SHARD_DOCUMENTS = 1_000_000.0  # collections from this many documents get a shard-key proposal
@@ -279,6 +279,3 @@ def write_plan(ctx: Ctx, w: DocumentWrite, layout: DocumentLayout) -> WritePlan:
                      equality=eq, cost=cost,
                      why=f"{len(w.steps)} step(s)" + (" in one transaction" if w.transaction else ""))
 
-
-def live_fields() -> tuple[FieldOrigin, ...]:
-    return (FieldOrigin.DELETED_AT,)
