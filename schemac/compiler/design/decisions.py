@@ -13,6 +13,16 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
+from schemac.compiler.design.document.payloads import (
+    Computed,
+    Copied,
+    DocIndex,
+    DocumentSize,
+    Placed,
+    RelationStorage,
+    ShardProposal,
+    Validation,
+)
 from schemac.compiler.design.plans import Operation
 from schemac.diagnostics import Span
 
@@ -339,7 +349,9 @@ class JunctionTable(NamedTuple):
 Payload = (Maintained | Access | Covering | IndexChoice | ForeignKeyIndex | TenantReference | Tenancy | ForeignKeys
            | SoftDelete | Audit | Erasure | Volume | Partitioning | ReferenceReads | KeyCollation | OptimisticCheck
            | HotParent | RowTriggers | CountUnderSoftDelete | TriggerCascade | Statistics | WriteLoad | Bucket
-           | Union | Summary | Expiry | PartialWrite | PrimaryKeys | JunctionTable)
+           | Union | Summary | Expiry | PartialWrite | PrimaryKeys | JunctionTable
+           # the document family (MongoDB)
+           | Placed | Copied | RelationStorage | DocIndex | Validation | ShardProposal | DocumentSize | Computed)
 
 
 class Decision(NamedTuple):
