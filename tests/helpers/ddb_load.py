@@ -1,0 +1,105 @@
+"""Load an example's logical rows (tests/helpers/pg_answers.py) into DynamoDB through writes.json.
+
+Every row of every entity goes through its entity's ``insert <Entity>`` write, as the application would
+insert it: guard items, aggregate ``ADD``s and copies included. Entities are loaded parents first (the
+references of the IR), so that a child's transaction finds its parent (a ``ConditionCheck``) and an
+aggregate ``ADD`` on a parent's item is not overwritten by the parent's later ``Put``.
+
+A write's parameters are named as the PostgreSQL target names columns (contract-common.md: ``student_id``
+for the reference ``student``, ``email``, ``id``), or by IR field name; a parameter that is a copy
+(entities.json ``copies``) is read from the referenced row. A parameter found nowhere is an ArtifactError.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemac.backends.sql.naming import column_name
+from schemac.compiler.model import Entity, FieldKind, Model
+from tests.helpers.ddb_fill import ArtifactError
+from tests.helpers.ddb_run import DdbArtifacts, Split, need, run_write
+
+Row = dict[str, Any]
+
+
+def insert_name(entity: str) -> str:
+    return f"insert {entity}"
+
+
+def parents_first(model: Model) -> list[Entity]:
+    """The model's entities, each after the entities it references (a self-reference is ignored)."""
+    done: dict[str, Entity] = {}
+
+    def visit(e: Entity, path: tuple[str, ...]) -> None:
+        if e.name in done or e.name in path:
+            return
+        for f in e.fields:
+            if f.kind is FieldKind.REFERENCE and f.target and f.target != e.name:
+                visit(model.entity(f.target), (*path, e.name))
+        done[e.name] = e
+
+    for e in model.entities:
+        visit(e, ())
+    return list(done.values())
+
+
+@dataclass
+class RowParams:
+    """Maps a write's parameter names to a logical row's values."""
+
+    model: Model
+    entities: Mapping[str, Any]
+    rows_by_id: Mapping[str, Mapping[Any, Row]]
+
+    def values(self, write: Mapping[str, Any], entity: Entity, row: Row) -> dict[str, Any]:
+        names = [need(p, "name", f"a param of {write.get('name')!r}") for p in need(write, "params", str(write))]
+        return {name: self.value(entity, row, name, write) for name in names}
+
+    def value(self, entity: Entity, row: Row, name: str, write: Mapping[str, Any]) -> Any:
+        for f in entity.stored_fields:
+            if name in (f.name, column_name(f)):
+                return row.get(f.name)
+        copy = self.entities.get("entities", {}).get(entity.name, {}).get("copies", {}).get(name)
+        if copy is not None:
+            return self._copied(entity, row, name, copy)
+        raise ArtifactError(f"writes.json {write.get('name')!r}: parameter {name!r} is no field of {entity.name} "
+                            f"(by IR or column name) and no copy in entities.json")
+
+    def _copied(self, entity: Entity, row: Row, name: str, copy: Mapping[str, Any]) -> Any:
+        where = f"entities.json {entity.name} copies {name!r}"
+        parent_id = row.get(need(copy, "by", where))
+        if parent_id is None:
+            return None
+        parent = self.rows_by_id.get(need(copy, "from", where), {}).get(parent_id)
+        if parent is None:
+            raise AssertionError(f"{entity.name} row {row.get('id')}: its {copy['by']} {parent_id} is not loaded")
+        return parent.get(need(copy, "field", where))
+
+
+@dataclass
+class LoadReport:
+    """What a load sent: rows per entity and operations."""
+
+    rows: Counter[str] = field(default_factory=Counter)
+    operations: Counter[str] = field(default_factory=Counter)
+
+
+def load_rows(client: Any, art: DdbArtifacts, model: Model, rows: Mapping[str, list[Row]],
+              split: Split | None = None) -> LoadReport:
+    """Insert every row of ``rows`` (entity -> logical rows) through its insert write, parents first."""
+    by_id = {name: {r["id"]: r for r in entity_rows if "id" in r} for name, entity_rows in rows.items()}
+    mapper = RowParams(model, art.entities, by_id)
+    report = LoadReport()
+    for entity in parents_first(model):
+        entity_rows = rows.get(entity.name, [])
+        if not entity_rows:
+            continue
+        write = art.write(insert_name(entity.name))
+        for row in entity_rows:
+            sent = run_write(client, write, mapper.values(write, entity, row), art.entities, split)
+            report.operations.update(sent)
+        report.rows[entity.name] += len(entity_rows)
+    return report

@@ -1,0 +1,262 @@
+"""The DynamoDB proof (issue 14): every example's design, carried out on both emulators, agrees with PostgreSQL.
+
+For each example x emulator (dynalite, moto; tests/helpers/ddb_servers.py):
+
+1. the table is created from table.json as it is (dynalite validates CreateTable as AWS does); the limits
+   neither emulator enforces (INCLUDE without NonKeyAttributes, name lengths, index counts) are checked
+   statically (:func:`tests.helpers.ddb_check.table_problems`);
+2. the example's logical rows (tests/helpers/pg_answers.py: a small seeded PostgreSQL database read back)
+   are written through writes.json's ``insert <Entity>`` templates, guard items and transactions included;
+   a second row with an existing ``unique`` value is rejected;
+3. every access pattern of access_patterns.json runs (key templates filled from parameters drawn from the
+   rows, shards fanned out, follow-ups run) and its rows, by ``result.columns``, equal PostgreSQL's answer
+   over the same rows: as lists when the pattern is ``ordered``, else as multisets;
+4. no request anywhere is a Scan: every operation sent is recorded (a botocore hook) and the set asserted.
+
+What runs where (data, not branches: :data:`SPLIT_ON` and :data:`TTL_ON`):
+
+* ``TransactWriteItems`` runs on moto. dynalite has none (``UnknownOperationException``), so there, and
+  only there, a transaction's ``Put``/``Update``/``Delete`` members run as the equivalent single
+  ``PutItem``/``UpdateItem``/``DeleteItem`` requests with the same conditions (so dynalite still validates
+  every expression and key), and ``ConditionCheck`` members, which have no single-request equivalent, run
+  on moto only. A duplicate ``unique`` value is rejected on moto as ``TransactionCanceledException`` with
+  ``ConditionalCheckFailed`` among its reasons, on dynalite by the guard item's ``PutItem``
+  (``ConditionalCheckFailedException``).
+* ``UpdateTimeToLive`` (entities.json ``ttl_attribute``) runs on moto only: dynalite lacks it.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from botocore.exceptions import ClientError
+
+from schemac.build import build
+from schemac.compiler.model import Model
+from tests.helpers.ddb_check import difference, table_problems
+from tests.helpers.ddb_fill import ArtifactError
+from tests.helpers.ddb_load import LoadReport, RowParams, insert_name, load_rows
+from tests.helpers.ddb_run import (
+    READ_OPERATIONS,
+    DdbArtifacts,
+    Split,
+    recreate_table,
+    result_rows,
+    run_pattern,
+    run_write,
+)
+from tests.helpers.ddb_servers import KINDS, DdbServer, Kind, server_of
+from tests.helpers.pg_answers import EXAMPLES, PgAnswers, pg_answers  # noqa: F401  (fixture)
+
+ROOT = Path(__file__).resolve().parent.parent
+SPLIT_ON: dict[Kind, Split | None] = {
+    "dynalite": Split({"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"},
+                      frozenset({"ConditionCheck"})),
+    "moto": None,
+}
+TTL_ON: frozenset[Kind] = frozenset({"moto"})
+DRAWS = 3
+SETUP_OPERATIONS = frozenset({"ListTables", "DeleteTable", "CreateTable", "DescribeTable",
+                              "UpdateTimeToLive", "DescribeTimeToLive"})
+WRITE_OPERATIONS = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"})
+CASES = [(example, kind) for example in EXAMPLES for kind in KINDS]
+
+
+@cache
+def artifacts(example: str) -> DdbArtifacts:
+    try:
+        result = build(ROOT / "examples" / f"{example}.sdl", "dynamodb")
+    except ValueError as exc:  # no such target registered
+        raise ArtifactError(f"{example}: no dynamodb build: {exc}") from None
+    errors = [str(d) for d in result.diagnostics if d.is_error]
+    if not result.ok:
+        raise ArtifactError(f"{example} does not build for dynamodb: {errors}")
+    return DdbArtifacts.from_texts({a.path: a.text for a in result.artifacts})
+
+
+@dataclass
+class Proof:
+    """One example loaded on one emulator."""
+
+    example: str
+    server: DdbServer
+    client: Any
+    art: DdbArtifacts
+    pg: PgAnswers
+    load: LoadReport
+
+    @property
+    def model(self) -> Model:
+        return self.pg.model
+
+
+@pytest.fixture(scope="module", params=CASES, ids=[f"{e}-{k}" for e, k in CASES])
+def proof(request: pytest.FixtureRequest, pg_answers: Callable[[str], PgAnswers]) -> Proof:  # noqa: F811
+    example, kind = request.param
+    server = server_of(request, kind)
+    client = server.client()
+    art = artifacts(example)
+    pg = pg_answers(example)
+    recreate_table(client, art.table)
+    if kind in TTL_ON and art.entities.get("ttl_attribute"):
+        spec = {"Enabled": True, "AttributeName": art.entities["ttl_attribute"]}
+        client.update_time_to_live(TableName=art.table_name, TimeToLiveSpecification=spec)
+    load = load_rows(client, art, pg.model, pg.data.rows, SPLIT_ON[kind])
+    return Proof(example, server, client, art, pg, load)
+
+
+# --- without a server -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_table_json_is_within_the_limits_no_emulator_enforces(example: str) -> None:
+    assert table_problems(artifacts(example).table) == []
+
+
+class _CloudFormation(yaml.SafeLoader):
+    """safe_load, plus CloudFormation's short-form tags (!Ref, !Sub, !GetAtt...) read as plain values."""
+
+
+_CloudFormation.add_multi_constructor("!", lambda loader, suffix, node: (
+    loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode)
+    else loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode) else loader.construct_mapping(node)))
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_template_yaml_declares_the_table_of_table_json_with_its_ttl(example: str) -> None:
+    art = artifacts(example)
+    doc = yaml.load(art.template, Loader=_CloudFormation)  # a SafeLoader subclass
+    tables = [r for r in doc.get("Resources", {}).values() if r.get("Type") == "AWS::DynamoDB::Table"]
+    assert len(tables) == 1, f"{example}: template.yaml has {len(tables)} AWS::DynamoDB::Table resources"
+    props = tables[0]["Properties"]
+    for key in ("TableName", "KeySchema", "AttributeDefinitions", "BillingMode"):
+        assert props.get(key) == art.table.get(key), f"{example}: template.yaml {key} differs from table.json"
+    names = lambda d, k: sorted(i["IndexName"] for i in d.get(k, []))  # noqa: E731
+    for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        assert names(props, key) == names(art.table, key), f"{example}: template.yaml {key} differ"
+    ttl = art.entities.get("ttl_attribute")
+    expires = [e.expires for e in _model(example).entities if e.expires]
+    assert bool(ttl) == bool(expires), f"{example}: ttl_attribute {ttl!r}; the model's @expires: {expires}"
+    if ttl:
+        assert props.get("TimeToLiveSpecification") == {"AttributeName": ttl, "Enabled": True}
+    else:
+        assert "TimeToLiveSpecification" not in props
+
+
+@cache
+def _model(example: str) -> Model:
+    result = build(ROOT / "examples" / f"{example}.sdl", "postgres")
+    assert result.design is not None
+    return result.design.model
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_every_declared_query_is_a_pattern_or_a_write(example: str) -> None:
+    art = artifacts(example)
+    patterns = {p.get("name") for p in art.patterns}
+    writes = {w.get("name") for w in art.writes}
+    missing = [q.name for q in _model(example).queries if q.name not in patterns | writes]
+    assert not missing, f"{example}: queries neither in access_patterns.json nor writes.json: {missing}"
+    inserts = {insert_name(e.name) for e in _model(example).entities}
+    assert inserts <= writes, f"{example}: writes.json lacks {sorted(inserts - writes)}"
+
+
+# --- on the emulators -------------------------------------------------------------------------------------
+
+
+def test_table_is_created_as_table_json_says(proof: Proof) -> None:
+    table = proof.client.describe_table(TableName=proof.art.table_name)["Table"]
+    assert table["KeySchema"] == proof.art.table["KeySchema"]
+    for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        got = {i["IndexName"]: i["KeySchema"] for i in table.get(key, [])}
+        assert got == {i["IndexName"]: i["KeySchema"] for i in proof.art.table.get(key, [])}, key
+    if proof.server.kind in TTL_ON and proof.art.entities.get("ttl_attribute"):
+        ttl = proof.client.describe_time_to_live(TableName=proof.art.table_name)["TimeToLiveDescription"]
+        assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": proof.art.entities["ttl_attribute"]}
+
+
+def test_every_logical_row_was_written(proof: Proof) -> None:
+    expected = Counter({name: len(rows) for name, rows in proof.pg.data.rows.items() if rows})
+    assert proof.load.rows == expected
+    split = SPLIT_ON[proof.server.kind]
+    assert set(proof.load.operations) <= WRITE_OPERATIONS
+    if split is not None:
+        assert "TransactWriteItems" not in proof.load.operations
+
+
+def test_every_pattern_agrees_with_postgres(proof: Proof) -> None:
+    failures: list[str] = []
+    compared = 0
+    for pattern in proof.art.patterns:
+        name = pattern["name"]
+        for params in proof.pg.draw(name, DRAWS):
+            problem = _compare(proof, pattern, params)
+            compared += 1
+            if problem:
+                failures.append(f"{name} {params}: {problem}")
+    assert compared >= len(proof.art.patterns)
+    assert not failures, f"{proof.example} on {proof.server.kind}: {len(failures)} disagreements\n" + "\n".join(
+        failures[:12])
+
+
+def _compare(proof: Proof, pattern: dict[str, Any], params: dict[str, Any]) -> str | None:
+    declared = [pattern["operation"], *(f.get("operation") for f in pattern.get("follow_ups") or [])]
+    run = run_pattern(proof.client, pattern, params, proof.art)
+    if not set(run.operations) <= READ_OPERATIONS or set(run.operations) != set(declared):
+        return f"sent {run.operations}, declared {declared}"
+    theirs = proof.pg.pg_answer(pattern["name"], params)
+    ours = result_rows(pattern, run.items)
+    columns = list(pattern["result"]["columns"])
+    if theirs:
+        known = set(theirs[0])
+        omitted = set(pattern["result"].get("omitted", []))
+        if not set(columns) <= known or known - set(columns) - omitted:
+            return (f"result columns {sorted(columns)} + omitted {sorted(omitted)} do not cover PostgreSQL's "
+                    f"{sorted(known)}")
+    return difference(ours, theirs, columns, ordered=bool(pattern.get("ordered")))
+
+
+def test_no_request_is_a_scan(proof: Proof) -> None:
+    sent = set(proof.server.sent)
+    assert "Scan" not in sent
+    assert sent <= SETUP_OPERATIONS | WRITE_OPERATIONS | READ_OPERATIONS, sorted(sent)
+
+
+def test_a_duplicate_unique_value_is_rejected(proof: Proof) -> None:
+    """Runs last for its case: on dynalite the entity's own PutItem lands before its guard's fails."""
+    guards = proof.art.entities.get("guards")
+    if guards is None:
+        raise ArtifactError("entities.json has no 'guards'")
+    model = proof.model
+    with_unique = {e.name for e in model.entities if e.uniques}
+    assert guards or not with_unique, f"{proof.example}: no guard items, but {sorted(with_unique)} declare unique"
+    for guard in guards:
+        entity = model.entity(guard["entity"])
+        live = [r for r in proof.pg.data.of(entity.name) if r.get("deleted_at") is None]
+        assert live, f"no live {entity.name} row to duplicate"
+        twin = {**live[0], "id": uuid.uuid4()}
+        write = proof.art.write(insert_name(entity.name))
+        mapper = RowParams(model, proof.art.entities, {n: proof.pg.data.by_id(n) for n in proof.pg.data.rows})
+        with pytest.raises(ClientError) as caught:
+            run_write(proof.client, write, mapper.values(write, entity, twin), proof.art.entities,
+                      SPLIT_ON[proof.server.kind])
+        _assert_conditional_rejection(proof.server.kind, caught.value, guard)
+
+
+def _assert_conditional_rejection(kind: Kind, error: ClientError, guard: dict[str, Any]) -> None:
+    code = error.response["Error"]["Code"]
+    if SPLIT_ON[kind] is None:
+        reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+        assert code == "TransactionCanceledException" and "ConditionalCheckFailed" in reasons, (guard, code, reasons)
+    else:
+        assert code == "ConditionalCheckFailedException", (guard, code)
+    assert re.search(r"condition", str(error), re.I), str(error)
