@@ -81,25 +81,64 @@ class RowParams:
 
 @dataclass
 class LoadReport:
-    """What a load sent: rows per entity and operations."""
+    """What a load sent: rows per entity, rows written as transactions, and operations."""
 
     rows: Counter[str] = field(default_factory=Counter)
+    transactions: Counter[str] = field(default_factory=Counter)
     operations: Counter[str] = field(default_factory=Counter)
 
 
+RowKey = tuple[str, int]  # (entity, position in its rows)
+
+
+def sample_closure(model: Model, rows: Mapping[str, list[Row]], per_entity: int) -> set[RowKey]:
+    """The first ``per_entity`` rows of every entity and, transitively, every row they reference: a sample
+    that can be written on its own, parents first, before the rest (no row of the rest is its parent)."""
+    positions = {name: {r["id"]: i for i, r in enumerate(entity_rows) if "id" in r}
+                 for name, entity_rows in rows.items()}
+    chosen: set[RowKey] = set()
+    todo = [(name, i) for name, entity_rows in rows.items() for i in range(min(per_entity, len(entity_rows)))]
+    while todo:
+        key = todo.pop()
+        if key in chosen:
+            continue
+        chosen.add(key)
+        name, i = key
+        for f in model.entity(name).references:
+            target = rows.get(f.target or "")
+            parent = rows[name][i].get(f.name)
+            if target is not None and parent in positions[f.target or ""]:
+                todo.append((f.target or "", positions[f.target or ""][parent]))
+    return chosen
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """How rows are written: ``first`` (a :func:`sample_closure`) as whole transactions, before the rest;
+    the rest as single requests (``split``) or, when ``split`` is None, as transactions too."""
+
+    split: Split | None
+    first: frozenset[RowKey] = frozenset()
+
+
 def load_rows(client: Any, art: DdbArtifacts, model: Model, rows: Mapping[str, list[Row]],
-              split: Split | None = None) -> LoadReport:
-    """Insert every row of ``rows`` (entity -> logical rows) through its insert write, parents first."""
+              plan: LoadPlan) -> LoadReport:
+    """Insert every row of ``rows`` (entity -> logical rows) through its insert write, parents first: the
+    plan's ``first`` rows as transactions, then the others."""
     by_id = {name: {r["id"]: r for r in entity_rows if "id" in r} for name, entity_rows in rows.items()}
     mapper = RowParams(model, art.entities, by_id)
     report = LoadReport()
-    for entity in parents_first(model):
-        entity_rows = rows.get(entity.name, [])
-        if not entity_rows:
-            continue
-        write = art.write(insert_name(entity.name))
-        for row in entity_rows:
-            sent = run_write(client, write, mapper.values(write, entity, row), art.entities, split)
-            report.operations.update(sent)
-        report.rows[entity.name] += len(entity_rows)
+    order = parents_first(model)
+    for phase in (True, False):
+        for entity in order:
+            entity_rows = rows.get(entity.name, [])
+            for i, row in enumerate(entity_rows):
+                if ((entity.name, i) in plan.first) != phase:
+                    continue
+                write = art.write(insert_name(entity.name))
+                split = None if phase else plan.split
+                sent = run_write(client, write, mapper.values(write, entity, row), art.entities, split)
+                report.operations.update(sent)
+                report.rows[entity.name] += 1
+                report.transactions[entity.name] += "TransactWriteItems" in sent
     return report
