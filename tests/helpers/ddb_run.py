@@ -12,7 +12,8 @@ have no single-request equivalent (``ConditionCheck``) are then left to moto, an
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,16 +84,30 @@ def need(obj: Mapping[str, Any], key: str, where: str) -> Any:
 # --- the table --------------------------------------------------------------------------------------------
 
 
-def recreate_table(client: Any, table: Mapping[str, Any]) -> dict[str, Any]:
-    """Delete the table if a previous test left it, create it from table.json as it is, return its description."""
+def recreate_table(client: Any, table: Mapping[str, Any], timeout: float = 10.0) -> dict[str, Any]:
+    """Delete the table if a previous test left it, create it from table.json as it is, wait until it is
+    ACTIVE (dynalite with ``--createTableMs 0`` still answers CREATING for a moment), return its description."""
     name = table["TableName"]
     if name in client.list_tables()["TableNames"]:
         client.delete_table(TableName=name)
+        _wait(lambda: name not in client.list_tables()["TableNames"], timeout, f"{name} deleted")
     client.create_table(**table)
-    description: dict[str, Any] = client.describe_table(TableName=name)["Table"]
-    if description["TableStatus"] != "ACTIVE":
-        raise AssertionError(f"{name} is {description['TableStatus']} right after CreateTable")
+    description: dict[str, Any] = {}
+
+    def active() -> bool:
+        description.update(client.describe_table(TableName=name)["Table"])
+        return description["TableStatus"] == "ACTIVE"
+
+    _wait(active, timeout, f"{name} ACTIVE")
     return description
+
+
+def _wait(done: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not after {timeout} s")
+        time.sleep(0.02)
 
 
 # --- writes -----------------------------------------------------------------------------------------------
