@@ -31,38 +31,80 @@ class SecondaryIndex(_Node):
     serves: tuple[str, ...] = ()  # access patterns it serves
 
 
+class Filter(_Node):
+    """A predicate DynamoDB evaluates after reading (DDB-A02): the items read still cost capacity."""
+
+    field: str  # the IR field (attribute) it tests
+    op: Literal["=", "!=", "<", "<=", ">", ">=", "in", "between", "is_null", "is_not_null"]
+    param: str | None = None  # a `?` parameter
+    param2: str | None = None  # between's upper bound
+    value: str | int | float | bool | None = None  # a constant
+
+
 class KeyTemplate(_Node):
-    """How one entity's items fill a key schema (the table's or an index's)."""
+    """How one entity's items fill a key schema (the table's or an index's). Holes are `<field>` (the item's
+    IR field, encoded for keys) or `<field|week>` (its time bucket); `sparse`: the attributes exist only
+    while every one of these holds (a sparse index, DDB-I03)."""
 
     index: str | None = None  # None: the table's own key
-    partition: str  # template: `ORG#<organization>#USER#<id>`
+    partition: str  # template: `ORGANIZATION#<organization>#USER#<id>`
     sort: str | None = None
+    sparse: tuple[Filter, ...] = ()
+
+
+class Copy(_Node):
+    """An attribute copied from a referenced item (a path predicate or a hot include, DDB-R02)."""
+
+    attribute: str  # `customer_email`
+    via: str  # the reference field on this entity: `customer`
+    entity: str  # the referenced entity
+    field: str  # its field copied
 
 
 class EntityItems(_Node):
     entity: str
     keys: tuple[KeyTemplate, ...]  # the table's key first, then one per secondary index it appears in
     type_value: str  # the item's type attribute value
+    placement: Literal["home", "collection", "unique_key"] = "home"
+    parent: str | None = None  # collection: the entity whose item collection holds it
     attributes: tuple[tuple[str, str], ...] = ()  # IR field -> attribute name
-    copied: tuple[tuple[str, str], ...] = ()  # attribute -> `Entity.field` it copies (update fan-out)
+    copies: tuple[Copy, ...] = ()
     shards: int = 1  # write sharding: the partition key gets a `#<0..shards-1>` suffix
-    item_bytes_at_horizon: float | None = None
+    item_bytes: float = 0.0
+    versioned: bool = False  # @versioned: SK ends `#v0` (current); `#v<n>` items keep each past version
 
 
 class UniqueGuard(_Node):
-    """`unique` on DynamoDB: a guard item written in the same transaction, with a condition."""
+    """`unique` on DynamoDB: a guard item written in the same transaction, with a condition (DDB-U01)."""
 
     entity: str
     fields: tuple[str, ...]
-    template: str  # `UNIQUE#<entity>#<field>#<value>`
+    keys: KeyTemplate  # `UNIQUE#<entity>#<field>#<value>`, holes over the entity's fields
 
 
 class AggregateItem(_Node):
-    """A maintained counter or bucketed aggregate, updated (ADD) in the write's transaction."""
+    """A maintained counter or bucketed aggregate (DDB-A06): an attribute of the parent's item, or an item
+    of its own per group, updated (ADD) in the child's write. Holes are the child's fields."""
 
-    entity: str
+    name: str  # the attribute (parent counter) or the query it serves
+    child: str  # the entity whose writes maintain it
+    keys: tuple[KeyTemplate, ...]  # table key first, then index keys (a sorted leaderboard)
+    values: tuple[tuple[str, str, str | None], ...]  # (attribute, func count|sum|max, child field)
+    where: tuple[Filter, ...] = ()  # only children satisfying these count
+    group: tuple[str, ...] = ()  # group fields (`created_at|week`)
+    parent: str | None = None  # a counter on the parent's item: the parent entity
+    conditional: bool = False  # max: a conditional UpdateItem outside the transaction
+
+
+class EdgeList(_Node):
+    """A many-to-many field as an adjacency list (DDB-R06): one edge item per pair in the owner's
+    item collection. Holes: the tenant, `<owner>` (the owner's id) and `<target>` (the target's id)."""
+
+    owner: str
     field: str
+    target: str
     keys: KeyTemplate
+    type_value: str
 
 
 class Table(_Node):
@@ -72,6 +114,93 @@ class Table(_Node):
     billing: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
 
 
+# --- how each access pattern and each write runs (the backend renders these; it never re-decides) -----------
+
+Hole = Literal["param", "item"]  # a key template's `<name>` holes: the pattern's params, or the read item's fields
+
+
+class KeyCondition(_Node):
+    """The key part of a GetItem (`sort_op` "="), a Query (partition, optional sort condition) or a
+    BatchGetItem (one key per item of an earlier step). Templates have `<name>` holes (see `holes`)."""
+
+    index: str | None = None  # None: the table
+    partition_attr: str = "PK"
+    partition: str
+    sort_attr: str | None = "SK"
+    sort_op: Literal["=", "begins_with", "between"] | None = None
+    sort: str | None = None
+    sort_high: str | None = None  # between's upper bound
+    holes: Hole = "param"
+
+
+class ReadStep(_Node):
+    """One request of an access pattern. `after` names the step whose items give this one its keys (an
+    include); `per_item`: one request per item of that step (a Query per parent), else one BatchGetItem."""
+
+    name: str  # "" for the pattern's own request, else the include path: `LineItem`, `LineItem.product`
+    operation: Literal["GetItem", "Query", "BatchGetItem"]
+    entity: str
+    types: tuple[str, ...]  # the item types it returns (the type attribute's values)
+    key: KeyCondition
+    after: str | None = None
+    per_item: bool = False
+    descending: bool = False
+    limit: int | None = None
+    consistent: bool = False
+    filters: tuple[Filter, ...] = ()
+    items_read: float = 1.0  # items read per request (filters included)
+    items_returned: float = 1.0
+    rcu: float = 0.0  # per request
+    via: str | None = None  # the include's reference field (on the parent or on the child)
+    fields: tuple[str, ...] = ()  # an include's selected fields (() = all)
+
+
+class ClientGroup(_Node):
+    """A grouped read the client finishes: group the items read by these fields (a bounded batch read)."""
+
+    by: tuple[str, ...]
+    aggregates: tuple[tuple[str, str, str | None], ...]  # (alias, func, field or None for count)
+
+
+class KeyValueAccess(_Node):
+    pattern: str
+    entity: str
+    steps: tuple[ReadStep, ...] = ()
+    shards: int = 1  # >1: the first step runs once per shard suffix and the results are merged
+    aggregate: str | None = None  # served by the aggregate items of this name
+    group: ClientGroup | None = None
+    unserved: str | None = None  # why DynamoDB cannot serve it (a coded diagnostic says so too)
+    rcu: float = 0.0  # per execution, every step
+    round_trips: int = 1
+
+
+class WriteStep(_Node):
+    """One item operation of a write: a TransactWriteItems member (or the single request)."""
+
+    action: Literal["Put", "Update", "Delete", "ConditionCheck"]
+    role: Literal["item", "version", "guard", "counter", "aggregate", "edge"]
+    entity: str
+    keys: tuple[tuple[str, str], ...]  # key attribute -> template over the write's params (`<param>` holes)
+    condition: Literal["not_exists", "exists", "none"] = "none"
+    # Update: attributes set from params (attribute, param) and added (attribute, param or +1/-1 as text)
+    sets: tuple[tuple[str, str], ...] = ()
+    adds: tuple[tuple[str, str], ...] = ()
+    when: tuple[Filter, ...] = ()  # applied only when the written values satisfy these (a counted child)
+    aggregate: str | None = None
+    wcu: float = 1.0
+
+
+class KeyValueWrite(_Node):
+    write: str  # `insert <Entity>` for the per-entity insert
+    entity: str
+    op: Literal["insert", "update", "upsert", "delete", "link"]
+    steps: tuple[WriteStep, ...]
+    transaction: bool
+    params: tuple[str, ...] = ()  # IR fields given as params (tenant first); names come from the backend
+    reads: tuple[str, ...] = ()  # `Entity.field` values read before the write (copies)
+    wcu: float = 1.0
+
+
 class KeyValueLayout(_Node):
     family: Literal["key_value"] = "key_value"
     table: Table
@@ -79,3 +208,6 @@ class KeyValueLayout(_Node):
     entities: tuple[EntityItems, ...] = ()
     guards: tuple[UniqueGuard, ...] = ()
     aggregates: tuple[AggregateItem, ...] = ()
+    access: tuple[KeyValueAccess, ...] = ()  # one per read access pattern, in model order
+    writes: tuple[KeyValueWrite, ...] = ()  # per entity insert, then every declared write
+    edges: tuple[EdgeList, ...] = ()

@@ -1,0 +1,138 @@
+"""The table, its secondary indexes, and each entity's items: key templates, attributes, copies, guards
+and edge lists, each a recorded decision."""
+
+from __future__ import annotations
+
+from schemac.compiler.design.context import Ctx
+from schemac.compiler.design.decisions import Subject
+from schemac.compiler.design.keyvalue.encoding import type_name
+from schemac.compiler.design.keyvalue.indexes import Indexes, IndexNeed, index_template
+from schemac.compiler.design.keyvalue.layout import (
+    Copy,
+    EdgeList,
+    EntityItems,
+    KeySchema,
+    KeyTemplate,
+    SecondaryIndex,
+    Table,
+    UniqueGuard,
+)
+from schemac.compiler.design.keyvalue.patterns import guard_template
+from schemac.compiler.design.keyvalue.payloads import Adjacency, Guard, SecondaryIndexUse, Ttl
+from schemac.compiler.design.keyvalue.placement import Place
+from schemac.compiler.design.sizes import row_bytes
+from schemac.compiler.model import Entity, FieldKind
+from schemac.compiler.naming import singular, snake
+
+
+def entity_items(ctx: Ctx, e: Entity, place: Place, needs: list[IndexNeed],
+                 copies: list[tuple[str, str, str, str]]) -> EntityItems:
+    keys = [KeyTemplate(partition=place.partition, sort=place.sort)]
+    for n in sorted(needs, key=lambda n: n.slot):
+        t = index_template(ctx, e, n)
+        keys.append(t)
+        sparse = " while " + " and ".join(f"{c.field} {c.op} {c.value}" for c in n.consts) if n.consts else ""
+        why = (f"GSI{n.slot} is overloaded (DDB-I02): {e.name} items write their own {n.index}PK/{n.index}SK "
+               f"for {', '.join(n.serves)}; the table's key cannot serve it (DDB-I01)")
+        if n.consts:
+            why += (f". A sparse index (DDB-I03): the {n.index} keys exist only{sparse}, so the index holds "
+                    f"just those items")
+        if n.union:
+            why += f". {' | '.join(n.union)} share the partition and the sort-key tag {n.tag}: one Query reads the feed"
+        ctx.decide("DDB-I03" if n.consts else "DDB-I02", Subject.of_entity(e.name),
+                   f"{n.index}PK {t.partition}, {n.index}SK {t.sort}", why, e.span,
+                   payload=SecondaryIndexUse(n.index, t.partition, t.sort,
+                                             tuple(f"{c.field} {c.op} {c.value}" for c in n.consts),
+                                             tuple(n.serves)))
+    attrs = tuple((f.name, f.name) for f in e.stored_fields if f.name != "deleted_at" or e.soft_delete)
+    found = {}
+    for attr, via, target, field in copies:
+        found[attr] = Copy(attribute=attr, via=via, entity=target, field=field)
+        fan = ctx.rows(e.name) / max(ctx.rows(target), 1.0)
+        ctx.decide("DDB-R02", Subject.of_field(e.name, attr),
+                   f"copy {target}.{field} into {e.name} as {attr}",
+                   f"a path predicate ({via}.{field}) is served by copying the key attribute into the item; the "
+                   f"{e.name} insert reads it from the {target} item, and a change to {target}.{field} must "
+                   f"update about {fan:,.0f} {e.name} items (the update fan-out)", e.span,
+                   payload=_copy_payload(attr, f"{target}.{field}", fan))
+    return EntityItems(entity=e.name, keys=tuple(keys), type_value=type_name(e.name), placement=place.kind,  # type: ignore[arg-type]
+                       parent=place.parent, attributes=attrs, copies=tuple(found.values()),
+                       item_bytes=float(row_bytes(ctx.model, e)), versioned=e.versioned)
+
+
+def _copy_payload(attr: str, source: str, fan: float):  # type: ignore[no-untyped-def]
+    from schemac.compiler.design.keyvalue.payloads import CopyChoice
+
+    return CopyChoice(attr, source, fan)
+
+
+def plan_guards(ctx: Ctx, places: dict[str, Place]) -> list[UniqueGuard]:
+    out: list[UniqueGuard] = []
+    for e in ctx.model.entities:
+        if e.junction:
+            continue
+        tenant = e.tenant_field.name if e.tenant_field is not None else None
+        keyed = set(places[e.name].sort_fields) | {h for h in _holes(places[e.name].partition)} - {tenant}
+        for u in e.uniques:
+            fields = tuple(f for f in u.fields if f != tenant)
+            if u.where or not fields or set(fields) == keyed - {tenant}:
+                continue
+            template = guard_template(e, fields)
+            out.append(UniqueGuard(entity=e.name, fields=fields, keys=KeyTemplate(partition=template, sort=template)))
+            ctx.decide("DDB-U01", Subject.of_entity(e.name), f"guard items {template}",
+                       f"DynamoDB enforces uniqueness only on the primary key: every {e.name} insert puts a guard "
+                       f"item with attribute_not_exists(PK) in the same TransactWriteItems, so a duplicate "
+                       f"({', '.join(fields)}) cancels the whole write", u.span,
+                       payload=Guard(fields, template))
+    return out
+
+
+def _holes(template: str) -> list[str]:
+    from schemac.compiler.design.keyvalue.encoding import holes
+
+    return holes(template)
+
+
+def plan_edges(ctx: Ctx, places: dict[str, Place]) -> list[EdgeList]:
+    out: list[EdgeList] = []
+    for e in ctx.model.entities:
+        for f in e.fields:
+            if f.kind is not FieldKind.MANY or f.target is None or e.junction:
+                continue
+            owner_attr, target_attr = snake(e.name), singular(f.name)
+            tag = f"{type_name(f.target)}_EDGE"
+            keys = KeyTemplate(partition=places[e.name].partition.replace("<id>", f"<{owner_attr}>"),
+                               sort=f"{tag}#<{target_attr}>")
+            edge = EdgeList(owner=e.name, field=f.name, target=f.target, keys=keys, type_value=tag)
+            out.append(edge)
+            ctx.decide("DDB-R06", Subject.of_field(e.name, f.name),
+                       f"adjacency list: edge items {keys.partition} / {keys.sort}",
+                       f"many-to-many as an adjacency list: one edge item per {e.name}-{f.target} pair in the "
+                       f"{e.name}'s item collection, read with a begins_with({tag}#) Query and a BatchGetItem of "
+                       f"the {f.target} items; no declared pattern reads the reverse side, so no inverted index "
+                       f"(a GSI on SK, PK) is made: add one when a pattern asks for a {f.target}'s "
+                       f"{snake(e.name)}s", f.span, payload=Adjacency(e.name, f.name, f.target))
+    return out
+
+
+def plan_table(ctx: Ctx) -> Table:
+    expiring = [e for e in ctx.model.entities if e.expires]
+    ttl = expiring[0].expires if expiring else None
+    if ttl:
+        ctx.decide("DDB-T02", Subject.of_model(ctx.model.settings.name), f"TTL attribute {ttl}",
+                   f"@expires on {', '.join(e.name for e in expiring)}: the attribute is a Number (epoch "
+                   f"seconds) and DynamoDB's TTL deletes the item, at no write cost, usually within days; "
+                   f"reads filter {ttl} > now meanwhile", None, payload=Ttl(ttl, tuple(e.name for e in expiring)))
+    return Table(name=ctx.model.settings.name, ttl_attribute=ttl)
+
+
+def plan_indexes(ctx: Ctx, indexes: Indexes, gsis: int, templates: list[KeyTemplate]) -> list[SecondaryIndex]:
+    out: list[SecondaryIndex] = []
+    for slot in range(1, gsis + 1):
+        needs = [n for n in indexes.needs if n.slot == slot]
+        serves = tuple(dict.fromkeys(p for n in needs for p in n.serves))
+        sparse = any(n.consts for n in needs)
+        out.append(SecondaryIndex(name=f"GSI{slot}", kind="global",
+                                  keys=KeySchema(partition_key=f"GSI{slot}PK", sort_key=f"GSI{slot}SK"),
+                                  sparse=sparse, serves=serves))
+    return out

@@ -1,0 +1,117 @@
+"""The key-value planner (DynamoDB): one table, generic keys, item collections, overloaded sparse GSIs,
+guard items, aggregate items; every pattern a GetItem, Query or BatchGetItem (DDB-A01), never a Scan."""
+
+from __future__ import annotations
+
+from schemac.compiler.design.context import Ctx
+from schemac.compiler.design.keyvalue import codes
+from schemac.compiler.design.keyvalue.aggregates import check_unbounded, group_access, parent_counters
+from schemac.compiler.design.keyvalue.capacity import decide_capacity, decide_limits, pattern_plan, write_plan
+from schemac.compiler.design.keyvalue.encoding import holes, type_name
+from schemac.compiler.design.keyvalue.indexes import Indexes, index_template
+from schemac.compiler.design.keyvalue.items import entity_items, plan_edges, plan_guards, plan_indexes, plan_table
+from schemac.compiler.design.keyvalue.layout import AggregateItem, KeyValueAccess, KeyValueLayout
+from schemac.compiler.design.keyvalue.patterns import Reads, route
+from schemac.compiler.design.keyvalue.placement import plan_placement
+from schemac.compiler.design.keyvalue.writes import edge_write, insert_write, keyed_write
+from schemac.compiler.design.model import Design
+
+
+def plan(ctx: Ctx) -> Design:
+    model = ctx.model
+    places = plan_placement(ctx)
+    aggs: list[AggregateItem] = parent_counters(ctx, places)
+    indexes = Indexes()
+    reads = Reads(ctx, places, indexes)
+    builders = []
+    for q in model.queries:
+        if q.group:
+            grouped = group_access(ctx, q, places, aggs)
+            inner = None if grouped.group is None else route(
+                reads, q.model_copy(update={"group": (), "select": (), "limit": None, "order": ()}))
+            builders.append((q, grouped, inner))
+        else:
+            builders.append((q, None, route(reads, q)))
+    gsis = indexes.allocate()
+    access = [_access(ctx, q, grouped, inner) for q, grouped, inner in builders]
+    for a in access:
+        _check_strong(ctx, a)
+    entities = [entity_items(ctx, e, places[e.name], [n for n in indexes.needs if n.entity == e.name],
+                             reads.copies.get(e.name, []))
+                for e in model.entities if not e.junction]
+    by_name = {i.entity: i for i in entities}
+    guards = plan_guards(ctx, places)
+    edges = plan_edges(ctx, places)
+    writes = [insert_write(ctx, e, by_name[e.name], guards, aggs) for e in model.entities if not e.junction]
+    writes += [keyed_write(ctx, w, model.entity(w.entity), by_name[w.entity], guards, aggs) for w in model.writes]
+    writes += [edge_write(ctx, edge) for edge in edges]
+    table = plan_table(ctx)
+    secondary = plan_indexes(ctx, indexes, gsis, [index_template(ctx, model.entity(n.entity), n)
+                                                  for n in indexes.needs])
+    _moving_aggregates(ctx, aggs)
+    decide_capacity(ctx, access, writes, entities)
+    decide_limits(ctx, secondary, entities, writes)
+    _diagnose_gaps(ctx)
+    layout = KeyValueLayout(table=table, indexes=tuple(secondary), entities=tuple(entities), guards=tuple(guards),
+                            aggregates=tuple(aggs), access=tuple(access), writes=tuple(writes), edges=tuple(edges))
+    return Design(model=model, target=ctx.target, capabilities=ctx.caps, layout=layout,
+                  patterns=tuple(pattern_plan(ctx, a) for a in access),
+                  writes=tuple(write_plan(ctx, w) for w in writes if not w.write.startswith("link ")),
+                  decisions=tuple(ctx.decisions))
+
+
+def _access(ctx: Ctx, q, grouped: KeyValueAccess | None, inner) -> KeyValueAccess:  # type: ignore[no-untyped-def]
+    if grouped is None:
+        return inner()
+    if grouped.group is None or inner is None:
+        return grouped
+    base = inner()
+    items = sum(s.items_read for s in base.steps)
+    if not check_unbounded(ctx, q, items):
+        return base.model_copy(update={"unserved": "an unmaintainable group over an unbounded set",
+                                       "group": grouped.group})
+    return base.model_copy(update={"group": grouped.group})
+
+
+def _check_strong(ctx: Ctx, a: KeyValueAccess) -> None:
+    q = next(q for q in ctx.model.queries if q.name == a.pattern)
+    if q.consistency != "strong":
+        return
+    for st in a.steps:
+        if st.key.index is not None and st.key.index.startswith("GSI"):
+            ctx.diags.report(codes.STRONG_ON_GSI, q.span, query=q.name, index=st.key.index)
+            return
+
+
+def _moving_aggregates(ctx: Ctx, aggs: list[AggregateItem]) -> None:
+    """SC0476: an update that changes what an ADD-maintained aggregate groups, filters or sums by."""
+    for w in ctx.model.writes:
+        if w.op not in ("update", "upsert"):
+            continue
+        e = ctx.model.entity(w.entity)
+        fixed = {"id", "created_at", e.tenant_field.name if e.tenant_field is not None else ""}
+        written = set(w.fields) if w.fields else {f.name for f in e.stored_fields if not f.maintained} - fixed
+        for a in aggs:
+            if a.child != w.entity:
+                continue
+            used = {c.field for c in a.where} | {g.split("|")[0] for g in a.group}
+            used |= {f for _, _, f in a.values if f} | {h for k in a.keys for h in holes(k.partition)}
+            moved = sorted((used & written) - set(w.by))
+            if moved:
+                ctx.diags.report(codes.UPDATE_MOVES_AGGREGATE, w.span, write=w.name, fields=", ".join(moved),
+                                 aggregate=a.name)
+
+
+def _diagnose_gaps(ctx: Ctx) -> None:
+    model = ctx.model
+    refs = sum(1 for e in model.entities if not e.junction for f in e.references)
+    if refs:
+        ctx.diags.report(codes.NO_FOREIGN_KEYS, model.settings.span, count=refs,
+                         workaround="the application must check a referenced item exists (a ConditionCheck in "
+                                    "the write's transaction) and clean up children when it deletes a parent")
+    checked = [e.name for e in model.entities if e.checks or any(f.checks for f in e.fields)]
+    if checked:
+        ctx.diags.report(codes.NO_CHECKS, model.settings.span, count=sum(
+            len(e.checks) + sum(len(f.checks) for f in e.fields) for e in model.entities), entities=", ".join(checked),
+            workaround="validate in the application before writing (the SDL checks are its specification)")
+    _ = type_name

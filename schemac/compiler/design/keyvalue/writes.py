@@ -1,0 +1,150 @@
+"""The items each write touches, in one TransactWriteItems when more than one (DDB-U01, DDB-U02):
+the entity's own item, its guard items for `unique`, the ADDs of the counters and aggregate items it
+feeds, the `v<n>` copy of a versioned item, and the edge items of a many-to-many link.
+"""
+
+from __future__ import annotations
+
+import math
+
+from schemac.compiler.design.context import Ctx
+from schemac.compiler.design.keyvalue.encoding import holes
+from schemac.compiler.design.keyvalue.layout import (
+    AggregateItem,
+    EdgeList,
+    EntityItems,
+    KeyValueWrite,
+    UniqueGuard,
+    WriteStep,
+)
+from schemac.compiler.design.keyvalue.live import live_filters
+from schemac.compiler.model import Entity, FieldKind, Write
+
+GENERATED = ("id", "created_at", "updated_at")
+
+
+def item_keys(items: EntityItems) -> tuple[tuple[str, str], ...]:
+    out: list[tuple[str, str]] = []
+    for k in items.keys:
+        pk, sk = ("PK", "SK") if k.index is None else (f"{k.index}PK", f"{k.index}SK")
+        out.append((pk, k.partition))
+        if k.sort is not None:
+            out.append((sk, k.sort))
+    return tuple(out)
+
+
+def _table_key(items: EntityItems) -> tuple[tuple[str, str], ...]:
+    k = items.keys[0]
+    return (("PK", k.partition), ("SK", k.sort or ""))
+
+
+def stored(e: Entity) -> list[str]:
+    """The fields an insert writes: every stored one but maintained aggregates (deleted_at included, so a
+    soft-deleted item can be loaded as such)."""
+    return [f.name for f in e.stored_fields if not f.maintained]
+
+
+def _wcu(ctx: Ctx, items: EntityItems, steps: list[WriteStep]) -> float:
+    own = math.ceil(max(items.item_bytes, 1.0) / 1024)
+    total = sum(own if s.role in ("item", "version") else 1 for s in steps)
+    return float(total * (2 if len(steps) > 1 else 1))
+
+
+def insert_write(ctx: Ctx, e: Entity, items: EntityItems, guards: list[UniqueGuard],
+                 aggs: list[AggregateItem], name: str | None = None) -> KeyValueWrite:
+    steps = [WriteStep(action="Put", role="item", entity=e.name, keys=item_keys(items), condition="not_exists",
+                       sets=tuple((f, f) for f in stored(e)))]
+    if e.versioned:
+        version = tuple((a, t.replace("#v0", "#v1")) for a, t in _table_key(items))
+        steps.append(WriteStep(action="Put", role="version", entity=e.name, keys=version, condition="not_exists",
+                               sets=tuple((f, f) for f in stored(e))))
+    for g in guards:
+        if g.entity == e.name:
+            key = (("PK", g.keys.partition), ("SK", g.keys.sort or g.keys.partition))
+            steps.append(WriteStep(action="Put", role="guard", entity=e.name, keys=key, condition="not_exists",
+                                   sets=tuple((h, h) for h in _item_holes(items)), when=live_filters(e, False)))
+    steps += _aggregate_steps(e, aggs, +1)
+    reads = tuple(f"{c.entity}.{c.field}" for c in items.copies)
+    return KeyValueWrite(write=name or f"insert {e.name}", entity=e.name, op="insert", steps=tuple(steps),
+                         transaction=len(steps) > 1, params=tuple(stored(e)), reads=reads,
+                         wcu=_wcu(ctx, items, steps))
+
+
+def _item_holes(items: EntityItems) -> list[str]:
+    k = items.keys[0]
+    return list(dict.fromkeys(holes(k.partition) + holes(k.sort or "")))
+
+
+def _aggregate_steps(e: Entity, aggs: list[AggregateItem], sign: int) -> list[WriteStep]:
+    out = []
+    for a in aggs:
+        if a.child != e.name:
+            continue
+        key = (("PK", a.keys[0].partition), ("SK", a.keys[0].sort or ""))
+        adds = tuple((attr, (f if sign > 0 else f"-{f}") if func == "sum" and f else str(sign))
+                     for attr, func, f in a.values if func in ("count", "sum"))
+        sets = tuple((attr, f or "") for attr, func, f in a.values if func in ("max", "min"))
+        if sign < 0 and sets:
+            continue
+        if not a.parent:  # an aggregate item carries its group values, to be read back as columns
+            sets += tuple((g.replace("|", "_"), g) for g in a.group)
+        out.append(WriteStep(action="Update", role="counter" if a.parent else "aggregate", entity=e.name,
+                             keys=key, adds=adds, sets=sets, when=a.where + live_filters(e, False),
+                             aggregate=a.name))
+    return out
+
+
+def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[UniqueGuard],
+                aggs: list[AggregateItem]) -> KeyValueWrite:
+    if w.op == "insert":
+        return insert_write(ctx, e, items, guards, aggs, w.name)
+    key = _table_key(items)
+    tenant = e.tenant_field.name if e.tenant_field is not None else None
+    by = set(w.by) | ({tenant} if tenant else set())
+    needed = set(_item_holes(items))
+    reads = tuple(sorted(f"{e.name}.{h}" for h in needed - by))
+    if w.op == "delete":
+        steps = [WriteStep(action="Delete", role="item", entity=e.name, keys=key, condition="exists")]
+        steps += _aggregate_steps(e, aggs, -1)
+        counted = {h for s in steps[1:] for t in (dict(s.keys).values()) for h in holes(t)}
+        counted |= {c.field for s in steps[1:] for c in s.when} | {v for s in steps[1:] for _, v in s.adds}
+        reads += tuple(f"{e.name}.{f}" for f in sorted(counted) if f not in by and e.field(f) is not None
+                       and not f.lstrip("-").isdigit())
+    else:
+        fields = w.fields or tuple(f for f in stored(e) if f not in GENERATED and f not in by)
+        sets = (*tuple((f, f) for f in fields), ("updated_at", "updated_at"))
+        moved = _moved_keys(items, fields)
+        sets += tuple(moved)
+        if w.op == "upsert":
+            sets += (("id", "id"), ("created_at", "created_at"))
+        steps = [WriteStep(action="Update", role="item", entity=e.name, keys=key,
+                           condition="exists" if w.op == "update" else "none", sets=sets)]
+        reads += tuple(f"{e.name}.{h}" for kv in moved for h in holes(kv[1]) if h not in fields and h not in by
+                       and f"{e.name}.{h}" not in reads)
+    written = [v for s in steps for a, v in s.sets if not a.startswith("GSI")]
+    params = tuple(dict.fromkeys(f for f in (tenant, *w.by, *written) if f))
+    return KeyValueWrite(write=w.name, entity=e.name, op=w.op, steps=tuple(steps), transaction=len(steps) > 1,
+                         params=params, reads=tuple(dict.fromkeys(reads)), wcu=_wcu(ctx, items, steps))
+
+
+def _moved_keys(items: EntityItems, fields: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The index key attributes an update must rewrite: those built from a written field, or sparse on one."""
+    out: list[tuple[str, str]] = []
+    for k in items.keys[1:]:
+        templates = [k.partition, k.sort or ""]
+        if any(set(holes(t)) & set(fields) for t in templates) or any(c.field in fields for c in k.sparse):
+            out += [(f"{k.index}PK", k.partition), *([(f"{k.index}SK", k.sort)] if k.sort else [])]
+    return out
+
+
+def edge_write(ctx: Ctx, edge: EdgeList) -> KeyValueWrite:
+    ctx.entity(edge.owner)
+    keys = (("PK", edge.keys.partition), ("SK", edge.keys.sort or ""))
+    fields = list(dict.fromkeys(holes(edge.keys.partition) + holes(edge.keys.sort or "")))
+    step = WriteStep(action="Put", role="edge", entity=edge.owner, keys=keys, sets=tuple((h, h) for h in fields))
+    return KeyValueWrite(write=f"link {edge.owner}.{edge.field}", entity=edge.owner, op="link", steps=(step,),
+                         transaction=False, params=tuple(fields), wcu=1.0)
+
+
+def many_fields(e: Entity) -> list[str]:
+    return [f.name for f in e.fields if f.kind is FieldKind.MANY]
