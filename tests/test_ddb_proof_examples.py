@@ -55,23 +55,21 @@ from schemac.compiler.model import Model
 from tests.engines import PgServer, start_postgres
 from tests.helpers.ddb_check import difference, table_problems
 from tests.helpers.ddb_fill import ArtifactError
-from tests.helpers.ddb_load import LoadPlan, LoadReport, RowParams, insert_name, load_rows, sample_closure
-from tests.helpers.ddb_run import (
-    READ_OPERATIONS,
-    DdbArtifacts,
-    Split,
-    recreate_table,
-    result_rows,
-    run_pattern,
-    run_write,
-)
+from tests.helpers.ddb_load import LoadPlan, LoadReport, RowParams, insert_name, load_rows, sample_closure, write_for
+from tests.helpers.ddb_patterns import result_rows, run_pattern
+from tests.helpers.ddb_run import READ_OPERATIONS, DdbArtifacts, Split, recreate_table, run_write
 from tests.helpers.ddb_servers import KINDS, DdbServer, Kind, server_of
 from tests.helpers.pg_answers import EXAMPLES, PgAnswers, load_pg_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 SPLIT = Split({"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"}, frozenset({"ConditionCheck"}))
 TRANSACTIONS_ON: dict[Kind, int] = {"dynalite": 0, "moto": 5}  # rows per entity written as whole transactions
-BIGGEST = 300
+# Rows in each example's biggest table: as few as still give every pattern rows (course_platform's courses
+# need instructors and its enrollments students, which appear from about 3,000 rows; fewer leave them empty).
+BIGGEST = {"course_platform": 3000, "commerce": 600, "helpdesk": 600}
+# Patterns DynamoDB cannot serve without a Scan, by design: full-text search (SC0470, the workaround in the
+# artifact's "unserved" text). Any other pattern without an operation fails.
+UNSERVED: dict[str, set[str]] = {"helpdesk": {"search_tickets"}}
 TTL_ON: frozenset[Kind] = frozenset({"moto"})
 DRAWS = 3
 SETUP_OPERATIONS = frozenset({"ListTables", "DeleteTable", "CreateTable", "DescribeTable",
@@ -113,8 +111,14 @@ def small_pg() -> Iterator[Callable[[str], PgAnswers]]:
     """Each example seeded small, once, on a PostgreSQL server of this module's own."""
     server: PgServer = start_postgres()
     loaded: dict[str, PgAnswers] = {}
+
+    def answers(example: str) -> PgAnswers:
+        if example not in loaded:
+            loaded[example] = load_pg_answers(server, example, biggest=BIGGEST[example])
+        return loaded[example]
+
     try:
-        yield lambda example: loaded.setdefault(example, load_pg_answers(server, example, biggest=BIGGEST))
+        yield answers
     finally:
         server.stop()
 
@@ -187,8 +191,13 @@ def test_every_declared_query_is_a_pattern_or_a_write(example: str) -> None:
     writes = {w.get("name") for w in art.writes}
     missing = [q.name for q in _model(example).queries if q.name not in patterns | writes]
     assert not missing, f"{example}: queries neither in access_patterns.json nor writes.json: {missing}"
-    inserts = {insert_name(e.name) for e in _model(example).entities}
-    assert inserts <= writes, f"{example}: writes.json lacks {sorted(inserts - writes)}"
+    for entity in _model(example).entities:
+        write_for(_model(example), art, entity)  # an insert write, or a link write for a junction
+    unserved = {p["name"] for p in art.patterns if p.get("operation") is None}
+    assert unserved == UNSERVED.get(example, set()), f"{example}: unserved patterns {unserved}"
+    for p in art.patterns:
+        if p["name"] in unserved:
+            assert p.get("unserved"), f"{example} {p['name']}: no operation and no reason"
 
 
 # --- on the emulators -------------------------------------------------------------------------------------
@@ -221,33 +230,40 @@ def test_every_logical_row_was_written(proof: Proof) -> None:
 def test_every_pattern_agrees_with_postgres(proof: Proof) -> None:
     failures: list[str] = []
     compared = 0
+    rows_seen: Counter[str] = Counter()
     for pattern in proof.art.patterns:
         name = pattern["name"]
+        if name in UNSERVED.get(proof.example, set()):
+            continue
         for params in proof.pg.draw(name, DRAWS):
-            problem = _compare(proof, pattern, params)
+            problem, seen = _compare(proof, pattern, params)
+            rows_seen[name] += seen
             compared += 1
             if problem:
                 failures.append(f"{name} {params}: {problem}")
-    assert compared >= len(proof.art.patterns)
+    assert compared >= len(proof.art.patterns) - len(UNSERVED.get(proof.example, set()))
+    empty = [p["name"] for p in proof.art.patterns if p.get("operation") and not rows_seen[p["name"]]]
+    assert not empty, f"{proof.example}: patterns that returned no row for any drawn parameters: {empty}"
     assert not failures, f"{proof.example} on {proof.server.kind}: {len(failures)} disagreements\n" + "\n".join(
         failures[:12])
 
 
-def _compare(proof: Proof, pattern: dict[str, Any], params: dict[str, Any]) -> str | None:
+def _compare(proof: Proof, pattern: dict[str, Any], params: dict[str, Any]) -> tuple[str | None, int]:
+    """Why DynamoDB's rows differ from PostgreSQL's (None: they agree), and how many rows PostgreSQL gave."""
     declared = [pattern["operation"], *(f.get("operation") for f in pattern.get("follow_ups") or [])]
-    run = run_pattern(proof.client, pattern, params, proof.art)
-    if not set(run.operations) <= READ_OPERATIONS or set(run.operations) != set(declared):
-        return f"sent {run.operations}, declared {declared}"
+    roots, run = run_pattern(proof.client, pattern, params, proof.art)
+    if not set(run.operations) <= set(declared) or not set(declared) <= READ_OPERATIONS:
+        return f"sent {run.operations}, declared {declared}", 0
     theirs = proof.pg.pg_answer(pattern["name"], params)
-    ours = result_rows(pattern, run.items)
+    ours = result_rows(pattern, roots, proof.art)
     columns = list(pattern["result"]["columns"])
     if theirs:
         known = set(theirs[0])
         omitted = set(pattern["result"].get("omitted", []))
         if not set(columns) <= known or known - set(columns) - omitted:
             return (f"result columns {sorted(columns)} + omitted {sorted(omitted)} do not cover PostgreSQL's "
-                    f"{sorted(known)}")
-    return difference(ours, theirs, columns, ordered=bool(pattern.get("ordered")))
+                    f"{sorted(known)}"), len(theirs)
+    return difference(ours, theirs, columns, ordered=bool(pattern.get("ordered"))), len(theirs)
 
 
 def test_no_request_is_a_scan(proof: Proof) -> None:
@@ -270,9 +286,9 @@ def test_a_duplicate_unique_value_is_rejected(proof: Proof) -> None:
         assert live, f"no live {entity.name} row to duplicate"
         twin = {**live[0], "id": uuid.uuid4()}
         write = proof.art.write(insert_name(entity.name))
-        mapper = RowParams(model, proof.art.entities, {n: proof.pg.data.by_id(n) for n in proof.pg.data.rows})
+        mapper = RowParams(model, proof.art, {n: proof.pg.data.by_id(n) for n in proof.pg.data.rows})
         with pytest.raises(ClientError) as caught:
-            run_write(proof.client, write, mapper.values(write, entity, twin), proof.art.entities,
+            run_write(proof.client, write, mapper.filler(write, entity, twin),
                       None if TRANSACTIONS_ON[proof.server.kind] else SPLIT)
         _assert_conditional_rejection(proof.server.kind, caught.value, guard)
 

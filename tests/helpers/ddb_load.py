@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from schemac.backends.sql.naming import column_name
+from schemac.backends.sql.naming import column_name, junction_field
 from schemac.compiler.model import Entity, FieldKind, Model
-from tests.helpers.ddb_fill import ArtifactError
+from tests.helpers.ddb_fill import ArtifactError, Filler
 from tests.helpers.ddb_run import DdbArtifacts, Split, need, run_write
 
 Row = dict[str, Any]
@@ -46,37 +46,70 @@ def parents_first(model: Model) -> list[Entity]:
     return list(done.values())
 
 
+TYPE_ENCODINGS = {"uuid": "plain", "string": "plain", "text": "plain", "email": "plain", "url": "plain",
+                  "enum": "plain", "timestamp": "timestamp", "date": "date", "bool": "bool", "decimal": "decimal",
+                  "smallint": "int", "int": "int", "bigint": "int"}
+
+
 @dataclass
 class RowParams:
-    """Maps a write's parameter names to a logical row's values."""
+    """Maps a write's parameters to a logical row's values, and its holes to their encodings."""
 
     model: Model
-    entities: Mapping[str, Any]
+    art: DdbArtifacts
     rows_by_id: Mapping[str, Mapping[Any, Row]]
 
-    def values(self, write: Mapping[str, Any], entity: Entity, row: Row) -> dict[str, Any]:
-        names = [need(p, "name", f"a param of {write.get('name')!r}") for p in need(write, "params", str(write))]
-        return {name: self.value(entity, row, name, write) for name in names}
+    def filler(self, write: Mapping[str, Any], entity: Entity, row: Row) -> Filler:
+        where = f"writes.json {write.get('name')!r}"
+        params = need(write, "params", where)
+        values = {need(p, "name", where): self.value(entity, row, p["name"], where) for p in params}
+        for copy in write.get("copies") or []:
+            values[need(copy, "param", where)] = self._copied(values, copy, where)
+        return Filler(values, self._encoding(write, entity, params, where))
 
-    def value(self, entity: Entity, row: Row, name: str, write: Mapping[str, Any]) -> Any:
+    def value(self, entity: Entity, row: Row, name: str, where: str) -> Any:
         for f in entity.stored_fields:
             if name in (f.name, column_name(f)):
                 return row.get(f.name)
-        copy = self.entities.get("entities", {}).get(entity.name, {}).get("copies", {}).get(name)
-        if copy is not None:
-            return self._copied(entity, row, name, copy)
-        raise ArtifactError(f"writes.json {write.get('name')!r}: parameter {name!r} is no field of {entity.name} "
-                            f"(by IR or column name) and no copy in entities.json")
+        raise ArtifactError(f"{where}: parameter {name!r} is no field of {entity.name} (by IR or column name)")
 
-    def _copied(self, entity: Entity, row: Row, name: str, copy: Mapping[str, Any]) -> Any:
-        where = f"entities.json {entity.name} copies {name!r}"
-        parent_id = row.get(need(copy, "by", where))
+    def _copied(self, values: Mapping[str, Any], copy: Mapping[str, Any], where: str) -> Any:
+        parent_id = values.get(need(copy, "by", where))
         if parent_id is None:
             return None
         parent = self.rows_by_id.get(need(copy, "from", where), {}).get(parent_id)
         if parent is None:
-            raise AssertionError(f"{entity.name} row {row.get('id')}: its {copy['by']} {parent_id} is not loaded")
+            raise AssertionError(f"{where}: {copy['from']} {parent_id} (copied from) is not among the rows")
         return parent.get(need(copy, "field", where))
+
+    def _encoding(self, write: Mapping[str, Any], entity: Entity, params: list[Mapping[str, Any]], where: str) -> Any:
+        declared = write.get("hole_encodings") or {}
+        key_encodings = self.art.encodings(entity.name) if entity.name in self.art.entities["entities"] else {}
+        fields = {column_name(f): f.name for f in entity.stored_fields} | {f.name: f.name for f in entity.fields}
+        types = {p["name"]: str(p.get("type")) for p in params}
+
+        def encoding(hole: str) -> str:
+            if hole in declared:
+                return str(declared[hole])
+            if fields.get(hole) in key_encodings:
+                return key_encodings[fields[hole]]
+            if types.get(hole) in TYPE_ENCODINGS:
+                return TYPE_ENCODINGS[types[hole]]
+            raise ArtifactError(f"{where}: no encoding for hole {hole!r}")
+
+        return encoding
+
+
+def write_for(model: Model, art: DdbArtifacts, entity: Entity) -> tuple[Mapping[str, Any], Entity]:
+    """The write that inserts one row of ``entity``, and the entity whose fields name its params: a junction
+    row is a ``link Owner.field`` write (an edge item) of the owning entity."""
+    if entity.junction:
+        found = junction_field(model, entity)
+        if found is None:
+            raise ArtifactError(f"junction {entity.name}: no many-to-many field owns it")
+        owner, fld = found
+        return art.write(f"link {owner.name}.{fld.name}"), entity
+    return art.write(insert_name(entity.name)), entity
 
 
 @dataclass
@@ -126,7 +159,7 @@ def load_rows(client: Any, art: DdbArtifacts, model: Model, rows: Mapping[str, l
     """Insert every row of ``rows`` (entity -> logical rows) through its insert write, parents first: the
     plan's ``first`` rows as transactions, then the others."""
     by_id = {name: {r["id"]: r for r in entity_rows if "id" in r} for name, entity_rows in rows.items()}
-    mapper = RowParams(model, art.entities, by_id)
+    mapper = RowParams(model, art, by_id)
     report = LoadReport()
     order = parents_first(model)
     for phase in (True, False):
@@ -135,9 +168,9 @@ def load_rows(client: Any, art: DdbArtifacts, model: Model, rows: Mapping[str, l
             for i, row in enumerate(entity_rows):
                 if ((entity.name, i) in plan.first) != phase:
                     continue
-                write = art.write(insert_name(entity.name))
+                write, named = write_for(model, art, entity)
                 split = None if phase else plan.split
-                sent = run_write(client, write, mapper.values(write, entity, row), art.entities, split)
+                sent = run_write(client, write, mapper.filler(write, named, row), split)
                 report.operations.update(sent)
                 report.rows[entity.name] += 1
                 report.transactions[entity.name] += "TransactWriteItems" in sent

@@ -19,7 +19,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from tests.helpers.ddb_fill import ArtifactError, encoder_for, fill
+from tests.helpers.ddb_fill import ArtifactError, Filler
 
 FORMAT = "schemac.dynamodb/1"
 ARTIFACTS = ("table.json", "template.yaml", "entities.json", "access_patterns.json", "writes.json", "decisions.md")
@@ -53,6 +53,20 @@ class DdbArtifacts:
     @property
     def table_name(self) -> str:
         return str(self.table["TableName"])
+
+    def encodings(self, entity: str) -> dict[str, str]:
+        """An entity's key_encodings (hole -> encoding name)."""
+        found = self.entities.get("entities", {}).get(entity)
+        if found is None:
+            raise ArtifactError(f"entities.json has no entity {entity!r}")
+        return dict(found.get("key_encodings", {}))
+
+    def entity_of_type(self, type_value: Any) -> str | None:
+        """The entity whose items carry this type attribute value (None for guard, edge or aggregate items)."""
+        for name, spec in self.entities.get("entities", {}).items():
+            if spec.get("type") == type_value:
+                return str(name)
+        return None
 
     def pattern(self, name: str) -> dict[str, Any]:
         for p in self.patterns:
@@ -123,44 +137,105 @@ class Split:
 
 SINGLE_METHOD = {"PutItem": "put_item", "UpdateItem": "update_item", "DeleteItem": "delete_item"}
 TRANSACTION_MEMBERS = frozenset({"Put", "Update", "Delete", "ConditionCheck"})
+CONDITION_OPS = {
+    "is_null": lambda v, c: v is None,
+    "is_not_null": lambda v, c: v is not None,
+    "=": lambda v, c: v is not None and _same(v, c.get("equals")),
+    "!=": lambda v, c: v is None or not _same(v, c.get("equals")),
+}
 
 
-def write_requests(write: Mapping[str, Any], params: Mapping[str, Any], entities: Mapping[str, Any]) -> list[Any]:
-    """The filled ``items`` of one write (TransactWriteItems members, or one single request)."""
+def _same(value: Any, expected: Any) -> bool:
+    return str(getattr(value, "value", value)).lower() == str(expected).lower()
+
+
+def holds(conditions: Iterable[Mapping[str, Any]], params: Mapping[str, Any], where: str) -> bool:
+    """Whether every condition (``{"on": param, "op": ..., "equals": ...}``) holds for these params."""
+    for c in conditions:
+        op = CONDITION_OPS.get(c.get("op", ""))
+        on = c.get("on", c.get("field"))
+        if op is None or on not in params:
+            raise ArtifactError(f"{where}: a condition the proof cannot evaluate: {c} (params {sorted(params)})")
+        if not op(params[on], c):
+            return False
+    return True
+
+
+def write_requests(write: Mapping[str, Any], filler: Filler) -> list[Any]:
+    """The filled ``items`` of one write that apply to its params (``when``), sparse key attributes dropped
+    where their conditions fail."""
     where = f"writes.json {write.get('name')!r}"
-    encoder = encoder_for(entities, need(write, "params", where))
     items = need(write, "items", where)
     if not items:
         raise ArtifactError(f"{where} has no items")
-    return [fill(item, params, encoder) for item in items]
-
-
-def run_write(client: Any, write: Mapping[str, Any], params: Mapping[str, Any], entities: Mapping[str, Any],
-              split: Split | None = None) -> list[str]:
-    """Send one write; returns the operations sent. ``split``: run a transaction as single requests."""
-    where = f"writes.json {write.get('name')!r}"
-    requests = write_requests(write, params, entities)
-    if not need(write, "transaction", where):
-        if len(requests) != 1 or len(requests[0]) != 1:
-            raise ArtifactError(f"{where}: a write outside a transaction is one request, not {requests}")
-        (op, request), = requests[0].items()
-        _single(client, op, request, where)
-        return [op]
-    for member in requests:
-        if len(member) != 1 or next(iter(member)) not in TRANSACTION_MEMBERS:
-            raise ArtifactError(f"{where}: not a TransactWriteItems member: {member}")
-    if split is None:
-        client.transact_write_items(TransactItems=requests)
-        return ["TransactWriteItems"]
-    sent = []
-    for member in requests:
-        (kind, request), = member.items()
-        if kind in split.left_to_transactions:
+    when = write.get("when") or {}
+    sparse = {attr: spec.get("when", []) for attr, spec in (write.get("sparse") or {}).items()}
+    out = []
+    for i, member in enumerate(items):
+        if not holds(when.get(str(i), []), filler.params, f"{where} item {i}"):
             continue
-        op = split.single[kind]
-        _single(client, op, request, where)
-        sent.append(op)
+        filled = filler.fill(member)
+        for request in filled.values():
+            item = request.get("Item") if isinstance(request, dict) else None
+            for attr, conditions in sparse.items():
+                if item is not None and attr in item and not holds(conditions, filler.params, f"{where} {attr}"):
+                    del item[attr]
+        out.append(filled)
+    return out
+
+
+def run_write(client: Any, write: Mapping[str, Any], filler: Filler, split: Split | None = None) -> list[str]:
+    """Send one write (and its ``then`` updates); returns the operations sent. ``split``: run a transaction's
+    members as single requests."""
+    where = f"writes.json {write.get('name')!r}"
+    requests = write_requests(write, filler)
+    sent: list[str] = []
+    if not need(write, "transaction", where) or not requests:
+        for member in requests:
+            (kind, request), = member.items()
+            op = split_op(kind, Split({"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"},
+                                      frozenset()), where)
+            _single(client, op, request, where)
+            sent.append(op)
+    elif split is None:
+        for member in requests:
+            if len(member) != 1 or next(iter(member)) not in TRANSACTION_MEMBERS:
+                raise ArtifactError(f"{where}: not a TransactWriteItems member: {member}")
+        client.transact_write_items(TransactItems=requests)
+        sent.append("TransactWriteItems")
+    else:
+        for member in requests:
+            (kind, request), = member.items()
+            if kind in split.left_to_transactions:
+                continue
+            op = split_op(kind, split, where)
+            _single(client, op, request, where)
+            sent.append(op)
+    for then in write.get("then") or []:
+        sent += _then(client, then, filler, where)
     return sent
+
+
+def split_op(kind: str, split: Split, where: str) -> str:
+    if kind in SINGLE_METHOD:
+        return kind
+    if kind not in split.single:
+        raise ArtifactError(f"{where}: unknown write member {kind!r}")
+    return split.single[kind]
+
+
+def _then(client: Any, then: Mapping[str, Any], filler: Filler, where: str) -> list[str]:
+    """A conditional follow-up update outside the transaction; a failed condition is expected (max)."""
+    ops = [k for k in then if k in SINGLE_METHOD]
+    if len(ops) != 1:
+        raise ArtifactError(f"{where}: a 'then' entry without one single request: {sorted(then)}")
+    request = filler.fill(then[ops[0]])
+    try:
+        _single(client, ops[0], request, where)
+    except client.exceptions.ConditionalCheckFailedException:
+        if "ignore" not in str(then.get("on_condition_failure", "")):
+            raise
+    return [ops[0]]
 
 
 def _single(client: Any, op: str, request: Mapping[str, Any], where: str) -> None:
@@ -175,74 +250,48 @@ def _single(client: Any, op: str, request: Mapping[str, Any], where: str) -> Non
 
 @dataclass
 class PatternRun:
-    """What one access pattern returned: items (DynamoDB JSON) and the operations sent for it."""
+    """What one access pattern read: the root items, each step's items, and the operations sent for it."""
 
     items: list[dict[str, Any]] = field(default_factory=list)
+    steps: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     operations: list[str] = field(default_factory=list)
 
 
-def pattern_request(pattern: Mapping[str, Any], params: Mapping[str, Any],
-                    entities: Mapping[str, Any]) -> dict[str, Any]:
-    """The pattern's request with its params, key templates (``key_values``) included."""
-    where = f"access_patterns.json {pattern.get('name')!r}"
-    encoder = encoder_for(entities, need(pattern, "params", where))
-    request: dict[str, Any] = fill(need(pattern, "request", where), params, encoder)
-    for placeholder, template in (pattern.get("key_values") or {}).items():
-        value = fill(template, params, encoder)
-        values = request.setdefault("ExpressionAttributeValues", {})
-        values[placeholder] = value if isinstance(value, dict) else {"S": value}
-    return request
-
-
-def run_read(client: Any, operation: str, request: dict[str, Any], table: str) -> PatternRun:
-    """One read request (Query pages until Limit is met, as a client would with a filter)."""
-    run = PatternRun()
+def run_read(client: Any, operation: str, request: dict[str, Any], table: str, run: PatternRun) -> list[dict[str, Any]]:
+    """One read request (a Query pages until its Limit is met, as a client does with a filter)."""
+    items: list[dict[str, Any]] = []
     if operation == "GetItem":
         run.operations.append(operation)
         item = client.get_item(**request).get("Item")
-        run.items.extend([item] if item else [])
+        items.extend([item] if item else [])
     elif operation == "Query":
         limit = request.get("Limit")
         page = dict(request)
         while True:
             run.operations.append(operation)
             answer = client.query(**page)
-            run.items.extend(answer.get("Items", []))
+            items.extend(answer.get("Items", []))
             more = answer.get("LastEvaluatedKey")
-            if not more or (limit is not None and len(run.items) >= limit):
+            if not more or (limit is not None and len(items) >= limit):
                 break
             page["ExclusiveStartKey"] = more
         if limit is not None:
-            del run.items[limit:]
+            del items[limit:]
     elif operation == "BatchGetItem":
         pending = request["RequestItems"]
         while pending:
             run.operations.append(operation)
             answer = client.batch_get_item(RequestItems=pending)
-            run.items.extend(answer.get("Responses", {}).get(table, []))
+            items.extend(answer.get("Responses", {}).get(table, []))
             pending = answer.get("UnprocessedKeys") or {}
     else:
         raise ArtifactError(f"{operation!r} is not a read the proof accepts ({sorted(READ_OPERATIONS)})")
-    return run
+    return items
 
 
 def python_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    """An item as Python values (numbers as Decimal, sets as sets)."""
+    """An item as Python values (numbers as Decimal, maps as dicts)."""
     return {k: _DESER.deserialize(v) for k, v in item.items()}
-
-
-def result_rows(pattern: Mapping[str, Any], items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Items as rows keyed by the queries.sql columns of ``result.columns`` (a missing attribute is None)."""
-    where = f"access_patterns.json {pattern.get('name')!r}"
-    columns: Mapping[str, str] = need(need(pattern, "result", where), "columns", f"{where} result")
-    rows = []
-    for item in items:
-        values = python_item(item)
-        rows.append({column: values.get(attribute) for column, attribute in columns.items()})
-    return rows
-
-
-SHARD_PARAM = "shard"  # the key-template hole of a write-sharded key: #0 .. #shards-1
 
 
 def key_schema(table: Mapping[str, Any], index: str | None) -> dict[str, str]:
@@ -255,41 +304,3 @@ def key_schema(table: Mapping[str, Any], index: str | None) -> dict[str, str]:
             raise ArtifactError(f"index {index!r} is not in table.json")
         schema = found[0]["KeySchema"]
     return {k["KeyType"]: k["AttributeName"] for k in schema}
-
-
-def run_pattern(client: Any, pattern: Mapping[str, Any], params: Mapping[str, Any], art: DdbArtifacts) -> PatternRun:
-    """Run one access pattern: its request per shard (merged in key order), then its follow-ups."""
-    where = f"access_patterns.json {pattern.get('name')!r}"
-    operation = need(pattern, "operation", where)
-    shards = int(pattern.get("shards", 1))
-    if shards < 1:
-        raise ArtifactError(f"{where}: shards {shards}")
-    total = PatternRun()
-    for shard in range(shards):
-        given = dict(params) if shards == 1 else {**params, SHARD_PARAM: shard}
-        one = run_read(client, operation, pattern_request(pattern, given, art.entities), art.table_name)
-        total.items.extend(one.items)
-        total.operations.extend(one.operations)
-    if shards > 1:
-        _merge_shards(total, pattern, art.table)
-    for follow in pattern.get("follow_ups") or []:
-        run_follow_up(client, follow, total, params, art, where)
-    return total
-
-
-def _merge_shards(run: PatternRun, pattern: Mapping[str, Any], table: Mapping[str, Any]) -> None:
-    """The shards' items in the index's sort-key order (the pattern's direction), cut to its Limit."""
-    request = pattern["request"]
-    sort_key = key_schema(table, request.get("IndexName")).get("RANGE")
-    if sort_key is not None:
-        run.items.sort(key=lambda item: _DESER.deserialize(item[sort_key]),
-                       reverse=request.get("ScanIndexForward") is False)
-    limit = request.get("Limit")
-    if limit is not None:
-        del run.items[limit:]
-
-
-def run_follow_up(client: Any, follow: Mapping[str, Any], run: PatternRun, params: Mapping[str, Any],
-                  art: DdbArtifacts, where: str) -> None:
-    """A follow-up read: its keys filled from each item the pattern returned, its items joined back."""
-    raise ArtifactError(f"{where}: follow-up {follow} is not in a shape the proof understands yet")
