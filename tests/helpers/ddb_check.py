@@ -21,6 +21,7 @@ CREATE_TABLE_KEYS = frozenset({"TableName", "AttributeDefinitions", "KeySchema",
 MAX_GSIS = 20
 MAX_LSIS = 5
 MAX_PROJECTED = 100  # non-key attributes projected into all the indexes of a table together
+ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 
 
@@ -92,7 +93,10 @@ def canon(value: Any) -> Any:
         return tuple(sorted((str(k), canon(v)) for k, v in value.items()))
     if hasattr(value, "value") and isinstance(value.value, str):
         return value.value
-    return str(value)
+    text = str(value)
+    if ISO.match(text):  # a timestamp inside a JSON column (PostgreSQL: +00:00) or an item (Z)
+        return canon(dt.datetime.fromisoformat(text.replace("Z", "+00:00")))
+    return text
 
 
 def canon_rows(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> list[tuple[Any, ...]]:
@@ -107,8 +111,15 @@ def difference(ours: Sequence[Mapping[str, Any]], theirs: Sequence[Mapping[str, 
         return None
     if not ordered and Counter(a) == Counter(b):
         return None
-    only_a = list((Counter(a) - Counter(b)).elements())[:3]
-    only_b = list((Counter(b) - Counter(a)).elements())[:3]
+    only_a = list((Counter(a) - Counter(b)).elements())
+    only_b = list((Counter(b) - Counter(a)).elements())
     order = " (same rows, another order)" if not only_a and not only_b else ""
-    return (f"DynamoDB gave {len(a)} rows, PostgreSQL {len(b)}{order}; columns {list(columns)}\n"
-            f"  only in DynamoDB: {only_a}\n  only in PostgreSQL: {only_b}")
+    differ = sorted({c for x, y in zip(only_a, only_b, strict=False) for c, u, v in zip(columns, x, y, strict=True)
+                     if u != v})
+    return (f"DynamoDB gave {len(a)} rows, PostgreSQL {len(b)}{order}; differing columns {differ}\n"
+            f"  only in DynamoDB: {_short(only_a)}\n  only in PostgreSQL: {_short(only_b)}")
+
+
+def _short(rows: list[tuple[Any, ...]], limit: int = 400) -> str:
+    text = f"{len(rows)} rows: {rows[:2]}"
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -204,6 +204,9 @@ class Filler:
         for key, child in node.items():
             v = self.fill(child, key)
             if v is ABSENT:
+                if parent == "Key":
+                    raise ArtifactError(f"key attribute {key!r} of {node[key]} is NULL for these params, and no "
+                                        "'when' condition skips the request")
                 if parent == "ExpressionAttributeValues":
                     out[key] = {"NULL": True}
                 continue
@@ -217,7 +220,10 @@ class Filler:
         if isinstance(payload, dict) and ("$template" in payload or "$key" in payload):
             v = self.fill(payload, tag)
             return ABSENT if v is ABSENT else {tag: v}
-        if tag in ("M", "L"):
+        if tag == "M":
+            members = self.fill(payload, tag)
+            return {"M": members} if members else ABSENT  # a value object that is NULL: no attribute
+        if tag == "L":
             return {tag: self.fill(payload, tag)}
         return {tag: payload}
 

@@ -63,6 +63,11 @@ class RowParams:
         where = f"writes.json {write.get('name')!r}"
         params = need(write, "params", where)
         values = {need(p, "name", where): self.value(entity, row, p["name"], where) for p in params}
+        values |= self.flattened(entity, row)
+        # the row's other fields too: a template that uses a field its params omit still gets the row's (final)
+        # value; test_write_templates_use_only_their_params reports such templates
+        values |= {column_name(f): row.get(f.name) for f in entity.stored_fields if column_name(f) not in values}
+        values |= {f.name: row.get(f.name) for f in entity.stored_fields if f.name not in values}
         for copy in write.get("copies") or []:
             values[need(copy, "param", where)] = self._copied(values, copy, where)
         return Filler(values, self._encoding(write, entity, params, where))
@@ -72,6 +77,25 @@ class RowParams:
             if name in (f.name, column_name(f)):
                 return row.get(f.name)
         raise ArtifactError(f"{where}: parameter {name!r} is no field of {entity.name} (by IR or column name)")
+
+    def flattened(self, entity: Entity, row: Row) -> dict[str, Any]:
+        """Every value object's members also under their PostgreSQL column names (``shipping_address_city``),
+        as writes.json names them inside an ``M`` attribute (None when the value object is NULL)."""
+        out: dict[str, Any] = {}
+        for f in entity.stored_fields:
+            if f.kind is FieldKind.EMBEDDED:
+                out |= self._members(f, column_name(f), row.get(f.name))
+        return out
+
+    def _members(self, f: Any, prefix: str, value: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for sub in self.model.value_type(f.target or "").fields:
+            inner = value.get(sub.name) if isinstance(value, dict) else None
+            if sub.kind is FieldKind.EMBEDDED:
+                out |= self._members(sub, f"{prefix}_{column_name(sub)}", inner)
+            else:
+                out[f"{prefix}_{column_name(sub)}"] = inner
+        return out
 
     def _copied(self, values: Mapping[str, Any], copy: Mapping[str, Any], where: str) -> Any:
         parent_id = values.get(need(copy, "by", where))
@@ -91,8 +115,8 @@ class RowParams:
         def encoding(hole: str) -> str:
             if hole in declared:
                 return str(declared[hole])
-            if fields.get(hole) in key_encodings:
-                return key_encodings[fields[hole]]
+            if fields.get(hole, hole) in key_encodings:
+                return key_encodings[fields.get(hole, hole)]
             if types.get(hole) in TYPE_ENCODINGS:
                 return TYPE_ENCODINGS[types[hole]]
             raise ArtifactError(f"{where}: no encoding for hole {hole!r}")

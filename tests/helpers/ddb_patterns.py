@@ -16,6 +16,7 @@ with count/min/max/sum aggregates) as the client does; an ``aggregate`` pattern 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -184,13 +185,22 @@ def _value(node: Node, spec: Any, follow_ups: Mapping[str, Mapping[str, Any]], a
             step, _, attr = spec.partition("/")
             found = _chain(node, step, follow_ups)
             return _path(found[0].item, attr) if found else None
-        return _path(node.item, spec)
+        return _decoded(node, spec, _path(node.item, spec), art)
     if isinstance(spec, Mapping) and "list" in spec:
         return [_object(child, spec["object"], follow_ups, art) for child in _chain(node, spec["list"], follow_ups)]
     if isinstance(spec, Mapping) and "object" in spec:
         target = _chain(node, spec["from"], follow_ups) if "from" in spec else [node]
         return _object(target[0], spec["object"], follow_ups, art) if target else None
     raise ArtifactError(f"a result column the proof does not understand: {spec!r}")
+
+
+def _decoded(node: Node, attribute: str, value: Any, art: DdbArtifacts) -> Any:
+    """A JSON field's value, parsed from its JSON text (value encoding ``json``)."""
+    entity = art.entity_of_type(node.item.get(art.entities.get("type_attribute", "type")))
+    spec = art.entities.get("entities", {}).get(entity or "", {}).get("attributes", {}).get(attribute, {})
+    if spec.get("encoding") == "json" and isinstance(value, str):
+        return json.loads(value)
+    return value
 
 
 def _object(node: Node, members: Mapping[str, Any], follow_ups: Mapping[str, Mapping[str, Any]],

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import ClientError
 
 from tests.helpers.ddb_fill import ArtifactError, Filler
 
@@ -201,7 +202,11 @@ def run_write(client: Any, write: Mapping[str, Any], filler: Filler, split: Spli
         for member in requests:
             if len(member) != 1 or next(iter(member)) not in TRANSACTION_MEMBERS:
                 raise ArtifactError(f"{where}: not a TransactWriteItems member: {member}")
-        client.transact_write_items(TransactItems=requests)
+        try:
+            client.transact_write_items(TransactItems=requests)
+        except ClientError as exc:
+            exc.add_note(f"{where}: TransactWriteItems {json.dumps(requests, default=str)[:2500]}")
+            raise
         sent.append("TransactWriteItems")
     else:
         for member in requests:
@@ -242,7 +247,13 @@ def _single(client: Any, op: str, request: Mapping[str, Any], where: str) -> Non
     method = SINGLE_METHOD.get(op)
     if method is None:
         raise ArtifactError(f"{where}: unknown single write operation {op!r}")
-    getattr(client, method)(**request)
+    try:
+        getattr(client, method)(**request)
+    except client.exceptions.ConditionalCheckFailedException:
+        raise
+    except ClientError as exc:
+        exc.add_note(f"{where}: {op} {json.dumps(request, default=str)[:1500]}")
+        raise
 
 
 # --- reads ------------------------------------------------------------------------------------------------
