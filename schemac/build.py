@@ -94,5 +94,7 @@ def _design_and_emit(comp: Compilation, target: str, options: BuildOptions | Non
     emitted = backend.emit(designed, options if options is not None else backend.options())
     comp.diagnostics.extend(emitted.diagnostics)
     result.describe = emitted.described
-    result.artifacts = [*emitted.artifacts, Artifact("decisions.md", render_decisions(designed))]
+    # the design's decisions.md, unless the backend renders its family's own (DynamoDB does)
+    own = any(a.path == "decisions.md" for a in emitted.artifacts)
+    result.artifacts = [*emitted.artifacts, *([] if own else [Artifact("decisions.md", render_decisions(designed))])]
     return result

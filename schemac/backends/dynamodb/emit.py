@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 from schemac.backends import Artifact, BuildOptions, EmitResult
+from schemac.backends.dynamodb.decisions import render
 from schemac.backends.dynamodb.items import FORMAT, entities_doc, writes_doc
 from schemac.backends.dynamodb.requests import pattern_entry
 from schemac.backends.dynamodb.table import create_table, template
 from schemac.catalog import Catalog, Container, Key, Member, Statement
-from schemac.compiler.design import render_decisions
 from schemac.compiler.design.keyvalue.encoding import attribute_type
 from schemac.compiler.design.keyvalue.layout import KeyValueLayout
 from schemac.compiler.design.model import Design
@@ -31,7 +31,7 @@ def emit(design: Design, options: BuildOptions) -> EmitResult:
         Artifact("entities.json", _json(entities_doc(model, layout))),
         Artifact("access_patterns.json", _json({"format": FORMAT, "patterns": patterns})),
         Artifact("writes.json", _json(writes_doc(model, layout))),
-        Artifact("decisions.md", render_decisions(design)),
+        Artifact("decisions.md", render(design, layout)),
     ]
     return EmitResult(artifacts=artifacts, describe=lambda: _catalog(design, layout, patterns))
 

@@ -42,12 +42,9 @@ def entities_doc(model: Model, layout: KeyValueLayout) -> dict[str, object]:
         keys: dict[str, str] = {}
         sparse: dict[str, object] = {}
         for k in it.keys:
-            pk, sk = ("PK", "SK") if k.index is None else (f"{k.index}PK", f"{k.index}SK")
-            keys[pk] = k.partition
-            if k.sort is not None:
-                keys[sk] = k.sort
-            if k.sparse:
-                for attr in (pk, sk):
+            for attr, template in k.attributes():
+                keys[attr] = template
+                if k.sparse:
                     sparse[attr] = {"when": [_filter(c) for c in k.sparse]}
         ents[it.entity] = {
             "type": it.type_value, "placement": it.placement, "parent": it.parent, "keys": keys, "sparse": sparse,
@@ -81,8 +78,12 @@ def _rename(e: Entity, template: str, link: bool = False) -> str:
     return template
 
 
-def _value(model: Model, e: Entity, field: str) -> dict[str, object]:
+def _value(model: Model, e: Entity, field: str, it: EntityItems | None = None) -> dict[str, object]:
     f = e.field(field)
+    copy = next((c for c in it.copies if c.attribute == field), None) if it is not None else None
+    if f is None and copy is not None:  # a copied attribute: typed like its source field
+        source = model.entity(copy.entity).field(copy.field)
+        return {attribute_type(source) if source is not None else "S": {"$param": field}}
     if f is None:
         return {"S": {"$param": field}}
     if f.kind is FieldKind.EMBEDDED and f.target is not None:
@@ -93,8 +94,8 @@ def _value(model: Model, e: Entity, field: str) -> dict[str, object]:
     return {attribute_type(f): {"$param": param_name(e, field)}}
 
 
-def _key(e: Entity, keys: tuple[tuple[str, str], ...]) -> dict[str, object]:
-    return {a: {"S": {"$template": _rename(e, t)}} for a, t in keys if a in ("PK", "SK")}
+def _key(e: Entity, keys: tuple[tuple[str, str], ...], link: bool = False) -> dict[str, object]:
+    return {a: {"S": {"$template": _rename(e, t, link)}} for a, t in keys if a in ("PK", "SK")}
 
 
 def _member(model: Model, table: str, e: Entity, it: EntityItems, s: WriteStep) -> dict[str, object]:
@@ -105,13 +106,13 @@ def _member(model: Model, table: str, e: Entity, it: EntityItems, s: WriteStep) 
                         _edge_type(s) if s.role == "edge" else s.role.upper()}
         for attr, field in s.sets:
             item[attr] = {"S": {"$param": f"{field}_id"}} if link and e.field(field) is None else _value(
-                model, e, field)
+                model, e, field, it)
         body: dict[str, object] = {"TableName": table, "Item": item}
         if s.condition == "not_exists":
             body["ConditionExpression"] = "attribute_not_exists(PK)"
         return {"Put": body}
     if s.action == "Delete":
-        return {"Delete": {"TableName": table, "Key": _key(e, s.keys),
+        return {"Delete": {"TableName": table, "Key": _key(e, s.keys, s.role == "edge"),
                            "ConditionExpression": "attribute_exists(PK)"}}
     names: dict[str, str] = {}
     values: dict[str, object] = {}
@@ -121,7 +122,7 @@ def _member(model: Model, table: str, e: Entity, it: EntityItems, s: WriteStep) 
         if attr.startswith("GSI"):
             values[f":s{i}"] = {"S": {"$template": _rename(e, field)}}
         else:
-            values[f":s{i}"] = _value(model, e, field)
+            values[f":s{i}"] = _value(model, e, field, it)
         keep = attr in ("id", "created_at") or (s.condition == "none" and attr == "created_at")
         sets.append(f"#s{i} = if_not_exists(#s{i}, :s{i})" if keep else f"#s{i} = :s{i}")
     for i, (attr, amount) in enumerate(s.adds):
@@ -142,6 +143,16 @@ def _member(model: Model, table: str, e: Entity, it: EntityItems, s: WriteStep) 
     return {"Update": body}
 
 
+def _read(model: Model, ref: str) -> dict[str, str]:
+    """A value the write reads from the stored item first (GetItem by its key) to fill a template hole."""
+    entity, field = ref.split(".", 1)
+    return {"entity": entity, "field": field, "param": param_name(model.entity(entity), field)}
+
+
+def _written(w: KeyValueWrite, attribute: str) -> bool:
+    return any(a == attribute for s in w.steps for a, _ in s.sets)
+
+
 def _edge_type(s: WriteStep) -> str:
     sort = dict(s.keys).get("SK", "")
     return sort.split("#", 1)[0]
@@ -150,10 +161,14 @@ def _edge_type(s: WriteStep) -> str:
 def _params(model: Model, e: Entity, w: KeyValueWrite) -> list[dict[str, object]]:
     declared = next((x for x in model.writes if x.name == w.write), None)
     by = set(declared.by) if declared is not None else set()
-    out = []
+    out: list[dict[str, object]] = []
     for p in w.params:
         f = e.field(p)
         generated = p in ("id", "created_at", "updated_at") and p not in by
+        if f is not None and f.kind is FieldKind.EMBEDDED and f.target is not None:  # one param per member
+            out += [{"name": f"{param_name(e, p)}_{sub.name}", "type": param_type(model, e, p),
+                     "nullable": f.optional or sub.optional} for sub in model.value_type(f.target).fields]
+            continue
         out.append({"name": _write_param(e, w, p), "type": _write_type(model, e, w, p),
                     "nullable": bool(f is not None and (f.optional or f.name == "deleted_at")),
                     **({"generated": p} if generated else {})})
@@ -187,8 +202,8 @@ def writes_doc(model: Model, layout: KeyValueLayout) -> dict[str, object]:
             "name": w.write, "entity": w.entity, "op": w.op, "transaction": len(members) > 1,
             "params": _params(model, e, w),
             "copies": [{"param": c.attribute, "from": c.entity, "by": param_name(e, c.via), "field": c.field}
-                       for c in it.copies] if w.op == "insert" else [],
-            "reads": list(w.reads), "items": members, "sparse": _sparse(e, it, w),
+                       for c in it.copies if _written(w, c.attribute)],
+            "reads": [_read(model, r) for r in w.reads], "items": members, "sparse": _sparse(e, it, w),
             "when": {str(k): v for k, v in whens.items()},
             "then": [_conditional_max(model, layout.table.name, e, s) for s in conditional],
             "wcu": w.wcu})
@@ -202,7 +217,7 @@ def _sparse(e: Entity, it: EntityItems, w: KeyValueWrite) -> dict[str, object]:
     out: dict[str, object] = {}
     for k in it.keys:
         if k.index is not None and k.sparse:
-            for attr in (f"{k.index}PK", f"{k.index}SK"):
+            for attr, _ in k.attributes():
                 if attr in written:
                     out[attr] = {"when": [_filter(c, e) for c in k.sparse]}
     return out

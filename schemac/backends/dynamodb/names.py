@@ -5,6 +5,7 @@ members are `shipping_address_line1` (the attribute path `shipping_address.line1
 from __future__ import annotations
 
 from schemac.backends.sql.naming import column_name
+from schemac.compiler.design.keyvalue.encoding import type_name
 from schemac.compiler.model import Entity, FieldKind, Include, Model, Query
 from schemac.compiler.naming import plural, snake
 
@@ -45,7 +46,8 @@ def include_label(inc: Include) -> str:
     return plural(snake(inc.name)) if inc.name[:1].isupper() else inc.name
 
 
-def result_columns(model: Model, q: Query) -> dict[str, object]:
+def result_columns(model: Model, q: Query, copied: tuple[str, ...] = (),
+                   collection: tuple[tuple[str, str], ...] = ()) -> dict[str, object]:
     """The PostgreSQL target's result columns of `q`, each with where the DynamoDB items hold it."""
     e = model.entity(q.entity)
     if q.is_union:
@@ -57,7 +59,8 @@ def result_columns(model: Model, q: Query) -> dict[str, object]:
     if q.select:
         return _selected(model, q)
     out: dict[str, object] = dict(columns(model, e))
-    out.update(_includes(model, q.include, "", ""))
+    for column, source in _includes(model, q.include, "", "", set(copied), dict(collection)).items():
+        out.setdefault(column, source)  # a root column of that name wins, as in the SQL select
     return out
 
 
@@ -81,21 +84,30 @@ def _selected(model: Model, q: Query) -> dict[str, object]:
     return out
 
 
-def _includes(model: Model, incs: tuple[Include, ...], step: str, prefix: str) -> dict[str, object]:
+def _includes(model: Model, incs: tuple[Include, ...], step: str, prefix: str,
+              copied: set[str], collection: dict[str, str] | None = None) -> dict[str, object]:
     out: dict[str, object] = {}
     for inc in incs:
         name = f"{step}.{inc.name}" if step else inc.name
         target = model.entity(inc.entity)
-        if inc.kind == "to_one":
+        if inc.kind == "to_one" and name in copied:  # attributes copied into the parent item
+            on = f"{step}/" if step else ""
+            for col, attr in columns(model, target, inc.fields, tenant=False).items():
+                out.setdefault(f"{prefix}{inc.name}_{col}", f"{on}{inc.name}_{attr}")
+        elif inc.kind == "to_one":
             for col, attr in columns(model, target, inc.fields, tenant=False).items():
                 out.setdefault(f"{prefix}{inc.name}_{col}", f"{name}/{attr}")
-            out.update(_includes(model, inc.nested, name, f"{prefix}{inc.name}_"))
+            out.update(_includes(model, inc.nested, name, f"{prefix}{inc.name}_", copied))
         else:
             fetch = f"{name}.{inc.entity}" if inc.kind == "many" else name
+            source = (collection or {}).get(name, fetch)  # the root Query of the item collection returns them
             obj: dict[str, object] = {c: a for c, a in columns(model, target, inc.fields, tenant=False).items()}
             for nested in inc.nested:
-                obj[nested.name if nested.kind == "to_one" else include_label(nested)] = {
-                    "object": columns(model, model.entity(nested.entity), nested.fields, tenant=False),
-                    "from": f"{fetch}.{nested.name}"}
-            out[prefix + include_label(inc)] = {"list": fetch, "object": obj}
+                cols = columns(model, model.entity(nested.entity), nested.fields, tenant=False)
+                if f"{fetch}.{nested.name}" in copied:  # copied into each child item
+                    obj[nested.name] = {"object": {c: f"{nested.name}_{a}" for c, a in cols.items()}}
+                else:
+                    obj[nested.name if nested.kind == "to_one" else include_label(nested)] = {
+                        "object": cols, "from": f"{fetch}.{nested.name}"}
+            out[prefix + include_label(inc)] = {"list": source, "type": type_name(inc.entity), "object": obj}
     return out

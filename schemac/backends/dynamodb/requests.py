@@ -132,8 +132,18 @@ def pattern_entry(model: Model, table: str, a: KeyValueAccess) -> dict[str, obje
         entry["group"] = {"by": list(a.group.by), "aggregates": [list(x) for x in a.group.aggregates]}
     if a.aggregate is not None:
         entry["aggregate"] = a.aggregate
-    entry["result"] = {"columns": result_columns(model, q), "omitted": ["deleted_at"]}
+    if a.client_order:
+        entry["client_order"] = {"by": [[f, "desc" if d else "asc"] for f, d in a.client_order],
+                                 "limit": a.client_limit}
+    rows = next((s for s in a.steps if s.name in ("", "item") and "UNIQUE" not in s.types), first)
+    entry["result"] = {"rows": {"step": rows.name, "types": list(_row_types(q, rows))},
+                       "columns": result_columns(model, q, a.copied, a.collection), "omitted": ["deleted_at"]}
     return entry
+
+
+def _row_types(q: Query, step: ReadStep) -> tuple[str, ...]:
+    """The item types that are result rows: every listed entity of a union, else the step's first type."""
+    return step.types if q.is_union else step.types[:1]
 
 
 def _follow_up(model: Model, table: str, st: ReadStep) -> dict[str, object]:

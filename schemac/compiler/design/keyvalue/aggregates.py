@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from schemac.compiler.design.context import Ctx, rate_text
 from schemac.compiler.design.decisions import Subject
+from schemac.compiler.design.estimates import distinct, matched_rows
 from schemac.compiler.design.keyvalue import codes
 from schemac.compiler.design.keyvalue.encoding import type_name
 from schemac.compiler.design.keyvalue.layout import (
@@ -100,7 +101,7 @@ def _aggregate_items(ctx: Ctx, q: Query, e: Entity, aggs: list[AggregateItem], c
                            sort_high=f"<{s.range.param2}>#~")
     else:
         key = KeyCondition(partition=part)
-    groups = 1.0 if not group else min(ctx.rows(e.name), 100.0)
+    groups = 1.0 if not group else _groups(ctx, q, e, s.eq)
     step = ReadStep(name="", operation="Query", entity=e.name, types=(tag,), key=key,
                     items_read=groups, items_returned=groups, rcu=max(0.5, round(groups * 100 / 4096, 2)))
     how = "a conditional UpdateItem (only a higher value wins) after" if conditional else "an ADD in"
@@ -109,7 +110,21 @@ def _aggregate_items(ctx: Ctx, q: Query, e: Entity, aggs: list[AggregateItem], c
                f"{q.name} groups {e.name} items at {rate_text(q.rate_per_s)}: reading every item per call "
                f"would be a Scan; one aggregate item per group, kept by the writes, makes it one Query",
                q.span, payload=Counter(q.name, e.name, partition, sort, conditional))
-    return KeyValueAccess(pattern=q.name, entity=e.name, steps=(step,), aggregate=q.name, rcu=step.rcu)
+    order = tuple((k.steps[0], k.descending) for k in q.order if len(k.steps) == 1)
+    return KeyValueAccess(pattern=q.name, entity=e.name, steps=(step,), aggregate=q.name, rcu=step.rcu,
+                          client_order=order, client_limit=q.limit if order else None)
+
+
+def _groups(ctx: Ctx, q: Query, e: Entity, eq: tuple[str, ...]) -> float:
+    """Aggregate items one Query reads: the group values under one partition (buckets in a range: 13)."""
+    if any(k.bucket for k in q.group):
+        return 13.0  # a quarter of weeks, a year of months: the range a report asks for
+    tenant = [e.tenant_field.name] if e.tenant_field is not None else []
+    per_partition = matched_rows(ctx, e, [*tenant, *eq])
+    values = 1.0
+    for k in q.group:
+        values *= distinct(ctx, e, k.steps[0])
+    return round(max(min(per_partition, values), 1.0), 2)
 
 
 def _client_group(ctx: Ctx, q: Query, e: Entity) -> KeyValueAccess:

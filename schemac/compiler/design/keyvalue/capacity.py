@@ -4,13 +4,11 @@ limits neither emulator enforces (DDB-X*, DDB-T03, DDB-U02). Also the family-neu
 
 from __future__ import annotations
 
-import math
-
 from schemac.compiler.design.context import Ctx, rate_text
 from schemac.compiler.design.decisions import Subject
 from schemac.compiler.design.keyvalue import codes
 from schemac.compiler.design.keyvalue.layout import EntityItems, KeyValueAccess, KeyValueWrite, SecondaryIndex
-from schemac.compiler.design.keyvalue.payloads import Capacity, Limits, Sharding
+from schemac.compiler.design.keyvalue.payloads import Capacity, Limits
 from schemac.compiler.design.plans import Cost, Operation, PatternPlan, WriteCost, WritePlan
 
 PARTITION_RCU = 3000.0
@@ -34,12 +32,10 @@ def decide_capacity(ctx: Ctx, access: list[KeyValueAccess], writes: list[KeyValu
         shared = "; the partition is shared by every call: checked against 3,000 RCU/s" if hot else ""
         over = " -> over the limit: shard it (DDB-H02)" if part is not None and part > PARTITION_RCU else ""
         at = per_s if per_s is not None else "?"
-        ctx.decide("COST-R01", Subject.of_pattern(q.name, a.entity),
+        ctx.decide("COST-01", Subject.of_pattern(q.name, a.entity),
                    f"{a.rcu:g} RCU per call, {at} RCU/s at {rate_text(q.rate_per_s)}",
                    f"{_ops(a)}; {unit}{shared}{over}",
                    q.span, payload=Capacity(a.rcu, per_s, part, PARTITION_RCU))
-    for e in entities:
-        _sharding(ctx, e, writes)
 
 
 def _has_param_partition(template: str) -> bool:
@@ -55,27 +51,6 @@ def _spread(ctx: Ctx, a: KeyValueAccess) -> float:
 def _ops(a: KeyValueAccess) -> str:
     return ", then ".join(f"{s.operation}{' on ' + s.key.index if s.key.index else ''}"
                           f"{' per item' if s.per_item else ''} ({s.items_read:g} items)" for s in a.steps)
-
-
-def _sharding(ctx: Ctx, e: EntityItems, writes: list[KeyValueWrite]) -> None:
-    """Constant partitions (no parameter but the tenant) take every write of the entity: check them."""
-    entity = ctx.entity(e.entity)
-    for k in e.keys[1:]:
-        if _has_param_partition(k.partition.replace("<", "<x_")) and "<" in k.partition.split("#")[-1]:
-            continue
-        wcu_s = sum((w.wcu * (_rate(ctx, w.write) or 0.0)) for w in writes if w.entity == e.entity)
-        rows = ctx.rows(e.entity)
-        for cv in entity.volume.conditional:
-            rows = cv.rows
-        part_bytes = rows * e.item_bytes
-        shards = max(1, math.ceil(wcu_s / PARTITION_WCU))
-        ctx.decide("DDB-H02" if shards > 1 else "DDB-H01", Subject.of_entity(e.entity),
-                   f"{k.index} partition {k.partition}: {shards} shard{'s' if shards > 1 else ''}",
-                   f"every {e.entity} write lands in this one partition: {wcu_s:,.1f} WCU/s against 1,000 "
-                   f"WCU/s per partition -> ceil({wcu_s:,.1f} / 1,000) = {shards}; it holds {rows:,.0f} items x "
-                   f"{e.item_bytes:,.0f} B = {part_bytes / 2**20:,.1f} MiB"
-                   + (" (write sharding: suffix #0..N-1, reads fan out over the shards)" if shards > 1 else ""),
-                   entity.span, payload=Sharding(shards, wcu_s, 0.0, part_bytes))
 
 
 def _rate(ctx: Ctx, write: str) -> float | None:

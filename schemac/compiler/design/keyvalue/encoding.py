@@ -20,6 +20,7 @@ KEY_ENCODINGS: dict[str, str] = {
     "decimal": "a non-negative decimal with its scale's digits, zero-padded to 20 characters: "
                "00000000000000012.50",
     "bool": "true or false",
+    "shard": "write sharding: the CRC-32 of the item's id (as text, UTF-8) modulo the entity's shard count",
     "week": "the ISO-8601 UTC timestamp of the week's start (Monday 00:00), as `timestamp`",
     "month": "the ISO-8601 UTC timestamp of the month's start, as `timestamp`",
     "quarter": "the ISO-8601 UTC timestamp of the quarter's start, as `timestamp`",
@@ -85,6 +86,8 @@ def key_encoding(e: Entity, name: str) -> str:
     """How field `name` of `e` is written into a key (a `<name>` hole); `name|week` is a bucket."""
     if "|" in name:
         return name.split("|", 1)[1]
+    if name == "shard":
+        return "shard"
     f = e.field(name)
     if f is None or f.kind is not FieldKind.SCALAR or f.scalar is None:
         return "plain"

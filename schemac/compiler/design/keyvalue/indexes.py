@@ -28,6 +28,8 @@ class IndexNeed:
     tag: str
     serves: list[str] = field(default_factory=list)
     slot: int = 0
+    shards: int = 1  # write sharding (sharding.py): the partition key ends `#<shard>`
+    local: str | None = None  # an LSI: the table's partition template it shares (strong reads, DDB-I01)
     union: tuple[str, ...] = ()  # the entities sharing this need's slot (a `from A | B` pattern)
 
     @property
@@ -36,7 +38,11 @@ class IndexNeed:
 
     @property
     def index(self) -> str:
-        return f"GSI{self.slot}"
+        return f"{'LSI' if self.local else 'GSI'}{self.slot}"
+
+    @property
+    def partition_attr(self) -> str:
+        return "PK" if self.local else f"{self.index}PK"
 
 
 @dataclass
@@ -44,8 +50,8 @@ class Indexes:
     needs: list[IndexNeed] = field(default_factory=list)
 
     def need(self, entity: str, eq: tuple[str, ...], consts: tuple[Filter, ...], order: tuple[str, ...],
-             tag: str, pattern: str, union: tuple[str, ...] = ()) -> IndexNeed:
-        fresh = IndexNeed(entity, eq, consts, order, tag, union=union)
+             tag: str, pattern: str, union: tuple[str, ...] = (), local: str | None = None) -> IndexNeed:
+        fresh = IndexNeed(entity, eq, consts, order, tag, union=union, local=local)
         for n in self.needs:
             if n.ident == fresh.ident:
                 if pattern not in n.serves:
@@ -60,24 +66,27 @@ class Indexes:
         the rest instead of adding an index)."""
         for n in self.needs:
             subset = set(n.eq) <= set(eq) and set(n.consts) <= set(consts)
-            if n.entity == entity and subset and not n.union and (n.eq or n.consts):
+            if n.entity == entity and subset and not n.union and not n.local:
                 return n
         return None
 
     def allocate(self) -> int:
         """Number the needs: union needs first (one slot free in every listed entity), then the rest."""
-        used: dict[str, set[int]] = {}
+        used: dict[tuple[bool, str], set[int]] = {}
         for n in sorted(self.needs, key=lambda n: (not n.union,)):
             if n.slot:
                 continue
             group = [m for m in self.needs if n.union and m.union == n.union and m.serves == n.serves] or [n]
             slot = 1
-            while any(slot in used.get(m.entity, set()) for m in group):
+            while any(slot in used.get((bool(m.local), m.entity), set()) for m in group):
                 slot += 1
             for m in group:
                 m.slot = slot
-                used.setdefault(m.entity, set()).add(slot)
-        return max((n.slot for n in self.needs), default=0)
+                used.setdefault((bool(m.local), m.entity), set()).add(slot)
+        return max((n.slot for n in self.needs if not n.local), default=0)
+
+    def locals(self) -> int:
+        return max((n.slot for n in self.needs if n.local), default=0)
 
 
 def segment(e: Entity, name: str) -> str:
@@ -94,12 +103,16 @@ def const_text(c: Filter) -> str:
 
 def index_template(ctx: Ctx, e: Entity, n: IndexNeed) -> KeyTemplate:
     prefix = tenant_prefix(ctx, e)
-    if n.eq:
+    if n.local:
+        partition = n.local
+    elif n.eq:
         partition = prefix + "#".join(segment(e, f) for f in n.eq)
     elif n.consts:
         partition = prefix + "#".join([type_name(e.name), *(const_text(c) for c in n.consts)])
     else:
         partition = prefix + type_name(e.name)
+    if n.shards > 1:
+        partition += "#<shard>"
     sort_holes = [*n.order, *([] if "id" in n.order else ["id"])]
     sort = "#".join([n.tag, *(f"<{h}>" for h in sort_holes)])
     live = (Filter(field="deleted_at", op="is_null"),) if e.soft_delete else ()

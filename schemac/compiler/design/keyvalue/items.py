@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from schemac.compiler.design.context import Ctx
 from schemac.compiler.design.decisions import Subject
+from schemac.compiler.design.keyvalue import codes
 from schemac.compiler.design.keyvalue.encoding import type_name
 from schemac.compiler.design.keyvalue.indexes import Indexes, IndexNeed, index_template
 from schemac.compiler.design.keyvalue.layout import (
@@ -26,11 +27,14 @@ from schemac.compiler.naming import singular, snake
 
 
 def entity_items(ctx: Ctx, e: Entity, place: Place, needs: list[IndexNeed],
-                 copies: list[tuple[str, str, str, str]]) -> EntityItems:
+                 copies: list[tuple[str, ...]]) -> EntityItems:
     keys = [KeyTemplate(partition=place.partition, sort=place.sort)]
-    for n in sorted(needs, key=lambda n: n.slot):
+    for n in sorted(needs, key=lambda n: (bool(n.local), n.slot)):
         t = index_template(ctx, e, n)
         keys.append(t)
+        if n.local:
+            _decide_local(ctx, e, place, n, t)
+            continue
         sparse = " while " + " and ".join(f"{c.field} {c.op} {c.value}" for c in n.consts) if n.consts else ""
         why = (f"GSI{n.slot} is overloaded (DDB-I02): {e.name} items write their own {n.index}PK/{n.index}SK "
                f"for {', '.join(n.serves)}; the table's key cannot serve it (DDB-I01)")
@@ -46,18 +50,39 @@ def entity_items(ctx: Ctx, e: Entity, place: Place, needs: list[IndexNeed],
                                              tuple(n.serves)))
     attrs = tuple((f.name, f.name) for f in e.stored_fields if f.name != "deleted_at" or e.soft_delete)
     found = {}
-    for attr, via, target, field in copies:
+    for attr, via, target, field, *why in copies:
+        if attr in found:
+            continue
         found[attr] = Copy(attribute=attr, via=via, entity=target, field=field)
         fan = ctx.rows(e.name) / max(ctx.rows(target), 1.0)
-        ctx.decide("DDB-R02", Subject.of_field(e.name, attr),
-                   f"copy {target}.{field} into {e.name} as {attr}",
-                   f"a path predicate ({via}.{field}) is served by copying the key attribute into the item; the "
-                   f"{e.name} insert reads it from the {target} item, and a change to {target}.{field} must "
-                   f"update about {fan:,.0f} {e.name} items (the update fan-out)", e.span,
-                   payload=_copy_payload(attr, f"{target}.{field}", fan))
+        reason = why[0] if why else (
+            f"a path predicate ({via}.{field}) is served by copying the key attribute into the item; the "
+            f"{e.name} insert reads it from the {target} item, and a change to {target}.{field} must "
+            f"update about {fan:,.0f} {e.name} items (the update fan-out)")
+        ctx.decide("DDB-R02", Subject.of_field(e.name, attr), f"copy {target}.{field} into {e.name} as {attr}",
+                   reason, e.span, payload=_copy_payload(attr, f"{target}.{field}", fan))
     return EntityItems(entity=e.name, keys=tuple(keys), type_value=type_name(e.name), placement=place.kind,  # type: ignore[arg-type]
                        parent=place.parent, attributes=attrs, copies=tuple(found.values()),
+                       shards=max((n.shards for n in needs), default=1),
                        item_bytes=float(row_bytes(ctx.model, e)), versioned=e.versioned)
+
+
+ITEM_COLLECTION_LIMIT = 10 * 2**30  # with an LSI, one partition key value holds at most 10 GB
+
+
+def _decide_local(ctx: Ctx, e: Entity, place: Place, n: IndexNeed, t: KeyTemplate) -> None:
+    parent = place.parent or e.name
+    per = max(ctx.rows(e.name) / max(ctx.rows(parent), 1.0), 1.0)
+    size = per * float(row_bytes(ctx.model, e))
+    if size > ITEM_COLLECTION_LIMIT:
+        ctx.diags.report(codes.OVER_LIMIT, e.span, what=f"the {parent} item collection with {n.index}",
+                         value=f"{size:,.0f} bytes", limit=f"{ITEM_COLLECTION_LIMIT:,}")
+    ctx.decide("DDB-I01", Subject.of_entity(e.name), f"{n.index}SK {t.sort} (a local secondary index)",
+               f"{', '.join(n.serves)} reads the {parent} item collection with `consistency strong` in another "
+               f"order: only an LSI (same partition key, another sort key) serves a strong read other than the "
+               f"table's; an LSI caps an item collection at 10 GB, and this one holds about {per:,.0f} items x "
+               f"{row_bytes(ctx.model, e):,} B = {size / 2**20:,.1f} MiB", e.span,
+               payload=SecondaryIndexUse(n.index, t.partition, t.sort, (), tuple(n.serves)))
 
 
 def _copy_payload(attr: str, source: str, fan: float):  # type: ignore[no-untyped-def]
@@ -128,8 +153,12 @@ def plan_table(ctx: Ctx) -> Table:
 
 def plan_indexes(ctx: Ctx, indexes: Indexes, gsis: int, templates: list[KeyTemplate]) -> list[SecondaryIndex]:
     out: list[SecondaryIndex] = []
+    for slot in range(1, indexes.locals() + 1):
+        needs = [n for n in indexes.needs if n.slot == slot and n.local]
+        out.append(SecondaryIndex(name=f"LSI{slot}", kind="local", keys=KeySchema(partition_key="PK",
+                                  sort_key=f"LSI{slot}SK"), serves=tuple(p for n in needs for p in n.serves)))
     for slot in range(1, gsis + 1):
-        needs = [n for n in indexes.needs if n.slot == slot]
+        needs = [n for n in indexes.needs if n.slot == slot and not n.local]
         serves = tuple(dict.fromkeys(p for n in needs for p in n.serves))
         sparse = any(n.consts for n in needs)
         out.append(SecondaryIndex(name=f"GSI{slot}", kind="global",

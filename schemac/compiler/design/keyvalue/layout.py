@@ -51,6 +51,13 @@ class KeyTemplate(_Node):
     sort: str | None = None
     sparse: tuple[Filter, ...] = ()
 
+    def attributes(self) -> list[tuple[str, str]]:
+        """(key attribute, template) pairs the item carries for this key; an LSI shares the table's PK."""
+        if self.index is None:
+            return [("PK", self.partition), *([("SK", self.sort)] if self.sort is not None else [])]
+        head = [] if self.index.startswith("LSI") else [(f"{self.index}PK", self.partition)]
+        return [*head, *([(f"{self.index}SK", self.sort)] if self.sort is not None else [])]
+
 
 class Copy(_Node):
     """An attribute copied from a referenced item (a path predicate or a hot include, DDB-R02)."""
@@ -172,6 +179,12 @@ class KeyValueAccess(_Node):
     unserved: str | None = None  # why DynamoDB cannot serve it (a coded diagnostic says so too)
     rcu: float = 0.0  # per execution, every step
     round_trips: int = 1
+    copied: tuple[str, ...] = ()  # include paths served by attributes copied into the item (DDB-R02)
+    # (include, step): children returned by that step's Query of the item collection, told apart by type
+    collection: tuple[tuple[str, str], ...] = ()
+    # an order the keys cannot give (by an aggregate's value): the client sorts the items read, then limits
+    client_order: tuple[tuple[str, bool], ...] = ()  # (attribute, descending)
+    client_limit: int | None = None
 
 
 class WriteStep(_Node):

@@ -11,7 +11,8 @@ import math
 from collections.abc import Callable
 
 from schemac.compiler.design.context import Ctx
-from schemac.compiler.design.estimates import matched_rows
+from schemac.compiler.design.decisions import Access, Subject
+from schemac.compiler.design.estimates import RANGE_SELECTIVITY, matched_rows
 from schemac.compiler.design.keyvalue.encoding import type_name
 from schemac.compiler.design.keyvalue.indexes import Indexes, IndexNeed, index_template
 from schemac.compiler.design.keyvalue.layout import (
@@ -23,6 +24,7 @@ from schemac.compiler.design.keyvalue.layout import (
 from schemac.compiler.design.keyvalue.live import live_filters
 from schemac.compiler.design.keyvalue.needs import Shape, shape_of, tag_of
 from schemac.compiler.design.keyvalue.placement import Place
+from schemac.compiler.design.plans import Operation
 from schemac.compiler.design.sizes import row_bytes
 from schemac.compiler.model import Entity, Include, Query
 from schemac.compiler.naming import singular
@@ -37,7 +39,8 @@ class Reads:
 
     def __init__(self, ctx: Ctx, places: dict[str, Place], indexes: Indexes) -> None:
         self.ctx, self.places, self.indexes = ctx, places, indexes
-        self.copies: dict[str, list[tuple[str, str, str, str]]] = {}
+        self.copies: dict[str, list[tuple[str, ...]]] = {}  # (attribute, via, entity, field[, why])
+        self.copied: set[tuple[str, str]] = set()  # (pattern, include path) served by copies
 
     def item_bytes(self, entity: str) -> float:
         return float(row_bytes(self.ctx.model, self.ctx.entity(entity)))
@@ -61,6 +64,10 @@ def fill(template: str, names: dict[str, str]) -> str:
     return template
 
 
+def is_low_rate(q: Query) -> bool:
+    return q.batch or (q.rate_per_s is not None and q.rate_per_s < LOW_RATE_PER_S)
+
+
 def route(reads: Reads, q: Query) -> Builder | None:
     """The builder of `q`'s access, or None when the caller serves it otherwise (aggregates)."""
     ctx = reads.ctx
@@ -79,7 +86,12 @@ def route(reads: Reads, q: Query) -> Builder | None:
 
 
 def _access(reads: Reads, q: Query, e: Entity, first: list[ReadStep]) -> KeyValueAccess:
-    steps = [*first, *_include_steps(reads, q, e, q.include, first[-1].name if first else "", first[-1])]
+    first, rest, kids = _collection_read(reads, q, e, first)
+    root = first[-1]
+    steps = [*first]
+    for kid in kids:  # what the children include, from the children the one Query returned
+        steps += _include_steps(reads, q, reads.ctx.entity(kid.entity), kid.nested, kid.name, root)
+    steps += _include_steps(reads, q, e, rest, "", root)
     parents = {"": 1.0}
     total = 0.0
     for st in steps:
@@ -87,8 +99,41 @@ def _access(reads: Reads, q: Query, e: Entity, first: list[ReadStep]) -> KeyValu
         total += st.rcu * runs
         parents[st.name] = st.items_returned * runs
     depth = len({st.after for st in steps})
+    copied = tuple(sorted(p for n, p in reads.copied if n == q.name))
     return KeyValueAccess(pattern=q.name, entity=e.name, steps=tuple(steps), rcu=round(total, 2),
-                          round_trips=depth)
+                          round_trips=depth, copied=copied, collection=tuple((k.name, root.name) for k in kids))
+
+
+def _collection_read(reads: Reads, q: Query, e: Entity, first: list[ReadStep]
+                     ) -> tuple[list[ReadStep], tuple[Include, ...], list[Include]]:
+    """One item read by its full key, with children included whole from its own item collection: a single
+    Query on the partition returns the item and those children together (DDB-K08)."""
+    last = first[-1]
+    place = reads.places[e.name]
+    if place.kind != "home" or last.key.index is not None or last.key.sort_op != "=":
+        return first, q.include, []
+    kids = [i for i in q.include if i.kind == "to_many" and i.limit is None and not i.order
+            and _in_collection(reads, e, i)]
+    if not kids:
+        return first, q.include, []
+    ctx = reads.ctx
+    items = 1.0 + sum(max(ctx.rows(k.entity) / max(ctx.rows(e.name), 1.0), 1.0) for k in kids)
+    strong = q.consistency == "strong"
+    merged = last.model_copy(update={
+        "operation": "Query", "key": last.key.model_copy(update={"sort_op": None, "sort": None}),
+        "types": (type_name(e.name), *(type_name(k.entity) for k in kids)), "items_read": round(items, 2),
+        "items_returned": round(items, 2), "rcu": reads.rcu(e.name, items, strong)})
+    ctx.decide("DDB-K08", Subject.of_pattern(q.name, e.name),
+               f"one Query of the {e.name} item collection returns it with its {', '.join(k.name for k in kids)}",
+               f"the {e.name} and the {', '.join(k.entity for k in kids)} items share a partition (an item "
+               f"collection), so a Query on PK alone reads them in one round trip (about {items:,.0f} items)",
+               q.span, payload=Access(Operation.QUERY, "table"))
+    return [*first[:-1], merged], tuple(i for i in q.include if i not in kids), kids
+
+
+def _in_collection(reads: Reads, parent: Entity, inc: Include) -> bool:
+    place = reads.places[inc.entity]
+    return place.kind == "collection" and place.parent == parent.name and place.via == inc.via
 
 
 def _root(reads: Reads, q: Query, e: Entity, s: Shape, place: Place, names: dict[str, str]
@@ -104,12 +149,23 @@ def _root(reads: Reads, q: Query, e: Entity, s: Shape, place: Place, names: dict
         return lambda: [_get(reads, e, place, names, strong)]
     if place.kind != "home" and eq == _partition_fields(place) - {tenant} and _order_fits(s, place):
         return lambda: [_collection_query(reads, q, e, s, place, names, strong)]
+    if place.kind != "home" and eq == _partition_fields(place) - {tenant} and strong:
+        # a strong read of the collection in another order: a local secondary index (DDB-I01, DDB-A07)
+        lsi = reads.indexes.need(e.name, s.eq, s.consts, s.order, type_name(e.name), q.name, local=place.partition)
+        return lambda: [_index_query(reads, q, e, s, lsi, names, one, strong=True)]
     if _unique_alone(e, s.eq) and strong and not s.consts:
         return lambda: _guarded_get(reads, e, s, place, names)
-    low = q.batch or (q.rate_per_s is not None and q.rate_per_s < LOW_RATE_PER_S)
+    low = is_low_rate(q)
     reuse = reads.indexes.reusable(e.name, s.eq, s.consts) if low else None
-    if reuse is not None and matched_rows(ctx, e, list(reuse.eq), ()) <= LOW_RATE_MAX_ITEMS:
+    scoped = [*([tenant] if tenant else []), *(reuse.eq if reuse is not None else ())]
+    if reuse is not None and matched_rows(ctx, e, scoped) <= LOW_RATE_MAX_ITEMS:
         reuse.serves.append(q.name)
+        ctx.decide("DDB-A02", Subject.of_pattern(q.name, e.name),
+                   f"reuse the index of {reuse.serves[0]}, filter the rest",
+                   f"{q.name} runs {'as a batch' if q.batch else 'rarely'}: it reads the partition of an index "
+                   f"another pattern needs ({', '.join(reuse.serves[:-1])}) and filters, rather than adding "
+                   f"an index that every {e.name} write would pay for", q.span,
+                   payload=Access(Operation.QUERY, reuse.serves[0]))
         return lambda: [_index_query(reads, q, e, s, reuse, names, one)]
     need = reads.indexes.need(e.name, s.eq, s.consts, s.order, type_name(e.name), q.name)
     return lambda: [_index_query(reads, q, e, s, need, names, one)]
@@ -182,12 +238,12 @@ def _collection_query(reads: Reads, q: Query, e: Entity, s: Shape, place: Place,
     tag = type_name(e.name)
     op, low, high = _sort_condition(tag, s)
     key = KeyCondition(partition=fill(place.partition, names), sort_op=op, sort=low, sort_high=high)  # type: ignore[arg-type]
-    s.filters += live_filters(e, on_index=False)
+    s.filters += s.consts + live_filters(e, on_index=False)
     return _query_step(reads, q, e, s, key, strong, "")
 
 
 def _index_query(reads: Reads, q: Query, e: Entity, s: Shape, need: IndexNeed, names: dict[str, str],
-                 one: float) -> ReadStep:
+                 one: float, strong: bool = False) -> ReadStep:
     t = index_template(reads.ctx, e, need)
     extra = [f for f in s.eq if f not in need.eq]
     filters = tuple(Filter(field=f, op="=", param=s.params[f]) for f in extra)
@@ -198,20 +254,24 @@ def _index_query(reads: Reads, q: Query, e: Entity, s: Shape, need: IndexNeed, n
     if s2.range is None and s.range is not None:
         s2.filters += (s.range,)
     op, low, high = _sort_condition(need.tag, s2)
-    key = KeyCondition(index=need.index, partition_attr=f"{need.index}PK", sort_attr=f"{need.index}SK",
+    key = KeyCondition(index=need.index, partition_attr=need.partition_attr, sort_attr=f"{need.index}SK",
                        partition=fill(t.partition, names), sort_op=op, sort=low, sort_high=high)  # type: ignore[arg-type]
-    return _query_step(reads, q, e, s2, key, False, "")
+    if need.local:
+        s2.filters += live_filters(e, on_index=False)
+    return _query_step(reads, q, e, s2, key, strong, "")
 
 
 def _query_step(reads: Reads, q: Query, e: Entity, s: Shape, key: KeyCondition, strong: bool,
                 name: str) -> ReadStep:
     ctx = reads.ctx
-    est_eq = [f for f in s.eq if e.field(f) is not None] or [c[1] for c in s.copies]
-    consts = [p for p in q.where if p.is_constant]
-    returned = matched_rows(ctx, e, est_eq, consts)
-    read = returned if not s.filters else matched_rows(ctx, e, est_eq, [p for p in consts])
-    if s.filters:
-        read = max(read, returned * 3)
+    tenant = [e.tenant_field.name] if e.tenant_field is not None else []
+    est_eq = tenant + ([f for f in s.eq if e.field(f) is not None] or [c[1] for c in s.copies])
+    local = [p for p in q.where if len(p.steps) == 1 and p.bucket is None and (p.is_constant or p.is_range)]
+    filtered = {f.field for f in s.filters}
+    returned = matched_rows(ctx, e, est_eq, local)
+    returned *= RANGE_SELECTIVITY ** sum(1 for f in s.filters if f.op == "in")
+    read = matched_rows(ctx, e, [x for x in est_eq if x not in filtered],
+                        [p for p in local if p.steps[-1] not in filtered])
     limit = q.limit if not s.filters else None
     if q.limit is not None:
         returned = min(returned, q.limit)
@@ -245,6 +305,9 @@ def _include_steps(reads: Reads, q: Query, parent: Entity, incs: tuple[Include, 
     out: list[ReadStep] = []
     for inc in incs:
         name = f"{path}.{inc.name}" if path else inc.name
+        if inc.kind == "to_one" and copy_include(reads, q, parent, inc, after):
+            reads.copied.add((q.name, name))
+            continue
         step = _include_step(reads, q, parent, inc, name, after)
         out.append(step)
         if inc.kind == "many":
@@ -255,6 +318,33 @@ def _include_steps(reads: Reads, q: Query, parent: Entity, incs: tuple[Include, 
         else:
             out += _include_steps(reads, q, reads.ctx.entity(inc.entity), inc.nested, name, step)
     return out
+
+
+HOT_READ_PER_S = 50.0
+
+
+def copy_include(reads: Reads, q: Query, parent: Entity, inc: Include, after: ReadStep) -> bool:
+    """Copy a to-one include's fields into the parent item (DDB-R02) when the read is hot, names a few
+    fields, and the writes that would have to update the copies cost less than the follow-up reads saved."""
+    ctx = reads.ctx
+    if not inc.fields or inc.nested or (q.rate_per_s or 0.0) < HOT_READ_PER_S:
+        return False
+    target = ctx.entity(inc.entity)
+    fan_out = max(ctx.rows(parent.name) / max(ctx.rows(target.name), 1.0), 1.0)
+    changes = sum(w.rate_per_s or 0.0 for w in ctx.model.writes if w.entity == target.name
+                  and w.op in ("update", "upsert") and (not w.fields or set(w.fields) & set(inc.fields)))
+    parents = after.items_returned
+    saved = (q.rate_per_s or 0.0) * reads.rcu(target.name, parents, False, batch=True)
+    cost = changes * fan_out
+    if cost >= saved:
+        return False
+    for f in inc.fields:
+        why = (f"{q.name} reads {inc.entity}.{f} with every {parent.name} at {q.rate_per_s:g}/s: copied into the "
+               f"{parent.name} item it saves {saved:,.1f} RCU/s of BatchGetItem; a change of {inc.entity}.{f} "
+               f"must update about {fan_out:,.0f} {parent.name} items (declared changes: {changes:g}/s, "
+               f"{cost:,.1f} item updates/s)")
+        reads.copies.setdefault(parent.name, []).append((f"{inc.name}_{f}", inc.via, inc.entity, f, why))
+    return True
 
 
 def _include_step(reads: Reads, q: Query, parent: Entity, inc: Include, name: str, after: ReadStep) -> ReadStep:
@@ -277,14 +367,15 @@ def _include_step(reads: Reads, q: Query, parent: Entity, inc: Include, name: st
     order = tuple(k.field for k in inc.order)
     desc = bool(inc.order and inc.order[0].descending)
     live: tuple[Filter, ...] = ()
-    if place.kind == "collection" and place.parent == parent.name and order == place.sort_fields[: len(order)]:
+    if (place.kind == "collection" and place.parent == parent.name and place.via == inc.via
+            and order == place.sort_fields[: len(order)]):
         key = KeyCondition(partition=reads.places[parent.name].partition, sort_op="begins_with",
                            sort=f"{type_name(child.name)}#", holes="item")
         live = live_filters(child, on_index=False)
     else:
         need = reads.indexes.need(child.name, (inc.via,), (), order, type_name(child.name), q.name)
         t = index_template(ctx, child, need)
-        key = KeyCondition(index=need.index, partition_attr=f"{need.index}PK", sort_attr=f"{need.index}SK",
+        key = KeyCondition(index=need.index, partition_attr=need.partition_attr, sort_attr=f"{need.index}SK",
                            partition=t.partition.replace(f"<{inc.via}>", "<id>"), sort_op="begins_with",
                            sort=f"{need.tag}#", holes="item")
     return ReadStep(name=name, operation="Query", entity=child.name, types=(type_name(child.name),), key=key,

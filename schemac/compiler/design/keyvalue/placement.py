@@ -26,6 +26,7 @@ class Place:
     sort: str
     parent: str | None = None
     sort_fields: tuple[str, ...] = ()  # the SK's holes after the type prefix, in order
+    via: str | None = None  # collection: the field holding the parent's id (the owner, or a reference)
 
     @property
     def by_id(self) -> bool:
@@ -53,14 +54,24 @@ def _place(ctx: Ctx, e: Entity, places: dict[str, Place]) -> Place:
     keyed = _write_key(ctx, e) if not e.soft_delete else ()
     owner = e.owner_field
     parent = places.get(owner.target) if owner is not None and owner.target is not None else None
+    strong = _strong_reference(ctx, e, places) if not keyed else None
     if owner is not None and parent is not None and parent.by_id and _read_with_owner(ctx, e, owner.name, keyed):
         rest = _collection_sort(ctx, e, owner.name, keyed)
         place = Place(e.name, "collection", parent.partition.replace("<id>", f"<{owner.name}>"),
-                      _sort(tname, rest, e.versioned), parent.entity, rest)
+                      _sort(tname, rest, e.versioned), parent.entity, rest, owner.name)
         why = (f"an item collection: {e.name} items share their {parent.entity}'s partition, sort key "
                f"prefix {tname}#, so one Query reads a {parent.entity} with its {e.name} items (DDB-K08, "
                f"DDB-R03)")
         rule = "DDB-K08"
+    elif strong is not None:
+        ref, target, q = strong
+        rest = _collection_sort(ctx, e, ref, ())
+        place = Place(e.name, "collection", target.partition.replace("<id>", f"<{ref}>"),
+                      _sort(tname, rest, e.versioned), target.entity, rest, ref)
+        why = (f"{q} reads {e.name} by {ref} with `consistency strong`, which only the table (or an LSI) "
+               f"serves, not a GSI (DDB-A07): {e.name} items live in their {target.entity}'s item collection, "
+               f"sort key prefix {tname}#; nothing reads a {e.name} by its id alone")
+        rule = "DDB-A07"
     elif keyed:
         first, rest = keyed[0], keyed[1:]
         place = Place(e.name, "unique_key", tenant_prefix(ctx, e) + _segment(e, first),
@@ -77,6 +88,26 @@ def _place(ctx: Ctx, e: Entity, places: dict[str, Place]) -> Place:
     ctx.decide(rule, Subject.of_entity(e.name), f"PK {place.partition}, SK {place.sort}", why, e.span,
                payload=Placement(place.kind, place.partition, place.sort, place.parent))
     return place
+
+
+def _strong_reference(ctx: Ctx, e: Entity, places: dict[str, Place]) -> tuple[str, Place, str] | None:
+    """(reference, its target's place, query) when a strongly consistent read takes `e` by one reference
+    and nothing needs `e` by its id (no reference to it, no keyed write): the table must serve that read."""
+    if any(f.target == e.name for x in ctx.model.entities for f in x.fields if f.kind is not FieldKind.SCALAR):
+        return None
+    if any(w.entity == e.name and w.op != "insert" for w in ctx.model.writes):
+        return None
+    tenant = e.tenant_field.name if e.tenant_field is not None else None
+    for q in ctx.model.queries:
+        if q.entity != e.name or q.is_union or q.consistency != "strong":
+            continue
+        eq = [p.steps[0] for p in q.where if p.is_equality and len(p.steps) == 1 and not p.is_constant]
+        eq = [f for f in eq if f != tenant]
+        f = e.field(eq[0]) if len(eq) == 1 else None
+        target = places.get(f.target) if f is not None and f.is_reference and f.target else None
+        if target is not None and target.by_id:
+            return eq[0], target, q.name
+    return None
 
 
 def _sort(tname: str, fields: tuple[str, ...], versioned: bool) -> str:

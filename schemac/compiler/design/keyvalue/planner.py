@@ -11,10 +11,12 @@ from schemac.compiler.design.keyvalue.encoding import holes, type_name
 from schemac.compiler.design.keyvalue.indexes import Indexes, index_template
 from schemac.compiler.design.keyvalue.items import entity_items, plan_edges, plan_guards, plan_indexes, plan_table
 from schemac.compiler.design.keyvalue.layout import AggregateItem, KeyValueAccess, KeyValueLayout
-from schemac.compiler.design.keyvalue.patterns import Reads, route
+from schemac.compiler.design.keyvalue.patterns import Reads, is_low_rate, route
 from schemac.compiler.design.keyvalue.placement import plan_placement
+from schemac.compiler.design.keyvalue.sharding import plan_sharding
 from schemac.compiler.design.keyvalue.writes import edge_write, insert_write, keyed_write
 from schemac.compiler.design.model import Design
+from schemac.compiler.design.wants import junction_of
 
 
 def plan(ctx: Ctx) -> Design:
@@ -23,17 +25,19 @@ def plan(ctx: Ctx) -> Design:
     aggs: list[AggregateItem] = parent_counters(ctx, places)
     indexes = Indexes()
     reads = Reads(ctx, places, indexes)
-    builders = []
-    for q in model.queries:
+    builders = {}
+    for q in sorted(model.queries, key=is_low_rate):  # hot patterns first: rare ones may reuse their indexes
         if q.group:
             grouped = group_access(ctx, q, places, aggs)
             inner = None if grouped.group is None else route(
                 reads, q.model_copy(update={"group": (), "select": (), "limit": None, "order": ()}))
-            builders.append((q, grouped, inner))
+            builders[q.name] = (q, grouped, inner)
         else:
-            builders.append((q, None, route(reads, q)))
+            builders[q.name] = (q, None, route(reads, q))
     gsis = indexes.allocate()
-    access = [_access(ctx, q, grouped, inner) for q, grouped, inner in builders]
+    first = {name: b[2]() for name, b in builders.items() if b[2] is not None}
+    plan_sharding(ctx, indexes.needs, {n: a.rcu * (_rate(ctx, n) or 0.0) for n, a in first.items()})
+    access = [_sharded(_access(ctx, *builders[q.name]), indexes) for q in model.queries]
     for a in access:
         _check_strong(ctx, a)
     entities = [entity_items(ctx, e, places[e.name], [n for n in indexes.needs if n.entity == e.name],
@@ -43,7 +47,13 @@ def plan(ctx: Ctx) -> Design:
     guards = plan_guards(ctx, places)
     edges = plan_edges(ctx, places)
     writes = [insert_write(ctx, e, by_name[e.name], guards, aggs) for e in model.entities if not e.junction]
-    writes += [keyed_write(ctx, w, model.entity(w.entity), by_name[w.entity], guards, aggs) for w in model.writes]
+    for w in model.writes:
+        if w.entity in by_name:
+            writes.append(keyed_write(ctx, w, model.entity(w.entity), by_name[w.entity], guards, aggs))
+        else:  # a write of a many-to-many's link: its edge item
+            edge = next((x for x in edges if junction_of(ctx, x.owner, x.field) == model.entity(w.entity)), None)
+            if edge is not None:
+                writes.append(edge_write(ctx, edge, w.name, delete=w.op == "delete"))
     writes += [edge_write(ctx, edge) for edge in edges]
     table = plan_table(ctx)
     secondary = plan_indexes(ctx, indexes, gsis, [index_template(ctx, model.entity(n.entity), n)
@@ -58,6 +68,18 @@ def plan(ctx: Ctx) -> Design:
                   patterns=tuple(pattern_plan(ctx, a) for a in access),
                   writes=tuple(write_plan(ctx, w) for w in writes if not w.write.startswith("link ")),
                   decisions=tuple(ctx.decisions))
+
+
+def _rate(ctx: Ctx, pattern: str) -> float | None:
+    return next(q.rate_per_s for q in ctx.model.queries if q.name == pattern)
+
+
+def _sharded(a: KeyValueAccess, indexes: Indexes) -> KeyValueAccess:
+    """A pattern whose first request reads a sharded partition runs once per shard (DDB-H02)."""
+    if not a.steps or "<shard>" not in a.steps[0].key.partition:
+        return a
+    shards = max(n.shards for n in indexes.needs if n.index == a.steps[0].key.index and a.pattern in n.serves)
+    return a.model_copy(update={"shards": shards, "rcu": round(a.rcu * shards, 2)})
 
 
 def _access(ctx: Ctx, q, grouped: KeyValueAccess | None, inner) -> KeyValueAccess:  # type: ignore[no-untyped-def]
@@ -84,7 +106,16 @@ def _check_strong(ctx: Ctx, a: KeyValueAccess) -> None:
 
 
 def _moving_aggregates(ctx: Ctx, aggs: list[AggregateItem]) -> None:
-    """SC0476: an update that changes what an ADD-maintained aggregate groups, filters or sums by."""
+    """SC0476: an update that changes what an ADD-maintained aggregate groups, filters or sums by, or a
+    sum of a field that is itself maintained (it changes with other entities' writes)."""
+    for a in aggs:
+        child = ctx.model.entity(a.child)
+        for _, _, name in a.values:
+            f = child.field(name) if name else None
+            agg = f.default.aggregate if f is not None and f.default is not None else None
+            if agg is not None:
+                ctx.diags.report(codes.UPDATE_MOVES_AGGREGATE, child.span, write=f"insert {agg.child}",
+                                 fields=f"{a.child}.{name}", aggregate=a.name)
     for w in ctx.model.writes:
         if w.op not in ("update", "upsert"):
             continue

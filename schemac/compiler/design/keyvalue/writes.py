@@ -24,13 +24,7 @@ GENERATED = ("id", "created_at", "updated_at")
 
 
 def item_keys(items: EntityItems) -> tuple[tuple[str, str], ...]:
-    out: list[tuple[str, str]] = []
-    for k in items.keys:
-        pk, sk = ("PK", "SK") if k.index is None else (f"{k.index}PK", f"{k.index}SK")
-        out.append((pk, k.partition))
-        if k.sort is not None:
-            out.append((sk, k.sort))
-    return tuple(out)
+    return tuple(pair for k in items.keys for pair in k.attributes())
 
 
 def _table_key(items: EntityItems) -> tuple[tuple[str, str], ...]:
@@ -52,8 +46,9 @@ def _wcu(ctx: Ctx, items: EntityItems, steps: list[WriteStep]) -> float:
 
 def insert_write(ctx: Ctx, e: Entity, items: EntityItems, guards: list[UniqueGuard],
                  aggs: list[AggregateItem], name: str | None = None) -> KeyValueWrite:
+    copies = tuple((c.attribute, c.attribute) for c in items.copies)
     steps = [WriteStep(action="Put", role="item", entity=e.name, keys=item_keys(items), condition="not_exists",
-                       sets=tuple((f, f) for f in stored(e)))]
+                       sets=tuple((f, f) for f in stored(e)) + copies)]
     if e.versioned:
         version = tuple((a, t.replace("#v0", "#v1")) for a, t in _table_key(items))
         steps.append(WriteStep(action="Put", role="version", entity=e.name, keys=version, condition="not_exists",
@@ -64,9 +59,8 @@ def insert_write(ctx: Ctx, e: Entity, items: EntityItems, guards: list[UniqueGua
             steps.append(WriteStep(action="Put", role="guard", entity=e.name, keys=key, condition="not_exists",
                                    sets=tuple((h, h) for h in _item_holes(items)), when=live_filters(e, False)))
     steps += _aggregate_steps(e, aggs, +1)
-    reads = tuple(f"{c.entity}.{c.field}" for c in items.copies)
     return KeyValueWrite(write=name or f"insert {e.name}", entity=e.name, op="insert", steps=tuple(steps),
-                         transaction=len(steps) > 1, params=tuple(stored(e)), reads=reads,
+                         transaction=len(steps) > 1, params=tuple(stored(e)),
                          wcu=_wcu(ctx, items, steps))
 
 
@@ -82,7 +76,7 @@ def _aggregate_steps(e: Entity, aggs: list[AggregateItem], sign: int) -> list[Wr
             continue
         key = (("PK", a.keys[0].partition), ("SK", a.keys[0].sort or ""))
         adds = tuple((attr, (f if sign > 0 else f"-{f}") if func == "sum" and f else str(sign))
-                     for attr, func, f in a.values if func in ("count", "sum"))
+                     for attr, func, f in a.values if func in ("count", "sum") and not _maintained(e, f))
         sets = tuple((attr, f or "") for attr, func, f in a.values if func in ("max", "min"))
         if sign < 0 and sets:
             continue
@@ -107,12 +101,13 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
         steps = [WriteStep(action="Delete", role="item", entity=e.name, keys=key, condition="exists")]
         steps += _aggregate_steps(e, aggs, -1)
         counted = {h for s in steps[1:] for t in (dict(s.keys).values()) for h in holes(t)}
-        counted |= {c.field for s in steps[1:] for c in s.when} | {v for s in steps[1:] for _, v in s.adds}
+        counted |= {c.field for s in steps[1:] for c in s.when} | {v.lstrip("-") for s in steps[1:] for _, v in s.adds}
         reads += tuple(f"{e.name}.{f}" for f in sorted(counted) if f not in by and e.field(f) is not None
                        and not f.lstrip("-").isdigit())
     else:
-        fields = w.fields or tuple(f for f in stored(e) if f not in GENERATED and f not in by)
-        sets = (*tuple((f, f) for f in fields), ("updated_at", "updated_at"))
+        fields = w.fields or tuple(f for f in stored(e) if f not in (*GENERATED, "deleted_at") and f not in by)
+        copies = tuple((c.attribute, c.attribute) for c in items.copies if c.via in fields)
+        sets = (*tuple((f, f) for f in fields), *copies, ("updated_at", "updated_at"))
         moved = _moved_keys(items, fields)
         sets += tuple(moved)
         if w.op == "upsert":
@@ -121,10 +116,17 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
                            condition="exists" if w.op == "update" else "none", sets=sets)]
         reads += tuple(f"{e.name}.{h}" for kv in moved for h in holes(kv[1]) if h not in fields and h not in by
                        and f"{e.name}.{h}" not in reads)
-    written = [v for s in steps for a, v in s.sets if not a.startswith("GSI")]
+    copied = {c.attribute for c in items.copies}
+    written = [v for s in steps for a, v in s.sets if not a.startswith("GSI") and a not in copied]
     params = tuple(dict.fromkeys(f for f in (tenant, *w.by, *written) if f))
     return KeyValueWrite(write=w.name, entity=e.name, op=w.op, steps=tuple(steps), transaction=len(steps) > 1,
                          params=params, reads=tuple(dict.fromkeys(reads)), wcu=_wcu(ctx, items, steps))
+
+
+def _maintained(e: Entity, name: str | None) -> bool:
+    """A maintained field (a sum of children) is zero when its item is inserted: nothing to add then."""
+    f = e.field(name) if name else None
+    return f is not None and f.maintained
 
 
 def _moved_keys(items: EntityItems, fields: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -133,17 +135,18 @@ def _moved_keys(items: EntityItems, fields: tuple[str, ...]) -> list[tuple[str, 
     for k in items.keys[1:]:
         templates = [k.partition, k.sort or ""]
         if any(set(holes(t)) & set(fields) for t in templates) or any(c.field in fields for c in k.sparse):
-            out += [(f"{k.index}PK", k.partition), *([(f"{k.index}SK", k.sort)] if k.sort else [])]
+            out += k.attributes()
     return out
 
 
-def edge_write(ctx: Ctx, edge: EdgeList) -> KeyValueWrite:
-    ctx.entity(edge.owner)
+def edge_write(ctx: Ctx, edge: EdgeList, name: str | None = None, *, delete: bool = False) -> KeyValueWrite:
+    """Put (or Delete) one edge item of an adjacency list; `name` for a declared write of the link."""
     keys = (("PK", edge.keys.partition), ("SK", edge.keys.sort or ""))
     fields = list(dict.fromkeys(holes(edge.keys.partition) + holes(edge.keys.sort or "")))
-    step = WriteStep(action="Put", role="edge", entity=edge.owner, keys=keys, sets=tuple((h, h) for h in fields))
-    return KeyValueWrite(write=f"link {edge.owner}.{edge.field}", entity=edge.owner, op="link", steps=(step,),
-                         transaction=False, params=tuple(fields), wcu=1.0)
+    step = WriteStep(action="Delete" if delete else "Put", role="edge", entity=edge.owner, keys=keys,
+                     sets=() if delete else tuple((h, h) for h in fields))
+    return KeyValueWrite(write=name or f"link {edge.owner}.{edge.field}", entity=edge.owner, op="link",
+                         steps=(step,), transaction=False, params=tuple(fields), wcu=1.0)
 
 
 def many_fields(e: Entity) -> list[str]:

@@ -1,0 +1,140 @@
+"""What DynamoDB lacks, done by the key-value planner: counters and aggregate items kept by ADD in the
+writes, guard items for `unique`, and coded diagnostics for what it cannot do (full text, unbounded
+groups, updates that move an aggregate, foreign keys and checks)."""
+
+from __future__ import annotations
+
+from schemac.compiler.design.keyvalue.payloads import Counter, Sharding
+from tests.helpers.ddb import codes, example, from_text, layout
+
+
+def _write(name: str, write: str):  # type: ignore[no-untyped-def]
+    return next(w for w in layout(example(name)).writes if w.write == write)
+
+
+def test_a_unique_is_a_guard_item_in_the_same_transaction() -> None:
+    w = _write("course_platform", "enroll")
+    assert w.transaction
+    guards = [s for s in w.steps if s.role == "guard"]
+    assert len(guards) == 1 and guards[0].condition == "not_exists"
+    assert "UNIQUE#ENROLLMENT#STUDENT#<student>#COURSE#<course>" in dict(guards[0].keys)["PK"]
+
+
+def test_a_counter_is_an_add_in_the_childs_insert_transaction() -> None:
+    w = _write("course_platform", "insert Progress")
+    counters = [s for s in w.steps if s.role == "counter"]
+    assert w.transaction and len(counters) == 1
+    assert counters[0].adds == (("lessons_completed", "1"),)
+    assert [(c.field, c.op) for c in counters[0].when] == [("completed_at", "is_not_null")]
+    # a sum adds the child's value
+    line = _write("commerce", "insert LineItem")
+    total = next(s for s in line.steps if s.aggregate == "total")
+    assert total.adds == (("total", "amount"),)
+
+
+def test_a_count_in_a_select_is_kept_on_the_parent_item() -> None:
+    w = _write("course_platform", "enroll")
+    counter = next(s for s in w.steps if s.role == "counter")
+    assert dict(counter.keys)["PK"] == "ORGANIZATION#<organization>#COURSE#<course>"
+    access = next(a for a in layout(example("course_platform")).access if a.pattern == "instructor_courses")
+    assert len(access.steps) == 1  # no read of the enrollments
+
+
+def test_bucketed_group_reads_aggregate_items() -> None:
+    lay = layout(example("helpdesk"))
+    access = next(a for a in lay.access if a.pattern == "weekly_intake")
+    assert access.aggregate == "weekly_intake"
+    assert access.steps[0].key.sort_op == "between"
+    item = next(a for a in lay.aggregates if a.name == "weekly_intake")
+    assert item.keys[0].sort == "<created_at|week>"
+    design = example("helpdesk").design
+    assert design is not None
+    assert any(isinstance(d.payload, Counter) and d.payload.name == "weekly_intake" for d in design.decisions)
+
+
+def test_max_over_an_append_only_entity_is_a_conditional_update() -> None:
+    lay = layout(example("course_platform"))
+    item = next(a for a in lay.aggregates if a.name == "leaderboard")
+    assert item.conditional and item.values == (("best_score", "max", "score"),)
+
+
+def test_a_batch_group_over_a_bounded_set_groups_in_the_client() -> None:
+    access = next(a for a in layout(example("helpdesk")).access if a.pattern == "open_backlog_report")
+    assert access.group is not None and access.group.by == ("team", "priority")
+    assert access.steps and access.steps[0].operation == "Query"
+
+
+UNBOUNDED = """\
+model m { ids uuid7 }
+entity Reading {
+  sensor string(40)
+  value float
+  volume 50M
+}
+query averages {
+  from Reading
+  where sensor = ?
+  group sensor
+  select avg(value) as mean
+  rate 10/s
+}
+"""
+
+
+def test_an_unmaintainable_group_over_an_unbounded_set_is_an_error() -> None:
+    result = from_text(UNBOUNDED)
+    assert "SC0472" in codes(result) and not result.ok
+    message = next(d.message for d in result.diagnostics if d.code == "SC0472")
+    assert "Scan" in message
+
+
+def test_full_text_is_diagnosed_not_scanned() -> None:
+    result = example("helpdesk")
+    assert "SC0470" in codes(result)
+    access = next(a for a in layout(result).access if a.pattern == "search_tickets")
+    assert not access.steps and access.unserved
+
+
+def test_updates_that_move_an_aggregate_are_diagnosed() -> None:
+    diags = [d for d in example("helpdesk").diagnostics if d.code == "SC0476"]
+    assert any("set_ticket_status" in d.message and "open_assigned" in d.message for d in diags)
+
+
+def test_foreign_keys_and_checks_are_diagnosed_with_the_workaround() -> None:
+    result = example("commerce")
+    fk = next(d for d in result.diagnostics if d.code == "SC0474")
+    assert "ConditionCheck" in fk.message
+    assert "SC0475" in codes(result)
+
+
+def test_constant_partitions_state_the_sharding_arithmetic() -> None:
+    design = example("commerce").design
+    assert design is not None
+    shards = [d for d in design.decisions if isinstance(d.payload, Sharding)]
+    assert shards and all("ceil(" in d.why and "1,000" in d.why for d in shards)
+
+
+HOT = """\
+model m { ids uuid7 }
+entity Event {
+  kind enum(click, view)
+  volume 100M
+}
+query clicks {
+  from Event
+  where kind = click
+  rate 1/s
+}
+write track {
+  insert Event
+  rate 5000/s
+}
+"""
+
+
+def test_a_hot_constant_partition_is_write_sharded() -> None:
+    result = from_text(HOT)
+    design = result.design
+    assert design is not None
+    shards = [d.payload for d in design.decisions if isinstance(d.payload, Sharding)]
+    assert shards and max(s.shards for s in shards) >= 5
