@@ -265,11 +265,11 @@ def test_every_pattern_agrees_with_postgres(proof: Proof) -> None:
 def _compare(proof: Proof, pattern: dict[str, Any], params: dict[str, Any]) -> tuple[str | None, int]:
     """Why DynamoDB's rows differ from PostgreSQL's (None: they agree), and how many rows PostgreSQL gave."""
     declared = [pattern["operation"], *(f.get("operation") for f in pattern.get("follow_ups") or [])]
-    roots, run = run_pattern(proof.client, pattern, params, proof.art)
+    steps, run = run_pattern(proof.client, pattern, params, proof.art)
     if not set(run.operations) <= set(declared) or not set(declared) <= READ_OPERATIONS:
         return f"sent {run.operations}, declared {declared}", 0
     theirs = proof.pg.pg_answer(pattern["name"], params)
-    ours = result_rows(pattern, roots, proof.art)
+    ours = result_rows(pattern, steps, proof.art)
     columns = list(pattern["result"]["columns"])
     if theirs:
         known = set(theirs[0])

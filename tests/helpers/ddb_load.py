@@ -62,8 +62,10 @@ class RowParams:
     def filler(self, write: Mapping[str, Any], entity: Entity, row: Row) -> Filler:
         where = f"writes.json {write.get('name')!r}"
         params = need(write, "params", where)
-        values = {need(p, "name", where): self.value(entity, row, p["name"], where) for p in params}
-        values |= self.flattened(entity, row)
+        flat = self.flattened(entity, row)
+        values = {need(p, "name", where): flat[p["name"]] if p["name"] in flat else self.value(entity, row, p["name"],
+                  where) for p in params}
+        values |= flat
         # the row's other fields too: a template that uses a field its params omit still gets the row's (final)
         # value; test_write_templates_use_only_their_params reports such templates
         values |= {column_name(f): row.get(f.name) for f in entity.stored_fields if column_name(f) not in values}

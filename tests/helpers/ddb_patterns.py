@@ -35,6 +35,12 @@ class Node:
     raw: dict[str, Any]
     item: dict[str, Any]
     children: dict[str, list[Node]] = field(default_factory=dict)
+    parent: Node | None = None
+    step: str = ""
+
+    @property
+    def type(self) -> Any:
+        return self.item.get("type")
 
 
 def _encoding_of(pattern: Mapping[str, Any], where: str) -> Any:
@@ -59,8 +65,9 @@ def _keep(items: list[dict[str, Any]], types: list[str] | None, type_attribute: 
 
 
 def run_pattern(client: Any, pattern: Mapping[str, Any], params: Mapping[str, Any], art: DdbArtifacts) -> tuple[
-        list[Node], PatternRun]:
-    """Run the pattern; its root items as Nodes (follow-ups attached) and what was sent."""
+        dict[str, list[Node]], PatternRun]:
+    """Run the pattern; the items of every step as Nodes (``""``: the root; follow-ups attached to the items
+    they were read for) and what was sent."""
     where = f"access_patterns.json {pattern.get('name')!r}"
     operation = need(pattern, "operation", where)
     shards = int(pattern.get("shards", 1))
@@ -78,7 +85,7 @@ def run_pattern(client: Any, pattern: Mapping[str, Any], params: Mapping[str, An
     steps: dict[str, list[Node]] = {"": roots}
     for follow in pattern.get("follow_ups") or []:
         _follow(client, follow, steps, art, run, f"{where} follow-up {follow.get('name')!r}")
-    return roots, run
+    return steps, run
 
 
 def _merge_shards(items: list[dict[str, Any]], pattern: Mapping[str, Any], table: Mapping[str, Any]) -> None:
@@ -123,7 +130,7 @@ def _follow(client: Any, follow: Mapping[str, Any], steps: dict[str, list[Node]]
             filler = Filler(source.item, _hole_encoding(follow, art, source, where), keys_from)
             request = filler.fill(need(follow, "request", where))
             items = _keep(run_read(client, operation, request, art.table_name, run), types, type_attribute)
-            source.children[name] = [Node(i, python_item(i)) for i in items]
+            source.children[name] = [Node(i, python_item(i), parent=source, step=name) for i in items]
             steps[name].extend(source.children[name])
         return
     if operation != "BatchGetItem":
@@ -144,7 +151,7 @@ def _follow(client: Any, follow: Mapping[str, Any], steps: dict[str, list[Node]]
     for start in range(0, len(keys), BATCH_KEYS):
         request = {"RequestItems": {art.table_name: {"Keys": keys[start:start + BATCH_KEYS]}}}
         for item in _keep(run_read(client, operation, request, art.table_name, run), types, type_attribute):
-            found[_identity({k: item[k] for k in keys_from})] = Node(item, python_item(item))
+            found[_identity({k: item[k] for k in keys_from})] = Node(item, python_item(item), step=name)
     for source, identity in per_source:
         source.children[name] = [found[identity]] if identity in found else []
         steps[name].extend(source.children[name])
@@ -187,7 +194,12 @@ def _value(node: Node, spec: Any, follow_ups: Mapping[str, Mapping[str, Any]], a
             return _path(found[0].item, attr) if found else None
         return _decoded(node, spec, _path(node.item, spec), art)
     if isinstance(spec, Mapping) and "list" in spec:
-        return [_object(child, spec["object"], follow_ups, art) for child in _chain(node, spec["list"], follow_ups)]
+        if "type" in spec and node.step == spec["list"] and node.parent is not None:
+            # the row's siblings of that type: read in the same request (one item collection)
+            members = [n for n in node.parent.children.get(node.step, []) if n.type == spec["type"]]
+        else:
+            members = [n for n in _chain(node, spec["list"], follow_ups) if n.type == spec.get("type", n.type)]
+        return [_object(child, spec["object"], follow_ups, art) for child in members]
     if isinstance(spec, Mapping) and "object" in spec:
         target = _chain(node, spec["from"], follow_ups) if "from" in spec else [node]
         return _object(target[0], spec["object"], follow_ups, art) if target else None
@@ -208,14 +220,34 @@ def _object(node: Node, members: Mapping[str, Any], follow_ups: Mapping[str, Map
     return {k: _value(node, v, follow_ups, art) for k, v in members.items()}
 
 
-def result_rows(pattern: Mapping[str, Any], roots: list[Node], art: DdbArtifacts) -> list[dict[str, Any]]:
-    """The pattern's rows keyed by the queries.sql columns of ``result.columns``."""
+def result_rows(pattern: Mapping[str, Any], steps: dict[str, list[Node]], art: DdbArtifacts) -> list[dict[str, Any]]:
+    """The pattern's rows keyed by the queries.sql columns of ``result.columns``: one per item of the step and
+    types ``result.rows`` names (default: the root items), grouped or ordered in the client when it says so."""
     where = f"access_patterns.json {pattern.get('name')!r}"
-    columns: Mapping[str, Any] = need(need(pattern, "result", where), "columns", f"{where} result")
+    result = need(pattern, "result", where)
+    columns: Mapping[str, Any] = need(result, "columns", f"{where} result")
     follow_ups = {f["name"]: f for f in pattern.get("follow_ups") or []}
+    chosen = result.get("rows") or {"step": ""}
+    if chosen["step"] not in steps:
+        raise ArtifactError(f"{where}: result rows from step {chosen['step']!r}, which did not run")
+    nodes = [n for n in steps[chosen["step"]] if not chosen.get("types") or n.type in chosen["types"]]
     if pattern.get("group"):
-        roots = [Node({}, row) for row in group_rows(pattern["group"], [n.item for n in roots], where)]
-    return [{c: _value(node, spec, follow_ups, art) for c, spec in columns.items()} for node in roots]
+        nodes = [Node({}, row) for row in group_rows(pattern["group"], [n.item for n in nodes], where)]
+    if pattern.get("client_order"):
+        nodes = client_order(pattern["client_order"], nodes, where)
+    return [{c: _value(node, spec, follow_ups, art) for c, spec in columns.items()} for node in nodes]
+
+
+def client_order(order: Mapping[str, Any], nodes: list[Node], where: str) -> list[Node]:
+    """Sort in the client (``by``: [attribute, "asc"|"desc"], last key first) and cut to ``limit``."""
+    out = list(nodes)
+    for attribute, direction in reversed(need(order, "by", where)):
+        present = [n for n in out if n.item.get(attribute) is not None]
+        missing = [n for n in out if n.item.get(attribute) is None]
+        present.sort(key=lambda n, a=attribute: n.item[a], reverse=direction == "desc")
+        out = present + missing
+    limit = order.get("limit")
+    return out[:limit] if limit is not None else out
 
 
 AGGREGATES = {
