@@ -39,7 +39,8 @@ def section(example: Path) -> CapacitySection:
 
 def row(name: str, s: CapacitySection) -> str:
     per_index = ", ".join(f"{i.name} {len(i.patterns)}" for i in s.indexes if i.patterns or i.kind != "table")
-    unrated = f" ({len(s.unrated)} unrated)" if s.unrated else ""
+    unrated_reads = sum(1 for r in s.reads if r.rate_per_s is None)
+    unrated = f" ({unrated_reads} unrated)" if unrated_reads else ""
     return (f"| {name} | {s.gsis} | {s.lsis} | {per_index} | {units(s.rcu_per_s)}{unrated} | "
             f"{units(s.wcu_per_s)} |")
 
