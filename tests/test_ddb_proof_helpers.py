@@ -21,16 +21,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.helpers.ddb_check import canon, difference, table_problems
-from tests.helpers.ddb_fill import ABSENT, ArtifactError, Encoder, Filler, encoder_for, fill, holes
-from tests.helpers.ddb_run import (
-    DdbArtifacts,
-    PatternRun,
-    Split,
-    recreate_table,
-    result_rows,
-    run_pattern,
-    run_write,
-)
+from tests.helpers.ddb_fill import ArtifactError, Filler, encode, expand_lists, holes
+from tests.helpers.ddb_patterns import result_rows, run_pattern
+from tests.helpers.ddb_run import DdbArtifacts, Split, holds, recreate_table, run_write
 from tests.helpers.ddb_servers import KINDS, SENT, DdbServer, Kind, server_of
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "ddb_mini"
@@ -51,7 +44,12 @@ def _mini() -> DdbArtifacts:
 def _users() -> list[dict[str, Any]]:
     return [{"organization_id": ORG, "id": uuid.UUID(int=i + 1), "team_id": TEAM if i < 4 else None,
              "email": f"u{i}@example.com", "rank": [7, 70, 700, 9][i % 4] + i, "joined_at": T0 + dt.timedelta(hours=i),
-             "expires_at": None} for i in range(5)]
+             "expires_at": T0 + dt.timedelta(days=30) if i == 0 else None} for i in range(5)]
+
+
+def _filler(write: dict[str, Any], params: dict[str, Any]) -> Filler:
+    declared = write.get("hole_encodings", {})
+    return Filler(params, lambda hole: declared.get(hole, "plain"))
 
 
 @pytest.fixture(scope="module", params=KINDS)
@@ -62,39 +60,50 @@ def loaded(request: pytest.FixtureRequest) -> Loaded:
     art = _mini()
     recreate_table(client, art.table)
     split = DYNALITE_SPLIT if kind == "dynalite" else None
-    run_write(client, art.write("insert Organization"), {"id": ORG}, art.entities)
+    run_write(client, art.write("insert Organization"), _filler(art.write("insert Organization"), {"id": ORG}))
     for user in _users():
-        run_write(client, art.write("insert User"), user, art.entities, split)
+        run_write(client, art.write("insert User"), _filler(art.write("insert User"), user), split)
     return server, client, art
 
 
 def test_items_land_with_padded_sortable_keys_and_no_attribute_for_null(loaded: Loaded) -> None:
     _, client, art = loaded
-    user = _users()[4]  # no team: its GSI1PK is absent (sparse), and expires_at too
+    user = _users()[4]  # no team: its GSI1 keys are absent (sparse), and expires_at too
     key = {"PK": {"S": f"ORG#{ORG}#USER#{user['id']}"}, "SK": {"S": f"USER#{user['id']}"}}
     item = client.get_item(TableName=art.table_name, Key=key, ConsistentRead=True)["Item"]
-    assert "GSI1PK" not in item and "expires_at" not in item and "team_id" not in item
-    assert item["GSI1SK"] == {"S": f"RANK#{user['rank']:010d}#USER#{user['id']}"}
-    assert item["joined_at"] == {"S": "2026-03-01T16:00:00.000000Z"}
+    assert "GSI1PK" not in item and "GSI1SK" not in item and "expires_at" not in item and "team" not in item
+    first = _users()[0]
+    key = {"PK": {"S": f"ORG#{ORG}#USER#{first['id']}"}, "SK": {"S": f"USER#{first['id']}"}}
+    item = client.get_item(TableName=art.table_name, Key=key, ConsistentRead=True)["Item"]
+    assert item["GSI1SK"] == {"S": f"RANK#{first['rank']:010d}#USER#{first['id']}"}
+    assert item["joined_at"] == {"S": "2026-03-01T12:00:00.000000Z"}
+    assert Decimal(item["expires_at"]["N"]) == 1774958400  # epoch seconds (dynalite drops .000000, moto keeps it), the TTL attribute's encoding
 
 
 def test_patterns_answer_as_expected(loaded: Loaded) -> None:
     server, client, art = loaded
     users = _users()
     before = dict(server.sent)
-    one = run_pattern(client, art.pattern("UserById"), {"organization_id": ORG, "user_id": users[2]["id"]}, art)
-    assert result_rows(art.pattern("UserById"), one.items) == [{"id": str(users[2]["id"]), "email": "u2@example.com",
-                                                                "rank": Decimal(702)}]
+    by_id = art.pattern("UserById")
+    steps, run = run_pattern(client, by_id, {"organization_id": ORG, "user_id": users[2]["id"]}, art)
+    assert result_rows(by_id, steps, art) == [{"id": str(users[2]["id"]), "email": "u2@example.com",
+                                               "rank": Decimal(702), "org_id": str(ORG)}]
+    assert run.operations == ["GetItem", "BatchGetItem"]
     ranking = art.pattern("TeamRanking")
-    top = run_pattern(client, ranking, {"organization_id": ORG, "team_id": TEAM}, art)
+    steps, _ = run_pattern(client, ranking, {"organization_id": ORG, "team_id": TEAM}, art)
     expected = sorted(users[:4], key=lambda u: -u["rank"])[:2]  # numeric order, not text order (702 > 71 > 12)
-    assert difference(result_rows(ranking, top.items), expected, ["id", "rank", "joined_at"], ordered=True) is None
+    got = result_rows(ranking, steps, art)
+    assert difference(got, expected, ["id", "rank", "joined_at"], ordered=True) is None
     active = art.pattern("ActiveTeam")
-    found = run_pattern(client, active, {"organization_id": ORG, "team_id": TEAM, "min_rank": 100}, art)
-    assert [r["id"] for r in result_rows(active, found.items)] == [str(users[2]["id"])]
-    assert found.operations.count("Query") >= 2, "Limit 1 with a filter pages until one item matches"
+    params = {"organization_id": ORG, "team_id": TEAM, "min_rank": 100, "emails": ["u2@example.com", "u0@x"]}
+    steps, run = run_pattern(client, active, params, art)
+    assert [r["id"] for r in result_rows(active, steps, art)] == [str(users[2]["id"])]
+    assert run.operations.count("Query") >= 2, "Limit 1 with a filter pages until one item matches"
+    sizes = art.pattern("TeamSizes")
+    steps, _ = run_pattern(client, sizes, {"organization_id": ORG, "team_id": TEAM}, art)
+    assert result_rows(sizes, steps, art) == [{"team_id": str(TEAM), "members": 4, "best": Decimal(702)}]
     sent = {op for op, n in server.sent.items() if n > before.get(op, 0)}
-    assert sent <= {"GetItem", "Query"}
+    assert sent <= {"GetItem", "Query", "BatchGetItem"}
 
 
 def test_duplicate_unique_value_is_rejected(loaded: Loaded) -> None:
@@ -102,7 +111,7 @@ def test_duplicate_unique_value_is_rejected(loaded: Loaded) -> None:
     twin = {**_users()[1], "id": uuid.uuid4()}  # another user, the same email in the same organization
     split = DYNALITE_SPLIT if server.kind == "dynalite" else None
     with pytest.raises(ClientError) as caught:
-        run_write(client, art.write("insert User"), twin, art.entities, split)
+        run_write(client, art.write("insert User"), _filler(art.write("insert User"), twin), split)
     error = caught.value.response
     if server.kind == "moto":
         assert error["Error"]["Code"] == "TransactionCanceledException"
@@ -118,7 +127,7 @@ def test_a_transaction_against_a_missing_parent_is_rejected_on_moto(moto_server:
     recreate_table(client, art.table)
     orphan = {**_users()[0], "organization_id": uuid.uuid4()}
     with pytest.raises(ClientError) as caught:
-        run_write(client, art.write("insert User"), orphan, art.entities)
+        run_write(client, art.write("insert User"), _filler(art.write("insert User"), orphan))
     assert [r.get("Code") for r in caught.value.response["CancellationReasons"]][-1] == "ConditionalCheckFailed"
 
 
@@ -146,44 +155,64 @@ def test_every_operation_is_recorded_and_none_is_a_scan(dynalite_server: DdbServ
 
 
 def test_fill_encodes_by_type_tag_and_by_hole() -> None:
-    enc = Encoder({"int_sort": "zero-padded to 6 digits"}, {"n": "int", "at": "timestamp", "u": "uuid"})
     at = dt.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     u = uuid.UUID(int=5)
-    template = {"K": {"S": "A#<n>#<at>#<u>"}, "N": {"N": {"$param": "n"}}, "T": {"S": {"$param": "at"}},
-                "B": {"BOOL": True}, "M": {"M": {"x": {"S": {"$param": "u"}}}}}
-    out = fill(template, {"n": 42, "at": at, "u": u}, enc)
-    assert out == {"K": {"S": f"A#000042#2026-01-02T01:04:05.000006Z#{u}"}, "N": {"N": "42"},
-                   "T": {"S": "2026-01-02T01:04:05.000006Z"}, "B": {"BOOL": True}, "M": {"M": {"x": {"S": str(u)}}}}
-    assert holes(template) == {"n", "at", "u"}
+    encodings = {"n": "uint", "i": "int", "at": "timestamp", "u": "plain", "d": "decimal"}
+    template = {"K": {"S": {"$template": "A#<n>#<i>#<at>#<u>#<d>#<at|week>"}}, "N": {"N": {"$param": "n"}},
+                "T": {"S": {"$param": "at"}}, "E": {"N": {"$param": "at"}}, "B": {"BOOL": True},
+                "M": {"M": {"x": {"S": {"$param": "u"}}, "y": {"S": {"$param": "none"}}}},
+                "J": {"S": {"$param": "j"}}, "Q": {"S": {"$param": "at|quarter"}}, "P": {"S": {"$key": "pk"}}}
+    params = {"n": 42, "i": -1, "at": at, "u": u, "d": Decimal("12.50"), "none": None, "j": {"b": 1, "a": [2]}}
+    out = Filler(params, encodings.__getitem__, {"pk": "X#<u>"}).fill(template)
+    assert out == {"K": {"S": f"A#0000000042#09223372036854775807#2026-01-02T01:04:05.000006Z#{u}"
+                              "#00000000000000012.50#2025-12-29T00:00:00.000000Z"},
+                   "N": {"N": "42"}, "T": {"S": "2026-01-02T01:04:05.000006Z"}, "E": {"N": "1767315845.000006"},
+                   "B": {"BOOL": True}, "M": {"M": {"x": {"S": str(u)}}}, "J": {"S": '{"a": [2], "b": 1}'},
+                   "Q": {"S": "2026-01-01T00:00:00.000000Z"}, "P": {"S": f"X#{u}"}}
+    assert holes(template) == {"n", "i", "at", "u", "d", "none", "j"}
 
 
 def test_null_params_leave_attributes_out_but_stay_null_in_expression_values() -> None:
-    enc = Encoder({}, {})
-    template = {"Item": {"K": {"S": "X#<t>"}, "A": {"S": {"$param": "t"}}, "B": {"S": "fixed"}},
+    filler = Filler({"t": None}, lambda hole: "plain")
+    template = {"Item": {"K": {"S": {"$template": "X#<t>"}}, "A": {"S": {"$param": "t"}}, "B": {"S": "fixed"},
+                         "M": {"M": {"a": {"S": {"$param": "t"}}}}},
                 "ExpressionAttributeValues": {":t": {"S": {"$param": "t"}}}}
-    assert fill(template, {"t": None}, enc) == {"Item": {"B": {"S": "fixed"}},
-                                                "ExpressionAttributeValues": {":t": {"NULL": True}}}
-    assert Filler({"t": None}, enc).fill({"$param": "t"}) is ABSENT
+    assert filler.fill(template) == {"Item": {"B": {"S": "fixed"}}, "ExpressionAttributeValues": {":t": {"NULL": True}}}
+    with pytest.raises(ArtifactError, match="key attribute 'PK'"):
+        filler.fill({"Key": {"PK": {"S": {"$template": "X#<t>"}}}})
+
+
+def test_in_lists_expand_to_one_placeholder_per_element() -> None:
+    filler = Filler({"s": ["open", "pending"]}, lambda hole: "plain")
+    request = {"FilterExpression": "#f IN (:f0) AND #g = :f00", "ExpressionAttributeValues": {
+        ":f0": {"$param": "s", "expand": "list"}, ":f00": {"S": "x"}}}
+    assert expand_lists(request, filler) == {"FilterExpression": "#f IN (:f0_0, :f0_1) AND #g = :f00",
+                                             "ExpressionAttributeValues": {":f00": {"S": "x"}, ":f0_0": {"S": "open"},
+                                                                           ":f0_1": {"S": "pending"}}}
+    with pytest.raises(ArtifactError, match="non-empty list"):
+        expand_lists({"ExpressionAttributeValues": {":f0": {"$param": "s", "expand": "list"}}},
+                     Filler({"s": []}, lambda hole: "plain"))
 
 
 @pytest.mark.parametrize(("template", "params", "message"), [
     ({"S": {"$param": "nope"}}, {"x": 1}, "parameter 'nope'"),
-    ("A#<nope>", {}, "parameter 'nope'"),
-    ({"ZZ": {"$param": "x"}}, {"x": 1}, None),  # an unknown tag is not an attribute value: a plain map
+    ({"S": {"$template": "A#<nope>"}}, {}, "parameter 'nope'"),
+    ({"S": {"$key": "nope"}}, {}, "no key template"),
     ({"BOOL": {"$param": "x"}}, {"x": "yes"}, "BOOL attribute"),
-    ({"L": [{"S": "<x>"}]}, {"x": None}, "NULL parameter inside a list"),
+    ({"N": {"$param": "x"}}, {"x": "7"}, "N attribute"),
+    ({"L": [{"S": {"$template": "<x>"}}]}, {"x": None}, "NULL value inside a list"),
     ({"S": {"$param": "x"}}, {"x": dt.datetime(2026, 1, 1)}, "without a time zone"),
-    ({"S": "<x>"}, {"x": -1}, "negative"),
-    ({"S": {"$param": "x"}}, {"x": object()}, "no DynamoDB text form"),
+    ({"S": {"$template": "<x>"}}, {"x": -1}, "negative"),
+    ({"S": {"$template": "<x|fortnight>"}}, {"x": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)}, "fortnight"),
+    ({"S": {"$param": "x"}}, {"x": object()}, "no DynamoDB text"),
+    ({"$param": "x"}, {"x": 1}, "untyped"),
 ])
 def test_fill_fails_clearly_on_what_it_cannot_carry_out(template: Any, params: dict[str, Any],
-                                                       message: str | None) -> None:
-    enc = Encoder({"int_sort": "zero-padded to 4 digits"}, {"x": "int"})
-    if message is None:
-        assert fill(template, params, enc) == {"ZZ": 1}
-        return
+                                                       message: str) -> None:
     with pytest.raises(ArtifactError, match=message):
-        fill(template, params, enc)
+        Filler(params, lambda hole: "uint").fill(template)
+    with pytest.raises(ArtifactError, match="unknown key encoding"):
+        encode(1, "roman")
 
 
 def test_artifacts_that_lack_what_the_contract_promises_fail_clearly() -> None:
@@ -193,18 +222,14 @@ def test_artifacts_that_lack_what_the_contract_promises_fail_clearly() -> None:
     texts |= {"template.yaml": "", "decisions.md": ""}
     with pytest.raises(ArtifactError, match="format"):
         DdbArtifacts.from_texts({**texts, "writes.json": json.dumps({"writes": []})})
-    with pytest.raises(ArtifactError, match="encodings"):
-        encoder_for({}, [])
-    with pytest.raises(ArtifactError, match="name or type"):
-        encoder_for({"encodings": {}}, [{"name": "x"}])
-    with pytest.raises(ArtifactError, match="int_sort has no width"):
-        Encoder({"int_sort": "padded"}, {"x": "int"}).hole("x", 3)
     art = DdbArtifacts.from_texts(texts)
     with pytest.raises(ArtifactError, match="no pattern"):
         art.pattern("Nope")
     with pytest.raises(ArtifactError, match="lacks 'result'"):
-        result_rows({"name": "x"}, [])
-    assert isinstance(PatternRun().items, list)
+        result_rows({"name": "x"}, {"": []}, art)
+    with pytest.raises(ArtifactError, match="cannot evaluate"):
+        holds([{"op": "between", "on": "x"}], {"x": 1}, "here")
+    assert holds([{"op": "=", "on": "s", "equals": "open"}, {"op": "is_null", "on": "d"}], {"s": "open", "d": None}, "")
 
 
 def test_static_limits_neither_emulator_enforces() -> None:
@@ -232,4 +257,4 @@ def test_canon_makes_both_sides_comparable() -> None:
     assert canon(uuid.UUID(int=1)) == str(uuid.UUID(int=1))
     assert difference([{"a": 1}, {"a": 2}], [{"a": 2}, {"a": 1}], ["a"], ordered=False) is None
     assert "another order" in (difference([{"a": 1}, {"a": 2}], [{"a": 2}, {"a": 1}], ["a"], ordered=True) or "")
-    assert "only in DynamoDB: [('3',)]" in (difference([{"a": 3}], [], ["a"], ordered=False) or "")
+    assert "only in DynamoDB: 1 rows: [('3',)]" in (difference([{"a": 3}], [], ["a"], ordered=False) or "")

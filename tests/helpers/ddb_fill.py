@@ -113,7 +113,7 @@ def encode(value: Any, encoding: str) -> str:
 def epoch(value: dt.datetime) -> str:
     """A timestamp in an N attribute: seconds since 1970 with six decimals (the TTL attribute)."""
     delta = value.astimezone(dt.UTC) - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    return format(Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds) / 10**6, "f")
+    return f"{delta.days * 86400 + delta.seconds}.{delta.microseconds:06d}"
 
 
 def typed(tag: str, value: Any) -> dict[str, Any] | _Absent:
@@ -192,6 +192,8 @@ class Filler:
             return out
         if not isinstance(node, dict):
             return node
+        if "$param" in node and node.get("expand") == "list" and parent.startswith(":"):
+            return node  # expand_lists makes one placeholder per element
         if "$param" in node:
             raise ArtifactError(f"an untyped {node} under {parent!r}: expected {{\"S\": ...}} or an expanded list")
         if "$template" in node:
