@@ -20,6 +20,7 @@ from tests.helpers.mongo_compare import compare, pg_rows, plain, result_rows, so
 from tests.helpers.mongo_docs import build_documents
 from tests.helpers.mongo_esr import pattern_problems, tenant_keys
 from tests.helpers.mongo_mock import load, new_database, pattern_limit, pattern_sort, run_pattern
+from tests.helpers.mongo_mutants import mutants
 from tests.helpers.pg_answers import PgAnswers, pg_course_platform  # noqa: F401  (fixture)
 
 with warnings.catch_warnings():  # jsonschema >= 4.x warns that mongo-schema subclasses a validator class
@@ -251,3 +252,28 @@ def test_compare_groups_ties() -> None:
     assert compare(cut_pg, cut_mongo, pool, ordered=True, sort_keys=["k"], limit=2) == []
     assert compare(cut_pg, cut_mongo, cut_mongo, ordered=True, sort_keys=["k"], limit=2)
     assert compare(cut_pg, cut_mongo, cut_mongo, ordered=False, sort_keys=[], limit=None)
+
+
+def test_mutants_break_each_rule_of_the_sample(sample: Any) -> None:
+    _a, docs, _db = sample
+    schema = SAMPLE["collections"][1]["validator"]["$jsonSchema"]
+    doc = next(c for c in docs["courses"] if c["lessons"])
+    rules = []
+    for rule, broken in mutants(schema, doc):
+        rules.append(rule)
+        with pytest.raises(mongo_schema.jsonschema.ValidationError):
+            mongo_schema.validate(broken, schema)
+    assert "document: required title" in rules and "document: additionalProperties false" in rules
+    assert "lessons[0]: required position" in rules and "lessons[0].position: minimum 0" in rules
+    assert "title: bsonType ['string']" in rules
+
+
+def test_text_search_is_emulated() -> None:
+    db = new_database("text")
+    db.c.insert_many([{"_id": 1, "s": "Alpha bravo", "t": 1}, {"_id": 2, "s": "alphabet", "t": 1},
+                      {"_id": 3, "s": "x alpha", "t": 2}])
+    db.c.create_index([("t", 1), ("s", "text")])
+    pattern = {"kind": "find", "collection": "c", "filter": {"t": 1, "$text": {"$search": {"$param": "q"}}}}
+    assert [d["_id"] for d in run_pattern(db, pattern, {"q": "alpha"})] == [1]
+    with pytest.raises(AssertionError, match="no text index"):
+        run_pattern(db, {**pattern, "collection": "d"}, {"q": "alpha"})

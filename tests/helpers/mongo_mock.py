@@ -10,11 +10,13 @@
   `aggregate` (its pipeline; `$unionWith`, which mongomock lacks, is run as MongoDB defines it: the other
   collection's pipeline appended to this one's documents). With `unlimited=True` the pattern runs without its
   limit (`limit`, or the pipeline's `$limit` stages), which tells whether rows tied at a cut may differ.
+  `$text`, which mongomock lacks too, is run as `text_search` says.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -124,18 +126,37 @@ def run_pattern(db: Any, pattern: dict[str, Any], params: dict[str, Any], *, unl
     kind = pattern.get("kind")
     coll = db[pattern["collection"]]
     if kind == "find":
-        cursor = coll.find(bind(pattern.get("filter") or {}, params), bind(pattern.get("projection"), params))
+        flt = text_search(coll, bind(pattern.get("filter") or {}, params))
+        cursor = coll.find(flt, bind(pattern.get("projection"), params))
         if pattern.get("sort"):
             cursor = cursor.sort([(k, d) for k, d in pattern["sort"]])
         if pattern.get("limit") and not unlimited:
             cursor = cursor.limit(int(pattern["limit"]))
         return list(cursor)
     if kind == "aggregate":
-        pipeline = bind(pattern.get("pipeline") or [], params)
+        pipeline = [{"$match": text_search(coll, s["$match"])} if "$match" in s else s
+                    for s in bind(pattern.get("pipeline") or [], params)]
         if unlimited:
             pipeline = [s for s in pipeline if "$limit" not in s]
         return aggregate(db, list(coll.find()), pipeline)
     raise AssertionError(f"pattern {pattern.get('name')}: unknown kind {kind!r} (find or aggregate)")
+
+
+def text_search(coll: Any, flt: dict[str, Any]) -> dict[str, Any]:
+    """`flt` with a `$text` search (which mongomock lacks) written as what it means for single words: a
+    document matches when a field of the collection's text index holds one of the words (case-insensitive)."""
+    if "$text" not in flt:
+        return flt
+    search = flt["$text"].get("$search", "")
+    if '"' in search or "-" in search:
+        raise AssertionError(f"$text phrases and negations are not emulated: {search!r}")
+    fields = [k for ix in coll.index_information().values() for k, d in ix["key"] if d == "text"]
+    if not fields:
+        raise AssertionError(f"$text on {coll.name}, which has no text index")
+    words = re.findall(r"\w+", search)
+    ors = [{f: {"$regex": rf"(^|\W){re.escape(w)}(\W|$)", "$options": "i"}} for f in fields for w in words]
+    rest = {k: v for k, v in flt.items() if k != "$text"}
+    return {"$and": [rest, {"$or": ors or [{"_id": {"$exists": False}}]}]}
 
 
 def aggregate(db: Any, docs: list[Doc], pipeline: list[dict[str, Any]]) -> list[Doc]:
