@@ -121,23 +121,27 @@ def param_names(template: Any) -> set[str]:
 # --- running --------------------------------------------------------------------------------------------------
 
 
-def run_pattern(db: Any, pattern: dict[str, Any], params: dict[str, Any], *, unlimited: bool = False) -> list[Doc]:
-    """The documents one pattern returns (see the module's docstring)."""
+def run_pattern(db: Any, pattern: dict[str, Any], params: dict[str, Any], *, unlimited: bool = False,
+                emulate: bool = True) -> list[Doc]:
+    """The documents one pattern returns (see the module's docstring). `emulate=False` on a real server:
+    `$text` and `$unionWith` run there as they are."""
     kind = pattern.get("kind")
     coll = db[pattern["collection"]]
     if kind == "find":
-        flt = text_search(coll, bind(pattern.get("filter") or {}, params))
-        cursor = coll.find(flt, bind(pattern.get("projection"), params))
+        flt = bind(pattern.get("filter") or {}, params)
+        cursor = coll.find(text_search(coll, flt) if emulate else flt, bind(pattern.get("projection"), params))
         if pattern.get("sort"):
             cursor = cursor.sort([(k, d) for k, d in pattern["sort"]])
         if pattern.get("limit") and not unlimited:
             cursor = cursor.limit(int(pattern["limit"]))
         return list(cursor)
     if kind == "aggregate":
-        pipeline = [{"$match": text_search(coll, s["$match"])} if "$match" in s else s
-                    for s in bind(pattern.get("pipeline") or [], params)]
+        pipeline = bind(pattern.get("pipeline") or [], params)
         if unlimited:
             pipeline = [s for s in pipeline if "$limit" not in s]
+        if not emulate:
+            return list(coll.aggregate(pipeline))
+        pipeline = [{"$match": text_search(coll, s["$match"])} if "$match" in s else s for s in pipeline]
         return aggregate(db, list(coll.find()), pipeline)
     raise AssertionError(f"pattern {pattern.get('name')}: unknown kind {kind!r} (find or aggregate)")
 
