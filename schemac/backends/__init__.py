@@ -83,6 +83,7 @@ class Backend(Protocol):
 BACKENDS: dict[str, str] = {
     "postgres": "schemac.backends.postgres",
     "mysql": "schemac.backends.mysql",
+    "mongodb": "schemac.backends.mongodb",
 }
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from schemac.compiler.design import codes as codes  # registers the SC040x diagnostics
 from schemac.compiler.design.context import Ctx
+from schemac.compiler.design.document import planner as document
 from schemac.compiler.design.explain import render_decisions
 from schemac.compiler.design.model import Capabilities, Design
 from schemac.compiler.design.relational import planner as relational
@@ -25,8 +26,8 @@ __all__ = ["PLANNERS", "Capabilities", "Design", "Planner", "design", "render_de
 
 Planner = Callable[[Ctx], Design]
 
-# family -> planner. The document and key-value planners arrive with their targets (issues 13 and 14).
-PLANNERS: dict[str, Planner] = {"relational": relational.plan}
+# family -> planner. The key-value planner arrives with its target (issue 14).
+PLANNERS: dict[str, Planner] = {"relational": relational.plan, "document": document.plan}
 
 
 def design(model: Model, capabilities: Capabilities, target: str) -> tuple[Design | None, list[Diagnostic]]:
