@@ -7,6 +7,7 @@
 #
 # Installs only what is missing, so a second run installs nothing:
 #   - Debian packages, with apt-get (as root, or through sudo): mariadb-server when mariadbd is missing,
+#     nodejs when node is missing (`node --check` on the MongoDB scripts),
 #     chromium when it is missing (the report's HTML test),
 #     postgresql-15 when its server binaries are missing, python3-venv when python3 cannot make a venv;
 #   - the virtualenv .venv in the repository, with `pip install -e '.[test]'`; pip runs again only when
@@ -65,6 +66,10 @@ have_program() {
 packages=()
 if ! have_program mariadbd || ! have_program mariadb-install-db; then
   packages+=(mariadb-server)
+fi
+# the MongoDB target's setup.js and queries.js are checked with `node --check`
+if ! have_program node; then
+  packages+=(nodejs)
 fi
 # the design report's HTML page is checked in headless Chromium
 if ! have_program chromium; then

@@ -693,7 +693,7 @@ def test_audit_plan() -> None:
     assert audit is not None and audit.entities == ("Ticket",) and audit.mechanism == "trigger"
 
 
-@pytest.mark.parametrize("family", ["document", "key_value"])
+@pytest.mark.parametrize("family", ["key_value"])
 def test_a_family_without_a_planner_is_a_diagnostic(family: str) -> None:
     d, diags = design(_example("commerce"), Capabilities(family=family), "nosql")  # type: ignore[arg-type]
     assert d is None

@@ -147,3 +147,12 @@ def test_clear_errors(pg_course_platform: PgAnswers) -> None:  # noqa: F811
         a.pg_answer("student_courses", {"organization_id": uuid.uuid4()})
     with pytest.raises(KeyError, match="no entity 'Nope'"):
         a.data.of("Nope")
+
+
+def test_expiring_rows_are_half_live(pg_helpdesk: PgAnswers) -> None:  # noqa: F811
+    """Half of the sessions expire in the future, so session_by_token finds live sessions."""
+    now = dt.datetime.now(dt.UTC)
+    sessions = pg_helpdesk.data.of("Session")
+    live = [s for s in sessions if s["expires_at"] > now]
+    assert 0.3 < len(live) / len(sessions) < 0.7
+    assert any(pg_helpdesk.pg_answer("session_by_token", p) for p in pg_helpdesk.draw("session_by_token", 4))

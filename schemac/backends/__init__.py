@@ -84,6 +84,7 @@ BACKENDS: dict[str, str] = {
     "postgres": "schemac.backends.postgres",
     "mysql": "schemac.backends.mysql",
     "dynamodb": "schemac.backends.dynamodb",
+    "mongodb": "schemac.backends.mongodb",
 }
 
 

@@ -30,7 +30,7 @@ from schemac.report.growth import RevisitSection
 from schemac.report.migration import MigrationSection
 from schemac.report.mistakes import MistakeSection
 from schemac.report.takeaways import Takeaway
-from schemac.report.text import months, where
+from schemac.report.text import Words, months, where, words
 
 __all__ = ["SECTIONS", "Report", "build_report", "render_report"]
 
@@ -66,6 +66,8 @@ class Report:
     entities: EntitySection
     schema_path: str
     schema_language: str
+    queries_language: str  # the fence language of the statements or requests
+    words: Words
     schema: str
     access: AccessSection
     decisions: DecisionSection
@@ -93,6 +95,7 @@ def build_report(result: Any, *, today: date | None = None) -> Report:
         today=facts.today.isoformat(), source=where(s.span) if s.span else ", ".join(facts.model.files),
         horizon=months(s.horizon_months), settings=_settings(facts), sections=SECTIONS, entities=ent,
         schema_path=facts.layout.schema, schema_language=facts.layout.schema_language,
+        queries_language=facts.layout.queries_language or facts.layout.schema_language, words=words(facts.family),
         schema=facts.schema_text().rstrip("\n"), access=acc, decisions=dec, mistakes=mistakes.build(facts),
         migration=migration.build(facts), revisit=rev, takeaways=takeaways.build(facts, acc, dec, rev),
         diagnostics=_diagnostics(facts), svg=svg.render(ent.rows, ent.relations))

@@ -138,7 +138,7 @@ def covered_references(facts: Facts) -> tuple[list[str], list[tuple[Entity, str]
     ok, missing = [], []
     for e in facts.model.entities:
         tenant = e.tenant_field.name if e.tenant_field else None
-        leads = [tuple(p.field for p in i.parts) for i in facts.design.relational.indexes_of(e.name)]
+        leads = facts.index_leads(e.name)
         leads += [u.fields for u in e.uniques] + [e.primary_key]
         for f in e.references:
             hit = any(cols[:1] == (f.name,) or (tenant and cols[:2] == (tenant, f.name)) for cols in leads)

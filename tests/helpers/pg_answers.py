@@ -3,7 +3,8 @@
 For one example, :func:`load_pg_answers` builds the PostgreSQL target in-process (``schemac.build``), applies
 ``schema.sql`` to a fresh database of the session's PostgreSQL server, seeds it at a small scale with
 ``tests/seed.py`` (the biggest table holds ``SMALL_BIGGEST`` rows), fills the summary tables that triggers
-would have kept (the load skips triggers), and reads every entity's rows back. What it returns
+would have kept (the load skips triggers), moves half of the ``@expires`` instants into the future (the load
+puts every timestamp in the past: nothing would be live), and reads every entity's rows back. What it returns
 (:class:`PgAnswers`) gives:
 
 * ``data`` (:class:`LogicalData`): per IR entity, its rows as dicts keyed by IR field name. A reference holds
@@ -151,6 +152,18 @@ def fill_summaries(conn: psycopg.Connection[Any], design: Design) -> None:
             conn.execute("SET session_replication_role = origin")
 
 
+def renew_expiring(conn: psycopg.Connection[Any], model: Model) -> None:
+    """The load puts every timestamp in the past, so every `@expires` row has expired and a read of live rows
+    (`expires_at > now()`) finds none: half of them are moved as far into the future (seeded, deterministic)."""
+    conn.execute("SELECT setseed(0.5)")
+    for e in model.entities:
+        for f in e.fields:
+            if f.expires:
+                col = psql.Identifier(column_name(f))
+                conn.execute(psql.SQL("UPDATE {} SET {} = now() + (now() - {}) WHERE random() < 0.5").format(
+                    psql.Identifier(table_name(model, e)), col, col))
+
+
 # --- one example ----------------------------------------------------------------------------------------------
 
 
@@ -254,6 +267,7 @@ def load_pg_answers(server: PgServer, example: str, *, biggest: int = SMALL_BIGG
         apply_pg_script(conn, next(a.text for a in result.artifacts if a.path == "schema.sql"))
         seed_postgres(conn, result.design, scale=scale_for(result.design, biggest), vacuum=False)
         fill_summaries(conn, result.design)
+        renew_expiring(conn, result.design.model)
         conn.execute("ANALYZE")
         data = read_logical(conn, example, result.design.model)
     answers = PgAnswers(example, result, server, db, data, first_pages(result.design.model, result))

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from schemac.compiler.design import codes as codes  # registers the SC040x diagnostics
 from schemac.compiler.design.context import Ctx
+from schemac.compiler.design.document import planner as document
 from schemac.compiler.design.explain import render_decisions
 from schemac.compiler.design.keyvalue import planner as keyvalue
 from schemac.compiler.design.model import Capabilities, Design
@@ -26,8 +27,8 @@ __all__ = ["PLANNERS", "Capabilities", "Design", "Planner", "design", "render_de
 
 Planner = Callable[[Ctx], Design]
 
-# family -> planner. The document and key-value planners arrive with their targets (issues 13 and 14).
-PLANNERS: dict[str, Planner] = {"relational": relational.plan, "key_value": keyvalue.plan}
+# family -> planner, one per storage family.
+PLANNERS: dict[str, Planner] = {"relational": relational.plan, "document": document.plan, "key_value": keyvalue.plan}
 
 
 def design(model: Model, capabilities: Capabilities, target: str) -> tuple[Design | None, list[Diagnostic]]:

@@ -13,6 +13,16 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
+from schemac.compiler.design.document.payloads import (
+    Computed,
+    Copied,
+    DocIndex,
+    DocumentSize,
+    ManyToMany,
+    Placed,
+    ShardProposal,
+    Validation,
+)
 from schemac.compiler.design.plans import Operation
 from schemac.diagnostics import Span
 
@@ -317,7 +327,9 @@ class PrimaryKeys(NamedTuple):
 Payload = (Maintained | Access | Covering | IndexChoice | ForeignKeyIndex | TenantReference | Tenancy | ForeignKeys
            | SoftDelete | Audit | Erasure | Volume | Partitioning | ReferenceReads | KeyCollation | OptimisticCheck
            | HotParent | RowTriggers | CountUnderSoftDelete | TriggerCascade | Statistics | WriteLoad | Bucket
-           | Union | Summary | Expiry | PartialWrite | PrimaryKeys)
+           | Union | Summary | Expiry | PartialWrite | PrimaryKeys
+           # the document family (MongoDB)
+           | Placed | Copied | ManyToMany | DocIndex | Validation | ShardProposal | DocumentSize | Computed)
 
 
 class Decision(NamedTuple):

@@ -1,0 +1,150 @@
+"""Filters, updates and pipelines as MongoDB documents, and those documents as JSON or mongosh JavaScript.
+
+A parameter is a `Param` in the built structure: JSON shows it as `{"$param": name}` (the whole value), the
+JavaScript as `p.name`. Nothing here parses text: the structures are built from the design's typed records.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from schemac.compiler.design.document.layout import Cond, DocumentAccess, Stage
+
+LIVE_TYPE = {"$type": "null"}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+
+
+def value(c: Cond) -> object:
+    return Param(c.param) if c.param is not None else c.value
+
+
+_OPS = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte", "ne": "$ne", "in": "$in"}
+
+
+def filter_doc(conds: tuple[Cond, ...] | list[Cond]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for c in conds:
+        if c.op == "text":
+            out["$text"] = {"$search": value(c)}
+            continue
+        if c.op == "eq":
+            term: object = value(c)
+        elif c.op == "live":
+            term = dict(LIVE_TYPE)
+        elif c.op == "null":
+            term = None
+        elif c.op == "not_null":
+            term = {"$ne": None}
+        else:
+            term = {_OPS[c.op]: value(c)}
+        old = out.get(c.path)
+        if isinstance(old, dict) and isinstance(term, dict) and all(k.startswith("$") for k in {**old, **term}):
+            out[c.path] = {**old, **term}
+        else:
+            out[c.path] = term
+    return out
+
+
+def sort_doc(keys: tuple[tuple[str, int], ...]) -> dict[str, int]:
+    return {k: d for k, d in keys}
+
+
+def stage_docs(s: Stage) -> list[dict[str, object]]:
+    if s.kind == "element":
+        merged = {k: f"${p}" for k, p in s.keys}
+        out: list[dict[str, object]] = [{"$unwind": f"${s.path}"},
+                                        {"$replaceRoot": {"newRoot": {"$mergeObjects": [f"${s.path}", merged]}}}]
+        if s.filter:
+            out.append({"$match": filter_doc(s.filter)})
+        return out
+    if s.kind == "group":
+        group: dict[str, object] = {"_id": {k: f"${p}" for k, p in s.keys}}
+        for name, func, path in s.accumulators:
+            group[name] = _accumulator(func, path)
+        return [{"$group": group}]
+    raise ValueError(s.kind)
+
+
+def _accumulator(func: str, path: str | None) -> object:
+    if func == "count":
+        return {"$sum": 1} if path is None or path == "_id" else \
+            {"$sum": {"$cond": [{"$eq": [{"$ifNull": [f"${path}", None]}, None]}, 0, 1]}}
+    return {f"${func}": f"${path}"}
+
+
+def pipeline(a: DocumentAccess) -> list[dict[str, object]]:
+    """The aggregate's pipeline: $match, then its stages, sort and limit; a union's branches as $unionWith."""
+    out: list[dict[str, object]] = [{"$match": filter_doc(a.filter)}]
+    if a.sort:
+        out.append({"$sort": sort_doc(a.sort)})
+    if a.limit is not None:
+        out.append({"$limit": a.limit})
+    for s in a.stages:
+        out += stage_docs(s)
+    if a.project or a.type_value:
+        out.append({"$project": _project(a)})
+    for b in a.branches:
+        out.append({"$unionWith": {"coll": b.collection, "pipeline": pipeline(b)}})
+    if a.post_sort:
+        out.append({"$sort": sort_doc(a.post_sort)})
+    if a.post_limit is not None:
+        out.append({"$limit": a.post_limit})
+    return out
+
+
+def _project(a: DocumentAccess) -> dict[str, object]:
+    out: dict[str, object] = {"_id": 0}
+    for key, path in a.project:
+        out[key] = f"${path}"
+    if a.type_value is not None:
+        out["entity"] = {"$literal": a.type_value}
+    return out
+
+
+def projection(a: DocumentAccess) -> dict[str, int] | None:
+    if not a.projection:
+        return None
+    out = {p: 1 for p in a.projection}
+    if "_id" not in out:
+        out["_id"] = 0
+    return out
+
+
+# -- output ---------------------------------------------------------------------------------------------------------
+
+
+def to_json_value(v: object) -> object:
+    if isinstance(v, Param):
+        return {"$param": v.name}
+    if isinstance(v, dict):
+        return {k: to_json_value(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [to_json_value(x) for x in v]
+    return v
+
+
+def dumps(v: object) -> str:
+    return json.dumps(to_json_value(v), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_js(v: object, indent: int = 0) -> str:
+    """A JavaScript expression for `v`; a parameter is `p.<name>` (bracketed when not an identifier)."""
+    if isinstance(v, Param):
+        return f"p.{v.name}" if v.name.isidentifier() else f"p[{json.dumps(v.name)}]"
+    if isinstance(v, dict):
+        if not v:
+            return "{}"
+        pad = "  " * (indent + 1)
+        items = [f"{pad}{json.dumps(k)}: {to_js(x, indent + 1)}" for k, x in v.items()]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * indent + "}"
+    if isinstance(v, (list, tuple)):
+        if not v:
+            return "[]"
+        pad = "  " * (indent + 1)
+        return "[\n" + ",\n".join(pad + to_js(x, indent + 1) for x in v) + "\n" + "  " * indent + "]"
+    return json.dumps(v, ensure_ascii=False)

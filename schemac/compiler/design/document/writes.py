@@ -1,0 +1,260 @@
+"""How each write is done: the documents it touches, the operators, and a transaction when there is more
+than one step (an embedded child is one atomic update of its parent: no transaction, MDB-E09).
+
+Parameters are named as the SQL targets name them (`organization_id`, `student_id`); the application also
+passes what MongoDB cannot make itself: the id (`id`, UUIDv7 or the next number) and the clock
+(`created_at`, `updated_at`), and the copied fields of an extended reference (`course_title`).
+"""
+
+from __future__ import annotations
+
+from schemac.compiler.design.context import Ctx
+from schemac.compiler.design.document.access import LIVE, Reads, param_type, predicate_conds, tenant_param
+from schemac.compiler.design.document.keys import collection_name, column_name, doc_key, element_key
+from schemac.compiler.design.document.layout import Computed, Cond, DocumentWrite, Embedding, Step
+from schemac.compiler.model import Entity, Field, FieldOrigin, Write
+
+AUDIT = "audit_log"
+_GENERATED = (FieldOrigin.ID, FieldOrigin.CREATED_AT, FieldOrigin.UPDATED_AT)
+
+
+def _type(ctx: Ctx, e: Entity, f: Field) -> tuple[str, str, bool]:
+    if f.is_reference:
+        t = ctx.entity(f.target or "")
+        pk = t.field(t.primary_key[0]) if t.primary_key else None
+        kind = pk.scalar.kind.value if pk is not None and pk.scalar is not None else "uuid"
+    elif f.scalar is not None:
+        kind = f.scalar.kind.value if f.kind.value == "scalar" else f"list<{f.scalar.kind.value}>"
+    else:
+        kind = "json"
+    return column_name(f), kind, f.optional or f.origin is FieldOrigin.DELETED_AT
+
+
+def _document(ctx: Ctx, e: Entity, emb: Embedding | None, reads: Reads) -> tuple[list[tuple[str, str]], list]:
+    """(key, parameter) of a new document or element, and the parameters it takes."""
+    doc: list[tuple[str, str]] = []
+    params: list[tuple[str, str, bool]] = []
+    for f in e.stored_fields:
+        if emb is not None and emb.mode == "embed" and (f.name == emb.by or f.origin is FieldOrigin.TENANT):
+            continue
+        if f.origin is FieldOrigin.DELETED_AT or f.maintained:
+            continue
+        name, kind, nullable = _type(ctx, e, f)
+        if f.origin is FieldOrigin.ID:
+            name = "id"
+        doc.append((element_key(f) if emb is not None and emb.mode == "embed" else doc_key(f), name))
+        params.append((name, kind, nullable))
+    for c in reads.places.copies:
+        if c.holder == e.name and c.mode == "extended_reference":
+            source = ctx.entity(c.source or "")
+            for src, key in c.fields:
+                name = f"{c.path}_{key}"
+                f = source.field(src)
+                doc.append((f"{c.path}.{key}", name))
+                params.append((name, _type(ctx, source, f)[1] if f is not None else "json", True))
+    return doc, params
+
+
+def _constants(e: Entity, reads: Reads, emb: Embedding | None) -> tuple[tuple[str, object], ...]:
+    """What a new document starts with: live, counters at 0, empty embedded and id arrays."""
+    out: list[tuple[str, object]] = []
+    out += [(x.path, ()) for x in reads.places.embeds.values() if x.parent == e.name]
+    out += [(r.path, ()) for r in reads.places.relations if r.owner == e.name and r.mode == "id_array" and r.path]
+    if e.soft_delete:
+        out.append((LIVE, None))
+    out += [(doc_key(f), 0) for f in e.fields if f.maintained]
+    out += [(c.path, 0) for c in reads.places.copies if c.holder == e.name and c.mode == "computed" and c.by
+            and not e.field(c.fields[0][0] if c.fields else "")]
+    return tuple(out)
+
+
+def _parent_filter(ctx: Ctx, parent: Entity, param: str) -> tuple[Cond, ...]:
+    t = tenant_param(ctx, parent)
+    out = [Cond(path=doc_key(parent.tenant_field), op="eq", param=t[0])] if t and parent.tenant_field else []
+    return (*out, Cond(path="_id", op="eq", param=param))
+
+
+def insert_write(ctx: Ctx, w_name: str, e: Entity, reads: Reads, computed: list[Computed]) -> DocumentWrite:
+    emb = reads.places.embeds.get(e.name)
+    doc, params = _document(ctx, e, emb, reads)
+    steps: list[Step] = []
+    consts = _constants(e, reads, emb)
+    if emb is None or emb.mode == "subset":
+        steps.append(Step(collection=collection_name(e), op="insertOne", document=tuple(doc),
+                          set_values=consts, why=f"the {e.name} document"))
+    if emb is not None:
+        parent = ctx.entity(emb.parent)
+        by = e.field(emb.by)
+        element = tuple((element_key(f), p) for f, p in ((e.field(_field_of(e, k)), p) for k, p in doc) if f) \
+            if emb.mode == "subset" else tuple(doc)
+        push_slice = (emb.limit or 0, tuple((k, d) for k, d in emb.order)) if emb.mode == "subset" else None
+        steps.append(Step(collection=collection_name(parent), op="updateOne",
+                          filter=_parent_filter(ctx, parent, column_name(by)),  # type: ignore[arg-type]
+                          push=((emb.path, element),), push_slice=push_slice,  # type: ignore[arg-type]
+                          role="subset" if emb.mode == "subset" else "embedded",
+                          why=("subset: the element joins the parent's array, which keeps the first "
+                               f"{emb.limit} by {', '.join(k for k, _ in emb.order)}") if emb.mode == "subset"
+                          else f"embedded: the element is pushed into {emb.parent}.{emb.path}"))
+    steps += _counters(ctx, e, reads, +1, steps)
+    steps += _buckets(ctx, e, computed, +1)
+    steps += _audit(ctx, e, "insert")
+    tp = tenant_param(ctx, e)
+    all_params = ([tp] if tp and not any(p[0] == tp[0] for p in params) else []) + params
+    return DocumentWrite(write=w_name, entity=e.name, op="insert", transaction=len(steps) > 1,
+                         params=tuple(all_params), steps=tuple(steps))  # type: ignore[arg-type]
+
+
+def _field_of(e: Entity, key: str) -> str:
+    for f in e.stored_fields:
+        if doc_key(f) == key:
+            return f.name
+    return key
+
+
+def _counters(ctx: Ctx, e: Entity, reads: Reads, sign: int, steps: list[Step]) -> list[Step]:
+    """$inc of the computed values this entity's writes keep (MDB-P03): in the parent's update when the child
+    is embedded there (one atomic update), else a step of the transaction."""
+    out: list[Step] = []
+    for c in reads.places.copies:
+        if c.mode != "computed" or c.source != e.name or c.by is None:
+            continue
+        holder = ctx.entity(c.holder)
+        field = holder.field(c.fields[0][0]) if c.fields else None
+        agg = field.default.aggregate if field is not None and field.default is not None else None
+        by = e.field(c.by)
+        amount: str | int = sign
+        if agg is not None and agg.func == "sum" and agg.field:
+            amount = column_name(e.field(agg.field))  # type: ignore[arg-type]
+        cond = " when the document matches the counter's condition" if agg is not None and agg.where else ""
+        when = tuple(x for p in (agg.where if agg is not None else ()) for x in predicate_conds(ctx, e, p, reads))
+        emb = reads.places.embeds.get(e.name)
+        if emb is not None and emb.mode == "embed" and emb.parent == c.holder:
+            for i, s in enumerate(steps):
+                if s.collection == collection_name(holder) and s.op == "updateOne":
+                    steps[i] = s.model_copy(update={"inc": (*s.inc, (c.path, amount)),
+                                                    "why": s.why + f"; $inc {c.path} in the same update"})
+            continue
+        out.append(Step(collection=collection_name(holder), op="updateOne",
+                        filter=_parent_filter(ctx, holder, column_name(by)), inc=((c.path, amount),),  # type: ignore[arg-type]
+                        role="counter", when=when,
+                        why=f"computed: {c.holder}.{c.path} ({'+' if sign > 0 else '-'}){cond}"))
+    return out
+
+
+def _buckets(ctx: Ctx, e: Entity, computed: list[Computed], sign: int) -> list[Step]:
+    out = []
+    for comp in computed:
+        if comp.source != e.name:
+            continue
+        t = tenant_param(ctx, e)
+        conds = [Cond(path=doc_key(e.tenant_field), op="eq", param=t[0])] if t and e.tenant_field else []
+        conds += [Cond(path=key, op="eq", param=f"{key}" if bucket is None else f"{field}")
+                  for key, field, bucket in comp.keys]
+        inc = tuple((key, sign if func == "count" else (src or "")) for key, func, src in comp.values)
+        out.append(Step(collection=comp.collection, op="updateOne", filter=tuple(conds), inc=inc, upsert=True,
+                        role="bucket",
+                        why="computed bucket: the aggregate document of the write's bucket, created on first use "
+                            "(the application truncates the date to the bucket's start)"))
+    return out
+
+
+def _audit(ctx: Ctx, e: Entity, op: str) -> list[Step]:
+    if not (e.audited and ctx.model.settings.audit):
+        return []
+    doc = (("entity", "entity"), ("entity_id", "id"), ("op", "op"), ("at", "updated_at"), ("changes", "changes"))
+    return [Step(collection=AUDIT, op="insertOne", document=doc, role="audit",
+                 why=f"audit: the {op} recorded in the same transaction")]
+
+
+def keyed_write(ctx: Ctx, w: Write, reads: Reads, computed: list[Computed]) -> DocumentWrite:
+    e = ctx.entity(w.entity)
+    emb = reads.places.embeds.get(e.name)
+    by_params = [param_type(ctx, p) for p in w.params]
+    tp = tenant_param(ctx, e)
+    params = ([tp] if tp else []) + by_params
+    changed = [f for f in e.stored_fields if f.name not in w.by and f.origin not in (*_GENERATED, FieldOrigin.TENANT,
+               FieldOrigin.DELETED_AT) and not f.maintained and (not w.fields or f.name in w.fields)]
+    sets = (*tuple((doc_key(f), column_name(f)) for f in changed), ("updated_at", "updated_at"))
+    params += [(_type(ctx, e, f)) for f in changed] + [("updated_at", "timestamp", False)]
+    conds = [Cond(path=doc_key(e.tenant_field), op="eq", param=tp[0])] if tp and e.tenant_field else []
+    conds += [Cond(path=doc_key(e.field(b)), op="eq", param=column_name(e.field(b))) for b in w.by]  # type: ignore[arg-type]
+    coll = collection_name(e)
+    steps: list[Step] = []
+    if emb is not None and emb.mode == "embed":
+        steps.append(_element_write(ctx, w, e, emb, changed))
+    elif w.op == "delete":
+        steps.append(Step(collection=coll, op="updateOne" if e.soft_delete else "deleteOne",
+                          filter=(*conds, *([Cond(path=LIVE, op="live")] if e.soft_delete else [])),
+                          set=(("deleted_at", "updated_at"),) if e.soft_delete else (),
+                          why="soft delete: deleted_at set, the document stays" if e.soft_delete else "hard delete"))
+    else:
+        steps.append(Step(collection=coll, op="updateOne", filter=(*conds, *([Cond(path=LIVE, op="live")]
+                          if e.soft_delete and w.op == "update" else [])), set=sets, upsert=w.op == "upsert",
+                          why="upsert by its unique key" if w.op == "upsert" else f"update by {', '.join(w.by)}"))
+    steps += _fan_out(ctx, e, changed, reads)
+    if e.versioned:
+        steps.append(Step(collection=f"{coll}_history", op="insertOne",
+                          document=(("entity_id", "id"), ("valid_from", "updated_at"), ("document", "previous")),
+                          role="history",
+                          why="@versioned: the previous version kept in the history collection"))
+    if w.op in ("delete", "upsert"):
+        steps += _counters(ctx, e, reads, -1 if w.op == "delete" else +1, steps)
+    steps += _audit(ctx, e, w.op)
+    if w.op == "delete":
+        params = ([tp] if tp else []) + by_params
+    return DocumentWrite(write=w.name, entity=e.name, op=w.op, transaction=len(steps) > 1,
+                         params=tuple(params), steps=tuple(steps))  # type: ignore[arg-type]
+
+
+def _element_write(ctx: Ctx, w: Write, e: Entity, emb: Embedding, changed: list[Field]) -> Step:
+    parent = ctx.entity(emb.parent)
+    by = e.field(emb.by)
+    filt = _parent_filter(ctx, parent, column_name(by))  # type: ignore[arg-type]
+    others = [Cond(path=element_key(e.field(b)), op="eq", param=column_name(e.field(b)))  # type: ignore[arg-type]
+              for b in w.by if b != emb.by]
+    if w.op == "delete":
+        return Step(collection=collection_name(parent), op="updateOne", filter=filt, pull=((emb.path, tuple(others)),),
+                    role="embedded",
+                    why=f"embedded: the element is pulled from {emb.parent}.{emb.path}")
+    sets = tuple((f"{emb.path}.$[el].{element_key(f)}", column_name(f)) for f in changed)
+    return Step(collection=collection_name(parent), op="updateOne", filter=filt, set=sets, role="embedded",
+                array_filters=tuple(Cond(path=f"el.{c.path}", op=c.op, param=c.param) for c in others),
+                why=f"embedded: the matching element of {emb.parent}.{emb.path} updated in place")
+
+
+def _fan_out(ctx: Ctx, e: Entity, changed: list[Field], reads: Reads) -> list[Step]:
+    """Extended references and subsets that copy what the write changes: kept in step (the fan-out)."""
+    out: list[Step] = []
+    names = {f.name for f in changed}
+    for c in reads.places.copies:
+        if c.mode != "extended_reference" or c.source != e.name:
+            continue
+        sets = tuple((f"{c.path}.{key}", column_name(e.field(src))) for src, key in c.fields  # type: ignore[arg-type]
+                     if src in names and e.field(src) is not None)
+        if not sets:
+            continue
+        holder = ctx.entity(c.holder)
+        emb = reads.places.embeds.get(c.holder)
+        by = holder.field(c.by or "")
+        if emb is not None and emb.mode == "embed":
+            parent = ctx.entity(emb.parent)
+            sets = tuple((f"{emb.path}.$[el].{k}", v) for k, v in sets)
+            out.append(Step(collection=collection_name(parent), op="updateMany",
+                            filter=(Cond(path=f"{emb.path}.{doc_key(by)}", op="eq", param="id"),),  # type: ignore[arg-type]
+                            set=sets, array_filters=(Cond(path=f"el.{doc_key(by)}", op="eq", param="id"),),  # type: ignore[arg-type]
+                            role="copy",
+                            why=f"extended reference: the copies in {emb.parent}.{emb.path}"))
+            continue
+        out.append(Step(collection=collection_name(holder), op="updateMany",
+                        filter=(Cond(path=doc_key(by), op="eq", param="id"),), set=sets, role="copy",  # type: ignore[arg-type]
+                        why=f"extended reference: the copies in {c.holder}.{c.path} (fan-out {c.fan_out:.0f})"))
+    emb = reads.places.embeds.get(e.name)
+    if emb is not None and emb.mode == "subset":
+        parent = ctx.entity(emb.parent)
+        sets = tuple((f"{emb.path}.$[el].{element_key(f)}", column_name(f)) for f in changed)
+        if sets:
+            out.append(Step(collection=collection_name(parent), op="updateOne",
+                            filter=_parent_filter(ctx, parent, column_name(e.field(emb.by))),  # type: ignore[arg-type]
+                            set=sets, array_filters=(Cond(path="el.id", op="eq", param="id"),), role="subset",
+                            why=f"subset: the copy in {emb.parent}.{emb.path}, when it is among the kept ones"))
+    return out

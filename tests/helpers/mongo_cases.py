@@ -1,0 +1,95 @@
+"""Test cases over the examples' MongoDB builds, and the documents built from each example's logical rows.
+
+`example_cases()` / `pattern_cases()` are pytest parameters computed at collection time; an example that does not
+build for mongodb becomes one case that fails with the build's message (never a collection error, never a skip).
+`Loaded` is one example on mongomock: its artifacts, the PostgreSQL harness, the documents, and the database.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.helpers.mongo_artifacts import MongoArtifacts, mongo_artifacts
+from tests.helpers.mongo_docs import Doc, build_documents
+from tests.helpers.mongo_mock import load, new_database
+from tests.helpers.pg_answers import EXAMPLES, PgAnswers
+
+with warnings.catch_warnings():  # jsonschema >= 4.26 warns that mongo-schema subclasses a validator class
+    warnings.filterwarnings("ignore", "Subclassing validator classes", DeprecationWarning)
+    import mongo_schema
+
+__all__ = ["EXAMPLES", "Loaded", "example_cases", "loaded", "mongo_schema", "pattern_cases", "write_cases"]
+
+BROKEN = "<build: "
+
+
+def _artifacts_or_reason(example: str) -> MongoArtifacts | str:
+    try:
+        return mongo_artifacts(example)
+    except Exception as exc:  # reported by the test, not as a collection error
+        return f"{BROKEN}{exc}>"
+
+
+def example_cases() -> list[Any]:
+    return [pytest.param(e, id=e) for e in EXAMPLES]
+
+
+def pattern_cases() -> Iterator[Any]:
+    for example in EXAMPLES:
+        art = _artifacts_or_reason(example)
+        if isinstance(art, str):
+            yield pytest.param(example, art, id=f"{example}-build")
+            continue
+        for p in art.patterns:
+            yield pytest.param(example, p["name"], id=f"{example}-{p['name']}")
+
+
+def write_cases() -> Iterator[Any]:
+    for example in EXAMPLES:
+        art = _artifacts_or_reason(example)
+        if isinstance(art, str):
+            yield pytest.param(example, art, id=f"{example}-build")
+            continue
+        for w in art.writes["writes"]:
+            if str(w["name"]).startswith("insert "):
+                yield pytest.param(example, w["name"], id=f"{example}-{w['name'].replace(' ', '_')}")
+
+
+def artifacts(example: str) -> MongoArtifacts:
+    """The example's artifacts; a failing build fails the test with its message."""
+    art = _artifacts_or_reason(example)
+    if isinstance(art, str):
+        pytest.fail(art, pytrace=False)
+    return art
+
+
+@dataclass
+class Loaded:
+    art: MongoArtifacts
+    pg: PgAnswers
+    docs: dict[str, list[Doc]]
+    db: Any
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        return self.art.collections
+
+
+_LOADED: dict[tuple[str, int], Loaded] = {}
+
+
+def loaded(example: str, pg: PgAnswers) -> Loaded:
+    """The example's documents, built from `pg`'s logical rows and loaded with every index (once each)."""
+    k = (example, pg.server.port)
+    if k not in _LOADED:
+        art = artifacts(example)
+        docs = build_documents(art.collections, pg.data)
+        db = new_database(f"proof_{example}")
+        load(db, art.collections, docs)
+        _LOADED[k] = Loaded(art, pg, docs, db)
+    return _LOADED[k]

@@ -1,0 +1,196 @@
+"""collections.json and queries.json run on mongomock (with pymongo's bson), as a pymongo application would.
+
+* `patch_mongomock()`: mongomock 4.3 cannot order Decimal128 values (`NotImplementedError: ... does not know
+  how to sort`); MongoDB compares decimals with the other numbers by value, so its comparison gets that rule.
+  Its `$type` lacks "null" and takes a small int64 for an "int": both get MongoDB's meaning.
+* `create_indexes(db, spec)` / `load(db, spec, documents)`: the collections, every index with its options
+  (unique, partialFilterExpression, expireAfterSeconds), then the documents.
+* `bind(template, params)`: a request template with every `{"$param": name}` replaced by the encoded value.
+* `run_pattern(db, pattern, params)`: one queries.json pattern, `find` (filter, sort, projection, limit) or
+  `aggregate` (its pipeline; `$unionWith`, which mongomock lacks, is run as MongoDB defines it: the other
+  collection's pipeline appended to this one's documents). With `unlimited=True` the pattern runs without its
+  limit (`limit`, or the pipeline's `$limit` stages), which tells whether rows tied at a cut may differ.
+  `$text`, which mongomock lacks too, is run as `text_search` says.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from typing import Any
+
+import mongomock
+from bson import Decimal128, Int64
+from mongomock import aggregate as mm_aggregate
+from mongomock import filtering
+
+from tests.helpers.mongo_docs import Doc, encode
+
+_PATCHED: list[Callable[..., Any]] = []
+
+
+def patch_mongomock() -> None:
+    """Let mongomock compare Decimal128 with numbers by value, as MongoDB does (once per process)."""
+    if _PATCHED:
+        return
+    original = filtering.bson_compare
+
+    def plain(v: Any) -> Any:
+        return v.to_decimal() if isinstance(v, Decimal128) else v
+
+    def bson_compare(op: Any, a: Any, b: Any, can_compare_types: bool = True) -> Any:
+        return original(op, plain(a), plain(b), can_compare_types)
+
+    filtering.bson_compare = bson_compare
+    # `$type` as MongoDB has it: "null" is a null value (not a missing field), "long" an int64 whatever its size
+    filtering.TYPE_MAP["null"] = lambda v: v is None
+    filtering.TYPE_MAP["long"] = lambda v: isinstance(v, Int64) or (
+        isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > 32)
+    filtering.TYPE_MAP["int"] = lambda v: isinstance(v, int) and not isinstance(v, bool | Int64) and (
+        v.bit_length() <= 32)
+    _PATCHED.append(original)
+
+
+def new_database(name: str = "proof") -> Any:
+    patch_mongomock()
+    return mongomock.MongoClient(tz_aware=True)[name]
+
+
+def index_options(ix: dict[str, Any]) -> dict[str, Any]:
+    """create_index keyword arguments of one collections.json index."""
+    opts: dict[str, Any] = {"name": ix["name"]}
+    if ix.get("unique"):
+        opts["unique"] = True
+    if ix.get("partialFilterExpression") is not None:
+        opts["partialFilterExpression"] = ix["partialFilterExpression"]
+    if ix.get("expireAfterSeconds") is not None:
+        opts["expireAfterSeconds"] = ix["expireAfterSeconds"]
+    if ix.get("sparse"):
+        opts["sparse"] = True
+    return opts
+
+
+def index_keys(ix: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(str(k), d) for k, d in ix["key"]]
+
+
+def create_indexes(db: Any, spec: dict[str, Any]) -> None:
+    for c in spec["collections"]:
+        coll = db[c["name"]]
+        for ix in c.get("indexes") or []:
+            coll.create_index(index_keys(ix), **index_options(ix))
+
+
+def load(db: Any, spec: dict[str, Any], documents: dict[str, list[Doc]]) -> None:
+    """Every collection with its indexes, then its documents (a unique index refuses a duplicate here)."""
+    create_indexes(db, spec)
+    for name, docs in documents.items():
+        if docs:
+            db[name].insert_many(copy.deepcopy(docs))
+
+
+# --- parameters ----------------------------------------------------------------------------------------------
+
+
+def bind(template: Any, params: dict[str, Any]) -> Any:
+    """`template` with each `{"$param": name}` replaced by `params[name]`, encoded as MongoDB stores it."""
+    if isinstance(template, dict):
+        if set(template) == {"$param"}:
+            name = template["$param"]
+            if name not in params:
+                raise KeyError(f"parameter {name!r} has no value (given: {sorted(params)})")
+            return encode(params[name])
+        return {k: bind(v, params) for k, v in template.items()}
+    if isinstance(template, list):
+        return [bind(v, params) for v in template]
+    return template
+
+
+def param_names(template: Any) -> set[str]:
+    """The names of the parameters a template uses."""
+    if isinstance(template, dict):
+        if set(template) == {"$param"}:
+            return {template["$param"]}
+        return set().union(*(param_names(v) for v in template.values())) if template else set()
+    if isinstance(template, list):
+        return set().union(*(param_names(v) for v in template)) if template else set()
+    return set()
+
+
+# --- running --------------------------------------------------------------------------------------------------
+
+
+def run_pattern(db: Any, pattern: dict[str, Any], params: dict[str, Any], *, unlimited: bool = False,
+                emulate: bool = True) -> list[Doc]:
+    """The documents one pattern returns (see the module's docstring). `emulate=False` on a real server:
+    `$text` and `$unionWith` run there as they are."""
+    kind = pattern.get("kind")
+    coll = db[pattern["collection"]]
+    if kind == "find":
+        flt = bind(pattern.get("filter") or {}, params)
+        cursor = coll.find(text_search(coll, flt) if emulate else flt, bind(pattern.get("projection"), params))
+        if pattern.get("sort"):
+            cursor = cursor.sort([(k, d) for k, d in pattern["sort"]])
+        if pattern.get("limit") and not unlimited:
+            cursor = cursor.limit(int(pattern["limit"]))
+        return list(cursor)
+    if kind == "aggregate":
+        pipeline = bind(pattern.get("pipeline") or [], params)
+        if unlimited:
+            pipeline = [s for s in pipeline if "$limit" not in s]
+        if not emulate:
+            return list(coll.aggregate(pipeline))
+        pipeline = [{"$match": text_search(coll, s["$match"])} if "$match" in s else s for s in pipeline]
+        return aggregate(db, list(coll.find()), pipeline)
+    raise AssertionError(f"pattern {pattern.get('name')}: unknown kind {kind!r} (find or aggregate)")
+
+
+def text_search(coll: Any, flt: dict[str, Any]) -> dict[str, Any]:
+    """`flt` with a `$text` search (which mongomock lacks) written as what it means for single words: a
+    document matches when a field of the collection's text index holds one of the words (case-insensitive)."""
+    if "$text" not in flt:
+        return flt
+    search = flt["$text"].get("$search", "")
+    if '"' in search or "-" in search:
+        raise AssertionError(f"$text phrases and negations are not emulated: {search!r}")
+    fields = [k for ix in coll.index_information().values() for k, d in ix["key"] if d == "text"]
+    if not fields:
+        raise AssertionError(f"$text on {coll.name}, which has no text index")
+    words = re.findall(r"\w+", search)
+    ors = [{f: {"$regex": rf"(^|\W){re.escape(w)}(\W|$)", "$options": "i"}} for f in fields for w in words]
+    rest = {k: v for k, v in flt.items() if k != "$text"}
+    return {"$and": [rest, {"$or": ors or [{"_id": {"$exists": False}}]}]}
+
+
+def aggregate(db: Any, docs: list[Doc], pipeline: list[dict[str, Any]]) -> list[Doc]:
+    """mongomock's pipeline over `docs`, with `$unionWith` run stage by stage as MongoDB defines it."""
+    current = docs
+    start = 0
+    for i, stage in enumerate(pipeline):
+        if "$unionWith" in stage:
+            current = list(mm_aggregate.process_pipeline(current, db, pipeline[start:i], None))
+            spec = stage["$unionWith"]
+            other, sub = (spec, []) if isinstance(spec, str) else (spec["coll"], spec.get("pipeline") or [])
+            current += aggregate(db, list(db[other].find()), sub)
+            start = i + 1
+    return list(mm_aggregate.process_pipeline(current, db, pipeline[start:], None))
+
+
+def pattern_limit(pattern: dict[str, Any]) -> int | None:
+    """The pattern's limit: `limit`, or its pipeline's last top-level `$limit`."""
+    if pattern.get("limit"):
+        return int(pattern["limit"])
+    limits = [int(s["$limit"]) for s in pattern.get("pipeline") or [] if "$limit" in s]
+    return limits[-1] if limits else None
+
+
+def pattern_sort(pattern: dict[str, Any]) -> list[tuple[str, int]]:
+    """The order of the pattern's result: `sort`, or its pipeline's last top-level `$sort`."""
+    if pattern.get("sort"):
+        return [(str(k), int(d)) for k, d in pattern["sort"]]
+    sorts = [s["$sort"] for s in pattern.get("pipeline") or [] if "$sort" in s]
+    if not sorts:
+        return []
+    last = sorts[-1]
+    return [(str(k), int(d)) for k, d in (last.items() if isinstance(last, dict) else last)]
