@@ -138,3 +138,37 @@ def test_a_hot_constant_partition_is_write_sharded() -> None:
     assert design is not None
     shards = [d.payload for d in design.decisions if isinstance(d.payload, Sharding)]
     assert shards and max(s.shards for s in shards) >= 5
+
+
+def test_aggregate_and_guard_members_wait_for_their_key_values() -> None:
+    w = _write("helpdesk", "insert Ticket")
+    weekly = next(s for s in w.steps if s.aggregate == "weekly_intake")
+    assert ("team", "is_not_null") in [(c.field, c.op) for c in weekly.when]  # a ticket with no team
+    load = next(s for s in w.steps if s.aggregate == "open_assigned")
+    assert ("assignee", "is_not_null") in [(c.field, c.op) for c in load.when]
+
+
+def test_id_and_reference_holes_encode_alike() -> None:
+    from tests.helpers.ddb import artifact
+
+    ents = artifact(example("commerce"), "entities.json")["entities"]  # bigint ids
+    assert ents["Order"]["key_encodings"]["id"] == ents["LineItem"]["key_encodings"]["order"] == "plain"
+
+
+def test_a_sum_of_a_maintained_field_follows_the_childrens_writes() -> None:
+    w = _write("commerce", "add_line_item")
+    chained = next(s for s in w.steps if s.aggregate == "quarterly_revenue")
+    assert chained.adds == (("revenue", "amount"),)
+    assert dict(chained.keys)["SK"] == "<order_created_at|quarter>#<order_status>"
+    assert "order->Order.created_at" in w.reads and "order->Order.status" in w.reads
+    removed = _write("commerce", "remove_line_item")
+    assert next(s for s in removed.steps if s.aggregate == "quarterly_revenue").adds == (("revenue", "-amount"),)
+
+
+def test_versioned_items_keep_v0_and_a_copy_per_version() -> None:
+    insert = _write("commerce", "insert ProductPrice")
+    assert [(s.action, s.role, dict(s.keys)["SK"]) for s in insert.steps[:2]] == [
+        ("Put", "item", "PRODUCT_PRICE#<region>#v0"), ("Put", "version", "PRODUCT_PRICE#<region>#v<version>")]
+    upsert = _write("commerce", "set_regional_price")
+    assert upsert.steps[0].adds == (("version", "1"),) and not upsert.transaction
+    assert upsert.steps[1].role == "version"

@@ -199,3 +199,26 @@ def test_a_strong_read_in_another_order_gets_a_local_secondary_index() -> None:
                                                               {"AttributeName": "LSI1SK", "KeyType": "RANGE"}]
     review = artifact(result, "entities.json")["entities"]["Review"]["keys"]
     assert "LSI1SK" in review and "LSI1PK" not in review
+
+
+LONG_SORT_KEY = """\
+model m { ids uuid7 }
+entity Shelf { label string(40) }
+entity Note {
+  shelf Shelf @owner
+  title string(400)
+}
+query shelf_notes {
+  from Note
+  where shelf = ?
+  order title
+  rate 10/s
+}
+"""
+
+
+def test_a_sort_key_that_can_exceed_1024_bytes_is_an_error() -> None:
+    result = from_text(LONG_SORT_KEY)  # string(400) is up to 1,600 bytes of UTF-8 in the sort key
+    messages = [d.message for d in result.diagnostics if d.code == "SC0473"]
+    assert any("sort key NOTE#<title>#<id>" in m and "1,024" in m for m in messages), messages
+    assert from_text(LONG_SORT_KEY.replace("string(400)", "string(200)")).ok

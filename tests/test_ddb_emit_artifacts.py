@@ -166,3 +166,28 @@ def test_artifacts_are_deterministic(name: str) -> None:
 
     again = build(ROOT / "examples" / f"{name}.sdl", "dynamodb", BuildOptions())
     assert [(a.path, a.text) for a in again.artifacts] == [(a.path, a.text) for a in example(name).artifacts]
+
+
+TYPE_FIELD = """\
+model m { ids uuid7 }
+entity Vehicle {
+  type enum(car, van)
+  plate string(12) @unique
+}
+query by_plate {
+  from Vehicle
+  where plate = ?
+  rate 10/s
+}
+"""
+
+
+def test_a_field_named_type_keeps_its_own_attribute() -> None:
+    from tests.helpers.ddb import from_text
+
+    result = from_text(TYPE_FIELD)
+    assert result.ok
+    ents = artifact(result, "entities.json")
+    assert ents["type_attribute"] == "_type"
+    put = artifact(result, "writes.json")["writes"][0]["items"][0]["Put"]["Item"]
+    assert put["_type"] == {"S": "VEHICLE"} and put["type"] == {"S": {"$param": "type"}}

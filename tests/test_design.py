@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from schemac.compiler.design import design, render_decisions
+from schemac.compiler.design import PLANNERS, design, render_decisions
 from schemac.compiler.design.model import Capabilities, Design, IndexPlan, Subject
 from schemac.compiler.model import Model
 from schemac.compiler.pipeline import compile_model, compile_text
@@ -693,8 +693,9 @@ def test_audit_plan() -> None:
     assert audit is not None and audit.entities == ("Ticket",) and audit.mechanism == "trigger"
 
 
-@pytest.mark.parametrize("family", ["key_value"])
-def test_a_family_without_a_planner_is_a_diagnostic(family: str) -> None:
+@pytest.mark.parametrize("family", ["document", "key_value"])
+def test_a_family_without_a_planner_is_a_diagnostic(family: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(PLANNERS, family, raising=False)  # planners arrive with their targets
     d, diags = design(_example("commerce"), Capabilities(family=family), "nosql")  # type: ignore[arg-type]
     assert d is None
     assert [x.code for x in diags] == ["SC0400"]

@@ -39,8 +39,8 @@ def emit(design: Design, options: BuildOptions) -> EmitResult:
 def _catalog(design: Design, layout: KeyValueLayout, patterns: list[dict[str, object]]) -> Catalog:
     model = design.model
     members = [Member(name="PK", type="S", nullable=False), Member(name="SK", type="S", nullable=False),
-               Member(name="type", type="S", nullable=False)]
-    seen = {"PK", "SK", "type"}
+               Member(name=layout.table.type_attribute, type="S", nullable=False)]
+    seen = {"PK", "SK", layout.table.type_attribute}
     for it in layout.entities:
         e = model.entity(it.entity)
         for f in e.stored_fields:

@@ -17,6 +17,7 @@ from schemac.compiler.design.keyvalue.layout import (
     Filter,
     KeyValueLayout,
     KeyValueWrite,
+    Table,
     WriteStep,
 )
 from schemac.compiler.model import Entity, FieldKind, Model
@@ -54,7 +55,7 @@ def entities_doc(model: Model, layout: KeyValueLayout) -> dict[str, object]:
             "copies": {c.attribute: {"from": c.entity, "by": c.via, "field": c.field} for c in it.copies},
             "versioned": it.versioned, "shards": it.shards, "item_bytes": it.item_bytes}
     return {"format": FORMAT, "model": model.settings.name, "table": layout.table.name,
-            "ttl_attribute": layout.table.ttl_attribute, "type_attribute": "type",
+            "ttl_attribute": layout.table.ttl_attribute, "type_attribute": layout.table.type_attribute,
             "encodings": KEY_ENCODINGS, "value_encodings": VALUE_ENCODINGS, "entities": ents,
             "guards": [{"entity": g.entity, "fields": list(g.fields),
                         "key": {"PK": g.keys.partition, "SK": g.keys.sort}} for g in layout.guards],
@@ -98,21 +99,21 @@ def _key(e: Entity, keys: tuple[tuple[str, str], ...], link: bool = False) -> di
     return {a: {"S": {"$template": _rename(e, t, link)}} for a, t in keys if a in ("PK", "SK")}
 
 
-def _member(model: Model, table: str, e: Entity, it: EntityItems, s: WriteStep) -> dict[str, object]:
+def _member(model: Model, table: Table, e: Entity, it: EntityItems, s: WriteStep) -> dict[str, object]:
     if s.action == "Put":
         link = s.role == "edge"
         item: dict[str, object] = {a: {"S": {"$template": _rename(e, t, link)}} for a, t in s.keys}
-        item["type"] = {"S": it.type_value if s.role in ("item", "version") else
+        item[table.type_attribute] = {"S": it.type_value if s.role in ("item", "version") else
                         _edge_type(s) if s.role == "edge" else s.role.upper()}
         for attr, field in s.sets:
             item[attr] = {"S": {"$param": f"{field}_id"}} if link and e.field(field) is None else _value(
                 model, e, field, it)
-        body: dict[str, object] = {"TableName": table, "Item": item}
+        body: dict[str, object] = {"TableName": table.name, "Item": item}
         if s.condition == "not_exists":
             body["ConditionExpression"] = "attribute_not_exists(PK)"
         return {"Put": body}
     if s.action == "Delete":
-        return {"Delete": {"TableName": table, "Key": _key(e, s.keys, s.role == "edge"),
+        return {"Delete": {"TableName": table.name, "Key": _key(e, s.keys, s.role == "edge"),
                            "ConditionExpression": "attribute_exists(PK)"}}
     names: dict[str, str] = {}
     values: dict[str, object] = {}
@@ -134,19 +135,25 @@ def _member(model: Model, table: str, e: Entity, it: EntityItems, s: WriteStep) 
     expr = " ".join(x for x in (("SET " + ", ".join(sets)) if sets else "", ("ADD " + ", ".join(adds)) if adds
                                 else "") if x)
     if s.role == "aggregate":
-        names["#t"], values[":t"] = "type", {"S": f"AGG#{(s.aggregate or '').upper()}"}
+        names["#t"], values[":t"] = table.type_attribute, {"S": f"AGG#{(s.aggregate or '').upper()}"}
         expr = expr.replace("SET ", "SET #t = :t, ") if sets else f"SET #t = :t {expr}".strip()
-    body = {"TableName": table, "Key": _key(e, s.keys), "UpdateExpression": expr,
+    body = {"TableName": table.name, "Key": _key(e, s.keys), "UpdateExpression": expr,
             "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
     if s.condition == "exists":
         body["ConditionExpression"] = "attribute_exists(PK)"
+    if it.versioned and s.role == "item":  # the version copy is made from the updated item (DDB-K07)
+        body["ReturnValues"] = "ALL_NEW"
     return {"Update": body}
 
 
-def _read(model: Model, ref: str) -> dict[str, str]:
-    """A value the write reads from the stored item first (GetItem by its key) to fill a template hole."""
-    entity, field = ref.split(".", 1)
-    return {"entity": entity, "field": field, "param": param_name(model.entity(entity), field)}
+def _read(model: Model, e: Entity, ref: str) -> dict[str, str]:
+    """A value the write reads first to fill a template hole: from the written item itself (GetItem by its
+    key), or `via->Entity.field` from the item its reference `via` names (`by` is that reference's param)."""
+    via, _, rest = ref.rpartition("->")
+    entity, field = rest.split(".", 1)
+    if not via:
+        return {"entity": entity, "field": field, "param": param_name(model.entity(entity), field)}
+    return {"entity": entity, "field": field, "param": f"{via}_{field}", "by": param_name(e, via)}
 
 
 def _written(w: KeyValueWrite, attribute: str) -> bool:
@@ -195,7 +202,9 @@ def writes_doc(model: Model, layout: KeyValueLayout) -> dict[str, object]:
         it = by_entity[w.entity]
         conditional = [s for s in w.steps if s.sets and any(v[0] != "updated_at" for v in s.sets)
                        and s.role == "aggregate" and not s.adds]
-        members = [_member(model, layout.table.name, e, it, s) for s in w.steps if s not in conditional]
+        after = [s for s in w.steps if s.role == "version" and w.op in ("update", "upsert")]
+        conditional += after
+        members = [_member(model, layout.table, e, it, s) for s in w.steps if s not in conditional]
         whens = {i: [_filter(c, e) for c in s.when] for i, s in enumerate(x for x in w.steps if x not in conditional)
                  if s.when}
         out.append({
@@ -203,9 +212,10 @@ def writes_doc(model: Model, layout: KeyValueLayout) -> dict[str, object]:
             "params": _params(model, e, w),
             "copies": [{"param": c.attribute, "from": c.entity, "by": param_name(e, c.via), "field": c.field}
                        for c in it.copies if _written(w, c.attribute)],
-            "reads": [_read(model, r) for r in w.reads], "items": members, "sparse": _sparse(e, it, w),
+            "reads": [_read(model, e, r) for r in w.reads], "items": members, "sparse": _sparse(e, it, w),
             "when": {str(k): v for k, v in whens.items()},
-            "then": [_conditional_max(model, layout.table.name, e, s) for s in conditional],
+            "then": [_conditional_max(model, layout.table, e, s) if s.role == "aggregate" else
+                     _version_copy(model, layout.table, e, it, s) for s in conditional],
             "wcu": w.wcu})
     return {"format": FORMAT, "writes": out}
 
@@ -223,7 +233,15 @@ def _sparse(e: Entity, it: EntityItems, w: KeyValueWrite) -> dict[str, object]:
     return out
 
 
-def _conditional_max(model: Model, table: str, e: Entity, s: WriteStep) -> dict[str, object]:
+def _version_copy(model: Model, table: Table, e: Entity, it: EntityItems, s: WriteStep) -> dict[str, object]:
+    """@versioned (DDB-K07): after the UpdateItem of v0 (ReturnValues ALL_NEW, `version` ADDed), put a copy
+    of the returned item at `#v<version>`; `<version>` and every `$param` come from the returned item."""
+    put = _member(model, table, e, it, s)["Put"]
+    return {"PutItem": put, "values_from": "the UpdateItem's ReturnValues ALL_NEW (params of the same names)",
+            "aggregate": None}
+
+
+def _conditional_max(model: Model, table: Table, e: Entity, s: WriteStep) -> dict[str, object]:
     member = _member(model, table, e, EntityItems(entity=e.name, keys=(), type_value="AGG"), s)["Update"]
     attr, field = s.sets[0]
     member["ConditionExpression"] = "attribute_not_exists(#s0) OR #s0 < :s0"  # type: ignore[index]

@@ -127,6 +127,7 @@ def pattern_entry(model: Model, table: str, a: KeyValueAccess) -> dict[str, obje
                       **flt, "cost": f"reads about {first.items_read:g} items to return {first.items_returned:g}"},
                   "shards": a.shards, "ordered": bool(q.order) and not q.group,
                   "follow_ups": [_follow_up(model, table, st) for st in a.steps[1:]],
+                  "paginate": first.limit is None, "limit": q.limit,
                   "rcu": a.rcu, "round_trips": a.round_trips})
     if a.group is not None:
         entry["group"] = {"by": list(a.group.by), "aggregates": [list(x) for x in a.group.aggregates]}
@@ -135,7 +136,7 @@ def pattern_entry(model: Model, table: str, a: KeyValueAccess) -> dict[str, obje
     if a.client_order:
         entry["client_order"] = {"by": [[f, "desc" if d else "asc"] for f, d in a.client_order],
                                  "limit": a.client_limit}
-    rows = next((s for s in a.steps if s.name in ("", "item") and "UNIQUE" not in s.types), first)
+    rows = next((s for s in a.steps if s.name in ("", "item") and "GUARD" not in s.types), first)
     entry["result"] = {"rows": {"step": rows.name, "types": list(_row_types(q, rows))},
                        "columns": result_columns(model, q, a.copied, a.collection), "omitted": ["deleted_at"]}
     return entry

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import math
+
 from schemac.compiler.design.context import Ctx, rate_text
 from schemac.compiler.design.decisions import Subject
 from schemac.compiler.design.estimates import distinct, matched_rows
@@ -29,6 +31,7 @@ from schemac.compiler.design.keyvalue.placement import Place, tenant_prefix
 from schemac.compiler.model import Entity, Query
 
 MAINTAINABLE = frozenset({"count", "sum"})
+AGGREGATE_ITEM_BYTES = 100  # keys, type, group values and a few numbers
 CLIENT_GROUP_MAX_ITEMS = 1_000_000.0
 
 
@@ -103,7 +106,8 @@ def _aggregate_items(ctx: Ctx, q: Query, e: Entity, aggs: list[AggregateItem], c
         key = KeyCondition(partition=part)
     groups = 1.0 if not group else _groups(ctx, q, e, s.eq)
     step = ReadStep(name="", operation="Query", entity=e.name, types=(tag,), key=key,
-                    items_read=groups, items_returned=groups, rcu=max(0.5, round(groups * 100 / 4096, 2)))
+                    items_read=groups, items_returned=groups,
+                    rcu=max(1, math.ceil(groups * AGGREGATE_ITEM_BYTES / 4096)) * 0.5)
     how = "a conditional UpdateItem (only a higher value wins) after" if conditional else "an ADD in"
     ctx.decide("DDB-A06", Subject.of_pattern(q.name, e.name),
                f"aggregate items {partition} / {sort}, {how} every {e.name} insert",

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from schemac.compiler.design.context import Ctx, rate_text
 from schemac.compiler.design.decisions import Subject
+from schemac.compiler.design.estimates import distinct
 from schemac.compiler.design.keyvalue import codes
+from schemac.compiler.design.keyvalue.encoding import holes, key_width
 from schemac.compiler.design.keyvalue.layout import EntityItems, KeyValueAccess, KeyValueWrite, SecondaryIndex
 from schemac.compiler.design.keyvalue.payloads import Capacity, Limits
 from schemac.compiler.design.plans import Cost, Operation, PatternPlan, WriteCost, WritePlan
+from schemac.compiler.model import Entity, Query
 
 PARTITION_RCU = 3000.0
 PARTITION_WCU = 1000.0
@@ -23,29 +26,44 @@ def decide_capacity(ctx: Ctx, access: list[KeyValueAccess], writes: list[KeyValu
         if a.unserved and not a.steps:
             ctx.diags.report(codes.NO_FULL_TEXT, q.span, query=q.name, reason=a.unserved)
             continue
-        per_s = None if q.rate_per_s is None else round(a.rcu * q.rate_per_s, 2)
-        first = a.steps[0] if a.steps else None
-        hot = first is not None and first.operation == "Query" and not _has_param_partition(first.key.partition)
-        part = per_s if hot else (None if per_s is None else round(per_s / max(_spread(ctx, a), 1.0), 2))
-        unit = ("strongly consistent reads cost 1 RCU per 4 KB" if q.consistency == "strong"
-                else "eventually consistent reads cost 0.5 RCU per 4 KB")
-        shared = "; the partition is shared by every call: checked against 3,000 RCU/s" if hot else ""
-        over = " -> over the limit: shard it (DDB-H02)" if part is not None and part > PARTITION_RCU else ""
-        at = per_s if per_s is not None else "?"
-        ctx.decide("COST-01", Subject.of_pattern(q.name, a.entity),
-                   f"{a.rcu:g} RCU per call, {at} RCU/s at {rate_text(q.rate_per_s)}",
-                   f"{_ops(a)}; {unit}{shared}{over}",
-                   q.span, payload=Capacity(a.rcu, per_s, part, PARTITION_RCU))
+        _decide_reads(ctx, q, a)
 
 
-def _has_param_partition(template: str) -> bool:
-    import re
+def _decide_reads(ctx: Ctx, q: Query, a: KeyValueAccess) -> None:
+    """RCU per call and per second, and the per-partition check (DDB-H01): the load a partition takes is
+    the pattern's spread over the values its partition key takes (1 for a constant partition)."""
+    per_s = None if q.rate_per_s is None else round(a.rcu * q.rate_per_s, 2)
+    e = ctx.entity(a.entity)
+    fields = _key_fields(ctx, q, a)
+    spread = 1.0
+    for f in fields:
+        spread *= distinct(ctx, e, f)
+    part = None if per_s is None else round(per_s / max(spread, 1.0), 2)
+    unit = ("strongly consistent reads cost 1 RCU per 4 KB" if q.consistency == "strong"
+            else "eventually consistent reads cost 0.5 RCU per 4 KB")
+    if not fields:
+        where = f"every call reads one partition: {per_s or 0:,.1f} RCU/s against 3,000"
+    else:
+        where = (f"spread over about {spread:,.0f} {', '.join(fields)} values: {part or 0:,.2f} RCU/s per "
+                 f"partition against 3,000")
+    if part is not None and part > PARTITION_RCU:
+        where += " -> over the limit: shard the partition (DDB-H02) or cache it (DAX)"
+    if a.rcu > PARTITION_RCU:
+        where += (f"; one call reads {a.rcu:,.0f} RCU, 1 MB per page (DDB-A04), at most 3,000 RCU/s from one "
+                  f"partition: at least {a.rcu / PARTITION_RCU:,.1f} s per run")
+    ctx.decide("COST-01", Subject.of_pattern(q.name, a.entity),
+               f"{a.rcu:g} RCU per call, {per_s if per_s is not None else '?'} RCU/s at {rate_text(q.rate_per_s)}",
+               f"{_ops(a)}; {unit}; {where}", q.span, payload=Capacity(a.rcu, per_s, part, PARTITION_RCU))
 
-    return bool(re.search(r"<(?!organization_id|workspace_id|tenant)[^>]+>", template))
 
-
-def _spread(ctx: Ctx, a: KeyValueAccess) -> float:
-    return 1.0
+def _key_fields(ctx: Ctx, q: Query, a: KeyValueAccess) -> list[str]:
+    """The fields behind the parameters of the first request's partition key (the tenant's included)."""
+    by_param = {p.name: p.field for p in q.params}
+    e = ctx.entity(a.entity)
+    if e.tenant_field is not None:
+        by_param[f"{e.tenant_field.name}_id"] = e.tenant_field.name
+    first = a.steps[0]
+    return [by_param[h] for h in holes(first.key.partition) if h in by_param and first.key.holes == "param"]
 
 
 def _ops(a: KeyValueAccess) -> str:
@@ -68,6 +86,8 @@ def decide_limits(ctx: Ctx, indexes: list[SecondaryIndex], entities: list[Entity
                                MAX_LSIS), ("item size (bytes)", largest, MAX_ITEM_BYTES)):
         if value > limit:
             ctx.diags.report(codes.OVER_LIMIT, span, what=what, value=f"{value:,.0f}", limit=f"{limit:,}")
+    for e in entities:
+        _check_keys(ctx, e)
     for w in writes:
         if len(w.steps) > MAX_TRANSACTION:
             ctx.diags.report(codes.OVER_LIMIT, span, what=f"transaction of {w.write}", value=len(w.steps),
@@ -78,6 +98,33 @@ def decide_limits(ctx: Ctx, indexes: list[SecondaryIndex], entities: list[Entity
                "largest number of secondary access paths any one entity needs, not one per pattern "
                f"(limits: {MAX_GSIS} GSIs, {MAX_LSIS} LSIs, 400 KB items, {MAX_TRANSACTION} items per transaction)",
                span, payload=Limits(gsis, lsis, largest))
+
+
+MAX_PARTITION_KEY, MAX_SORT_KEY = 2048, 1024
+
+
+def _check_keys(ctx: Ctx, items: EntityItems) -> None:
+    """DDB-K05: the longest value each key template can take, from the holes' field sizes."""
+    e = ctx.entity(items.entity)
+    copies = {c.attribute: c for c in items.copies}
+    for k in items.keys:
+        for template, limit, part in ((k.partition, MAX_PARTITION_KEY, "partition"), (k.sort, MAX_SORT_KEY, "sort")):
+            if template is None:
+                continue
+            width = _template_width(ctx, e, template, copies)
+            if width > limit:
+                ctx.diags.report(codes.OVER_LIMIT, e.span, what=f"the {part} key {template} of {e.name}",
+                                 value=f"{width:,} bytes", limit=f"{limit:,}")
+
+
+def _template_width(ctx: Ctx, e: Entity, template: str, copies: dict) -> int:  # type: ignore[type-arg]
+    width = len(template.encode())
+    for h in holes(template):
+        width -= len(h) + 2
+        copy = copies.get(h)
+        source = ctx.entity(copy.entity) if copy is not None else e
+        width += key_width(source, copy.field if copy is not None else h)
+    return width
 
 
 _OPS = {"GetItem": Operation.GET_ITEM, "Query": Operation.QUERY, "BatchGetItem": Operation.BATCH_GET_ITEM}

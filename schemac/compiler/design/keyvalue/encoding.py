@@ -7,7 +7,7 @@ renders `KEY_ENCODINGS` into entities.json), so that both sides agree on one def
 
 from __future__ import annotations
 
-from schemac.compiler.model import Entity, Field, FieldKind, Scalar, ScalarKind
+from schemac.compiler.model import Entity, Field, FieldKind, FieldOrigin, Scalar, ScalarKind
 from schemac.compiler.naming import snake
 
 # encoding name -> what a key hole holds (entities.json "encodings")
@@ -89,8 +89,8 @@ def key_encoding(e: Entity, name: str) -> str:
     if name == "shard":
         return "shard"
     f = e.field(name)
-    if f is None or f.kind is not FieldKind.SCALAR or f.scalar is None:
-        return "plain"
+    if f is None or f.kind is not FieldKind.SCALAR or f.scalar is None or f.origin is FieldOrigin.ID:
+        return "plain"  # ids and references alike: an id hole and a reference hole to it must match
     return _scalar_key(f, f.scalar)
 
 

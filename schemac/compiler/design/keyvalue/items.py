@@ -148,7 +148,9 @@ def plan_table(ctx: Ctx) -> Table:
                    f"@expires on {', '.join(e.name for e in expiring)}: the attribute is a Number (epoch "
                    f"seconds) and DynamoDB's TTL deletes the item, at no write cost, usually within days; "
                    f"reads filter {ttl} > now meanwhile", None, payload=Ttl(ttl, tuple(e.name for e in expiring)))
-    return Table(name=ctx.model.settings.name, ttl_attribute=ttl)
+    taken = {f.name for e in ctx.model.entities for f in e.fields}
+    type_attribute = next(n for n in ("type", "_type", "__type") if n not in taken)
+    return Table(name=ctx.model.settings.name, ttl_attribute=ttl, type_attribute=type_attribute)
 
 
 def plan_indexes(ctx: Ctx, indexes: Indexes, gsis: int, templates: list[KeyTemplate]) -> list[SecondaryIndex]:

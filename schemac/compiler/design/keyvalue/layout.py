@@ -118,6 +118,7 @@ class Table(_Node):
     name: str
     keys: KeySchema = KeySchema(partition_key="PK", sort_key="SK")
     ttl_attribute: str | None = None  # @expires
+    type_attribute: str = "type"  # the item type; `_type` when some entity has a field named `type`
     billing: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
 
 

@@ -94,8 +94,12 @@ def _access(reads: Reads, q: Query, e: Entity, first: list[ReadStep]) -> KeyValu
     steps += _include_steps(reads, q, e, rest, "", root)
     parents = {"": 1.0}
     total = 0.0
-    for st in steps:
-        runs = parents.get(st.after or "", 1.0) if st.per_item else 1.0
+    for i, st in enumerate(steps):
+        runs = parents.get(st.after or "", 1.0) if st.per_item or st.operation == "BatchGetItem" else 1.0
+        if st.operation == "BatchGetItem":  # one key per item of the step before: the items it returns
+            st = steps[i] = st.model_copy(update={"items_read": round(runs, 2), "items_returned": round(runs, 2),
+                                                  "rcu": round(st.rcu * runs, 2)})
+            runs = 1.0
         total += st.rcu * runs
         parents[st.name] = st.items_returned * runs
     depth = len({st.after for st in steps})
@@ -202,7 +206,7 @@ def _get(reads: Reads, e: Entity, place: Place, names: dict[str, str], strong: b
 def _guarded_get(reads: Reads, e: Entity, s: Shape, place: Place, names: dict[str, str]) -> list[ReadStep]:
     """A strongly consistent read by a unique value: the guard item (DDB-U01) holds the item's key fields."""
     guard = guard_template(e, s.eq)
-    first = ReadStep(name="", operation="GetItem", entity=e.name, types=("UNIQUE",),
+    first = ReadStep(name="", operation="GetItem", entity=e.name, types=("GUARD",),
                      key=KeyCondition(partition=fill(guard, names), sort_op="=", sort=fill(guard, names)),
                      consistent=True, rcu=1.0)
     return [first, _get(reads, e, place, {}, True, name="item", after="")]

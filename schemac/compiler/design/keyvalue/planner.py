@@ -4,6 +4,7 @@ guard items, aggregate items; every pattern a GetItem, Query or BatchGetItem (DD
 from __future__ import annotations
 
 from schemac.compiler.design.context import Ctx
+from schemac.compiler.design.decisions import Access, Subject
 from schemac.compiler.design.keyvalue import codes
 from schemac.compiler.design.keyvalue.aggregates import check_unbounded, group_access, parent_counters
 from schemac.compiler.design.keyvalue.capacity import decide_capacity, decide_limits, pattern_plan, write_plan
@@ -16,6 +17,7 @@ from schemac.compiler.design.keyvalue.placement import plan_placement
 from schemac.compiler.design.keyvalue.sharding import plan_sharding
 from schemac.compiler.design.keyvalue.writes import edge_write, insert_write, keyed_write
 from schemac.compiler.design.model import Design
+from schemac.compiler.design.plans import Operation
 from schemac.compiler.design.wants import junction_of
 
 
@@ -58,6 +60,7 @@ def plan(ctx: Ctx) -> Design:
     table = plan_table(ctx)
     secondary = plan_indexes(ctx, indexes, gsis, [index_template(ctx, model.entity(n.entity), n)
                                                   for n in indexes.needs])
+    _decide_fit(ctx, access)
     _moving_aggregates(ctx, aggs)
     decide_capacity(ctx, access, writes, entities)
     decide_limits(ctx, secondary, entities, writes)
@@ -105,17 +108,28 @@ def _check_strong(ctx: Ctx, a: KeyValueAccess) -> None:
             return
 
 
+def _decide_fit(ctx: Ctx, access: list[KeyValueAccess]) -> None:
+    """DEC-06 and DEC-07: one table for the model, and whether every pattern is key-addressable."""
+    name = ctx.model.settings.name
+    unserved = [a.pattern for a in access if not a.steps]
+    grouped = [a.pattern for a in access if a.group is not None]
+    ctx.decide("DEC-06", Subject.of_model(name), f"one table `{name}` for every entity",
+               "the model is one bounded context whose patterns read related entities together: one table lets "
+               "an item collection hold an item with its children and lets GSIs be shared (overloaded) across "
+               "entity types", None, payload=Access(Operation.QUERY, name))
+    served = len(access) - len(unserved)
+    why = (f"{served} of {len(access)} patterns are a GetItem, Query or BatchGetItem, none a Scan")
+    if unserved:
+        why += f"; not served here: {', '.join(unserved)} (coded diagnostics say what to use instead)"
+    if grouped:
+        why += f"; grouped in the client over a bounded Query: {', '.join(grouped)}"
+    ctx.decide("DEC-07", Subject.of_model(name), "key-value fits" if not unserved else "key-value fits, with gaps",
+               why, None, payload=Access(Operation.QUERY, name))
+
+
 def _moving_aggregates(ctx: Ctx, aggs: list[AggregateItem]) -> None:
-    """SC0476: an update that changes what an ADD-maintained aggregate groups, filters or sums by, or a
-    sum of a field that is itself maintained (it changes with other entities' writes)."""
-    for a in aggs:
-        child = ctx.model.entity(a.child)
-        for _, _, name in a.values:
-            f = child.field(name) if name else None
-            agg = f.default.aggregate if f is not None and f.default is not None else None
-            if agg is not None:
-                ctx.diags.report(codes.UPDATE_MOVES_AGGREGATE, child.span, write=f"insert {agg.child}",
-                                 fields=f"{a.child}.{name}", aggregate=a.name)
+    """SC0476: an update that changes what an ADD-maintained aggregate groups, filters or sums by. (A sum of
+    a maintained field follows the children's writes: writes.py chains it.)"""
     for w in ctx.model.writes:
         if w.op not in ("update", "upsert"):
             continue

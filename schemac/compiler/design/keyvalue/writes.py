@@ -13,6 +13,7 @@ from schemac.compiler.design.keyvalue.layout import (
     AggregateItem,
     EdgeList,
     EntityItems,
+    Filter,
     KeyValueWrite,
     UniqueGuard,
     WriteStep,
@@ -50,16 +51,21 @@ def insert_write(ctx: Ctx, e: Entity, items: EntityItems, guards: list[UniqueGua
     steps = [WriteStep(action="Put", role="item", entity=e.name, keys=item_keys(items), condition="not_exists",
                        sets=tuple((f, f) for f in stored(e)) + copies)]
     if e.versioned:
-        version = tuple((a, t.replace("#v0", "#v1")) for a, t in _table_key(items))
+        version = tuple((a, t.replace("#v0", "#v<version>")) for a, t in _table_key(items))
         steps.append(WriteStep(action="Put", role="version", entity=e.name, keys=version, condition="not_exists",
                                sets=tuple((f, f) for f in stored(e))))
     for g in guards:
         if g.entity == e.name:
             key = (("PK", g.keys.partition), ("SK", g.keys.sort or g.keys.partition))
             steps.append(WriteStep(action="Put", role="guard", entity=e.name, keys=key, condition="not_exists",
-                                   sets=tuple((h, h) for h in _item_holes(items)), when=live_filters(e, False)))
+                                   sets=tuple((h, h) for h in _item_holes(items)),
+                                   when=live_filters(e, False) + tuple(  # NULLs never collide, as in SQL
+                                       Filter(field=h, op="is_not_null") for h in _nullable_holes(e, key))))
     steps += _aggregate_steps(e, aggs, +1)
+    chained, reads = _chained_steps(ctx, e, aggs, +1)
+    steps += chained
     return KeyValueWrite(write=name or f"insert {e.name}", entity=e.name, op="insert", steps=tuple(steps),
+                         reads=tuple(reads),
                          transaction=len(steps) > 1, params=tuple(stored(e)),
                          wcu=_wcu(ctx, items, steps))
 
@@ -82,10 +88,44 @@ def _aggregate_steps(e: Entity, aggs: list[AggregateItem], sign: int) -> list[Wr
             continue
         if not a.parent:  # an aggregate item carries its group values, to be read back as columns
             sets += tuple((g.replace("|", "_"), g) for g in a.group)
+        keyed = tuple(Filter(field=h, op="is_not_null") for h in _nullable_holes(e, key))
         out.append(WriteStep(action="Update", role="counter" if a.parent else "aggregate", entity=e.name,
-                             keys=key, adds=adds, sets=sets, when=a.where + live_filters(e, False),
+                             keys=key, adds=adds, sets=sets, when=a.where + live_filters(e, False) + keyed,
                              aggregate=a.name))
     return out
+
+
+def _chained_steps(ctx: Ctx, e: Entity, aggs: list[AggregateItem], sign: int) -> tuple[list[WriteStep], list[str]]:
+    """A group aggregate summing a maintained field (`sum(total)`, total = sum(LineItem.amount)) follows the
+    child's writes: the LineItem write ADDs its amount to its order's group item, whose key values (the
+    order's created_at and status) it reads from the order first (`reads`: `order->Order.created_at`)."""
+    steps: list[WriteStep] = []
+    reads: list[str] = []
+    for a in aggs:
+        if a.parent is not None:
+            continue
+        parent = ctx.entity(a.child)
+        for attr, func, name in a.values:
+            f = parent.field(name) if name else None
+            agg = f.default.aggregate if f is not None and f.default is not None else None
+            if func != "sum" or agg is None or agg.child != e.name or agg.func != "sum" or agg.field is None:
+                continue
+            tenant = parent.tenant_field.name if parent.tenant_field is not None else None
+            rename = {h: h if h.split("|")[0] == tenant else f"{agg.via}_{h}"
+                      for _, t in (("PK", a.keys[0].partition), ("SK", a.keys[0].sort or "")) for h in holes(t)}
+            key = tuple((k, _rename_holes(t, rename)) for k, t in (("PK", a.keys[0].partition),
+                                                                 ("SK", a.keys[0].sort or "")))
+            reads += [f"{agg.via}->{parent.name}.{h.split('|')[0]}" for h, r in rename.items() if r != h]
+            amount = agg.field if sign > 0 else f"-{agg.field}"
+            steps.append(WriteStep(action="Update", role="aggregate", entity=e.name, keys=key,
+                                   adds=((attr, amount),), aggregate=a.name))
+    return steps, list(dict.fromkeys(reads))
+
+
+def _rename_holes(template: str, rename: dict[str, str]) -> str:
+    for old, new in rename.items():
+        template = template.replace(f"<{old}>", f"<{new}>")
+    return template
 
 
 def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[UniqueGuard],
@@ -100,27 +140,43 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
     if w.op == "delete":
         steps = [WriteStep(action="Delete", role="item", entity=e.name, keys=key, condition="exists")]
         steps += _aggregate_steps(e, aggs, -1)
+        chained, chained_reads = _chained_steps(ctx, e, aggs, -1)
+        steps += chained
         counted = {h for s in steps[1:] for t in (dict(s.keys).values()) for h in holes(t)}
         counted |= {c.field for s in steps[1:] for c in s.when} | {v.lstrip("-") for s in steps[1:] for _, v in s.adds}
         reads += tuple(f"{e.name}.{f}" for f in sorted(counted) if f not in by and e.field(f) is not None
-                       and not f.lstrip("-").isdigit())
+                       and not f.lstrip("-").isdigit()) + tuple(chained_reads)
     else:
-        fields = w.fields or tuple(f for f in stored(e) if f not in (*GENERATED, "deleted_at") and f not in by)
+        fields = w.fields or tuple(f for f in stored(e) if f not in (*GENERATED, "deleted_at", "version")
+                                   and f not in by)
         copies = tuple((c.attribute, c.attribute) for c in items.copies if c.via in fields)
         sets = (*tuple((f, f) for f in fields), *copies, ("updated_at", "updated_at"))
-        moved = _moved_keys(items, fields)
+        moved = _moved_keys(items, (*fields, *(c.attribute for c in items.copies if c.via in fields)))
         sets += tuple(moved)
         if w.op == "upsert":
             sets += (("id", "id"), ("created_at", "created_at"))
         steps = [WriteStep(action="Update", role="item", entity=e.name, keys=key,
-                           condition="exists" if w.op == "update" else "none", sets=sets)]
+                           condition="exists" if w.op == "update" else "none", sets=sets,
+                           adds=(("version", "1"),) if e.versioned else ())]
+        if e.versioned:  # DDB-K07: then the new version's copy, from the item the update returns
+            version = tuple((a, t.replace("#v0", "#v<version>")) for a, t in key)
+            steps.append(WriteStep(action="Put", role="version", entity=e.name, keys=version,
+                                   condition="not_exists", sets=tuple((f, f) for f in stored(e))))
         reads += tuple(f"{e.name}.{h}" for kv in moved for h in holes(kv[1]) if h not in fields and h not in by
                        and f"{e.name}.{h}" not in reads)
     copied = {c.attribute for c in items.copies}
-    written = [v for s in steps for a, v in s.sets if not a.startswith("GSI") and a not in copied]
+    written = [v for s in steps if s.role == "item" for a, v in s.sets if not a.startswith("GSI") and a not in copied]
     params = tuple(dict.fromkeys(f for f in (tenant, *w.by, *written) if f))
-    return KeyValueWrite(write=w.name, entity=e.name, op=w.op, steps=tuple(steps), transaction=len(steps) > 1,
+    versioned = e.versioned and w.op != "delete"  # the version copy follows the update: not one transaction
+    return KeyValueWrite(write=w.name, entity=e.name, op=w.op, steps=tuple(steps),
+                         transaction=len(steps) > 1 and not versioned,
                          params=params, reads=tuple(dict.fromkeys(reads)), wcu=_wcu(ctx, items, steps))
+
+
+def _nullable_holes(e: Entity, keys: tuple[tuple[str, str], ...]) -> list[str]:
+    """Optional fields a key is built from: without a value there is no item to update (no team, no group)."""
+    names = dict.fromkeys(h.split("|")[0] for _, t in keys for h in holes(t))
+    return [n for n in names if (f := e.field(n)) is not None and f.optional]
 
 
 def _maintained(e: Entity, name: str | None) -> bool:
