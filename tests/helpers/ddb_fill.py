@@ -219,6 +219,10 @@ class Filler:
         (tag, payload), = node.items()
         if isinstance(payload, dict) and "$param" in payload:
             return typed(tag, self.value(payload["$param"]))
+        if isinstance(payload, dict) and "$now" in payload:
+            if payload["$now"] != "epoch" or tag != "N":
+                raise ArtifactError(f"cannot fill {node}: only {{\"N\": {{\"$now\": \"epoch\"}}}} is known")
+            return {"N": epoch(dt.datetime.now(dt.UTC))}
         if isinstance(payload, dict) and ("$template" in payload or "$key" in payload):
             v = self.fill(payload, tag)
             return ABSENT if v is ABSENT else {tag: v}

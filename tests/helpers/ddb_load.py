@@ -72,6 +72,9 @@ class RowParams:
         values |= {f.name: row.get(f.name) for f in entity.stored_fields if f.name not in values}
         for copy in write.get("copies") or []:
             values[need(copy, "param", where)] = self._copied(values, copy, where)
+        for read in write.get("reads") or []:
+            if isinstance(read, Mapping) and "by" in read:  # a value of a referenced item, read before the write
+                values[need(read, "param", where)] = self._copied(values, {**read, "from": read["entity"]}, where)
         return Filler(values, self._encoding(write, entity, params, where))
 
     def value(self, entity: Entity, row: Row, name: str, where: str) -> Any:
@@ -113,6 +116,12 @@ class RowParams:
         key_encodings = self.art.encodings(entity.name) if entity.name in self.art.entities["entities"] else {}
         fields = {column_name(f): f.name for f in entity.stored_fields} | {f.name: f.name for f in entity.fields}
         types = {p["name"]: str(p.get("type")) for p in params}
+        for read in write.get("reads") or []:  # a referenced item's field: encoded as that entity encodes it
+            if isinstance(read, Mapping) and "param" in read:
+                found = self.art.encodings(read["entity"]).get(read["field"])
+                target = self.model.entity(read["entity"]).field(read["field"])
+                kind = target.scalar.kind.value if target is not None and target.scalar is not None else ""
+                declared = {**{read["param"]: found or TYPE_ENCODINGS.get(kind, "plain")}, **declared}
 
         def encoding(hole: str) -> str:
             if hole in declared:

@@ -16,9 +16,11 @@ with count/min/max/sum aggregates) as the client does; an ``aggregate`` pattern 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from tests.helpers.ddb_fill import ArtifactError, Filler, expand_lists
@@ -212,6 +214,8 @@ def _decoded(node: Node, attribute: str, value: Any, art: DdbArtifacts) -> Any:
     spec = art.entities.get("entities", {}).get(entity or "", {}).get("attributes", {}).get(attribute, {})
     if spec.get("encoding") == "json" and isinstance(value, str):
         return json.loads(value)
+    if spec.get("encoding") == "epoch" and isinstance(value, Decimal):  # the TTL attribute: epoch seconds
+        return dt.datetime.fromtimestamp(0, dt.UTC) + dt.timedelta(microseconds=int(value * 10**6))
     return value
 
 
