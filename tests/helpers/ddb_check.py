@@ -75,7 +75,8 @@ def _key_problems(table: Mapping[str, Any], gsis: Sequence[Any], lsis: Sequence[
 
 def canon(value: Any) -> Any:
     """One comparable form for a value from either side: uuids and text as text, timestamps as ISO-8601 UTC
-    with microseconds, numbers as normalised Decimal text, dates as ISO text, sets as sorted tuples."""
+    with microseconds, numbers as normalised Decimal text, dates as ISO text, sets and arrays of objects as
+    sorted tuples."""
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, dt.datetime):
@@ -88,7 +89,9 @@ def canon(value: Any) -> Any:
     if isinstance(value, set | frozenset):
         return tuple(sorted(canon(v) for v in value))
     if isinstance(value, list | tuple):
-        return tuple(canon(v) for v in value)
+        items = tuple(canon(v) for v in value)
+        # a JSON array of objects (an include column): compared as a multiset, its order is not declared
+        return tuple(sorted(items, key=repr)) if value and all(isinstance(v, dict) for v in value) else items
     if isinstance(value, dict):
         return tuple(sorted((str(k), canon(v)) for k, v in value.items()))
     if hasattr(value, "value") and isinstance(value.value, str):
