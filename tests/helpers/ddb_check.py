@@ -119,7 +119,10 @@ def difference(ours: Sequence[Mapping[str, Any]], theirs: Sequence[Mapping[str, 
     order = " (same rows, another order)" if not only_a and not only_b else ""
     differ = sorted({c for x, y in zip(only_a, only_b, strict=False) for c, u, v in zip(columns, x, y, strict=True)
                      if u != v})
+    first = ({c: (u, v) for c, u, v in zip(columns, only_a[0], only_b[0], strict=True) if u != v}
+             if only_a and only_b else {})
     return (f"DynamoDB gave {len(a)} rows, PostgreSQL {len(b)}{order}; differing columns {differ}\n"
+            f"  first difference (DynamoDB, PostgreSQL): {str(first)[:600]}\n"
             f"  only in DynamoDB: {_short(only_a)}\n  only in PostgreSQL: {_short(only_b)}")
 
 
