@@ -180,9 +180,7 @@ def _chain(node: Node, step: str, follow_ups: Mapping[str, Mapping[str, Any]]) -
     if step not in follow_ups:
         raise ArtifactError(f"result names step {step!r}, which no follow-up reads")
     after = follow_ups[step].get("after", "")
-    parents = [node] if after == "" or after in node.children else []
-    if not parents and after:
-        parents = _chain(node, after, follow_ups)
+    parents = [node] if after in ("", node.step) else _chain(node, after, follow_ups)
     return [child for parent in parents for child in parent.children.get(step, [])]
 
 
