@@ -3,6 +3,8 @@ write, per call and at the declared rates, and the patterns each index serves; n
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from schemac.build import build
 from schemac.compiler.design.keyvalue.layout import KeySchema, KeyValueLayout, SecondaryIndex, Table
 from schemac.compiler.design.model import Design
 from schemac.compiler.design.plans import Cost
+from schemac.report import render_report
 from schemac.report.capacity import TABLE, capacity_section, units
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,3 +68,46 @@ def test_units_at_declared_rates_and_patterns_per_index() -> None:
 @pytest.mark.parametrize(("value", "text"), [(None, "—"), (0.5, "0.5"), (3.0, "3"), (1234.25, "1,234.2"), (0, "0")])
 def test_units_print_compactly(value: float | None, text: str) -> None:
     assert units(value) == text
+
+
+EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.sdl"))
+
+
+@cache
+def _dynamodb(example: str) -> object:
+    result = build(ROOT / "examples" / f"{example}.sdl", "dynamodb")
+    assert result.ok and result.design is not None, [str(d) for d in result.diagnostics]
+    return result
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_capacity_units_are_those_of_the_artifacts(example: str) -> None:
+    result = _dynamodb(example)
+    s = capacity_section(result.design)  # type: ignore[attr-defined]
+    assert s is not None
+    arts = {a.path: a.text for a in result.artifacts}  # type: ignore[attr-defined]
+    patterns = {p["name"]: p for p in json.loads(arts["access_patterns.json"])["patterns"]}
+    writes = {w["name"]: w for w in json.loads(arts["writes.json"])["writes"]}
+    table = json.loads(arts["table.json"])
+    served = {p for p, spec in patterns.items() if spec.get("operation")}
+    assert {r.name for r in s.reads} == served
+    for r in s.reads:
+        assert r.structure == (patterns[r.name]["index"] or TABLE), r.name
+    assert {w.name: w.per_call for w in s.writes} == {w.name: writes[w.name]["wcu"] for w in s.writes}
+    assert all(writes[n]["op"] == "link" for n in set(writes) - {w.name for w in s.writes})  # edges: no plan
+    assert s.gsis == len(table.get("GlobalSecondaryIndexes", []))
+    assert s.lsis == len(table.get("LocalSecondaryIndexes", []))
+
+
+@pytest.mark.parametrize("html", [False, True])
+def test_the_dynamodb_report_shows_capacity_and_the_relational_one_does_not(html: bool) -> None:
+    result = _dynamodb("course_platform")
+    text = render_report(result, html=html, today=date(2026, 12, 6))
+    assert "Capacity units at the declared rates" in text
+    s = capacity_section(result.design)  # type: ignore[attr-defined]
+    assert s is not None
+    for r in s.reads:
+        assert f"{units(r.per_call)} RCU" in text and r.name in text
+    assert f"{s.totals[0]} RCU/s and {s.totals[1]} WCU/s" in text
+    pg = build(ROOT / "examples" / "course_platform.sdl", "postgres")
+    assert "Capacity units" not in render_report(pg, html=html, today=date(2026, 12, 6))

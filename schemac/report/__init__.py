@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 from schemac import __version__
 from schemac.report import access, decisions, entities, growth, migration, mistakes, svg, takeaways
 from schemac.report.access import AccessSection
+from schemac.report.capacity import CapacitySection, capacity_section
 from schemac.report.decisions import DecisionSection
 from schemac.report.entities import EntitySection
 from schemac.report.facts import Facts, gather
@@ -77,6 +78,7 @@ class Report:
     takeaways: tuple[Takeaway, ...]
     diagnostics: tuple[str, ...]
     svg: str
+    capacity: CapacitySection | None = None  # capacity units (DynamoDB): RCU/WCU per pattern and write
 
 
 def build_report(result: Any, *, today: date | None = None) -> Report:
@@ -98,7 +100,8 @@ def build_report(result: Any, *, today: date | None = None) -> Report:
         queries_language=facts.layout.queries_language or facts.layout.schema_language, words=words(facts.family),
         schema=facts.schema_text().rstrip("\n"), access=acc, decisions=dec, mistakes=mistakes.build(facts),
         migration=migration.build(facts), revisit=rev, takeaways=takeaways.build(facts, acc, dec, rev),
-        diagnostics=_diagnostics(facts), svg=svg.render(ent.rows, ent.relations))
+        diagnostics=_diagnostics(facts), svg=svg.render(ent.rows, ent.relations),
+        capacity=capacity_section(result.design))
 
 
 def render_report(result: Any, *, html: bool = False, today: date | None = None) -> str:

@@ -27,6 +27,18 @@ class CapacityRow:
     per_call: float
     per_s: float | None  # None: the pattern declares no rate
 
+    @property
+    def rate(self) -> str:
+        return "—" if self.rate_per_s is None else f"{units(self.rate_per_s)}/s"
+
+    @property
+    def per_call_text(self) -> str:
+        return units(self.per_call)
+
+    @property
+    def per_s_text(self) -> str:
+        return units(self.per_s)
+
 
 @dataclass(frozen=True)
 class IndexLoad:
@@ -36,6 +48,10 @@ class IndexLoad:
     kind: str  # "table" | "global" | "local"
     patterns: tuple[str, ...]
     rcu_per_s: float
+
+    @property
+    def rcu_per_s_text(self) -> str:
+        return units(self.rcu_per_s)
 
 
 @dataclass(frozen=True)
@@ -60,6 +76,11 @@ class CapacitySection:
     @property
     def wcu_per_s(self) -> float:
         return sum(w.per_s or 0.0 for w in self.writes)
+
+    @property
+    def totals(self) -> tuple[str, str]:
+        """RCU/s and WCU/s of the rated patterns and writes, as printed."""
+        return units(self.rcu_per_s), units(self.wcu_per_s)
 
 
 def _per_s(per_call: float, rate: float | None) -> float | None:
