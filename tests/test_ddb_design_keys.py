@@ -222,3 +222,15 @@ def test_a_sort_key_that_can_exceed_1024_bytes_is_an_error() -> None:
     messages = [d.message for d in result.diagnostics if d.code == "SC0473"]
     assert any("sort key NOTE#<title>#<id>" in m and "1,024" in m for m in messages), messages
     assert from_text(LONG_SORT_KEY.replace("string(400)", "string(200)")).ok
+
+
+def test_many_to_many_is_an_adjacency_list_inverted_in_an_overloaded_gsi() -> None:
+    lay = layout(example("helpdesk"))
+    tags = next(x for x in lay.edges if x.owner == "Ticket" and x.field == "tags")
+    assert tags.keys.partition == "WORKSPACE#<workspace>#TICKET#<ticket>" and tags.keys.sort == "TAG_EDGE#<tag>"
+    assert tags.reverse is not None and tags.reverse.index == "GSI1"
+    assert tags.reverse.partition == "WORKSPACE#<workspace>#TAG#<tag>"
+    assert len([i for i in lay.indexes if i.kind == "global"]) == 3  # the inverse side adds no GSI
+    access = next(a for a in lay.access if a.pattern == "ticket_detail")
+    edge, fetch = (s for s in access.steps if s.name.startswith("tags"))
+    assert edge.key.sort == "TAG_EDGE#" and fetch.operation == "BatchGetItem" and fetch.entity == "Tag"

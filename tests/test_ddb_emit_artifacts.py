@@ -191,3 +191,38 @@ def test_a_field_named_type_keeps_its_own_attribute() -> None:
     assert ents["type_attribute"] == "_type"
     put = artifact(result, "writes.json")["writes"][0]["items"][0]["Put"]["Item"]
     assert put["_type"] == {"S": "VEHICLE"} and put["type"] == {"S": {"$param": "type"}}
+
+
+def test_expired_items_are_filtered_until_ttl_deletes_them() -> None:
+    p = next(x for x in artifact(example("helpdesk"), "access_patterns.json")["patterns"]
+             if x["name"] == "session_by_token")
+    names = p["request"]["ExpressionAttributeNames"]
+    values = p["request"]["ExpressionAttributeValues"]
+    placeholder = next(k for k, v in names.items() if v == "expires_at")
+    assert f"{placeholder} > " in p["request"]["FilterExpression"]
+    assert {"N": {"$now": "epoch"}} in values.values()
+
+
+SELECTS = """\
+model m { ids uuid7 }
+entity Order {
+  number string(20)
+  status enum(open, paid) = open
+  note text?
+}
+query open_numbers {
+  from Order
+  where status = open
+  select number, created_at
+  rate 1/s
+}
+"""
+
+
+def test_an_index_whose_patterns_select_fields_projects_only_those() -> None:
+    from tests.helpers.ddb import from_text
+
+    result = from_text(SELECTS)
+    assert result.ok, [d.message for d in result.diagnostics if d.is_error]
+    gsi = artifact(result, "table.json")["GlobalSecondaryIndexes"][0]
+    assert gsi["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["created_at", "number", "type"]}

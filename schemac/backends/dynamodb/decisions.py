@@ -8,8 +8,8 @@ from schemac.compiler.design.decisions import Decision
 from schemac.compiler.design.keyvalue.layout import KeyValueAccess, KeyValueLayout, KeyValueWrite, ReadStep
 from schemac.compiler.design.model import Design
 
-_KINDS = (("model", "Table"), ("entity", "Item types"), ("field", "Attributes"), ("query", "Access patterns"),
-          ("write", "Writes"))
+_KINDS = (("model", "Table"), ("index", "Indexes"), ("entity", "Item types"), ("field", "Attributes"),
+          ("query", "Access patterns"), ("write", "Writes"))
 
 
 def _cell(text: str) -> str:

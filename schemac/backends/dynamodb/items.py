@@ -64,7 +64,8 @@ def entities_doc(model: Model, layout: KeyValueLayout) -> dict[str, object]:
                             "values": [list(v) for v in a.values], "where": [_filter(c) for c in a.where],
                             "group": list(a.group), "conditional": a.conditional} for a in layout.aggregates],
             "edges": [{"owner": x.owner, "field": x.field, "target": x.target, "type": x.type_value,
-                       "key": {"PK": x.keys.partition, "SK": x.keys.sort}} for x in layout.edges]}
+                       "key": {"PK": x.keys.partition, "SK": x.keys.sort},
+                       "inverted": dict(x.reverse.attributes()) if x.reverse else None} for x in layout.edges]}
 
 
 def _all_holes(it: EntityItems) -> list[str]:

@@ -102,6 +102,8 @@ def _filter(req: dict[str, object], filters: tuple[Filter, ...], e: Entity) -> d
 
 
 def _value(f: Filter) -> dict[str, object]:
+    if f.param == "$now":  # the time of the read, as the TTL attribute holds it
+        return {"N": {"$now": "epoch"}}
     if f.param is not None:
         return {"$param": f.param}
     if isinstance(f.value, bool):

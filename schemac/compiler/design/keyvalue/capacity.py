@@ -4,13 +4,15 @@ limits neither emulator enforces (DDB-X*, DDB-T03, DDB-U02). Also the family-neu
 
 from __future__ import annotations
 
+import math
+
 from schemac.compiler.design.context import Ctx, rate_text
 from schemac.compiler.design.decisions import Subject
 from schemac.compiler.design.estimates import distinct
 from schemac.compiler.design.keyvalue import codes
 from schemac.compiler.design.keyvalue.encoding import holes, key_width
 from schemac.compiler.design.keyvalue.layout import EntityItems, KeyValueAccess, KeyValueWrite, SecondaryIndex
-from schemac.compiler.design.keyvalue.payloads import Capacity, Limits
+from schemac.compiler.design.keyvalue.payloads import Capacity, Limits, Sharding
 from schemac.compiler.design.plans import Cost, Operation, PatternPlan, WriteCost, WritePlan
 from schemac.compiler.model import Entity, Query
 
@@ -27,7 +29,24 @@ def decide_capacity(ctx: Ctx, access: list[KeyValueAccess], writes: list[KeyValu
             ctx.diags.report(codes.NO_FULL_TEXT, q.span, query=q.name, reason=a.unserved)
             continue
         _decide_reads(ctx, q, a)
+    for name in dict.fromkeys(s.aggregate for w in writes for s in w.steps if s.aggregate and s.role == "aggregate"):
+        _decide_aggregate_load(ctx, name, writes)
 
+
+def _decide_aggregate_load(ctx: Ctx, name: str, writes: list[KeyValueWrite]) -> None:
+    """DDB-H01 on an aggregate item: every counted write ADDs to it (transactional writes cost 2 WCU)."""
+    rates = [(w.write, (_rate(ctx, w.write) or 0.0) * (2 if w.transaction else 1))
+             for w in writes if any(s.aggregate == name and s.role == "aggregate" for s in w.steps)]
+    wcu_s = sum(r for _, r in rates)
+    shards = max(1, math.ceil(wcu_s / PARTITION_WCU))
+    terms = " + ".join(f"{w} {r:,.0f}" for w, r in rates if r) or "no declared rate"
+    ctx.decide("DDB-H01" if shards == 1 else "DDB-H02", Subject.of_pattern(name),
+               f"aggregate item writes: {wcu_s:,.0f} WCU/s on the busiest group item",
+               f"every counted write ADDs to one group's item: {terms} = {wcu_s:,.0f} WCU/s against 1,000 per "
+               f"item -> ceil({wcu_s:,.0f} / 1,000) = {shards} "
+               + ("item: no sharding needed" if shards == 1 else
+                  "items: shard the counter (#0..N-1 suffix, summed at read)"),
+               None, payload=Sharding(shards, wcu_s, 0.0, 0.0))
 
 def _decide_reads(ctx: Ctx, q: Query, a: KeyValueAccess) -> None:
     """RCU per call and per second, and the per-partition check (DDB-H01): the load a partition takes is
@@ -140,7 +159,7 @@ def pattern_plan(ctx: Ctx, a: KeyValueAccess) -> PatternPlan:
     return PatternPlan(query=a.pattern, entity=a.entity, operation=_OPS[first.operation],
                        structure=first.key.index or "table",
                        equality=tuple(holes(first.key.partition)),
-                       sort=_order(ctx, a.pattern),
+                       sort=first.sorted_by or _order(ctx, a.pattern),
                        range=tuple(holes(first.key.sort or "")) if first.key.sort_op == "between" else (),
                        expected_rows=first.items_returned, round_trips=a.round_trips,
                        cost=Cost(rcu=a.rcu), why=_ops(a))

@@ -128,15 +128,19 @@ def plan_edges(ctx: Ctx, places: dict[str, Place]) -> list[EdgeList]:
             tag = f"{type_name(f.target)}_EDGE"
             keys = KeyTemplate(partition=places[e.name].partition.replace("<id>", f"<{owner_attr}>"),
                                sort=f"{tag}#<{target_attr}>")
-            edge = EdgeList(owner=e.name, field=f.name, target=f.target, keys=keys, type_value=tag)
+            target = places[f.target].partition.replace("<id>", f"<{target_attr}>")
+            reverse = KeyTemplate(index="GSI1", partition=target, sort=f"{type_name(e.name)}_EDGE#<{owner_attr}>")
+            edge = EdgeList(owner=e.name, field=f.name, target=f.target, keys=keys, type_value=tag,
+                            reverse=reverse)
             out.append(edge)
             ctx.decide("DDB-R06", Subject.of_field(e.name, f.name),
-                       f"adjacency list: edge items {keys.partition} / {keys.sort}",
+                       f"adjacency list: edge items {keys.partition} / {keys.sort}, inverted in GSI1",
                        f"many-to-many as an adjacency list: one edge item per {e.name}-{f.target} pair in the "
                        f"{e.name}'s item collection, read with a begins_with({tag}#) Query and a BatchGetItem of "
-                       f"the {f.target} items; no declared pattern reads the reverse side, so no inverted index "
-                       f"(a GSI on SK, PK) is made: add one when a pattern asks for a {f.target}'s "
-                       f"{snake(e.name)}s", f.span, payload=Adjacency(e.name, f.name, f.target))
+                       f"the {f.target} items; the edge item also writes the inverted key into the overloaded "
+                       f"GSI1 (GSI1PK {target}, GSI1SK {reverse.sort}), so a {f.target}'s "
+                       f"{snake(e.name)}s are one Query too, with no index of its own", f.span,
+                       payload=Adjacency(e.name, f.name, f.target, "GSI1"))
     return out
 
 
@@ -153,7 +157,7 @@ def plan_table(ctx: Ctx) -> Table:
     return Table(name=ctx.model.settings.name, ttl_attribute=ttl, type_attribute=type_attribute)
 
 
-def plan_indexes(ctx: Ctx, indexes: Indexes, gsis: int, templates: list[KeyTemplate]) -> list[SecondaryIndex]:
+def plan_indexes(ctx: Ctx, indexes: Indexes, gsis: int, type_attribute: str) -> list[SecondaryIndex]:
     out: list[SecondaryIndex] = []
     for slot in range(1, indexes.locals() + 1):
         needs = [n for n in indexes.needs if n.slot == slot and n.local]
@@ -163,7 +167,30 @@ def plan_indexes(ctx: Ctx, indexes: Indexes, gsis: int, templates: list[KeyTempl
         needs = [n for n in indexes.needs if n.slot == slot and not n.local]
         serves = tuple(dict.fromkeys(p for n in needs for p in n.serves))
         sparse = any(n.consts for n in needs)
-        out.append(SecondaryIndex(name=f"GSI{slot}", kind="global",
-                                  keys=KeySchema(partition_key=f"GSI{slot}PK", sort_key=f"GSI{slot}SK"),
+        projected = _projection(ctx, serves, type_attribute)
+        name = f"GSI{slot}"
+        out.append(SecondaryIndex(name=name, kind="global",
+                                  keys=KeySchema(partition_key=f"{name}PK", sort_key=f"{name}SK"),
+                                  projection="INCLUDE" if projected else "ALL", projected=projected,
                                   sparse=sparse, serves=serves))
+        why = (f"every pattern on {name} ({', '.join(serves)}) selects only these attributes: the index "
+               f"copies them and no more, so writes that change other attributes cost it nothing"
+               if projected else
+               f"{'a pattern on ' + name + ' (of ' + ', '.join(serves) + ')' if serves else 'the inverted edges'} "
+               f"returns whole items: projecting ALL saves a second read of the table per item")
+        ctx.decide("DDB-I04", Subject.of_index(name, name),
+                   f"{name} projects {'INCLUDE ' + ', '.join(projected) if projected else 'ALL'}", why, None,
+                   payload=SecondaryIndexUse(name, f"{name}PK", f"{name}SK", (), serves))
     return out
+
+
+def _projection(ctx: Ctx, serves: tuple[str, ...], type_attribute: str) -> tuple[str, ...]:
+    """The attributes an INCLUDE projection needs when every pattern served selects named fields and reads
+    nothing more (no include); () when one of them returns whole items."""
+    attrs: list[str] = []
+    for name in serves:
+        q = next(q for q in ctx.model.queries if q.name == name)
+        if not q.select or q.include or q.group or any(i.func for i in q.select):
+            return ()
+        attrs += ["_".join(i.steps) for i in q.select]
+    return tuple(sorted(set(attrs) | {type_attribute})) if serves else ()

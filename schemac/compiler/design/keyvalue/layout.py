@@ -112,6 +112,7 @@ class EdgeList(_Node):
     target: str
     keys: KeyTemplate
     type_value: str
+    reverse: KeyTemplate | None = None  # the inverted key (target partition, owner sort) in an overloaded GSI
 
 
 class Table(_Node):
@@ -161,6 +162,7 @@ class ReadStep(_Node):
     rcu: float = 0.0  # per request
     via: str | None = None  # the include's reference field (on the parent or on the child)
     fields: tuple[str, ...] = ()  # an include's selected fields (() = all)
+    sorted_by: tuple[str, ...] = ()  # the fields its sort key orders items by (a Query), tie-breaker last
 
 
 class ClientGroup(_Node):

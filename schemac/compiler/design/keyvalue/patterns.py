@@ -21,7 +21,7 @@ from schemac.compiler.design.keyvalue.layout import (
     KeyValueAccess,
     ReadStep,
 )
-from schemac.compiler.design.keyvalue.live import live_filters
+from schemac.compiler.design.keyvalue.live import live_filters, unexpired
 from schemac.compiler.design.keyvalue.needs import Shape, shape_of, tag_of
 from schemac.compiler.design.keyvalue.placement import Place
 from schemac.compiler.design.plans import Operation
@@ -197,7 +197,7 @@ def _get(reads: Reads, e: Entity, place: Place, names: dict[str, str], strong: b
     holes = "item" if after is not None else "param"
     key = KeyCondition(partition=fill(place.partition, names), sort_op="=", sort=fill(place.sort, names),
                        holes=holes)  # type: ignore[arg-type]
-    live = live_filters(e, on_index=False)
+    live = live_filters(e, on_index=False) + unexpired(e)
     return ReadStep(name=name, operation="Query" if live else "GetItem", entity=e.name,
                     types=(type_name(e.name),), key=key, after=after, per_item=after is not None,
                     consistent=strong, filters=live, rcu=reads.rcu(e.name, 1, strong))
@@ -243,7 +243,8 @@ def _collection_query(reads: Reads, q: Query, e: Entity, s: Shape, place: Place,
     op, low, high = _sort_condition(tag, s)
     key = KeyCondition(partition=fill(place.partition, names), sort_op=op, sort=low, sort_high=high)  # type: ignore[arg-type]
     s.filters += s.consts + live_filters(e, on_index=False)
-    return _query_step(reads, q, e, s, key, strong, "")
+    step = _query_step(reads, q, e, s, key, strong, "")
+    return step.model_copy(update={"sorted_by": place.sort_fields})
 
 
 def _index_query(reads: Reads, q: Query, e: Entity, s: Shape, need: IndexNeed, names: dict[str, str],
@@ -262,7 +263,8 @@ def _index_query(reads: Reads, q: Query, e: Entity, s: Shape, need: IndexNeed, n
                        partition=fill(t.partition, names), sort_op=op, sort=low, sort_high=high)  # type: ignore[arg-type]
     if need.local:
         s2.filters += live_filters(e, on_index=False)
-    return _query_step(reads, q, e, s2, key, strong, "")
+    step = _query_step(reads, q, e, s2, key, strong, "")
+    return step.model_copy(update={"sorted_by": (*need.order, *(() if "id" in need.order else ("id",)))})
 
 
 def _query_step(reads: Reads, q: Query, e: Entity, s: Shape, key: KeyCondition, strong: bool,
@@ -280,8 +282,11 @@ def _query_step(reads: Reads, q: Query, e: Entity, s: Shape, key: KeyCondition, 
     if q.limit is not None:
         returned = min(returned, q.limit)
         read = min(read, q.limit) if not s.filters else read
+    filters = s.filters + tuple(f for f in unexpired(e) if f not in s.filters)
+    if filters != s.filters:
+        limit = None  # a filter reads past the limit: the client stops after it
     return ReadStep(name=name, operation="Query", entity=e.name, types=(type_name(e.name),), key=key,
-                    descending=s.descending, limit=limit, consistent=strong, filters=s.filters,
+                    descending=s.descending, limit=limit, consistent=strong, filters=filters,
                     items_read=round(max(read, 1.0), 2), items_returned=round(max(returned, 1.0), 2),
                     rcu=reads.rcu(e.name, read, strong))
 
@@ -382,6 +387,7 @@ def _include_step(reads: Reads, q: Query, parent: Entity, inc: Include, name: st
         key = KeyCondition(index=need.index, partition_attr=need.partition_attr, sort_attr=f"{need.index}SK",
                            partition=t.partition.replace(f"<{inc.via}>", "<id>"), sort_op="begins_with",
                            sort=f"{need.tag}#", holes="item")
+    live += unexpired(child)
     return ReadStep(name=name, operation="Query", entity=child.name, types=(type_name(child.name),), key=key,
                     after=after.name, per_item=True, descending=desc, limit=None if live else inc.limit,
                     consistent=strong and key.index is None, filters=live, items_read=round(per_parent, 2),

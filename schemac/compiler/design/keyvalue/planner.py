@@ -9,7 +9,7 @@ from schemac.compiler.design.keyvalue import codes
 from schemac.compiler.design.keyvalue.aggregates import check_unbounded, group_access, parent_counters
 from schemac.compiler.design.keyvalue.capacity import decide_capacity, decide_limits, pattern_plan, write_plan
 from schemac.compiler.design.keyvalue.encoding import holes, type_name
-from schemac.compiler.design.keyvalue.indexes import Indexes, index_template
+from schemac.compiler.design.keyvalue.indexes import Indexes
 from schemac.compiler.design.keyvalue.items import entity_items, plan_edges, plan_guards, plan_indexes, plan_table
 from schemac.compiler.design.keyvalue.layout import AggregateItem, KeyValueAccess, KeyValueLayout
 from schemac.compiler.design.keyvalue.patterns import Reads, is_low_rate, route
@@ -19,6 +19,7 @@ from schemac.compiler.design.keyvalue.writes import edge_write, insert_write, ke
 from schemac.compiler.design.model import Design
 from schemac.compiler.design.plans import Operation
 from schemac.compiler.design.wants import junction_of
+from schemac.compiler.model import FieldKind
 
 
 def plan(ctx: Ctx) -> Design:
@@ -37,6 +38,8 @@ def plan(ctx: Ctx) -> Design:
         else:
             builders[q.name] = (q, None, route(reads, q))
     gsis = indexes.allocate()
+    if gsis == 0 and any(f.kind is FieldKind.MANY for e in model.entities for f in e.fields):
+        gsis = 1  # the inverted side of the adjacency lists needs one GSI
     first = {name: b[2]() for name, b in builders.items() if b[2] is not None}
     plan_sharding(ctx, indexes.needs, {n: a.rcu * (_rate(ctx, n) or 0.0) for n, a in first.items()})
     access = [_sharded(_access(ctx, *builders[q.name]), indexes) for q in model.queries]
@@ -58,8 +61,7 @@ def plan(ctx: Ctx) -> Design:
                 writes.append(edge_write(ctx, edge, w.name, delete=w.op == "delete"))
     writes += [edge_write(ctx, edge) for edge in edges]
     table = plan_table(ctx)
-    secondary = plan_indexes(ctx, indexes, gsis, [index_template(ctx, model.entity(n.entity), n)
-                                                  for n in indexes.needs])
+    secondary = plan_indexes(ctx, indexes, gsis, table.type_attribute)
     _decide_fit(ctx, access)
     _moving_aggregates(ctx, aggs)
     decide_capacity(ctx, access, writes, entities)

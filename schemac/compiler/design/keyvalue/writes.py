@@ -40,9 +40,12 @@ def stored(e: Entity) -> list[str]:
 
 
 def _wcu(ctx: Ctx, items: EntityItems, steps: list[WriteStep]) -> float:
+    """COST-01: 1 WCU per KB per item written, twice inside a transaction, plus one write per secondary index
+    the entity's item is in (ALL projection: every change of the item rewrites its index entries)."""
     own = math.ceil(max(items.item_bytes, 1.0) / 1024)
-    total = sum(own if s.role in ("item", "version") else 1 for s in steps)
-    return float(total * (2 if len(steps) > 1 else 1))
+    table = sum(own if s.role in ("item", "version") else 1 for s in steps)
+    indexed = sum(own * (len(items.keys) - 1) for s in steps if s.role == "item")
+    return float(table * (2 if len(steps) > 1 else 1) + indexed)
 
 
 def insert_write(ctx: Ctx, e: Entity, items: EntityItems, guards: list[UniqueGuard],
@@ -199,6 +202,8 @@ def edge_write(ctx: Ctx, edge: EdgeList, name: str | None = None, *, delete: boo
     """Put (or Delete) one edge item of an adjacency list; `name` for a declared write of the link."""
     keys = (("PK", edge.keys.partition), ("SK", edge.keys.sort or ""))
     fields = list(dict.fromkeys(holes(edge.keys.partition) + holes(edge.keys.sort or "")))
+    if edge.reverse is not None and not delete:
+        keys += tuple(edge.reverse.attributes())
     step = WriteStep(action="Delete" if delete else "Put", role="edge", entity=edge.owner, keys=keys,
                      sets=() if delete else tuple((h, h) for h in fields))
     return KeyValueWrite(write=name or f"link {edge.owner}.{edge.field}", entity=edge.owner, op="link",
