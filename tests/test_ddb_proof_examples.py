@@ -32,7 +32,8 @@ What runs where (data, not branches: :data:`SPLIT`, :data:`TRANSACTIONS_ON` and 
 
 The PostgreSQL side is this module's own small seeded database (``load_pg_answers`` with
 :data:`BIGGEST` rows in the biggest table, on a PostgreSQL server of its own, so that it never replaces the
-MongoDB proof's bigger one): every row is written to both emulators through HTTP, about 10 ms a request.
+MongoDB proof's bigger one): every row is written to both emulators through HTTP, about 10 ms a request,
+the single requests of one entity's rows 4 at a time.
 """
 
 from __future__ import annotations

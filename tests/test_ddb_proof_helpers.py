@@ -20,13 +20,16 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from schemac.build import build
 from tests.helpers.ddb_check import canon, difference, table_problems
 from tests.helpers.ddb_fill import ArtifactError, Filler, encode, expand_lists, holes
+from tests.helpers.ddb_load import parents_first, sample_closure
 from tests.helpers.ddb_patterns import result_rows, run_pattern
 from tests.helpers.ddb_run import DdbArtifacts, Split, holds, recreate_table, run_write
 from tests.helpers.ddb_servers import KINDS, SENT, DdbServer, Kind, server_of
 
-MINI = Path(__file__).resolve().parent / "fixtures" / "ddb_mini"
+ROOT = Path(__file__).resolve().parent.parent
+MINI = ROOT / "tests" / "fixtures" / "ddb_mini"
 DYNALITE_SPLIT = Split({"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"},
                        frozenset({"ConditionCheck"}))
 ORG = uuid.UUID("0190a000-0000-7000-8000-000000000001")
@@ -258,3 +261,18 @@ def test_canon_makes_both_sides_comparable() -> None:
     assert difference([{"a": 1}, {"a": 2}], [{"a": 2}, {"a": 1}], ["a"], ordered=False) is None
     assert "another order" in (difference([{"a": 1}, {"a": 2}], [{"a": 2}, {"a": 1}], ["a"], ordered=True) or "")
     assert "only in DynamoDB: 1 rows: [('3',)]" in (difference([{"a": 3}], [], ["a"], ordered=False) or "")
+
+
+def test_the_transactional_sample_is_closed_under_references() -> None:
+    result = build(ROOT / "examples" / "course_platform.sdl", "postgres")
+    assert result.design is not None
+    model = result.design.model
+    orgs = [{"id": uuid.UUID(int=i)} for i in (1, 2)]
+    users = [{"id": uuid.UUID(int=10 + i), "organization": orgs[1]["id"]} for i in range(3)]
+    courses = [{"id": uuid.UUID(int=20), "organization": orgs[1]["id"], "instructor": users[2]["id"]}]
+    rows = {"Organization": orgs, "User": users, "Course": courses}
+    chosen = sample_closure(model, rows, 1)
+    # the first row of each entity, and what they reference: org 2 (of user 1 and the course), user 3
+    assert chosen == {("Organization", 0), ("Organization", 1), ("User", 0), ("User", 2), ("Course", 0)}
+    assert [e.name for e in parents_first(model)].index("Organization") < [e.name for e in parents_first(model)].index(
+        "Course")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from tests.helpers.ddb_fill import ArtifactError, Filler
 from tests.helpers.ddb_run import DdbArtifacts, Split, need, run_write
 
 Row = dict[str, Any]
+WORKERS = 4  # concurrent single requests while loading (the rows of one entity)
 
 
 def insert_name(entity: str) -> str:
@@ -199,14 +201,21 @@ def load_rows(client: Any, art: DdbArtifacts, model: Model, rows: Mapping[str, l
     order = parents_first(model)
     for phase in (True, False):
         for entity in order:
-            entity_rows = rows.get(entity.name, [])
-            for i, row in enumerate(entity_rows):
-                if ((entity.name, i) in plan.first) != phase:
-                    continue
-                write, named = write_for(model, art, entity)
-                split = None if phase else plan.split
-                sent = run_write(client, write, mapper.filler(write, named, row), split)
-                report.operations.update(sent)
-                report.rows[entity.name] += 1
-                report.transactions[entity.name] += "TransactWriteItems" in sent
+            chosen = [row for i, row in enumerate(rows.get(entity.name, []))
+                      if ((entity.name, i) in plan.first) == phase]
+            write, named = write_for(model, art, entity) if chosen else ({}, entity)
+            split = None if phase else plan.split
+
+            def one(row: Row, write: Mapping[str, Any] = write, named: Entity = named,
+                    split: Split | None = split) -> list[str]:
+                return run_write(client, write, mapper.filler(write, named, row), split)
+
+            # the rows of one entity are independent (their parents are loaded), except a self-reference:
+            # single requests run 4 at a time, transactions and self-referencing entities one by one
+            parallel = not phase and not any(f.target == entity.name for f in entity.references)
+            with ThreadPoolExecutor(max_workers=WORKERS if parallel else 1) as pool:
+                for sent in pool.map(one, chosen):
+                    report.operations.update(sent)
+                    report.rows[entity.name] += 1
+                    report.transactions[entity.name] += "TransactWriteItems" in sent
     return report
