@@ -138,6 +138,8 @@ class Split:
 
 SINGLE_METHOD = {"PutItem": "put_item", "UpdateItem": "update_item", "DeleteItem": "delete_item"}
 TRANSACTION_MEMBERS = frozenset({"Put", "Update", "Delete", "ConditionCheck"})
+# a write that is no transaction: its one member (Put, Update, Delete) is that single request
+OUTSIDE_TRANSACTIONS = Split({"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"}, frozenset())
 CONDITION_OPS = {
     "is_null": lambda v, c: v is None,
     "is_not_null": lambda v, c: v is not None,
@@ -194,8 +196,7 @@ def run_write(client: Any, write: Mapping[str, Any], filler: Filler, split: Spli
     if not need(write, "transaction", where) or not requests:
         for member in requests:
             (kind, request), = member.items()
-            op = split_op(kind, Split({"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"},
-                                      frozenset()), where)
+            op = split_op(kind, OUTSIDE_TRANSACTIONS, where)
             _single(client, op, request, where)
             sent.append(op)
     elif split is None:
