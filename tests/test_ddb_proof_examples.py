@@ -71,6 +71,7 @@ BIGGEST = {"course_platform": 3000, "commerce": 600, "helpdesk": 600}
 # Patterns DynamoDB cannot serve without a Scan, by design: full-text search (SC0470, the workaround in the
 # artifact's "unserved" text). Any other pattern without an operation fails.
 UNSERVED: dict[str, set[str]] = {"helpdesk": {"search_tickets"}}
+CONDITION_FAILURES = frozenset({"ConditionalCheckFailedException", "TransactionCanceledException"})
 TTL_ON: frozenset[Kind] = frozenset({"moto"})
 DRAWS = 3
 SETUP_OPERATIONS = frozenset({"ListTables", "DeleteTable", "CreateTable", "DescribeTable",
@@ -319,3 +320,25 @@ def _assert_conditional_rejection(kind: Kind, error: ClientError, guard: dict[st
     else:
         assert code == "ConditionalCheckFailedException", (guard, code)
     assert re.search(r"condition", str(error), re.I), str(error)
+
+
+def test_every_declared_write_is_well_formed(proof: Proof) -> None:
+    """Each declared write (not the inserts the load used), once with the values of a live row of its entity:
+    the server may refuse it only on a condition (a guard, a version); any other error is a bad request."""
+    model = proof.model
+    mapper = RowParams(model, proof.art, {n: proof.pg.data.by_id(n) for n in proof.pg.data.rows})
+    declared = {w.name for w in model.writes}
+    problems = []
+    for write in proof.art.writes:
+        if write["name"] not in declared:
+            continue
+        entity = model.entity(write["entity"])
+        live = [r for r in proof.pg.data.of(entity.name) if r.get("deleted_at") is None]
+        try:
+            run_write(proof.client, write, mapper.filler(write, entity, live[-1]),
+                      None if TRANSACTIONS_ON[proof.server.kind] else SPLIT)
+        except ClientError as exc:
+            reasons = {r.get("Code") for r in exc.response.get("CancellationReasons", [])}
+            if exc.response["Error"]["Code"] not in CONDITION_FAILURES or reasons - {"None", "ConditionalCheckFailed"}:
+                problems.append(f"{write['name']}: {exc} {sorted(reasons - {'None'})}"[:600])
+    assert not problems, f"{proof.example} on {proof.server.kind}:\n" + "\n".join(problems)

@@ -132,6 +132,9 @@ class RowParams:
                 return key_encodings[fields.get(hole, hole)]
             if types.get(hole) in TYPE_ENCODINGS:
                 return TYPE_ENCODINGS[types[hole]]
+            target = entity.field(fields.get(hole, hole))
+            if target is not None and target.scalar is not None and target.scalar.kind.value in TYPE_ENCODINGS:
+                return TYPE_ENCODINGS[target.scalar.kind.value]
             raise ArtifactError(f"{where}: no encoding for hole {hole!r}")
 
         return encoding

@@ -193,11 +193,12 @@ def run_write(client: Any, write: Mapping[str, Any], filler: Filler, split: Spli
     where = f"writes.json {write.get('name')!r}"
     requests = write_requests(write, filler)
     sent: list[str] = []
+    returned = None  # the item a single request returned (ReturnValues), for a 'then' that takes its values
     if not need(write, "transaction", where) or not requests:
         for member in requests:
             (kind, request), = member.items()
             op = split_op(kind, OUTSIDE_TRANSACTIONS, where)
-            _single(client, op, request, where)
+            returned = _single(client, op, request, where).get("Attributes")
             sent.append(op)
     elif split is None:
         for member in requests:
@@ -218,7 +219,7 @@ def run_write(client: Any, write: Mapping[str, Any], filler: Filler, split: Spli
             _single(client, op, request, where)
             sent.append(op)
     for then in write.get("then") or []:
-        sent += _then(client, then, filler, where)
+        sent += _then(client, then, filler, where, returned)
     return sent
 
 
@@ -230,11 +231,16 @@ def split_op(kind: str, split: Split, where: str) -> str:
     return split.single[kind]
 
 
-def _then(client: Any, then: Mapping[str, Any], filler: Filler, where: str) -> list[str]:
-    """A conditional follow-up update outside the transaction; a failed condition is expected (max)."""
+def _then(client: Any, then: Mapping[str, Any], filler: Filler, where: str, returned: Any) -> list[str]:
+    """A conditional request after the write, outside its transaction: a failed condition is expected when
+    it says so (a max aggregate); ``values_from``: its values are the write's returned item's (ALL_NEW)."""
     ops = [k for k in then if k in SINGLE_METHOD]
     if len(ops) != 1:
         raise ArtifactError(f"{where}: a 'then' entry without one single request: {sorted(then)}")
+    if "values_from" in then:
+        if not returned:
+            raise ArtifactError(f"{where}: 'then' takes values from the write's returned item, which returned none")
+        filler = Filler({**filler.params, **python_item(returned)}, filler.encoding, filler.keys)
     request = filler.fill(then[ops[0]])
     try:
         _single(client, ops[0], request, where)
@@ -244,17 +250,18 @@ def _then(client: Any, then: Mapping[str, Any], filler: Filler, where: str) -> l
     return [ops[0]]
 
 
-def _single(client: Any, op: str, request: Mapping[str, Any], where: str) -> None:
+def _single(client: Any, op: str, request: Mapping[str, Any], where: str) -> dict[str, Any]:
     method = SINGLE_METHOD.get(op)
     if method is None:
         raise ArtifactError(f"{where}: unknown single write operation {op!r}")
     try:
-        getattr(client, method)(**request)
+        answer: dict[str, Any] = getattr(client, method)(**request)
     except client.exceptions.ConditionalCheckFailedException:
         raise
     except ClientError as exc:
         exc.add_note(f"{where}: {op} {json.dumps(request, default=str)[:1500]}")
         raise
+    return answer
 
 
 # --- reads ------------------------------------------------------------------------------------------------
