@@ -11,7 +11,13 @@ For each example x emulator (dynalite, moto; tests/helpers/ddb_servers.py):
 3. every access pattern of access_patterns.json runs (key templates filled from parameters drawn from the
    rows, shards fanned out, follow-ups run) and its rows, by ``result.columns``, equal PostgreSQL's answer
    over the same rows: as lists when the pattern is ``ordered``, else as multisets;
-4. no request anywhere is a Scan: every operation sent is recorded (a botocore hook) and the set asserted.
+4. no request anywhere is a Scan: every operation sent is recorded (a botocore hook) and the set asserted;
+5. every declared write (enroll, place_order...) runs once with a live row's values, and may be refused only
+   on a condition (a guard, a version), never as a malformed request.
+
+Without a server: the CreateTable limits, template.yaml (the table of table.json, with its TTL), every
+declared query is a pattern or a write (the unserved ones named in :data:`UNSERVED`, each with its reason),
+and every write template uses only the parameters it lists.
 
 What runs where (data, not branches: :data:`SPLIT`, :data:`TRANSACTIONS_ON` and :data:`TTL_ON`):
 
