@@ -172,3 +172,28 @@ def test_versioned_items_keep_v0_and_a_copy_per_version() -> None:
     upsert = _write("commerce", "set_regional_price")
     assert upsert.steps[0].adds == (("version", "1"),) and not upsert.transaction
     assert upsert.steps[1].role == "version"
+
+
+def test_counters_start_at_zero_on_insert() -> None:
+    w = _write("helpdesk", "insert User")
+    assert ("open_assigned", "=0") in w.steps[0].sets
+    course = _write("course_platform", "insert Course")
+    assert ("count_enrollment_by_course", "=0") in course.steps[0].sets
+
+
+def test_a_sharded_partition_is_read_once_per_shard() -> None:
+    result = from_text(HOT)
+    lay = layout(result)
+    event = next(e for e in lay.entities if e.entity == "Event")
+    assert event.shards >= 5 and event.keys[1].partition.endswith("#<shard>")
+    access = lay.access[0]
+    assert access.shards == event.shards and "<shard>" in access.steps[0].key.partition
+
+
+def test_gdpr_erasure_removes_personal_data_and_its_guard_items() -> None:
+    w = _write("helpdesk", "erase User")
+    update, guard = w.steps
+    assert set(update.removes) >= {"email", "name"} and ("deleted_at", "deleted_at") in update.sets
+    assert guard.action == "Delete" and "UNIQUE#USER#EMAIL#<email>" in dict(guard.keys)["PK"]
+    assert w.transaction and "User.email" in w.reads
+    assert "SC0356" not in codes(example("helpdesk"))

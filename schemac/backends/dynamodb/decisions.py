@@ -24,8 +24,9 @@ def render(design: Design, layout: KeyValueLayout) -> str:
     m = design.model
     gsis = sum(1 for i in layout.indexes if i.kind == "global")
     lines = [f"# Design decisions: {m.settings.name} on DynamoDB", "",
-             f"One table `{layout.table.name}` (PK, SK), {gsis} GSIs, "
-             f"{len(layout.indexes) - gsis} LSIs; {len(layout.access)} patterns, {len(layout.writes)} writes; "
+             f"One table `{layout.table.name}` (PK, SK), {_count(gsis, 'GSI')}, "
+             f"{_count(len(layout.indexes) - gsis, 'LSI')}; {len(layout.access)} patterns, "
+             f"{len(layout.writes)} writes; "
              f"{len(design.decisions)} decisions. Rule ids: DDB-*, DEC-*, COST-* from the NoSQL design rules "
              f"reference. Every pattern is a GetItem, Query or BatchGetItem: never a Scan.", ""]
     lines += _indexes(layout) + _items(layout) + _patterns(design, layout) + _writes(design, layout)
@@ -35,6 +36,10 @@ def render(design: Design, layout: KeyValueLayout) -> str:
         if group:
             lines += [f"### {title}", "", *(_decision(d) for d in group), ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 def _decision(d: Decision) -> str:

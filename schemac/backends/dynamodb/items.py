@@ -6,6 +6,7 @@ from __future__ import annotations
 from schemac.backends.dynamodb.names import param_name, param_type
 from schemac.compiler.design.keyvalue.encoding import (
     KEY_ENCODINGS,
+    NULL_IN_KEY,
     VALUE_ENCODINGS,
     attribute_type,
     holes,
@@ -56,7 +57,8 @@ def entities_doc(model: Model, layout: KeyValueLayout) -> dict[str, object]:
             "versioned": it.versioned, "shards": it.shards, "item_bytes": it.item_bytes}
     return {"format": FORMAT, "model": model.settings.name, "table": layout.table.name,
             "ttl_attribute": layout.table.ttl_attribute, "type_attribute": layout.table.type_attribute,
-            "encodings": KEY_ENCODINGS, "value_encodings": VALUE_ENCODINGS, "entities": ents,
+            "encodings": KEY_ENCODINGS, "null_in_key": NULL_IN_KEY, "value_encodings": VALUE_ENCODINGS,
+            "entities": ents,
             "guards": [{"entity": g.entity, "fields": list(g.fields),
                         "key": {"PK": g.keys.partition, "SK": g.keys.sort}} for g in layout.guards],
             "aggregates": [{"name": a.name, "child": a.child, "parent": a.parent,
@@ -81,6 +83,8 @@ def _rename(e: Entity, template: str, link: bool = False) -> str:
 
 
 def _value(model: Model, e: Entity, field: str, it: EntityItems | None = None) -> dict[str, object]:
+    if field.startswith("="):  # a constant: a counter's starting 0
+        return {"N": field[1:]}
     f = e.field(field)
     copy = next((c for c in it.copies if c.attribute == field), None) if it is not None else None
     if f is None and copy is not None:  # a copied attribute: typed like its source field
@@ -114,8 +118,10 @@ def _member(model: Model, table: Table, e: Entity, it: EntityItems, s: WriteStep
             body["ConditionExpression"] = "attribute_not_exists(PK)"
         return {"Put": body}
     if s.action == "Delete":
-        return {"Delete": {"TableName": table.name, "Key": _key(e, s.keys, s.role == "edge"),
-                           "ConditionExpression": "attribute_exists(PK)"}}
+        body = {"TableName": table.name, "Key": _key(e, s.keys, s.role == "edge")}
+        if s.condition == "exists":
+            body["ConditionExpression"] = "attribute_exists(PK)"
+        return {"Delete": body}
     names: dict[str, str] = {}
     values: dict[str, object] = {}
     sets, adds = [], []
@@ -133,8 +139,11 @@ def _member(model: Model, table: Table, e: Entity, it: EntityItems, s: WriteStep
                             else {"N": {"$param": param_name(e, amount.lstrip("-")),
                                         **({"negate": True} if amount.startswith("-") else {})}})
         adds.append(f"#a{i} :a{i}")
+    for i, attr in enumerate(s.removes):
+        names[f"#r{i}"] = attr
+    removes = ", ".join(f"#r{i}" for i in range(len(s.removes)))
     expr = " ".join(x for x in (("SET " + ", ".join(sets)) if sets else "", ("ADD " + ", ".join(adds)) if adds
-                                else "") if x)
+                                else "", f"REMOVE {removes}" if removes else "") if x)
     if s.role == "aggregate":
         names["#t"], values[":t"] = table.type_attribute, {"S": f"AGG#{(s.aggregate or '').upper()}"}
         expr = expr.replace("SET ", "SET #t = :t, ") if sets else f"SET #t = :t {expr}".strip()
@@ -172,7 +181,8 @@ def _params(model: Model, e: Entity, w: KeyValueWrite) -> list[dict[str, object]
     out: list[dict[str, object]] = []
     for p in w.params:
         f = e.field(p)
-        generated = p in ("id", "created_at", "updated_at") and p not in by
+        generated = p == "updated_at" or (p in ("id", "created_at") and p not in by
+                                          and w.op in ("insert", "upsert"))
         if f is not None and f.kind is FieldKind.EMBEDDED and f.target is not None:  # one param per member
             out += [{"name": f"{param_name(e, p)}_{sub.name}", "type": param_type(model, e, p),
                      "nullable": f.optional or sub.optional} for sub in model.value_type(f.target).fields]

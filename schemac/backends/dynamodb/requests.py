@@ -31,9 +31,8 @@ def param_encodings(model: Model, q: Query) -> dict[str, str]:
         out[param_name(e, e.tenant_field.name)] = "plain"
     for p in q.params:
         owner = model.entity(p.entity)
-        field = p.field
-        pred = next((x for x in q.where if x.bucket and x.steps[-1] == p.field), None)
-        out[p.name] = pred.bucket if pred is not None and pred.bucket else key_encoding(owner, field)
+        # a bucketed range (`week(created_at) between ? and ?`) compares bucket starts with the bounds as given
+        out[p.name] = key_encoding(owner, p.field)
     return out
 
 

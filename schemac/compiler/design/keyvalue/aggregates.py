@@ -109,10 +109,12 @@ def _aggregate_items(ctx: Ctx, q: Query, e: Entity, aggs: list[AggregateItem], c
                     items_read=groups, items_returned=groups,
                     rcu=max(1, math.ceil(groups * AGGREGATE_ITEM_BYTES / 4096)) * 0.5)
     how = "a conditional UpdateItem (only a higher value wins) after" if conditional else "an ADD in"
+    ranged = ("; a range reads the groups whose bucket starts between the bounds, as a summary table does"
+              if s.range is not None and bucketed else "")
     ctx.decide("DDB-A06", Subject.of_pattern(q.name, e.name),
                f"aggregate items {partition} / {sort}, {how} every {e.name} insert",
                f"{q.name} groups {e.name} items at {rate_text(q.rate_per_s)}: reading every item per call "
-               f"would be a Scan; one aggregate item per group, kept by the writes, makes it one Query",
+               f"would be a Scan; one aggregate item per group, kept by the writes, makes it one Query{ranged}",
                q.span, payload=Counter(q.name, e.name, partition, sort, conditional))
     order = tuple((k.steps[0], k.descending) for k in q.order if len(k.steps) == 1)
     return KeyValueAccess(pattern=q.name, entity=e.name, steps=(step,), aggregate=q.name, rcu=step.rcu,

@@ -175,7 +175,7 @@ def write_plan(ctx: Ctx, w: KeyValueWrite) -> WritePlan:
     cost = WriteCost(rate_per_s=rate, rows=len(w.steps), index_entries=len(w.steps), wcu=w.wcu,
                      maintained=tuple(s.aggregate for s in w.steps if s.aggregate),
                      copies=tuple(f"{s.role} item" for s in w.steps if s.role in ("guard", "version")))
-    op = w.op if w.op in ("insert", "update", "upsert", "delete") else "insert"
+    op = w.op if w.op in ("insert", "update", "upsert", "delete") else "update" if w.op == "erase" else "insert"
     return WritePlan(write=w.write, entity=w.entity, op=op,
                      operation=None if op == "insert" else Operation.GET_ITEM, structure="table",
                      cost=cost, why=", ".join(f"{s.action} {s.role}" for s in w.steps),

@@ -29,6 +29,12 @@ KEY_ENCODINGS: dict[str, str] = {
     "hour": "the ISO-8601 UTC timestamp of the hour's start, as `timestamp`",
 }
 
+# a NULL in a key hole (entities.json "null_in_key")
+NULL_IN_KEY: dict[str, str] = {
+    "sort": "~ (after every encoded value: NULLs sort last ascending and first descending, as in PostgreSQL)",
+    "partition": "leave the key attribute pair out: the item is not in that index (no equality matches NULL)",
+}
+
 # attribute value encodings (entities.json attributes[...]["encoding"])
 VALUE_ENCODINGS: dict[str, str] = {
     "plain": "S: the value as text; N: the number as text",

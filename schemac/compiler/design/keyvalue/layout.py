@@ -201,6 +201,7 @@ class WriteStep(_Node):
     # Update: attributes set from params (attribute, param) and added (attribute, param or +1/-1 as text)
     sets: tuple[tuple[str, str], ...] = ()
     adds: tuple[tuple[str, str], ...] = ()
+    removes: tuple[str, ...] = ()  # Update: attributes removed (erasure of personal data)
     when: tuple[Filter, ...] = ()  # applied only when the written values satisfy these (a counted child)
     aggregate: str | None = None
     wcu: float = 1.0
@@ -209,7 +210,7 @@ class WriteStep(_Node):
 class KeyValueWrite(_Node):
     write: str  # `insert <Entity>` for the per-entity insert
     entity: str
-    op: Literal["insert", "update", "upsert", "delete", "link"]
+    op: Literal["insert", "update", "upsert", "delete", "link", "erase"]
     steps: tuple[WriteStep, ...]
     transaction: bool
     params: tuple[str, ...] = ()  # IR fields given as params (tenant first); names come from the backend

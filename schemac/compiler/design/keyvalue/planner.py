@@ -4,18 +4,18 @@ guard items, aggregate items; every pattern a GetItem, Query or BatchGetItem (DD
 from __future__ import annotations
 
 from schemac.compiler.design.context import Ctx
-from schemac.compiler.design.decisions import Access, Subject
+from schemac.compiler.design.decisions import Access, Erasure, Subject
 from schemac.compiler.design.keyvalue import codes
 from schemac.compiler.design.keyvalue.aggregates import check_unbounded, group_access, parent_counters
 from schemac.compiler.design.keyvalue.capacity import decide_capacity, decide_limits, pattern_plan, write_plan
 from schemac.compiler.design.keyvalue.encoding import holes, type_name
 from schemac.compiler.design.keyvalue.indexes import Indexes
 from schemac.compiler.design.keyvalue.items import entity_items, plan_edges, plan_guards, plan_indexes, plan_table
-from schemac.compiler.design.keyvalue.layout import AggregateItem, KeyValueAccess, KeyValueLayout
+from schemac.compiler.design.keyvalue.layout import AggregateItem, KeyValueAccess, KeyValueLayout, KeyValueWrite
 from schemac.compiler.design.keyvalue.patterns import Reads, is_low_rate, route
 from schemac.compiler.design.keyvalue.placement import plan_placement
 from schemac.compiler.design.keyvalue.sharding import plan_sharding
-from schemac.compiler.design.keyvalue.writes import edge_write, insert_write, keyed_write
+from schemac.compiler.design.keyvalue.writes import edge_write, erase_write, insert_write, keyed_write
 from schemac.compiler.design.model import Design
 from schemac.compiler.design.plans import Operation
 from schemac.compiler.design.wants import junction_of
@@ -60,6 +60,7 @@ def plan(ctx: Ctx) -> Design:
             if edge is not None:
                 writes.append(edge_write(ctx, edge, w.name, delete=w.op == "delete"))
     writes += [edge_write(ctx, edge) for edge in edges]
+    writes += _erasures(ctx, by_name, guards)
     table = plan_table(ctx)
     secondary = plan_indexes(ctx, indexes, gsis, table.type_attribute)
     _decide_fit(ctx, access)
@@ -108,6 +109,26 @@ def _check_strong(ctx: Ctx, a: KeyValueAccess) -> None:
         if st.key.index is not None and st.key.index.startswith("GSI"):
             ctx.diags.report(codes.STRONG_ON_GSI, q.span, query=q.name, index=st.key.index)
             return
+
+
+def _erasures(ctx: Ctx, by_name: dict, guards: list) -> list[KeyValueWrite]:  # type: ignore[type-arg]
+    out = []
+    for e in ctx.model.entities:
+        w = erase_write(ctx, e, by_name[e.name], guards) if e.name in by_name else None
+        if w is None:
+            continue
+        out.append(w)
+        removed = w.steps[0].removes
+        copies = sorted({f"{x.entity}.{c.attribute}" for x in by_name.values() for c in x.copies
+                         if c.entity == e.name and c.field in removed})
+        ctx.decide("SC-GDPR-01", Subject.of_entity(e.name), f"erasure: REMOVE {', '.join(removed)} ({w.write})",
+                   "a soft delete only hides the item: erasure removes its personal data and the index keys "
+                   "built from it, and deletes its guard items, in one transaction"
+                   + (f"; the copies in {', '.join(copies)} are removed by a Query of the referencing items "
+                      f"(the copy's update fan-out)" if copies else ""),
+                   e.span, payload=Erasure(action="anonymise",
+                                           fields=tuple(f.name for f in e.stored_fields if f.pii)))
+    return out
 
 
 def _decide_fit(ctx: Ctx, access: list[KeyValueAccess]) -> None:

@@ -51,8 +51,11 @@ def _wcu(ctx: Ctx, items: EntityItems, steps: list[WriteStep]) -> float:
 def insert_write(ctx: Ctx, e: Entity, items: EntityItems, guards: list[UniqueGuard],
                  aggs: list[AggregateItem], name: str | None = None) -> KeyValueWrite:
     copies = tuple((c.attribute, c.attribute) for c in items.copies)
+    # maintained counters and sums start at 0, so a parent with no children reads 0, not a missing attribute
+    zeros = tuple((f.name, "=0") for f in e.stored_fields if f.maintained)
+    zeros += tuple((a.name, "=0") for a in aggs if a.parent == e.name and e.field(a.name) is None)
     steps = [WriteStep(action="Put", role="item", entity=e.name, keys=item_keys(items), condition="not_exists",
-                       sets=tuple((f, f) for f in stored(e)) + copies)]
+                       sets=tuple((f, f) for f in stored(e)) + copies + zeros)]
     if e.versioned:
         version = tuple((a, t.replace("#v0", "#v<version>")) for a, t in _table_key(items))
         steps.append(WriteStep(action="Put", role="version", entity=e.name, keys=version, condition="not_exists",
@@ -174,6 +177,31 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
     return KeyValueWrite(write=w.name, entity=e.name, op=w.op, steps=tuple(steps),
                          transaction=len(steps) > 1 and not versioned,
                          params=params, reads=tuple(dict.fromkeys(reads)), wcu=_wcu(ctx, items, steps))
+
+
+def erase_write(ctx: Ctx, e: Entity, items: EntityItems, guards: list[UniqueGuard]) -> KeyValueWrite | None:
+    """GDPR erasure under soft delete (SC-GDPR-01): REMOVE the @pii attributes and the index keys built from
+    them, set deleted_at, and delete the guard items that hold a @pii value, in one transaction."""
+    pii = [f.name for f in e.stored_fields if f.pii]
+    if ctx.model.settings.compliance != "gdpr" or not pii or not e.soft_delete:
+        return None
+    key = _table_key(items)
+    index_keys = [a for k in items.keys[1:] if set(holes(k.partition) + holes(k.sort or "")) & set(pii)
+                  for a, _ in k.attributes()]
+    steps = [WriteStep(action="Update", role="item", entity=e.name, keys=key, condition="exists",
+                       sets=(("deleted_at", "deleted_at"), ("updated_at", "updated_at")),
+                       removes=(*pii, *index_keys))]
+    reads: list[str] = []
+    for g in guards:
+        if g.entity == e.name and set(g.fields) & set(pii):
+            steps.append(WriteStep(action="Delete", role="guard", entity=e.name,
+                                   keys=(("PK", g.keys.partition), ("SK", g.keys.sort or g.keys.partition))))
+            reads += [f"{e.name}.{f}" for f in g.fields]
+    tenant = e.tenant_field.name if e.tenant_field is not None else None
+    params = tuple(f for f in (tenant, "id", "deleted_at", "updated_at") if f)
+    return KeyValueWrite(write=f"erase {e.name}", entity=e.name, op="erase", steps=tuple(steps),
+                         transaction=len(steps) > 1, params=params, reads=tuple(dict.fromkeys(reads)),
+                         wcu=_wcu(ctx, items, steps))
 
 
 def _nullable_holes(e: Entity, keys: tuple[tuple[str, str], ...]) -> list[str]:
