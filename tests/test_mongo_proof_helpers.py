@@ -9,23 +9,19 @@ import copy
 import datetime as dt
 import decimal
 import uuid
-import warnings
 from typing import Any
 
 import mongomock
 import pytest
 from bson import Binary, Decimal128
 
+from tests.helpers.mongo_cases import mongo_schema
 from tests.helpers.mongo_compare import compare, pg_rows, plain, result_rows, sort_columns
 from tests.helpers.mongo_docs import build_documents
 from tests.helpers.mongo_esr import pattern_problems, tenant_keys
 from tests.helpers.mongo_mock import load, new_database, pattern_limit, pattern_sort, run_pattern
 from tests.helpers.mongo_mutants import mutants
 from tests.helpers.pg_answers import PgAnswers, pg_course_platform  # noqa: F401  (fixture)
-
-with warnings.catch_warnings():  # jsonschema >= 4.x warns that mongo-schema subclasses a validator class
-    warnings.filterwarnings("ignore", "Subclassing validator classes", DeprecationWarning)
-    import mongo_schema
 
 UUID = {"bsonType": "binData"}
 DATE = {"bsonType": "date"}
@@ -277,3 +273,10 @@ def test_text_search_is_emulated() -> None:
     assert [d["_id"] for d in run_pattern(db, pattern, {"q": "alpha"})] == [1]
     with pytest.raises(AssertionError, match="no text index"):
         run_pattern(db, {**pattern, "collection": "d"}, {"q": "alpha"})
+
+
+def test_mongo_schema_judges_bools() -> None:
+    """A bool passes `bsonType: "bool"` and fails another type (mongo-schema raised TypeError before the fix)."""
+    mongo_schema.validate({"a": True}, {"properties": {"a": {"bsonType": "bool"}}})
+    with pytest.raises(mongo_schema.jsonschema.ValidationError):
+        mongo_schema.validate({"a": True}, {"properties": {"a": {"bsonType": ["string", "null"]}}})

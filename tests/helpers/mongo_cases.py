@@ -23,6 +23,13 @@ with warnings.catch_warnings():  # jsonschema >= 4.26 warns that mongo-schema su
     warnings.filterwarnings("ignore", "Subclassing validator classes", DeprecationWarning)
     import mongo_schema
 
+# mongo-schema 1.0.0.post0 checks `bool not in types` where `types` may be one class, not a tuple: any bool
+# value then raises TypeError instead of passing `bsonType: "bool"` (or failing another type). One-class
+# entries become 1-tuples, which its check reads as intended.
+for _name, _check in list(mongo_schema._BSON_TYPES.items()):
+    if isinstance(_check, type):
+        mongo_schema._BSON_TYPES[_name] = (_check,)
+
 __all__ = ["EXAMPLES", "Loaded", "example_cases", "loaded", "mongo_schema", "pattern_cases", "write_cases"]
 
 BROKEN = "<build: "
