@@ -15,12 +15,12 @@ import mongomock
 import pytest
 from bson import Binary, Decimal128
 
-from tests.helpers.mongo_cases import mongo_schema
 from tests.helpers.mongo_compare import compare, pg_rows, plain, result_rows, sort_columns
 from tests.helpers.mongo_docs import build_documents
 from tests.helpers.mongo_esr import pattern_problems, tenant_keys
 from tests.helpers.mongo_mock import load, new_database, pattern_limit, pattern_sort, run_pattern
 from tests.helpers.mongo_mutants import mutants
+from tests.helpers.mongo_validate import ValidationError, validate
 from tests.helpers.pg_answers import PgAnswers, pg_course_platform  # noqa: F401  (fixture)
 
 UUID = {"bsonType": "binData"}
@@ -156,11 +156,11 @@ def test_sample_documents_are_valid(sample: Any) -> None:
     _a, docs, _db = sample
     for c in SAMPLE["collections"]:
         for d in docs[c["name"]]:
-            mongo_schema.validate(d, c["validator"]["$jsonSchema"])
+            validate(d, c["validator"]["$jsonSchema"])
     bad = copy.deepcopy(docs["users"][0])
     bad["role"] = "owner"
-    with pytest.raises(mongo_schema.jsonschema.ValidationError):
-        mongo_schema.validate(bad, SAMPLE["collections"][0]["validator"]["$jsonSchema"])
+    with pytest.raises(ValidationError):
+        validate(bad, SAMPLE["collections"][0]["validator"]["$jsonSchema"])
 
 
 @pytest.mark.parametrize("name", [p["name"] for p in PATTERNS])
@@ -257,8 +257,8 @@ def test_mutants_break_each_rule_of_the_sample(sample: Any) -> None:
     rules = []
     for rule, broken in mutants(schema, doc):
         rules.append(rule)
-        with pytest.raises(mongo_schema.jsonschema.ValidationError):
-            mongo_schema.validate(broken, schema)
+        with pytest.raises(ValidationError):
+            validate(broken, schema)
     assert "document: required title" in rules and "document: additionalProperties false" in rules
     assert "lessons[0]: required position" in rules and "lessons[0].position: minimum 0" in rules
     assert "title: bsonType ['string']" in rules
@@ -276,7 +276,13 @@ def test_text_search_is_emulated() -> None:
 
 
 def test_mongo_schema_judges_bools() -> None:
-    """A bool passes `bsonType: "bool"` and fails another type (mongo-schema raised TypeError before the fix)."""
-    mongo_schema.validate({"a": True}, {"properties": {"a": {"bsonType": "bool"}}})
-    with pytest.raises(mongo_schema.jsonschema.ValidationError):
-        mongo_schema.validate({"a": True}, {"properties": {"a": {"bsonType": ["string", "null"]}}})
+    """A bool passes `bsonType: "bool"` and fails another type (mongo-schema raised TypeError before the fix);
+    a Decimal128 outside `minimum` fails (mongo-schema let it pass)."""
+    validate({"a": True}, {"properties": {"a": {"bsonType": "bool"}}})
+    with pytest.raises(ValidationError):
+        validate({"a": True}, {"properties": {"a": {"bsonType": ["string", "null"]}}})
+    with pytest.raises(ValidationError):
+        validate({"a": Decimal128("-0.01")}, {"properties": {"a": {"bsonType": "decimal", "minimum": 0}}})
+    validate({"a": Decimal128("0")}, {"properties": {"a": {"bsonType": "decimal", "minimum": 0}}})
+    with pytest.raises(ValidationError):
+        validate({"a": Decimal128("0")}, {"properties": {"a": {"minimum": 0, "exclusiveMinimum": True}}})

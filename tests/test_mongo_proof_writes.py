@@ -1,6 +1,8 @@
 """writes.json's "insert <Entity>" templates run on mongomock: a fresh row (a copy of a live logical row with
-a new id and new unique values) goes in through the template's steps; the documents it writes are accepted by
-their collection's validator, and a read pattern over that collection (or its `_id`) finds the new row."""
+a new id and new unique values) goes in through the template's steps, with every parameter they declare (the
+row's fields and columns, the copied fields of the rows it references, its bucket keys, the audit's changes);
+the documents it writes are accepted by their collection's validator, and a read pattern over that collection
+(or its `_id`, or for an embedded entity its parent's array) finds the new row."""
 
 from __future__ import annotations
 
@@ -13,11 +15,12 @@ import pytest
 
 from schemac.backends.sql.naming import column_name
 from schemac.compiler.model import Entity, FieldKind, ScalarKind
-from tests.helpers.mongo_cases import BROKEN, Loaded, loaded, mongo_schema, write_cases
+from tests.helpers.mongo_cases import BROKEN, Loaded, loaded, write_cases
 from tests.helpers.mongo_compare import plain
 from tests.helpers.mongo_docs import encode, get_path
 from tests.helpers.mongo_mock import bind, new_database, param_names, run_pattern
-from tests.helpers.pg_answers import PgAnswers, Row, pg_answers  # noqa: F401  (fixture)
+from tests.helpers.mongo_validate import errors
+from tests.helpers.pg_answers import PgAnswers, Row, bucket_start, pg_answers  # noqa: F401  (fixture)
 
 Load = Callable[[str], PgAnswers]
 
@@ -41,7 +44,12 @@ def fresh_row(ld: Loaded, e: Entity) -> Row:
 def write_params(ld: Loaded, e: Entity, row: Row) -> dict[str, Any]:
     """The row under every name a template may use: IR field, column name, flattened value-object columns,
     and the fields it copies from referenced rows (`<path>_<key>`: course_title)."""
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"changes": {f.name: row.get(f.name) for f in e.stored_fields}}  # the audit's
+    for spec in ld.spec.get("computed") or []:  # bucket keys of the row (or of its parent the bucket counts)
+        source = row if spec["source"] == e.name else _parent(ld, e, row, spec["source"])
+        if source is not None:
+            for k in spec["keys"]:
+                out[k["key"]] = out[f"old_{k['key']}"] = bucket_start(source[k["field"]], k.get("bucket"))
     for copy_ in ld.spec.get("copies") or []:
         if copy_.get("holder") == e.name and copy_.get("mode") == "extended_reference" and row.get(copy_["by"]):
             source = ld.pg.data.by_id(copy_["from"])[row[copy_["by"]]]
@@ -55,6 +63,11 @@ def write_params(ld: Loaded, e: Entity, row: Row) -> dict[str, Any]:
             for k, v in value.items():
                 out[f"{column_name(f)}_{k}"] = v
     return out
+
+
+def _parent(ld: Loaded, e: Entity, row: Row, entity: str) -> Row | None:
+    ref = next((f for f in e.references if f.target == entity), None)
+    return ld.pg.data.by_id(entity).get(row[ref.name]) if ref is not None else None
 
 
 def run_steps(db: Any, write: dict[str, Any], params: dict[str, Any]) -> None:
@@ -95,16 +108,17 @@ def test_insert_template(pg_answers: Load, example: str, name: str) -> None:  # 
             db[coll].insert_many(copy.deepcopy(ld.docs[coll]))
     run_steps(db, write, params)
     for step in write["steps"]:  # the documents the write made or changed, under their collection's validator
-        spec = next(c for c in ld.spec["collections"] if c["name"] == step["collection"])
-        validator = mongo_schema.MongoValidator((spec.get("validator") or {}).get("$jsonSchema", {}))
+        spec = next((c for c in ld.spec["collections"] if c["name"] == step["collection"]), None)
+        assert spec is not None, f"{name}: writes to {step['collection']}, which collections.json does not declare"
+        schema = (spec.get("validator") or {}).get("$jsonSchema", {})
         document = step.get("document") or {}
         written = bind(step.get("filter") or ({"_id": document["_id"]} if "_id" in document else {
             k: v for k, v in document.items() if not isinstance(v, dict | list) or set(v) == {"$param"}}), params)
         docs = list(db[step["collection"]].find(written))
         assert docs, f"{name}: no {step['collection']} document matches {written} after the write"
         for d in docs:
-            errors = list(validator.iter_errors(d))
-            assert not errors, f"{name}: {step['collection']} refuses the written document: {errors[0].message}"
+            found = errors(schema, d)
+            assert not found, f"{name}: {step['collection']} refuses the written document: {found[0].message}"
     assert _seen(ld, db, e, row, params), f"{name}: no read finds the new {e.name} {row.get('id')}"
 
 
@@ -121,7 +135,11 @@ def _seen(ld: Loaded, db: Any, e: Entity, row: Row, params: dict[str, Any]) -> b
         docs = run_pattern(db, p, {n: params[n] for n in need}, unlimited=True)
         if any(plain(get_path(d, id_path)) == new_id for d in docs):
             return True
-    coll = (ld.spec["entities"].get(e.name) or {}).get("collection")
+    m = ld.spec["entities"].get(e.name) or {}
     key = encode(row["id"]) if "id" in row else None
-    return coll is not None and key is not None and db[coll].find_one({"_id": key}) is not None
+    if m.get("collection") is not None:
+        return key is not None and db[m["collection"]].find_one({"_id": key}) is not None
+    how = m["embedded_in"]  # embedded only: the element in its parent's document
+    parent = ld.spec["entities"][how["entity"]]["collection"]
+    return db[parent].find_one({"_id": encode(row[how["by"]]), f"{how['path']}.id": key}) is not None
 

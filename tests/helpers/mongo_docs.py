@@ -13,7 +13,9 @@
 * a copy (`extended_reference`) puts the `from` row that the holder's `by` reference names under `path`, with
   the copied fields; a `computed` copy is the holder row's own maintained value;
 * a many-to-many relation is an id array on the owner (`id_array`, from the junction entity's rows) or a
-  link collection.
+  link collection;
+* a computed bucket collection (`computed`) has one document per tenant and bucket keys, over the live source
+  rows; a history collection (`"role": "history"`) one version per row: `{entity_id, valid_from, document}`.
 
 Values are encoded the way MongoDB stores them (`encode`): uuids as binData subtype 4, decimals and money as
 Decimal128, `bigint` as int64, dates as midnight UTC dates, value objects as sub-documents. An absent value
@@ -182,6 +184,22 @@ class DocumentBuilder:
                 out.setdefault(rel["collection"], []).extend(self._links(rel))
         for spec in self.spec.get("computed") or []:
             out.setdefault(spec["collection"], []).extend(self._buckets(spec))
+        for c in self.collections.values():
+            if c.get("role") == "history":
+                out[c["name"]].extend(self._history(c))
+        return out
+
+    def _history(self, c: dict[str, Any]) -> list[Doc]:
+        """A history collection's documents: each row's current document as its first version
+        ({entity_id, valid_from: created_at, document})."""
+        out = []
+        for name in c["entities"]:
+            coll = self.entities[name].get("collection")
+            schema = self._schema(coll) if coll else None
+            for row in self.data.of(name):
+                out.append({"entity_id": encode(row["id"], self._field(self._entity(name), "id")),
+                            "valid_from": row["created_at"],
+                            "document": self.document(name, row, schema, top=coll)})
         return out
 
     def document(self, entity: str, row: Row, schema: dict[str, Any] | None, *, top: str | None = None,

@@ -3,7 +3,8 @@
 * `patch_mongomock()`: mongomock 4.3 cannot order Decimal128 values (`NotImplementedError: ... does not know
   how to sort`); MongoDB compares decimals with the other numbers by value, so its comparison gets that rule.
   Its `$type` lacks "null" and takes a small int64 for an "int": both get MongoDB's meaning. It lacks the
-  `$mergeObjects` expression: it is added (objects merged left to right, null and missing skipped).
+  `$mergeObjects` expression: it is added (objects merged left to right, null and missing skipped); its `$inc`
+  cannot add Decimal128 values: they are added as decimals.
 * `create_indexes(db, spec)` / `load(db, spec, documents)`: the collections, every index with its options
   (unique, partialFilterExpression, expireAfterSeconds), then the documents.
 * `bind(template, params)`: a request template with every `{"$param": name}` replaced by the encoded value.
@@ -17,6 +18,7 @@
 from __future__ import annotations
 
 import copy
+import decimal
 import itertools
 import re
 from collections.abc import Callable
@@ -25,6 +27,7 @@ from typing import Any
 import mongomock
 from bson import Decimal128, Int64
 from mongomock import aggregate as mm_aggregate
+from mongomock import collection as mm_collection
 from mongomock import filtering
 from mongomock import helpers as mm_helpers
 
@@ -69,7 +72,21 @@ def patch_mongomock() -> None:
         return parse(self, expression)
 
     mm_aggregate._Parser.parse = parse_merge
+    inc = mm_collection._updaters["$inc"]
+
+    def inc_decimal(doc: Any, field_name: str, value: Any) -> None:  # `$inc` of decimals, as MongoDB adds them
+        current = doc.get(field_name) if isinstance(doc, dict) else None
+        if isinstance(doc, dict) and (isinstance(value, Decimal128) or isinstance(current, Decimal128)):
+            doc[field_name] = Decimal128(_decimal(current or 0) + _decimal(value))
+            return
+        inc(doc, field_name, value)
+
+    mm_collection._updaters["$inc"] = inc_decimal
     _PATCHED.append(original)
+
+
+def _decimal(v: Any) -> decimal.Decimal:
+    return v.to_decimal() if isinstance(v, Decimal128) else decimal.Decimal(str(v))
 
 
 def new_database(name: str = "proof") -> Any:
