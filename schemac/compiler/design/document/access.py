@@ -217,8 +217,18 @@ def find_access(ctx: Ctx, q: Query, reads: Reads) -> tuple[DocumentAccess, list[
                             sort=tuple(sort), limit=1 if q.returns_one and q.limit is None else q.limit,  # type: ignore[arg-type]
                             projection=projection, params=params_of(ctx, q, e), ordered=bool(sort),
                             result_id="_id" if not q.select else None, columns=tuple(columns),
-                            arrays=tuple(arrays), omitted=tuple(omitted), follow_ups=tuple(follow_ups))
+                            arrays=tuple(arrays), omitted=tuple(omitted), follow_ups=tuple(follow_ups),
+                            why=_null_order(e, q))
     return access, [want, *wants]
+
+
+def _null_order(e: Entity, q: Query) -> str:
+    """MongoDB orders a null before every value (ascending): said where an optional field is sorted on."""
+    optional = [o.field for o in q.order if o.entities and (f := e.field(o.field)) is not None and f.optional]
+    if not optional:
+        return ""
+    return (f"{', '.join(optional)} may be null: MongoDB sorts null before every value ascending (after them "
+            "descending), where the SQL targets put it last")
 
 
 def _select(ctx: Ctx, q: Query, e: Entity, reads: Reads):  # type: ignore[no-untyped-def]

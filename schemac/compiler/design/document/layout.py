@@ -221,6 +221,7 @@ class Erasure(_Node):
     entity: str
     paths: tuple[str, ...]
     action: Literal["unset", "delete"]
+    by: str = "_id"  # the key that holds the subject's id (`requester_id`; `el.author_id` for `$[el]` paths)
     why: str = ""
 
 
