@@ -15,10 +15,11 @@ import mongomock
 import pytest
 from bson import Binary, Decimal128
 
-from tests.helpers.mongo_compare import compare, pg_rows, plain, result_rows, sort_columns
+from tests.helpers.mongo_cases import pattern_against_postgres
+from tests.helpers.mongo_compare import compare, plain
 from tests.helpers.mongo_docs import build_documents
 from tests.helpers.mongo_esr import pattern_problems, tenant_keys
-from tests.helpers.mongo_mock import load, new_database, pattern_limit, pattern_sort, run_pattern
+from tests.helpers.mongo_mock import load, new_database, run_pattern
 from tests.helpers.mongo_mutants import mutants
 from tests.helpers.mongo_validate import ValidationError, validate
 from tests.helpers.pg_answers import PgAnswers, pg_course_platform  # noqa: F401  (fixture)
@@ -127,14 +128,7 @@ def sample(pg_course_platform: PgAnswers) -> tuple[PgAnswers, dict[str, list[dic
 
 
 def problems_of(a: PgAnswers, db: Any, pattern: dict[str, Any], draws: int = 4) -> list[str]:
-    out = []
-    for params in a.draw(pattern["name"], draws):
-        pg = pg_rows(pattern, a.pg_answer(pattern["name"], params))
-        got = result_rows(pattern, run_pattern(db, pattern, params))
-        pool = result_rows(pattern, run_pattern(db, pattern, params, unlimited=True))
-        keys = sort_columns(pattern, pattern_sort(pattern))
-        out += compare(pg, got, pool, ordered=pattern["ordered"], sort_keys=keys, limit=pattern_limit(pattern))
-    return out
+    return pattern_against_postgres(a, db, pattern, draws)[0]
 
 
 def test_documents_follow_the_mapping(sample: Any) -> None:

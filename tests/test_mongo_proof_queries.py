@@ -11,9 +11,8 @@ from collections.abc import Callable
 import pytest
 
 from schemac.compiler.naming import pascal
-from tests.helpers.mongo_cases import BROKEN, artifacts, example_cases, loaded, pattern_cases
-from tests.helpers.mongo_compare import compare, pg_rows, result_rows, sort_columns
-from tests.helpers.mongo_mock import param_names, pattern_limit, pattern_sort, run_pattern
+from tests.helpers.mongo_cases import BROKEN, artifacts, example_cases, loaded, pattern_against_postgres, pattern_cases
+from tests.helpers.mongo_mock import param_names
 from tests.helpers.pg_answers import PgAnswers, pg_answers  # noqa: F401  (fixture)
 
 Load = Callable[[str], PgAnswers]
@@ -48,16 +47,6 @@ def test_pattern_equals_postgres(pg_answers: Load, example: str, name: str) -> N
     pg = pg_answers(example)
     ld = loaded(example, pg)
     pattern = ld.art.pattern(name)
-    limit = pattern_limit(pattern)
-    keys = sort_columns(pattern, pattern_sort(pattern))
-    problems: list[str] = []
-    sizes = []
-    for label, params in pg.draw_labelled(name, DRAWS):
-        want = pg_rows(pattern, pg.pg_answer(name, params))
-        got = result_rows(pattern, run_pattern(ld.db, pattern, params))
-        pool = result_rows(pattern, run_pattern(ld.db, pattern, params, unlimited=True)) if limit else got
-        sizes.append(len(want))
-        found = compare(want, got, pool, ordered=bool(pattern.get("ordered")), sort_keys=keys, limit=limit)
-        problems += [f"{label} {params}: {p}" for p in found]
+    problems, sizes = pattern_against_postgres(pg, ld.db, pattern, DRAWS)
     assert not problems, f"{example} {name}:\n" + "\n".join(problems[:8])
     assert any(sizes), f"{example} {name}: every draw found no rows, nothing was compared"

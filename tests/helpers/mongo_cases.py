@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 
 from tests.helpers.mongo_artifacts import MongoArtifacts, mongo_artifacts
+from tests.helpers.mongo_compare import compare, pg_rows, result_rows, sort_columns
 from tests.helpers.mongo_docs import Doc, build_documents
-from tests.helpers.mongo_mock import load, new_database
+from tests.helpers.mongo_mock import load, new_database, pattern_limit, pattern_sort, run_pattern
 from tests.helpers.pg_answers import EXAMPLES, PgAnswers
 
-__all__ = ["EXAMPLES", "Loaded", "example_cases", "loaded", "pattern_cases", "write_cases"]
+__all__ = ["EXAMPLES", "Loaded", "example_cases", "loaded", "pattern_against_postgres", "pattern_cases", "write_cases"]
 
 BROKEN = "<build: "
 
@@ -88,3 +89,22 @@ def loaded(example: str, pg: PgAnswers) -> Loaded:
         load(db, art.collections, docs)
         _LOADED[k] = Loaded(art, pg, docs, db)
     return _LOADED[k]
+
+
+def pattern_against_postgres(pg: PgAnswers, db: Any, pattern: dict[str, Any], draws: int, *,
+                             emulate: bool = True) -> tuple[list[str], list[int]]:
+    """The pattern run on `db` for `draws` parameter sets drawn from the data (the biggest groups first),
+    each compared with the PostgreSQL target's answer: the problems found, and the answers' sizes."""
+    limit = pattern_limit(pattern)
+    keys = sort_columns(pattern, pattern_sort(pattern))
+    problems: list[str] = []
+    sizes = []
+    for label, params in pg.draw_labelled(pattern["name"], draws):
+        want = pg_rows(pattern, pg.pg_answer(pattern["name"], params))
+        got = result_rows(pattern, run_pattern(db, pattern, params, emulate=emulate))
+        pool = result_rows(pattern, run_pattern(db, pattern, params, unlimited=True, emulate=emulate)) \
+            if limit else got
+        sizes.append(len(want))
+        found = compare(want, got, pool, ordered=bool(pattern.get("ordered")), sort_keys=keys, limit=limit)
+        problems += [f"{label} {params}: {p}" for p in found]
+    return problems, sizes
