@@ -15,14 +15,14 @@ import mongomock
 import pytest
 from bson import Binary, Decimal128
 
-from tests.helpers.mongo_cases import pattern_against_postgres
+from tests.helpers.mongo_cases import loaded, pattern_against_postgres
 from tests.helpers.mongo_compare import compare, plain
 from tests.helpers.mongo_docs import build_documents
 from tests.helpers.mongo_esr import pattern_problems, tenant_keys
 from tests.helpers.mongo_mock import load, new_database, run_pattern
 from tests.helpers.mongo_mutants import mutants
 from tests.helpers.mongo_validate import ValidationError, validate
-from tests.helpers.pg_answers import PgAnswers, pg_course_platform  # noqa: F401  (fixture)
+from tests.helpers.pg_answers import PgAnswers, pg_course_platform, pg_helpdesk  # noqa: F401  (fixtures)
 
 UUID = {"bsonType": "binData"}
 DATE = {"bsonType": "date"}
@@ -280,3 +280,18 @@ def test_mongo_schema_judges_bools() -> None:
     validate({"a": Decimal128("0")}, {"properties": {"a": {"bsonType": "decimal", "minimum": 0}}})
     with pytest.raises(ValidationError):
         validate({"a": Decimal128("0")}, {"properties": {"a": {"minimum": 0, "exclusiveMinimum": True}}})
+
+
+def test_follow_ups_are_compared_when_bound(pg_helpdesk: PgAnswers) -> None:  # noqa: F811
+    """A follow-up (a second round trip that fills one PostgreSQL column) is compared once it says which column
+    it fills and where its parameters come from; without that, or with a wrong path, the comparison fails."""
+    ld = loaded("helpdesk", pg_helpdesk)
+    pattern = copy.deepcopy(ld.art.pattern("ticket_detail"))
+    follow = pattern["follow_ups"][0]
+    follow.pop("column", None)
+    follow.pop("bind", None)
+    assert any("no `column` and `bind`" in p for p in pattern_against_postgres(pg_helpdesk, ld.db, pattern, 1)[0])
+    follow.update(column="tags", bind={"tag_ids": "tag_ids"})
+    assert pattern_against_postgres(pg_helpdesk, ld.db, pattern, 4)[0] == []
+    follow["bind"] = {"tag_ids": "nope"}
+    assert any("bound paths missing" in p for p in pattern_against_postgres(pg_helpdesk, ld.db, pattern, 1)[0])

@@ -172,7 +172,8 @@ def result_rows(pattern: dict[str, Any], docs: list[dict[str, Any]]) -> list[dic
 
 
 def pg_rows(pattern: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The PostgreSQL rows reduced to the columns the pattern returns, made plain."""
+    """The PostgreSQL rows reduced to the columns the pattern returns, made plain (a column a follow-up
+    fills is compared with that follow-up's documents, by `pattern_against_postgres`)."""
     columns = _columns(pattern)
     skip = _omitted(pattern) | _omitted(pattern["result"])
     if rows:
