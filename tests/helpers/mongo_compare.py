@@ -6,10 +6,10 @@ that PostgreSQL's json gives inside an include) in UTC at millisecond precision 
 midnight UTC instants, documents and arrays item by item. Absent and null are the same.
 
 `result_rows(pattern, docs)` reads each PostgreSQL column out of a result document through the pattern's
-`result.columns` (a dotted path, or for an include column `{"path": ..., "columns": {key: path},
-"omitted": [...], "ordered": bool}`: an array or sub-document whose items are read the same way);
-`pg_rows(pattern, rows)` keeps the columns the pattern returns, and fails on a column neither returned nor
-listed in `result.omitted`.
+`result.columns` (a dotted path) and `result.arrays` (an include column, PostgreSQL's json_agg: the array's
+path and, per dotted JSON key of an element, the path inside the element; compared as multisets);
+`pg_rows(pattern, rows)` keeps the columns the pattern returns, and fails on a column (or an include's key)
+neither returned nor listed in `omitted`.
 
 `compare(...)` then says how the two lists differ, as a list of problems (empty when equal):
 

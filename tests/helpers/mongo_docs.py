@@ -1,17 +1,19 @@
 """MongoDB documents built from logical rows through collections.json, as an outside tool would build them.
 
-`build_documents(collections_json, data)` reads only the artifact's `entities` / `copies` / `relations` mapping
+`build_documents(collections_json, data)` reads only the artifact's `entities` / `copies` / `relations` /
+`computed` mappings
 (contract-mongodb.md) and the logical rows of tests/helpers/pg_answers.py:
 
 * a stored entity (`"collection": "courses"`) gives one document per row: each IR field under the document key
   its `fields` map names (dotted keys make sub-documents), the collection's `type_field` set to the entity's
   `type_values` entry when several entities share it;
 * an embedded entity (`embedded_in`) goes into each parent document at `path`: every child whose `by`
-  reference holds the parent's id, ordered by `order` (then by id) and cut at `limit` (a subset); soft-deleted
-  children stay only when the embedded mapping keeps `deleted_at`; children embedded in embedded children
-  follow the same way, at any depth;
+  reference holds the parent's id, ordered by `order` (then by id) and cut at `limit` (a subset, whose
+  elements use `element_fields`); soft-deleted children stay only when the element mapping keeps
+  `deleted_at`; children embedded in embedded children follow the same way, at any depth;
 * a copy (`extended_reference`) puts the `from` row that the holder's `by` reference names under `path`, with
-  the copied fields; a `computed` copy is the holder row's own maintained value;
+  the copied fields; a `computed` copy is the holder row's own maintained value, or the `count` of its live
+  children;
 * a many-to-many relation is an id array on the owner (`id_array`, from the junction entity's rows) or a
   link collection;
 * a computed bucket collection (`computed`) has one document per tenant and bucket keys, over the live source
