@@ -9,23 +9,20 @@ import copy
 import datetime as dt
 import decimal
 import uuid
-import warnings
 from typing import Any
 
 import mongomock
 import pytest
 from bson import Binary, Decimal128
 
-from tests.helpers.mongo_compare import compare, pg_rows, plain, result_rows, sort_columns
+from tests.helpers.mongo_cases import loaded, pattern_against_postgres
+from tests.helpers.mongo_compare import compare, plain
 from tests.helpers.mongo_docs import build_documents
 from tests.helpers.mongo_esr import pattern_problems, tenant_keys
-from tests.helpers.mongo_mock import load, new_database, pattern_limit, pattern_sort, run_pattern
+from tests.helpers.mongo_mock import load, new_database, run_pattern
 from tests.helpers.mongo_mutants import mutants
-from tests.helpers.pg_answers import PgAnswers, pg_course_platform  # noqa: F401  (fixture)
-
-with warnings.catch_warnings():  # jsonschema >= 4.x warns that mongo-schema subclasses a validator class
-    warnings.filterwarnings("ignore", "Subclassing validator classes", DeprecationWarning)
-    import mongo_schema
+from tests.helpers.mongo_validate import ValidationError, validate
+from tests.helpers.pg_answers import PgAnswers, pg_course_platform, pg_helpdesk  # noqa: F401  (fixtures)
 
 UUID = {"bsonType": "binData"}
 DATE = {"bsonType": "date"}
@@ -131,14 +128,7 @@ def sample(pg_course_platform: PgAnswers) -> tuple[PgAnswers, dict[str, list[dic
 
 
 def problems_of(a: PgAnswers, db: Any, pattern: dict[str, Any], draws: int = 4) -> list[str]:
-    out = []
-    for params in a.draw(pattern["name"], draws):
-        pg = pg_rows(pattern, a.pg_answer(pattern["name"], params))
-        got = result_rows(pattern, run_pattern(db, pattern, params))
-        pool = result_rows(pattern, run_pattern(db, pattern, params, unlimited=True))
-        keys = sort_columns(pattern, pattern_sort(pattern))
-        out += compare(pg, got, pool, ordered=pattern["ordered"], sort_keys=keys, limit=pattern_limit(pattern))
-    return out
+    return pattern_against_postgres(a, db, pattern, draws)[0]
 
 
 def test_documents_follow_the_mapping(sample: Any) -> None:
@@ -160,11 +150,11 @@ def test_sample_documents_are_valid(sample: Any) -> None:
     _a, docs, _db = sample
     for c in SAMPLE["collections"]:
         for d in docs[c["name"]]:
-            mongo_schema.validate(d, c["validator"]["$jsonSchema"])
+            validate(d, c["validator"]["$jsonSchema"])
     bad = copy.deepcopy(docs["users"][0])
     bad["role"] = "owner"
-    with pytest.raises(mongo_schema.jsonschema.ValidationError):
-        mongo_schema.validate(bad, SAMPLE["collections"][0]["validator"]["$jsonSchema"])
+    with pytest.raises(ValidationError):
+        validate(bad, SAMPLE["collections"][0]["validator"]["$jsonSchema"])
 
 
 @pytest.mark.parametrize("name", [p["name"] for p in PATTERNS])
@@ -261,8 +251,8 @@ def test_mutants_break_each_rule_of_the_sample(sample: Any) -> None:
     rules = []
     for rule, broken in mutants(schema, doc):
         rules.append(rule)
-        with pytest.raises(mongo_schema.jsonschema.ValidationError):
-            mongo_schema.validate(broken, schema)
+        with pytest.raises(ValidationError):
+            validate(broken, schema)
     assert "document: required title" in rules and "document: additionalProperties false" in rules
     assert "lessons[0]: required position" in rules and "lessons[0].position: minimum 0" in rules
     assert "title: bsonType ['string']" in rules
@@ -277,3 +267,31 @@ def test_text_search_is_emulated() -> None:
     assert [d["_id"] for d in run_pattern(db, pattern, {"q": "alpha"})] == [1]
     with pytest.raises(AssertionError, match="no text index"):
         run_pattern(db, {**pattern, "collection": "d"}, {"q": "alpha"})
+
+
+def test_mongo_schema_judges_bools() -> None:
+    """A bool passes `bsonType: "bool"` and fails another type (mongo-schema raised TypeError before the fix);
+    a Decimal128 outside `minimum` fails (mongo-schema let it pass)."""
+    validate({"a": True}, {"properties": {"a": {"bsonType": "bool"}}})
+    with pytest.raises(ValidationError):
+        validate({"a": True}, {"properties": {"a": {"bsonType": ["string", "null"]}}})
+    with pytest.raises(ValidationError):
+        validate({"a": Decimal128("-0.01")}, {"properties": {"a": {"bsonType": "decimal", "minimum": 0}}})
+    validate({"a": Decimal128("0")}, {"properties": {"a": {"bsonType": "decimal", "minimum": 0}}})
+    with pytest.raises(ValidationError):
+        validate({"a": Decimal128("0")}, {"properties": {"a": {"minimum": 0, "exclusiveMinimum": True}}})
+
+
+def test_follow_ups_are_compared_when_bound(pg_helpdesk: PgAnswers) -> None:  # noqa: F811
+    """A follow-up (a second round trip that fills one PostgreSQL column) is compared once it says which column
+    it fills and where its parameters come from; without that, or with a wrong path, the comparison fails."""
+    ld = loaded("helpdesk", pg_helpdesk)
+    pattern = copy.deepcopy(ld.art.pattern("ticket_detail"))
+    follow = pattern["follow_ups"][0]
+    follow.pop("column", None)
+    follow.pop("bind", None)
+    assert any("no `column` and `bind`" in p for p in pattern_against_postgres(pg_helpdesk, ld.db, pattern, 1)[0])
+    follow.update(column="tags", bind={"tag_ids": "tag_ids"})
+    assert pattern_against_postgres(pg_helpdesk, ld.db, pattern, 4)[0] == []
+    follow["bind"] = {"tag_ids": "nope"}
+    assert any("bound paths missing" in p for p in pattern_against_postgres(pg_helpdesk, ld.db, pattern, 1)[0])

@@ -127,15 +127,19 @@ def _key_rows(facts: Facts) -> list[IndexRow]:
     """A design without index plans (document, key-value): its indexes are the catalog's keys, each with the
     patterns it serves and its partial filter, as the backend emitted them."""
     entities = {c.name: c.entity for c in facts.catalog.containers}
+    patterns = {p.name for p in (*facts.model.queries, *facts.model.writes)}
     rows = []
     for key in (k for k in facts.catalog.keys if not k.primary):
-        origin = "access pattern" if key.serves else "unique" if key.unique else "index"
+        served = [s for s in key.serves if s in patterns]
+        other = [s for s in key.serves if s not in patterns]  # a unique constraint, a relation...
+        origin = "access pattern" if served else "unique" if key.unique else "index"
         rows.append(IndexRow(
             number=len(rows) + 1, name=key.name, found=True, entity=entities.get(key.container) or "",
             table=key.container, columns=key_columns(key), predicate=key.where, unique=key.unique, origin=origin,
             method=key.method or "btree", include=", ".join(key.include),
-            serves=tuple(PatternRef(s, anchor(f"pattern-{s}")) for s in key.serves),
-            why=f"serves {', '.join(key.serves)}" if key.serves else "", line=_line(key)))
+            serves=tuple(PatternRef(s, anchor(f"pattern-{s}")) for s in served),
+            why="; ".join(x for x in (", ".join(other), f"serves {', '.join(served)}" if served else "") if x),
+            line=_line(key)))
     return rows
 
 

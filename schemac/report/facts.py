@@ -104,8 +104,22 @@ class Facts:
             return None
 
     def table(self, entity: str) -> str:
-        """The container the backend emitted for `entity` (its catalog says; the entity's name if none)."""
+        """The container the backend emitted for `entity` (its catalog says); for an entity a document layout
+        embeds, the array of its parent's documents (`orders.line_items`); else the entity's name."""
+        if entity not in self.tables and (held := self.embedded_in(entity)) is not None:
+            return held
         return self.tables.get(entity, entity)
+
+    def embedded_in(self, entity: str) -> str | None:
+        """`collection.path` of the documents that hold an entity stored only inside another's (None when it
+        has documents of its own, or the layout embeds nothing)."""
+        layout = self.document
+        placement = layout.placement(entity) if layout is not None else None
+        if placement is None or placement.collection is not None or placement.embedded is None:
+            return None
+        parent = layout.placement(placement.embedded.parent) if layout is not None else None
+        holder = parent.collection if parent is not None and parent.collection else placement.embedded.parent
+        return f"{holder}.{placement.embedded.path}"
 
     def rows(self, entity: str) -> float:
         """Rows at the horizon (0 when the entity declares no volume)."""

@@ -91,7 +91,9 @@ def build(facts: Facts) -> MigrationSection:
     book = playbook_for(facts)
     sizes = {s.entity.name: s for s in sizing(facts)}
     ops = {op.feature: op for op in book.operations}
-    tables = [_table_row(facts, e.name, sizes[e.name]) for e in facts.model.entities]
+    # an embedded entity has no container of its own: its parent's documents carry (and size) it
+    tables = [_table_row(facts, e.name, sizes[e.name]) for e in facts.model.entities
+              if facts.embedded_in(e.name) is None]
     tables.sort(key=lambda r: (-sizes[r.entity].at_horizon, r.table))
     largest = [r for r in tables if sizes[r.entity].at_horizon > 0][:LARGEST]
     online = tuple(OnlineTable(r.table, r.rows, r.category, _statements(facts, ops, r.table)) for r in largest)
@@ -161,7 +163,9 @@ def _aggregate_backfills(facts: Facts) -> list[str]:
     for agg in facts.aggregates:
         parents = facts.rows(agg.entity)
         batches = math.ceil(parents / BATCH_SIZE) if parents else 0
-        out.append(f"{facts.table(agg.entity)}.{agg.field}: create the trigger on {facts.table(agg.child)} first, "
+        first = (f"create the trigger on {facts.table(agg.child)} first" if facts.design.capabilities.triggers
+                 else f"deploy the {facts.table(agg.child)} writes that keep it first")
+        out.append(f"{facts.table(agg.entity)}.{agg.field}: {first}, "
                    f"then recompute {agg.func}() for {count(parents)} {facts.table(agg.entity)} rows in "
                    f"{count(batches)} batches of {count(BATCH_SIZE)}")
     return out

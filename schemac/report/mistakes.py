@@ -207,7 +207,8 @@ def _how_audit(facts: Facts) -> str:
     parts = []
     if facts.model.settings.audit and audited:
         table = plan.table if plan else "audit_log"
-        how = plan.mechanism if plan else "trigger"
+        how = plan.mechanism if plan else (
+            "trigger" if facts.design.capabilities.triggers else "written in the same transaction")
         parts.append(f"{table} records every change to {', '.join(audited)} ({how})")
     if append:
         parts.append(f"append-only entities are their own history: {', '.join(append)}")

@@ -7,23 +7,20 @@ build for mongodb becomes one case that fails with the build's message (never a 
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from bson import Binary
 
 from tests.helpers.mongo_artifacts import MongoArtifacts, mongo_artifacts
-from tests.helpers.mongo_docs import Doc, build_documents
-from tests.helpers.mongo_mock import load, new_database
+from tests.helpers.mongo_compare import compare, pg_rows, plain, result_rows, sort_columns
+from tests.helpers.mongo_docs import Doc, build_documents, get_path
+from tests.helpers.mongo_mock import load, new_database, pattern_limit, pattern_sort, run_pattern
 from tests.helpers.pg_answers import EXAMPLES, PgAnswers
 
-with warnings.catch_warnings():  # jsonschema >= 4.26 warns that mongo-schema subclasses a validator class
-    warnings.filterwarnings("ignore", "Subclassing validator classes", DeprecationWarning)
-    import mongo_schema
-
-__all__ = ["EXAMPLES", "Loaded", "example_cases", "loaded", "mongo_schema", "pattern_cases", "write_cases"]
+__all__ = ["EXAMPLES", "Loaded", "example_cases", "loaded", "pattern_against_postgres", "pattern_cases", "write_cases"]
 
 BROKEN = "<build: "
 
@@ -93,3 +90,55 @@ def loaded(example: str, pg: PgAnswers) -> Loaded:
         load(db, art.collections, docs)
         _LOADED[k] = Loaded(art, pg, docs, db)
     return _LOADED[k]
+
+
+def pattern_against_postgres(pg: PgAnswers, db: Any, pattern: dict[str, Any], draws: int, *,
+                             emulate: bool = True) -> tuple[list[str], list[int]]:
+    """The pattern run on `db` for `draws` parameter sets drawn from the data (the biggest groups first),
+    each compared with the PostgreSQL target's answer: the problems found, and the answers' sizes."""
+    limit = pattern_limit(pattern)
+    keys = sort_columns(pattern, pattern_sort(pattern))
+    problems: list[str] = []
+    sizes = []
+    for label, params in pg.draw_labelled(pattern["name"], draws):
+        answer = pg.pg_answer(pattern["name"], params)
+        want = pg_rows(pattern, answer)
+        docs = run_pattern(db, pattern, params, emulate=emulate)
+        got = result_rows(pattern, docs)
+        pool = result_rows(pattern, run_pattern(db, pattern, params, unlimited=True, emulate=emulate)) \
+            if limit else got
+        sizes.append(len(want))
+        found = compare(want, got, pool, ordered=bool(pattern.get("ordered")), sort_keys=keys, limit=limit)
+        if not found and len(docs) == 1:  # a read of one document: its follow-ups fill columns of that row
+            found = [p for f in pattern.get("follow_ups") or []
+                     for p in _follow_up(db, f, params, docs[0], answer[0], emulate)]
+        problems += [f"{label} {params}: {p}" for p in found]
+    return problems, sizes
+
+
+def _follow_up(db: Any, f: dict[str, Any], params: dict[str, Any], doc: dict[str, Any], row: dict[str, Any],
+               emulate: bool) -> list[str]:
+    """A follow-up request run with the first result's values (`bind`: its parameter -> a path in that
+    document; the others are the pattern's own), compared with the PostgreSQL column it fills (`column`)."""
+    if "column" not in f or "bind" not in f:
+        return [f"follow-up {f['name']}: no `column` and `bind`, so its documents cannot be compared"]
+    values = {p["name"]: (get_path(doc, f["bind"][p["name"]]) if p["name"] in f["bind"] else params[p["name"]])
+              for p in f.get("params") or []}
+    missing = [f"{k} <- {f['bind'][k]}" for k in f["bind"] if values.get(k) is None]
+    if missing:
+        return [f"follow-up {f['name']}: bound paths missing in the result document: {missing}"]
+    values = {k: (_logical(v) if k in f["bind"] else v) for k, v in values.items()}
+    got = result_rows(f, run_pattern(db, f, values, emulate=emulate))
+    pool = result_rows(f, run_pattern(db, f, values, unlimited=True, emulate=emulate))
+    items = row[f["column"]] or []
+    want = [{c: plain(get_path(item, c)) for c in f["result"]["columns"]} for item in items]
+    found = compare(want, got, pool, ordered=bool(f.get("ordered")), sort_keys=sort_columns(f, pattern_sort(f)),
+                    limit=pattern_limit(f))
+    return [f"follow-up {f['name']}: {p}" for p in found]
+
+
+def _logical(v: Any) -> Any:
+    """A document value back as a parameter (binData uuids as uuid.UUID; arrays item by item)."""
+    if isinstance(v, list):
+        return [_logical(x) for x in v]
+    return v.as_uuid() if isinstance(v, Binary) and v.subtype == 4 else v

@@ -6,10 +6,10 @@ that PostgreSQL's json gives inside an include) in UTC at millisecond precision 
 midnight UTC instants, documents and arrays item by item. Absent and null are the same.
 
 `result_rows(pattern, docs)` reads each PostgreSQL column out of a result document through the pattern's
-`result.columns` (a dotted path, or for an include column `{"path": ..., "columns": {key: path},
-"omitted": [...], "ordered": bool}`: an array or sub-document whose items are read the same way);
-`pg_rows(pattern, rows)` keeps the columns the pattern returns, and fails on a column neither returned nor
-listed in `result.omitted`.
+`result.columns` (a dotted path) and `result.arrays` (an include column, PostgreSQL's json_agg: the array's
+path and, per dotted JSON key of an element, the path inside the element; compared as multisets);
+`pg_rows(pattern, rows)` keeps the columns the pattern returns, and fails on a column (or an include's key)
+neither returned nor listed in `omitted`.
 
 `compare(...)` then says how the two lists differ, as a list of problems (empty when equal):
 
@@ -129,31 +129,53 @@ def _pg_include(value: Any, how: dict[str, Any]) -> Any:
     inner = how.get("columns") or {}
     skip = _omitted(how)
     items = value if isinstance(value, list) else ([] if value is None else [value])
-    unknown = sorted({k for item in items if isinstance(item, dict) for k in item} - set(inner) - skip)
+    keys = {k for item in items if isinstance(item, dict) for k in _flat_keys(item)}
+    unknown = sorted(k for k in keys - set(inner) - skip if not any(k.startswith(s + ".") for s in skip))
     if unknown:
         raise AssertionError(f"include {how['path']}: keys {unknown} are neither in its columns nor omitted")
-    got = [{c: plain(_pg_value(item.get(c), inner[c])) for c in inner} for item in items]
+    got = [{c: plain(_pg_value(get_path(item, c), inner[c])) for c in inner} for item in items]
     got = [{c: x for c, x in g.items() if x is not None} for g in got]
     if not how.get("ordered"):
         got.sort(key=key)
     return got if isinstance(value, list) or value is None else got[0]
 
 
+def _flat_keys(item: dict[str, Any], prefix: str = "") -> list[str]:
+    """Dotted keys of a JSON object's leaves (`product.name`); a list counts as a leaf."""
+    out = []
+    for k, v in item.items():
+        if isinstance(v, dict) and v:
+            out += _flat_keys(v, f"{prefix}{k}.")
+        else:
+            out.append(prefix + k)
+    return out
+
+
 def _pg_value(value: Any, how: Any) -> Any:
     return _pg_include(value, how) if isinstance(how, dict) else value
 
 
+def _columns(pattern: dict[str, Any]) -> dict[str, Any]:
+    """`result.columns`, with each `result.arrays` entry as an include spec (its path and element columns)."""
+    columns: dict[str, Any] = dict(pattern["result"]["columns"])
+    prefix_omitted = _omitted(pattern) | _omitted(pattern["result"])
+    for name, arr in (pattern["result"].get("arrays") or {}).items():
+        columns[name] = {"path": arr["path"], "columns": arr.get("columns") or {}, "ordered": arr.get("ordered"),
+                         "omitted": [o[len(name) + 1:] for o in prefix_omitted if o.startswith(name + ".")]}
+    return columns
+
+
 def result_rows(pattern: dict[str, Any], docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each result document as {PostgreSQL column: plain value}, through `result.columns`."""
-    columns = pattern["result"]["columns"]
+    """Each result document as {PostgreSQL column: plain value}, through `result.columns` and `arrays`."""
+    columns = _columns(pattern)
     return [{c: _read(d, how) for c, how in columns.items()} for d in docs]
 
 
 def pg_rows(pattern: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The PostgreSQL rows reduced to the columns the pattern returns, made plain."""
-    spec = pattern["result"]
-    columns = spec["columns"]
-    skip = _omitted(spec)
+    """The PostgreSQL rows reduced to the columns the pattern returns, made plain (a column a follow-up
+    fills is compared with that follow-up's documents, by `pattern_against_postgres`)."""
+    columns = _columns(pattern)
+    skip = _omitted(pattern) | _omitted(pattern["result"])
     if rows:
         unknown = sorted(set(rows[0]) - set(columns) - skip)
         if unknown:

@@ -1,19 +1,23 @@
 """MongoDB documents built from logical rows through collections.json, as an outside tool would build them.
 
-`build_documents(collections_json, data)` reads only the artifact's `entities` / `copies` / `relations` mapping
+`build_documents(collections_json, data)` reads only the artifact's `entities` / `copies` / `relations` /
+`computed` mappings
 (contract-mongodb.md) and the logical rows of tests/helpers/pg_answers.py:
 
 * a stored entity (`"collection": "courses"`) gives one document per row: each IR field under the document key
   its `fields` map names (dotted keys make sub-documents), the collection's `type_field` set to the entity's
   `type_values` entry when several entities share it;
 * an embedded entity (`embedded_in`) goes into each parent document at `path`: every child whose `by`
-  reference holds the parent's id, ordered by `order` (then by id) and cut at `limit` (a subset); soft-deleted
-  children stay only when the embedded mapping keeps `deleted_at`; children embedded in embedded children
-  follow the same way, at any depth;
+  reference holds the parent's id, ordered by `order` (then by id) and cut at `limit` (a subset, whose
+  elements use `element_fields`); soft-deleted children stay only when the element mapping keeps
+  `deleted_at`; children embedded in embedded children follow the same way, at any depth;
 * a copy (`extended_reference`) puts the `from` row that the holder's `by` reference names under `path`, with
-  the copied fields; a `computed` copy is the holder row's own maintained value;
+  the copied fields; a `computed` copy is the holder row's own maintained value, or the `count` of its live
+  children;
 * a many-to-many relation is an id array on the owner (`id_array`, from the junction entity's rows) or a
-  link collection.
+  link collection;
+* a computed bucket collection (`computed`) has one document per tenant and bucket keys, over the live source
+  rows; a history collection (`"role": "history"`) one version per row: `{entity_id, valid_from, document}`.
 
 Values are encoded the way MongoDB stores them (`encode`): uuids as binData subtype 4, decimals and money as
 Decimal128, `bigint` as int64, dates as midnight UTC dates, value objects as sub-documents. An absent value
@@ -33,7 +37,7 @@ from typing import Any
 from bson import Binary, Decimal128, Int64
 
 from schemac.compiler.model import Entity, Field, FieldOrigin, Model, ScalarKind
-from tests.helpers.pg_answers import LogicalData, Row
+from tests.helpers.pg_answers import LogicalData, Row, bucket_start
 
 Doc = dict[str, Any]
 
@@ -180,15 +184,34 @@ class DocumentBuilder:
         for rel in self.relations:
             if rel.get("mode") == "link_collection":
                 out.setdefault(rel["collection"], []).extend(self._links(rel))
+        for spec in self.spec.get("computed") or []:
+            out.setdefault(spec["collection"], []).extend(self._buckets(spec))
+        for c in self.collections.values():
+            if c.get("role") == "history":
+                out[c["name"]].extend(self._history(c))
+        return out
+
+    def _history(self, c: dict[str, Any]) -> list[Doc]:
+        """A history collection's documents: each row's current document as its first version
+        ({entity_id, valid_from: created_at, document})."""
+        out = []
+        for name in c["entities"]:
+            coll = self.entities[name].get("collection")
+            schema = self._schema(coll) if coll else None
+            for row in self.data.of(name):
+                out.append({"entity_id": encode(row["id"], self._field(self._entity(name), "id")),
+                            "valid_from": row["created_at"],
+                            "document": self.document(name, row, schema, top=coll)})
         return out
 
     def document(self, entity: str, row: Row, schema: dict[str, Any] | None, *, top: str | None = None,
-                 prefix: str = "") -> Doc:
-        """One entity's (sub-)document: its fields, type tag, embedded children, copies and id arrays."""
+                 prefix: str = "", fields: dict[str, str] | None = None) -> Doc:
+        """One entity's (sub-)document: its fields (`fields`, else the entity's map), type tag, embedded
+        children, copies and id arrays."""
         e = self._entity(entity)
         m = self.entities[entity]
         doc: Doc = {}
-        for ir_name, key in (m.get("fields") or {}).items():
+        for ir_name, key in (fields if fields is not None else m.get("fields") or {}).items():
             value = encode(row[ir_name] if ir_name in row else self._missing(e, ir_name), self._field(e, ir_name))
             self._put(doc, key, value, schema, prefix)
         if top is not None:
@@ -217,15 +240,17 @@ class DocumentBuilder:
         set_path(doc, key, prune(value, schema, prefix + key))
 
     def _embed(self, doc: Doc, child: str, parent: Row, schema: dict[str, Any] | None, prefix: str) -> None:
-        how = self.entities[child]["embedded_in"]
-        keep_deleted = "deleted_at" in (self.entities[child].get("fields") or {})
+        m = self.entities[child]
+        how = m["embedded_in"]
+        fields = m.get("element_fields") or m.get("fields") or {}  # a subset's elements have their own map
+        keep_deleted = "deleted_at" in fields
         rows = [r for r in self._rows_by(child, how["by"]).get(parent["id"], [])
                 if keep_deleted or r.get("deleted_at") is None]
         rows = order_rows(rows, how.get("order") or [])
         if how.get("limit") is not None:
             rows = rows[: int(how["limit"])]
         sub = prefix + how["path"] + "."
-        items = [self.document(child, r, schema, prefix=sub) for r in rows]
+        items = [self.document(child, r, schema, prefix=sub, fields=fields) for r in rows]
         if how.get("many", True):
             set_path(doc, how["path"], items)
         elif items:
@@ -233,6 +258,14 @@ class DocumentBuilder:
 
     def _copy(self, doc: Doc, copy: dict[str, Any], row: Row, schema: dict[str, Any] | None, prefix: str) -> None:
         mode = copy.get("mode")
+        if mode == "computed" and copy.get("field") is None:
+            how = copy.get("count")
+            if not how:
+                raise MappingError(f"computed {copy.get('holder')}.{copy.get('path')}: neither field nor count")
+            children = self._rows_by(how["child"], how["via"]).get(row["id"], [])
+            live = [r for r in children if not how.get("live_only") or r.get("deleted_at") is None]
+            self._put(doc, copy["path"], len(live), schema, prefix)
+            return
         if mode == "computed":
             self._put(doc, copy["path"], encode(row[copy["field"]]), schema, prefix)
             return
@@ -251,6 +284,31 @@ class DocumentBuilder:
             if value is not None or admits_null(schema, f"{prefix}{copy['path']}.{key}"):
                 set_path(sub, key, value)
         set_path(doc, copy["path"], sub)
+
+    def _buckets(self, spec: dict[str, Any]) -> list[Doc]:
+        """Computed bucket documents: one per distinct (tenant, keys) over the live source rows matching
+        `where`, each value a count or a sum; a bucket is the start of the UTC quarter or ISO week."""
+        e = self._entity(spec["source"])
+        fields = (self.entities.get(spec["source"]) or {}).get("fields") or {}
+        by_key = {key: ir for ir, key in fields.items()}
+        where = {by_key.get(k, k): v for k, v in (spec.get("where") or {}).items()}
+        tenant = e.tenant_field.name if e.tenant_field is not None else None
+        schema = self._schema(spec["collection"])
+        groups: dict[tuple[Any, ...], list[Row]] = defaultdict(list)
+        for r in self.data.live(e.name):
+            if all(r.get(f) == v for f, v in where.items()):
+                groups[tuple([r[tenant]] if tenant else []) + tuple(
+                    bucket_start(r[k["field"]], k.get("bucket")) for k in spec["keys"])].append(r)
+        out = []
+        for values, rows in sorted(groups.items(), key=lambda kv: repr(kv[0])):
+            doc: Doc = {}
+            keys = ([fields[tenant]] if tenant else []) + [k["key"] for k in spec["keys"]]
+            for key, value in zip(keys, values, strict=True):
+                self._put(doc, key, encode(value), schema, "")
+            for v in spec["values"]:
+                self._put(doc, v["key"], encode(aggregate(v, rows, by_key)), schema, "")
+            out.append(doc)
+        return out
 
     def _junction(self, owner: str, field: str) -> tuple[Entity, Field, Field]:
         for j in self.model.entities:
@@ -275,6 +333,18 @@ class DocumentBuilder:
             for ir_name, key in rel["fields"].items():
                 self._put(doc, key, encode(r[ir_name], self._field(j, ir_name)), schema, "")
             yield doc
+
+
+def aggregate(v: dict[str, Any], rows: list[Row], by_key: dict[str, str]) -> Any:
+    """A computed value over the rows of one bucket: count, or sum/min/max of an IR field (or document key)."""
+    if v["func"] == "count":
+        return len(rows)
+    field = v["path"] if v["path"] in rows[0] else by_key.get(v["path"], v["path"])
+    values = [r[field] for r in rows if r.get(field) is not None]
+    funcs = {"sum": sum, "min": min, "max": max}
+    if v["func"] not in funcs:
+        raise MappingError(f"computed value {v['key']}: function {v['func']!r} is not one the builder knows")
+    return funcs[v["func"]](values) if values or v["func"] == "sum" else None
 
 
 def order_rows(rows: list[Row], order: list[list[Any]]) -> list[Row]:

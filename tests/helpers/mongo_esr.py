@@ -15,7 +15,10 @@ A filter's conditions are classed per field: equality (a value, `$eq`, `$in`, `$
 * a partial index: the filter implies its partialFilterExpression (each of its conditions is in the filter
   as it is, or the filter's equality value satisfies it);
 * a text search uses a text index whose prefix keys are equality fields;
-* a pattern without an index reads one document by `_id`.
+* a pattern without an index (or with `_id_`, every collection's own) reads one document by `_id`; a
+  unique index whose keys are all equality fields reads at most one document, whatever else the filter tests;
+* `deleted_at: {"$type": "null"}` is the live-document test (an equality with null); `$in` is an equality,
+  or a range when a sort follows it (MongoDB's ESR guidance).
 
 An aggregate's filter is its pipeline's leading `$match`, its sort the `$sort` right after it; each
 `$unionWith` branch must be served in the same way by one of its own collection's indexes.
@@ -34,6 +37,7 @@ EQUALITY_OPS = {"$eq", "$in", "$elemMatch", "$all"}
 RANGE_OPS = {"$gt", "$gte", "$lt", "$lte", "$ne", "$nin", "$exists", "$regex", "$type", "$not", "$options",
              "$size", "$mod"}
 UNSERVED = {"$or", "$nor", "$expr", "$where"}
+ID_INDEX: dict[str, Any] = {"name": "_id_", "key": [["_id", 1]], "unique": True}  # every collection's own
 
 
 @dataclass
@@ -45,6 +49,7 @@ class Shape:
     text: bool = False
     unserved: list[str] = field(default_factory=list)
     conditions: dict[str, Any] = field(default_factory=dict)  # field -> the condition as written
+    in_fields: list[str] = field(default_factory=list)  # equality by `$in`: a range once a sort follows
     sort: list[tuple[str, int]] = field(default_factory=list)
 
 
@@ -65,11 +70,16 @@ def _classify(flt: dict[str, Any], s: Shape) -> None:
             s.unserved.append(k)
         else:
             s.conditions[k] = v
+            if v == {"$type": "null"}:  # the live-document test, written so that an index can serve it
+                s.equality[k] = None
+                continue
             is_param = isinstance(v, dict) and set(v) == {"$param"}
             ops = set(v) if isinstance(v, dict) and v and not is_param and all(str(x).startswith("$") for x in v) \
                 else set()
             if not ops or ops <= EQUALITY_OPS:
                 s.equality[k] = v.get("$eq", v) if ops == {"$eq"} else v
+                if "$in" in ops:
+                    s.in_fields.append(k)
             elif ops & RANGE_OPS:
                 s.ranges.append(k)
             else:
@@ -139,6 +149,11 @@ def esr_problems(s: Shape, ix: dict[str, Any] | None, *, tenant: str | None) -> 
         return ["no index, and not a read of one document by _id"]
     keys = [(str(k), d) for k, d in ix["key"]]
     names = [k for k, _ in keys]
+    if ix.get("unique") and not ix.get("partialFilterExpression") and set(names) <= set(s.equality):
+        return []  # one document at most: every other condition is a test on it, any sort is trivial
+    if s.sort and s.in_fields:  # `$in` then a sort: MongoDB reads the in-list as a range (ESR)
+        s = Shape({k: v for k, v in s.equality.items() if k not in s.in_fields}, [*s.ranges, *s.in_fields],
+                  s.text, s.unserved, s.conditions, s.sort)
     partial = ix.get("partialFilterExpression")
     problems = [f"the filter does not imply the partial filter ({m})" for m in implies(s, partial or {})]
     if tenant is not None and tenant in s.equality and names[0] != tenant:
@@ -203,6 +218,7 @@ def pattern_problems(pattern: dict[str, Any], spec: dict[str, Any], tenants: dic
             continue
         if n == 0:
             name = pattern.get("index")
+            indexes[coll].setdefault(ID_INDEX["name"], ID_INDEX)
             if name is not None and name not in indexes[coll]:
                 problems.append(f"index {name} is not an index of {coll}")
                 continue

@@ -2,7 +2,9 @@
 
 * `patch_mongomock()`: mongomock 4.3 cannot order Decimal128 values (`NotImplementedError: ... does not know
   how to sort`); MongoDB compares decimals with the other numbers by value, so its comparison gets that rule.
-  Its `$type` lacks "null" and takes a small int64 for an "int": both get MongoDB's meaning.
+  Its `$type` lacks "null" and takes a small int64 for an "int": both get MongoDB's meaning. It lacks the
+  `$mergeObjects` expression: it is added (objects merged left to right, null and missing skipped); its `$inc`
+  cannot add Decimal128 values: they are added as decimals.
 * `create_indexes(db, spec)` / `load(db, spec, documents)`: the collections, every index with its options
   (unique, partialFilterExpression, expireAfterSeconds), then the documents.
 * `bind(template, params)`: a request template with every `{"$param": name}` replaced by the encoded value.
@@ -16,6 +18,8 @@
 from __future__ import annotations
 
 import copy
+import decimal
+import itertools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +27,9 @@ from typing import Any
 import mongomock
 from bson import Decimal128, Int64
 from mongomock import aggregate as mm_aggregate
+from mongomock import collection as mm_collection
 from mongomock import filtering
+from mongomock import helpers as mm_helpers
 
 from tests.helpers.mongo_docs import Doc, encode
 
@@ -49,7 +55,38 @@ def patch_mongomock() -> None:
         isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > 32)
     filtering.TYPE_MAP["int"] = lambda v: isinstance(v, int) and not isinstance(v, bool | Int64) and (
         v.bit_length() <= 32)
+    parse = mm_aggregate._Parser.parse
+
+    def parse_merge(self: Any, expression: Any) -> Any:  # `$mergeObjects`, which mongomock lacks
+        if isinstance(expression, dict) and set(expression) == {"$mergeObjects"}:
+            args = expression["$mergeObjects"]
+            merged: dict[str, Any] = {}
+            for arg in args if isinstance(args, list) else [args]:
+                try:
+                    value = parse(self, arg)
+                except KeyError:  # a missing field is skipped, as MongoDB skips null and missing
+                    continue
+                if isinstance(value, dict):
+                    merged.update(value)
+            return merged
+        return parse(self, expression)
+
+    mm_aggregate._Parser.parse = parse_merge
+    inc = mm_collection._updaters["$inc"]
+
+    def inc_decimal(doc: Any, field_name: str, value: Any) -> None:  # `$inc` of decimals, as MongoDB adds them
+        current = doc.get(field_name) if isinstance(doc, dict) else None
+        if isinstance(doc, dict) and (isinstance(value, Decimal128) or isinstance(current, Decimal128)):
+            doc[field_name] = Decimal128(_decimal(current or 0) + _decimal(value))
+            return
+        inc(doc, field_name, value)
+
+    mm_collection._updaters["$inc"] = inc_decimal
     _PATCHED.append(original)
+
+
+def _decimal(v: Any) -> decimal.Decimal:
+    return v.to_decimal() if isinstance(v, Decimal128) else decimal.Decimal(str(v))
 
 
 def new_database(name: str = "proof") -> Any:
@@ -83,11 +120,57 @@ def create_indexes(db: Any, spec: dict[str, Any]) -> None:
 
 
 def load(db: Any, spec: dict[str, Any], documents: dict[str, list[Doc]]) -> None:
-    """Every collection with its indexes, then its documents (a unique index refuses a duplicate here)."""
-    create_indexes(db, spec)
-    for name, docs in documents.items():
+    """Every collection with its documents and indexes. mongomock checks a unique index by scanning the whole
+    collection at each insert (quadratic: minutes for a few thousand documents), so the load inserts first,
+    checks each unique index once as MongoDB does (`unique_problems`), and then attaches it; inserts after the
+    load go through mongomock's own check."""
+    for c in spec["collections"]:
+        coll = db[c["name"]]
+        docs = copy.deepcopy(documents.get(c["name"], []))
         if docs:
-            db[name].insert_many(copy.deepcopy(docs))
+            coll.insert_many(docs)
+        for ix in c.get("indexes") or []:
+            if not ix.get("unique"):
+                coll.create_index(index_keys(ix), **index_options(ix))
+                continue
+            problems = unique_problems(docs, ix)
+            if problems:
+                raise mongomock.DuplicateKeyError(f"E11000 {c['name']}.{ix['name']}: {problems[0]}", 11000)
+            entry: dict[str, Any] = {"key": mm_helpers.create_index_list(index_keys(ix)), "unique": True}
+            for opt in ("sparse", "partialFilterExpression"):
+                if ix.get(opt) is not None:
+                    entry[opt] = ix[opt]
+            coll._store.create_index(ix["name"], entry)  # checked above, once
+
+
+def unique_problems(docs: list[Doc], ix: dict[str, Any]) -> list[str]:
+    """Duplicate keys among `docs` under a unique index, as MongoDB counts them: only documents its
+    partialFilterExpression selects, a missing key as null, one key per element of an array."""
+    partial = ix.get("partialFilterExpression")
+    seen: dict[str, Any] = {}
+    out = []
+    for d in docs:
+        if partial is not None and not filtering.filter_applies(partial, d):
+            continue
+        values = [_key_values(d, str(k)) for k, _ in ix["key"]]
+        for combo in itertools.product(*values):
+            k = repr(combo)
+            if k in seen and seen[k] is not d.get("_id", d):
+                out.append(f"{combo} in {seen[k]!r} and {d.get('_id')!r}")
+            seen.setdefault(k, d.get("_id", d))
+    return out
+
+
+def _key_values(doc: Any, path: str) -> list[Any]:
+    """The index keys a document gives for a dotted path: one per array element on the way."""
+    cur: list[Any] = [doc]
+    for step in path.split("."):
+        nxt: list[Any] = []
+        for v in cur:
+            v = v.get(step) if isinstance(v, dict) else None
+            nxt.extend(v if isinstance(v, list) and v else [v])
+        cur = nxt
+    return list({repr(v): v for v in cur}.values())
 
 
 # --- parameters ----------------------------------------------------------------------------------------------

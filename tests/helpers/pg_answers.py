@@ -3,8 +3,7 @@
 For one example, :func:`load_pg_answers` builds the PostgreSQL target in-process (``schemac.build``), applies
 ``schema.sql`` to a fresh database of the session's PostgreSQL server, seeds it at a small scale with
 ``tests/seed.py`` (the biggest table holds ``SMALL_BIGGEST`` rows), fills the summary tables that triggers
-would have kept (the load skips triggers), moves half of the ``@expires`` instants into the future (the load
-puts every timestamp in the past: nothing would be live), and reads every entity's rows back. What it returns
+would have kept (the load skips triggers), and reads every entity's rows back. What it returns
 (:class:`PgAnswers`) gives:
 
 * ``data`` (:class:`LogicalData`): per IR entity, its rows as dicts keyed by IR field name. A reference holds
@@ -21,7 +20,8 @@ puts every timestamp in the past: nothing would be live), and reads every entity
   JSON numbers.
 * ``draw(pattern, n)``: ``n`` parameter sets for the pattern, drawn from the loaded rows by
   ``tests.seed.draw_params``: the biggest groups first (the biggest tenant, student, course...), then random
-  rows; dicts by parameter name, the tenant included. Deterministic for a given seed.
+  rows; dicts by parameter name, the tenant included. Deterministic for a given seed. A parameter that names
+  a bucket (`week(created_at) between ? and ?`) is the bucket's first instant, as the IR defines it.
 
 Fixtures (session scope, each example seeded once per session whatever the number of modules using it):
 ``pg_answers`` gives a function ``example -> PgAnswers``; ``pg_course_platform``, ``pg_commerce``,
@@ -30,6 +30,7 @@ Fixtures (session scope, each example seeded once per session whatever the numbe
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -44,7 +45,7 @@ from psycopg import sql as psql
 from schemac.backends.sql.naming import column_name, table_name
 from schemac.build import BuildResult, build
 from schemac.compiler.design.model import Design
-from schemac.compiler.model import Entity, Field, FieldKind, Model, Query
+from schemac.compiler.model import Entity, Field, FieldKind, Model, Param, Query
 from schemac.compiler.naming import pascal
 from tests.engines import PgServer, apply_pg_script, database_name
 from tests.seed import NamedQuery, draw_params, parse_queries, scale_for, seed_postgres
@@ -122,6 +123,20 @@ def read_logical(conn: psycopg.Connection[Any], example: str, model: Model) -> L
     return data
 
 
+def bucket_start(value: Any, unit: str | None) -> Any:
+    """The first instant of the UTC day, ISO week (Monday), month, quarter or year holding `value`."""
+    if unit is None or not isinstance(value, dt.datetime):
+        return value
+    t = value.astimezone(dt.UTC)
+    day = dt.datetime(t.year, t.month, t.day, tzinfo=dt.UTC)
+    starts = {"day": day, "week": day - dt.timedelta(days=day.weekday()),
+              "month": day.replace(day=1), "quarter": day.replace(month=3 * ((t.month - 1) // 3) + 1, day=1),
+              "year": day.replace(month=1, day=1)}
+    if unit not in starts:
+        raise ValueError(f"unknown bucket {unit!r}")
+    return starts[unit]
+
+
 # --- summaries ------------------------------------------------------------------------------------------------
 
 
@@ -150,18 +165,6 @@ def fill_summaries(conn: psycopg.Connection[Any], design: Design) -> None:
                 conn.execute(psql.SQL("ALTER TABLE {} ENABLE TRIGGER {}").format(table, psql.Identifier(t)))
         finally:
             conn.execute("SET session_replication_role = origin")
-
-
-def renew_expiring(conn: psycopg.Connection[Any], model: Model) -> None:
-    """The load puts every timestamp in the past, so every `@expires` row has expired and a read of live rows
-    (`expires_at > now()`) finds none: half of them are moved as far into the future (seeded, deterministic)."""
-    conn.execute("SELECT setseed(0.5)")
-    for e in model.entities:
-        for f in e.fields:
-            if f.expires:
-                col = psql.Identifier(column_name(f))
-                conn.execute(psql.SQL("UPDATE {} SET {} = now() + (now() - {}) WHERE random() < 0.5").format(
-                    psql.Identifier(table_name(model, e)), col, col))
 
 
 # --- one example ----------------------------------------------------------------------------------------------
@@ -238,7 +241,22 @@ class PgAnswers:
             sets = draw_params(conn, "postgres", self.model, self.query(pattern), named,
                                biggest=biggest, randoms=max(0, n - biggest))
         names = [name for name, _ty, _null in named.params]
-        return [(ps.label, dict(zip(names, ps.values, strict=True))) for ps in sets]
+        starts = self._bucket_params(pattern)
+        out = []
+        for ps in sets:
+            values = dict(zip(names, ps.values, strict=True))
+            out.append((ps.label, {k: bucket_start(v, starts[k]) if k in starts else v for k, v in values.items()}))
+        return out
+
+    def _bucket_params(self, pattern: str) -> dict[str, str]:
+        """Parameters that name a bucket (`week(created_at) between ? and ?`): param -> the bucket unit."""
+        out = {}
+        for p in self.query(pattern).where:
+            if p.bucket is not None:
+                for v in (p.value, p.value2):
+                    if isinstance(v, Param):
+                        out[v.name] = p.bucket
+        return out
 
 
 def pg_result(example: str) -> BuildResult:
@@ -267,7 +285,6 @@ def load_pg_answers(server: PgServer, example: str, *, biggest: int = SMALL_BIGG
         apply_pg_script(conn, next(a.text for a in result.artifacts if a.path == "schema.sql"))
         seed_postgres(conn, result.design, scale=scale_for(result.design, biggest), vacuum=False)
         fill_summaries(conn, result.design)
-        renew_expiring(conn, result.design.model)
         conn.execute("ANALYZE")
         data = read_logical(conn, example, result.design.model)
     answers = PgAnswers(example, result, server, db, data, first_pages(result.design.model, result))

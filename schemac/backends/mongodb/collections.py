@@ -72,6 +72,7 @@ def collections_json(design: Design, layout: DocumentLayout) -> str:
                       "values": [{"key": k, "func": fn, "path": p} for k, fn, p in c.values],
                       "where": dict(c.where)} for c in layout.computed],
         "erasure": [{"collection": x.collection, "entity": x.entity, "paths": list(x.paths), "action": x.action,
+                     "by": x.by,
                      "why": x.why} for x in layout.erasure],
         "audit": layout.audit,
     }

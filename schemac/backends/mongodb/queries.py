@@ -6,7 +6,16 @@ from __future__ import annotations
 import json
 
 from schemac.backends.mongodb.collections import FORMAT
-from schemac.backends.mongodb.render import Param, dumps, filter_doc, pipeline, projection, sort_doc, to_js
+from schemac.backends.mongodb.render import (
+    NegatedParam,
+    Param,
+    dumps,
+    filter_doc,
+    pipeline,
+    projection,
+    sort_doc,
+    to_js,
+)
 from schemac.compiler.design.document.layout import DocumentAccess, DocumentLayout, DocumentWrite, Step
 
 
@@ -95,6 +104,13 @@ def _nested(pairs: tuple[tuple[str, str], ...], consts: tuple[tuple[str, object]
     return out
 
 
+def _amount(path: str, v: str | int, negate: tuple[str, ...]) -> object:
+    """A constant, a parameter, or a parameter subtracted: `{"$param": "amount", "negate": true}`."""
+    if not isinstance(v, str):
+        return v
+    return NegatedParam(v) if path in negate else Param(v)
+
+
 def step_doc(s: Step) -> dict[str, object]:
     out: dict[str, object] = {"collection": s.collection, "op": s.op}
     if s.op in ("insertOne",):
@@ -106,7 +122,7 @@ def step_doc(s: Step) -> dict[str, object]:
         if s.set or (s.set_values and s.op != "insertOne"):
             update["$set"] = {**_doc(s.set), **{k: v for k, v in s.set_values}}
         if s.inc:
-            update["$inc"] = {k: (Param(v) if isinstance(v, str) else v) for k, v in s.inc}
+            update["$inc"] = {k: _amount(k, v, s.negate) for k, v in s.inc}
         if s.push:
             path, element = s.push[0]
             item: object = _nested(element)
@@ -117,13 +133,15 @@ def step_doc(s: Step) -> dict[str, object]:
         if s.pull:
             path, conds = s.pull[0]
             update["$pull"] = {path: filter_doc(conds)}
-        if s.upsert:
+        if s.upsert and s.role == "own":
             update["$setOnInsert"] = {"_id": Param("id"), "created_at": Param("created_at")}
         out["update"] = update
         if s.array_filters:
             out["arrayFilters"] = [filter_doc((c,)) for c in s.array_filters]
     if s.when:
         out["when"] = filter_doc(s.when)
+    if s.inserted_only:
+        out["only_if_inserted"] = True
     out["upsert"] = s.upsert
     out["role"] = s.role
     out["why"] = s.why

@@ -19,6 +19,14 @@ class Param:
     name: str
 
 
+@dataclass(frozen=True)
+class NegatedParam:
+    """A parameter subtracted (`$inc` by minus its value): JSON `{"$param": name, "negate": true}`,
+    JavaScript `-p.name`."""
+
+    name: str
+
+
 def value(c: Cond) -> object:
     return Param(c.param) if c.param is not None else c.value
 
@@ -26,9 +34,22 @@ def value(c: Cond) -> object:
 _OPS = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte", "ne": "$ne", "in": "$in"}
 
 
+def bucket_end(c: Cond) -> dict[str, object]:
+    """The end of the bucket that starts at the parameter: `$dateAdd` of one bucket, in UTC."""
+    return {"$dateAdd": {"startDate": value(c), "unit": c.bucket, "amount": 1, "timezone": "UTC"}}
+
+
+def _expr(c: Cond) -> dict[str, object]:
+    op = "$lt" if c.op == "before_end" else "$gte"
+    return {op: [f"${c.path}", bucket_end(c)]}
+
+
 def filter_doc(conds: tuple[Cond, ...] | list[Cond]) -> dict[str, object]:
     out: dict[str, object] = {}
+    exprs = [_expr(c) for c in conds if c.bucket is not None]
     for c in conds:
+        if c.bucket is not None:
+            continue
         if c.op == "text":
             out["$text"] = {"$search": value(c)}
             continue
@@ -47,6 +68,8 @@ def filter_doc(conds: tuple[Cond, ...] | list[Cond]) -> dict[str, object]:
             out[c.path] = {**old, **term}
         else:
             out[c.path] = term
+    if exprs:
+        out["$expr"] = exprs[0] if len(exprs) == 1 else {"$and": exprs}
     return out
 
 
@@ -63,11 +86,21 @@ def stage_docs(s: Stage) -> list[dict[str, object]]:
             out.append({"$match": filter_doc(s.filter)})
         return out
     if s.kind == "group":
-        group: dict[str, object] = {"_id": {k: f"${p}" for k, p in s.keys}}
+        units = dict(s.buckets)
+        group: dict[str, object] = {"_id": {k: _bucket(f"${p}", units[k]) if k in units else f"${p}"
+                                            for k, p in s.keys}}
         for name, func, path in s.accumulators:
             group[name] = _accumulator(func, path)
         return [{"$group": group}]
     raise ValueError(s.kind)
+
+
+def _bucket(path: str, unit: str) -> dict[str, object]:
+    """A time bucket's start: `$dateTrunc` in UTC, weeks starting on Monday (as the SQL targets)."""
+    trunc: dict[str, object] = {"date": path, "unit": unit, "timezone": "UTC"}
+    if unit == "week":
+        trunc["startOfWeek"] = "monday"
+    return {"$dateTrunc": trunc}
 
 
 def _accumulator(func: str, path: str | None) -> object:
@@ -121,6 +154,8 @@ def projection(a: DocumentAccess) -> dict[str, int] | None:
 def to_json_value(v: object) -> object:
     if isinstance(v, Param):
         return {"$param": v.name}
+    if isinstance(v, NegatedParam):
+        return {"$param": v.name, "negate": True}
     if isinstance(v, dict):
         return {k: to_json_value(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
@@ -136,6 +171,8 @@ def to_js(v: object, indent: int = 0) -> str:
     """A JavaScript expression for `v`; a parameter is `p.<name>` (bracketed when not an identifier)."""
     if isinstance(v, Param):
         return f"p.{v.name}" if v.name.isidentifier() else f"p[{json.dumps(v.name)}]"
+    if isinstance(v, NegatedParam):
+        return f"-{to_js(Param(v.name))}"
     if isinstance(v, dict):
         if not v:
             return "{}"

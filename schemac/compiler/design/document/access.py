@@ -23,6 +23,7 @@ from schemac.compiler.design.document.results import (
 )
 from schemac.compiler.keyset import tiebreak
 from schemac.compiler.model import Const, Entity, FieldKind, FieldOrigin, Include, Param, Predicate, Query
+from schemac.compiler.naming import singular, snake
 
 LIVE = "deleted_at"  # the soft-delete key: null (present) while the document is live
 
@@ -98,6 +99,8 @@ def predicate_conds(ctx: Ctx, e: Entity, p: Predicate, reads: Reads, element: bo
 
 
 def _conds(path: str, p: Predicate, _ref: bool) -> list[Cond]:
+    if p.bucket is not None and isinstance(p.value, Param):
+        return _bucket_conds(path, p)
     if p.op == "match":
         return [Cond(path=path, op="text", param=p.value.name if isinstance(p.value, Param) else None)]
     if p.op == "is_null":
@@ -107,6 +110,23 @@ def _conds(path: str, p: Predicate, _ref: bool) -> list[Cond]:
     if p.op == "between":
         return [_cond(path, "gte", p.value), _cond(path, "lte", p.value2)]
     return [_cond(path, _OPS[p.op], p.value)]
+
+
+def _bucket_conds(path: str, p: Predicate) -> list[Cond]:
+    """`quarter(f) between ? and ?` reads f from the first bucket's start to the last bucket's end: the
+    parameters name buckets by their first instant (SC-BKT-01), so the end is `$dateAdd` of one bucket."""
+    first = p.value.name if isinstance(p.value, Param) else None
+    last = p.value2.name if isinstance(p.value2, Param) else first
+    end = Cond(path=path, op="before_end", param=last, bucket=p.bucket)
+    if p.op in ("=", "between"):
+        return [Cond(path=path, op="gte", param=first), end]
+    if p.op == ">=":
+        return [Cond(path=path, op="gte", param=first)]
+    if p.op == "<":
+        return [Cond(path=path, op="lt", param=first)]
+    if p.op == "<=":
+        return [end.model_copy(update={"param": first})]
+    return [Cond(path=path, op="gte", param=first, bucket=p.bucket)]  # `>`: from the next bucket (see render)
 
 
 def _cond(path: str, op: str, v: Param | Const | None) -> Cond:
@@ -122,7 +142,7 @@ def esr_keys(conds: list[Cond], sort: list[tuple[str, int]]) -> tuple[tuple[tupl
     eq = [c.path for c in conds if c.op == "eq" and c.param is not None]
     partial = tuple((c.path, c.value) for c in conds if c.op == "eq" and c.param is None)
     ins = [c.path for c in conds if c.op == "in"]
-    ranges = [c.path for c in conds if c.op in ("lt", "lte", "gt", "gte")]
+    ranges = [c.path for c in conds if c.op in ("lt", "lte", "gt", "gte", "before_end")]
     keys: list[tuple[str, int | str]] = [(k, 1) for k in dict.fromkeys(eq)]
     if not sort:
         keys += [(k, 1) for k in ins if (k, 1) not in keys]
@@ -133,6 +153,12 @@ def esr_keys(conds: list[Cond], sort: list[tuple[str, int]]) -> tuple[tuple[tupl
     if not keys and partial:  # only constants: the partial index is keyed on them (a small, sparse index)
         keys = [(k, 1) for k in dict.fromkeys(k for k, _ in partial)]
     return tuple(keys), partial
+
+
+def live_partial(e: Entity, partial: tuple[tuple[str, object], ...]) -> tuple[tuple[str, object], ...]:
+    """A read of a soft-deleting entity states the live filter, so its index holds live documents only
+    (partial on `{deleted_at: {$type: "null"}}`, as the unique indexes): deleted documents are never scanned."""
+    return ((LIVE, {"$type": "null"}), *partial) if e.soft_delete else partial
 
 
 def sort_of(ctx: Ctx, e: Entity, q: Query, *, element: bool = False) -> list[tuple[str, int]]:
@@ -181,6 +207,7 @@ def find_access(ctx: Ctx, q: Query, reads: Reads) -> tuple[DocumentAccess, list[
     sort = sort_of(ctx, e, q)
     columns, projection, arrays, omitted, follow_ups, wants = _select(ctx, q, e, reads)
     keys, partial = esr_keys(conds, sort)
+    partial = live_partial(e, partial)
     text = [c for c in conds if c.op == "text"]
     if text:
         keys = (*((k, d) for k, d in keys if k != text[0].path and (k, d) != (LIVE, 1)), (text[0].path, "text"))
@@ -190,8 +217,18 @@ def find_access(ctx: Ctx, q: Query, reads: Reads) -> tuple[DocumentAccess, list[
                             sort=tuple(sort), limit=1 if q.returns_one and q.limit is None else q.limit,  # type: ignore[arg-type]
                             projection=projection, params=params_of(ctx, q, e), ordered=bool(sort),
                             result_id="_id" if not q.select else None, columns=tuple(columns),
-                            arrays=tuple(arrays), omitted=tuple(omitted), follow_ups=tuple(follow_ups))
+                            arrays=tuple(arrays), omitted=tuple(omitted), follow_ups=tuple(follow_ups),
+                            why=_null_order(e, q))
     return access, [want, *wants]
+
+
+def _null_order(e: Entity, q: Query) -> str:
+    """MongoDB orders a null before every value (ascending): said where an optional field is sorted on."""
+    optional = [o.field for o in q.order if o.entities and (f := e.field(o.field)) is not None and f.optional]
+    if not optional:
+        return ""
+    return (f"{', '.join(optional)} may be null: MongoDB sorts null before every value ascending (after them "
+            "descending), where the SQL targets put it last")
 
 
 def _select(ctx: Ctx, q: Query, e: Entity, reads: Reads):  # type: ignore[no-untyped-def]
@@ -278,9 +315,7 @@ def _follow_many(ctx: Ctx, q: Query, e: Entity, inc: Include) -> tuple[DocumentA
     target = ctx.entity(inc.entity)
     coll = collection_name(target)
     if inc.kind == "many":
-        rel = f"{doc_key(e.field(inc.via)).removesuffix('s') if False else inc.via}"  # type: ignore[arg-type]
-        from schemac.compiler.design.document.placement import _singular
-        param = f"{_singular(rel)}_ids"
+        param = f"{singular(snake(inc.via))}_ids"  # the owner's id array (placement.py names it so)
         conds = [*base_filter(ctx, target), Cond(path="_id", op="in", param=param)]
         why = f"the {inc.entity} documents whose ids the result's `{param}` array holds"
         sort: list[tuple[str, int]] = []
@@ -296,7 +331,7 @@ def _follow_many(ctx: Ctx, q: Query, e: Entity, inc: Include) -> tuple[DocumentA
     fu = DocumentAccess(pattern=f"{q.name}.{inc.name}", collection=coll, kind="find", filter=tuple(conds),
                         sort=tuple(sort), limit=inc.limit, params=_fu_params(ctx, target, param),  # type: ignore[arg-type]
                         ordered=bool(sort), result_id="_id", columns=tuple(cols), why=why)
-    return fu, IndexWant(coll, key, (), fu.pattern, primary=inc.kind == "many")
+    return fu, IndexWant(coll, key, live_partial(target, ()), fu.pattern, primary=inc.kind == "many")
 
 
 def _fu_params(ctx: Ctx, target: Entity, param: str) -> tuple[tuple[str, str, bool], ...]:

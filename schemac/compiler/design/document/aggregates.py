@@ -10,6 +10,7 @@ from schemac.compiler.design.document.access import (
     base_filter,
     element_conds,
     esr_keys,
+    live_partial,
     params_of,
     predicate_conds,
     sort_of,
@@ -51,17 +52,19 @@ def group_access(ctx: Ctx, q: Query, reads: Reads) -> tuple[DocumentAccess, list
     for p in q.where:
         conds += predicate_conds(ctx, e, p, reads)
     keys: list[tuple[str, str]] = []
-    selected = {s.steps for s in q.select if s.func is None}
+    buckets: list[tuple[str, str]] = []
     for k in q.group:
         f = e.field(k.field)
-        if f is not None:
-            keys.append((column_name(f), doc_key(f)))
+        if f is None:
+            continue
+        out = _group_name(q, k.steps, k.bucket, f)
+        keys.append((out, doc_key(f)))
+        if k.bucket is not None:
+            buckets.append((out, k.bucket))
     accs: list[tuple[str, str, str | None]] = []
     columns = [(c, f"_id.{c}") for c, _ in keys]
     for s in q.select:
         if s.func is None:
-            if s.steps not in selected or (len(s.steps) == 1 and e.field(s.steps[0]) is None):
-                continue
             continue
         f = e.field(s.steps[0]) if s.steps else None
         accs.append((s.alias, s.func, doc_key(f) if f is not None else None))
@@ -71,15 +74,26 @@ def group_access(ctx: Ctx, q: Query, reads: Reads) -> tuple[DocumentAccess, list
         name = o.steps[0] if not o.entities else column_name(e.field(o.field))  # type: ignore[arg-type]
         post.append((name if not o.entities else f"_id.{name}", -1 if o.descending else 1))
     index_keys, partial = esr_keys(conds, [])
+    partial = live_partial(e, partial)
     seen = {k for k, _ in index_keys}
     extra = [p for _, p in keys if p not in seen] + [p for _, _, p in accs if p and p != "_id" and p not in seen]
     index_keys = (*index_keys, *((p, 1) for p in dict.fromkeys(extra)))
     access = DocumentAccess(pattern=q.name, collection=coll, kind="aggregate", filter=tuple(conds),
-                            stages=(Stage(kind="group", keys=tuple(keys), accumulators=tuple(accs)),),
+                            stages=(Stage(kind="group", keys=tuple(keys), buckets=tuple(buckets),
+                                          accumulators=tuple(accs)),),
                             post_sort=tuple(post), post_limit=q.limit, params=params_of(ctx, q, e),  # type: ignore[arg-type]
                             ordered=bool(post), columns=tuple(columns),
                             why="grouped on the server from the index's entries")
     return access, [IndexWant(coll, index_keys, partial, q.name)]
+
+
+def _group_name(q: Query, steps: tuple[str, ...], bucket: str | None, f: object) -> str:
+    """A group key's result column: the select item's alias, else `<field>_<bucket>` or the column name."""
+    for s in q.select:
+        if s.func is None and s.relation is None and s.steps == steps and s.bucket == bucket:
+            return f"{s.alias}_id" if bucket is None and s.alias == steps[0] and column_name(f) != steps[0] \
+                else s.alias  # type: ignore[arg-type]
+    return f"{steps[-1]}_{bucket}" if bucket else column_name(f)  # type: ignore[arg-type]
 
 
 def union_access(ctx: Ctx, q: Query, reads: Reads) -> tuple[DocumentAccess, list[IndexWant]]:
@@ -97,7 +111,7 @@ def union_access(ctx: Ctx, q: Query, reads: Reads) -> tuple[DocumentAccess, list
         sort = sort_of(ctx, e, bq)
         project = tuple((column_name(f), doc_key(f)) for f in (e.field(c) for c in common) if f is not None)
         keys, partial = esr_keys(conds, sort)
-        wants.append(IndexWant(collection_name(e), keys, partial, q.name))
+        wants.append(IndexWant(collection_name(e), keys, live_partial(e, partial), q.name))
         branches.append(DocumentAccess(pattern=q.name, collection=collection_name(e), kind="aggregate",
                                        filter=tuple(conds), sort=tuple(sort), limit=q.limit, project=project,  # type: ignore[arg-type]
                                        type_value=name))
@@ -138,8 +152,9 @@ def computed_for(ctx: Ctx, q: Query) -> Computed | None:
     e = ctx.entity(q.entity)
     keys: list[tuple[str, str, str | None]] = []
     where: list[tuple[str, object]] = []
+    grouped = {(k.field, k.bucket) for k in q.group if k.bucket}
     for p in q.where:
-        if not p.is_local:
+        if not p.is_local or (p.bucket is not None and (p.field, p.bucket) not in grouped):
             return None
         if p.bucket is None and isinstance(p.value, Param) and p.op == "=":
             keys.append((_column(e, p.field), p.field, None))

@@ -128,9 +128,10 @@ class Cond(_Node):
     """One filter condition: `path op value`, the value a parameter (by name) or a constant."""
 
     path: str
-    op: Literal["eq", "in", "lt", "lte", "gt", "gte", "ne", "null", "not_null", "live", "text"]
+    op: Literal["eq", "in", "lt", "lte", "gt", "gte", "ne", "null", "not_null", "live", "text", "before_end"]
     param: str | None = None
     value: Scalar = None
+    bucket: str | None = None  # before_end: `path` < the end of the bucket that starts at the parameter
 
 
 class Stage(_Node):
@@ -139,6 +140,7 @@ class Stage(_Node):
     kind: Literal["unwind", "element", "group", "union", "type"]
     path: str | None = None  # unwind/element: the array
     keys: tuple[tuple[str, str], ...] = ()  # group: (output key, input path); element: (key, parent path)
+    buckets: tuple[tuple[str, str], ...] = ()  # group: (output key, time bucket) keys are the bucket's start
     accumulators: tuple[tuple[str, str, str | None], ...] = ()  # group: (output, func, input path or None)
     collection: str | None = None  # union: the other collection
     filter: tuple[Cond, ...] = ()  # union: its filter
@@ -190,12 +192,14 @@ class Step(_Node):
     set: tuple[tuple[str, str], ...] = ()  # $set: (path, parameter)
     set_values: tuple[tuple[str, Scalar | tuple[()]], ...] = ()  # constants: a new document's null, 0, []
     inc: tuple[tuple[str, str | int], ...] = ()  # $inc: (path, parameter or constant)
+    negate: tuple[str, ...] = ()  # $inc paths whose parameter is subtracted (a delete, a move out of a bucket)
     push: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # $push: (array, element (key, parameter))
     push_slice: tuple[int, tuple[tuple[str, int], ...]] | None = None  # subset: $slice and $sort
     pull: tuple[tuple[str, tuple[Cond, ...]], ...] = ()  # $pull: (array, element conditions)
     add_to_set: tuple[tuple[str, str], ...] = ()
     array_filters: tuple[Cond, ...] = ()
     when: tuple[Cond, ...] = ()  # a counter step: only when the written document matches (and did not before)
+    inserted_only: bool = False  # a counter step of an upsert: only when the upsert inserted
     upsert: bool = False
     role: Literal["own", "embedded", "subset", "copy", "counter", "bucket", "history", "audit"] = "own"
     why: str = ""
@@ -217,6 +221,7 @@ class Erasure(_Node):
     entity: str
     paths: tuple[str, ...]
     action: Literal["unset", "delete"]
+    by: str = "_id"  # the key that holds the subject's id (`requester_id`; `el.author_id` for `$[el]` paths)
     why: str = ""
 
 

@@ -29,7 +29,7 @@ from schemac.compiler.design.document.policies import (
     plan_policies,
     write_plan,
 )
-from schemac.compiler.design.document.validators import entity_schema
+from schemac.compiler.design.document.validators import computed_schema, entity_schema, history_schema
 from schemac.compiler.design.document.writes import AUDIT, insert_write, keyed_write
 from schemac.compiler.design.model import Design
 
@@ -120,6 +120,7 @@ def _collections(ctx: Ctx, reads: Reads, buckets: list[Computed], indexes: dict)
                               documents_at_horizon=ctx.rows(e.name)))
         if e.versioned:
             out.append(Collection(name=f"{name}_history", entities=(e.name,), role="history",
+                                  validator=Validator(json_schema={"$jsonSchema": history_schema(ctx, e)}),
                                   documents_at_horizon=ctx.rows(e.name) * 4))
     for r in places.relations:
         if r.mode == "link_collection" and r.collection:
@@ -127,5 +128,6 @@ def _collections(ctx: Ctx, reads: Reads, buckets: list[Computed], indexes: dict)
                                   indexes=tuple(indexes.get(r.collection, ()))))
     for c in buckets:
         out.append(Collection(name=c.collection, entities=(c.source,), role="computed",
+                              validator=Validator(json_schema={"$jsonSchema": computed_schema(ctx, c)}),
                               indexes=tuple(indexes.get(c.collection, ()))))
     return out

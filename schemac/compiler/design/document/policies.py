@@ -54,7 +54,7 @@ def plan_policies(ctx: Ctx, collections: list[Collection]) -> bool:
     m = ctx.model
     scoped = tuple(e.name for e in stored_entities(ctx) if e.tenant_field is not None)
     if m.settings.tenant:
-        ctx.decide("DEC-04", Subject.of_model(m.settings.name),
+        ctx.decide("MDB-I01", Subject.of_model(m.settings.name),
                    f"the tenant key `{m.settings.tenant.lower()}_id` in every tenant-scoped document and first in "
                    "every filter and index", "MongoDB has no row-level security: isolation is every generated "
                    "filter's equality on the tenant, which also leads each index (MDB-I01)", m.settings.span,
@@ -69,10 +69,10 @@ def plan_policies(ctx: Ctx, collections: list[Collection]) -> bool:
                    payload=SoftDelete(entities=soft))
     audited = [e.name for e in m.entities if e.audited]
     if m.settings.audit and audited:
-        ctx.decide("MDB-E09", Subject.of_model(m.settings.name),
+        ctx.decide("SC-AUD-01", Subject.of_model(m.settings.name),
                    f"audit: an `audit_log` document per change of {', '.join(audited)}, inserted in the write's "
                    "transaction", "MongoDB has no triggers: the write itself records who changed what, atomically "
-                   "with the change (a multi-document transaction)", m.settings.span,
+                   "with the change (a multi-document transaction, MDB-E09)", m.settings.span,
                    payload=Audit(mechanism="application"))
         return True
     return False
@@ -91,21 +91,38 @@ def plan_erasure(ctx: Ctx, places: Placements) -> list[ErasureStep]:
         paths = tuple(doc_key(f) for f in pii)
         out.append(ErasureStep(collection=coll, entity=e.name, paths=paths, action="unset",
                                why=f"the subject's {e.name} document: personal fields set to null"))
-        for c in places.copies:
-            if c.mode == "extended_reference" and c.source == e.name:
-                copied = tuple(f"{c.path}.{key}" for name, key in c.fields if name in {f.name for f in pii})
-                if copied:
-                    holder = places.embeds.get(c.holder)
-                    in_parent = holder is not None and holder.mode == "embed"
-                    coll2 = collection_name(ctx.entity(holder.parent if in_parent else c.holder))  # type: ignore[union-attr]
-                    out.append(ErasureStep(collection=coll2, entity=c.holder, paths=copied, action="unset",
-                                           why=f"copies of {e.name}'s personal data (extended reference "
-                                               f"{c.holder}.{c.path}): fan-out {count_text(c.fan_out)} per subject"))
-        ctx.decide("DEC-04", Subject.of_entity(e.name),
-                   f"GDPR erasure: {', '.join(paths)} nulled in `{coll}` and in every copy "
-                   f"({sum(1 for s in out if s.entity != e.name and any(p.split('.')[0] for p in s.paths))} copy sets)",
+        copies = _copy_erasure(ctx, places, e.name, {f.name for f in pii})
+        out += copies
+        ctx.decide("SC-GDPR-01", Subject.of_entity(e.name),
+                   f"GDPR erasure: {', '.join(paths)} nulled in `{coll}`"
+                   + (f" and in {len(copies)} sets of copies ({', '.join(sorted({c.collection for c in copies}))})"
+                      if copies else ""),
                    "a copy of personal data is personal data: the erasure plan lists each collection that holds it",
                    e.span, payload=Erasure(action="anonymise", fields=paths))
+    return out
+
+
+def _copy_erasure(ctx: Ctx, places: Placements, source: str, pii: set[str]) -> list[ErasureStep]:
+    """The copies of a subject's personal fields: in the holder's documents, and in the arrays of the parent
+    that embeds the holder (every element, `$[]`)."""
+    out: list[ErasureStep] = []
+    for c in places.copies:
+        if c.mode != "extended_reference" or c.source != source:
+            continue
+        copied = tuple(f"{c.path}.{key}" for name, key in c.fields if name in pii)
+        if not copied:
+            continue
+        why = (f"copies of {source}'s personal data (extended reference {c.holder}.{c.path}): "
+               f"{count_text(c.fan_out)} documents per subject")
+        emb = places.embeds.get(c.holder)
+        by = doc_key(ctx.entity(c.holder).field(c.by or ""))  # type: ignore[arg-type]
+        if emb is None or emb.mode == "subset":
+            out.append(ErasureStep(collection=collection_name(ctx.entity(c.holder)), entity=c.holder, paths=copied,
+                                   action="unset", by=by, why=why))
+        if emb is not None:
+            out.append(ErasureStep(collection=collection_name(ctx.entity(emb.parent)), entity=c.holder,
+                                   paths=tuple(f"{emb.path}.$[el].{p}" for p in copied), action="unset",
+                                   by=f"el.{by}", why=why + f"; the elements of {emb.parent}.{emb.path} it wrote"))
     return out
 
 

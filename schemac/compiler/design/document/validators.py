@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from schemac.compiler.design.context import Ctx
 from schemac.compiler.design.document.keys import doc_key, element_key
-from schemac.compiler.design.document.layout import Copy, Embedding, Relation
+from schemac.compiler.design.document.layout import Computed, Copy, Embedding, Relation
 from schemac.compiler.model import Entity, Field, FieldKind, FieldOrigin, ScalarKind
 
 BSON = {ScalarKind.UUID: "binData", ScalarKind.STRING: "string", ScalarKind.TEXT: "string",
@@ -148,3 +148,29 @@ def entity_schema(ctx: Ctx, e: Entity, embeds: list[Embedding], copies: list[Cop
             props[emb.path] = arr
             required.append(emb.path)
     return schema
+
+
+def history_schema(ctx: Ctx, e: Entity) -> dict[str, object]:
+    """@versioned: one document per replaced version: the entity's id, when it stopped being current, and the
+    version as it was (validated when it was current)."""
+    return {"bsonType": "object", "required": ["entity_id", "valid_from", "document"],
+            "properties": {"entity_id": {"bsonType": id_bson(ctx, e.name)}, "valid_from": {"bsonType": "date"},
+                           "document": {"bsonType": "object"}}}
+
+
+def computed_schema(ctx: Ctx, c: Computed) -> dict[str, object]:
+    """Bucket documents: their keys (a bucket's start is a date) and their counts and sums."""
+    e = ctx.entity(c.source)
+    props: dict[str, object] = {}
+    if e.tenant_field is not None:
+        props[doc_key(e.tenant_field)] = {"bsonType": id_bson(ctx, e.tenant_field.target or "")}
+    for key, field, bucket in c.keys:
+        f = e.field(field)
+        props[key] = {"bsonType": "date"} if bucket or f is None else scalar_schema(ctx, f)
+    for key, func, path in c.values:
+        source = next((f for f in e.stored_fields if doc_key(f) == path), None)
+        if func == "count" or source is None or source.scalar is None:
+            props[key] = {"bsonType": ["int", "long"]}
+        else:
+            props[key] = {"bsonType": BSON[source.scalar.kind]}
+    return {"bsonType": "object", "required": list(props), "properties": props}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from schemac.compiler.design.context import Ctx
 from schemac.compiler.design.document.access import LIVE, Reads, param_type, predicate_conds, tenant_param
+from schemac.compiler.design.document.buckets import child_steps, source_steps
 from schemac.compiler.design.document.keys import collection_name, column_name, doc_key, element_key
 from schemac.compiler.design.document.layout import Computed, Cond, DocumentWrite, Embedding, Step
 from schemac.compiler.model import Entity, Field, FieldOrigin, Write
@@ -85,7 +86,8 @@ def insert_write(ctx: Ctx, w_name: str, e: Entity, reads: Reads, computed: list[
     if emb is not None:
         parent = ctx.entity(emb.parent)
         by = e.field(emb.by)
-        element = tuple((element_key(f), p) for f, p in ((e.field(_field_of(e, k)), p) for k, p in doc) if f) \
+        tenant = doc_key(e.tenant_field) if e.tenant_field is not None else None
+        element = tuple(("id" if k == "_id" else k, p) for k, p in doc if k != tenant) \
             if emb.mode == "subset" else tuple(doc)
         push_slice = (emb.limit or 0, tuple((k, d) for k, d in emb.order)) if emb.mode == "subset" else None
         steps.append(Step(collection=collection_name(parent), op="updateOne",
@@ -96,22 +98,53 @@ def insert_write(ctx: Ctx, w_name: str, e: Entity, reads: Reads, computed: list[
                                f"{emb.limit} by {', '.join(k for k, _ in emb.order)}") if emb.mode == "subset"
                           else f"embedded: the element is pushed into {emb.parent}.{emb.path}"))
     steps += _counters(ctx, e, reads, +1, steps)
-    steps += _buckets(ctx, e, computed, +1)
+    steps += source_steps(ctx, e, computed, "insert") + child_steps(ctx, e, computed, +1)
     steps += _audit(ctx, e, "insert")
     tp = tenant_param(ctx, e)
     all_params = ([tp] if tp and not any(p[0] == tp[0] for p in params) else []) + params
     return DocumentWrite(write=w_name, entity=e.name, op="insert", transaction=len(steps) > 1,
-                         params=tuple(all_params), steps=tuple(steps))  # type: ignore[arg-type]
+                         params=declared(ctx, e, all_params, steps), steps=tuple(steps))
 
 
-def _field_of(e: Entity, key: str) -> str:
-    for f in e.stored_fields:
-        if doc_key(f) == key:
-            return f.name
-    return key
+def _used(steps: list[Step]) -> list[str]:
+    """Every parameter the steps use, in order."""
+    names: list[str] = []
+    for s in steps:
+        conds = [*s.filter, *s.array_filters, *s.when, *(c for _, cs in s.pull for c in cs)]
+        names += [c.param for c in conds if c.param is not None]
+        names += [p for _, p in (*s.document, *s.set)] + [v for _, v in s.inc if isinstance(v, str)]
+        names += [p for _, element in s.push for _, p in element]
+    return list(dict.fromkeys(names))
 
 
-def _counters(ctx: Ctx, e: Entity, reads: Reads, sign: int, steps: list[Step]) -> list[Step]:
+_EXTRA = {"changes": ("json", True), "updated_at": ("timestamp", False), "created_at": ("timestamp", False),
+          "previous": ("json", False)}
+
+
+def declared(ctx: Ctx, e: Entity, params: list[tuple[str, str, bool]],
+             steps: list[Step]) -> tuple[tuple[str, str, bool], ...]:
+    """The write's parameters: those it declares, then any other a step uses (typed by the entity's fields,
+    the audit's and history's own, or a bucket's start), so that every `$param` is listed."""
+    out = list(params)
+    known = {p[0] for p in out}
+    columns = {column_name(f): f for f in e.stored_fields}
+    for name in _used(steps):
+        if name in known:
+            continue
+        f = columns.get(name)
+        if f is not None:
+            out.append(_type(ctx, e, f))
+        elif name == "id":
+            out.append(("id", _type(ctx, e, e.field(e.primary_key[0]))[1] if e.primary_key else "uuid", False))  # type: ignore[arg-type]
+        else:
+            kind, nullable = _EXTRA.get(name, ("timestamp", False))
+            out.append((name, kind, nullable))
+        known.add(name)
+    return tuple(out)
+
+
+def _counters(ctx: Ctx, e: Entity, reads: Reads, sign: int, steps: list[Step], *,
+              upserting: bool = False) -> list[Step]:
     """$inc of the computed values this entity's writes keep (MDB-P03): in the parent's update when the child
     is embedded there (one atomic update), else a step of the transaction."""
     out: list[Step] = []
@@ -123,46 +156,32 @@ def _counters(ctx: Ctx, e: Entity, reads: Reads, sign: int, steps: list[Step]) -
         agg = field.default.aggregate if field is not None and field.default is not None else None
         by = e.field(c.by)
         amount: str | int = sign
+        negate: tuple[str, ...] = ()
         if agg is not None and agg.func == "sum" and agg.field:
             amount = column_name(e.field(agg.field))  # type: ignore[arg-type]
+            negate = (c.path,) if sign < 0 else ()
         cond = " when the document matches the counter's condition" if agg is not None and agg.where else ""
         when = tuple(x for p in (agg.where if agg is not None else ()) for x in predicate_conds(ctx, e, p, reads))
         emb = reads.places.embeds.get(e.name)
         if emb is not None and emb.mode == "embed" and emb.parent == c.holder:
             for i, s in enumerate(steps):
                 if s.collection == collection_name(holder) and s.op == "updateOne":
-                    steps[i] = s.model_copy(update={"inc": (*s.inc, (c.path, amount)),
+                    steps[i] = s.model_copy(update={"inc": (*s.inc, (c.path, amount)), "negate": (*s.negate, *negate),
                                                     "why": s.why + f"; $inc {c.path} in the same update"})
             continue
         out.append(Step(collection=collection_name(holder), op="updateOne",
                         filter=_parent_filter(ctx, holder, column_name(by)), inc=((c.path, amount),),  # type: ignore[arg-type]
-                        role="counter", when=when,
+                        role="counter", when=when, negate=negate, inserted_only=upserting,
                         why=f"computed: {c.holder}.{c.path} ({'+' if sign > 0 else '-'}){cond}"))
-    return out
-
-
-def _buckets(ctx: Ctx, e: Entity, computed: list[Computed], sign: int) -> list[Step]:
-    out = []
-    for comp in computed:
-        if comp.source != e.name:
-            continue
-        t = tenant_param(ctx, e)
-        conds = [Cond(path=doc_key(e.tenant_field), op="eq", param=t[0])] if t and e.tenant_field else []
-        conds += [Cond(path=key, op="eq", param=f"{key}" if bucket is None else f"{field}")
-                  for key, field, bucket in comp.keys]
-        inc = tuple((key, sign if func == "count" else (src or "")) for key, func, src in comp.values)
-        out.append(Step(collection=comp.collection, op="updateOne", filter=tuple(conds), inc=inc, upsert=True,
-                        role="bucket",
-                        why="computed bucket: the aggregate document of the write's bucket, created on first use "
-                            "(the application truncates the date to the bucket's start)"))
     return out
 
 
 def _audit(ctx: Ctx, e: Entity, op: str) -> list[Step]:
     if not (e.audited and ctx.model.settings.audit):
         return []
-    doc = (("entity", "entity"), ("entity_id", "id"), ("op", "op"), ("at", "updated_at"), ("changes", "changes"))
-    return [Step(collection=AUDIT, op="insertOne", document=doc, role="audit",
+    doc = (("entity_id", "id"), ("at", "updated_at"), ("changes", "changes"))
+    return [Step(collection=AUDIT, op="insertOne", document=doc, set_values=(("entity", e.name), ("op", op)),
+                 role="audit",
                  why=f"audit: the {op} recorded in the same transaction")]
 
 
@@ -191,19 +210,28 @@ def keyed_write(ctx: Ctx, w: Write, reads: Reads, computed: list[Computed]) -> D
         steps.append(Step(collection=coll, op="updateOne", filter=(*conds, *([Cond(path=LIVE, op="live")]
                           if e.soft_delete and w.op == "update" else [])), set=sets, upsert=w.op == "upsert",
                           why="upsert by its unique key" if w.op == "upsert" else f"update by {', '.join(w.by)}"))
-    steps += _fan_out(ctx, e, changed, reads)
+    steps += _fan_out(ctx, e, changed, reads, w)
     if e.versioned:
         steps.append(Step(collection=f"{coll}_history", op="insertOne",
                           document=(("entity_id", "id"), ("valid_from", "updated_at"), ("document", "previous")),
                           role="history",
                           why="@versioned: the previous version kept in the history collection"))
     if w.op in ("delete", "upsert"):
-        steps += _counters(ctx, e, reads, -1 if w.op == "delete" else +1, steps)
+        steps += _counters(ctx, e, reads, -1 if w.op == "delete" else +1, steps, upserting=w.op == "upsert")
+    steps += source_steps(ctx, e, computed, w.op, tuple(f.name for f in changed))
+    if w.op == "delete":
+        steps += child_steps(ctx, e, computed, -1)
     steps += _audit(ctx, e, w.op)
     if w.op == "delete":
         params = ([tp] if tp else []) + by_params
     return DocumentWrite(write=w.name, entity=e.name, op=w.op, transaction=len(steps) > 1,
-                         params=tuple(params), steps=tuple(steps))  # type: ignore[arg-type]
+                         params=declared(ctx, e, params, steps), steps=tuple(steps))
+
+
+def _by_filter(ctx: Ctx, e: Entity, w: Write) -> tuple[Cond, ...]:
+    tp = tenant_param(ctx, e)
+    conds = [Cond(path=doc_key(e.tenant_field), op="eq", param=tp[0])] if tp and e.tenant_field else []
+    return (*conds, *(Cond(path=doc_key(f), op="eq", param=column_name(f)) for b in w.by if (f := e.field(b))))
 
 
 def _element_write(ctx: Ctx, w: Write, e: Entity, emb: Embedding, changed: list[Field]) -> Step:
@@ -222,10 +250,16 @@ def _element_write(ctx: Ctx, w: Write, e: Entity, emb: Embedding, changed: list[
                 why=f"embedded: the matching element of {emb.parent}.{emb.path} updated in place")
 
 
-def _fan_out(ctx: Ctx, e: Entity, changed: list[Field], reads: Reads) -> list[Step]:
+def _fan_out(ctx: Ctx, e: Entity, changed: list[Field], reads: Reads, w: Write) -> list[Step]:
     """Extended references and subsets that copy what the write changes: kept in step (the fan-out)."""
     out: list[Step] = []
     names = {f.name for f in changed}
+    own = [(f"{c.path}.{key}", f"{c.path}_{key}") for c in reads.places.copies
+           if c.holder == e.name and c.mode == "extended_reference" and c.by in names for _, key in c.fields]
+    if own and w.op != "delete":
+        out.append(Step(collection=collection_name(e), op="updateOne", filter=_by_filter(ctx, e, w), set=tuple(own),
+                        role="copy", why="extended reference: a changed reference brings the new target's copied "
+                                         "fields (the application reads them first)"))
     for c in reads.places.copies:
         if c.mode != "extended_reference" or c.source != e.name:
             continue
@@ -249,12 +283,32 @@ def _fan_out(ctx: Ctx, e: Entity, changed: list[Field], reads: Reads) -> list[St
                         filter=(Cond(path=doc_key(by), op="eq", param="id"),), set=sets, role="copy",  # type: ignore[arg-type]
                         why=f"extended reference: the copies in {c.holder}.{c.path} (fan-out {c.fan_out:.0f})"))
     emb = reads.places.embeds.get(e.name)
-    if emb is not None and emb.mode == "subset":
-        parent = ctx.entity(emb.parent)
-        sets = tuple((f"{emb.path}.$[el].{element_key(f)}", column_name(f)) for f in changed)
-        if sets:
-            out.append(Step(collection=collection_name(parent), op="updateOne",
-                            filter=_parent_filter(ctx, parent, column_name(e.field(emb.by))),  # type: ignore[arg-type]
-                            set=sets, array_filters=(Cond(path="el.id", op="eq", param="id"),), role="subset",
-                            why=f"subset: the copy in {emb.parent}.{emb.path}, when it is among the kept ones"))
+    if emb is not None and emb.mode == "subset" and w.op != "delete":
+        out += _subset_steps(ctx, e, emb, changed, reads, w)
     return out
+
+
+def _subset_steps(ctx: Ctx, e: Entity, emb: Embedding, changed: list[Field], reads: Reads, w: Write) -> list[Step]:
+    """A subset's copy follows its document: an update sets the element in place; an upsert (which may add
+    the document) pulls the element and pushes the document again, sorted and cut to the subset's size."""
+    parent = ctx.entity(emb.parent)
+    filt = _parent_filter(ctx, parent, column_name(e.field(emb.by)))  # type: ignore[arg-type]
+    keys = [b for b in w.by if b != emb.by]
+    match = tuple(Cond(path=element_key(e.field(b)), op="eq", param=column_name(e.field(b)))  # type: ignore[arg-type]
+                  for b in keys)
+    if w.op == "upsert":
+        doc, _ = _document(ctx, e, emb, reads)
+        tenant = doc_key(e.tenant_field) if e.tenant_field is not None else None
+        element = tuple(("id" if k == "_id" else k, p) for k, p in doc if k != tenant)
+        return [Step(collection=collection_name(parent), op="updateOne", filter=filt, pull=((emb.path, match),),
+                     role="subset", why=f"subset: the old copy leaves {emb.parent}.{emb.path}"),
+                Step(collection=collection_name(parent), op="updateOne", filter=filt, push=((emb.path, element),),
+                     push_slice=(emb.limit or 0, emb.order), role="subset",
+                     why=f"subset: the document (as the upsert returns it) goes back in, {emb.parent}.{emb.path} "
+                         f"sorted and cut to {emb.limit}")]
+    sets = tuple((f"{emb.path}.$[el].{element_key(f)}", column_name(f)) for f in changed)
+    if not sets:
+        return []
+    return [Step(collection=collection_name(parent), op="updateOne", filter=filt, set=sets,
+                 array_filters=tuple(c.model_copy(update={"path": f"el.{c.path}"}) for c in match), role="subset",
+                 why=f"subset: the copy in {emb.parent}.{emb.path}, when it is among the kept ones")]

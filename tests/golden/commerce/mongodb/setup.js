@@ -445,7 +445,31 @@ ensureIndexes("product_prices", [
 ]);
 
 // product_prices_history: ProductPrice (history)
-ensureCollection("product_prices_history", {});
+ensureCollection("product_prices_history", {
+  "validator": {
+    "$jsonSchema": {
+      "bsonType": "object",
+      "required": [
+        "entity_id",
+        "valid_from",
+        "document"
+      ],
+      "properties": {
+        "entity_id": {
+          "bsonType": "long"
+        },
+        "valid_from": {
+          "bsonType": "date"
+        },
+        "document": {
+          "bsonType": "object"
+        }
+      }
+    }
+  },
+  "validationLevel": "strict",
+  "validationAction": "error"
+});
 
 // orders: Order (entity)
 ensureCollection("orders", {
@@ -891,7 +915,45 @@ ensureIndexes("return_requests", [
 ]);
 
 // quarterly_revenue_buckets: Order (computed)
-ensureCollection("quarterly_revenue_buckets", {});
+ensureCollection("quarterly_revenue_buckets", {
+  "validator": {
+    "$jsonSchema": {
+      "bsonType": "object",
+      "required": [
+        "created_at_quarter",
+        "status",
+        "revenue",
+        "orders"
+      ],
+      "properties": {
+        "created_at_quarter": {
+          "bsonType": "date"
+        },
+        "status": {
+          "bsonType": "string",
+          "enum": [
+            "open",
+            "paid",
+            "shipped",
+            "closed",
+            "cancelled"
+          ]
+        },
+        "revenue": {
+          "bsonType": "decimal"
+        },
+        "orders": {
+          "bsonType": [
+            "int",
+            "long"
+          ]
+        }
+      }
+    }
+  },
+  "validationLevel": "strict",
+  "validationAction": "error"
+});
 ensureIndexes("quarterly_revenue_buckets", [
   {
     "key": {

@@ -254,7 +254,12 @@ ensureIndexes("courses", [
       "organization_id": 1,
       "instructor_id": 1
     },
-    "name": "organization_id_1_instructor_id_1"
+    "name": "organization_id_1_instructor_id_1",
+    "partialFilterExpression": {
+      "deleted_at": {
+        "$type": "null"
+      }
+    }
   }
 ]);
 
@@ -366,7 +371,12 @@ ensureIndexes("enrollments", [
       "created_at": -1,
       "_id": -1
     },
-    "name": "organization_id_1_student_id_1_created_at_-1__id_-1"
+    "name": "organization_id_1_student_id_1_created_at_-1__id_-1",
+    "partialFilterExpression": {
+      "deleted_at": {
+        "$type": "null"
+      }
+    }
   }
 ]);
 

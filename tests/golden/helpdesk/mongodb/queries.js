@@ -4,6 +4,7 @@
 
 // team_queue: find on tickets, index workspace_id_1_team_id_1_sla_due_at_1__id_1_where_status_open
 // params: workspace_id, team_id
+// sla_due_at may be null: MongoDB sorts null before every value ascending (after them descending), where the SQL targets put it last
 function team_queue(db, p) {
   return db.getCollection("tickets").find({
     "workspace_id": p.workspace_id,
@@ -74,6 +75,7 @@ function agent_profile_TicketAssignee(db, p) {
 
 // agent_tickets: find on tickets, index workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1
 // params: workspace_id, assignee_id, status
+// sla_due_at may be null: MongoDB sorts null before every value ascending (after them descending), where the SQL targets put it last
 function agent_tickets(db, p) {
   return db.getCollection("tickets").find({
     "workspace_id": p.workspace_id,

@@ -612,6 +612,9 @@ ensureIndexes("tickets", [
     },
     "name": "workspace_id_1_team_id_1_sla_due_at_1__id_1_where_status_open",
     "partialFilterExpression": {
+      "deleted_at": {
+        "$type": "null"
+      },
       "status": "open"
     }
   },
@@ -623,7 +626,12 @@ ensureIndexes("tickets", [
       "_id": 1,
       "status": 1
     },
-    "name": "workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1"
+    "name": "workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1",
+    "partialFilterExpression": {
+      "deleted_at": {
+        "$type": "null"
+      }
+    }
   },
   {
     "key": {
@@ -631,14 +639,24 @@ ensureIndexes("tickets", [
       "created_at": 1,
       "_id": 1
     },
-    "name": "workspace_id_1_created_at_1__id_1"
+    "name": "workspace_id_1_created_at_1__id_1",
+    "partialFilterExpression": {
+      "deleted_at": {
+        "$type": "null"
+      }
+    }
   },
   {
     "key": {
       "workspace_id": 1,
       "subject": "text"
     },
-    "name": "workspace_id_1_subject_text"
+    "name": "workspace_id_1_subject_text",
+    "partialFilterExpression": {
+      "deleted_at": {
+        "$type": "null"
+      }
+    }
   },
   {
     "key": {
@@ -649,6 +667,9 @@ ensureIndexes("tickets", [
     },
     "name": "workspace_id_1_team_id_1_priority_1_sla_due_at_1_where_status_open",
     "partialFilterExpression": {
+      "deleted_at": {
+        "$type": "null"
+      },
       "status": "open"
     }
   }
@@ -847,7 +868,41 @@ ensureIndexes("sessions", [
 // shard key proposal (on a sharded cluster): sh.shardCollection("<db>.sessions", {"workspace_id": 1, "_id": "hashed"})
 
 // weekly_intake_buckets: Ticket (computed)
-ensureCollection("weekly_intake_buckets", {});
+ensureCollection("weekly_intake_buckets", {
+  "validator": {
+    "$jsonSchema": {
+      "bsonType": "object",
+      "required": [
+        "workspace_id",
+        "team_id",
+        "created_at_week",
+        "opened"
+      ],
+      "properties": {
+        "workspace_id": {
+          "bsonType": "binData"
+        },
+        "team_id": {
+          "bsonType": [
+            "binData",
+            "null"
+          ]
+        },
+        "created_at_week": {
+          "bsonType": "date"
+        },
+        "opened": {
+          "bsonType": [
+            "int",
+            "long"
+          ]
+        }
+      }
+    }
+  },
+  "validationLevel": "strict",
+  "validationAction": "error"
+});
 ensureIndexes("weekly_intake_buckets", [
   {
     "key": {
