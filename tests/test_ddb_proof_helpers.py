@@ -25,7 +25,7 @@ from tests.helpers.ddb_check import canon, difference, table_problems
 from tests.helpers.ddb_fill import ArtifactError, Filler, encode, expand_lists, holes
 from tests.helpers.ddb_load import parents_first, sample_closure
 from tests.helpers.ddb_patterns import result_rows, run_pattern
-from tests.helpers.ddb_run import DdbArtifacts, Split, holds, recreate_table, run_write
+from tests.helpers.ddb_run import DdbArtifacts, Split, holds, recreate_table, run_write, write_requests
 from tests.helpers.ddb_servers import KINDS, SENT, DdbServer, Kind, server_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -276,3 +276,13 @@ def test_the_transactional_sample_is_closed_under_references() -> None:
     assert chosen == {("Organization", 0), ("Organization", 1), ("User", 0), ("User", 2), ("Course", 0)}
     assert [e.name for e in parents_first(model)].index("Organization") < [e.name for e in parents_first(model)].index(
         "Course")
+
+
+def test_a_null_in_a_sort_key_is_tilde_and_in_a_partition_key_drops_the_pair() -> None:
+    write = {"name": "w", "items": [{"Put": {"TableName": "t", "Item": {
+        "PK": {"S": {"$template": "A#<a>"}}, "SK": {"S": {"$template": "B#<b>#<a>"}},
+        "GSI1PK": {"S": {"$template": "C#<c>"}}, "GSI1SK": {"S": {"$template": "D#<a>"}}}}}]}
+    filler = Filler({"a": 1, "b": None, "c": None}, lambda hole: "plain", sort_keys=frozenset({"SK", "GSI1SK"}),
+                    key_pairs=(("GSI1PK", "GSI1SK"),))
+    (put,) = write_requests(write, filler)
+    assert put["Put"]["Item"] == {"PK": {"S": "A#1"}, "SK": {"S": "B#~#1"}}

@@ -32,6 +32,7 @@ from typing import Any
 
 HOLE = re.compile(r"<([A-Za-z_][A-Za-z0-9_.]*)(?:\|([a-z]+))?>")
 ALL_TAGS = frozenset({"S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS", "L", "M"})
+NULL_IN_SORT_KEY = "~"  # sorts after every encoded value (entities.json null_in_key)
 BUCKETS = ("hour", "day", "week", "month", "quarter", "year")
 
 
@@ -164,6 +165,10 @@ class Filler:
     params: Mapping[str, Any]
     encoding: Callable[[str], str]
     keys: Mapping[str, str] = field(default_factory=dict)
+    # sort-key attributes: a NULL hole in their template is written NULL_IN_SORT_KEY (entities.json null_in_key)
+    sort_keys: frozenset[str] = frozenset()
+    # (partition, sort) attribute pairs of the indexes: a pair whose partition key is NULL is left out whole
+    key_pairs: tuple[tuple[str, str], ...] = ()
 
     def value(self, name: str) -> Any:
         base, _, unit = name.partition("|")
@@ -172,11 +177,19 @@ class Filler:
         value = self.params[base]
         return bucket(value, unit) if unit and value is not None else value
 
-    def template(self, template: str) -> str | _Absent:
+    def template(self, template: str, null: str | None = None) -> str | _Absent:
+        """The template with its holes filled; a NULL hole makes it ABSENT, or ``null`` when given."""
         values = {m.group(0): self.value(m.group(1)) for m in HOLE.finditer(template)}
-        if any(v is None for v in values.values()):
+        if null is None and any(v is None for v in values.values()):
             return ABSENT
-        return HOLE.sub(lambda m: encode(values[m.group(0)], m.group(2) or self.encoding(m.group(1))), template)
+
+        def hole(m: re.Match[str]) -> str:
+            value = values[m.group(0)]
+            if value is None and null is not None:
+                return null
+            return encode(value, m.group(2) or self.encoding(m.group(1)))
+
+        return HOLE.sub(hole, template)
 
     def key(self, name: str) -> str | _Absent:
         if name not in self.keys:
@@ -223,6 +236,8 @@ class Filler:
             if payload["$now"] != "epoch" or tag != "N":
                 raise ArtifactError(f"cannot fill {node}: only {{\"N\": {{\"$now\": \"epoch\"}}}} is known")
             return {"N": epoch(dt.datetime.now(dt.UTC))}
+        if isinstance(payload, dict) and "$template" in payload and parent in self.sort_keys:
+            return {tag: self.template(payload["$template"], null=NULL_IN_SORT_KEY)}
         if isinstance(payload, dict) and ("$template" in payload or "$key" in payload):
             v = self.fill(payload, tag)
             return ABSENT if v is ABSENT else {tag: v}

@@ -77,7 +77,8 @@ class RowParams:
         for read in write.get("reads") or []:
             if isinstance(read, Mapping) and "by" in read:  # a value of a referenced item, read before the write
                 values[need(read, "param", where)] = self._copied(values, {**read, "from": read["entity"]}, where)
-        return Filler(values, self._encoding(write, entity, params, where))
+        return Filler(values, self._encoding(write, entity, params, where), sort_keys=self.art.sort_keys(),
+                      key_pairs=self.art.key_pairs())
 
     def value(self, entity: Entity, row: Row, name: str, where: str) -> Any:
         for f in entity.stored_fields:

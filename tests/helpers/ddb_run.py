@@ -69,6 +69,21 @@ class DdbArtifacts:
                 return str(name)
         return None
 
+    def key_pairs(self) -> tuple[tuple[str, str], ...]:
+        """(partition, sort) attributes of the table's secondary indexes that have a sort key."""
+        pairs = []
+        for index in (*self.table.get("GlobalSecondaryIndexes", []), *self.table.get("LocalSecondaryIndexes", [])):
+            keys = {k["KeyType"]: k["AttributeName"] for k in index["KeySchema"]}
+            if "RANGE" in keys:
+                pairs.append((keys["HASH"], keys["RANGE"]))
+        return tuple(pairs)
+
+    def sort_keys(self) -> frozenset[str]:
+        """Every sort-key attribute: the table's and its indexes'."""
+        indexes = [*self.table.get("GlobalSecondaryIndexes", []), *self.table.get("LocalSecondaryIndexes", [])]
+        schemas = [self.table["KeySchema"], *(i["KeySchema"] for i in indexes)]
+        return frozenset(k["AttributeName"] for s in schemas for k in s if k["KeyType"] == "RANGE")
+
     def pattern(self, name: str) -> dict[str, Any]:
         for p in self.patterns:
             if p.get("name") == name:
@@ -183,6 +198,9 @@ def write_requests(write: Mapping[str, Any], filler: Filler) -> list[Any]:
             for attr, conditions in sparse.items():
                 if item is not None and attr in item and not holds(conditions, filler.params, f"{where} {attr}"):
                     del item[attr]
+            for partition, sort in filler.key_pairs:  # a NULL partition key: the item is not in that index
+                if item is not None and partition not in item:
+                    item.pop(sort, None)
         out.append(filled)
     return out
 
