@@ -7,11 +7,16 @@
 #
 # Installs only what is missing, so a second run installs nothing:
 #   - Debian packages, with apt-get (as root, or through sudo): mariadb-server when mariadbd is missing,
+#     nodejs when node is missing (`node --check` on the MongoDB scripts),
 #     chromium when it is missing (the report's HTML test),
 #     postgresql-15 when its server binaries are missing, python3-venv when python3 cannot make a venv;
 #   - the virtualenv .venv in the repository, with `pip install -e '.[test]'`; pip runs again only when
-#     pyproject.toml, the interpreter or the set of schemac packages changed (or an import fails).
-# The database servers are started and stopped by the pytest fixtures (tests/engines.py), not here.
+#     pyproject.toml, the interpreter or the set of schemac packages changed (or an import fails);
+#   - dynalite (the DynamoDB emulator, npm) into .cache/dynalite when its bin is missing, with nodejs and
+#     npm from apt-get when node >= 20 or npm is missing. moto, the other DynamoDB emulator, is a Python
+#     test dependency (pyproject's test extras).
+# The database servers and the DynamoDB emulators are started and stopped by the pytest fixtures
+# (tests/engines.py, tests/helpers/ddb_servers.py), not here.
 #
 # Environment: PYTHON (default python3) makes the venv; SCHEMAC_PG_BIN points the fixtures at other
 # PostgreSQL binaries (then postgresql-15 is not installed).
@@ -62,6 +67,10 @@ packages=()
 if ! have_program mariadbd || ! have_program mariadb-install-db; then
   packages+=(mariadb-server)
 fi
+# the MongoDB target's setup.js and queries.js are checked with `node --check`
+if ! have_program node; then
+  packages+=(nodejs)
+fi
 # the design report's HTML page is checked in headless Chromium
 if ! have_program chromium; then
   packages+=(chromium)
@@ -105,13 +114,37 @@ stamp="$(
 if [ "$(cat "$stamp_file" 2>/dev/null || true)" != "$stamp" ] \
    || [ ! -x "$VENV/bin/ruff" ] \
    || [ ! -x "$VENV/bin/lint-imports" ] \
-   || ! "$VENV/bin/python" -c 'import pytest, psycopg, pymysql, sqlglot' 2>/dev/null; then
+   || ! "$VENV/bin/python" -c 'import pytest, psycopg, pymysql, sqlglot, boto3, moto.server, flask_cors, yaml' 2>/dev/null; then
   log "pip install -e '.[test]'"
   "$VENV/bin/python" -m pip install --disable-pip-version-check -q -e '.[test]'
   printf '%s\n' "$stamp" >"$stamp_file"
 fi
 
-# --- 3. Lint, the import contracts, then the tests ---------------------------------------------------------
+# --- 3. dynalite, the DynamoDB emulator that validates requests as AWS does (tests/helpers/ddb_servers.py) --
+DYNALITE_VERSION=4.0.0
+DYNALITE_HOME="$REPO/.cache/dynalite"
+node_ok() {
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+    && node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' 2>/dev/null
+}
+dynalite_ok() {
+  [ -x "$DYNALITE_HOME/node_modules/.bin/dynalite" ] \
+    && [ "$(node -p 'require(process.argv[1]).version' "$DYNALITE_HOME/node_modules/dynalite/package.json" \
+           2>/dev/null)" = "$DYNALITE_VERSION" ]
+}
+if ! node_ok; then
+  apt_install nodejs npm
+  node_ok || die "dynalite needs node >= 20 and npm; apt-get gave node $(node --version 2>/dev/null || echo none)"
+fi
+if ! dynalite_ok; then
+  log "npm install dynalite@$DYNALITE_VERSION into $DYNALITE_HOME"
+  mkdir -p "$DYNALITE_HOME"
+  npm install --prefix "$DYNALITE_HOME" --no-audit --no-fund --no-save --loglevel=error \
+    "dynalite@$DYNALITE_VERSION" >&2
+  dynalite_ok || die "dynalite $DYNALITE_VERSION is not in $DYNALITE_HOME after npm install"
+fi
+
+# --- 4. Lint, the import contracts, then the tests ---------------------------------------------------------
 log "ruff check ."
 "$VENV/bin/ruff" check .
 

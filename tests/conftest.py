@@ -9,6 +9,8 @@ Fixtures:
 * ``pg_database`` -> str: the superuser DSN of a fresh, empty PostgreSQL database named after the test.
 * ``mariadb_database`` -> dict: ``pymysql.connect`` kwargs of a fresh, empty MariaDB database named
   after the test.
+* ``dynalite_server``, ``moto_server`` (session) -> :class:`tests.helpers.ddb_servers.DdbServer`: the two
+  DynamoDB emulators of the DynamoDB proof (defined in tests/helpers/ddb_servers.py).
 
 A server that is not installed makes the tests that use it fail (never skip), with a message naming
 ``scripts/test.sh``, which installs it.
@@ -22,6 +24,7 @@ from typing import Any, TypeVar
 import pytest
 
 from tests.engines import EngineError, MariaDbServer, PgServer, start_mariadb, start_postgres
+from tests.helpers.ddb_servers import dynalite_server, moto_server  # noqa: F401  (fixtures, registered here)
 
 S = TypeVar("S", PgServer, MariaDbServer)
 

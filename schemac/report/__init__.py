@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 from schemac import __version__
 from schemac.report import access, decisions, entities, growth, migration, mistakes, svg, takeaways
 from schemac.report.access import AccessSection
+from schemac.report.capacity import CapacitySection, capacity_section
 from schemac.report.decisions import DecisionSection
 from schemac.report.entities import EntitySection
 from schemac.report.facts import Facts, gather
@@ -30,7 +31,7 @@ from schemac.report.growth import RevisitSection
 from schemac.report.migration import MigrationSection
 from schemac.report.mistakes import MistakeSection
 from schemac.report.takeaways import Takeaway
-from schemac.report.text import months, where
+from schemac.report.text import Words, months, where, words
 
 __all__ = ["SECTIONS", "Report", "build_report", "render_report"]
 
@@ -66,6 +67,8 @@ class Report:
     entities: EntitySection
     schema_path: str
     schema_language: str
+    queries_language: str  # the fence language of the statements or requests
+    words: Words
     schema: str
     access: AccessSection
     decisions: DecisionSection
@@ -75,6 +78,7 @@ class Report:
     takeaways: tuple[Takeaway, ...]
     diagnostics: tuple[str, ...]
     svg: str
+    capacity: CapacitySection | None = None  # capacity units (DynamoDB): RCU/WCU per pattern and write
 
 
 def build_report(result: Any, *, today: date | None = None) -> Report:
@@ -93,9 +97,11 @@ def build_report(result: Any, *, today: date | None = None) -> Report:
         today=facts.today.isoformat(), source=where(s.span) if s.span else ", ".join(facts.model.files),
         horizon=months(s.horizon_months), settings=_settings(facts), sections=SECTIONS, entities=ent,
         schema_path=facts.layout.schema, schema_language=facts.layout.schema_language,
+        queries_language=facts.layout.queries_language or facts.layout.schema_language, words=words(facts.family),
         schema=facts.schema_text().rstrip("\n"), access=acc, decisions=dec, mistakes=mistakes.build(facts),
         migration=migration.build(facts), revisit=rev, takeaways=takeaways.build(facts, acc, dec, rev),
-        diagnostics=_diagnostics(facts), svg=svg.render(ent.rows, ent.relations))
+        diagnostics=_diagnostics(facts), svg=svg.render(ent.rows, ent.relations),
+        capacity=capacity_section(result.design))
 
 
 def render_report(result: Any, *, html: bool = False, today: date | None = None) -> str:

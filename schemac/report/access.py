@@ -3,7 +3,7 @@ generated statement, and how the schema serves it)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from schemac.catalog import Key
 from schemac.compiler.design.model import IndexPlan
@@ -83,6 +83,10 @@ class AccessSection:
 
 
 def build(facts: Facts) -> AccessSection:
+    if facts.relational is None:
+        return AccessSection(indexes=tuple(_key_rows(facts)), other_indexes=(),
+                             queries=tuple(_planned_row(facts, q) for q in facts.model.queries),
+                             writes=tuple(_write_row(facts, w) for w in facts.model.writes))
     rows = tuple(_index_row(facts, i, plan) for i, plan in enumerate(facts.design.relational.indexes))
     matched = {(d.container, d.name) for d in facts.plan_keys.values()}
     tables = {facts.table(e.name) for e in facts.model.entities}
@@ -119,6 +123,34 @@ def _index_row(facts: Facts, pos: int, plan: IndexPlan) -> IndexRow:
         why=plan.why, line=_line(found) if found else 0)
 
 
+def _key_rows(facts: Facts) -> list[IndexRow]:
+    """A design without index plans (document, key-value): its indexes are the catalog's keys, each with the
+    patterns it serves and its partial filter, as the backend emitted them."""
+    entities = {c.name: c.entity for c in facts.catalog.containers}
+    patterns = {p.name for p in (*facts.model.queries, *facts.model.writes)}
+    rows = []
+    for key in (k for k in facts.catalog.keys if not k.primary):
+        served = [s for s in key.serves if s in patterns]
+        other = [s for s in key.serves if s not in patterns]  # a unique constraint, a relation...
+        origin = "access pattern" if served else "unique" if key.unique else "index"
+        rows.append(IndexRow(
+            number=len(rows) + 1, name=key.name, found=True, entity=entities.get(key.container) or "",
+            table=key.container, columns=key_columns(key), predicate=key.where, unique=key.unique, origin=origin,
+            method=key.method or "btree", include=", ".join(key.include),
+            serves=tuple(PatternRef(s, anchor(f"pattern-{s}")) for s in served),
+            why="; ".join(x for x in (", ".join(other), f"serves {', '.join(served)}" if served else "") if x),
+            line=_line(key)))
+    return rows
+
+
+def key_columns(key: Key) -> str:
+    """A key's parts as `a, b DESC` (its own definition when the backend gives one)."""
+    if key.definition:
+        return key.definition
+    desc = key.descending or (False,) * len(key.parts)
+    return ", ".join(p + (" DESC" if d else "") for p, d in zip(key.parts, desc, strict=False))
+
+
 def _line(key: Key) -> int:
     return key.location.line if key.location else 0
 
@@ -148,7 +180,7 @@ def estimate_rows(facts: Facts, q: Query) -> float:
 
 def _query_row(facts: Facts, q: Query) -> PatternRow:
     plan = facts.pattern_plan(q)
-    rel = facts.design.relational.pattern(q.name)
+    rel = facts.relational.pattern(q.name) if facts.relational is not None else None
     stmt = facts.statement(q)
     index_name: str | None = None
     kind, cols = "none", ""
@@ -189,6 +221,26 @@ def _query_row(facts: Facts, q: Query) -> PatternRow:
         maintains=(), why=why)
 
 
+def _planned_row(facts: Facts, q: Query) -> PatternRow:
+    """A read of a design without a relational layout: the family-neutral plan, and the catalog's key that
+    its `structure` names."""
+    row = _query_row(facts, q)
+    plan = facts.pattern_plan(q)
+    if plan is None:
+        return row
+    key = next((k for k in facts.catalog.keys if k.name == plan.structure), None)
+    if key is not None:
+        kind, name, cols = ("primary key" if key.primary else "index"), key.name, key_columns(key)
+    else:
+        kind, name, cols = "none", plan.structure, ""
+    served = f"{kind} {name} ({cols})" if key is not None else f"{plan.operation.value.replace('_', ' ')}" + (
+        f" {plan.structure}" if plan.structure else "")
+    access = "; ".join(f"{label}: {', '.join(c)}" for label, c in
+                       (("equality", plan.equality), ("sort", plan.sort), ("range", plan.range)) if c)
+    return replace(row, served_by=served, served_kind=kind, served_columns=cols, index_name=name,
+                   by_primary_key=bool(key and key.primary), access=access, why=plan.why)
+
+
 def _unique_on(facts: Facts, entity: str, equality: tuple[str, ...]) -> int | None:
     """A unique index whose columns are exactly the pattern's equality columns and more than the primary
     key's (a tenant-scoped `id = ?`: the (tenant, id) key the composite foreign keys reference)."""
@@ -207,7 +259,7 @@ def _unique_on(facts: Facts, entity: str, equality: tuple[str, ...]) -> int | No
 
 def _write_row(facts: Facts, w: Write) -> PatternRow:
     stmt = facts.statement(w)
-    plan = facts.design.relational.write(w.name) if facts.design is not None else None
+    plan = facts.relational.write(w.name) if facts.relational is not None else None
     neutral = facts.design.write(w.name) if facts.design is not None else None
     index_name: str | None = None
     by_pk = False
@@ -216,7 +268,11 @@ def _write_row(facts: Facts, w: Write) -> PatternRow:
         kind, cols = "insert", ""
     elif plan is not None and not plan.by_primary_key and plan.index is not None:
         kind, index_name = "index", facts.index_name(plan.index)
-        cols = ", ".join(facts.plan_columns(facts.design.relational.indexes[plan.index]))
+        cols = ", ".join(facts.plan_columns(facts.index_plans[plan.index]))
+    elif plan is None and neutral is not None and neutral.structure:
+        key = next((k for k in facts.catalog.keys if k.name == neutral.structure), None)
+        kind, index_name = ("primary key" if key is not None and key.primary else "index"), neutral.structure
+        cols = key_columns(key) if key is not None else ", ".join(neutral.equality)
     elif (plan is not None and plan.by_primary_key) or w.by == ("id",):
         by_pk, kind, index_name = True, "primary key", facts.primary_key_name(w.entity)
     served = "insert: no lookup" if kind == "insert" else f"{kind} {index_name or '(unnamed)'} ({cols})"
@@ -234,10 +290,10 @@ def _write_row(facts: Facts, w: Write) -> PatternRow:
 def write_costs(facts: Facts, w: Write) -> tuple[str, ...]:
     """What each execution also pays: index entries, maintained aggregates, triggers on the table."""
     out = []
-    n = len(facts.design.relational.indexes_of(w.entity))
+    n = facts.index_count(w.entity)
     if n and w.op != "delete":
         out.append(f"{n} secondary index{'es' if n != 1 else ''} on {facts.table(w.entity)}")
-    for agg in facts.design.relational.aggregates:
+    for agg in facts.aggregates:
         if agg.child == w.entity:
             out.append(f"maintains {facts.table(agg.entity)}.{agg.field} ({agg.func})")
     triggers = facts.catalog.triggers_on(facts.table(w.entity))

@@ -81,12 +81,13 @@ ELSEWHERE = {"index": "indexes", "query": "access patterns", "write": "access pa
 
 
 def build(facts: Facts) -> DecisionSection:
+    rel = facts.relational
     includes = tuple(IncludeRow(p.query, name, strategy.replace("_", " "), STRATEGY_COST.get(strategy, ""))
-                     for p in facts.design.relational.access for name, strategy in p.include_strategy)
+                     for p in (rel.access if rel is not None else ()) for name, strategy in p.include_strategy)
     rows = [DecisionRow.of(d) for d in facts.design.decisions]
     here = tuple(d for d in rows if d.kind not in ELSEWHERE)
     refs = tuple(d for d in rows if d.kind == "reference")
-    return DecisionSection(aggregates=tuple(aggregate_row(facts, a) for a in facts.design.relational.aggregates),
+    return DecisionSection(aggregates=tuple(aggregate_row(facts, a) for a in facts.aggregates),
                            storage=tuple(_storage(facts)), includes=includes, decisions=here, references=refs)
 
 
@@ -125,7 +126,62 @@ def _reads(q: object, field: str) -> bool:
     return any(s.steps == (field,) for s in select) or any(k.steps == (field,) for k in order)
 
 
+EMBEDDING_COST = {
+    "embed": "read with its parent in one document; written through the parent",
+    "subset": "the newest children in the parent, all of them in their own collection: two writes per child",
+    "extended_reference": "no second read; a change to the copied fields is written to every copy",
+    "computed": "kept by the writes that change it; reads take it as it is",
+}
+
+
+def _document_storage(facts: Facts) -> list[StorageRow]:
+    """What a document layout embeds, copies, computes and links, as its typed shapes say (the recorded
+    decisions say why)."""
+    layout = facts.document
+    if layout is None:
+        return []
+    rows: list[StorageRow] = []
+    for c in layout.collections:
+        for emb in c.embedded:
+            shape = "array" if emb.many else "sub-document"
+            extra = [f"the {emb.limit} first by {', '.join(k for k, _ in emb.order) or 'insertion'}"
+                     if emb.limit else "", f"at most ~{count(emb.max_items)} items" if emb.max_items else ""]
+            detail = "; ".join(x for x in extra if x)
+            rows.append(StorageRow(f"{emb.entity} in {emb.parent}", emb.mode,
+                                   f"{shape} {c.name}.{emb.path}" + (f" ({detail})" if detail else ""),
+                                   EMBEDDING_COST.get(emb.mode, "")))
+        if c.role == "history":
+            rows.append(StorageRow(", ".join(c.entities), "versioned", f"history collection {c.name}",
+                                   "every change writes a version document as well"))
+        if len(c.entities) > 1 and c.role == "entity":
+            rows.append(StorageRow(", ".join(c.entities), "one collection",
+                                   f"{c.name}, told apart by {c.type_field or 'a type field'}",
+                                   "one index serves reads across them"))
+    for cp in layout.copies:
+        if cp.mode == "extended_reference":
+            keys = ", ".join(key for _, key in cp.fields)
+            rows.append(StorageRow(f"{cp.source} in {cp.holder}", "extended reference",
+                                   f"sub-document {cp.path} ({keys})",
+                                   f"{EMBEDDING_COST['extended_reference']}: ~{count(cp.fan_out)} documents "
+                                   f"per {cp.source} change"))
+        else:
+            rows.append(StorageRow(f"{cp.holder}.{cp.path}", "computed", f"field {cp.path}",
+                                   EMBEDDING_COST["computed"]))
+    for rel in layout.relations:
+        where = f"id array {rel.path}" if rel.mode == "id_array" else f"link collection {rel.collection}"
+        rows.append(StorageRow(f"{rel.owner}.{rel.field}", "many-to-many", f"{where} -> {rel.target}",
+                               "the bounded side holds the ids" if rel.mode == "id_array"
+                               else "one document per pair; both sides large"))
+    for comp in layout.computed:
+        keys = ", ".join(k for k, _, _ in comp.keys)
+        rows.append(StorageRow(f"{comp.source} by {keys}", "bucket", f"collection {comp.collection}",
+                               "one document per bucket, kept by $inc in the writes"))
+    return rows
+
+
 def _storage(facts: Facts) -> list[StorageRow]:
+    if facts.document is not None:
+        return _document_storage(facts)
     rows: list[StorageRow] = []
     for e in facts.model.entities:
         if e.junction:

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from schemac.backends import ArtifactNames, Backend, get_backend
 from schemac.catalog import Catalog, Key, Statement
+from schemac.compiler.design.document.layout import DocumentLayout
 from schemac.compiler.design.model import Design, IndexPlan, PatternPlan
+from schemac.compiler.design.relational.layout import MaintainedAggregate, RelationalLayout
 from schemac.compiler.model import Entity, Model, Query, Write
 from schemac.compiler.naming import pascal
 
@@ -48,6 +50,53 @@ class Facts:
         """Which emitted file holds the schema and which the named statements: the backend says."""
         return self.backend.artifacts
 
+    @property
+    def relational(self) -> RelationalLayout | None:
+        """The relational layout, or None for a design of another family (its layout says)."""
+        layout = self.design.layout
+        return layout if isinstance(layout, RelationalLayout) else None
+
+    @property
+    def document(self) -> DocumentLayout | None:
+        layout = self.design.layout
+        return layout if isinstance(layout, DocumentLayout) else None
+
+    @property
+    def index_plans(self) -> tuple[IndexPlan, ...]:
+        """The design's index plans (a relational layout's); other families name their indexes in the catalog."""
+        return self.relational.indexes if self.relational is not None else ()
+
+    @property
+    def aggregates(self) -> tuple[MaintainedAggregate, ...]:
+        """The maintained aggregates: the relational layout's, else every maintained field of the model (a
+        document or key-value design keeps them in the writing request)."""
+        if self.relational is not None:
+            return self.relational.aggregates
+        out = []
+        for e in self.model.entities:
+            for f in e.fields:
+                agg = f.default.aggregate if f.maintained and f.default is not None else None
+                if agg is not None:
+                    rate = sum(w.rate_per_s or 0.0 for w in self.writes_on(agg.child))
+                    out.append(MaintainedAggregate(entity=e.name, field=f.name, func=agg.func, child=agg.child,
+                                                   via=agg.via, child_field=agg.field, where=agg.where,
+                                                   writes_per_s=rate))
+        return tuple(out)
+
+    def index_count(self, entity: str) -> int:
+        """Secondary indexes on an entity's container: the design's plans, else the catalog's keys."""
+        if self.relational is not None:
+            return len(self.relational.indexes_of(entity))
+        return sum(1 for k in self.catalog.keys_on(self.table(entity)) if not k.primary)
+
+    def index_leads(self, entity: str) -> list[tuple[str, ...]]:
+        """The IR fields of each index on an entity, in key order (catalog members mapped back to fields)."""
+        if self.relational is not None:
+            return [tuple(p.field for p in i.parts) for i in self.relational.indexes_of(entity)]
+        container = self.catalog.tables.get(self.table(entity))
+        fields = {m.name: m.field for m in container.members if m.field} if container else {}
+        return [tuple(fields.get(part, part) for part in k.parts) for k in self.catalog.keys_on(self.table(entity))]
+
     def entity(self, name: str) -> Entity | None:
         try:
             return self.model.entity(name)
@@ -55,8 +104,22 @@ class Facts:
             return None
 
     def table(self, entity: str) -> str:
-        """The container the backend emitted for `entity` (its catalog says; the entity's name if none)."""
+        """The container the backend emitted for `entity` (its catalog says); for an entity a document layout
+        embeds, the array of its parent's documents (`orders.line_items`); else the entity's name."""
+        if entity not in self.tables and (held := self.embedded_in(entity)) is not None:
+            return held
         return self.tables.get(entity, entity)
+
+    def embedded_in(self, entity: str) -> str | None:
+        """`collection.path` of the documents that hold an entity stored only inside another's (None when it
+        has documents of its own, or the layout embeds nothing)."""
+        layout = self.document
+        placement = layout.placement(entity) if layout is not None else None
+        if placement is None or placement.collection is not None or placement.embedded is None:
+            return None
+        parent = layout.placement(placement.embedded.parent) if layout is not None else None
+        holder = parent.collection if parent is not None and parent.collection else placement.embedded.parent
+        return f"{holder}.{placement.embedded.path}"
 
     def rows(self, entity: str) -> float:
         """Rows at the horizon (0 when the entity declares no volume)."""
@@ -67,20 +130,26 @@ class Facts:
         return self.artifacts.get(self.layout.schema) or next(iter(self.artifacts.values()), "")
 
     def statement(self, pattern: Query | Write) -> Statement | None:
-        return self.catalog.statement(pascal(pattern.name))
+        """The pattern's own statement or request: by its emitted name, else the first the catalog files
+        under the pattern."""
+        found = self.catalog.statement(pascal(pattern.name))
+        if found is None:
+            found = next((s for s in self.catalog.statements if s.pattern == pattern.name), None)
+        return found
 
     def follow_ups(self, pattern: Query | Write) -> list[Statement]:
         """Statements that belong to a pattern without being its own (`ProductPageReview`: the second
         query of an include), as the backend's catalog records them."""
-        return list(self.catalog.follow_ups(pattern.name, pascal(pattern.name)))
+        own = self.statement(pattern)
+        return list(self.catalog.follow_ups(pattern.name, own.name if own else pascal(pattern.name)))
 
     def pattern_plan(self, q: Query) -> PatternPlan | None:
         return self.design.pattern(q.name)
 
     def index_name(self, position: int | None) -> str | None:
-        if position is None or not 0 <= position < len(self.design.relational.indexes):
+        if position is None or not 0 <= position < len(self.index_plans):
             return None
-        named = getattr(self.design.relational.indexes[position], "name", None)  # if the design ever names them
+        named = getattr(self.index_plans[position], "name", None)  # if the design ever names them
         if named:
             return str(named)
         found = self.plan_keys.get(position)
@@ -127,6 +196,6 @@ def gather(result: Any, today: date) -> Facts:
         facts.catalog = result.catalog
     facts.tables = {c.entity: c.name for c in facts.catalog.containers
                     if c.entity is not None and c.role in ("entity", "junction")}
-    facts.plan_keys = {pos: key for pos in range(len(design.relational.indexes))
+    facts.plan_keys = {pos: key for pos in range(len(facts.index_plans))
                        if (key := facts.catalog.key_for_plan(pos)) is not None}
     return facts

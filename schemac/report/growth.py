@@ -125,7 +125,7 @@ def row_bytes(e: Entity) -> int:
 
 
 def _index_bytes_per_row(facts: Facts, e: Entity) -> float:
-    n = len(facts.design.relational.indexes_of(e.name)) + 1  # + primary key
+    n = facts.index_count(e.name) + 1  # + primary key
     return n * (INDEX_ENTRY_OVERHEAD + 24.0)
 
 

@@ -70,7 +70,7 @@ def features(facts: Facts) -> set[str]:
     """The kinds of change this model's schema is made of (which playbook rows apply)."""
     cat, model = facts.catalog, facts.model
     out = {"column", "not_null", "drop_index", "type_change", "rename"}
-    if facts.design.relational.indexes or any(not i.primary for i in cat.keys):
+    if facts.index_plans or any(not i.primary for i in cat.keys):
         out.add("index")
     if any(e.uniques for e in model.entities) or any(i.unique and not i.primary for i in cat.keys):
         out.add("unique")
@@ -78,7 +78,7 @@ def features(facts: Facts) -> set[str]:
         out.add("fk")
     if cat.checks or any(f.checks or (f.scalar and f.scalar.values) for e in model.entities for f in e.fields):
         out.add("check")
-    if cat.triggers or facts.design.relational.aggregates:
+    if cat.triggers or (facts.relational is not None and facts.relational.aggregates):
         out.add("trigger")
     if cat.policies:
         out.add("rls")
@@ -91,7 +91,9 @@ def build(facts: Facts) -> MigrationSection:
     book = playbook_for(facts)
     sizes = {s.entity.name: s for s in sizing(facts)}
     ops = {op.feature: op for op in book.operations}
-    tables = [_table_row(facts, e.name, sizes[e.name]) for e in facts.model.entities]
+    # an embedded entity has no container of its own: its parent's documents carry (and size) it
+    tables = [_table_row(facts, e.name, sizes[e.name]) for e in facts.model.entities
+              if facts.embedded_in(e.name) is None]
     tables.sort(key=lambda r: (-sizes[r.entity].at_horizon, r.table))
     largest = [r for r in tables if sizes[r.entity].at_horizon > 0][:LARGEST]
     online = tuple(OnlineTable(r.table, r.rows, r.category, _statements(facts, ops, r.table)) for r in largest)
@@ -115,7 +117,7 @@ def _table_row(facts: Facts, entity: str, s: Sizing) -> TableRow:
     return TableRow(
         table=t, entity=entity, rows=count(s.at_horizon),
         size=size(s.at_horizon * (s.row_bytes + s.index_bytes_per_row)),
-        indexes=sum(1 for i in cat.keys_on(t) if not i.primary) or len(facts.design.relational.indexes_of(entity)),
+        indexes=sum(1 for i in cat.keys_on(t) if not i.primary) or facts.index_count(entity),
         foreign_keys=len(cat.foreign_keys_on(t)) or refs,
         checks=len(cat.checks_on(t)), category=category(s.at_horizon))
 
@@ -158,10 +160,12 @@ def _fill(template: str, **values: str) -> str:
 
 def _aggregate_backfills(facts: Facts) -> list[str]:
     out = []
-    for agg in facts.design.relational.aggregates:
+    for agg in facts.aggregates:
         parents = facts.rows(agg.entity)
         batches = math.ceil(parents / BATCH_SIZE) if parents else 0
-        out.append(f"{facts.table(agg.entity)}.{agg.field}: create the trigger on {facts.table(agg.child)} first, "
+        first = (f"create the trigger on {facts.table(agg.child)} first" if facts.design.capabilities.triggers
+                 else f"deploy the {facts.table(agg.child)} writes that keep it first")
+        out.append(f"{facts.table(agg.entity)}.{agg.field}: {first}, "
                    f"then recompute {agg.func}() for {count(parents)} {facts.table(agg.entity)} rows in "
                    f"{count(batches)} batches of {count(BATCH_SIZE)}")
     return out

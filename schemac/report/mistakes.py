@@ -138,7 +138,7 @@ def covered_references(facts: Facts) -> tuple[list[str], list[tuple[Entity, str]
     ok, missing = [], []
     for e in facts.model.entities:
         tenant = e.tenant_field.name if e.tenant_field else None
-        leads = [tuple(p.field for p in i.parts) for i in facts.design.relational.indexes_of(e.name)]
+        leads = facts.index_leads(e.name)
         leads += [u.fields for u in e.uniques] + [e.primary_key]
         for f in e.references:
             hit = any(cols[:1] == (f.name,) or (tenant and cols[:2] == (tenant, f.name)) for cols in leads)
@@ -207,7 +207,8 @@ def _how_audit(facts: Facts) -> str:
     parts = []
     if facts.model.settings.audit and audited:
         table = plan.table if plan else "audit_log"
-        how = plan.mechanism if plan else "trigger"
+        how = plan.mechanism if plan else (
+            "trigger" if facts.design.capabilities.triggers else "written in the same transaction")
         parts.append(f"{table} records every change to {', '.join(audited)} ({how})")
     if append:
         parts.append(f"append-only entities are their own history: {', '.join(append)}")

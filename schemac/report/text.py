@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import math
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from schemac.compiler.model import (
@@ -21,6 +22,28 @@ from schemac.compiler.model import (
 from schemac.diagnostics import Span
 
 DAYS_PER_MONTH = 365.25 / 12
+
+
+@dataclass(frozen=True)
+class Words:
+    """How a family names what the report talks about: its containers, their members, its schema file."""
+
+    container: str  # table | collection
+    member: str  # column | field | attribute
+    schema: str  # what the schema artifact is: DDL, a setup script
+    references: str  # the header of the per-container reference count
+
+
+# keyed by the design's family (Capabilities.family), never by target
+WORDS: dict[str, Words] = {
+    "relational": Words("table", "column", "DDL", "Foreign keys"),
+    "document": Words("collection", "field", "setup script", "References"),
+    "key_value": Words("table", "attribute", "table definitions", "References"),
+}
+
+
+def words(family: str) -> Words:
+    return WORDS.get(family, WORDS["relational"])
 
 
 # -- numbers ----------------------------------------------------------------------------------------------

@@ -89,6 +89,9 @@ def _aggregate_steps(e: Entity, aggs: list[AggregateItem], sign: int) -> list[Wr
         key = (("PK", a.keys[0].partition), ("SK", a.keys[0].sort or ""))
         adds = tuple((attr, (f if sign > 0 else f"-{f}") if func == "sum" and f else str(sign))
                      for attr, func, f in a.values if func in ("count", "sum") and not _maintained(e, f))
+        # a sum of a maintained field follows the children's writes (_chained_steps); the insert starts it at 0,
+        # so that a group whose rows have no children yet reads 0, as a SUM over them does
+        adds += tuple((attr, "0") for attr, func, f in a.values if sign > 0 and func == "sum" and _maintained(e, f))
         sets = tuple((attr, f or "") for attr, func, f in a.values if func in ("max", "min"))
         if sign < 0 and sets:
             continue

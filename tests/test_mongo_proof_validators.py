@@ -1,0 +1,92 @@
+"""Validators: every collection's `$jsonSchema` is in MongoDB's dialect (mongo-schema refuses the keywords
+MongoDB lacks: format, $ref, default...), every document built from the logical rows is accepted, and a
+document that breaks each rule in turn is rejected."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.helpers.mongo_cases import artifacts, example_cases, loaded
+from tests.helpers.mongo_mutants import mutants
+from tests.helpers.mongo_validate import SchemaError, ValidationError, check_schema, errors, validate
+from tests.helpers.pg_answers import PgAnswers, pg_answers  # noqa: F401  (fixture)
+
+Load = Callable[[str], PgAnswers]
+
+
+def _schema(c: dict[str, Any]) -> dict[str, Any]:
+    validator = c.get("validator") or {}
+    assert "$jsonSchema" in validator, f"collection {c['name']} has no $jsonSchema validator"
+    return validator["$jsonSchema"]
+
+
+@pytest.mark.parametrize("example", example_cases())
+def test_validators_are_mongodb_dialect(example: str) -> None:
+    art = artifacts(example)
+    assert art.collections["collections"], f"{example}: no collections"
+    for c in art.collections["collections"]:
+        try:
+            check_schema(_schema(c))
+        except SchemaError as exc:
+            pytest.fail(f"{example} {c['name']}: not MongoDB's $jsonSchema dialect: {exc.message}", pytrace=False)
+        assert c.get("validationLevel") in ("strict", "moderate"), f"{c['name']}: validationLevel"
+        assert c.get("validationAction") in ("error", "warn"), f"{c['name']}: validationAction"
+
+
+@pytest.mark.parametrize("keyword", [{"format": "email"}, {"$ref": "#/x"}, {"default": 1}, {"type": "integer"}])
+def test_the_dialect_check_bites(keyword: dict[str, Any]) -> None:
+    """Keywords MongoDB refuses are refused here too."""
+    schema = {"bsonType": "object", "properties": {"a": {"bsonType": "string", **keyword}}}
+    with pytest.raises(SchemaError):
+        check_schema(schema)
+
+
+@pytest.mark.parametrize("example", example_cases())
+def test_documents_are_accepted(pg_answers: Load, example: str) -> None:  # noqa: F811
+    ld = loaded(example, pg_answers(example))
+    problems = []
+    for c in ld.spec["collections"]:
+        schema = _schema(c)
+        for d in ld.docs.get(c["name"], []):
+            found = errors(schema, d)
+            if found:
+                problems.append(f"{c['name']} {d.get('_id')!r}: {found[0].message} at {list(found[0].path)}")
+    assert not problems, f"{len(problems)} documents refused:\n" + "\n".join(problems[:10])
+
+
+def _richest(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The document with the most values, counting array items (embedded children) and sub-documents."""
+    def size(v: Any) -> int:
+        if isinstance(v, dict):
+            return 1 + sum(size(x) for x in v.values())
+        if isinstance(v, list):
+            return 1 + sum(size(x) for x in v[:3])
+        return 0 if v is None else 1
+
+    return max(docs, key=size)
+
+
+@pytest.mark.parametrize("example", example_cases())
+def test_each_rule_is_enforced(pg_answers: Load, example: str) -> None:  # noqa: F811
+    ld = loaded(example, pg_answers(example))
+    accepted: list[str] = []
+    counted = 0
+    for c in ld.spec["collections"]:
+        docs = ld.docs.get(c["name"], [])
+        assert docs, f"{example} {c['name']}: no documents built, so no rule can be tried"
+        schema = _schema(c)
+        kinds = set()
+        for rule, broken in mutants(schema, _richest(docs)):
+            counted += 1
+            kinds.add(rule.split(": ")[1].split(" ")[0])
+            try:
+                validate(broken, schema)
+            except ValidationError:
+                continue
+            accepted.append(f"{c['name']}: a document breaking `{rule}` is accepted")
+        assert {"required", "bsonType"} <= kinds, f"{example} {c['name']}: the validator checks only {kinds}"
+    assert not accepted, "\n".join(accepted[:10])
+    assert counted
