@@ -7,7 +7,7 @@ from pathlib import Path
 
 from schemac.backends.mongodb.capabilities import CAPABILITIES
 from schemac.compiler.design import design
-from schemac.compiler.design.document.layout import DocumentLayout
+from schemac.compiler.design.document.layout import Cond, DocumentLayout
 from schemac.compiler.design.model import Design
 from schemac.compiler.pipeline import compile_model, compile_text
 from schemac.diagnostics import Diagnostic
@@ -112,6 +112,9 @@ def test_course_lessons_are_embedded_and_read_by_unwinding_one_course() -> None:
     a = next(x for x in layout.access if x.pattern == "course_lessons")
     assert a.collection == "courses" and a.kind == "aggregate" and a.index == "_id_"
     assert a.stages[0].kind == "element" and a.post_sort == (("position", 1),)
+    # unique (course, position) inside the array: the push only matches a course without that position
+    insert = next(w for w in layout.writes if w.write == "insert Lesson")
+    assert Cond(path="lessons.position", op="ne", param="position") in insert.steps[0].filter
 
 
 def test_many_to_many_is_an_id_array_on_the_owner() -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from schemac.backends import BuildOptions
 from schemac.backends.mongodb.render import NegatedParam, Param, filter_doc, to_js, to_json_value
@@ -88,3 +89,14 @@ def test_parameters_render_as_markers_and_javascript() -> None:
 def test_a_constant_string_cannot_break_out_of_the_script() -> None:
     js = to_js(filter_doc([Cond(path="status", op="eq", value='open"); db.dropDatabase(); ("')]))
     assert json.loads(js) == {"status": 'open"); db.dropDatabase(); ("'}
+
+
+def test_embedded_children_read_as_rows_carry_their_parents_keys() -> None:
+    text = (Path(__file__).resolve().parent.parent / "examples" / "course_platform.sdl").read_text()
+    p = _patterns(text)["course_lessons"]
+    stages = [next(iter(s)) for s in p["pipeline"]]
+    assert stages == ["$match", "$unwind", "$addFields", "$replaceRoot", "$match", "$sort"]
+    assert p["pipeline"][2]["$addFields"] == {"lessons.organization_id": "$organization_id",
+                                              "lessons.course_id": "$_id"}
+    assert p["pipeline"][0]["$match"]["_id"] == {"$param": "course_id"}
+    assert p["result"]["columns"]["course_id"] == "course_id" and p["result"]["id"] == "id"

@@ -43,7 +43,7 @@ def test_setup_is_idempotent(example: Path, tmp_path: Path) -> None:
     first = _run(script, state)
     created = {c["name"] for c in first if c["op"] == "createCollection"}
     assert created >= {c["name"] for c in collections["collections"]}
-    assert all(c["validator"] for c in first if c["op"] == "createCollection" and c["name"] != "audit_log")
+    assert all(c["validator"] for c in first if c["op"] == "createCollection")
     wanted = {(c["name"], ix["name"]) for c in collections["collections"] for ix in c["indexes"]}
     made = {(c["name"], n) for c in first if c["op"] == "createIndexes" for n in c["indexes"]}
     assert made == wanted

@@ -128,9 +128,6 @@ def setup_js(design: Design, layout: DocumentLayout) -> str:
     parts = [_PRELUDE.format(model=design.model.settings.name, database=layout.database)]
     for c in layout.collections:
         parts.append(_collection_js(c))
-    if layout.audit:
-        parts.append(f"// {layout.audit}: one document per audited change, inserted in the write's transaction\n"
-                     f"ensureCollection({json.dumps(layout.audit)}, {{}});\n")
     return "\n".join(parts)
 
 

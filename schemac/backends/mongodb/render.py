@@ -79,9 +79,10 @@ def sort_doc(keys: tuple[tuple[str, int], ...]) -> dict[str, int]:
 
 def stage_docs(s: Stage) -> list[dict[str, object]]:
     if s.kind == "element":
-        merged = {k: f"${p}" for k, p in s.keys}
-        out: list[dict[str, object]] = [{"$unwind": f"${s.path}"},
-                                        {"$replaceRoot": {"newRoot": {"$mergeObjects": [f"${s.path}", merged]}}}]
+        # the parent's keys go into the element, which then becomes the row
+        merged = {f"{s.path}.{k}": f"${p}" for k, p in s.keys}
+        out: list[dict[str, object]] = [{"$unwind": f"${s.path}"}, {"$addFields": merged},
+                                        {"$replaceRoot": {"newRoot": f"${s.path}"}}]
         if s.filter:
             out.append({"$match": filter_doc(s.filter)})
         return out

@@ -19,9 +19,10 @@ from schemac.compiler.design.document import codes
 from schemac.compiler.design.document.keys import column_name, doc_key
 from schemac.compiler.design.document.layout import Copy, Embedding, Relation
 from schemac.compiler.design.document.payloads import Copied, ManyToMany, Placed
+from schemac.compiler.design.document.results import array_label
 from schemac.compiler.design.sizes import row_bytes
 from schemac.compiler.model import Entity, Field, FieldKind, FieldOrigin, Include, Query, ScalarKind
-from schemac.compiler.naming import pascal, snake
+from schemac.compiler.naming import pascal, plural, singular, snake
 
 ONE_TO_FEW = 200  # MDB-E02: children per parent that embed as an array
 OUTLIER_FACTOR = 10  # the largest parent holds this many times the average children (MDB-P05)
@@ -117,12 +118,12 @@ def _embeddings(ctx: Ctx, out: Placements) -> None:
 def _embedding(ctx: Ctx, child: Entity, by: Field, pattern: str, inc: Include | None) -> Embedding | None:
     parent = by.target or ""
     average, bound = _per_parent(ctx, child, parent, by.name)
-    path = snake(pascal(child.name)) if inc is None else _array_label(inc)
+    path = plural(snake(child.name)) if inc is None else array_label(inc)
     if inc is not None and inc.limit is not None:
         return _subset(child, parent, by.name, path, inc, average)
     worst = row_bytes(ctx.model, ctx.entity(parent)) + bound * row_bytes(ctx.model, child)
     if bound <= ONE_TO_FEW and worst <= SIZE_GUARD:
-        return Embedding(entity=child.name, parent=parent, by=by.name, path=_plural_path(child, inc), mode="embed",
+        return Embedding(entity=child.name, parent=parent, by=by.name, path=path, mode="embed",
                          max_items=bound)
     if inc is not None:
         reason = (f"exceed the {ONE_TO_FEW} of a one-to-few array" if bound > ONE_TO_FEW
@@ -134,21 +135,6 @@ def _embedding(ctx: Ctx, child: Entity, by: Field, pattern: str, inc: Include | 
                    f"would outgrow the parent document", child.span,
                    payload=Placed(mode="reference", parent=parent, per_parent=average, bound=bound, worst_bytes=worst))
     return None
-
-
-def _plural_path(child: Entity, inc: Include | None) -> str:
-    return _array_label(inc) if inc is not None else snake(_plural_name(child))
-
-
-def _plural_name(child: Entity) -> str:
-    from schemac.compiler.naming import plural
-    return plural(snake(child.name))
-
-
-def _array_label(inc: Include) -> str:
-    """The array's key: the relational JSON column's name (`line_items`, `reviews`)."""
-    from schemac.compiler.naming import plural
-    return plural(snake(inc.name)) if inc.name[:1].isupper() else inc.name
 
 
 def _subset(child: Entity, parent: str, by: str, path: str, inc: Include, average: float) -> Embedding:
@@ -189,7 +175,7 @@ def _subsets(ctx: Ctx, out: Placements) -> None:
             if (q.rate_per_s or 0.0) <= writes:
                 continue
             average = ctx.rows(child.name) / max(ctx.rows(q.entity), 1.0)
-            emb = _subset(child, q.entity, inc.via, _array_label(inc), inc, average)
+            emb = _subset(child, q.entity, inc.via, array_label(inc), inc, average)
             out.embeds[child.name] = emb
             _decide_embedding(ctx, emb)
 
@@ -322,7 +308,7 @@ def _relations(ctx: Ctx, out: Placements) -> None:
             per_owner = _members_per_owner(ctx, e, f)
             subject = Subject.of_reference(e.name, f.name)
             if per_owner * OUTLIER_FACTOR <= ONE_TO_FEW * 5:
-                path = f"{snake(_singular(f.name))}_ids"
+                path = f"{singular(snake(f.name))}_ids"
                 out.relations.append(Relation(owner=e.name, field=f.name, target=f.target, mode="id_array", path=path,
                                               max_items=per_owner * OUTLIER_FACTOR))
                 ctx.decide("MDB-E05", subject, f"an array of {f.target} ids in {e.name}.{path}, with a multikey index",
@@ -330,17 +316,12 @@ def _relations(ctx: Ctx, out: Placements) -> None:
                            "is read with the owner; no link collection, no $lookup", f.span,
                            payload=ManyToMany(mode="id_array", path=path, per_owner=per_owner))
             else:
-                coll = f"{snake(_plural_name(e))}_{snake(f.name)}"
+                coll = f"{plural(snake(e.name))}_{snake(f.name)}"
                 out.relations.append(Relation(owner=e.name, field=f.name, target=f.target, mode="link_collection",
                                               collection=coll, max_items=per_owner))
                 ctx.decide("MDB-E05", subject, f"a link collection `{coll}`",
                            f"about {count_text(per_owner)} per {e.name}: both sides are large", f.span,
                            payload=ManyToMany(mode="link_collection", path=coll, per_owner=per_owner))
-
-
-def _singular(name: str) -> str:
-    from schemac.compiler.naming import singular
-    return singular(snake(name))
 
 
 def _members_per_owner(ctx: Ctx, owner: Entity, f: Field) -> float:
@@ -349,6 +330,3 @@ def _members_per_owner(ctx: Ctx, owner: Entity, f: Field) -> float:
         return junction.volume.at_horizon / max(ctx.rows(owner.name), 1.0)
     return DEFAULT_PER_OWNER
 
-
-def is_tenant(f: Field) -> bool:
-    return f.origin is FieldOrigin.TENANT

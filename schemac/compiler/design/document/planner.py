@@ -14,6 +14,7 @@ from schemac.compiler.design.document.layout import (
     Collection,
     Computed,
     DocumentAccess,
+    DocumentIndex,
     DocumentLayout,
     DocumentWrite,
     Placement,
@@ -22,6 +23,7 @@ from schemac.compiler.design.document.layout import (
 from schemac.compiler.design.document.placement import plan_placements, stored_entities
 from schemac.compiler.design.document.policies import (
     decide_collections,
+    decide_placements,
     pattern_plan,
     plan_computed,
     plan_erasure,
@@ -54,8 +56,11 @@ def plan(ctx: Ctx) -> Design:
     placements = _placements(ctx, reads)
     collections = _collections(ctx, reads, buckets, index_set.by_collection)
     collections, growth = plan_growth(ctx, collections, placements)
+    decide_placements(ctx, places)
     decide_collections(ctx, collections)
     audit = plan_policies(ctx, collections)
+    if audit:
+        collections.append(audit_collection(ctx))
     layout = DocumentLayout(
         database=model.settings.name, tenant=_tenant_key(ctx), collections=tuple(collections),
         placements=tuple(placements), copies=tuple(places.copies), relations=tuple(places.relations),
@@ -65,6 +70,21 @@ def plan(ctx: Ctx) -> Design:
                   patterns=tuple(pattern_plan(ctx, q, a) for q, a in zip(model.queries, accesses, strict=True)),
                   writes=tuple(write_plan(ctx, w, layout) for w in writes if w.write in {x.name for x in model.writes}),
                   growth=tuple(growth), decisions=tuple(ctx.decisions))
+
+
+def audit_collection(ctx: Ctx) -> Collection:
+    """`audit_log`: one document per change of an @audited entity, read by entity and id, newest first."""
+    audited = tuple(e.name for e in ctx.model.entities if e.audited)
+    schema = {"bsonType": "object", "required": ["entity", "entity_id", "op", "at", "changes"],
+              "properties": {"entity": {"bsonType": "string", "enum": list(audited)},
+                             "entity_id": {"bsonType": ["binData", "long", "int"]},
+                             "op": {"bsonType": "string", "enum": ["insert", "update", "upsert", "delete"]},
+                             "at": {"bsonType": "date"}, "changes": {"bsonType": ["object", "null"]}}}
+    keys = (("entity", 1), ("entity_id", 1), ("at", -1))
+    index = DocumentIndex(collection=AUDIT, name="entity_1_entity_id_1_at_-1", keys=keys,  # type: ignore[arg-type]
+                          serves=("audit trail of one document",))
+    return Collection(name=AUDIT, entities=audited, role="audit", indexes=(index,),
+                      validator=Validator(json_schema={"$jsonSchema": schema}))
 
 
 def _tenant_key(ctx: Ctx) -> str | None:

@@ -22,14 +22,14 @@ from schemac.compiler.design.document.layout import (
     Erasure as ErasureStep,
 )
 from schemac.compiler.design.document.payloads import Computed as ComputedPayload
-from schemac.compiler.design.document.payloads import DocumentSize, ShardProposal, Validation
+from schemac.compiler.design.document.payloads import Copied, DocumentSize, Placed, ShardProposal, Validation
 from schemac.compiler.design.document.placement import SIZE_GUARD, Placements, stored_entities
 from schemac.compiler.design.estimates import matched_rows
 from schemac.compiler.design.model import Growth
 from schemac.compiler.design.plans import Cost, Operation, PatternPlan, WriteCost, WritePlan
 from schemac.compiler.design.sizes import row_bytes
 from schemac.compiler.keyset import tiebreak
-from schemac.compiler.model import FieldOrigin, Query
+from schemac.compiler.model import Query
 
 CHUNK = 128 * 2**20  # MongoDB's default chunk size (range sharding)
 SHARD_DOCUMENTS = 1_000_000.0  # collections from this many documents get a shard-key proposal
@@ -188,6 +188,39 @@ def _shard_key(ctx: Ctx, c: Collection, docs: float, size: float) -> ShardKey | 
     return ShardKey(keys=keys, why=why)
 
 
+def decide_placements(ctx: Ctx, places: Placements) -> None:
+    """Every entity not embedded is a collection of its own (MDB-E03, MDB-E06), every many-to-one a stored
+    id, and a versioned entity keeps its replaced versions in a history collection."""
+    copied = {(c.holder, c.by) for c in places.copies if c.mode == "extended_reference"}
+    for e in stored_entities(ctx):
+        emb = places.embeds.get(e.name)
+        if emb is not None and emb.mode == "embed":
+            continue
+        alone = [q.name for q in ctx.model.queries if e.name in (q.sources or (q.entity,))]
+        why = (f"read on its own ({', '.join(alone)})" if alone else
+               "no read of its own: it is written, referenced or copied from here, and a collection keeps each "
+               "document small and its writes single-document")
+        if e.owner_field is not None and emb is None:
+            why += f"; not embedded in {e.owner_field.target}: no read takes the two together within a bound"
+        ctx.decide("MDB-E06" if alone else "MDB-E03", Subject.of_entity(e.name),
+                   f"a collection of its own, `{collection_name(e)}`", why, e.span,
+                   payload=Placed(mode="collection", parent=None))
+        if e.versioned:
+            ctx.decide("MDB-E06", Subject.of_entity(e.name),
+                       f"@versioned: the current document in `{collection_name(e)}`, every replaced version in "
+                       f"`{collection_name(e)}_history`", "reads take the current version with one lookup; the "
+                       "history is read apart (disputes, as-of prices) and grows on its own, so it is not an "
+                       "array in the document; the update inserts the old version in its transaction",
+                       e.span, payload=Placed(mode="collection", parent=None))
+        for f in e.references:
+            if f.origin.value == "tenant" or (e.name, f.name) in copied or (emb is not None and f.name == emb.by):
+                continue
+            ctx.decide("MDB-E03", Subject.of_reference(e.name, f.name),
+                       f"many-to-one: the {f.target} id stored as `{doc_key(f)}`",
+                       "no read takes the referenced document's fields here, so nothing is copied", f.span,
+                       payload=Copied(mode="reference", source=f.target, fields=()))
+
+
 def decide_collections(ctx: Ctx, collections: list[Collection]) -> None:
     for c in collections:
         if c.validator is None:
@@ -246,6 +279,3 @@ def write_plan(ctx: Ctx, w: DocumentWrite, layout: DocumentLayout) -> WritePlan:
                      equality=eq, cost=cost,
                      why=f"{len(w.steps)} step(s)" + (" in one transaction" if w.transaction else ""))
 
-
-def live_fields() -> tuple[FieldOrigin, ...]:
-    return (FieldOrigin.DELETED_AT,)

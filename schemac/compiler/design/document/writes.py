@@ -90,13 +90,15 @@ def insert_write(ctx: Ctx, w_name: str, e: Entity, reads: Reads, computed: list[
         element = tuple(("id" if k == "_id" else k, p) for k, p in doc if k != tenant) \
             if emb.mode == "subset" else tuple(doc)
         push_slice = (emb.limit or 0, tuple((k, d) for k, d in emb.order)) if emb.mode == "subset" else None
+        guard = _unique_guard(e, emb) if emb.mode == "embed" else ()
         steps.append(Step(collection=collection_name(parent), op="updateOne",
-                          filter=_parent_filter(ctx, parent, column_name(by)),  # type: ignore[arg-type]
+                          filter=(*_parent_filter(ctx, parent, column_name(by)), *guard),  # type: ignore[arg-type]
                           push=((emb.path, element),), push_slice=push_slice,  # type: ignore[arg-type]
                           role="subset" if emb.mode == "subset" else "embedded",
                           why=("subset: the element joins the parent's array, which keeps the first "
                                f"{emb.limit} by {', '.join(k for k, _ in emb.order)}") if emb.mode == "subset"
-                          else f"embedded: the element is pushed into {emb.parent}.{emb.path}"))
+                          else f"embedded: the element is pushed into {emb.parent}.{emb.path}"
+                          + ("; no document matches when its unique key is taken (a duplicate)" if guard else "")))
     steps += _counters(ctx, e, reads, +1, steps)
     steps += source_steps(ctx, e, computed, "insert") + child_steps(ctx, e, computed, +1)
     steps += _audit(ctx, e, "insert")
@@ -104,6 +106,18 @@ def insert_write(ctx: Ctx, w_name: str, e: Entity, reads: Reads, computed: list[
     all_params = ([tp] if tp and not any(p[0] == tp[0] for p in params) else []) + params
     return DocumentWrite(write=w_name, entity=e.name, op="insert", transaction=len(steps) > 1,
                          params=declared(ctx, e, all_params, steps), steps=tuple(steps))
+
+
+def _unique_guard(e: Entity, emb: Embedding) -> tuple[Cond, ...]:
+    """A unique key over the parent and one field of the element (`unique (course, position)`): the push
+    matches only a parent without that value, so a duplicate matches no document and is refused."""
+    out = []
+    for u in e.uniques:
+        rest = [f for n in u.fields if n != emb.by and (f := e.field(n)) is not None
+                and f.origin is not FieldOrigin.TENANT]
+        if emb.by in u.fields and len(rest) == 1:
+            out.append(Cond(path=f"{emb.path}.{element_key(rest[0])}", op="ne", param=column_name(rest[0])))
+    return tuple(out)
 
 
 def _used(steps: list[Step]) -> list[str]:

@@ -51,16 +51,14 @@ function course_lessons(db, p) {
       "$unwind": "$lessons"
     },
     {
+      "$addFields": {
+        "lessons.organization_id": "$organization_id",
+        "lessons.course_id": "$_id"
+      }
+    },
+    {
       "$replaceRoot": {
-        "newRoot": {
-          "$mergeObjects": [
-            "$lessons",
-            {
-              "organization_id": "$organization_id",
-              "course_id": "$_id"
-            }
-          ]
-        }
+        "newRoot": "$lessons"
       }
     },
     {

@@ -914,5 +914,63 @@ ensureIndexes("weekly_intake_buckets", [
   }
 ]);
 
-// audit_log: one document per audited change, inserted in the write's transaction
-ensureCollection("audit_log", {});
+// audit_log: Ticket (audit)
+ensureCollection("audit_log", {
+  "validator": {
+    "$jsonSchema": {
+      "bsonType": "object",
+      "required": [
+        "entity",
+        "entity_id",
+        "op",
+        "at",
+        "changes"
+      ],
+      "properties": {
+        "entity": {
+          "bsonType": "string",
+          "enum": [
+            "Ticket"
+          ]
+        },
+        "entity_id": {
+          "bsonType": [
+            "binData",
+            "long",
+            "int"
+          ]
+        },
+        "op": {
+          "bsonType": "string",
+          "enum": [
+            "insert",
+            "update",
+            "upsert",
+            "delete"
+          ]
+        },
+        "at": {
+          "bsonType": "date"
+        },
+        "changes": {
+          "bsonType": [
+            "object",
+            "null"
+          ]
+        }
+      }
+    }
+  },
+  "validationLevel": "strict",
+  "validationAction": "error"
+});
+ensureIndexes("audit_log", [
+  {
+    "key": {
+      "entity": 1,
+      "entity_id": 1,
+      "at": -1
+    },
+    "name": "entity_1_entity_id_1_at_-1"
+  }
+]);
