@@ -7,83 +7,21 @@ the documents it writes are accepted by their collection's validator, and a read
 from __future__ import annotations
 
 import copy
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from schemac.backends.sql.naming import column_name
-from schemac.compiler.model import Entity, FieldKind, ScalarKind
+from schemac.compiler.model import Entity
 from tests.helpers.mongo_cases import BROKEN, Loaded, loaded, write_cases
 from tests.helpers.mongo_compare import plain
 from tests.helpers.mongo_docs import encode, get_path
 from tests.helpers.mongo_mock import bind, new_database, param_names, run_pattern
 from tests.helpers.mongo_validate import errors
-from tests.helpers.pg_answers import PgAnswers, Row, bucket_start, pg_answers  # noqa: F401  (fixture)
+from tests.helpers.mongo_writes import fresh_row, run_steps, write_params
+from tests.helpers.pg_answers import PgAnswers, Row, pg_answers  # noqa: F401  (fixture)
 
 Load = Callable[[str], PgAnswers]
-
-
-def fresh_row(ld: Loaded, e: Entity) -> Row:
-    """A live row of `e` with a new id and new values for its unique fields."""
-    base = copy.deepcopy(next(r for r in ld.pg.data.live(e.name)))
-    row = dict(base)
-    ids = [r["id"] for r in ld.pg.data.of(e.name) if "id" in r]
-    if "id" in row:
-        row["id"] = uuid.uuid4() if isinstance(row["id"], uuid.UUID) else max(ids) + 1000
-    for f in e.stored_fields:
-        if f.unique and f.kind is FieldKind.SCALAR and f.scalar is not None:
-            if f.scalar.kind is ScalarKind.UUID:
-                row[f.name] = uuid.uuid4()
-            elif isinstance(row[f.name], str):
-                row[f.name] = ("n" + row[f.name])[: f.scalar.length or 255]
-    return row
-
-
-def write_params(ld: Loaded, e: Entity, row: Row) -> dict[str, Any]:
-    """The row under every name a template may use: IR field, column name, flattened value-object columns,
-    and the fields it copies from referenced rows (`<path>_<key>`: course_title)."""
-    out: dict[str, Any] = {"changes": {f.name: row.get(f.name) for f in e.stored_fields}}  # the audit's
-    for spec in ld.spec.get("computed") or []:  # bucket keys of the row (or of its parent the bucket counts)
-        source = row if spec["source"] == e.name else _parent(ld, e, row, spec["source"])
-        if source is not None:
-            for k in spec["keys"]:
-                out[k["key"]] = out[f"old_{k['key']}"] = bucket_start(source[k["field"]], k.get("bucket"))
-    for copy_ in ld.spec.get("copies") or []:
-        if copy_.get("holder") == e.name and copy_.get("mode") == "extended_reference" and row.get(copy_["by"]):
-            source = ld.pg.data.by_id(copy_["from"])[row[copy_["by"]]]
-            for ir_name, key in copy_["fields"].items():
-                out[f"{copy_['path']}_{key}"] = source[ir_name]
-    for f in e.stored_fields:
-        value = row.get(f.name)
-        out[f.name] = value
-        out[column_name(f)] = value
-        if f.kind is FieldKind.EMBEDDED and isinstance(value, dict):
-            for k, v in value.items():
-                out[f"{column_name(f)}_{k}"] = v
-    return out
-
-
-def _parent(ld: Loaded, e: Entity, row: Row, entity: str) -> Row | None:
-    ref = next((f for f in e.references if f.target == entity), None)
-    return ld.pg.data.by_id(entity).get(row[ref.name]) if ref is not None else None
-
-
-def run_steps(db: Any, write: dict[str, Any], params: dict[str, Any]) -> None:
-    for step in write["steps"]:
-        coll = db[step["collection"]]
-        op = step["op"]
-        if op == "insertOne":
-            coll.insert_one(bind(step["document"], params))
-        elif op in ("updateOne", "updateMany"):
-            getattr(coll, "update_one" if op == "updateOne" else "update_many")(
-                bind(step["filter"], params), bind(step["update"], params), upsert=bool(step.get("upsert")))
-        elif op == "replaceOne":
-            coll.replace_one(bind(step["filter"], params), bind(step["document"], params),
-                             upsert=bool(step.get("upsert")))
-        else:
-            raise AssertionError(f"{write['name']}: step op {op!r} is not one an insert template should use")
 
 
 @pytest.mark.parametrize(("example", "name"), list(write_cases()))
@@ -112,8 +50,10 @@ def test_insert_template(pg_answers: Load, example: str, name: str) -> None:  # 
         assert spec is not None, f"{name}: writes to {step['collection']}, which collections.json does not declare"
         schema = (spec.get("validator") or {}).get("$jsonSchema", {})
         document = step.get("document") or {}
-        written = bind(step.get("filter") or ({"_id": document["_id"]} if "_id" in document else {
-            k: v for k, v in document.items() if not isinstance(v, dict | list) or set(v) == {"$param"}}), params)
+        flt = step.get("filter") or {}
+        written = bind({"_id": flt["_id"]} if "_id" in flt else flt or ({"_id": document["_id"]} if "_id" in document
+                       else {k: v for k, v in document.items()
+                             if not isinstance(v, dict | list) or set(v) == {"$param"}}), params)
         docs = list(db[step["collection"]].find(written))
         assert docs, f"{name}: no {step['collection']} document matches {written} after the write"
         for d in docs:
