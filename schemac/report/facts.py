@@ -187,8 +187,11 @@ def gather(result: Any, today: date) -> Facts:
     """Facts from a `BuildResult` (compilation, design, artifacts, catalog, diagnostics)."""
     comp = result.compilation
     design: Design = result.design
-    # the tables as the relational layout stores them: the model's entities, then the junction tables
-    facts = Facts(model=design.relational.stored(design.model), design=design,
+    # the tables as a relational layout stores them (naturally keyed entities, then the junction tables);
+    # the IR itself for the other families
+    layout = design.layout
+    model = layout.stored(design.model) if isinstance(layout, RelationalLayout) else design.model
+    facts = Facts(model=model, design=design,
                   target=design.target, today=today, sources=dict(comp.sources),
                   artifacts={a.path: a.text for a in result.artifacts},
                   diagnostics=list(result.diagnostics))
