@@ -9,6 +9,8 @@ Fixtures:
 * ``pg_database`` -> str: the superuser DSN of a fresh, empty PostgreSQL database named after the test.
 * ``mariadb_database`` -> dict: ``pymysql.connect`` kwargs of a fresh, empty MariaDB database named
   after the test.
+* ``engine`` (session, parametrised over :data:`tests.helpers.engine.ENGINES`) ->
+  :class:`tests.helpers.engine.SqlEngine`: one engine and its server, for the suites that run on every engine.
 
 A server that is not installed makes the tests that use it fail (never skip), with a message naming
 ``scripts/test.sh``, which installs it.
@@ -81,3 +83,12 @@ def pg_database(pg_server: PgServer, request: pytest.FixtureRequest) -> str:
 def mariadb_database(mariadb_server: MariaDbServer, request: pytest.FixtureRequest) -> dict[str, Any]:
     """``pymysql.connect`` kwargs of a fresh, empty database named after the current test."""
     return mariadb_server.fresh_database(request.node.name)
+
+
+@pytest.fixture(scope="session", params=["postgres", "mariadb"])  # the keys of tests.helpers.engine.ENGINES
+def engine(request: pytest.FixtureRequest) -> Any:
+    """A :class:`tests.helpers.engine.SqlEngine` with its server, started on first use."""
+    from tests.helpers.engine import ENGINES, SqlEngine  # imported by the tests that use it (schemac, SQLAlchemy)
+
+    example_class, server_fixture = ENGINES[request.param]
+    return SqlEngine(example_class, request.getfixturevalue(server_fixture))
