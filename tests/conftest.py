@@ -9,7 +9,7 @@ Fixtures:
 * ``pg_database`` -> str: the superuser DSN of a fresh, empty PostgreSQL database named after the test.
 * ``mariadb_database`` -> dict: ``pymysql.connect`` kwargs of a fresh, empty MariaDB database named
   after the test.
-* ``engine`` (session, parametrised over :data:`tests.helpers.engine.ENGINES`) ->
+* ``engine`` (session, parametrised over ``tests.engines.ENGINE_NAMES``) ->
   :class:`tests.helpers.engine.SqlEngine`: one engine and its server, for the suites that run on every engine.
 
 A server that is not installed makes the tests that use it fail (never skip), with a message naming
@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from tests.engines import EngineError, MariaDbServer, PgServer, start_mariadb, start_postgres
+from tests.engines import ENGINE_NAMES, EngineError, MariaDbServer, PgServer, start_mariadb, start_postgres
 
 S = TypeVar("S", PgServer, MariaDbServer)
 
@@ -85,7 +85,7 @@ def mariadb_database(mariadb_server: MariaDbServer, request: pytest.FixtureReque
     return mariadb_server.fresh_database(request.node.name)
 
 
-@pytest.fixture(scope="session", params=["postgres", "mariadb"])  # the keys of tests.helpers.engine.ENGINES
+@pytest.fixture(scope="session", params=ENGINE_NAMES)
 def engine(request: pytest.FixtureRequest) -> Any:
     """A :class:`tests.helpers.engine.SqlEngine` with its server, started on first use."""
     from tests.helpers.engine import ENGINES, SqlEngine  # imported by the tests that use it (schemac, SQLAlchemy)

@@ -48,6 +48,7 @@ from psycopg import sql
 from tests.sqlsplit import split_statements
 
 __all__ = [
+    "ENGINE_NAMES",
     "MYSQL8_DEFAULT_SQL_MODE",
     "EngineError",
     "EngineStartError",
@@ -71,6 +72,8 @@ MYSQL8_DEFAULT_SQL_MODE = (
     "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
 )
 APP_ROLE = "app"
+# the engines of the engine suite (the `engine` fixture): the keys of tests/helpers/engine.py ENGINES
+ENGINE_NAMES = ("postgres", "mariadb")
 DEFAULT_DB = "schemac"
 LOOPBACK = "127.0.0.1"
 
