@@ -9,7 +9,8 @@ fixture (tests/conftest.py), so that another engine is another object here, not 
   - `engine`: SQLAlchemy engine of the owner (PostgreSQL's superuser, MariaDB's root), `seed()`, `close()`;
   - the roles the schema header recommends: `app(tenant, actor)` and `privacy()`, each a transaction;
   - `run(conn, stmt, values)`: a generated statement with its parameters by name (MariaDB: every warning
-    fails), `sql(conn, text, *args)`: hand-written SQL with `%s` placeholders.
+    fails), `explain(conn, stmt, values)`: the tables and indexes its plan reads, `indexes(conn)`: the
+    database's index names, `sql(conn, text, *args)`: hand-written SQL with `%s` placeholders.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from tests.helpers.sqldata import (
     parse_queries,
     seed,
 )
+from tests.seed import mariadb_accesses, pg_scans
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,13 @@ APP_ROLE, PRIVACY_JOB = "app", "privacy_job"
 class Ran(NamedTuple):
     rows: list[Any]  # mappings: column name -> value
     rowcount: int
+
+
+class Access(NamedTuple):
+    """One table read of a plan: the table (or its alias) and the index read, None for a whole-table scan."""
+
+    table: str | None
+    index: str | None
 
 
 class EngineExample(ABC):
@@ -104,6 +113,14 @@ class EngineExample(ABC):
 
     @abstractmethod
     def run(self, conn: sa.Connection, stmt: Statement, values: dict[str, Any]) -> Ran: ...
+
+    @abstractmethod
+    def explain(self, conn: sa.Connection, stmt: Statement, values: dict[str, Any]) -> list[Access]:
+        """The engine's plan of a generated statement with these parameters, as the tables it reads."""
+
+    @abstractmethod
+    def indexes(self, conn: sa.Connection) -> set[str]:
+        """The names of the database's indexes, primary keys included."""
 
     @abstractmethod
     def sql(self, conn: sa.Connection, text: str, *args: Any) -> list[Any]:
@@ -167,6 +184,14 @@ class PgExample(EngineExample):
         params = driver_params({f"p{i + 1}": values[p.name] for i, p in enumerate(stmt.params)}, mysql=False)
         result = conn.exec_driver_sql(sql, params)
         return Ran(list(result.mappings().all()) if result.returns_rows else [], result.rowcount)
+
+    def explain(self, conn: sa.Connection, stmt: Statement, values: dict[str, Any]) -> list[Access]:
+        explain = Statement(stmt.name, stmt.kind, "EXPLAIN (FORMAT JSON) " + stmt.sql, stmt.params)
+        [row] = self.run(conn, explain, values).rows
+        return [Access(s.relation, s.index) for s in pg_scans(next(iter(row.values())))]
+
+    def indexes(self, conn: sa.Connection) -> set[str]:
+        return {r["indexname"] for r in self.sql(conn, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")}
 
     def sql(self, conn: sa.Connection, text: str, *args: Any) -> list[Any]:
         result = conn.exec_driver_sql(text, args or None)  # type: ignore[arg-type]
@@ -235,6 +260,26 @@ class MyExample(EngineExample):
         raw = conn.connection.driver_connection
         rows = execute_checked(raw, stmt.sql, args, cursor=pymysql.cursors.DictCursor)  # type: ignore[arg-type]
         return Ran(list(rows), raw.affected_rows())  # type: ignore[union-attr]
+
+    def explain(self, conn: sa.Connection, stmt: Statement, values: dict[str, Any]) -> list[Access]:
+        """EXPLAIN FORMAT=JSON of the statement with its parameters as literals, binary ones in hex (the
+        document prints the conditions' literals as they are, and raw bytes there would not be JSON)."""
+        raw = conn.connection.driver_connection
+        args = {p.name: driver_params(values, mysql=True)[p.name] for p in stmt.params}
+
+        def literal(m: re.Match[str]) -> str:
+            value = args[m.group(1)]
+            return f"X'{value.hex()}'" if isinstance(value, bytes) else str(raw.escape(value))  # type: ignore[union-attr]
+
+        sql = re.sub(r"%\((\w+)\)s", literal, stmt.sql).replace("%%", "%")
+        [row] = self.sql(conn, "EXPLAIN FORMAT=JSON " + sql)
+        accesses = mariadb_accesses(next(iter(row.values())))  # <subquery2>, <derived3>: the engine's own tables
+        return [Access(a.get("table_name"), a.get("key")) for a in accesses if not a["table_name"].startswith("<")]
+
+    def indexes(self, conn: sa.Connection) -> set[str]:
+        rows = self.sql(conn, "SELECT DISTINCT index_name AS name FROM information_schema.statistics "
+                              "WHERE table_schema = DATABASE()")
+        return {r["name"] for r in rows}
 
     def sql(self, conn: sa.Connection, text: str, *args: Any) -> list[Any]:
         raw = conn.connection.driver_connection
