@@ -6,6 +6,7 @@ tenancy, counters, full text, includes and every kind of write). Engine-specific
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,27 +42,15 @@ def only(engine: str) -> pytest.MarkDecorator:
 @pytest.fixture(scope="module", params=EXAMPLES, ids=EXAMPLE_IDS)
 def example(engine: SqlEngine, request: pytest.FixtureRequest) -> Iterator[EngineExample]:
     """One database per engine and example for the tests of this module (each test seeds its own rows)."""
-    ex = engine.open(request.param, f"engine_{request.param.stem}")
-    try:
+    with engine.opened(request.param, f"engine_{request.param.stem}") as ex:
         yield ex
-    finally:
-        ex.close()
 
 
 @pytest.fixture
 def model_example(engine: SqlEngine, request: pytest.FixtureRequest) -> Iterator[Any]:
     """`open(path, name)` for a test's own model; closed after the test."""
-    opened: list[EngineExample] = []
-
-    def open_model(path: Path, name: str) -> EngineExample:
-        opened.append(engine.open(path, name))
-        return opened[-1]
-
-    try:
-        yield open_model
-    finally:
-        for ex in opened:
-            ex.close()
+    with contextlib.ExitStack() as stack:
+        yield lambda path, name: stack.enter_context(engine.opened(path, name))
 
 
 def _write(tmp_path: Path, name: str, sdl: str) -> Path:

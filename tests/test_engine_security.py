@@ -32,11 +32,8 @@ from tests.helpers.sqldata import (
 @pytest.fixture(scope="module", params=EXAMPLES, ids=EXAMPLE_IDS)
 def example(engine: SqlEngine, request: pytest.FixtureRequest) -> Iterator[EngineExample]:
     """One database per engine and example for the tests of this module (each test seeds its own rows)."""
-    ex = engine.open(request.param, f"security_{request.param.stem}")
-    try:
+    with engine.opened(request.param, f"security_{request.param.stem}") as ex:
         yield ex
-    finally:
-        ex.close()
 
 
 def _tenant_column(example: EngineExample) -> str | None:

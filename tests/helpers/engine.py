@@ -310,8 +310,17 @@ class SqlEngine:
         return build_example(path, self.facts.target)
 
     def open(self, path: Path, name: str) -> EngineExample:
-        """`path`'s schema applied to a fresh database `<engine>_<name>`."""
+        """`path`'s schema applied to a fresh database `<engine>_<name>`; `close()` drops it."""
         return self.example_class(self.server, path, f"{self.name}_{name}")  # type: ignore[arg-type]
+
+    @contextlib.contextmanager
+    def opened(self, path: Path, name: str) -> Iterator[EngineExample]:
+        """`open(path, name)`, closed at the end of the block."""
+        example = self.open(path, name)
+        try:
+            yield example
+        finally:
+            example.close()
 
 
 # the fixture's parameters: engine name -> (example class, the server's fixture)
