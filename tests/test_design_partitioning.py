@@ -118,10 +118,8 @@ def test_partitioning_applies_on_both_engines(engine: str, pg_server: PgServer, 
     path = FIXTURES / "skus.sdl"
     if engine == "postgres":
         example: Any = PgExample(pg_server, path, "partitioning_skus")
-        run = run_every_statement
     else:
         example = MyExample(mariadb_server, path, "partitioning_skus")
-        run = run_every_statement
     try:
         example.seed()
         script = artifact(example.result, "partitioning.sql")
@@ -139,6 +137,6 @@ def test_partitioning_applies_on_both_engines(engine: str, pg_server: PgServer, 
             parts = _count(conn, "SELECT count(*) FROM information_schema.partitions WHERE table_schema = "
                                  "DATABASE() AND table_name = 'skus' AND partition_name IS NOT NULL")
         assert before > 0 and after == before and parts == 8
-        run(example)
+        run_every_statement(example)
     finally:
         example.close()
