@@ -11,6 +11,8 @@ Fixtures:
   after the test.
 * ``dynalite_server``, ``moto_server`` (session) -> :class:`tests.helpers.ddb_servers.DdbServer`: the two
   DynamoDB emulators of the DynamoDB proof (defined in tests/helpers/ddb_servers.py).
+* ``engine`` (session, parametrised over ``tests.engines.ENGINE_NAMES``) ->
+  :class:`tests.helpers.engine.SqlEngine`: one engine and its server, for the suites that run on every engine.
 
 A server that is not installed makes the tests that use it fail (never skip), with a message naming
 ``scripts/test.sh``, which installs it.
@@ -23,7 +25,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from tests.engines import EngineError, MariaDbServer, PgServer, start_mariadb, start_postgres
+from tests.engines import ENGINE_NAMES, EngineError, MariaDbServer, PgServer, start_mariadb, start_postgres
 from tests.helpers.ddb_servers import dynalite_server, moto_server  # noqa: F401  (fixtures, registered here)
 
 S = TypeVar("S", PgServer, MariaDbServer)
@@ -84,3 +86,12 @@ def pg_database(pg_server: PgServer, request: pytest.FixtureRequest) -> str:
 def mariadb_database(mariadb_server: MariaDbServer, request: pytest.FixtureRequest) -> dict[str, Any]:
     """``pymysql.connect`` kwargs of a fresh, empty database named after the current test."""
     return mariadb_server.fresh_database(request.node.name)
+
+
+@pytest.fixture(scope="session", params=ENGINE_NAMES)
+def engine(request: pytest.FixtureRequest) -> Any:
+    """A :class:`tests.helpers.engine.SqlEngine` with its server, started on first use."""
+    from tests.helpers.engine import ENGINES, SqlEngine  # imported by the tests that use it (schemac, SQLAlchemy)
+
+    example_class, server_fixture = ENGINES[request.param]
+    return SqlEngine(example_class, request.getfixturevalue(server_fixture))

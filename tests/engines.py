@@ -48,6 +48,7 @@ from psycopg import sql
 from tests.sqlsplit import split_statements
 
 __all__ = [
+    "ENGINE_NAMES",
     "MYSQL8_DEFAULT_SQL_MODE",
     "EngineError",
     "EngineStartError",
@@ -71,6 +72,8 @@ MYSQL8_DEFAULT_SQL_MODE = (
     "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
 )
 APP_ROLE = "app"
+# the engines of the engine suite (the `engine` fixture): the keys of tests/helpers/engine.py ENGINES
+ENGINE_NAMES = ("postgres", "mariadb")
 DEFAULT_DB = "schemac"
 LOOPBACK = "127.0.0.1"
 
@@ -671,6 +674,7 @@ def execute_checked(
     args: Any = None,
     *,
     allow_notes: Sequence[int] = (),
+    cursor: type[pymysql.cursors.Cursor] | None = None,
 ) -> tuple[Any, ...]:
     """Execute one statement, then ``SHOW WARNINGS``; raise AssertionError listing its rows, if any.
 
@@ -684,9 +688,10 @@ def execute_checked(
     whether its rows belong to this statement: when it is 0, the rows are stale and ignored.
 
     Returns the statement's result rows (empty for DDL). ``args`` are PyMySQL parameters; with
-    ``args=None`` the statement is sent as is (a ``%`` needs no escaping).
+    ``args=None`` the statement is sent as is (a ``%`` needs no escaping). ``cursor`` is the PyMySQL cursor
+    class of the rows (default: the connection's); ``conn.affected_rows()`` is the statement's row count.
     """
-    with conn.cursor() as cur:
+    with conn.cursor(cursor) as cur:
         cur.execute(statement, args)
         rows = tuple(cur.fetchall())
         count = int(cur.warning_count)

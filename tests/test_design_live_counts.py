@@ -16,8 +16,8 @@ from schemac.compiler.design.decisions import IndexChoice
 from schemac.compiler.design.model import Design, Subject
 from tests.engines import PgServer
 from tests.helpers.plan_models import build_model, load_model
+from tests.helpers.plans import artifact, connect, explain_pg, parameter_sets, set_tenant
 from tests.seed import parse_queries, pg_scans, query_of
-from tests.test_plans import artifact, connect, explain_pg, parameter_sets, set_tenant
 
 COURSES = Path(__file__).resolve().parents[1] / "examples" / "course_platform.sdl"
 

@@ -14,11 +14,9 @@ import pytest
 
 from schemac.compiler.design.model import Design, PartitionPlan
 from tests.engines import MariaDbServer, PgServer, apply_mysql_script, apply_pg_script
+from tests.helpers.engine import MyExample, PgExample, run_every_statement
 from tests.helpers.plan_models import build_model
-from tests.test_mysql_engine import MyExample
-from tests.test_mysql_engine import run_every_statement as run_on_mariadb
-from tests.test_plans import artifact
-from tests.test_postgres_engine import PgExample, run_every_statement
+from tests.helpers.plans import artifact
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "design"
 
@@ -120,10 +118,8 @@ def test_partitioning_applies_on_both_engines(engine: str, pg_server: PgServer, 
     path = FIXTURES / "skus.sdl"
     if engine == "postgres":
         example: Any = PgExample(pg_server, path, "partitioning_skus")
-        run = run_every_statement
     else:
         example = MyExample(mariadb_server, path, "partitioning_skus")
-        run = run_on_mariadb
     try:
         example.seed()
         script = artifact(example.result, "partitioning.sql")
@@ -141,6 +137,6 @@ def test_partitioning_applies_on_both_engines(engine: str, pg_server: PgServer, 
             parts = _count(conn, "SELECT count(*) FROM information_schema.partitions WHERE table_schema = "
                                  "DATABASE() AND table_name = 'skus' AND partition_name IS NOT NULL")
         assert before > 0 and after == before and parts == 8
-        run(example)
+        run_every_statement(example)
     finally:
         example.close()

@@ -10,7 +10,7 @@ import pytest
 
 from tests.engines import MariaDbServer, PgServer
 from tests.helpers.plan_models import load_model, plan_problems, synthetic_model
-from tests.test_plans import OTHER_INDEX, Loaded
+from tests.helpers.plans import OTHER_INDEX, Loaded
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "design"
 BIGGEST = {"postgres": 200_000, "mariadb": 80_000}  # as tests/test_plans.py

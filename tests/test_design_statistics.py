@@ -14,7 +14,7 @@ import pytest
 from schemac.compiler.design.model import Design, Subject
 from tests.engines import PgServer
 from tests.helpers.plan_models import build_model, load_model
-from tests.test_plans import artifact
+from tests.helpers.plans import artifact
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "design"
 # Estimated vs actual rows of a (tenant, parent) lookup. The seed skews parents (the biggest device holds

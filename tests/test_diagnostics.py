@@ -132,7 +132,7 @@ def assert_case(comp: Compilation, code: str, line: int, col: int, text: str) ->
 
 
 def test_every_front_end_code_has_a_case() -> None:
-    from tests.test_sdl12_diagnostics import CASES as SDL12_CASES  # SC0216-SC0229 (SDL 1.2), tested there
+    from tests.helpers.sdl12_diagnostics import CASES as SDL12_CASES  # SC0216-SC0229 (SDL 1.2), tested there
 
     assert set(CASES) | set(SDL12_CASES) == front_end_codes()
 

@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import random
-import re
 import sys
 from pathlib import Path
 
 import pytest
 from lark import Lark
-from lark.exceptions import UnexpectedInput
 from lark.lexer import PatternStr
 
 from schemac.compiler import fast_syntax, syntax
-from schemac.compiler import nodes as n
 from schemac.diagnostics import Diagnostics
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,24 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from synth import generate  # noqa: E402
 
-
-def lark_tree(text: str, file: str = "t.sdl") -> n.File | None:
-    lark, transformer = syntax._parser()
-    transformer.file = file
-    try:
-        tree = lark.parse(text)
-    except UnexpectedInput:
-        return None
-    return n.File(file, tuple(transformer.transform(tree)))
-
-
-def same_or_declined(text: str) -> None:
-    fast = fast_syntax.parse(text, "t.sdl")
-    if fast is None:
-        return
-    slow = lark_tree(text)
-    assert slow is not None, f"the fast parser accepts a text Lark rejects:\n{text}"
-    assert repr(fast) == repr(slow), f"the fast parser builds another tree for:\n{text}"
+from tests.helpers.fast_syntax import TOKEN, VOCAB, lark_tree, same_or_declined  # noqa: E402
 
 
 def test_grammar_is_the_one_the_fast_parser_mirrors() -> None:
@@ -142,14 +122,6 @@ def test_corner_cases(text: str) -> None:
     same_or_declined(text)
 
 
-_TOKEN = re.compile(r'"(?:\\.|[^"\\\n])*"|//[^\n]*|[A-Za-z][A-Za-z0-9_]*|-?[0-9]+(?:\.[0-9]+)?[kMB]?|<=|>=|!='
-                    r'|\.\.|\[\]|\n|\S')
-_VOCAB = ["unique", "index", "check", "volume", "size", "and", "or", "where", "order", "limit", "in", "is", "not",
-          "null", "as", "by", "asc", "desc", "insert", "rate", "entity", "x", "Foo", "{", "}", "(", ")", ",", "?",
-          "@", "/", ".", "..", "=", "<", ">", "<=", "[]", "*", ":", "~", "+", "5", "-2", "1.5k", '"s"', "\n", ";",
-          "|", "quarter", "day", "update", "between", "group", "from", "expires"]
-
-
 def test_mutants() -> None:
     """Every declaration of the examples and of the SDL 1.2 model with one token deleted, replaced or preceded
     by another."""
@@ -158,10 +130,10 @@ def test_mutants() -> None:
     for path in SOURCES:
         for chunk in syntax._declaration_chunks(path.read_text(encoding="utf-8")):
             chunk = chunk.lstrip("\n")
-            for m in _TOKEN.finditer(chunk):
+            for m in TOKEN.finditer(chunk):
                 a, b = m.span()
                 same_or_declined(chunk[:a] + chunk[b:])
-                for word in rng.sample(_VOCAB, 4):
+                for word in rng.sample(VOCAB, 4):
                     same_or_declined(chunk[:a] + " " + word + " " + chunk[b:])
                     same_or_declined(chunk[:a] + word + chunk[a:])
                 cases += 9

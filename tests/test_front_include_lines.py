@@ -10,7 +10,7 @@ import pytest
 from schemac.compiler import fast_syntax
 from schemac.compiler.pipeline import compile_text
 from schemac.diagnostics import render
-from tests.test_fast_syntax import _TOKEN, _VOCAB, same_or_declined
+from tests.helpers.fast_syntax import TOKEN, VOCAB, same_or_declined
 
 MODEL = """model m {}
 entity Author {
@@ -96,9 +96,9 @@ def test_both_parsers_read_repeated_include_lines_alike(text: str) -> None:
 
 def test_mutants_of_repeated_include_lines() -> None:
     rng = random.Random(11)
-    vocab = [*_VOCAB, "include", "from", "select"]
+    vocab = [*VOCAB, "include", "from", "select"]
     cases = 0
-    for m in _TOKEN.finditer(QUERY):
+    for m in TOKEN.finditer(QUERY):
         a, b = m.span()
         same_or_declined(QUERY[:a] + QUERY[b:])
         for word in rng.sample(vocab, 6):

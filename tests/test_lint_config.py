@@ -9,7 +9,7 @@ import pytest
 from schemac.compiler.check import ConfigError, LintConfig, load_config, run_checks
 from schemac.compiler.check.config import parse_config
 from schemac.diagnostics import Diagnostic, Severity, Span
-from tests.test_lint import compile_ok, lint, stub_design
+from tests.helpers.lint import compile_ok, lint, stub_design
 
 ITEM = "entity Item {\n  unit_price money\n  weight_kg int\n}\n"  # SC0322 on line 2
 

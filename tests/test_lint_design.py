@@ -14,7 +14,7 @@ from schemac.compiler.design.model import Design
 from schemac.compiler.model import Model
 from schemac.compiler.pipeline import compile_model
 from schemac.diagnostics import Severity
-from tests.test_lint import ALLOWED, EXAMPLE_FILES, FIXTURE_FILES, FIXTURES, DesignFactory, example_findings
+from tests.helpers.lint import ALLOWED, EXAMPLE_FILES, FIXTURE_FILES, FIXTURES, DesignFactory, example_findings
 
 # Findings that only the real design produces: (example file, code, subject in the message) -> why it stays.
 ALLOWED_WITH_DESIGN: dict[tuple[str, str, str], str] = {}

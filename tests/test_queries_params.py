@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from schemac.build import build
-from tests.test_sql_helpers import parse_queries
+from tests.helpers.sqldata import parse_queries
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.sdl"))

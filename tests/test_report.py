@@ -20,7 +20,7 @@ from schemac.report import SECTIONS, build_report, render_report
 from schemac.report.facts import gather
 from schemac.report.migration import playbook_for
 from schemac.report.text import add_months, count, rate
-from tests.test_report_support import (
+from tests.helpers.report_support import (
     EXAMPLES,
     ROOT,
     TARGETS,

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from schemac.report import render_report
-from tests.test_report_support import ROOT, report_build
+from tests.helpers.report_support import ROOT, report_build
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -30,7 +30,7 @@ from schemac.compiler.pipeline import compile_model
 from schemac.report import build_report, render_report
 from schemac.report.access import PatternRow
 from tests.engines import database_name
-from tests.test_report_support import EXAMPLES, real_build
+from tests.helpers.report_support import EXAMPLES, real_build
 
 TODAY = date(2025, 1, 15)
 

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from schemac.backends import get_backend
 from tests.engines import MariaDbServer, PgServer
 from tests.helpers.sdl12_feed import feed_db
+from tests.helpers.sqldata import bucket_start
 from tests.helpers.sqlrun import ENGINES, TARGET, Db
-from tests.test_sql_helpers import bucket_start
 
 UTC = dt.UTC
 BUCKETS = ("day", "week", "month", "quarter", "year")

@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from schemac.backends.sql.naming import table_name
-from tests.seed import SEQ_SCAN_ROWS, NamedQuery, mariadb_accesses, parse_queries, pg_scans
-from tests.test_plans import (
+from tests.helpers.plans import (
     ENGINES,
     PG_INDEX_NODES,
     Loaded,
@@ -28,6 +27,7 @@ from tests.test_plans import (
     resolve,
     statements,
 )
+from tests.seed import SEQ_SCAN_ROWS, NamedQuery, mariadb_accesses, parse_queries, pg_scans
 
 UNIONS = [("commerce", "CustomerActivity"), ("commerce", "CustomerActivityNext")]
 PURGES = [("helpdesk", "PurgeSession")]

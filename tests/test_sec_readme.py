@@ -12,8 +12,8 @@ import psycopg
 import pytest
 
 from tests.engines import PgServer, apply_pg_script
+from tests.helpers.sqldata import ROOT, artifact, build_example
 from tests.sqlsplit import split_statements
-from tests.test_sql_helpers import ROOT, artifact, build_example
 
 SECTION = "## Security set-up"
 

@@ -21,7 +21,7 @@ from schemac.compiler.design.model import IndexPlan
 from schemac.compiler.model import KeyPart, Scalar, ScalarKind
 from schemac.compiler.pipeline import compile_text
 from schemac.diagnostics import REGISTRY
-from tests.test_sql_helpers import (
+from tests.helpers.sqldata import (
     EXAMPLE_IDS,
     EXAMPLES,
     ROOT,

@@ -13,10 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from schemac.compiler.design.model import Subject
+from tests.helpers.aggregates import check_aggregates
+from tests.helpers.engine import MyExample, PgExample
 from tests.helpers.trig import CASCADE_SDL, write_model
-from tests.test_mysql_engine import MyExample
-from tests.test_postgres_engine import PgExample
-from tests.test_sql_maintained import check_aggregates
 
 ENGINES = {"postgres": ("pg_server", PgExample), "mysql": ("mariadb_server", MyExample)}
 
@@ -115,7 +114,7 @@ entity Comment {
 def test_the_design_records_each_cascade_it_converts_or_keeps(tmp_path: Path) -> None:
     from schemac.backends.sql import codes  # noqa: F401 - registers the SQL backend's codes
     from schemac.diagnostics import REGISTRY
-    from tests.test_sql_helpers import build_example
+    from tests.helpers.sqldata import build_example
 
     assert "BEFORE DELETE trigger" in REGISTRY["SC0415"].explanation
     design = build_example(write_model(tmp_path, "cascade", CASCADE_SDL), "mysql").design

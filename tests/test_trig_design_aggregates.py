@@ -13,11 +13,10 @@ import pytest
 import sqlalchemy as sa
 
 from schemac.compiler.design.model import Subject
+from tests.helpers.aggregates import check_aggregates
+from tests.helpers.engine import MyExample, PgExample
+from tests.helpers.sqldata import build_example
 from tests.helpers.trig import COUNTERS_SDL, write_model
-from tests.test_mysql_engine import MyExample
-from tests.test_postgres_engine import PgExample
-from tests.test_sql_helpers import build_example
-from tests.test_sql_maintained import check_aggregates
 
 HOT_SDL = """\
 model hot {}

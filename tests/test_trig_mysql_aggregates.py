@@ -15,8 +15,8 @@ import pymysql
 import pytest
 
 from tests.engines import MariaDbServer
+from tests.helpers.engine import MyExample
 from tests.helpers.trig import COUNTERS_SDL, run_together, truth, write_model
-from tests.test_mysql_engine import MyExample
 
 DEADLOCK, LOCK_WAIT = 1213, 1205
 

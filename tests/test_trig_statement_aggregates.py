@@ -13,9 +13,9 @@ import psycopg
 import pytest
 
 from tests.engines import PgServer
+from tests.helpers.aggregates import check_aggregates
+from tests.helpers.engine import PgExample
 from tests.helpers.trig import COUNTERS_SDL, run_together, write_model
-from tests.test_postgres_engine import PgExample
-from tests.test_sql_maintained import check_aggregates
 
 
 @pytest.fixture

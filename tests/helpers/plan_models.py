@@ -12,8 +12,7 @@ import pymysql
 from schemac.build import BuildResult, build
 from schemac.compiler.design.model import Design
 from tests.engines import MariaDbServer, PgServer, apply_mysql_script, apply_pg_script, database_name
-from tests.seed import check_foreign_keys, index_names, parse_queries, scale_for, seed_mariadb, seed_postgres
-from tests.test_plans import (
+from tests.helpers.plans import (
     TARGET,
     Loaded,
     artifact,
@@ -23,6 +22,7 @@ from tests.test_plans import (
     parameter_sets,
     resolve,
 )
+from tests.seed import check_foreign_keys, index_names, parse_queries, scale_for, seed_mariadb, seed_postgres
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 

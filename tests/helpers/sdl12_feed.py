@@ -12,8 +12,8 @@ from schemac.backends import BuildOptions
 from schemac.build import BuildResult, emit_compiled
 from schemac.compiler.pipeline import compile_text
 from tests.engines import MariaDbServer, PgServer, apply_mysql_script, apply_pg_script
+from tests.helpers.sqldata import parse_queries
 from tests.helpers.sqlrun import TARGET, Db, artifact
-from tests.test_sql_helpers import parse_queries
 
 FEED_SDL = """\
 model feed {

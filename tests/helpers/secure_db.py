@@ -18,7 +18,7 @@ import psycopg
 import pymysql
 
 from tests.engines import MariaDbServer, PgServer, apply_mysql_script, apply_pg_script
-from tests.test_sql_helpers import artifact, build_example
+from tests.helpers.sqldata import artifact, build_example
 
 SECURE_SDL = """\
 model secure {

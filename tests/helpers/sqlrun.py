@@ -20,7 +20,7 @@ from psycopg.rows import dict_row
 
 from schemac.build import BuildResult, build
 from tests.engines import MariaDbServer, PgServer, apply_mysql_script, apply_pg_script
-from tests.test_sql_helpers import Statement, parse_queries
+from tests.helpers.sqldata import Statement, parse_queries
 
 TARGET = {"postgres": "postgres", "mariadb": "mysql"}
 ENGINES = tuple(TARGET)

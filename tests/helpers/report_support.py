@@ -32,7 +32,7 @@ from schemac.compiler.model import Entity, FieldKind, KeyPart, Model, Query
 from schemac.compiler.naming import pascal, plural, snake
 from schemac.compiler.pipeline import compile_model
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.sdl"))
 TARGETS = ("postgres", "mysql")
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from schemac.compiler.design.model import MaintainedAggregate
 from schemac.compiler.model import Const, Predicate, ScalarKind
-from tests.test_sql_helpers import Seed, insert, sample_row
+from tests.helpers.sqldata import Seed, insert, sample_row
 
 _OPS = {"=": "__eq__", "!=": "__ne__", "<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__"}
 
