@@ -142,7 +142,7 @@ def proof(request: pytest.FixtureRequest, small_pg: Callable[[str], PgAnswers]) 
     if kind in TTL_ON and art.entities.get("ttl_attribute"):
         spec = {"Enabled": True, "AttributeName": art.entities["ttl_attribute"]}
         client.update_time_to_live(TableName=art.table_name, TimeToLiveSpecification=spec)
-    first = sample_closure(pg.model, pg.data.rows, TRANSACTIONS_ON[kind]) if TRANSACTIONS_ON[kind] else set()
+    first = sample_closure(pg.with_links, pg.data.rows, TRANSACTIONS_ON[kind]) if TRANSACTIONS_ON[kind] else set()
     load = load_rows(client, art, pg.with_links, pg.data.rows, LoadPlan(SPLIT, frozenset(first)))
     return Proof(example, server, client, art, pg, load)
 

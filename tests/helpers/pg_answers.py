@@ -131,8 +131,9 @@ def _fill_unstored(entity: Entity, key: tuple[str, ...], rows: list[Row], names:
 def read_logical(conn: psycopg.Connection[Any], example: str, design: Design) -> LogicalData:
     """Every entity's rows (junction tables' links included), by IR field name."""
     model = design.model
-    data = LogicalData(example, model)
     layout = design.relational
+    # the IR plus the entities of its many-to-many links, whose rows are read too (as before the IR kept them)
+    data = LogicalData(example, with_links(model, tuple(j.entity for j in layout.junctions)))
     stored = layout.stored(model)
     for e in stored.entities:
         cur = conn.execute(psql.SQL("SELECT * FROM {}").format(psql.Identifier(table_name(stored, e))))
