@@ -163,9 +163,7 @@ def statistics_specs(ctx: Context, info: TableInfo) -> list[StatisticsSpec]:
     """The design's StatisticsPlans on this table (only targets whose capabilities allow them get any from
     the design), named and in columns."""
     out: list[StatisticsSpec] = []
-    for plan in ctx.design.relational.statistics:
-        if plan.entity != info.entity.name:
-            continue
+    for plan in ctx.statistics_by_entity.get(info.entity.name, ()):
         columns = tuple(c for f in plan.fields for c in info.field_columns.get(f, ()))
         out.append(StatisticsSpec(ctx.namer.constraint(info.name, list(columns), "stat"), info.name, columns,
                                   tuple(plan.kinds)))

@@ -75,9 +75,9 @@ def sentinel_fields(ctx: Context, layout: Layout, position: int | None) -> froze
     if plan.unique or plan.method != "btree" or plan.entity not in layout.tables:
         return frozenset()
     info = layout.of(plan.entity)
-    queries = {q.name: q for q in ctx.model.queries}
-    served = [p for p in ctx.design.relational.access if p.index == position]
-    if any(position in p.lookups for p in ctx.design.relational.access):
+    queries = ctx.queries
+    served = ctx.access_by_index.get(position, [])
+    if position in ctx.looked_up:
         return frozenset()
     other = {f for p in served for f in (*p.equality, *p.range)}
     other |= {f for p in served if not is_keyset(queries[p.query]) for f in p.sort}

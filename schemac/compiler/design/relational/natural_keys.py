@@ -23,12 +23,13 @@ keyset tiebreaks, audit (row_id: the key's columns joined by ':') and growth fol
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from schemac.compiler.design.context import Ctx
 from schemac.compiler.design.decisions import PrimaryKeys, Subject, SurrogateReason
 from schemac.compiler.design.relational.layout import NaturalKey
 from schemac.compiler.design.sizes import INDEX_ENTRY_OVERHEAD, field_width, id_width, worst_key_bytes
-from schemac.compiler.model import Entity, FieldKind, FieldOrigin, Include, Query, ScalarKind, Unique
+from schemac.compiler.model import Entity, FieldKind, FieldOrigin, Include, Model, Query, ScalarKind, Unique
 
 RULE = "SC-KEY-05"
 ORDERED_FILL = 15 / 16  # InnoDB fills a page 15/16 when inserts arrive in key order
@@ -53,12 +54,13 @@ _REASONS: dict[SurrogateReason, str] = {
 def plan_natural_keys(ctx: Ctx) -> tuple[NaturalKey, ...]:
     """Decide every append-only or link entity's key (RelationalLayout.natural_keys; `keyed` applies them)."""
     choices: list[NaturalKey] = []
+    uses = _Uses.of(ctx.model)
     for e in ctx.model.entities:
         identity = e.field("id")
         if e.junction or e.tenant_root or e.primary_key != ("id",) or identity is None or \
                 identity.origin is not FieldOrigin.ID or not (e.append_only or _is_link(e)):
             continue
-        choice = _decide(ctx, e)
+        choice = _decide(ctx, e, uses)
         if choice is not None:
             choices.append(choice)
     return tuple(choices)
@@ -71,9 +73,9 @@ def _is_link(e: Entity) -> bool:
     return bool(refs) and len(refs) == len(declared) and any(refs <= set(u.fields) for u in e.uniques)
 
 
-def _decide(ctx: Ctx, e: Entity) -> NaturalKey | None:
+def _decide(ctx: Ctx, e: Entity, uses: _Uses) -> NaturalKey | None:
     what = "append-only" if e.append_only else "link"
-    blocked = _blocker(ctx, e)
+    blocked = _blocker(ctx, e, uses)
     if blocked is not None:
         reason, by = blocked
         _keep(ctx, e, RULE, reason, f"{what} entity; {_REASONS[reason].format(what=by)}")
@@ -137,18 +139,36 @@ def _tenant(e: Entity) -> str:
 
 
 # -- what names the row by id ----------------------------------------------------------------------------------
-def _blocker(ctx: Ctx, e: Entity) -> tuple[SurrogateReason, str] | None:
+@dataclass(frozen=True)
+class _Uses:
+    """What the model's patterns name, gathered in one pass (not one pass per candidate entity)."""
+
+    many_targets: frozenset[str]  # entities some `Name[]` field points at
+    read_by_id: dict[str, str]  # entity -> the first query (model order) naming its id or listing it in `from A | B`
+
+    @classmethod
+    def of(cls, model: Model) -> _Uses:
+        readers: dict[str, str] = {}
+        for q in model.queries:
+            for entity, f in _all_fields_used(q):
+                if f == "id":
+                    readers.setdefault(entity, q.name)
+            if q.is_union:  # a `from A | B` list pages by (keys, id, entity) across its branches
+                for source in q.sources:
+                    readers.setdefault(source, q.name)
+        many = frozenset(f.target for x in model.entities for f in x.fields
+                         if f.kind is FieldKind.MANY and f.target is not None)
+        return cls(many_targets=many, read_by_id=readers)
+
+
+def _blocker(ctx: Ctx, e: Entity, uses: _Uses) -> tuple[SurrogateReason, str] | None:
     model = ctx.model
     child = next((c for c, _ in model.children_of(e.name)), None)
     if child is not None:
         return "referenced", f"`{child.name}`"
-    many = next((f for x in model.entities for f in x.fields if f.kind is FieldKind.MANY and f.target == e.name),
-                None)
-    if many is not None or any(f.kind is FieldKind.MANY for f in e.fields):
+    if e.name in uses.many_targets or any(f.kind is FieldKind.MANY for f in e.fields):
         return "referenced", "a many-to-many junction"
-    # a `from A | B` list pages by (keys, id, entity) across its branches
-    reader = next((q.name for q in model.queries if "id" in set(_fields_used(q, e.name))
-                   or (q.is_union and e.name in q.sources)), None)
+    reader = uses.read_by_id.get(e.name)
     if reader is not None:
         return "read_by_id", f"query `{reader}`"
     writer = next((w.name for w in model.writes if w.entity == e.name and "id" in w.by), None)
@@ -163,26 +183,26 @@ def _blocker(ctx: Ctx, e: Entity) -> tuple[SurrogateReason, str] | None:
     return None
 
 
-def _fields_used(q: Query, entity: str) -> Iterator[str]:
-    """Every field of `entity` a query names: in where, order, group, select and includes."""
+def _all_fields_used(q: Query) -> Iterator[tuple[str, str]]:
+    """Every (entity, field) a query names: in where, order, group, select and includes."""
     paths = [(p.steps, p.entities) for p in q.where] + [(k.steps, k.entities) for k in (*q.order, *q.group)] + \
         [(s.steps, s.entities) for s in q.select]
     for steps, entities in paths:
-        yield from (s for s, owner in zip(steps, entities, strict=False) if owner == entity)
+        yield from ((owner, s) for s, owner in zip(steps, entities, strict=False))
     for s in q.select:  # count(Child) / sum(Child.x): the child's reference and field
-        if s.relation == entity:
-            yield from (x for x in (s.via, *s.steps) if x)
-    yield from _include_fields(q.include, entity)
+        if s.relation:
+            yield from ((s.relation, x) for x in (s.via, *s.steps) if x)
+    yield from _include_fields(q.include)
 
 
-def _include_fields(includes: tuple[Include, ...], entity: str) -> Iterator[str]:
+def _include_fields(includes: tuple[Include, ...]) -> Iterator[tuple[str, str]]:
     for inc in includes:
-        if inc.entity == entity:
-            yield from inc.fields
-            yield from (k.field for k in inc.order)
-            if inc.kind == "to_many":
-                yield inc.via
-        yield from _include_fields(inc.nested, entity)
+        yield from ((inc.entity, f) for f in inc.fields)
+        yield from ((inc.entity, k.field) for k in inc.order)
+        if inc.kind == "to_many":
+            yield inc.entity, inc.via
+        yield from _include_fields(inc.nested)
+
 
 
 def _never_updated(ctx: Ctx, e: Entity) -> bool:
@@ -192,7 +212,7 @@ def _never_updated(ctx: Ctx, e: Entity) -> bool:
     if any(w.entity == e.name and w.op in ("update", "upsert") and (set(w.fields) or declared) - set(w.by)
            for w in ctx.model.writes):
         return False
-    return not any("updated_at" in set(_fields_used(q, e.name)) for q in ctx.model.queries)
+    return not any((e.name, "updated_at") in set(_all_fields_used(q)) for q in ctx.model.queries)
 
 
 # -- the key ---------------------------------------------------------------------------------------------------
