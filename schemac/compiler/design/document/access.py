@@ -328,9 +328,11 @@ def _follow_many(ctx: Ctx, q: Query, e: Entity, inc: Include) -> tuple[DocumentA
         why = f"the {inc.entity} documents of one result, by `{param}`"
         key, _ = esr_keys(conds, sort)
     cols = [(column_name(f), doc_key(f)) for f in include_columns(target, inc.fields)]
+    bound = param if inc.kind == "many" else "_id"  # the owner's id array, or the owner's own id
     fu = DocumentAccess(pattern=f"{q.name}.{inc.name}", collection=coll, kind="find", filter=tuple(conds),
                         sort=tuple(sort), limit=inc.limit, params=_fu_params(ctx, target, param),  # type: ignore[arg-type]
-                        ordered=bool(sort), result_id="_id", columns=tuple(cols), why=why)
+                        ordered=bool(sort), result_id="_id", columns=tuple(cols), why=why,
+                        fills=array_label(inc), bind=((param, bound),))
     return fu, IndexWant(coll, key, live_partial(target, ()), fu.pattern, primary=inc.kind == "many")
 
 
