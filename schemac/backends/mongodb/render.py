@@ -62,6 +62,8 @@ def filter_doc(conds: tuple[Cond, ...] | list[Cond]) -> dict[str, object]:
             term = None
         elif c.op == "not_null":
             term = {"$ne": None}
+        elif c.op == "type":
+            term = {"$type": c.value}
         else:
             term = {_OPS[c.op]: value(c)}
         old = out.get(c.path)

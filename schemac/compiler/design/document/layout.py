@@ -129,7 +129,7 @@ class Cond(_Node):
     """One filter condition: `path op value`, the value a parameter (by name) or a constant."""
 
     path: str
-    op: Literal["eq", "in", "lt", "lte", "gt", "gte", "ne", "null", "not_null", "live", "text", "before_end"]
+    op: Literal["eq", "in", "lt", "lte", "gt", "gte", "ne", "null", "not_null", "live", "text", "before_end", "type"]
     param: str | None = None
     value: Scalar = None
     bucket: str | None = None  # before_end: `path` < the end of the bucket that starts at the parameter
