@@ -43,13 +43,13 @@ def nulls_last(ctx: Ctx, e: Entity, a: DocumentAccess, keys: dict[str, str]) -> 
                                  "sort": a.sort[1:], "follow_ups": (),
                                  "why": f"the documents whose `{key}` is null, by {_keys(a.sort[1:])}"})
     first, second = (set_, nulls) if direction == 1 else (nulls, set_)
+    set_text = f"those with `{key}` set (`$type: \"{bson}\"`) by {_keys(a.sort)}"
+    null_text = f"those where it is null (`{key}: null`, an equality on the key) by {_keys(a.sort[1:])}"
+    parts = (set_text, null_text) if direction == 1 else (null_text.replace("it is", f"`{key}` is"),
+                                                          set_text.replace(f"`{key}` set", "it set"))
     why = (f"{key} may be null: PostgreSQL puts nulls {'last' if direction == 1 else 'first'}, MongoDB "
            f"{'first' if direction == 1 else 'last'}; two reads of the same index keep PostgreSQL's order: "
-           f"{'the documents with' if direction == 1 else 'those where'} `{key}` "
-           f"{'set' if direction == 1 else 'is null'}, then by `$unionWith` "
-           f"{'those where it is null' if direction == 1 else 'those with it set'} (`$type: \"{bson}\"`, sorted "
-           f"by {_keys(a.sort)}; the null ones by {_keys(a.sort[1:])}), each cut to the page, then the page "
-           "(MDB-I01, MDB-I02)")
+           f"{parts[0]}, then by `$unionWith` {parts[1]}, each cut to the page, then the page (MDB-I01, MDB-I02)")
     ctx.decide("MDB-I02", Subject.of_pattern(a.pattern, e.name),
                f"`{a.pattern}`: documents with `{key}` set and those where it is null, read apart from one index",
                why, payload=NullsLast(pattern=a.pattern, field=keys[key], index_order=tuple(k for k, _ in a.sort)))
@@ -60,4 +60,4 @@ def nulls_last(ctx: Ctx, e: Entity, a: DocumentAccess, keys: dict[str, str]) -> 
 
 
 def _keys(sort: tuple[tuple[str, int], ...]) -> str:
-    return ", ".join(f"`{k}` {'ascending' if d == 1 else 'descending'}" for k, d in sort) or "any order"
+    return ", ".join(f"`{k}` {'ascending' if d == 1 else 'descending'}" for k, d in sort) or "no further key"
