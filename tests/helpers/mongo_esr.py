@@ -18,7 +18,8 @@ A filter's conditions are classed per field: equality (a value, `$eq`, `$in`, `$
 * a pattern without an index (or with `_id_`, every collection's own) reads one document by `_id`; a
   unique index whose keys are all equality fields reads at most one document, whatever else the filter tests;
 * `deleted_at: {"$type": "null"}` is the live-document test (an equality with null that a partial filter
-  implies; a plain `field: null` is an equality on that key like any other); `$in` is an equality,
+  implies), as is `field: null` on a field the index does not hold; on one of its keys, `field: null` is an
+  equality on that key like any other; `$in` is an equality,
   or a range when a sort follows it (MongoDB's ESR guidance).
 
 An aggregate's filter is its pipeline's leading `$match`, its sort the `$sort` right after it; each
@@ -161,7 +162,7 @@ def esr_problems(s: Shape, ix: dict[str, Any] | None, *, tenant: str | None) -> 
     problems = [f"the filter does not imply the partial filter ({m})" for m in implies(s, partial or {})]
     if tenant is not None and tenant in s.equality and names[0] != tenant:
         problems.append(f"the tenant {tenant} does not lead the index {names}")
-    equality = [f for f in s.equality if f not in _fixed_by(partial) and not _live_test(s, f)]
+    equality = [f for f in s.equality if f not in _fixed_by(partial) and not _live_test(s, f, names)]
     if s.text:
         text_at = [i for i, (_k, d) in enumerate(keys) if d == "text"]
         if not text_at:
@@ -191,14 +192,16 @@ def esr_problems(s: Shape, ix: dict[str, Any] | None, *, tenant: str | None) -> 
         if r not in rest:
             problems.append(f"range field {r} is not after the equality and sort keys of {names}")
     for f in s.equality:
-        if f not in names and f not in _fixed_by(partial) and not _live_test(s, f):
+        if f not in names and f not in _fixed_by(partial) and not _live_test(s, f, names):
             problems.append(f"equality field {f} is not in the index")
     return problems
 
 
-def _live_test(s: Shape, f: str) -> bool:
-    """The live-document test only: a plain equality with null (`sla_due_at: null`) is an index key's equality."""
-    return f in s.live
+def _live_test(s: Shape, f: str, names: list[str]) -> bool:
+    """A live-document test: `{"$type": "null"}`, or an equality with null on a field the index does not hold (a
+    test on the fetched document); a null equality on one of the index's keys (`sla_due_at: null`, the null
+    documents of a nulls-last read) is an equality on that key, placed like any other."""
+    return f in s.live or (s.equality.get(f, 0) is None and f not in names)
 
 
 def tenant_keys(spec: dict[str, Any], model: Any) -> dict[str, str | None]:
