@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from tests.helpers.compare import object_keys, project_objects
+
 CREATE_TABLE_KEYS = frozenset({"TableName", "AttributeDefinitions", "KeySchema", "BillingMode",
                                "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "ProvisionedThroughput"})
 MAX_GSIS = 20
@@ -104,34 +106,6 @@ def canon(value: Any) -> Any:
 
 def canon_rows(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> list[tuple[Any, ...]]:
     return [tuple(canon(row.get(c)) for c in columns) for row in rows]
-
-
-def object_keys(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> dict[str, set[str]]:
-    """Per JSON-array column, the keys PostgreSQL's objects carry (columns with no object left out)."""
-    keys: dict[str, set[str]] = {}
-    for row in rows:
-        for c in columns:
-            value = row.get(c)
-            if isinstance(value, list | tuple):
-                for item in value:
-                    if isinstance(item, dict):
-                        keys.setdefault(c, set()).update(item)
-    return keys
-
-
-def project_objects(rows: Sequence[Mapping[str, Any]], keys: Mapping[str, set[str]]) -> list[dict[str, Any]]:
-    """``rows`` with the objects of each JSON-array column cut to ``keys``: an include's objects are compared on
-    what PostgreSQL returns (an id its design does not store, SC-KEY-05, is in neither side's comparison)."""
-    out = []
-    for row in rows:
-        new = dict(row)
-        for c, wanted in keys.items():
-            value = row.get(c)
-            if isinstance(value, list | tuple):
-                new[c] = [{k: v for k, v in item.items() if k in wanted} if isinstance(item, dict) else item
-                          for item in value]
-        out.append(new)
-    return out
 
 
 def difference(ours: Sequence[Mapping[str, Any]], theirs: Sequence[Mapping[str, Any]], columns: Sequence[str],

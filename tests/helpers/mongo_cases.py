@@ -15,7 +15,7 @@ import pytest
 from bson import Binary
 
 from tests.helpers.mongo_artifacts import MongoArtifacts, mongo_artifacts
-from tests.helpers.mongo_compare import compare, pg_rows, plain, result_rows, sort_columns
+from tests.helpers.mongo_compare import compare, on_pg_keys, pg_rows, plain, result_rows, sort_columns
 from tests.helpers.mongo_docs import Doc, build_documents, get_path
 from tests.helpers.mongo_mock import load, new_database, pattern_limit, pattern_sort, run_pattern
 from tests.helpers.pg_answers import EXAMPLES, PgAnswers
@@ -104,9 +104,9 @@ def pattern_against_postgres(pg: PgAnswers, db: Any, pattern: dict[str, Any], dr
         answer = pg.pg_answer(pattern["name"], params)
         want = pg_rows(pattern, answer)
         docs = run_pattern(db, pattern, params, emulate=emulate)
-        got = result_rows(pattern, docs)
-        pool = result_rows(pattern, run_pattern(db, pattern, params, unlimited=True, emulate=emulate)) \
-            if limit else got
+        got = on_pg_keys(pattern, result_rows(pattern, docs), answer)
+        pool = on_pg_keys(pattern, result_rows(pattern, run_pattern(db, pattern, params, unlimited=True,
+                                                                    emulate=emulate)), answer) if limit else got
         sizes.append(len(want))
         found = compare(want, got, pool, ordered=bool(pattern.get("ordered")), sort_keys=keys, limit=limit)
         if not found and len(docs) == 1:  # a read of one document: its follow-ups fill columns of that row

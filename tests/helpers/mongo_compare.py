@@ -35,6 +35,7 @@ from typing import Any
 from bson import Binary, Decimal128
 from bson.binary import UUID_SUBTYPE
 
+from tests.helpers.compare import object_keys, project_objects
 from tests.helpers.mongo_docs import get_path
 
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)?)?$")
@@ -190,6 +191,25 @@ def pg_rows(pattern: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[st
         out.append({c: (_pg_include(r[c], how) if isinstance(how, dict) else plain(r[c]))
                     for c, how in columns.items()})
     return out
+
+
+def on_pg_keys(pattern: dict[str, Any], rows: list[dict[str, Any]],
+               answer: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` (from `result_rows`) with each include's objects cut to the keys PostgreSQL's objects carry in
+    ``answer`` (its raw rows; a dotted key `product.name` by its first part), as the DynamoDB proof does
+    (tests/helpers/compare.py): an id PostgreSQL's design does not store (SC-KEY-05) is compared on neither side.
+    An unordered include's objects are sorted again after the cut."""
+    columns = _columns(pattern)
+    includes = [c for c, how in columns.items() if isinstance(how, dict)]
+    top = object_keys(answer, includes)
+    seen = {c: {k for r in rows for item in (r.get(c) or []) if isinstance(item, dict) for k in item}
+            for c in top}
+    cut = project_objects(rows, {c: {k for k in seen[c] if k.split(".")[0] in top[c]} for c in top})
+    for r in cut:
+        for c in top:
+            if isinstance(r.get(c), list) and not columns[c].get("ordered"):
+                r[c] = sorted(r[c], key=key)
+    return cut
 
 
 def sort_columns(pattern: dict[str, Any], sort: list[tuple[str, int]]) -> list[str]:

@@ -17,7 +17,9 @@ A filter's conditions are classed per field: equality (a value, `$eq`, `$in`, `$
 * a text search uses a text index whose prefix keys are equality fields;
 * a pattern without an index (or with `_id_`, every collection's own) reads one document by `_id`; a
   unique index whose keys are all equality fields reads at most one document, whatever else the filter tests;
-* `deleted_at: {"$type": "null"}` is the live-document test (an equality with null); `$in` is an equality,
+* `deleted_at: {"$type": "null"}` is the live-document test (an equality with null that a partial filter
+  implies), as is `field: null` on a field the index does not hold; on one of its keys, `field: null` is an
+  equality on that key like any other; `$in` is an equality,
   or a range when a sort follows it (MongoDB's ESR guidance).
 
 An aggregate's filter is its pipeline's leading `$match`, its sort the `$sort` right after it; each
@@ -51,6 +53,7 @@ class Shape:
     conditions: dict[str, Any] = field(default_factory=dict)  # field -> the condition as written
     in_fields: list[str] = field(default_factory=list)  # equality by `$in`: a range once a sort follows
     sort: list[tuple[str, int]] = field(default_factory=list)
+    live: set[str] = field(default_factory=set)  # fields tested by `{"$type": "null"}`, the live-document test
 
 
 def shape_of(flt: dict[str, Any], sort: list[tuple[str, int]] | None = None) -> Shape:
@@ -72,6 +75,7 @@ def _classify(flt: dict[str, Any], s: Shape) -> None:
             s.conditions[k] = v
             if v == {"$type": "null"}:  # the live-document test, written so that an index can serve it
                 s.equality[k] = None
+                s.live.add(k)
                 continue
             is_param = isinstance(v, dict) and set(v) == {"$param"}
             ops = set(v) if isinstance(v, dict) and v and not is_param and all(str(x).startswith("$") for x in v) \
@@ -153,12 +157,12 @@ def esr_problems(s: Shape, ix: dict[str, Any] | None, *, tenant: str | None) -> 
         return []  # one document at most: every other condition is a test on it, any sort is trivial
     if s.sort and s.in_fields:  # `$in` then a sort: MongoDB reads the in-list as a range (ESR)
         s = Shape({k: v for k, v in s.equality.items() if k not in s.in_fields}, [*s.ranges, *s.in_fields],
-                  s.text, s.unserved, s.conditions, s.sort)
+                  s.text, s.unserved, s.conditions, sort=s.sort, live=s.live)
     partial = ix.get("partialFilterExpression")
     problems = [f"the filter does not imply the partial filter ({m})" for m in implies(s, partial or {})]
     if tenant is not None and tenant in s.equality and names[0] != tenant:
         problems.append(f"the tenant {tenant} does not lead the index {names}")
-    equality = [f for f in s.equality if f not in _fixed_by(partial) and not _live_test(s, f)]
+    equality = [f for f in s.equality if f not in _fixed_by(partial) and not _live_test(s, f, names)]
     if s.text:
         text_at = [i for i, (_k, d) in enumerate(keys) if d == "text"]
         if not text_at:
@@ -188,13 +192,16 @@ def esr_problems(s: Shape, ix: dict[str, Any] | None, *, tenant: str | None) -> 
         if r not in rest:
             problems.append(f"range field {r} is not after the equality and sort keys of {names}")
     for f in s.equality:
-        if f not in names and f not in _fixed_by(partial) and not _live_test(s, f):
+        if f not in names and f not in _fixed_by(partial) and not _live_test(s, f, names):
             problems.append(f"equality field {f} is not in the index")
     return problems
 
 
-def _live_test(s: Shape, f: str) -> bool:
-    return s.equality.get(f, 0) is None
+def _live_test(s: Shape, f: str, names: list[str]) -> bool:
+    """A live-document test: `{"$type": "null"}`, or an equality with null on a field the index does not hold (a
+    test on the fetched document); a null equality on one of the index's keys (`sla_due_at: null`, the null
+    documents of a nulls-last read) is an equality on that key, placed like any other."""
+    return f in s.live or (s.equality.get(f, 0) is None and f not in names)
 
 
 def tenant_keys(spec: dict[str, Any], model: Any) -> dict[str, str | None]:

@@ -38,6 +38,8 @@ def access_doc(a: DocumentAccess) -> dict[str, object]:
         "follow_ups": [access_doc(f) for f in a.follow_ups],
         "why": a.why,
     })
+    if a.fills is not None:
+        out.update({"column": a.fills, "bind": dict(a.bind)})
     return out
 
 
@@ -125,7 +127,7 @@ def step_doc(s: Step) -> dict[str, object]:
             update["$inc"] = {k: _amount(k, v, s.negate) for k, v in s.inc}
         if s.push:
             path, element = s.push[0]
-            item: object = _nested(element)
+            item: object = _nested(element, s.push_values)
             if s.push_slice is not None:
                 limit, order = s.push_slice
                 item = {"$each": [item], "$sort": {k: d for k, d in order}, "$slice": limit}

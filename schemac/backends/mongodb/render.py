@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 
 from schemac.compiler.design.document.layout import Cond, DocumentAccess, Stage
 
@@ -61,6 +62,8 @@ def filter_doc(conds: tuple[Cond, ...] | list[Cond]) -> dict[str, object]:
             term = None
         elif c.op == "not_null":
             term = {"$ne": None}
+        elif c.op == "type":
+            term = {"$type": c.value}
         else:
             term = {_OPS[c.op]: value(c)}
         old = out.get(c.path)
@@ -161,6 +164,8 @@ def to_json_value(v: object) -> object:
         return {k: to_json_value(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
         return [to_json_value(x) for x in v]
+    if isinstance(v, Decimal):
+        return {"$numberDecimal": str(v)}  # Extended JSON v2: bson.json_util reads a Decimal128
     return v
 
 
@@ -185,4 +190,6 @@ def to_js(v: object, indent: int = 0) -> str:
             return "[]"
         pad = "  " * (indent + 1)
         return "[\n" + ",\n".join(pad + to_js(x, indent + 1) for x in v) + "\n" + "  " * indent + "]"
+    if isinstance(v, Decimal):
+        return f"Decimal128({json.dumps(str(v))})"
     return json.dumps(v, ensure_ascii=False)

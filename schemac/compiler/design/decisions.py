@@ -18,6 +18,7 @@ from schemac.compiler.design.document.payloads import (
     Copied,
     DocIndex,
     DocumentSize,
+    NullsLast,
     Placed,
     RelationStorage,
     ShardProposal,
@@ -351,7 +352,8 @@ Payload = (Maintained | Access | Covering | IndexChoice | ForeignKeyIndex | Tena
            | HotParent | RowTriggers | CountUnderSoftDelete | TriggerCascade | Statistics | WriteLoad | Bucket
            | Union | Summary | Expiry | PartialWrite | PrimaryKeys | JunctionTable
            # the document family (MongoDB)
-           | Placed | Copied | RelationStorage | DocIndex | Validation | ShardProposal | DocumentSize | Computed)
+           | Placed | Copied | RelationStorage | DocIndex | Validation | ShardProposal | DocumentSize | Computed
+           | NullsLast)
 
 
 class Decision(NamedTuple):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from schemac.compiler.design.context import Ctx
 from schemac.compiler.design.document.keys import collection_name, column_name, doc_key, element_key
 from schemac.compiler.design.document.layout import Computed, Cond, Copy, DocumentAccess, Embedding, ResultArray
+from schemac.compiler.design.document.nullorder import nulls_last
 from schemac.compiler.design.document.placement import Placements
 from schemac.compiler.design.document.results import (
     array_label,
@@ -219,7 +220,11 @@ def find_access(ctx: Ctx, q: Query, reads: Reads) -> tuple[DocumentAccess, list[
                             result_id="_id" if not q.select else None, columns=tuple(columns),
                             arrays=tuple(arrays), omitted=tuple(omitted), follow_ups=tuple(follow_ups),
                             why=_null_order(e, q))
-    return access, [want, *wants]
+    return nulls_last(ctx, e, access, _doc_keys(e)), [want, *wants]
+
+
+def _doc_keys(e: Entity) -> dict[str, str]:
+    return {doc_key(f): f.name for f in e.stored_fields}
 
 
 def _null_order(e: Entity, q: Query) -> str:
@@ -328,9 +333,12 @@ def _follow_many(ctx: Ctx, q: Query, e: Entity, inc: Include) -> tuple[DocumentA
         why = f"the {inc.entity} documents of one result, by `{param}`"
         key, _ = esr_keys(conds, sort)
     cols = [(column_name(f), doc_key(f)) for f in include_columns(target, inc.fields)]
+    bound = param if inc.kind == "many" else "_id"  # the owner's id array, or the owner's own id
     fu = DocumentAccess(pattern=f"{q.name}.{inc.name}", collection=coll, kind="find", filter=tuple(conds),
                         sort=tuple(sort), limit=inc.limit, params=_fu_params(ctx, target, param),  # type: ignore[arg-type]
-                        ordered=bool(sort), result_id="_id", columns=tuple(cols), why=why)
+                        ordered=bool(sort), result_id="_id", columns=tuple(cols), why=why,
+                        fills=array_label(inc), bind=((param, bound),))
+    fu = nulls_last(ctx, target, fu, _doc_keys(target))
     return fu, IndexWant(coll, key, live_partial(target, ()), fu.pattern, primary=inc.kind == "many")
 
 

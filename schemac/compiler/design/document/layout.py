@@ -8,6 +8,7 @@ rule id. Filters are conditions on paths with a parameter (by its PostgreSQL nam
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -128,7 +129,7 @@ class Cond(_Node):
     """One filter condition: `path op value`, the value a parameter (by name) or a constant."""
 
     path: str
-    op: Literal["eq", "in", "lt", "lte", "gt", "gte", "ne", "null", "not_null", "live", "text", "before_end"]
+    op: Literal["eq", "in", "lt", "lte", "gt", "gte", "ne", "null", "not_null", "live", "text", "before_end", "type"]
     param: str | None = None
     value: Scalar = None
     bucket: str | None = None  # before_end: `path` < the end of the bucket that starts at the parameter
@@ -179,6 +180,8 @@ class DocumentAccess(_Node):
     arrays: tuple[ResultArray, ...] = ()
     omitted: tuple[tuple[str, str], ...] = ()  # (column, reason)
     follow_ups: tuple[DocumentAccess, ...] = ()
+    fills: str | None = None  # a follow-up: the relational column its documents fill (an include of many)
+    bind: tuple[tuple[str, str], ...] = ()  # a follow-up: (its parameter, path in the first round trip's document)
     why: str = ""
 
 
@@ -190,11 +193,12 @@ class Step(_Node):
     filter: tuple[Cond, ...] = ()
     document: tuple[tuple[str, str], ...] = ()  # insert: (key, parameter)
     set: tuple[tuple[str, str], ...] = ()  # $set: (path, parameter)
-    set_values: tuple[tuple[str, Scalar | tuple[()]], ...] = ()  # constants: a new document's null, 0, []
+    set_values: tuple[tuple[str, Scalar | Decimal | tuple[()]], ...] = ()  # constants: null, 0 (Decimal: decimal), []
     inc: tuple[tuple[str, str | int], ...] = ()  # $inc: (path, parameter or constant)
     negate: tuple[str, ...] = ()  # $inc paths whose parameter is subtracted (a delete, a move out of a bucket)
     push: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # $push: (array, element (key, parameter))
     push_slice: tuple[int, tuple[tuple[str, int], ...]] | None = None  # subset: $slice and $sort
+    push_values: tuple[tuple[str, Scalar | Decimal | tuple[()]], ...] = ()  # constants in the pushed element
     pull: tuple[tuple[str, tuple[Cond, ...]], ...] = ()  # $pull: (array, element conditions)
     add_to_set: tuple[tuple[str, str], ...] = ()
     array_filters: tuple[Cond, ...] = ()

@@ -78,3 +78,13 @@ class Computed(NamedTuple):
     source: str
     documents: float
     kind: Literal["computed"] = "computed"
+
+
+class NullsLast(NamedTuple):
+    """A read sorted on an optional field, in PostgreSQL's order (nulls after every value ascending): the
+    documents with the field set, then (same index) those where it is null (MDB-I01, MDB-I02)."""
+
+    pattern: str
+    field: str
+    index_order: tuple[str, ...]
+    kind: Literal["nulls_last"] = "nulls_last"

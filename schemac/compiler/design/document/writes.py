@@ -8,12 +8,14 @@ passes what MongoDB cannot make itself: the id (`id`, UUIDv7 or the next number)
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from schemac.compiler.design.context import Ctx
 from schemac.compiler.design.document.access import LIVE, Reads, param_type, predicate_conds, tenant_param
 from schemac.compiler.design.document.buckets import child_steps, source_steps
 from schemac.compiler.design.document.keys import collection_name, column_name, doc_key, element_key
 from schemac.compiler.design.document.layout import Computed, Cond, DocumentWrite, Embedding, Step
-from schemac.compiler.model import Entity, Field, FieldOrigin, Write
+from schemac.compiler.model import Entity, Field, FieldOrigin, ScalarKind, Write
 
 AUDIT = "audit_log"
 _GENERATED = (FieldOrigin.ID, FieldOrigin.CREATED_AT, FieldOrigin.UPDATED_AT)
@@ -63,10 +65,15 @@ def _constants(e: Entity, reads: Reads, emb: Embedding | None) -> tuple[tuple[st
     out += [(r.path, ()) for r in reads.places.relations if r.owner == e.name and r.mode == "id_array" and r.path]
     if e.soft_delete:
         out.append((LIVE, None))
-    out += [(doc_key(f), 0) for f in e.fields if f.maintained]
+    out += [(doc_key(f), _zero(f)) for f in e.fields if f.maintained]
     out += [(c.path, 0) for c in reads.places.copies if c.holder == e.name and c.mode == "computed" and c.by
             and not e.field(c.fields[0][0] if c.fields else "")]
     return tuple(out)
+
+
+def _zero(f: Field) -> int | Decimal:
+    """A maintained value's start in the field's BSON type: a decimal sum starts at Decimal128 0, not int 0."""
+    return Decimal(0) if f.scalar is not None and f.scalar.kind is ScalarKind.DECIMAL else 0
 
 
 def _parent_filter(ctx: Ctx, parent: Entity, param: str) -> tuple[Cond, ...]:
@@ -94,6 +101,7 @@ def insert_write(ctx: Ctx, w_name: str, e: Entity, reads: Reads, computed: list[
         steps.append(Step(collection=collection_name(parent), op="updateOne",
                           filter=(*_parent_filter(ctx, parent, column_name(by)), *guard),  # type: ignore[arg-type]
                           push=((emb.path, element),), push_slice=push_slice,  # type: ignore[arg-type]
+                          push_values=consts if emb.mode == "embed" else (),  # live: deleted_at null, counters 0
                           role="subset" if emb.mode == "subset" else "embedded",
                           why=("subset: the element joins the parent's array, which keeps the first "
                                f"{emb.limit} by {', '.join(k for k, _ in emb.order)}") if emb.mode == "subset"

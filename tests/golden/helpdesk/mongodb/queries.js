@@ -2,21 +2,63 @@
 // Each function takes the database and the parameters by name (`p`), as BSON values: UUIDs as
 // UUID("..."), dates as Date, money as Decimal128; the tenant first.
 
-// team_queue: find on tickets, index workspace_id_1_team_id_1_sla_due_at_1__id_1_where_status_open
+// team_queue: aggregate on tickets, index workspace_id_1_team_id_1_sla_due_at_1__id_1_where_status_open
 // params: workspace_id, team_id
-// sla_due_at may be null: MongoDB sorts null before every value ascending (after them descending), where the SQL targets put it last
+// sla_due_at may be null: PostgreSQL puts nulls last, MongoDB first; two reads of the same index keep PostgreSQL's order: those with `sla_due_at` set (`$type: "date"`) by `sla_due_at` ascending, `_id` ascending, then by `$unionWith` those where it is null (`sla_due_at: null`, an equality on the key) by `_id` ascending, each cut to the page, then the page (MDB-I01, MDB-I02)
 function team_queue(db, p) {
-  return db.getCollection("tickets").find({
-    "workspace_id": p.workspace_id,
-    "deleted_at": {
-      "$type": "null"
+  return db.getCollection("tickets").aggregate([
+    {
+      "$match": {
+        "workspace_id": p.workspace_id,
+        "deleted_at": {
+          "$type": "null"
+        },
+        "team_id": p.team_id,
+        "status": "open",
+        "sla_due_at": {
+          "$type": "date"
+        }
+      }
     },
-    "team_id": p.team_id,
-    "status": "open"
-  }).sort({
-    "sla_due_at": 1,
-    "_id": 1
-  }).limit(50).hint("workspace_id_1_team_id_1_sla_due_at_1__id_1_where_status_open");
+    {
+      "$sort": {
+        "sla_due_at": 1,
+        "_id": 1
+      }
+    },
+    {
+      "$limit": 50
+    },
+    {
+      "$unionWith": {
+        "coll": "tickets",
+        "pipeline": [
+          {
+            "$match": {
+              "workspace_id": p.workspace_id,
+              "deleted_at": {
+                "$type": "null"
+              },
+              "team_id": p.team_id,
+              "status": "open",
+              "sla_due_at": null
+            }
+          },
+          {
+            "$sort": {
+              "_id": 1
+            }
+          },
+          {
+            "$limit": 50
+          }
+        ]
+      }
+    },
+    {
+      "$limit": 50
+    }
+  ], {hint: "workspace_id_1_team_id_1_sla_due_at_1__id_1_where_status_open"});
 }
 
 // ticket_detail: find on tickets, index _id_
@@ -58,38 +100,118 @@ function agent_profile(db, p) {
   }).limit(1).hint("_id_");
 }
 
-// agent_profile.TicketAssignee: find on tickets, index workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1
+// agent_profile.TicketAssignee: aggregate on tickets, index workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1
 // params: workspace_id, assignee_id
-// the Ticket documents of one result, by `assignee_id`
+// sla_due_at may be null: PostgreSQL puts nulls last, MongoDB first; two reads of the same index keep PostgreSQL's order: those with `sla_due_at` set (`$type: "date"`) by `sla_due_at` ascending, then by `$unionWith` those where it is null (`sla_due_at: null`, an equality on the key) by no further key, each cut to the page, then the page (MDB-I01, MDB-I02)
 function agent_profile_TicketAssignee(db, p) {
-  return db.getCollection("tickets").find({
-    "workspace_id": p.workspace_id,
-    "deleted_at": {
-      "$type": "null"
+  return db.getCollection("tickets").aggregate([
+    {
+      "$match": {
+        "workspace_id": p.workspace_id,
+        "deleted_at": {
+          "$type": "null"
+        },
+        "assignee_id": p.assignee_id,
+        "sla_due_at": {
+          "$type": "date"
+        }
+      }
     },
-    "assignee_id": p.assignee_id
-  }).sort({
-    "sla_due_at": 1
-  }).limit(20).hint("workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1");
+    {
+      "$sort": {
+        "sla_due_at": 1
+      }
+    },
+    {
+      "$limit": 20
+    },
+    {
+      "$unionWith": {
+        "coll": "tickets",
+        "pipeline": [
+          {
+            "$match": {
+              "workspace_id": p.workspace_id,
+              "deleted_at": {
+                "$type": "null"
+              },
+              "assignee_id": p.assignee_id,
+              "sla_due_at": null
+            }
+          },
+          {
+            "$limit": 20
+          }
+        ]
+      }
+    },
+    {
+      "$limit": 20
+    }
+  ], {hint: "workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1"});
 }
 
-// agent_tickets: find on tickets, index workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1
+// agent_tickets: aggregate on tickets, index workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1
 // params: workspace_id, assignee_id, status
-// sla_due_at may be null: MongoDB sorts null before every value ascending (after them descending), where the SQL targets put it last
+// sla_due_at may be null: PostgreSQL puts nulls last, MongoDB first; two reads of the same index keep PostgreSQL's order: those with `sla_due_at` set (`$type: "date"`) by `sla_due_at` ascending, `_id` ascending, then by `$unionWith` those where it is null (`sla_due_at: null`, an equality on the key) by `_id` ascending, each cut to the page, then the page (MDB-I01, MDB-I02)
 function agent_tickets(db, p) {
-  return db.getCollection("tickets").find({
-    "workspace_id": p.workspace_id,
-    "deleted_at": {
-      "$type": "null"
+  return db.getCollection("tickets").aggregate([
+    {
+      "$match": {
+        "workspace_id": p.workspace_id,
+        "deleted_at": {
+          "$type": "null"
+        },
+        "assignee_id": p.assignee_id,
+        "status": {
+          "$in": p.status
+        },
+        "sla_due_at": {
+          "$type": "date"
+        }
+      }
     },
-    "assignee_id": p.assignee_id,
-    "status": {
-      "$in": p.status
+    {
+      "$sort": {
+        "sla_due_at": 1,
+        "_id": 1
+      }
+    },
+    {
+      "$limit": 100
+    },
+    {
+      "$unionWith": {
+        "coll": "tickets",
+        "pipeline": [
+          {
+            "$match": {
+              "workspace_id": p.workspace_id,
+              "deleted_at": {
+                "$type": "null"
+              },
+              "assignee_id": p.assignee_id,
+              "status": {
+                "$in": p.status
+              },
+              "sla_due_at": null
+            }
+          },
+          {
+            "$sort": {
+              "_id": 1
+            }
+          },
+          {
+            "$limit": 100
+          }
+        ]
+      }
+    },
+    {
+      "$limit": 100
     }
-  }).sort({
-    "sla_due_at": 1,
-    "_id": 1
-  }).limit(100).hint("workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1");
+  ], {hint: "workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1"});
 }
 
 // tickets_created_between: find on tickets, index workspace_id_1_created_at_1__id_1
