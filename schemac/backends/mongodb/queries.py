@@ -132,9 +132,12 @@ def step_doc(s: Step) -> dict[str, object]:
                 limit, order = s.push_slice
                 item = {"$each": [item], "$sort": {k: d for k, d in order}, "$slice": limit}
             update["$push"] = {path: item}
+        if s.add_to_set:
+            update["$addToSet"] = {k: Param(v) for k, v in s.add_to_set}
         if s.pull:
             path, conds = s.pull[0]
-            update["$pull"] = {path: filter_doc(conds)}
+            scalar = len(conds) == 1 and not conds[0].path and conds[0].param is not None  # an id array's element
+            update["$pull"] = {path: Param(conds[0].param) if scalar else filter_doc(conds)}  # type: ignore[arg-type]
         if s.upsert and s.role == "own":
             update["$setOnInsert"] = {"_id": Param("id"), "created_at": Param("created_at")}
         out["update"] = update

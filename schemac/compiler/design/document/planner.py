@@ -32,7 +32,7 @@ from schemac.compiler.design.document.policies import (
     write_plan,
 )
 from schemac.compiler.design.document.validators import computed_schema, entity_schema, history_schema
-from schemac.compiler.design.document.writes import AUDIT, insert_write, keyed_write
+from schemac.compiler.design.document.writes import AUDIT, insert_write, keyed_write, link_write
 from schemac.compiler.design.model import Design
 
 
@@ -106,6 +106,10 @@ def _with_index(a: DocumentAccess, served: dict[tuple[str, str], str]) -> Docume
 def _writes(ctx: Ctx, reads: Reads, buckets: list[Computed]) -> list[DocumentWrite]:
     out = []
     for w in ctx.model.writes:
+        link = link_write(ctx, w, reads.places.relations)
+        if link is not None:
+            out.append(link)
+            continue
         e = ctx.entity(w.entity)
         out.append(insert_write(ctx, w.name, e, reads, buckets) if w.op == "insert" else
                    keyed_write(ctx, w, reads, buckets))

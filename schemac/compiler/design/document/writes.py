@@ -11,10 +11,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from schemac.compiler.design.context import Ctx
-from schemac.compiler.design.document.access import LIVE, Reads, param_type, predicate_conds, tenant_param
+from schemac.compiler.design.document.access import LIVE, Reads, _ir_type, param_type, predicate_conds, tenant_param
 from schemac.compiler.design.document.buckets import child_steps, source_steps
 from schemac.compiler.design.document.keys import collection_name, column_name, doc_key, element_key
-from schemac.compiler.design.document.layout import Computed, Cond, DocumentWrite, Embedding, Step
+from schemac.compiler.design.document.layout import Computed, Cond, DocumentWrite, Embedding, Relation, Step
+from schemac.compiler.links import link_entity
 from schemac.compiler.model import Entity, Field, FieldOrigin, ScalarKind, Write
 
 AUDIT = "audit_log"
@@ -334,3 +335,34 @@ def _subset_steps(ctx: Ctx, e: Entity, emb: Embedding, changed: list[Field], rea
     return [Step(collection=collection_name(parent), op="updateOne", filter=filt, set=sets,
                  array_filters=tuple(c.model_copy(update={"path": f"el.{c.path}"}) for c in match), role="subset",
                  why=f"subset: the copy in {emb.parent}.{emb.path}, when it is among the kept ones")]
+
+
+def link_write(ctx: Ctx, w: Write, relations: list[Relation]) -> DocumentWrite | None:
+    """A write naming a many-to-many's link (`insert TicketTags`, `delete TicketTags by (ticket, tag)`): an
+    `$addToSet` / `$pull` of the target's id in the owner's id array, or a document of the link collection
+    (MDB-E05 decided which). None when `w` names no link."""
+    rel = ctx.model.relation_named(w.entity)
+    stored = next((r for r in relations if rel is not None and (r.owner, r.field) == (rel.owner, rel.field)), None)
+    if rel is None or stored is None:
+        return None
+    owner = ctx.entity(rel.owner)
+    link = link_entity(rel, owner)
+    params = [(column_name(f), _ir_type(ctx, f.target, f), False) for f in link.references]
+    own, target = f"{rel.owner_side}_id", f"{rel.target_side}_id"
+    insert = w.op in ("insert", "upsert")
+    if stored.mode == "id_array" and stored.path:
+        step = Step(collection=collection_name(owner), op="updateOne", filter=_parent_filter(ctx, owner, own),
+                    add_to_set=((stored.path, target),) if insert else (),
+                    pull=() if insert else ((stored.path, (Cond(path="", op="eq", param=target),)),),
+                    role="own", why=f"the link is the {rel.target} id in {rel.owner}.{stored.path} (MDB-E05)")
+    else:
+        t = tenant_param(ctx, owner)
+        keys = ((doc_key(owner.tenant_field), t[0]),) if t and owner.tenant_field else ()
+        keys += ((f"{rel.owner.lower()}_id", own), (f"{rel.target.lower()}_id", target))
+        step = (Step(collection=stored.collection or "", op="insertOne", document=keys, role="own",
+                     why="one document per link in the link collection (MDB-E05)") if insert else
+                Step(collection=stored.collection or "", op="deleteOne", role="own",
+                     filter=tuple(Cond(path=k, op="eq", param=p) for k, p in keys),
+                     why="one document per link in the link collection (MDB-E05)"))
+    op = "insert" if insert else "delete"
+    return DocumentWrite(write=w.name, entity=rel.owner, op=op, params=tuple(params), steps=(step,))

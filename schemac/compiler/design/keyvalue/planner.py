@@ -18,7 +18,6 @@ from schemac.compiler.design.keyvalue.sharding import plan_sharding
 from schemac.compiler.design.keyvalue.writes import edge_write, erase_write, insert_write, keyed_write
 from schemac.compiler.design.model import Design
 from schemac.compiler.design.plans import Operation
-from schemac.compiler.design.wants import junction_of
 from schemac.compiler.model import FieldKind
 
 
@@ -56,7 +55,8 @@ def plan(ctx: Ctx) -> Design:
         if w.entity in by_name:
             writes.append(keyed_write(ctx, w, model.entity(w.entity), by_name[w.entity], guards, aggs))
         else:  # a write of a many-to-many's link: its edge item
-            edge = next((x for x in edges if junction_of(ctx, x.owner, x.field) == model.entity(w.entity)), None)
+            rel = model.relation_named(w.entity)
+            edge = next((x for x in edges if rel is not None and (x.owner, x.field) == (rel.owner, rel.field)), None)
             if edge is not None:
                 writes.append(edge_write(ctx, edge, w.name, delete=w.op == "delete"))
     writes += [edge_write(ctx, edge) for edge in edges]
