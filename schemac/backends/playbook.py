@@ -38,3 +38,5 @@ class Playbook:
     online_index_label: str  # what the index list is headed with: "CREATE INDEX CONCURRENTLY"
     # how each step of expand-migrate-contract is written on this target: the phases' placeholders
     forms: Mapping[str, str] = field(default_factory=dict)
+    # how a partial index's predicate joins its online form (`{where}`: the catalog's `Key.where`)
+    where_form: str = " WHERE {where}"

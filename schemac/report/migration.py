@@ -96,7 +96,7 @@ def build(facts: Facts) -> MigrationSection:
               if facts.embedded_in(e.name) is None]
     tables.sort(key=lambda r: (-sizes[r.entity].at_horizon, r.table))
     largest = [r for r in tables if sizes[r.entity].at_horizon > 0][:LARGEST]
-    online = tuple(OnlineTable(r.table, r.rows, r.category, _statements(facts, ops, r.table)) for r in largest)
+    online = tuple(OnlineTable(r.table, r.rows, r.category, _statements(facts, book, ops, r.table)) for r in largest)
     fills = _fills(book, largest[0] if largest else None, sizes)
     phases = tuple(PhaseRow(p.name, tuple(step.format(**fills) for step in p.steps)) for p in book.phases)
     present = features(facts)
@@ -130,7 +130,7 @@ def _fills(book: Playbook, largest: TableRow | None, sizes: dict[str, Sizing]) -
     return {**forms, **fills}
 
 
-def _statements(facts: Facts, ops: dict[str, Operation], table: str) -> tuple[str, ...]:
+def _statements(facts: Facts, book: Playbook, ops: dict[str, Operation], table: str) -> tuple[str, ...]:
     """This table's own indexes and constraints, each in the target's online form."""
     out = []
     for idx in facts.catalog.keys_on(table):
@@ -138,7 +138,7 @@ def _statements(facts: Facts, ops: dict[str, Operation], table: str) -> tuple[st
         if idx.primary or op is None or not op.template:
             continue
         out.append(_fill(op.template, table=table, name=idx.name, columns=idx.definition or ", ".join(idx.parts),
-                         where=f" WHERE {idx.where}" if idx.where else ""))
+                         where=book.where_form.format(where=idx.where) if idx.where else ""))
     fk_op = ops.get("fk")
     for fk in facts.catalog.foreign_keys_on(table):
         if fk_op is not None and fk_op.template:

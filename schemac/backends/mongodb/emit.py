@@ -4,6 +4,7 @@ nothing."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from schemac.backends.mongodb.collections import collections_json, setup_js
@@ -51,7 +52,9 @@ def build_catalog(design: Design, layout: DocumentLayout) -> Catalog:
                             descending=tuple(d == -1 for _, d in ix.keys), kind="unique" if ix.unique else "index",
                             method="text" if "text" in dict(ix.keys).values() else
                             ("ttl" if ix.ttl_seconds is not None else ""),
-                            where=str(ix.partial_filter) if ix.partial_filter else "", serves=ix.serves))
+                            definition=", ".join(f"{json.dumps(k)}: {json.dumps(d)}" for k, d in ix.keys),
+                            where=json.dumps(ix.partial_filter, default=str) if ix.partial_filter else "",
+                            serves=ix.serves))
     statements = []
     for a in layout.access:
         statements.append(Statement(name=a.pattern, kind=a.kind, pattern=a.pattern,
