@@ -23,9 +23,19 @@ MARIADB_OTHER_INDEX = {
 }
 
 
+# PostgreSQL, the same tie as MariaDB's entry above, for the biggest parameters only: when the window spans
+# every reading of the tenant, both indexes are index-only scans over the same entries and the planner's pick
+# between them varies with the drawn data (seen in full suite runs, not alone); the random window, the
+# no-Seq-Scan and the index-only checks still apply.
+PG_SPANNING_TIE = {("sensors", "SitePeaks")}
+BIGGEST_OTHER_INDEX = "plan (biggest parameters): "
+
+
 def _accepting_other_index(ld: Loaded, problems: dict[str, list[str]]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for name, found in problems.items():
+        if ld.engine == "postgres" and (ld.example, name) in PG_SPANNING_TIE:
+            found = [p for p in found if not (p.startswith(BIGGEST_OTHER_INDEX) and ", the design says " in p)]
         if ld.engine == "mariadb" and (ld.example, name) in MARIADB_OTHER_INDEX:
             other = [p for p in found if p.startswith(OTHER_INDEX)]
             found = [p for p in found if not p.startswith(OTHER_INDEX)] or (
