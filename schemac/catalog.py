@@ -40,6 +40,7 @@ class Member(_Entry):
     generated: Literal["", "stored", "virtual"] = ""  # a computed column
     field: str | None = None  # the IR field it stores (None for columns the backend adds)
     comment: str | None = None
+    shortened_from: str | None = None  # the longer name the model implies, cut to fit the target's limit
 
 
 class Key(_Entry):
@@ -146,6 +147,7 @@ class Container(_Entry):
     role: Literal["entity", "junction", "history", "summary", "audit", "other"] = "entity"
     entity: str | None = None  # the IR entity it stores (or keeps the history or a summary of)
     members: tuple[Member, ...] = ()
+    shortened_from: str | None = None  # the longer name the model implies, cut to fit the target's limit
     location: Location | None = None
 
     def member(self, name: str) -> Member | None:

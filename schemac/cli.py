@@ -159,7 +159,7 @@ def build(
     result = emit_compiled(comp, target.value, options_for(target.value, pg_version=pg_version, strict=strict))
     diags = list(result.diagnostics)
     if result.ok and config is not None:
-        diags += lint(comp, result.design, config, strict=strict)
+        diags += lint(comp, result.design, config, strict=strict, catalog=result.catalog)
     _print_diagnostics(diags, comp.sources)
     if not result.ok or any(d.is_error for d in diags):
         raise typer.Exit(1)

@@ -1,7 +1,7 @@
 """Everything schemac can say about a model, for one or several targets: what `build` reports (design and
 backend diagnostics) plus the lint findings that read the design, de-duplicated across targets.
 
-    lint(comp, design, config) -> list[Diagnostic]
+    lint(comp, design, config, catalog=...) -> list[Diagnostic]
     diagnose(comp, targets, config, strict=...) -> list[Diagnostic]
 
 A finding that only some of several targets produce gets a note naming them. Pure: no file access, no
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from schemac.diagnostics import Diagnostic, Diagnostics, Note, Span, promote
 
 if TYPE_CHECKING:
+    from schemac.catalog import Catalog
     from schemac.compiler.check.config import LintConfig
     from schemac.compiler.design.model import Design
     from schemac.compiler.pipeline import Compilation
@@ -24,15 +25,16 @@ if TYPE_CHECKING:
 UNUSED_IGNORE = "SC0399"  # an ignore comment is unused only if it silences nothing on every target
 
 
-def lint(comp: Compilation, design: Design | None, config: LintConfig, *, strict: bool = False
-         ) -> list[Diagnostic]:
-    """The lint findings for the compiled model (and its design for one target, when given)."""
+def lint(comp: Compilation, design: Design | None, config: LintConfig, *, strict: bool = False,
+         catalog: Catalog | None = None) -> list[Diagnostic]:
+    """The lint findings for the compiled model (and its design for one target and what the target's backend
+    emitted for it, when given)."""
     from schemac.backends import reserved_words
     from schemac.compiler.check import run_checks
 
     if comp.model is None:
         return []
-    findings = run_checks(comp.model, design, config, comp.sources, reserved=reserved_words())
+    findings = run_checks(comp.model, design, config, comp.sources, reserved=reserved_words(), catalog=catalog)
     return [promote(d) for d in findings] if strict else findings
 
 
@@ -48,7 +50,8 @@ def diagnose(comp: Compilation, targets: Sequence[str], config: LintConfig, *, s
     for target in targets:
         own = Compilation(comp.model, Diagnostics(strict=strict), comp.sources)
         result = emit_compiled(own, target, options_for(target, strict=strict))
-        for d in [*own.diagnostics, *lint(comp, result.design, config, strict=strict)]:
+        for d in [*own.diagnostics, *lint(comp, result.design, config, strict=strict,
+                                                       catalog=result.catalog)]:
             key = (d.code, d.span, d.message)
             if target not in seen.setdefault(key, []):
                 seen[key].append(target)

@@ -105,7 +105,7 @@ def _lint_descriptor(r: LintRule) -> dict[str, Any]:
         "help": {"text": r.fix, "markdown": _help_markdown(r)},
         "defaultConfiguration": {"level": SARIF_LEVELS[r.severity]},
         "properties": {"tags": ["schema", r.family], "references": list(r.references),
-                       "needsDesign": r.needs_design},
+                       "needsDesign": r.needs_design, "needsCatalog": r.needs_catalog},
     }
 
 

@@ -18,7 +18,6 @@ import pytest
 from schemac.backends import reserved_words
 from schemac.compiler.check import RULES, LintConfig, run_checks
 from schemac.compiler.design.model import (
-    Capabilities,
     Design,
     IndexPlan,
     Operation,
@@ -34,6 +33,8 @@ from tests.helpers.lint import (
     EXAMPLE_FILES,
     FIXTURE_FILES,
     DesignFactory,
+    build,
+    compile_ok,
     example_findings,
     lint,
     marked_lines,
@@ -51,6 +52,7 @@ class Case:
     design: DesignFactory | None = None  # used for both inputs unless good_design is given
     good_design: DesignFactory | None = None
     mutate: Callable[[Model], Model] | None = field(default=None, compare=False)
+    target: str | None = None  # built for this target: its real design and catalog (for the catalog rules)
 
 
 def _drop_pk(model: Model) -> Model:
@@ -158,10 +160,10 @@ CASES: dict[str, Case] = {
         good="entity BlogPost {\n  title string(100)\n}\n"),
     "SC0336": Case(
         bad="entity Post {\n  " + "very_" * 13 + "long_name string(10)  //!\n}\n",
-        good="entity Post {\n  " + "very_" * 5 + "long_name string(10)\n}\n"),
+        good="entity Post {\n  " + "very_" * 5 + "long_name string(10)\n}\n", target="postgres"),
     "SC0337": Case(
         bad="entity Step {\n  order int check (>= 0)  //!\n}\n",
-        good="entity Step {\n  sort_order int check (>= 0)\n}\n"),
+        good="entity Step {\n  sort_order int check (>= 0)\n}\n", target="postgres"),
     "SC0340": Case(
         bad="model m {\n  compliance gdpr  //!\n}\nentity Account {\n  email email @pii @unique\n}\n",
         good="model m {\n  compliance gdpr\n  audit on\n}\nentity Account @audited {\n  email email @pii @unique\n}\n"),
@@ -222,7 +224,7 @@ def test_every_rule_has_a_triggering_and_a_clean_case() -> None:
 @pytest.mark.parametrize("code", sorted(CASES))
 def test_rule_triggers_on_the_marked_lines(code: str) -> None:
     case = CASES[code]
-    found = [d for d in lint(case.bad, case.design, mutate=case.mutate) if d.code == code]
+    found = [d for d in lint(case.bad, case.design, mutate=case.mutate, target=case.target) if d.code == code]
     assert found, f"{code} ({RULES[code].name}) did not fire"
     assert {d.span.line for d in found if d.span} == marked_lines(case.bad)
     rule = RULES[code]
@@ -236,7 +238,7 @@ def test_rule_triggers_on_the_marked_lines(code: str) -> None:
 def test_rule_stays_quiet_on_the_clean_case(code: str) -> None:
     case = CASES[code]
     design = case.good_design or case.design
-    found = [d for d in lint(case.good, design) if d.code == code]
+    found = [d for d in lint(case.good, design, target=case.target) if d.code == code]
     assert not found, [d.message for d in found]
 
 
@@ -244,6 +246,14 @@ def test_rule_stays_quiet_on_the_clean_case(code: str) -> None:
 def test_design_rules_do_not_run_without_a_design(code: str) -> None:
     case = CASES[code]
     assert not [d for d in lint(case.bad, None) if d.code == code]
+
+
+@pytest.mark.parametrize("code", sorted(r.code for r in RULES.values() if r.needs_catalog))
+def test_catalog_rules_run_only_on_what_a_backend_emitted(code: str) -> None:
+    case = CASES[code]
+    assert case.target is not None
+    assert not [d for d in lint(case.bad, None) if d.code == code]
+    assert not [d for d in lint(case.bad, stub_design) if d.code == code]
 
 
 def test_registry_entries_are_complete() -> None:
@@ -344,14 +354,32 @@ def test_offset_pagination_with_a_design_that_does_not_deliver_the_order() -> No
     assert not [d for d in lint(sdl, no_tiebreak) if d.code == "SC0347"]  # SC0349 reports that one
 
 
-def test_reserved_words_are_not_checked_for_document_targets() -> None:
+def test_reserved_words_are_checked_where_sql_is_emitted_only() -> None:
     sdl = CASES["SC0337"].bad
+    for target in ("postgres", "mysql"):
+        (d,) = [d for d in lint(sdl, target=target) if d.code == "SC0337"]
+        assert d.message == "column name `order` is a reserved word in PostgreSQL and MySQL"
+    for target in ("mongodb", "dynamodb"):
+        assert not [d for d in lint(sdl, target=target) if d.code == "SC0337"]
 
-    def document(model: Model) -> Design:
-        return stub_design(model).model_copy(update={"capabilities": Capabilities(family="document")})
 
-    assert [d for d in lint(sdl, stub_design) if d.code == "SC0337"]
-    assert not [d for d in lint(sdl, document) if d.code == "SC0337"]
+def test_a_name_cut_short_is_judged_by_the_name_the_model_implies() -> None:
+    """The backend emits a too-long name cut short with a hash; the finding names both, and the emitted one is
+    the catalog's (what the table really has), never re-derived here."""
+    long = "very_" * 13 + "long_name"
+    sdl = f"entity Post {{\n  {long} string(10)\n  author_{long} Author\n}}\nentity Author {{\n  name string(10)\n}}\n"
+    model = compile_ok(sdl)[0]
+    for target, limit in (("postgres", 63), ("mysql", 64)):
+        _, catalog = build(model, target)
+        emitted = {m.shortened_from: m.name for m in catalog.tables["posts"].members if m.shortened_from}
+        assert set(emitted) == {long, f"author_{long}_id"}
+        assert all(len(name) <= limit < len(wanted) for wanted, name in emitted.items())
+        found = [d for d in lint(sdl, target=target) if d.code == "SC0336"]
+        assert sorted(d.span.line for d in found if d.span) == [2, 3]
+        for d in found:
+            wanted = next(w for w in emitted if f"`{w}`" in d.message)
+            assert f"{target} allows {limit}" in d.message
+            assert d.help is not None and f"emits it as `{emitted[wanted]}`" in d.help
 
 
 def test_fk_index_past_the_tenant_column_counts() -> None:
@@ -383,8 +411,8 @@ def lint_fixture(path: Path) -> tuple[set[tuple[int, str]], set[tuple[int, str]]
     if path.stem.endswith("_design"):  # queries named served_* get an index without a tie-breaker
         served = {q.name for q in comp.model.queries if q.name.startswith("served_")}
         design = stub_design(comp.model, serve=served, tiebreak=False)
-    diags = run_checks(comp.model, design, LintConfig(), comp.sources,
-                      reserved=reserved_words())
+    catalog = None if design is not None else build(comp.model, "postgres")[1]  # the names it really emits
+    diags = run_checks(comp.model, design, LintConfig(), comp.sources, reserved=reserved_words(), catalog=catalog)
     found = {(d.span.line, d.code) for d in diags if d.span}
     return found, expected(comp.sources[next(iter(comp.sources))])
 

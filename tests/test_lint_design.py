@@ -57,7 +57,7 @@ def test_examples_with_the_real_design_are_clean_beyond_the_allow_lists() -> Non
     problems = []
     for target in relational_targets():
         for path in EXAMPLE_FILES:
-            for d in example_findings(path, real_design(target)):
+            for d in example_findings(path, target=target):
                 if d.severity is Severity.INFO:
                     continue
                 key = next((k for k in allowed if k[0] == path.name and k[1] == d.code and k[2] in d.message),

@@ -14,6 +14,7 @@ from schemac.compiler.check import RULES, run_checks
 from schemac.compiler.pipeline import compile_model
 from schemac.diagnostics import Diagnostic, Severity, Span
 from schemac.formats import to_json, to_sarif
+from tests.helpers.lint import build
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "lint" / "bad_blog.sdl"
@@ -24,7 +25,8 @@ def fixture_diags(monkeypatch: Any) -> tuple[list[Diagnostic], dict[str, str]]:
     monkeypatch.chdir(ROOT)  # spans name files relative to the working folder, as the CLI shows them
     comp = compile_model(Path("tests/fixtures/lint/bad_blog.sdl"))
     assert comp.model is not None
-    return run_checks(comp.model, None, None, comp.sources, reserved=reserved_words()), comp.sources
+    _, catalog = build(comp.model, "postgres")  # the names it emits, for the rules that judge them
+    return run_checks(comp.model, None, None, comp.sources, reserved=reserved_words(), catalog=catalog), comp.sources
 
 
 # -- JSON ----------------------------------------------------------------------------------------------------

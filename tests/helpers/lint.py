@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from schemac.backends import reserved_words
+from schemac.catalog import Catalog
 from schemac.compiler.check import LintConfig, run_checks
 from schemac.compiler.design.decisions import Erasure
 from schemac.compiler.design.model import (
@@ -23,8 +24,8 @@ from schemac.compiler.design.model import (
     Subject,
 )
 from schemac.compiler.model import KeyPart, Model, Query
-from schemac.compiler.pipeline import compile_model, compile_text
-from schemac.diagnostics import Diagnostic, Severity
+from schemac.compiler.pipeline import Compilation, compile_model, compile_text
+from schemac.diagnostics import Diagnostic, Diagnostics, Severity
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "lint"
@@ -44,12 +45,27 @@ def compile_ok(sdl: str, file: str = "case.sdl") -> tuple[Model, dict[str, str]]
 
 
 def lint(sdl: str, design: DesignFactory | None = None, config: LintConfig | None = None,
-         mutate: Callable[[Model], Model] | None = None) -> list[Diagnostic]:
+         mutate: Callable[[Model], Model] | None = None, target: str | None = None) -> list[Diagnostic]:
+    """The findings for `sdl`: with a stub `design` (or none), or, given a `target`, with the real design and
+    the catalog of what that target's backend emitted."""
     model, sources = compile_ok(sdl)
     if mutate is not None:
         model = mutate(model)
+    if target is not None:
+        built, catalog = build(model, target)
+        return run_checks(model, built, config or LintConfig(), sources, reserved=reserved_words(),
+                          catalog=catalog)
     return run_checks(model, design(model) if design else None, config or LintConfig(), sources,
                       reserved=reserved_words())
+
+
+def build(model: Model, target: str) -> tuple[Design, Catalog]:
+    """The real design of `model` for `target` and the catalog its backend emitted."""
+    from schemac.build import emit_compiled, options_for
+
+    result = emit_compiled(Compilation(model, Diagnostics()), target, options_for(target))
+    assert result.design is not None and result.catalog is not None, [d.message for d in result.diagnostics]
+    return result.design, result.catalog
 
 
 def stub_design(model: Model, *, index_refs: bool = False, serve: bool | set[str] = False,
@@ -127,8 +143,13 @@ ALLOWED: dict[tuple[str, str, str], str] = {
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.sdl"))
 
 
-def example_findings(path: Path, design: DesignFactory | None = None) -> list[Diagnostic]:
+def example_findings(path: Path, design: DesignFactory | None = None, target: str | None = None
+                     ) -> list[Diagnostic]:
+    """An example's findings: without a design, with a stub one, or with `target`'s real design and catalog."""
     comp = compile_model(path)
     assert comp.model is not None and comp.ok
+    if target is not None:
+        built, catalog = build(comp.model, target)
+        return run_checks(comp.model, built, LintConfig(), comp.sources, reserved=reserved_words(), catalog=catalog)
     return run_checks(comp.model, design(comp.model) if design else None, LintConfig(), comp.sources,
                       reserved=reserved_words())

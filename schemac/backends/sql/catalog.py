@@ -126,10 +126,11 @@ class _Builder:
         history = self.histories.get(id(table)) or self.summaries.get(id(table))
         role = ("junction" if info.entity.junction else "entity") if info else \
             "history" if id(table) in self.histories else "summary" if history else "audit"
-        members = tuple(self._member(col, fields.get(col.name)) for col in table.columns)
+        shortened = info.shortened if info else {}
+        members = tuple(self._member(col, fields.get(col.name), shortened.get(col.name)) for col in table.columns)
         self.containers.append(c.Container(name=table.name, role=role,
                                            entity=info.entity.name if info else history, members=members,
-                                           location=at))
+                                           shortened_from=shortened.get(table.name), location=at))
         constraints = sorted(table.constraints, key=lambda k: k._creation_order)  # as CREATE TABLE lists them
         pk = table.primary_key
         if pk is not None and pk.columns:
@@ -149,14 +150,14 @@ class _Builder:
                 self.checks.append(c.Check(name=str(k.name or ""), container=table.name,
                                            expression=self._sql(k.sqltext), location=at))
 
-    def _member(self, col: sa.Column, field: str | None) -> c.Member:
+    def _member(self, col: sa.Column, field: str | None, shortened_from: str | None = None) -> c.Member:
         computed = col.computed
         generated = "" if computed is None else ("stored" if computed.persisted else "virtual")
         default = col.server_default
         return c.Member(
             name=col.name, type=self._type(col.type), nullable=bool(col.nullable),
             default=self._sql(default.arg) if isinstance(default, sa.DefaultClause) else None,
-            generated=generated, field=field, comment=col.comment)
+            generated=generated, field=field, comment=col.comment, shortened_from=shortened_from)
 
     def _type(self, type_: Any) -> str:
         key = id(type_)

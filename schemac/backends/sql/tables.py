@@ -56,6 +56,7 @@ class TableInfo:
     updated_at: str | None = None
     version: str | None = None
     live_key: str | None = None  # MySQL: 1 for live rows, NULL for deleted ones (live-row uniqueness)
+    shortened: dict[str, str] = field(default_factory=dict)  # emitted name -> the longer one the model implies
 
     def column_of(self, field_name: str) -> sa.Column:
         names = self.field_columns[field_name]
@@ -144,8 +145,11 @@ def _table_info(ctx: Context, layout: Layout, e: Entity, types: dict[str, TypeEn
         ctx.report("SC0423", e.span, entity=e.name, wanted=wanted, name=name)
     specs: list[ColumnSpec] = []
     by_field: dict[str, tuple[str, ...]] = {}
+    shortened = {name: wanted} if name != wanted and name == ctx.namer.fit(wanted) else {}
     for f in e.stored_fields:
-        fs = [replace(c, name=ctx.namer.fit(c.name)) for c in cols.field_columns(ctx, f, types, e.name)]
+        raw = cols.field_columns(ctx, f, types, e.name)
+        fs = [replace(c, name=ctx.namer.fit(c.name)) for c in raw]
+        shortened.update((s.name, c.name) for s, c in zip(fs, raw, strict=True) if s.name != c.name)
         if f.kind is FieldKind.REFERENCE and not fs:
             ctx.report("SC0417", f.span, what=f"the reference `{e.name}.{f.name}`",
                        why=f"`{f.target}` has no single-column primary key to refer to")
@@ -157,7 +161,7 @@ def _table_info(ctx: Context, layout: Layout, e: Entity, types: dict[str, TypeEn
     pk_name = ctx.namer.unique(name, "pkey") if ctx.dialect.name_primary_key else None
     key = tuple(c for p in ctx.design.relational.primary_key(e) for c in by_field.get(p, ()))
     table.append_constraint(sa.PrimaryKeyConstraint(*key, name=pk_name))
-    info = TableInfo(e, name, table, specs, by_field, pk, key)
+    info = TableInfo(e, name, table, specs, by_field, pk, key, shortened=shortened)
     _special_columns(e, info)
     for check_name, sql in _checks(ctx, e, info):
         table.append_constraint(sa.CheckConstraint(sa.text(sql), name=check_name))

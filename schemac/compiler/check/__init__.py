@@ -1,10 +1,11 @@
 """Lint rules over the IR (and, for some, the design): the schema mistakes schemac can see before emitting.
 
-    run_checks(model, design, config, sources) -> list[Diagnostic]
+    run_checks(model, design, config, sources, catalog=...) -> list[Diagnostic]
 
 Every rule lives in one small module per family and is listed in `RULES` (code -> LintRule: name,
 severity, rationale, fix, the ids of the same check in other tools). Rules that read the design (indexes,
-access-pattern plans, growth) run only when a design is given. Findings silenced by
+access-pattern plans, growth) run only when a design is given; rules about the names a target really
+emitted (too long, reserved) read the backend's catalog and run only when one is given. Findings silenced by
 `// schemac: ignore ...` comments (see `ignore`) are dropped, then the configuration re-grades or
 switches off codes (see `config`). Pure: no file access, no printing.
 """
@@ -37,6 +38,7 @@ from schemac.compiler.model import Model
 from schemac.diagnostics import Diagnostic, Diagnostics, Severity, sort_key
 
 if TYPE_CHECKING:
+    from schemac.catalog import Catalog
     from schemac.compiler.design.model import Design
 
 __all__ = ["RULES", "ConfigError", "Finding", "LintConfig", "LintRule", "explain", "load_config", "rule",
@@ -66,16 +68,18 @@ def _tables(model: Model, design: Design | None) -> Model:
 
 def run_checks(model: Model, design: Design | None, config: LintConfig | None = None,
                sources: Mapping[str, str] | None = None, *,
-               reserved: Mapping[str, frozenset[str]] | None = None) -> list[Diagnostic]:
+               reserved: Mapping[str, frozenset[str]] | None = None,
+               catalog: Catalog | None = None) -> list[Diagnostic]:
     """Every lint finding for `model` (and `design`, when given), silenced and re-graded, in source order.
     `reserved` is each target's reserved words by its title (the backends own them: the layer above the
-    compiler passes `schemac.backends.reserved_words()`)."""
+    compiler passes `schemac.backends.reserved_words()`). `catalog` is what the target's backend emitted for
+    `design`: the rules about emitted names read it (and do not run without it)."""
     config = config or LintConfig()
     sources = dict(sources or {})
-    ctx = Context(_tables(model, design), design, config, sources, dict(reserved or {}))
+    ctx = Context(_tables(model, design), design, config, sources, dict(reserved or {}), catalog)
     diags = Diagnostics()
     for r in RULES.values():
-        if (r.needs_design and design is None) or r.code == UNUSED_IGNORE:
+        if (r.needs_design and design is None) or (r.needs_catalog and catalog is None) or r.code == UNUSED_IGNORE:
             continue
         for f in r.check(ctx):
             diags.report(r.code, f.span, help=f.help or r.fix, **f.fields)
@@ -83,7 +87,7 @@ def run_checks(model: Model, design: Design | None, config: LintConfig | None = 
     suppressions = parse_suppressions(sources, names)
     kept = suppressions.filter(_unique(diags.items))
     for directive in suppressions.unused():
-        problem = _unused_problem(directive, design is not None)
+        problem = _unused_problem(directive, design is not None, catalog is not None)
         if problem is not None:
             scope = "-file" if directive.whole_file else ""
             codes = "" if ALL in directive.codes else " " + " ".join(sorted(directive.codes))
@@ -98,7 +102,8 @@ def explain(key: str) -> str | None:
     if r is None:
         return None
     refs = "\n".join(f"  - {expand_reference(x)}" for x in r.references)
-    design = "yes (runs when a target is given)" if r.needs_design else "no"
+    design = "yes (runs when a target is given)" if r.needs_design else \
+        "the emitted schema (runs when a target is built)" if r.needs_catalog else "no"
     return (f"{r.code} {r.name} ({r.severity.value}, family {r.family})\n\n"
             f"Why: {r.rationale}\nFix: {r.fix}\nNeeds the design: {design}\n"
             f"Silence: `// schemac: ignore {r.code}` on the line or the line above; "
@@ -111,7 +116,8 @@ def rules_markdown() -> str:
     rows = ["| Code | Name | Severity | Needs design | Rationale | Other tools |", "|---|---|---|---|---|---|"]
     for r in sorted(RULES.values(), key=lambda x: x.code):
         refs = "; ".join(r.references).replace("|", "/")
-        rows.append(f"| {r.code} | {r.name} | {r.severity.value} | {'yes' if r.needs_design else 'no'} | "
+        needs = "yes" if r.needs_design else "emitted schema" if r.needs_catalog else "no"
+        rows.append(f"| {r.code} | {r.name} | {r.severity.value} | {needs} | "
                     f"{r.rationale} | {refs} |")
     return "\n".join(rows) + "\n"
 
@@ -127,12 +133,13 @@ def _unique(diags: list[Diagnostic]) -> list[Diagnostic]:
     return out
 
 
-def _unused_problem(d: Directive, has_design: bool) -> str | None:
+def _unused_problem(d: Directive, has_design: bool, has_catalog: bool) -> str | None:
     unknown = sorted(c for c in d.codes if c != ALL and c not in RULES)
     if unknown:
         return f"names no lint rule: {', '.join(unknown)}"
     needs_design = ALL in d.codes or any(RULES[c].needs_design for c in d.codes)
-    if needs_design and not has_design:
+    needs_catalog = ALL in d.codes or any(RULES[c].needs_catalog for c in d.codes)
+    if (needs_design and not has_design) or (needs_catalog and not has_catalog):
         return None  # the rule it names did not run: cannot tell
     if d.target_line is None and not d.whole_file:
         return "has no line to apply to (a blank line or the end of the file follows it)"

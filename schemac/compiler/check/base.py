@@ -18,6 +18,7 @@ from schemac.compiler.model import Entity, Field, FieldKind, FieldOrigin, Model,
 from schemac.diagnostics import Severity, Span, register, source_line
 
 if TYPE_CHECKING:
+    from schemac.catalog import Catalog
     from schemac.compiler.check.config import LintConfig
     from schemac.compiler.check.usage import Usage
     from schemac.compiler.design.model import Design
@@ -46,6 +47,7 @@ class LintRule:
     references: tuple[str, ...]  # anchors-linters ids and other tools' ids for the same check
     needs_design: bool
     family: str  # the module that holds it
+    needs_catalog: bool  # reads what a backend emitted (runs when a target is built)
     check: Check = field(repr=False, compare=False)
 
     @property
@@ -81,7 +83,8 @@ def expand_reference(ref: str) -> str:
 
 
 def rule(code: str, name: str, severity: Severity, *, template: str, rationale: str, fix: str,
-         references: Iterable[str], needs_design: bool = False) -> Callable[[Check], Check]:
+         references: Iterable[str], needs_design: bool = False,
+         needs_catalog: bool = False) -> Callable[[Check], Check]:
     """Declare a lint rule; the decorated function yields its findings."""
 
     def decorate(fn: Check) -> Check:
@@ -91,7 +94,7 @@ def rule(code: str, name: str, severity: Severity, *, template: str, rationale: 
             raise ValueError(f"lint rule {code} / {name} declared twice")
         family = fn.__module__.rsplit(".", 1)[-1]
         r = LintRule(code, name, severity, template, rationale, fix, tuple(references), needs_design, family,
-                     fn)
+                     needs_catalog, fn)
         RULES[code] = r
         register(code, severity, template, r.explanation)
         return fn
@@ -109,6 +112,7 @@ class Context:
     config: LintConfig
     sources: dict[str, str]
     reserved: Mapping[str, frozenset[str]] = field(default_factory=dict)  # target title -> reserved words
+    catalog: Catalog | None = None  # what the target's backend emitted, when one was built
 
     @cached_property
     def usage(self) -> Usage:

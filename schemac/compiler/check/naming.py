@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from schemac.compiler.check.base import Context, Finding, rule
-from schemac.compiler.model import Entity, Field, FieldKind
-from schemac.compiler.naming import plural, snake
+from schemac.compiler.model import Entity, Field
+from schemac.compiler.naming import snake
 from schemac.diagnostics import Severity, Span
+
+if TYPE_CHECKING:
+    from schemac.catalog import Container, Member
 
 W, E = Severity.WARNING, Severity.ERROR
 PASCAL = re.compile(r"[A-Z][A-Za-z0-9]*")
@@ -53,54 +57,36 @@ def _case(ctx: Context, kind: str, name: str, span: Span, *, snake_case: bool,
                   help=f"rename it to `{fixed}`" if suggestion else f"rename it in {style}")
 
 
-def table_name(ctx: Context, e: Entity) -> str:
-    """The SQL table: `@table`, else the snake_case plural; a junction is `<owner's table>_<field>`."""
-    if e.table_name:
-        return e.table_name
-    rel = ctx.model.relation_named(e.name) if e.junction else None
-    owner = ctx.entities.get(rel.owner) if rel is not None else None
-    if rel is not None and owner is not None:
-        return f"{table_name(ctx, owner)}_{snake(rel.field)}"
-    return plural(snake(e.name))
-
-
-def column_names(ctx: Context, f: Field, prefix: str = "") -> list[str]:
-    """The column(s) a field becomes in SQL: `<name>_id` for references, flattened value types."""
-    name = prefix + f.name
-    if f.kind is FieldKind.REFERENCE:
-        return [f"{name}_id"]
-    if f.kind is FieldKind.MANY:
-        return []
-    if f.kind is FieldKind.EMBEDDED and f.target:
-        try:
-            vt = ctx.model.value_type(f.target)
-        except KeyError:
-            return [name]
-        return [c for sub in vt.fields for c in column_names(ctx, sub, f"{name}_")]
-    return [name]
-
-
 @rule("SC0336", "identifier-too-long", E,
       template="{kind} name `{name}` is {n} bytes; {target} allows {limit}",
       rationale="PostgreSQL silently truncates identifiers past 63 bytes (two long names can become the same "
-                "name) and MySQL rejects names past 64 characters.",
+                "name) and MySQL rejects names past 64 characters; schemac emits such a name cut short with a "
+                "hash, which every hand-written query, ORM mapping and migration must then spell.",
       fix="Shorten the entity or field name, or set the emitted name with `@table(\"...\")`.",
-      references=("D22", "sq identifier-too-long", "REL-N01", "REL-N02"))
+      references=("D22", "sq identifier-too-long", "REL-N01", "REL-N02"), needs_catalog=True)
 def identifier_too_long(ctx: Context) -> Iterator[Finding]:
     limit = ctx.design.capabilities.max_identifier if ctx.design else 63
-    target = ctx.design.target if ctx.design else "PostgreSQL"
-    for e in ctx.model.entities:
-        table = table_name(ctx, e)
-        if len(table.encode()) > limit:
-            yield Finding(ctx.entity_span(e), {"kind": "table", "name": table, "n": len(table.encode()),
-                                               "target": target, "limit": limit},
-                          help=f"shorten `{e.name}` or add @table(\"...\") with a name of at most {limit} bytes")
-        for f in e.fields:
-            for col in column_names(ctx, f):
-                if len(col.encode()) > limit:
-                    yield Finding(ctx.field_span(e, f), {"kind": "column", "name": col, "n": len(col.encode()),
-                                                         "target": target, "limit": limit},
-                                  help=f"shorten `{f.name}` so that its column fits in {limit} bytes")
+    target = ctx.design.target if ctx.design else ctx.catalog.target if ctx.catalog else "PostgreSQL"
+    for container, e in _emitted(ctx):
+        kind, member_kind = _KINDS[container.kind]
+        wanted = container.shortened_from or container.name
+        if len(wanted.encode()) > limit:
+            yield Finding(_span(ctx, e), {"kind": kind, "name": wanted, "n": len(wanted.encode()),
+                                          "target": target, "limit": limit},
+                          help=f"shorten `{e.name if e else wanted}` or add @table(\"...\") with a name of at most "
+                               f"{limit} bytes" + _emitted_as(container.name, wanted))
+        for m in container.members:
+            wanted = m.shortened_from or m.name
+            if len(wanted.encode()) > limit:
+                f = _field(e, m)
+                yield Finding(_span(ctx, e, f), {"kind": member_kind, "name": wanted, "n": len(wanted.encode()),
+                                                 "target": target, "limit": limit},
+                              help=f"shorten `{f.name if f else wanted}` so that its {member_kind} fits in {limit} "
+                                   "bytes" + _emitted_as(m.name, wanted))
+
+
+def _emitted_as(name: str, wanted: str) -> str:
+    return f" (schemac emits it as `{name}`, and hand-written queries must use that name)" if name != wanted else ""
 
 
 @rule("SC0337", "reserved-word", W,
@@ -109,24 +95,52 @@ def identifier_too_long(ctx: Context) -> Iterator[Finding]:
                 "ORM mapping and migration must quote them too, and a missed quote is a syntax error.",
       fix="Rename the field (e.g. `order` -> `sort_order`, `user` -> `author`), or keep it and quote it in "
           "hand-written SQL.",
-      references=("D22", "sk reserved-word", "pgl B010"))
+      references=("D22", "sk reserved-word", "pgl B010"), needs_catalog=True)
 def reserved_word(ctx: Context) -> Iterator[Finding]:
-    if ctx.design is not None and ctx.design.capabilities.family != "relational":
-        return
-    for e in ctx.user_entities():
-        table = table_name(ctx, e)
-        engines = _engines(ctx, table)
+    for container, e in _emitted(ctx):
+        if container.kind != "table" or e is None or e.junction or container.role != "entity":
+            continue  # only SQL reserves words; a junction's and the added tables' names are schemac's own
+        engines = _engines(ctx, container.name)
         if engines:
+            table = container.name
             yield Finding(ctx.entity_span(e), {"kind": "table", "name": table, "engines": engines},
                           help=f"rename `{e.name}`, or keep it and write \"{table}\" (PostgreSQL) / `{table}` "
                                "(MySQL) in hand-written SQL")
-        for f in e.fields:
-            for col in column_names(ctx, f):
-                engines = _engines(ctx, col)
-                if engines:
-                    yield Finding(ctx.field_span(e, f), {"kind": "column", "name": col, "engines": engines},
-                                  help=f"rename `{f.name}`, or keep it and write \"{col}\" (PostgreSQL) / "
-                                       f"`{col}` (MySQL) in hand-written SQL")
+        for m in container.members:
+            f = _field(e, m)
+            engines = _engines(ctx, m.name)
+            if f is not None and engines:
+                col = m.name
+                yield Finding(ctx.field_span(e, f), {"kind": "column", "name": col, "engines": engines},
+                              help=f"rename `{f.name}`, or keep it and write \"{col}\" (PostgreSQL) / "
+                                   f"`{col}` (MySQL) in hand-written SQL")
+
+
+# -- what the backend emitted, mapped back to the model --------------------------------------------------------
+
+# A container's kind -> (what the target calls it, what it calls its members).
+_KINDS = {"table": ("table", "column"), "collection": ("collection", "field"), "item_table": ("table", "attribute")}
+
+
+def _emitted(ctx: Context) -> Iterator[tuple[Container, Entity | None]]:
+    """Each container in the catalog with the model entity it stores (None for the ones schemac adds)."""
+    if ctx.catalog is None:
+        return
+    for container in ctx.catalog.containers:
+        yield container, ctx.entities.get(container.entity) if container.entity else None
+
+
+def _field(e: Entity | None, m: Member) -> Field | None:
+    if e is None or m.field is None:
+        return None
+    return next((f for f in e.fields if f.name == m.field), None)
+
+
+def _span(ctx: Context, e: Entity | None, f: Field | None = None) -> Span | None:
+    if e is None:
+        s = ctx.model.settings.span
+        return ctx.word_span(s, ctx.model.settings.name) if s is not None else None
+    return ctx.field_span(e, f) if f is not None else ctx.entity_span(e)
 
 
 def _engines(ctx: Context, name: str) -> str:
