@@ -30,7 +30,8 @@ class AggregateRow:
     extra_writes_per_s: float
     extra_writes: str
     amplification: str  # `x2.0 row writes per Progress write`
-    readers: tuple[str, ...]  # the reads that use it instead of aggregating
+    readers: tuple[str, ...]  # the reads that use it instead of aggregating, with their rates
+    reader_names: tuple[str, ...]  # the same reads, by name
     read_rate_per_s: float
     children_per_parent: float
     saves: str
@@ -112,7 +113,8 @@ def aggregate_row(facts: Facts, agg: MaintainedAggregate) -> AggregateRow:
         base_writes_per_s=base, extra_writes_per_s=extra, extra_writes=rate(extra),
         amplification=(f"x{factor:.1f} row writes per {agg.child} write (one {agg.entity} row updated each "
                        "time)") if base else "no declared writes on " + agg.child,
-        readers=tuple(f"{q.name} ({rate(q.rate_per_s)})" for q in readers), read_rate_per_s=read_rate,
+        readers=tuple(f"{q.name} ({rate(q.rate_per_s)})" for q in readers),
+        reader_names=tuple(q.name for q in readers), read_rate_per_s=read_rate,
         children_per_parent=per_parent,
         saves=(f"every {agg.entity} row read skips {what} ~{count(per_parent)} {agg.child} rows"
                if per_parent else f"reads skip {what} {agg.child} rows"))
@@ -207,20 +209,16 @@ def _is_tenant(e: Entity, name: str) -> bool:
 
 
 def _columns_like(facts: Facts, e: Entity, name: str) -> str:
+    """Where the catalog says field `name` of `e` is stored: its column(s) in the entity's table."""
     table = facts.catalog.tables.get(facts.table(e.name))
-    if table is None:
+    members = [m for m in table.members if m.field == name] if table is not None else []
+    if table is None or not members:
         return "not found in the schema"
-    if name in table.columns:
-        kind = table.columns[name].split(" ")[0]
-        return f"one column {table.name}.{name} ({kind})"
-    flat = [c for c in table.columns if c.startswith(f"{name}_")]
-    if flat:
-        return f"{len(flat)} columns {name}_* in {table.name}"
-    child = [t for t in facts.catalog.tables if name in t and t != table.name]
-    return f"child table {child[0]}" if child else "not found in the schema"
+    if len(members) == 1:
+        return f"one column {table.name}.{members[0].name} ({members[0].type})"
+    return f"{len(members)} columns {name}_* in {table.name}"
 
 
 def _versioned(facts: Facts, e: Entity) -> str:
-    base = facts.table(e.name)
-    history = [t for t in facts.catalog.tables if t != base and t.startswith(base.rstrip("s"))]
-    return f"history table {history[0]}" if history else f"versions kept with {base}"
+    history = next((c for c in facts.catalog.containers if c.role == "history" and c.entity == e.name), None)
+    return f"history table {history.name}" if history else f"versions kept with {facts.table(e.name)}"

@@ -68,7 +68,7 @@ def _aggregates(decisions: DecisionSection) -> list[Takeaway]:
         effect = saved + a.extra_writes_per_s
         if effect <= 0:
             continue
-        readers = ", ".join(r.split(" (")[0] for r in a.readers) or "reads"
+        readers = ", ".join(a.reader_names) or "reads"
         out.append(Takeaway(
             "denormalisation", a.column,
             f"`{a.column}` = {a.definition} is maintained by a {a.mechanism}: {rate(a.extra_writes_per_s)} "
