@@ -60,8 +60,6 @@ KNOWN = {
     ("helpdesk", "search_tickets"): "tenant-scoped full-text search under row-level security (SC0420): the "
     "design names the tenant index (workspace_id, id); PostgreSQL picks the smallest (workspace_id, ...) B-tree, "
     "here the deduplicated (workspace_id, team_id)",
-    ("commerce", "quarterly_revenue"): "answered by its maintained summary table (SC-SUM-01): the report still "
-    "names the entity's primary key, not the summary table's",
 }
 
 

@@ -183,14 +183,17 @@ def _query_row(facts: Facts, q: Query) -> PatternRow:
     rel = facts.relational.pattern(q.name) if facts.relational is not None else None
     stmt = facts.statement(q)
     index_name: str | None = None
-    kind, cols = "none", ""
+    kind, cols, table = "none", "", facts.table(q.entity)
     if plan is None or rel is None:
         served, access, why, includes, lookups = "no plan from the design stage", "", "", (), ()
         by_pk = False
     else:
         by_pk = rel.by_primary_key or rel.index is None
         wider = _unique_on(facts, q.entity, plan.equality) if by_pk else None
-        if wider is not None:  # (tenant, id) is unique too, and matches every equality: the planner takes it
+        summary = _summary_key(facts, q) if by_pk else None
+        if summary is not None:  # answered from its maintained summary table (SC-SUM-01), by that table's key
+            kind, index_name, cols, table = "primary key", summary.name, ", ".join(summary.parts), summary.container
+        elif wider is not None:  # (tenant, id) is unique too, and matches every equality: the planner takes it
             ix = facts.design.relational.indexes[wider]
             kind, index_name, cols = "index", facts.index_name(wider), index_columns(facts, ix)
         elif by_pk:
@@ -215,10 +218,17 @@ def _query_row(facts: Facts, q: Query) -> PatternRow:
         summary=query_summary(q), source=where(q.span), rate=rate(q.rate_per_s), rate_per_s=per_s,
         statement_name=stmt.name if stmt else "", sql=stmt.text if stmt else None,
         follow_ups=tuple((f.name, f.text) for f in facts.follow_ups(q)), served_by=served,
-        served_kind=kind, served_columns=cols, table=facts.table(q.entity),
+        served_kind=kind, served_columns=cols, table=table,
         index_name=index_name, by_primary_key=by_pk, access=access, expected_rows=count(expected),
         rows_estimated=estimated, rows_per_s=count(expected * per_s), includes=includes, lookups=lookups,
         maintains=(), why=why)
+
+
+def _summary_key(facts: Facts, q: Query) -> Key | None:
+    """The primary key of the summary table the backend emitted for `q`, when one answers it."""
+    if facts.relational is None or facts.relational.summary(q.name) is None:
+        return None
+    return next((k for k in facts.catalog.keys if k.primary and q.name in k.serves), None)
 
 
 def _planned_row(facts: Facts, q: Query) -> PatternRow:

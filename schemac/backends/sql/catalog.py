@@ -17,6 +17,7 @@ from schemac.backends.sql.context import Context
 from schemac.backends.sql.ddl import SchemaWriter
 from schemac.backends.sql.dialect import CollationSpec, PolicySpec, RoleSpec, RoutineSpec, StatisticsSpec, TriggerSpec
 from schemac.backends.sql.statements import NamedStatement
+from schemac.backends.sql.summaries import summary_table_of
 from schemac.backends.sql.tables import Layout
 
 SCHEMA, QUERIES = "schema.sql", "queries.sql"
@@ -67,6 +68,8 @@ class _Builder:
         self.entities = {id(info.table): info for info in layout.tables.values()}
         self.histories = {id(t): name for name, t in writer.histories.items() if t is not None}
         self.summaries = {id(t): name for name, pairs in writer.summaries.items() for t, _ in pairs}
+        self.summary_reads = {id(summary_table_of(ctx, layout, plan)): plan.query  # the read each one answers
+                              for plan in ctx.design.relational.summaries if plan.entity in layout.tables}
         self.plans: dict[str, list[int]] = {}  # index name -> the Design.indexes positions it realises
         for position, name in index_names.items():
             self.plans.setdefault(name, []).append(position)
@@ -135,10 +138,11 @@ class _Builder:
         pk = table.primary_key
         if pk is not None and pk.columns:
             plans = tuple(self.primary_plans.get(info.entity.name, ())) if info else ()
+            read = self.summary_reads.get(id(table))
             self.keys.append(c.Key(name=pk.name or UNNAMED_PRIMARY_KEY, container=table.name, kind="primary",
                                    parts=tuple(col.name for col in pk.columns), plans=plans,
                                    definition=", ".join(self.d.quote(col.name) for col in pk.columns),
-                                   serves=self._serves(plans), location=at))
+                                   serves=(read,) if read else self._serves(plans), location=at))
         for k in constraints:
             if isinstance(k, sa.UniqueConstraint) and not isinstance(k, sa.PrimaryKeyConstraint):
                 self.keys.append(c.Key(name=str(k.name), container=table.name, kind="unique",

@@ -152,13 +152,13 @@ def summary_blocks(ctx: Context, layout: Layout) -> dict[str, list[tuple[sa.Tabl
     for plan in ctx.design.relational.summaries:
         if plan.entity not in layout.tables:
             continue
-        table = _table_of(ctx, layout, plan)
+        table = summary_table_of(ctx, layout, plan)
         out.setdefault(plan.entity, []).append((table, SummaryTrigger(ctx, layout, plan, table).spec()))
     return out
 
 
-def _table_of(ctx: Context, layout: Layout, plan: SummaryPlan) -> sa.Table:
-    """One table per summary for this build (the read statement and the schema share it)."""
+def summary_table_of(ctx: Context, layout: Layout, plan: SummaryPlan) -> sa.Table:
+    """One table per summary for this build (the read statement, the schema and the catalog share it)."""
     cache: dict[str, sa.Table] = ctx.__dict__.setdefault("_summary_tables", {})
     if plan.query not in cache:
         cache[plan.query] = summary_table(ctx, layout, plan)
@@ -169,7 +169,7 @@ def summary_read(rq: Any) -> Any:
     """The query's SELECT over its summary table: the group keys, count(*) and the sums, filtered like the
     query (the tenant, equalities on group keys, bucket ranges on bucket columns)."""
     plan = rq.ctx.design.relational.summary(rq.q.name)
-    table = _table_of(rq.ctx, rq.layout, plan)
+    table = summary_table_of(rq.ctx, rq.layout, plan)
     info: TableInfo = rq.root
     columns = []
     for key in rq.q.group:

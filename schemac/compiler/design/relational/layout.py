@@ -168,6 +168,7 @@ class SummaryPlan(_Node):
     count_alias: str | None = None  # the select alias of count(*), if the query selects it
     per: Literal["statement", "row"] = "row"
     writes_per_s: float = 0.0  # summary rows written per second at the declared rates
+    rows_per_call: float = 1.0  # summary rows one read returns: its groups in the window
     why: str = ""
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from schemac.compiler.design.context import Ctx, count_text, rate_text
 from schemac.compiler.design.decisions import Bucket, Subject, Summary, Union
-from schemac.compiler.design.estimates import matched_rows
+from schemac.compiler.design.estimates import RANGE_SELECTIVITY, distinct, matched_rows
 from schemac.compiler.design.plans import Operation, PatternPlan
 from schemac.compiler.design.relational.layout import RelationalAccess, SummaryPlan
 from schemac.compiler.design.wants import QueryNeeds, query_needs
@@ -100,7 +100,7 @@ def summary_pattern(q: Query, plan: SummaryPlan) -> Planned:
     """A read answered from its summary table: a lookup by the summary's key (the table's primary key)."""
     why = f"read from its summary table: {plan.why}"
     neutral = PatternPlan(query=q.name, entity=q.entity, operation=Operation.PRIMARY_KEY_LOOKUP,
-                          structure=f"{q.name} summary key", why=why)
+                          structure=f"{q.name} summary key", expected_rows=plan.rows_per_call, why=why)
     return neutral, RelationalAccess(query=q.name, by_primary_key=True)
 
 
@@ -149,7 +149,32 @@ def decide_grouped(ctx: Ctx, qn: QueryNeeds) -> SummaryPlan | None:
                f"by {how} on {e.name} in the writing transaction; the query reads it", why, q.span,
                payload=Summary(maintained=True, rows_per_s=load, keys=keys, per=per, writes_per_s=wrate))
     return SummaryPlan(query=q.name, entity=e.name, keys=keys, sums=sums, count_alias=count, per=per,
-                       writes_per_s=wrate, why=why)
+                       writes_per_s=wrate, rows_per_call=round(min(per_call, _groups_read(ctx, q, keys)), 1),
+                       why=why)
+
+
+# A bucket's length in months (a month is 30.44 days on average).
+_BUCKET_MONTHS = {"day": 1 / 30.44, "week": 7 / 30.44, "month": 1.0, "quarter": 3.0, "year": 12.0}
+
+
+def _groups_read(ctx: Ctx, q: Query, keys: tuple[tuple[str, str | None], ...]) -> float:
+    """Summary rows one call reads: one per group in its window. A key the query fixes by equality (or the
+    tenant) is one value; a bucket holds the horizon's buckets, a third of them under a range (the planners'
+    default); any other key its distinct values."""
+    e = ctx.entity(q.entity)
+    filtered = {(p.field, p.bucket): p for p in q.where}
+    tenant = e.tenant_field.name if e.tenant_field is not None else None
+    groups = 1.0
+    for name, bucket in keys:
+        p = filtered.get((name, bucket))
+        if name == tenant or (p is not None and p.is_equality):
+            continue
+        if bucket is not None:
+            spans = max(1.0, ctx.model.settings.horizon_months / _BUCKET_MONTHS[bucket])
+            groups *= spans * (RANGE_SELECTIVITY if p is not None else 1.0)
+        else:
+            groups *= distinct(ctx, e, name)
+    return max(groups, 1.0)
 
 
 def _key_order(q: Query) -> list[tuple[str, str | None]]:
