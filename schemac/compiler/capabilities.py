@@ -25,6 +25,7 @@ class Capabilities(BaseModel):
     full_text: bool = True
     transactions: bool = True
     max_identifier: int = 63
+    identifier_in_bytes: bool = True  # the limit counts UTF-8 bytes (PostgreSQL), else characters (MySQL)
     max_index_columns: int = 32
     max_key_bytes: int | None = None
     # `ON DELETE SET NULL (col)`: null only some columns of a composite foreign key (PostgreSQL 15+)

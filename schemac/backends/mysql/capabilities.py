@@ -17,6 +17,7 @@ CAPABILITIES = Capabilities(
     row_level_security=False,
     json_aggregation=True,
     max_identifier=64,
+    identifier_in_bytes=False,  # 64 characters, whatever their bytes
     max_index_columns=16,
     max_key_bytes=3072,
     partition_foreign_keys=False,  # InnoDB: a partitioned table has no foreign keys (REL-P02)

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
+from schemac.backends.sql.naming import shorten
 from schemac.backends.sql.types import TypeMap
 from schemac.compiler.capabilities import Capabilities
 
@@ -101,7 +102,6 @@ class SqlDialect(ABC):
     types: TypeMap = field(repr=False)
     list_type: Callable[[TypeEngine], TypeEngine] = field(repr=False)
     capabilities: Capabilities = field(repr=False)  # the limits below are read from it, never restated
-    identifier_in_bytes: bool
     returning: bool  # INSERT/UPDATE ... RETURNING
     self_updating_triggers: bool  # a row trigger may update its own table
     numbered_params: bool  # $1, $2 (else one ? per occurrence)
@@ -140,6 +140,14 @@ class SqlDialect(ABC):
     @property
     def max_identifier(self) -> int:
         return self.capabilities.max_identifier
+
+    @property
+    def identifier_in_bytes(self) -> bool:
+        return self.capabilities.identifier_in_bytes
+
+    def fit(self, name: str) -> str:
+        """`name` shortened (with a hash) to the target's identifier limit."""
+        return shorten(name, self.max_identifier, in_bytes=self.identifier_in_bytes)
 
     @property
     def partial_indexes(self) -> bool:

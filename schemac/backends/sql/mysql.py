@@ -20,7 +20,6 @@ from sqlalchemy.types import TypeEngine
 
 from schemac.backends.mysql.capabilities import CAPABILITIES
 from schemac.backends.sql.dialect import RoutineSpec, SqlDialect, TriggerSpec
-from schemac.backends.sql.naming import shorten
 from schemac.backends.sql.types import MYSQL_MAX_ROW_BYTES, MYSQL_TYPES, mysql_list_type
 
 COLLATION = "utf8mb4_unicode_ci"
@@ -53,7 +52,7 @@ class MySqlDialect(SqlDialect):
         return self._block(spec.comment, bodies)
 
     def trigger_names(self, spec: TriggerSpec) -> list[str]:
-        return [shorten(f"{spec.name}_{_EVENT_SUFFIX[e]}", self.max_identifier, in_bytes=False) for e in spec.events]
+        return [self.fit(f"{spec.name}_{_EVENT_SUFFIX[e]}") for e in spec.events]
 
     def render_routine(self, spec: RoutineSpec) -> list[str]:
         params = ", ".join(f"IN {self.quote(n)} {t}" for n, t in spec.params)
@@ -70,7 +69,7 @@ class MySqlDialect(SqlDialect):
         return f"SET {target} = {value};"
 
     def session_flag(self, name: str) -> str:
-        return "@" + self.quote(shorten(name, self.max_identifier, in_bytes=False))
+        return "@" + self.quote(self.fit(name))
 
     def clear_on_error(self, flag: str, body: list[str]) -> list[str]:
         handler = ["DECLARE EXIT HANDLER FOR SQLEXCEPTION", "BEGIN", f"  SET {flag} = NULL;", "  RESIGNAL;",
@@ -218,7 +217,6 @@ DIALECT = MySqlDialect(
     types=MYSQL_TYPES,
     capabilities=CAPABILITIES,
     list_type=mysql_list_type,
-    identifier_in_bytes=False,
     returning=False,
     self_updating_triggers=False,
     numbered_params=False,  # %(name)s

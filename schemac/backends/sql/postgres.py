@@ -14,7 +14,6 @@ from sqlalchemy.types import TypeEngine
 
 from schemac.backends.postgres.capabilities import CAPABILITIES
 from schemac.backends.sql.dialect import NEW_ROWS, OLD_ROWS, CollationSpec, RoutineSpec, SqlDialect, TriggerSpec
-from schemac.backends.sql.naming import shorten
 from schemac.backends.sql.types import PG_CASE_INSENSITIVE, PG_TYPES, pg_list_type
 
 UUID7_FUNCTION = """\
@@ -145,7 +144,7 @@ class PostgresDialect(SqlDialect):
         return [spec.name]
 
     def _statement_trigger_name(self, spec: TriggerSpec, event: str) -> str:
-        return shorten(f"{spec.name}_{event[:3]}", self.max_identifier, in_bytes=True)
+        return self.fit(f"{spec.name}_{event[:3]}")
 
     def _statement_triggers(self, spec: TriggerSpec) -> list[str]:
         """One trigger per event: PostgreSQL allows transition tables only on a single-event trigger."""
@@ -315,7 +314,6 @@ DIALECT = PostgresDialect(
     types=PG_TYPES,
     capabilities=CAPABILITIES,
     list_type=pg_list_type,
-    identifier_in_bytes=True,
     returning=True,
     self_updating_triggers=True,
     numbered_params=True,

@@ -58,31 +58,37 @@ def _case(ctx: Context, kind: str, name: str, span: Span, *, snake_case: bool,
 
 
 @rule("SC0336", "identifier-too-long", E,
-      template="{kind} name `{name}` is {n} bytes; {target} allows {limit}",
+      template="{kind} name `{name}` is {n} {unit}; {target} allows {limit}",
       rationale="PostgreSQL silently truncates identifiers past 63 bytes (two long names can become the same "
                 "name) and MySQL rejects names past 64 characters; schemac emits such a name cut short with a "
                 "hash, which every hand-written query, ORM mapping and migration must then spell.",
       fix="Shorten the entity or field name, or set the emitted name with `@table(\"...\")`.",
       references=("D22", "sq identifier-too-long", "REL-N01", "REL-N02"), needs_catalog=True)
 def identifier_too_long(ctx: Context) -> Iterator[Finding]:
-    limit = ctx.design.capabilities.max_identifier if ctx.design else 63
+    caps = ctx.design.capabilities if ctx.design else None
+    limit = caps.max_identifier if caps else 63
+    unit = "bytes" if caps is None or caps.identifier_in_bytes else "characters"
     target = ctx.design.target if ctx.design else ctx.catalog.target if ctx.catalog else "PostgreSQL"
+
+    def size(name: str) -> int:
+        return len(name.encode()) if unit == "bytes" else len(name)
+
     for container, e in _emitted(ctx):
         kind, member_kind = _KINDS[container.kind]
         wanted = container.shortened_from or container.name
-        if len(wanted.encode()) > limit:
-            yield Finding(_span(ctx, e), {"kind": kind, "name": wanted, "n": len(wanted.encode()),
+        if size(wanted) > limit:
+            yield Finding(_span(ctx, e), {"kind": kind, "name": wanted, "n": size(wanted), "unit": unit,
                                           "target": target, "limit": limit},
                           help=f"shorten `{e.name if e else wanted}` or add @table(\"...\") with a name of at most "
-                               f"{limit} bytes" + _emitted_as(container.name, wanted))
+                               f"{limit} {unit}" + _emitted_as(container.name, wanted))
         for m in container.members:
             wanted = m.shortened_from or m.name
-            if len(wanted.encode()) > limit:
+            if size(wanted) > limit:
                 f = _field(e, m)
-                yield Finding(_span(ctx, e, f), {"kind": member_kind, "name": wanted, "n": len(wanted.encode()),
-                                                 "target": target, "limit": limit},
+                yield Finding(_span(ctx, e, f), {"kind": member_kind, "name": wanted, "n": size(wanted),
+                                                 "unit": unit, "target": target, "limit": limit},
                               help=f"shorten `{f.name if f else wanted}` so that its {member_kind} fits in {limit} "
-                                   "bytes" + _emitted_as(m.name, wanted))
+                                   f"{unit}" + _emitted_as(m.name, wanted))
 
 
 def _emitted_as(name: str, wanted: str) -> str:
