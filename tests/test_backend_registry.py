@@ -61,9 +61,11 @@ def test_dialect_limits_are_read_from_the_capabilities(target: str) -> None:
     caps, dialect = backend.capabilities, backend.dialect  # type: ignore[attr-defined]
     assert dialect.capabilities is caps
     assert (dialect.max_identifier, dialect.partial_indexes, dialect.include_columns, dialect.row_level_security,
-            dialect.set_null_columns, dialect.max_index_columns, dialect.max_key_bytes, dialect.fulltext_under_rls) == \
+            dialect.set_null_columns, dialect.max_index_columns, dialect.max_key_bytes, dialect.fulltext_under_rls,
+            dialect.identifier_in_bytes) == \
         (caps.max_identifier, caps.partial_indexes, caps.include_columns, caps.row_level_security,
-         caps.fk_set_null_columns, caps.max_index_columns, caps.max_key_bytes, caps.fulltext_under_rls)
+         caps.fk_set_null_columns, caps.max_index_columns, caps.max_key_bytes, caps.fulltext_under_rls,
+         caps.identifier_in_bytes)
 
 
 @pytest.mark.parametrize("target", ["postgres", "mysql"])
