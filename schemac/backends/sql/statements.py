@@ -58,9 +58,9 @@ class NamedStatement:
     notes: list[str] = field(default_factory=list)
 
     def render(self) -> str:
-        lines = [f"-- name: {self.name} {self.kind}", *(f"-- {n}" for n in self.notes)]
+        lines = [f"-- name: {self.name} {self.kind}", *[f"-- {n}" for n in self.notes]]
         if self.params:
-            lines.append("-- params: " + ", ".join(f"{n} {t}" for n, t in self.params))
+            lines.append("-- params: " + ", ".join([f"{n} {t}" for n, t in self.params]))
         return "\n".join(lines) + "\n" + self.sql + ";"
 
 
@@ -113,4 +113,4 @@ def _named(sql: str) -> str:
 
 
 def _tidy(sql: str) -> str:
-    return "\n".join(line.strip() for line in sql.strip().splitlines())
+    return "\n".join([line.strip() for line in sql.strip().splitlines()])

@@ -150,9 +150,11 @@ def _table_info(ctx: Context, layout: Layout, e: Entity, types: dict[str, TypeEn
             ctx.report("SC0417", f.span, what=f"the reference `{e.name}.{f.name}`",
                        why=f"`{f.target}` has no single-column primary key to refer to")
         specs.extend(fs)
-        by_field[f.name] = tuple(s.name for s in fs)
+        by_field[f.name] = tuple([s.name for s in fs])
     pk = tuple(c for p in e.primary_key for c in by_field.get(p, ()))
-    columns = [_column(ctx, e, s, s.name in pk and len(pk) == 1) for s in specs]
+    routine = erasure_routine(e) if ctx.model.settings.compliance == "gdpr" and any(x.pii for x in e.fields) \
+        else None  # named in each personal column's comment
+    columns = [_column(ctx, e, s, s.name in pk and len(pk) == 1, routine) for s in specs]
     table = sa.Table(name, layout.metadata, *columns, comment=e.doc, **dict(ctx.dialect.table_options))
     pk_name = ctx.namer.unique(name, "pkey") if ctx.dialect.name_primary_key else None
     key = tuple(c for p in ctx.design.relational.primary_key(e) for c in by_field.get(p, ()))
@@ -192,10 +194,8 @@ def erasure_routine(e: Entity) -> str:
     return f"erase_{snake(e.name)}"
 
 
-def _column(ctx: Context, e: Entity, spec: ColumnSpec, is_key: bool) -> sa.Column:
+def _column(ctx: Context, e: Entity, spec: ColumnSpec, is_key: bool, routine: str | None) -> sa.Column:
     f = spec.field
-    gdpr = ctx.model.settings.compliance == "gdpr"
-    routine = erasure_routine(e) if gdpr and any(x.pii for x in e.fields) else None
     comment = cols.column_comment(f, routine) if not spec.sub_path or f.pii else None
     args: list[object] = []
     default = cols.server_default(ctx, spec, e)

@@ -83,7 +83,7 @@ def _value_text(v: Param | Const | None) -> str:
 
 
 def parts_text(parts: tuple[KeyPart, ...]) -> str:
-    return ", ".join(f"{p.field} desc" if p.descending else p.field for p in parts)
+    return ", ".join([f"{p.field} desc" if p.descending else p.field for p in parts])
 
 
 def rate_text(rate: float | None) -> str:

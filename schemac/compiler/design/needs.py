@@ -26,7 +26,7 @@ class Segment:
 
     @cached_property
     def fields(self) -> tuple[str, ...]:
-        return tuple(p.field for p in self.parts)
+        return tuple([p.field for p in self.parts])
 
     @cached_property
     def field_set(self) -> frozenset[str]:
@@ -128,7 +128,7 @@ class Candidate:
     def fields(self) -> tuple[str, ...]:
         hit = self._fields
         if hit is None or hit[0] is not self.parts:
-            hit = self._fields = (self.parts, tuple(p.field for p in self.parts))
+            hit = self._fields = (self.parts, tuple([p.field for p in self.parts]))
         return hit[1]
 
     @property
