@@ -145,7 +145,7 @@ def _table_info(ctx: Context, layout: Layout, e: Entity, types: dict[str, TypeEn
     specs: list[ColumnSpec] = []
     by_field: dict[str, tuple[str, ...]] = {}
     for f in e.stored_fields:
-        fs = [replace(c, name=ctx.namer.fit(c.name)) for c in cols.field_columns(ctx, f, types, e.name)]
+        fs = [_fitted(ctx, c) for c in cols.field_columns(ctx, f, types, e.name)]
         if f.kind is FieldKind.REFERENCE and not fs:
             ctx.report("SC0417", f.span, what=f"the reference `{e.name}.{f.name}`",
                        why=f"`{f.target}` has no single-column primary key to refer to")
@@ -164,6 +164,12 @@ def _table_info(ctx: Context, layout: Layout, e: Entity, types: dict[str, TypeEn
     for check_name, sql in _checks(ctx, e, info):
         table.append_constraint(sa.CheckConstraint(sa.text(sql), name=check_name))
     return info
+
+
+def _fitted(ctx: Context, spec: ColumnSpec) -> ColumnSpec:
+    """`spec` under a name the dialect's identifier limit fits (most already do: no copy then)."""
+    name = ctx.namer.fit(spec.name)
+    return spec if name == spec.name else replace(spec, name=name)
 
 
 def _special_columns(e: Entity, info: TableInfo) -> None:
