@@ -7,11 +7,12 @@
 Each (checkout, N) runs in its own interpreter: it compiles the synthetic model once (warm-up), then profiles
 a second compile with cProfile, one profile per phase: the front end (parse + resolve), design, and the
 PostgreSQL emit, as `bench_compile.py` runs them (collector paused). A function's calls are counted for its
-owner, from the file it lives in: schemac (split into the front end, the design stage and the backends), pydantic,
-SQLAlchemy; calls of builtins and the standard library count for the owner of the function that made them
-(a `sorted` in the design stage is the design stage's). Call counts are deterministic: the same code and
-model give the same counts, whatever else runs on the machine, which wall or CPU time on a loaded machine
-are not. Own time (tottime, with the profiler's overhead) is shown beside them for orientation only.
+owner, from the file it lives in: schemac (split into the front end, the design stage and the backends),
+pydantic, SQLAlchemy; calls of builtins and the standard library count for the owner of the function that
+made them (a `sorted` in the design stage is the design stage's). Call counts are deterministic: the same
+code and model give the same counts (the children run with PYTHONHASHSEED=0, so sets iterate alike),
+whatever else runs on the machine, which wall or CPU time on a loaded machine are not. Own time (tottime,
+with the profiler's overhead) is shown beside them for orientation only.
 """
 
 from __future__ import annotations
@@ -108,7 +109,10 @@ def child(n: int, seed: int, n_top: int) -> dict[str, Any]:
 
 
 def run(src: Path, n: int, seed: int, n_top: int) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")])}
+    # one hash seed for every child: the order of sets of strings, and so the calls of a search that stops at
+    # the first hit, would otherwise change from run to run
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")]),
+           "PYTHONHASHSEED": "0"}
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(n), "--seed", str(seed), "--top", str(n_top)]
     out = subprocess.run(cmd, cwd=src, env=env, capture_output=True, text=True, check=False)
     if out.returncode != 0:
