@@ -15,6 +15,8 @@ from __future__ import annotations
 import difflib
 import json
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,18 +35,21 @@ TARGETS = (*((name, options_for(name)) for name in target_names()),
 SYNTHETIC = ((30, 0), (30, 1), (120, 2), (300, 3), (1000, 0))
 
 
-def _cases(quick: bool) -> list[tuple[str, Compilation]]:
-    cases = [(p.name, compile_model(p)) for p in sorted((ROOT / "examples").glob("*.sdl"))]
+def _cases(quick: bool) -> list[tuple[str, Callable[[], Compilation]]]:
+    cases: list[tuple[str, Callable[[], Compilation]]] = [
+        (p.name, partial(compile_model, p)) for p in sorted((ROOT / "examples").glob("*.sdl"))]
     for n, seed in SYNTHETIC[:3] if quick else SYNTHETIC:
-        cases.append((f"synthetic-{n}-{seed}", compile_text(generate(n, seed), f"synthetic-{n}-{seed}.sdl")))
+        cases.append((f"synthetic-{n}-{seed}", partial(compile_text, generate(n, seed), f"synthetic-{n}-{seed}.sdl")))
     return cases
 
 
 def snapshot(quick: bool = False) -> dict[str, str]:
     out: dict[str, str] = {}
-    for name, comp in _cases(quick):
+    for name, compile_case in _cases(quick):
         for label, options in TARGETS:
-            result = emit_compiled(comp, label.removesuffix("18"), options)
+            # a fresh compilation per target: a build adds its diagnostics to the compilation, and one
+            # target's error would stop the next target's build
+            result = emit_compiled(compile_case(), label.removesuffix("18"), options)
             key = f"{name} {label}"
             out[f"{key} diagnostics"] = "\n".join(
                 f"{d.code} {d.severity} {d.message} {d.span!r}" for d in result.diagnostics)
