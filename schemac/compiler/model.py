@@ -35,9 +35,12 @@ def _memo(node: BaseModel, key: str, source: object, build: Callable[[], _T]) ->
     leaves such keys out of fields, dumps, equality and hashing), together with `source` itself: a copy made
     with `model_copy(update=...)` carries the memo along, and must not use it once `source` was replaced.
     """
-    hit = node.__dict__.get(key)
-    if hit is not None and hit[0] is source:
-        return hit[1]  # type: ignore[no-any-return]
+    try:  # a subscript, not `.get`: this runs for every look-up of the IR's indexes
+        hit = node.__dict__[key]
+        if hit[0] is source:
+            return hit[1]  # type: ignore[no-any-return]
+    except KeyError:
+        pass
     value = build()
     node.__dict__[key] = (source, value)
     return value
@@ -457,16 +460,10 @@ class Model(Node):
 
     def entity(self, name: str) -> Entity:
         """The (first) entity called `name`; KeyError when there is none."""
-        found = _memo(self, "_entity_by_name", self.entities, lambda: _first_by_name(self.entities)).get(name)
-        if found is None:
-            raise KeyError(name)
-        return found
+        return _memo(self, "_entity_by_name", self.entities, lambda: _first_by_name(self.entities))[name]
 
     def value_type(self, name: str) -> ValueType:
-        found = _memo(self, "_type_by_name", self.types, lambda: _first_by_name(self.types)).get(name)
-        if found is None:
-            raise KeyError(name)
-        return found
+        return _memo(self, "_type_by_name", self.types, lambda: _first_by_name(self.types))[name]
 
     def children_of(self, parent: str) -> list[tuple[Entity, Field]]:
         """(child, reference field) for every reference to `parent`."""

@@ -79,7 +79,7 @@ class PatternResolver:
         aliases = {s.alias: s for s in select}
         group = self._keys(root, clauses.get("group", ()), {})  # type: ignore[arg-type]
         order = self._keys(root, clauses.get("order", ()), aliases)  # type: ignore[arg-type]
-        include = tuple(i for item in clauses.get("include", ()) if (i := self._include(root, item)))  # type: ignore
+        include = tuple([i for item in clauses.get("include", ()) if (i := self._include(root, item))])  # type: ignore
         seen_includes: set[str] = set()
         for inc in include:
             if inc.name in seen_includes:
@@ -364,7 +364,8 @@ def _unique_sets(entity: Entity) -> list[set[str]]:
 
 
 def _is_unique(entity: Entity, fields: list[str]) -> bool:
-    return any(s <= set(fields) for s in _unique_sets(entity))
+    have = set(fields)
+    return any([s <= have for s in _unique_sets(entity)])
 
 
 def _returns_one(entities: dict[str, Entity], listed: list[Entity], where: tuple[Predicate, ...],

@@ -142,7 +142,7 @@ class PredicateResolver:
                 sides.setdefault(p.path.text, set()).add(_SIDE[p.op])
         self._two_sided = {path for path, s in sides.items() if len(s) == 2}
         try:
-            return tuple(r for p in where.predicates if (r := self.predicate(entity, p, params)) is not None)
+            return tuple([r for p in where.predicates if (r := self.predicate(entity, p, params)) is not None])
         finally:
             self._two_sided = set()
 

@@ -645,7 +645,7 @@ class EntityResolver:
                 keyed = tuple(KeyPart(field=x) for x in lead if x not in {p.field for p in parts}) + parts
                 indexes.append(Index(parts=keyed, where=where, span=line.span))
         checks = [c for line in decl.checks if (c := self._entity_check(e, line))]
-        fields = tuple(self._aggregate_default(e, f, fd, preds) for f, fd in _with_decls(e, decl))
+        fields = tuple([self._aggregate_default(e, f, fd, preds) for f, fd in _with_decls(e, decl)])
         return e.model_copy(update={
             "fields": fields, "uniques": tuple(uniques), "indexes": tuple(indexes), "checks": tuple(checks),
             "volume": self._volume(e, decl, preds), "size_bytes": self._size(decl)})

@@ -27,7 +27,7 @@ class Context:
     def __post_init__(self) -> None:
         self.namer = Namer(self.dialect.max_identifier, in_bytes=self.dialect.identifier_in_bytes)
 
-    @property
+    @cached_property
     def model(self) -> Model:
         """The model as the relational layout stores it: its entities, then the junction tables."""
         return self.design.relational.stored(self.design.model)

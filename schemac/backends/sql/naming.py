@@ -68,7 +68,7 @@ class Namer:
 
     def unique(self, *parts: str) -> str:
         """`_`-joined parts, shortened; a repeat gets `_2`, `_3`... before shortening."""
-        base = "_".join(p for p in parts if p)
+        base = "_".join(filter(None, parts))
         name = self.fit(base)
         n = 2
         while name in self.used:

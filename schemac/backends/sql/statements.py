@@ -27,6 +27,8 @@ from schemac.backends.sql.dialect import SqlDialect
 from schemac.compiler.naming import pascal
 
 PREFIX = "p_"  # bind names never equal a column name (SQLAlchemy reserves those in INSERT/UPDATE)
+_NUMBERED = re.compile(r"\$(\d+)\b")
+_NAMED = re.compile(r"%\(" + PREFIX + r"(\w+)\)s")
 
 
 @dataclass
@@ -58,9 +60,9 @@ class NamedStatement:
     notes: list[str] = field(default_factory=list)
 
     def render(self) -> str:
-        lines = [f"-- name: {self.name} {self.kind}", *(f"-- {n}" for n in self.notes)]
+        lines = [f"-- name: {self.name} {self.kind}", *[f"-- {n}" for n in self.notes]]
         if self.params:
-            lines.append("-- params: " + ", ".join(f"{n} {t}" for n, t in self.params))
+            lines.append("-- params: " + ", ".join([f"{n} {t}" for n, t in self.params]))
         return "\n".join(lines) + "\n" + self.sql + ";"
 
 
@@ -95,8 +97,9 @@ def _renumber(sql: str, order: list[str], declared: list[str], first: str | None
     """Number `$n` so that the tenant parameter is `$1`, the others in the order they were declared."""
     unique = list(dict.fromkeys(order))
     wanted = _ordered(unique, declared, first)
-    new_number = {unique.index(n) + 1: wanted.index(n) + 1 for n in unique}
-    return re.sub(r"\$(\d+)\b", lambda m: f"${new_number[int(m.group(1))]}", sql), wanted
+    number = {n: i for i, n in enumerate(wanted, 1)}
+    new_number = {i: number[n] for i, n in enumerate(unique, 1)}
+    return _NUMBERED.sub(lambda m: f"${new_number[int(m.group(1))]}", sql), wanted
 
 
 def _ordered(present: list[str], declared: list[str], first: str | None) -> list[str]:
@@ -109,8 +112,8 @@ def _ordered(present: list[str], declared: list[str], first: str | None) -> list
 
 def _named(sql: str) -> str:
     """`%(p_name)s` -> `%(name)s`: the names of the params line."""
-    return re.sub(r"%\(" + PREFIX + r"(\w+)\)s", r"%(\1)s", sql)
+    return _NAMED.sub(r"%(\1)s", sql)
 
 
 def _tidy(sql: str) -> str:
-    return "\n".join(line.strip() for line in sql.strip().splitlines())
+    return "\n".join([line.strip() for line in sql.strip().splitlines()])

@@ -148,15 +148,17 @@ def _table_info(ctx: Context, layout: Layout, e: Entity, types: dict[str, TypeEn
     shortened = {name: wanted} if name != wanted and name == ctx.namer.fit(wanted) else {}
     for f in e.stored_fields:
         raw = cols.field_columns(ctx, f, types, e.name)
-        fs = [replace(c, name=ctx.namer.fit(c.name)) for c in raw]
-        shortened.update((s.name, c.name) for s, c in zip(fs, raw, strict=True) if s.name != c.name)
+        fs = [_fitted(ctx, c) for c in raw]
+        shortened.update((s.name, c.name) for s, c in zip(fs, raw, strict=True) if s is not c)
         if f.kind is FieldKind.REFERENCE and not fs:
             ctx.report("SC0417", f.span, what=f"the reference `{e.name}.{f.name}`",
                        why=f"`{f.target}` has no single-column primary key to refer to")
         specs.extend(fs)
-        by_field[f.name] = tuple(s.name for s in fs)
+        by_field[f.name] = tuple([s.name for s in fs])
     pk = tuple(c for p in e.primary_key for c in by_field.get(p, ()))
-    columns = [_column(ctx, e, s, s.name in pk and len(pk) == 1) for s in specs]
+    routine = erasure_routine(e) if ctx.model.settings.compliance == "gdpr" and any(x.pii for x in e.fields) \
+        else None  # named in each personal column's comment
+    columns = [_column(ctx, e, s, s.name in pk and len(pk) == 1, routine) for s in specs]
     table = sa.Table(name, layout.metadata, *columns, comment=e.doc, **dict(ctx.dialect.table_options))
     pk_name = ctx.namer.unique(name, "pkey") if ctx.dialect.name_primary_key else None
     key = tuple(c for p in ctx.design.relational.primary_key(e) for c in by_field.get(p, ()))
@@ -166,6 +168,12 @@ def _table_info(ctx: Context, layout: Layout, e: Entity, types: dict[str, TypeEn
     for check_name, sql in _checks(ctx, e, info):
         table.append_constraint(sa.CheckConstraint(sa.text(sql), name=check_name))
     return info
+
+
+def _fitted(ctx: Context, spec: ColumnSpec) -> ColumnSpec:
+    """`spec` under a name the dialect's identifier limit fits (most already do: no copy then)."""
+    name = ctx.namer.fit(spec.name)
+    return spec if name == spec.name else replace(spec, name=name)
 
 
 def _special_columns(e: Entity, info: TableInfo) -> None:
@@ -196,10 +204,8 @@ def erasure_routine(e: Entity) -> str:
     return f"erase_{snake(e.name)}"
 
 
-def _column(ctx: Context, e: Entity, spec: ColumnSpec, is_key: bool) -> sa.Column:
+def _column(ctx: Context, e: Entity, spec: ColumnSpec, is_key: bool, routine: str | None) -> sa.Column:
     f = spec.field
-    gdpr = ctx.model.settings.compliance == "gdpr"
-    routine = erasure_routine(e) if gdpr and any(x.pii for x in e.fields) else None
     comment = cols.column_comment(f, routine) if not spec.sub_path or f.pii else None
     args: list[object] = []
     default = cols.server_default(ctx, spec, e)

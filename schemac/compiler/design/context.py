@@ -26,6 +26,8 @@ class Ctx:
     decisions: list[Decision] = field(default_factory=list)
     id_widths: dict[str, int] = field(default_factory=dict)  # memo of `sizes.id_width` for this run
     keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # stored primary keys that differ (keys.py)
+    # `model`'s entities by name, with the model they index (the planner replaces `model` once)
+    _entities: tuple[Model, dict[str, Entity]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def decide(self, rule: str, subject: Subject, choice: str, why: str, span: Span | None = None, *,
                payload: Payload) -> None:
@@ -34,7 +36,11 @@ class Ctx:
                                        span=span))
 
     def entity(self, name: str) -> Entity:
-        return self.model.entity(name)
+        """`model.entity(name)`, read from an index kept here: the planners look entities up by the thousand."""
+        index = self._entities
+        if index is None or index[0] is not self.model:
+            index = self._entities = (self.model, {e.name: self.model.entity(e.name) for e in self.model.entities})
+        return index[1][name]
 
     def rows(self, name: str) -> float:
         vol = self.entity(name).volume
@@ -83,7 +89,7 @@ def _value_text(v: Param | Const | None) -> str:
 
 
 def parts_text(parts: tuple[KeyPart, ...]) -> str:
-    return ", ".join(f"{p.field} desc" if p.descending else p.field for p in parts)
+    return ", ".join([f"{p.field} desc" if p.descending else p.field for p in parts])
 
 
 def rate_text(rate: float | None) -> str:

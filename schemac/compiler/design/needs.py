@@ -8,15 +8,37 @@ led by its columns (REL-I08). A `Candidate` is a mutable index under constructio
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Literal
+from typing import Any, Generic, Literal, TypeVar, overload
 
 from schemac.compiler.design.context import pred_key
 from schemac.compiler.model import KeyPart, Predicate
 from schemac.diagnostics import Span
 
 Role = Literal["root", "path", "subquery", "include", "write"]
+_S = TypeVar("_S")
+_T = TypeVar("_T")
+
+
+class memo_property(Generic[_S, _T]):
+    """`functools.cached_property` without its lock: Python 3.11 takes an RLock on each first read (3.12 drops
+    it), and the planner makes tens of thousands of wants and segments. The value goes to the instance's
+    `__dict__` (past a frozen dataclass's `__setattr__`), where every later read finds it first."""
+
+    def __init__(self, fn: Callable[[_S], _T]) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> memo_property[_S, _T]: ...
+    @overload
+    def __get__(self, obj: _S, owner: type | None = None) -> _T: ...
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.fn(obj)
+        return value
 
 
 @dataclass(frozen=True)
@@ -24,11 +46,11 @@ class Segment:
     kind: Literal["set", "seq"]
     parts: tuple[KeyPart, ...]
 
-    @cached_property
+    @memo_property
     def fields(self) -> tuple[str, ...]:
-        return tuple(p.field for p in self.parts)
+        return tuple([p.field for p in self.parts])
 
-    @cached_property
+    @memo_property
     def field_set(self) -> frozenset[str]:
         return frozenset(self.fields)
 
@@ -57,15 +79,15 @@ class Want:
     span: Span | None = None
 
     # Derived from frozen fields: computed once per Want (`dataclasses.replace` builds a new one).
-    @cached_property
+    @memo_property
     def parts(self) -> tuple[KeyPart, ...]:
         return tuple(p for s in self.segments for p in s.parts)
 
-    @cached_property
+    @memo_property
     def where_keys(self) -> frozenset[tuple[object, ...]]:
         return frozenset(pred_key(p) for p in self.where)
 
-    @cached_property
+    @memo_property
     def eq_fields(self) -> frozenset[str]:
         return self.segments[0].field_set if self.segments and self.segments[0].kind == "set" else frozenset()
 
@@ -128,7 +150,7 @@ class Candidate:
     def fields(self) -> tuple[str, ...]:
         hit = self._fields
         if hit is None or hit[0] is not self.parts:
-            hit = self._fields = (self.parts, tuple(p.field for p in self.parts))
+            hit = self._fields = (self.parts, tuple([p.field for p in self.parts]))
         return hit[1]
 
     @property

@@ -37,7 +37,7 @@ def _growth(ctx: Ctx, e: Entity, indexes: list[IndexPlan],
         share = 1.0
         for p in ix.where:
             share *= constant_selectivity(ctx, e, p)
-        idx += rows * share * _entry(ctx, e, (*(p.field for p in ix.parts), *ix.include), widths)
+        idx += rows * share * _entry(ctx, e, (*[p.field for p in ix.parts], *ix.include), widths)
     horizon = f"{ctx.model.settings.horizon_months:g} months"
     if not e.volume.declared:
         ctx.decide("SC-VOL-01", Subject.of_entity(e.name), f"volume assumed: {count_text(rows)} rows",

@@ -51,8 +51,8 @@ class _Builder:
         return self._by_entity.setdefault(entity, [])
 
     def remove(self, c: Candidate) -> None:
-        self.cands.remove(c)
-        self._by_entity[c.entity].remove(c)
+        _drop(self.cands, c)
+        _drop(self._by_entity[c.entity], c)
         key = _identity(c)
         if self._by_identity.get(key) is c:
             del self._by_identity[key]
@@ -159,9 +159,12 @@ class _Builder:
 
     def best(self, i: int, among: list[Candidate] | None = None) -> Candidate | None:
         """The best candidate for `needs[i]` (the first of the lowest rank), or None when none meets it."""
-        scored = [(r, c) for c in (among if among is not None else self.of(self.needs[i].entity))
-                  if (r := self.rank(c, i)) is not None]
-        return min(scored, key=lambda rc: rc[0])[1] if scored else None
+        found, low = None, None
+        for c in among if among is not None else self.of(self.needs[i].entity):
+            r = c.ranks[i] if i in c.ranks else self.rank(c, i)  # the memo read here: called per candidate
+            if r is not None and (low is None or r < low):
+                found, low = c, r
+        return found
 
     def place(self, need: Need) -> None:
         pos = len(self.needs)
@@ -237,13 +240,23 @@ class _Builder:
         return chosen
 
 
+def _drop(items: list[Candidate], c: Candidate) -> None:
+    """Remove `c` itself. (`list.remove` compared it field by field with every candidate before it: two
+    candidates are never equal, as `add` keeps one per identity, but the comparisons were quadratic.)"""
+    for i, d in enumerate(items):
+        if d is c:
+            del items[i]
+            return
+    raise ValueError("not a candidate")
+
+
 def _keys(fields: tuple[str, ...]) -> tuple[KeyPart, ...]:
     return tuple(KeyPart(field=f) for f in fields)
 
 
 def _identity(c: Candidate) -> tuple[object, ...]:
     """Candidates equal on this are one index (`KeyPart`s compare by field and direction)."""
-    return (c.entity, tuple((p.field, p.descending) for p in c.parts), c.unique, c.where_keys, c.method,
+    return (c.entity, tuple([(p.field, p.descending) for p in c.parts]), c.unique, c.where_keys, c.method,
             c.counts)
 
 
@@ -333,7 +346,7 @@ def _include(ctx: Ctx, c: Candidate, w: Want) -> None:
 
 
 def _sort_key(order: dict[str, int], c: Candidate) -> tuple[object, ...]:
-    return (order[c.entity], _ORIGIN_RANK[c.origin], tuple((p.field, p.descending) for p in c.parts),
+    return (order[c.entity], _ORIGIN_RANK[c.origin], tuple([(p.field, p.descending) for p in c.parts]),
             c.method, tuple(sorted(pred_text(p) for p in c.where)) if c.where else (), c.live_only)
 
 
