@@ -7,7 +7,8 @@ build for mongodb becomes one case that fails with the build's message (never a 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,15 @@ from bson import Binary
 from tests.helpers.mongo_artifacts import MongoArtifacts, mongo_artifacts
 from tests.helpers.mongo_compare import compare, on_pg_keys, pg_rows, plain, result_rows, sort_columns
 from tests.helpers.mongo_docs import Doc, build_documents, get_path
-from tests.helpers.mongo_mock import load, new_database, pattern_limit, pattern_sort, run_pattern
+from tests.helpers.mongo_mock import (
+    Union,
+    load,
+    new_database,
+    pattern_limit,
+    pattern_sort,
+    run_pattern,
+    union_in_order,
+)
 from tests.helpers.pg_answers import EXAMPLES, PgAnswers
 
 __all__ = ["EXAMPLES", "Loaded", "example_cases", "loaded", "pattern_against_postgres", "pattern_cases", "write_cases"]
@@ -93,31 +102,34 @@ def loaded(example: str, pg: PgAnswers) -> Loaded:
 
 
 def pattern_against_postgres(pg: PgAnswers, db: Any, pattern: dict[str, Any], draws: int, *,
-                             emulate: bool = True) -> tuple[list[str], list[int]]:
-    """The pattern run on `db` for `draws` parameter sets drawn from the data (the biggest groups first),
-    each compared with the PostgreSQL target's answer: the problems found, and the answers' sizes."""
+                             emulate: bool = True, union: Union = union_in_order,
+                             param_sets: list[tuple[str, dict[str, Any]]] | None = None) -> tuple[list[str], list[int]]:
+    """The pattern run on `db` for `draws` parameter sets drawn from the data (the biggest groups first), or for
+    `param_sets` (label, params), each compared with the PostgreSQL target's answer: the problems found, and
+    the answers' sizes. `union`: the emulated `$unionWith`'s output order (see mongo_mock)."""
     limit = pattern_limit(pattern)
     keys = sort_columns(pattern, pattern_sort(pattern))
     problems: list[str] = []
     sizes = []
-    for label, params in pg.draw_labelled(pattern["name"], draws):
+    run = functools.partial(run_pattern, emulate=emulate, union=union)
+    for label, params in param_sets if param_sets is not None else pg.draw_labelled(pattern["name"], draws):
         answer = pg.pg_answer(pattern["name"], params)
         want = pg_rows(pattern, answer)
-        docs = run_pattern(db, pattern, params, emulate=emulate)
+        docs = run(db, pattern, params)
         got = on_pg_keys(pattern, result_rows(pattern, docs), answer)
-        pool = on_pg_keys(pattern, result_rows(pattern, run_pattern(db, pattern, params, unlimited=True,
-                                                                    emulate=emulate)), answer) if limit else got
+        pool = on_pg_keys(pattern, result_rows(pattern, run(db, pattern, params, unlimited=True)), answer) \
+            if limit else got
         sizes.append(len(want))
         found = compare(want, got, pool, ordered=bool(pattern.get("ordered")), sort_keys=keys, limit=limit)
         if not found and len(docs) == 1:  # a read of one document: its follow-ups fill columns of that row
             found = [p for f in pattern.get("follow_ups") or []
-                     for p in _follow_up(db, f, params, docs[0], answer[0], emulate)]
+                     for p in _follow_up(db, f, params, docs[0], answer[0], run)]
         problems += [f"{label} {params}: {p}" for p in found]
     return problems, sizes
 
 
 def _follow_up(db: Any, f: dict[str, Any], params: dict[str, Any], doc: dict[str, Any], row: dict[str, Any],
-               emulate: bool) -> list[str]:
+               run: Callable[..., list[Doc]]) -> list[str]:
     """A follow-up request run with the first result's values (`bind`: its parameter -> a path in that
     document; the others are the pattern's own), compared with the PostgreSQL column it fills (`column`)."""
     if "column" not in f or "bind" not in f:
@@ -128,8 +140,8 @@ def _follow_up(db: Any, f: dict[str, Any], params: dict[str, Any], doc: dict[str
     if missing:
         return [f"follow-up {f['name']}: bound paths missing in the result document: {missing}"]
     values = {k: (_logical(v) if k in f["bind"] else v) for k, v in values.items()}
-    got = result_rows(f, run_pattern(db, f, values, emulate=emulate))
-    pool = result_rows(f, run_pattern(db, f, values, unlimited=True, emulate=emulate))
+    got = result_rows(f, run(db, f, values))
+    pool = result_rows(f, run(db, f, values, unlimited=True))
     items = row[f["column"]] or []
     want = [{c: plain(get_path(item, c)) for c in f["result"]["columns"]} for item in items]
     found = compare(want, got, pool, ordered=bool(f.get("ordered")), sort_keys=sort_columns(f, pattern_sort(f)),

@@ -127,11 +127,26 @@ def pipeline(a: DocumentAccess) -> list[dict[str, object]]:
         out.append({"$project": _project(a)})
     for b in a.branches:
         out.append({"$unionWith": {"coll": b.collection, "pipeline": pipeline(b)}})
-    if a.post_sort:
-        out.append({"$sort": sort_doc(a.post_sort)})
+    post_sort = a.post_sort
+    if a.null_rank is not None:
+        out.append({"$addFields": {NULL_RANK: null_rank(a.null_rank)}})
+        post_sort = ((NULL_RANK, a.post_sort[0][1] if a.post_sort else 1), *a.post_sort)
+    if post_sort:
+        out.append({"$sort": sort_doc(post_sort)})
     if a.post_limit is not None:
         out.append({"$limit": a.post_limit})
+    if a.null_rank is not None:
+        out.append({"$project": {NULL_RANK: 0}})
     return out
+
+
+NULL_RANK = "_null_rank"  # no document key starts with `_` but `_id`: the rank cannot shadow a stored field
+
+
+def null_rank(key: str) -> dict[str, object]:
+    """1 where `key` is null or missing, else 0: sorted in the first sort key's direction, the null documents
+    count as greater than every value, which is PostgreSQL's order (after them ascending, before descending)."""
+    return {"$cond": [{"$eq": [{"$ifNull": [f"${key}", None]}, None]}, 1, 0]}
 
 
 def _project(a: DocumentAccess) -> dict[str, object]:

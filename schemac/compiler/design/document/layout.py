@@ -169,6 +169,9 @@ class DocumentAccess(_Node):
     stages: tuple[Stage, ...] = ()  # aggregate: after the $match (sort and limit follow unless grouped)
     post_sort: tuple[tuple[str, Literal[1, -1]], ...] = ()  # aggregate: a sort after the stages
     post_limit: int | None = None  # aggregate: a limit after the stages
+    # aggregate: the key whose null (or missing) documents rank past those where it is set, computed after the
+    # branches and sorted on before `post_sort` in the first sort key's direction (PostgreSQL's null order)
+    null_rank: str | None = None
     project: tuple[tuple[str, str], ...] = ()  # aggregate: $project (output key, input path)
     type_value: str | None = None  # union branch: the entity name put in the `entity` key
     branches: tuple[DocumentAccess, ...] = ()  # union: the other collections, each a $unionWith
