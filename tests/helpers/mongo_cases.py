@@ -121,8 +121,12 @@ def pattern_against_postgres(pg: PgAnswers, db: Any, pattern: dict[str, Any], dr
             if limit else got
         sizes.append(len(want))
         found = compare(want, got, pool, ordered=bool(pattern.get("ordered")), sort_keys=keys, limit=limit)
+        follow_ups = pattern.get("follow_ups") or []
+        if not found:  # to-one follow-ups: one request for every result document, each filling its row
+            found = [p for f in follow_ups if "join" in f
+                     for p in follow_one(db, f, params, pattern, docs, answer, run)]
         if not found and len(docs) == 1:  # a read of one document: its follow-ups fill columns of that row
-            found = [p for f in pattern.get("follow_ups") or []
+            found = [p for f in follow_ups if "join" not in f
                      for p in _follow_up(db, f, params, docs[0], answer[0], run)]
         problems += [f"{label} {params}: {p}" for p in found]
     return problems, sizes
@@ -147,6 +151,40 @@ def _follow_up(db: Any, f: dict[str, Any], params: dict[str, Any], doc: dict[str
     found = compare(want, got, pool, ordered=bool(f.get("ordered")), sort_keys=sort_columns(f, pattern_sort(f)),
                     limit=pattern_limit(f))
     return [f"follow-up {f['name']}: {p}" for p in found]
+
+
+def follow_one(db: Any, f: dict[str, Any], params: dict[str, Any], pattern: dict[str, Any], docs: list[Doc],
+               answer: list[dict[str, Any]], run: Callable[..., list[Doc]]) -> list[str]:
+    """A to-one follow-up (`join`): one request whose bound parameter gathers the distinct non-null values of the
+    bound path over every result document; each result document then takes the follow-up document whose
+    `join` key equals its value (none: the columns are null), and each PostgreSQL column the follow-up `fills`
+    must equal the follow-up result column named for it. Rows are matched with PostgreSQL's by their id."""
+    if not {"fills", "bind", "join"} <= set(f) or len(f["bind"]) != 1 or len(f["join"]) != 1:
+        return [f"follow-up {f['name']}: a to-one follow-up needs `fills`, one `bind` and one `join`"]
+    (param, path), = f["bind"].items()
+    (here, there), = f["join"].items()
+    gathered = list({repr(v): v for d in docs if (v := get_path(d, path)) is not None}.values())
+    if not gathered:
+        return []
+    values = {p["name"]: ([_logical(v) for v in gathered] if p["name"] == param else params[p["name"]])
+              for p in f.get("params") or []}
+    fetched = {repr(get_path(d, there)): d for d in run(db, f, values)}
+    columns = pattern["result"]["columns"]
+    id_column = next(c for c, how in columns.items() if how == pattern["result"]["id"])
+    rows = {plain(r[id_column]): r for r in answer}
+    problems = []
+    for d in docs:
+        row = rows.get(plain(get_path(d, pattern["result"]["id"])))
+        if row is None:
+            problems.append(f"follow-up {f['name']}: no PostgreSQL row for {get_path(d, pattern['result']['id'])}")
+            continue
+        other = fetched.get(repr(get_path(d, here)))
+        for column, theirs in f["fills"].items():
+            got = plain(get_path(other, f["result"]["columns"][theirs])) if other is not None else None
+            if got != plain(row[column]):
+                problems.append(f"follow-up {f['name']}: row {row[id_column]} {column} = {got!r}, PostgreSQL has "
+                                f"{plain(row[column])!r}")
+    return problems
 
 
 def _logical(v: Any) -> Any:

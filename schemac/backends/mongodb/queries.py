@@ -40,6 +40,8 @@ def access_doc(a: DocumentAccess) -> dict[str, object]:
     })
     if a.fills is not None:
         out.update({"column": a.fills, "bind": dict(a.bind)})
+    elif a.fills_row:
+        out.update({"fills": dict(a.fills_row), "bind": dict(a.bind), "join": dict(a.join)})
     return out
 
 

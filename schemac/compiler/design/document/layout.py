@@ -185,6 +185,11 @@ class DocumentAccess(_Node):
     follow_ups: tuple[DocumentAccess, ...] = ()
     fills: str | None = None  # a follow-up: the relational column its documents fill (an include of many)
     bind: tuple[tuple[str, str], ...] = ()  # a follow-up: (its parameter, path in the first round trip's document)
+    # a to-one follow-up, one request for every result document: (relational column of the first round trip's
+    # row, the follow-up's result column filling it), and (path in a result document, key of the follow-up
+    # document it equals); its bound parameter gathers that path's distinct values over the result documents
+    fills_row: tuple[tuple[str, str], ...] = ()
+    join: tuple[tuple[str, str], ...] = ()
     why: str = ""
 
 
