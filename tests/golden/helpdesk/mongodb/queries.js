@@ -4,7 +4,7 @@
 
 // team_queue: aggregate on tickets, index workspace_id_1_team_id_1_sla_due_at_1__id_1_where_status_open
 // params: workspace_id, team_id
-// sla_due_at may be null: PostgreSQL puts nulls last, MongoDB first; two reads of the same index keep PostgreSQL's order: those with `sla_due_at` set (`$type: "date"`) by `sla_due_at` ascending, `_id` ascending, then by `$unionWith` those where it is null (`sla_due_at: null`, an equality on the key) by `_id` ascending, each cut to the page, then the page (MDB-I01, MDB-I02)
+// sla_due_at may be null: PostgreSQL puts nulls last, MongoDB first; two reads of the same index keep PostgreSQL's order: those with `sla_due_at` set (`$type: "date"`) by `sla_due_at` ascending, `_id` ascending, and by `$unionWith` those where it is null (`sla_due_at: null`, an equality on the key) by `_id` ascending, each cut to the page; then a rank (1 where `sla_due_at` is null) sorted ascending before the sort keys orders the at most 100 documents in memory, since `$unionWith` does not promise its output order, and the page is cut (MDB-I01, MDB-I02)
 function team_queue(db, p) {
   return db.getCollection("tickets").aggregate([
     {
@@ -56,7 +56,40 @@ function team_queue(db, p) {
       }
     },
     {
+      "$addFields": {
+        "_null_rank": {
+          "$cond": [
+            {
+              "$eq": [
+                {
+                  "$ifNull": [
+                    "$sla_due_at",
+                    null
+                  ]
+                },
+                null
+              ]
+            },
+            1,
+            0
+          ]
+        }
+      }
+    },
+    {
+      "$sort": {
+        "_null_rank": 1,
+        "sla_due_at": 1,
+        "_id": 1
+      }
+    },
+    {
       "$limit": 50
+    },
+    {
+      "$project": {
+        "_null_rank": 0
+      }
     }
   ], {hint: "workspace_id_1_team_id_1_sla_due_at_1__id_1_where_status_open"});
 }
@@ -102,7 +135,7 @@ function agent_profile(db, p) {
 
 // agent_profile.TicketAssignee: aggregate on tickets, index workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1
 // params: workspace_id, assignee_id
-// sla_due_at may be null: PostgreSQL puts nulls last, MongoDB first; two reads of the same index keep PostgreSQL's order: those with `sla_due_at` set (`$type: "date"`) by `sla_due_at` ascending, then by `$unionWith` those where it is null (`sla_due_at: null`, an equality on the key) by no further key, each cut to the page, then the page (MDB-I01, MDB-I02)
+// sla_due_at may be null: PostgreSQL puts nulls last, MongoDB first; two reads of the same index keep PostgreSQL's order: those with `sla_due_at` set (`$type: "date"`) by `sla_due_at` ascending, and by `$unionWith` those where it is null (`sla_due_at: null`, an equality on the key) by no further key, each cut to the page; then a rank (1 where `sla_due_at` is null) sorted ascending before the sort keys orders the at most 40 documents in memory, since `$unionWith` does not promise its output order, and the page is cut (MDB-I01, MDB-I02)
 function agent_profile_TicketAssignee(db, p) {
   return db.getCollection("tickets").aggregate([
     {
@@ -146,14 +179,46 @@ function agent_profile_TicketAssignee(db, p) {
       }
     },
     {
+      "$addFields": {
+        "_null_rank": {
+          "$cond": [
+            {
+              "$eq": [
+                {
+                  "$ifNull": [
+                    "$sla_due_at",
+                    null
+                  ]
+                },
+                null
+              ]
+            },
+            1,
+            0
+          ]
+        }
+      }
+    },
+    {
+      "$sort": {
+        "_null_rank": 1,
+        "sla_due_at": 1
+      }
+    },
+    {
       "$limit": 20
+    },
+    {
+      "$project": {
+        "_null_rank": 0
+      }
     }
   ], {hint: "workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1"});
 }
 
 // agent_tickets: aggregate on tickets, index workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1
 // params: workspace_id, assignee_id, status
-// sla_due_at may be null: PostgreSQL puts nulls last, MongoDB first; two reads of the same index keep PostgreSQL's order: those with `sla_due_at` set (`$type: "date"`) by `sla_due_at` ascending, `_id` ascending, then by `$unionWith` those where it is null (`sla_due_at: null`, an equality on the key) by `_id` ascending, each cut to the page, then the page (MDB-I01, MDB-I02)
+// sla_due_at may be null: PostgreSQL puts nulls last, MongoDB first; two reads of the same index keep PostgreSQL's order: those with `sla_due_at` set (`$type: "date"`) by `sla_due_at` ascending, `_id` ascending, and by `$unionWith` those where it is null (`sla_due_at: null`, an equality on the key) by `_id` ascending, each cut to the page; then a rank (1 where `sla_due_at` is null) sorted ascending before the sort keys orders the at most 200 documents in memory, since `$unionWith` does not promise its output order, and the page is cut (MDB-I01, MDB-I02)
 function agent_tickets(db, p) {
   return db.getCollection("tickets").aggregate([
     {
@@ -209,7 +274,40 @@ function agent_tickets(db, p) {
       }
     },
     {
+      "$addFields": {
+        "_null_rank": {
+          "$cond": [
+            {
+              "$eq": [
+                {
+                  "$ifNull": [
+                    "$sla_due_at",
+                    null
+                  ]
+                },
+                null
+              ]
+            },
+            1,
+            0
+          ]
+        }
+      }
+    },
+    {
+      "$sort": {
+        "_null_rank": 1,
+        "sla_due_at": 1,
+        "_id": 1
+      }
+    },
+    {
       "$limit": 100
+    },
+    {
+      "$project": {
+        "_null_rank": 0
+      }
     }
   ], {hint: "workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1"});
 }
