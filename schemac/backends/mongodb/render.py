@@ -76,6 +76,22 @@ def filter_doc(conds: tuple[Cond, ...] | list[Cond]) -> dict[str, object]:
     return out
 
 
+def match_doc(a: DocumentAccess) -> dict[str, object]:
+    """`a`'s filter, and past a keyset cursor: `$or` of equalities on a prefix of the keys and one range on the
+    next (one clause needs no `$or`)."""
+    out = filter_doc(a.filter)
+    clauses: list[dict[str, object]] = []
+    for i, (key, direction, param) in enumerate(a.keyset):
+        clause: dict[str, object] = {k: Param(p) for k, _, p in a.keyset[:i]}
+        clause[key] = {"$gt" if direction == 1 else "$lt": Param(param)}
+        clauses.append(clause)
+    if len(clauses) == 1 and not set(clauses[0]) & set(out):
+        out.update(clauses[0])
+    elif clauses:
+        out["$or"] = clauses
+    return out
+
+
 def sort_doc(keys: tuple[tuple[str, int], ...]) -> dict[str, int]:
     return {k: d for k, d in keys}
 
@@ -116,7 +132,7 @@ def _accumulator(func: str, path: str | None) -> object:
 
 def pipeline(a: DocumentAccess) -> list[dict[str, object]]:
     """The aggregate's pipeline: $match, then its stages, sort and limit; a union's branches as $unionWith."""
-    out: list[dict[str, object]] = [{"$match": filter_doc(a.filter)}]
+    out: list[dict[str, object]] = [{"$match": match_doc(a)}]
     if a.sort:
         out.append({"$sort": sort_doc(a.sort)})
     if a.limit is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemac.compiler.design.context import Ctx
+from schemac.compiler.design.document.cursor import continuation, paged
 from schemac.compiler.design.document.keys import collection_name, column_name, doc_key, element_key
 from schemac.compiler.design.document.layout import Computed, Cond, Copy, DocumentAccess, Embedding, ResultArray
 from schemac.compiler.design.document.nullorder import nulls_last
@@ -220,7 +221,10 @@ def find_access(ctx: Ctx, q: Query, reads: Reads) -> tuple[DocumentAccess, list[
                             result_id="_id" if not q.select else None, columns=tuple(columns),
                             arrays=tuple(arrays), omitted=tuple(omitted), follow_ups=tuple(follow_ups),
                             why=_null_order(e, q))
-    return nulls_last(ctx, e, access, _doc_keys(e)), [want, *wants]
+    out = nulls_last(ctx, e, access, _doc_keys(e))
+    if paged(q):
+        out = out.model_copy(update={"next": continuation(e, access, _doc_keys(e))})
+    return out, [want, *wants]
 
 
 def _doc_keys(e: Entity) -> dict[str, str]:

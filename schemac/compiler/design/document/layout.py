@@ -190,6 +190,12 @@ class DocumentAccess(_Node):
     # document it equals); its bound parameter gathers that path's distinct values over the result documents
     fills_row: tuple[tuple[str, str], ...] = ()
     join: tuple[tuple[str, str], ...] = ()
+    # keyset continuation: (key, direction, parameter) of the cursor, the documents after it in that order
+    # (an `$or` beside the filter), the requests reading the page after a cursor, and when one applies
+    # ((parameter, "null" | "set"): the cursor's value of that key; () = always)
+    keyset: tuple[tuple[str, Literal[1, -1], str], ...] = ()
+    next: tuple[DocumentAccess, ...] = ()
+    when: tuple[tuple[str, Literal["null", "set"]], ...] = ()
     why: str = ""
 
 

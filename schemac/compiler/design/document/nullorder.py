@@ -25,7 +25,7 @@ _BSON_TYPE = {ScalarKind.DATE: "date", ScalarKind.TIMESTAMP: "date", ScalarKind.
               ScalarKind.BOOL: "bool", ScalarKind.UUID: "binData"}
 
 
-def _optional_key(e: Entity, a: DocumentAccess, keys: dict[str, str]) -> tuple[str, str] | None:
+def optional_key(e: Entity, a: DocumentAccess, keys: dict[str, str]) -> tuple[str, str] | None:
     """(document key, BSON type) of the first sort key when it is an optional scalar field."""
     if not a.sort or a.kind != "find" or a.projection:
         return None
@@ -36,19 +36,32 @@ def _optional_key(e: Entity, a: DocumentAccess, keys: dict[str, str]) -> tuple[s
     return a.sort[0][0], _BSON_TYPE.get(f.scalar.kind, "string")
 
 
-def nulls_last(ctx: Ctx, e: Entity, a: DocumentAccess, keys: dict[str, str]) -> DocumentAccess:
-    """`a` in PostgreSQL's null order when its first sort key is optional (see the module), else `a`;
-    `keys`: document key -> IR field name of `e`."""
-    found = _optional_key(e, a, keys)
-    if found is None:
-        return a
-    key, bson = found
-    direction = a.sort[0][1]
+def split(a: DocumentAccess, key: str, bson: str) -> tuple[DocumentAccess, DocumentAccess]:
+    """(the documents whose `key` is set, those where it is null): two reads of `a`'s index."""
     set_ = a.model_copy(update={"kind": "aggregate", "filter": (*a.filter, Cond(path=key, op="type", value=bson)),
                                 "follow_ups": (), "why": f"the documents whose `{key}` is set, by {_keys(a.sort)}"})
     nulls = a.model_copy(update={"kind": "aggregate", "filter": (*a.filter, Cond(path=key, op="null")),
                                  "sort": a.sort[1:], "follow_ups": (),
                                  "why": f"the documents whose `{key}` is null, by {_keys(a.sort[1:])}"})
+    return set_, nulls
+
+
+def ranked(a: DocumentAccess, first: DocumentAccess, second: DocumentAccess, key: str, suffix: str) -> DocumentAccess:
+    """`first`, and `second` by `$unionWith`, then the rank, `a`'s sort and its page (see the module)."""
+    second = second.model_copy(update={"pattern": f"{a.pattern}.{suffix}", "index": a.index})
+    return first.model_copy(update={"pattern": a.pattern, "branches": (second,), "post_sort": a.sort,
+                                    "post_limit": a.limit, "null_rank": key, "follow_ups": a.follow_ups})
+
+
+def nulls_last(ctx: Ctx, e: Entity, a: DocumentAccess, keys: dict[str, str]) -> DocumentAccess:
+    """`a` in PostgreSQL's null order when its first sort key is optional (see the module), else `a`;
+    `keys`: document key -> IR field name of `e`."""
+    found = optional_key(e, a, keys)
+    if found is None:
+        return a
+    key, bson = found
+    direction = a.sort[0][1]
+    set_, nulls = split(a, key, bson)
     first, second = (set_, nulls) if direction == 1 else (nulls, set_)
     set_text = f"those with `{key}` set (`$type: \"{bson}\"`) by {_keys(a.sort)}"
     null_text = f"those where it is null (`{key}: null`, an equality on the key) by {_keys(a.sort[1:])}"
@@ -64,11 +77,8 @@ def nulls_last(ctx: Ctx, e: Entity, a: DocumentAccess, keys: dict[str, str]) -> 
     ctx.decide("MDB-I02", Subject.of_pattern(a.pattern, e.name),
                f"`{a.pattern}`: documents with `{key}` set and those where it is null, read apart from one index",
                why, payload=NullsLast(pattern=a.pattern, field=keys[key], index_order=tuple(k for k, _ in a.sort)))
-    second = second.model_copy(update={"pattern": f"{a.pattern}.{'nulls' if direction == 1 else 'set'}",
-                                       "index": a.index})
-    return first.model_copy(update={"pattern": a.pattern, "branches": (second,), "post_sort": a.sort,
-                                    "post_limit": a.limit, "null_rank": key, "follow_ups": a.follow_ups,
-                                    "why": why})
+    out = ranked(a, first, second, key, "nulls" if direction == 1 else "set")
+    return out.model_copy(update={"why": why})
 
 
 def _keys(sort: tuple[tuple[str, int], ...]) -> str:
