@@ -221,3 +221,32 @@ def test_walking_every_page_gives_postgres_order(small: dict[str, dict[str, Any]
         assert len(seen) < len(docs), "the walk does not end"
         seen += [d["_id"] for d in page]
     assert seen == _postgres(docs, key, descending)
+
+
+def test_no_next_page_where_a_null_cursor_would_meet_a_range() -> None:
+    """An optional key after the first (or a projected read, which keeps MongoDB's own null order) would put a
+    null cursor value into `$gt`, which matches no value of another type: such a read gets no `next` rather than
+    one that skips documents."""
+    sdl = SDL.replace("volume 1M", "rank int?\n  volume 1M") + """
+query by_title_rank {
+  from Task
+  where owner_id = ?
+  order title, rank
+  limit 4
+  rate 50/s
+}
+query titles_by_due {
+  from Task
+  where owner_id = ?
+  select title, due_at
+  order due_at
+  limit 4
+  rate 50/s
+}
+"""
+    result = emit_compiled(compile_text(sdl), "mongodb", BuildOptions())
+    assert result.ok, [d.message for d in result.diagnostics]
+    patterns = {p["name"]: p for p in json.loads(next(a.text for a in result.artifacts
+                                                      if a.path == "queries.json"))["patterns"]}
+    assert "next" not in patterns["by_title_rank"] and "next" not in patterns["titles_by_due"]
+    assert len(patterns["due_first"]["next"]) == 2 and len(patterns["by_title"]["next"]) == 1

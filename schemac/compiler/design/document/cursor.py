@@ -32,20 +32,22 @@ def paged(q: Query) -> bool:
 
 def continuation(e: Entity, a: DocumentAccess, keys: dict[str, str]) -> tuple[DocumentAccess, ...]:
     """The requests for the page after a cursor of the find `a` (before nulls_last); () when a sort key is not
-    a column of the result (nothing to take the cursor from). `keys`: document key -> IR field name."""
+    a column of the result (nothing to take the cursor from), or when a null cursor value would meet a range
+    other than the first key's null split (an optional key further on, or a read nulls_last leaves in MongoDB's
+    order). `keys`: document key -> IR field name."""
     columns = {path: column for column, path in a.columns}
     cursor: list[Key] = []
     params = list(a.params)
-    for key, direction in a.sort:
+    found = optional_key(e, a, keys)
+    for i, (key, direction) in enumerate(a.sort):
         f = e.field(keys.get(key, ""))
-        if key not in columns or f is None:
+        if key not in columns or f is None or (f.optional and (i > 0 or found is None)):
             return ()
         name = f"after_{columns[key]}"
         cursor.append((key, direction, name))
         kind = "uuid" if f.kind is FieldKind.REFERENCE else (f.scalar.kind.value if f.scalar else "json")
         params.append((name, kind, f.optional))
     base = a.model_copy(update={"params": tuple(params), "follow_ups": (), "why": ""})
-    found = optional_key(e, a, keys)
     if found is None:
         return (_named(base.model_copy(update={"keyset": tuple(cursor)}), "next", cursor),)
     key, bson = found
