@@ -70,9 +70,10 @@ def next_request(pattern: dict[str, Any], params: dict[str, Any]) -> dict[str, A
 
 
 def next_against_postgres(pg: PgAnswers, db: Any, pattern: dict[str, Any], params: dict[str, Any],
-                          cursors: list[dict[str, Any]], *, union: Union = union_in_order) -> tuple[list[str], int]:
+                          cursors: list[dict[str, Any]], *, union: Union = union_in_order,
+                          emulate: bool = True) -> tuple[list[str], int]:
     """The page after each cursor row (a PostgreSQL first-page row) on both targets: the problems, and the
-    number of rows compared."""
+    number of rows compared (`emulate=False` on a real server)."""
     statement = _next_statements(pg)[pattern["name"]]
     problems: list[str] = []
     rows = 0
@@ -80,10 +81,10 @@ def next_against_postgres(pg: PgAnswers, db: Any, pattern: dict[str, Any], param
         values = {**params, **cursor_params(statement, row)}
         request = next_request(pattern, values)
         answer = pg_next(pg, pattern["name"], values)
-        docs = run_pattern(db, request, values, union=union)
+        docs = run_pattern(db, request, values, union=union, emulate=emulate)
         got = on_pg_keys(request, result_rows(request, docs), answer)
         pool = on_pg_keys(request, result_rows(request, run_pattern(db, request, values, unlimited=True,
-                                                                    union=union)), answer)
+                                                                    union=union, emulate=emulate)), answer)
         found = compare(pg_rows(request, answer), got, pool, ordered=bool(request.get("ordered")),
                         sort_keys=sort_columns(request, pattern_sort(request)), limit=pattern_limit(request))
         problems += [f"{request['name']} after {cursor_params(statement, row)}: {p}" for p in found]
