@@ -168,3 +168,10 @@ def test_the_comparison_sees_a_wrong_fill(mongo: dict[str, Any], pg_server: PgSe
     undead = json.loads(json.dumps(p["follow_ups"][1]))  # the editor read without its live filter
     undead["filter"].pop("deleted_at")
     assert any("editor_name = 'gone'" in x for x in follow_one(mdb, undead, params, p, docs, answer, run_pattern))
+
+
+def test_follow_up_parameters_have_the_ids_type(tmp_path: Path) -> None:
+    """With `ids bigint` the id list a to-one follow-up takes is a list of bigint, not of uuid."""
+    result = build_model(SDL.replace("deletes soft", "deletes soft\n  ids bigint"), tmp_path, "mongodb")
+    patterns = {p["name"]: p for p in read_json(artifact(result, "queries.json"), "queries.json")["patterns"]}
+    assert [x["type"] for x in patterns["author_posts"]["follow_ups"][0]["params"]] == ["list<bigint>"]

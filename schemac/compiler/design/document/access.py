@@ -323,7 +323,8 @@ def _follow_one(ctx: Ctx, q: Query, e: Entity, inc: Include) -> tuple[DocumentAc
     fills = tuple((f"{inc.name}_{c}", c) for c in _cols(ctx, inc))
     how = "live ones only" if live else "soft-deleted ones too (a restricting reference reads history)"
     fu = DocumentAccess(pattern=f"{q.name}.{inc.name}", collection=coll, kind="find", filter=tuple(conds),
-                        params=_fu_params(ctx, target, ids, "list<uuid>"), result_id="_id", columns=tuple(cols),
+                        params=_fu_params(ctx, target, ids, f"list<{_ir_type(ctx, target.name, None)}>"),
+                        result_id="_id", columns=tuple(cols),
                         fills_row=fills, bind=((ids, key),), join=((key, "_id"),),
                         why=f"the {inc.entity} documents the results reference, by `_id` (the distinct `{key}` "
                             f"values of the results, {how}); each result takes the one its `{key}` names")
@@ -350,14 +351,15 @@ def _follow_many(ctx: Ctx, q: Query, e: Entity, inc: Include) -> tuple[DocumentA
     bound = param if inc.kind == "many" else "_id"  # the owner's id array, or the owner's own id
     fu = DocumentAccess(pattern=f"{q.name}.{inc.name}", collection=coll, kind="find", filter=tuple(conds),
                         sort=tuple(sort), limit=inc.limit,  # type: ignore[arg-type]
-                        params=_fu_params(ctx, target, param, "list<uuid>" if inc.kind == "many" else "uuid"),
+                        params=_fu_params(ctx, target, param, f"list<{_ir_type(ctx, target.name, None)}>"
+                                          if inc.kind == "many" else _ir_type(ctx, e.name, None)),
                         ordered=bool(sort), result_id="_id", columns=tuple(cols), why=why,
                         fills=array_label(inc), bind=((param, bound),))
     fu = nulls_last(ctx, target, fu, _doc_keys(target))
     return fu, IndexWant(coll, key, live_partial(target, ()), fu.pattern, primary=inc.kind == "many")
 
 
-def _fu_params(ctx: Ctx, target: Entity, param: str, kind: str = "uuid") -> tuple[tuple[str, str, bool], ...]:
+def _fu_params(ctx: Ctx, target: Entity, param: str, kind: str) -> tuple[tuple[str, str, bool], ...]:
     out = [t] if (t := tenant_param(ctx, target)) is not None else []
     return (*out, (param, kind, False))
 
