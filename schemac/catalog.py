@@ -56,6 +56,7 @@ class Key(_Entry):
     include: tuple[str, ...] = ()  # covering members
     lengths: tuple[tuple[str, int], ...] = ()  # key prefixes: (member, characters)
     definition: str = ""  # the key list as the target writes it, quoted: `"order", created_at DESC`
+    expire_after_seconds: int | None = None  # a TTL index's lifetime past its key's instant (MongoDB)
     plans: tuple[int, ...] = ()  # positions in Design.indexes this key realises
     serves: tuple[str, ...] = ()  # the access patterns those plans serve
     location: Location | None = None

@@ -108,7 +108,12 @@ def test_both_reads_are_served_by_the_index(built: dict[str, str]) -> None:
         head, branch = p["pipeline"][0]["$match"], p["pipeline"][3]["$unionWith"]["pipeline"][0]["$match"]
         set_test, null_test = {"$type": "date"}, None
         assert (head["due_at"], branch["due_at"]) == ((null_test, set_test) if first_null else (set_test, null_test))
-        assert p["pipeline"][-1] == {"$limit": 5} and p["pipeline"][2] == {"$limit": 5}
+        assert p["pipeline"][2] == {"$limit": 5} and p["pipeline"][3]["$unionWith"]["pipeline"][-1] == {"$limit": 5}
+        rank = {"$cond": [{"$eq": [{"$ifNull": ["$due_at", None]}, None]}, 1, 0]}
+        way = -1 if first_null else 1
+        assert p["pipeline"][4:] == [{"$addFields": {"_null_rank": rank}},
+                                     {"$sort": {"_null_rank": way, "due_at": way, "_id": way}},
+                                     {"$limit": 5}, {"$project": {"_null_rank": 0}}]
         assert not pattern_problems(p, spec, {"tasks": None}), pattern_problems(p, spec, {"tasks": None})
     assert "MDB-I02" in built["decisions.md"] and "PostgreSQL puts nulls last" in built["decisions.md"]
 

@@ -5,8 +5,9 @@ With the URL set, for every example, in a database `schemac_proof_<example>` tha
 setup.js's equivalent through pymongo (collections with their validators, then the indexes) runs twice and
 the second run changes nothing; the documents built from the logical rows go in under the server's own
 validators and unique indexes; every pattern runs on the server as queries.json says and equals the
-PostgreSQL target's answer. With `mongosh` on PATH too, setup.js itself runs twice (it creates or updates the
-database the artifact names)."""
+PostgreSQL target's answer, and so does its next page after a middle and the last row of a first page.
+With `mongosh` on PATH too, setup.js itself runs twice (it creates or updates the database the artifact
+names)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import pytest
 from tests.helpers.mongo_cases import artifacts, example_cases, pattern_against_postgres
 from tests.helpers.mongo_docs import build_documents
 from tests.helpers.mongo_mock import index_keys, index_options
+from tests.helpers.mongo_next import next_against_postgres
 from tests.helpers.pg_answers import PgAnswers, pg_answers  # noqa: F401  (fixture)
 
 URL = os.environ.get("SCHEMAC_MONGODB_URL", "")
@@ -101,4 +103,9 @@ def test_queries_on_the_server_equal_postgres(client: Any, pg_answers: Load, exa
     for pattern in art.patterns:
         found, _sizes = pattern_against_postgres(pg, db, pattern, 2, emulate=False)
         problems += [f"{pattern['name']} {p}" for p in found]
+        for label, params in pg.draw_labelled(pattern["name"], 2) if pattern.get("next") else ():
+            first = pg.pg_answer(pattern["name"], params)  # the next page after a middle row and the last one
+            cursors = [first[len(first) // 2], first[-1]] if first else []
+            found, _rows = next_against_postgres(pg, db, pattern, params, cursors, emulate=False)
+            problems += [f"{pattern['name']} {label} {p}" for p in found]
     assert not problems, "\n".join(problems[:10])

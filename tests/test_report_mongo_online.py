@@ -1,5 +1,6 @@
 """The MongoDB report's migration section gives each large collection's indexes in their online form: real
-mongosh (node parses it), with the key document, `unique` and the partial filter the index has."""
+mongosh (node parses it), with the key document, `unique`, the partial filter and the TTL lifetime
+(`expireAfterSeconds`) the index has, read from the catalog."""
 
 from __future__ import annotations
 
@@ -40,3 +41,18 @@ def test_online_index_forms_are_mongosh(example: str, tmp_path: Path) -> None:
         assert ("unique: true" in line) == bool(ix.get("unique"))
         pfe = ix.get("partialFilterExpression")
         assert (f"partialFilterExpression: {json.dumps(pfe)}" in line) if pfe else "partialFilterExpression" not in line
+        ttl = ix.get("expireAfterSeconds")
+        assert (line.endswith(f", expireAfterSeconds: {ttl}}}]);") if ttl is not None
+                else "expireAfterSeconds" not in line), line
+
+
+def test_a_ttl_index_keeps_its_lifetime_online() -> None:
+    """helpdesk's sessions expire (`@expires`): the online form is the TTL index setup.js creates, lifetime
+    included (without it createIndexes would build a plain index and nothing would ever expire)."""
+    result = build(ROOT / "examples" / "helpdesk.sdl", "mongodb")
+    text = render_report(result, today=date(2026, 12, 1))
+    ttl = [line for line in text.splitlines() if "createIndexes([" in line and "expireAfterSeconds" in line]
+    assert ttl == ['db.getCollection("sessions").createIndexes([{key: {"expires_at": 1}, name: "expires_at_1", '
+                   'expireAfterSeconds: 0}]);'], ttl
+    key = next(k for k in result.catalog.keys if k.name == "expires_at_1")  # type: ignore[union-attr]
+    assert (key.method, key.expire_after_seconds) == ("ttl", 0)

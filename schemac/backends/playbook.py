@@ -3,8 +3,8 @@
 Each backend exports its `Playbook` (from its `playbooks` module); the report's migration section picks the
 rows that apply to a model and fills the statement templates with its real tables, indexes and constraints.
 
-Templates use `{table}`, `{name}`, `{columns}`, `{where}` (with its leading ` WHERE`), `{ref_table}`,
-`{ref_columns}` and `{expression}`.
+Templates use `{table}`, `{name}`, `{columns}`, `{where}` (with its leading ` WHERE`), `{ttl}` (a TTL
+index's lifetime, in the playbook's `ttl_form`), `{ref_table}`, `{ref_columns}` and `{expression}`.
 """
 
 from __future__ import annotations
@@ -40,3 +40,5 @@ class Playbook:
     forms: Mapping[str, str] = field(default_factory=dict)
     # how a partial index's predicate joins its online form (`{where}`: the catalog's `Key.where`)
     where_form: str = " WHERE {where}"
+    # how a TTL index's lifetime joins its online form (`{ttl}`: the catalog's `Key.expire_after_seconds`)
+    ttl_form: str = ""

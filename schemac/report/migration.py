@@ -138,7 +138,9 @@ def _statements(facts: Facts, book: Playbook, ops: dict[str, Operation], table: 
         if idx.primary or op is None or not op.template:
             continue
         out.append(_fill(op.template, table=table, name=idx.name, columns=idx.definition or ", ".join(idx.parts),
-                         where=book.where_form.format(where=idx.where) if idx.where else ""))
+                         where=book.where_form.format(where=idx.where) if idx.where else "",
+                         ttl=book.ttl_form.format(seconds=idx.expire_after_seconds)
+                         if idx.expire_after_seconds is not None and book.ttl_form else ""))
     fk_op = ops.get("fk")
     for fk in facts.catalog.foreign_keys_on(table):
         if fk_op is not None and fk_op.template:
@@ -153,7 +155,7 @@ def _statements(facts: Facts, book: Playbook, ops: dict[str, Operation], table: 
 
 
 def _fill(template: str, **values: str) -> str:
-    defaults = {"table": "", "name": "", "columns": "", "where": "", "ref_table": "", "ref_columns": "",
+    defaults = {"table": "", "name": "", "columns": "", "where": "", "ttl": "", "ref_table": "", "ref_columns": "",
                 "expression": ""}
     return template.format(**{**defaults, **values})
 

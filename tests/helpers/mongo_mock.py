@@ -204,10 +204,20 @@ def param_names(template: Any) -> set[str]:
 # --- running --------------------------------------------------------------------------------------------------
 
 
+Union = Callable[[list[Doc], list[Doc]], list[Doc]]
+
+
+def union_in_order(before: list[Doc], other: list[Doc]) -> list[Doc]:
+    """`$unionWith` as MongoDB happens to run it today: this pipeline's documents, then the other's. Its
+    documentation leaves the order unspecified, so `union=` takes any other order too (tests shuffle it)."""
+    return before + other
+
+
 def run_pattern(db: Any, pattern: dict[str, Any], params: dict[str, Any], *, unlimited: bool = False,
-                emulate: bool = True) -> list[Doc]:
+                emulate: bool = True, union: Union = union_in_order) -> list[Doc]:
     """The documents one pattern returns (see the module's docstring). `emulate=False` on a real server:
-    `$text` and `$unionWith` run there as they are."""
+    `$text` and `$unionWith` run there as they are. `union` combines the documents before a `$unionWith` with
+    the other pipeline's (the emulation's output order)."""
     kind = pattern.get("kind")
     coll = db[pattern["collection"]]
     if kind == "find":
@@ -225,7 +235,7 @@ def run_pattern(db: Any, pattern: dict[str, Any], params: dict[str, Any], *, unl
         if not emulate:
             return list(coll.aggregate(pipeline))
         pipeline = [{"$match": text_search(coll, s["$match"])} if "$match" in s else s for s in pipeline]
-        return aggregate(db, list(coll.find()), pipeline)
+        return aggregate(db, list(coll.find()), pipeline, union)
     raise AssertionError(f"pattern {pattern.get('name')}: unknown kind {kind!r} (find or aggregate)")
 
 
@@ -246,8 +256,9 @@ def text_search(coll: Any, flt: dict[str, Any]) -> dict[str, Any]:
     return {"$and": [rest, {"$or": ors or [{"_id": {"$exists": False}}]}]}
 
 
-def aggregate(db: Any, docs: list[Doc], pipeline: list[dict[str, Any]]) -> list[Doc]:
-    """mongomock's pipeline over `docs`, with `$unionWith` run stage by stage as MongoDB defines it."""
+def aggregate(db: Any, docs: list[Doc], pipeline: list[dict[str, Any]], union: Union = union_in_order) -> list[Doc]:
+    """mongomock's pipeline over `docs`, with `$unionWith` run stage by stage as MongoDB defines it: both
+    pipelines' documents, in the order `union` gives them."""
     current = docs
     start = 0
     for i, stage in enumerate(pipeline):
@@ -255,7 +266,7 @@ def aggregate(db: Any, docs: list[Doc], pipeline: list[dict[str, Any]]) -> list[
             current = list(mm_aggregate.process_pipeline(current, db, pipeline[start:i], None))
             spec = stage["$unionWith"]
             other, sub = (spec, []) if isinstance(spec, str) else (spec["coll"], spec.get("pipeline") or [])
-            current += aggregate(db, list(db[other].find()), sub)
+            current = union(current, aggregate(db, list(db[other].find()), sub, union))
             start = i + 1
     return list(mm_aggregate.process_pipeline(current, db, pipeline[start:], None))
 
@@ -269,11 +280,15 @@ def pattern_limit(pattern: dict[str, Any]) -> int | None:
 
 
 def pattern_sort(pattern: dict[str, Any]) -> list[tuple[str, int]]:
-    """The order of the pattern's result: `sort`, or its pipeline's last top-level `$sort`."""
+    """The order of the pattern's result: `sort`, or its pipeline's last top-level `$sort` without the keys a
+    later `$project` leaves out (a computed rank, such as the nulls-last one, is not in the result)."""
     if pattern.get("sort"):
         return [(str(k), int(d)) for k, d in pattern["sort"]]
-    sorts = [s["$sort"] for s in pattern.get("pipeline") or [] if "$sort" in s]
-    if not sorts:
+    stages = pattern.get("pipeline") or []
+    at = [i for i, s in enumerate(stages) if "$sort" in s]
+    if not at:
         return []
-    last = sorts[-1]
-    return [(str(k), int(d)) for k, d in (last.items() if isinstance(last, dict) else last)]
+    last = stages[at[-1]]["$sort"]
+    dropped = {str(k) for s in stages[at[-1]:] if "$project" in s for k, v in s["$project"].items()
+               if v in (0, False) and k != "_id"}
+    return [(str(k), int(d)) for k, d in (last.items() if isinstance(last, dict) else last) if str(k) not in dropped]

@@ -54,6 +54,7 @@ def build_catalog(design: Design, layout: DocumentLayout) -> Catalog:
                             ("ttl" if ix.ttl_seconds is not None else ""),
                             definition=", ".join(f"{json.dumps(k)}: {json.dumps(d)}" for k, d in ix.keys),
                             where=json.dumps(ix.partial_filter, default=str) if ix.partial_filter else "",
+                            expire_after_seconds=ix.ttl_seconds,
                             serves=ix.serves))
     statements = []
     for a in layout.access:

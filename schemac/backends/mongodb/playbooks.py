@@ -14,12 +14,12 @@ PLAYBOOK = Playbook(
                   "the build holds an exclusive lock only at its start and end, but reads the whole collection",
                   "createIndexes on a replica set builds on all members at once (4.4+); run it off-peak and "
                   "watch the build with $currentOp",
-                  'db.getCollection("{table}").createIndexes([{{key: {{{columns}}}, name: "{name}"{where}}}]);'),
+                  'db.getCollection("{table}").createIndexes([{{key: {{{columns}}}, name: "{name}"{where}{ttl}}}]);'),
         Operation("unique", "Add a unique index",
                   "the build fails at the end when existing documents collide",
                   "find duplicates first with an aggregate ($group by the key, count > 1), fix them, then build",
                   'db.getCollection("{table}").createIndexes('
-                  '[{{key: {{{columns}}}, name: "{name}", unique: true{where}}}]);'),
+                  '[{{key: {{{columns}}}, name: "{name}", unique: true{where}{ttl}}}]);'),
         Operation("check", "Tighten a validator",
                   "collMod with validationLevel strict refuses updates of documents that no longer pass",
                   "collMod with validationLevel moderate, fix the existing documents, then strict (MDB-V07)",
@@ -37,4 +37,5 @@ PLAYBOOK = Playbook(
            "validate_form": "collMod validationLevel strict", "drop_form": "hide, then dropIndex",
            "not_null_form": "required in the $jsonSchema, moderate first"},
     where_form=", partialFilterExpression: {where}",
+    ttl_form=", expireAfterSeconds: {seconds}",
 )

@@ -11,6 +11,7 @@ from schemac.backends.mongodb.render import (
     Param,
     dumps,
     filter_doc,
+    match_doc,
     pipeline,
     projection,
     sort_doc,
@@ -26,7 +27,7 @@ def _params(ps: tuple[tuple[str, str, bool], ...]) -> list[dict[str, object]]:
 def access_doc(a: DocumentAccess) -> dict[str, object]:
     out: dict[str, object] = {"name": a.pattern, "collection": a.collection, "kind": a.kind}
     if a.kind == "find":
-        out.update({"filter": filter_doc(a.filter), "sort": [[k, d] for k, d in a.sort],
+        out.update({"filter": match_doc(a), "sort": [[k, d] for k, d in a.sort],
                     "projection": projection(a), "limit": a.limit, "pipeline": None})
     else:
         out.update({"filter": None, "sort": None, "projection": None, "limit": None, "pipeline": pipeline(a)})
@@ -40,6 +41,12 @@ def access_doc(a: DocumentAccess) -> dict[str, object]:
     })
     if a.fills is not None:
         out.update({"column": a.fills, "bind": dict(a.bind)})
+    elif a.fills_row:
+        out.update({"fills": dict(a.fills_row), "bind": dict(a.bind), "join": dict(a.join)})
+    if a.when:
+        out["when"] = dict(a.when)
+    if a.next:
+        out["next"] = [access_doc(n) for n in a.next]
     return out
 
 
@@ -59,7 +66,7 @@ def access_js(a: DocumentAccess) -> str:
     if a.why:
         head.append(f"// {a.why}")
     if a.kind == "find":
-        call = f"{coll}.find({to_js(filter_doc(a.filter), 1)}"
+        call = f"{coll}.find({to_js(match_doc(a), 1)}"
         proj = projection(a)
         call += f", {to_js(proj, 1)})" if proj else ")"
         if a.sort:
@@ -71,7 +78,7 @@ def access_js(a: DocumentAccess) -> str:
     else:
         call = f"{coll}.aggregate({to_js(pipeline(a), 1)}" + (f", {{hint: {json.dumps(a.index)}}})" if a.index else ")")
     lines = [*head, f"function {_js_name(a.pattern)}(db, p) {{", f"  return {call};", "}"]
-    for f in a.follow_ups:
+    for f in (*a.follow_ups, *a.next):
         lines += ["", access_js(f)]
     return "\n".join(lines)
 

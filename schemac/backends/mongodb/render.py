@@ -76,6 +76,22 @@ def filter_doc(conds: tuple[Cond, ...] | list[Cond]) -> dict[str, object]:
     return out
 
 
+def match_doc(a: DocumentAccess) -> dict[str, object]:
+    """`a`'s filter, and past a keyset cursor: `$or` of equalities on a prefix of the keys and one range on the
+    next (one clause needs no `$or`)."""
+    out = filter_doc(a.filter)
+    clauses: list[dict[str, object]] = []
+    for i, (key, direction, param) in enumerate(a.keyset):
+        clause: dict[str, object] = {k: Param(p) for k, _, p in a.keyset[:i]}
+        clause[key] = {"$gt" if direction == 1 else "$lt": Param(param)}
+        clauses.append(clause)
+    if len(clauses) == 1 and not set(clauses[0]) & set(out):
+        out.update(clauses[0])
+    elif clauses:
+        out["$or"] = clauses
+    return out
+
+
 def sort_doc(keys: tuple[tuple[str, int], ...]) -> dict[str, int]:
     return {k: d for k, d in keys}
 
@@ -116,7 +132,7 @@ def _accumulator(func: str, path: str | None) -> object:
 
 def pipeline(a: DocumentAccess) -> list[dict[str, object]]:
     """The aggregate's pipeline: $match, then its stages, sort and limit; a union's branches as $unionWith."""
-    out: list[dict[str, object]] = [{"$match": filter_doc(a.filter)}]
+    out: list[dict[str, object]] = [{"$match": match_doc(a)}]
     if a.sort:
         out.append({"$sort": sort_doc(a.sort)})
     if a.limit is not None:
@@ -127,11 +143,26 @@ def pipeline(a: DocumentAccess) -> list[dict[str, object]]:
         out.append({"$project": _project(a)})
     for b in a.branches:
         out.append({"$unionWith": {"coll": b.collection, "pipeline": pipeline(b)}})
-    if a.post_sort:
-        out.append({"$sort": sort_doc(a.post_sort)})
+    post_sort = a.post_sort
+    if a.null_rank is not None:
+        out.append({"$addFields": {NULL_RANK: null_rank(a.null_rank)}})
+        post_sort = ((NULL_RANK, a.post_sort[0][1] if a.post_sort else 1), *a.post_sort)
+    if post_sort:
+        out.append({"$sort": sort_doc(post_sort)})
     if a.post_limit is not None:
         out.append({"$limit": a.post_limit})
+    if a.null_rank is not None:
+        out.append({"$project": {NULL_RANK: 0}})
     return out
+
+
+NULL_RANK = "_null_rank"  # no document key starts with `_` but `_id`: the rank cannot shadow a stored field
+
+
+def null_rank(key: str) -> dict[str, object]:
+    """1 where `key` is null or missing, else 0: sorted in the first sort key's direction, the null documents
+    count as greater than every value, which is PostgreSQL's order (after them ascending, before descending)."""
+    return {"$cond": [{"$eq": [{"$ifNull": [f"${key}", None]}, None]}, 1, 0]}
 
 
 def _project(a: DocumentAccess) -> dict[str, object]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemac.compiler.design.context import Ctx
+from schemac.compiler.design.document.cursor import continuation, paged
 from schemac.compiler.design.document.keys import collection_name, column_name, doc_key, element_key
 from schemac.compiler.design.document.layout import Computed, Cond, Copy, DocumentAccess, Embedding, ResultArray
 from schemac.compiler.design.document.nullorder import nulls_last
@@ -23,7 +24,7 @@ from schemac.compiler.design.document.results import (
     result_array,
 )
 from schemac.compiler.keyset import tiebreak
-from schemac.compiler.model import Const, Entity, FieldKind, FieldOrigin, Include, Param, Predicate, Query
+from schemac.compiler.model import Const, Entity, FieldKind, FieldOrigin, Include, OnDelete, Param, Predicate, Query
 from schemac.compiler.naming import singular, snake
 
 LIVE = "deleted_at"  # the soft-delete key: null (present) while the document is live
@@ -220,7 +221,10 @@ def find_access(ctx: Ctx, q: Query, reads: Reads) -> tuple[DocumentAccess, list[
                             result_id="_id" if not q.select else None, columns=tuple(columns),
                             arrays=tuple(arrays), omitted=tuple(omitted), follow_ups=tuple(follow_ups),
                             why=_null_order(e, q))
-    return nulls_last(ctx, e, access, _doc_keys(e)), [want, *wants]
+    out = nulls_last(ctx, e, access, _doc_keys(e))
+    if paged(q):
+        out = out.model_copy(update={"next": continuation(e, access, _doc_keys(e))})
+    return out, [want, *wants]
 
 
 def _doc_keys(e: Entity) -> dict[str, str]:
@@ -304,15 +308,26 @@ def _cols(ctx: Ctx, inc: Include) -> list[str]:
 
 
 def _follow_one(ctx: Ctx, q: Query, e: Entity, inc: Include) -> tuple[DocumentAccess, IndexWant]:
+    """One `_id: {$in}` read for the referenced documents of every result (not one per result). Whether the
+    referenced document must be live follows the reference's ON DELETE, as the SQL targets' join does (SC-DEL-02):
+    a restricting reference reads a soft-deleted target as history, a cascading or SET NULL one as absent."""
     target = ctx.entity(inc.entity)
     ref = e.field(inc.via)
+    assert ref is not None, inc.via
+    key = doc_key(ref)
     coll = collection_name(target)
-    ids = f"{doc_key(ref)}s"  # type: ignore[arg-type]
-    conds = [*base_filter(ctx, target, live=False), Cond(path="_id", op="in", param=ids)]
-    cols = [(column_name(f), doc_key(f)) for f in include_columns(target, inc.fields)]
+    ids = f"{key}s"
+    live = (ref.on_delete or OnDelete.RESTRICT) is not OnDelete.RESTRICT
+    conds = [*base_filter(ctx, target, live=live), Cond(path="_id", op="in", param=ids)]
+    cols = [c for f in include_columns(target, inc.fields) for c in field_columns(ctx, f, doc_key(f))]
+    fills = tuple((f"{inc.name}_{c}", c) for c in _cols(ctx, inc))
+    how = "live ones only" if live else "soft-deleted ones too (a restricting reference reads history)"
     fu = DocumentAccess(pattern=f"{q.name}.{inc.name}", collection=coll, kind="find", filter=tuple(conds),
-                        params=_fu_params(ctx, target, f"{doc_key(ref)}s"), result_id="_id", columns=tuple(cols),  # type: ignore[arg-type]
-                        why=f"the {inc.entity} documents the results reference, by `_id` (their `{doc_key(ref)}`)")  # type: ignore[arg-type]
+                        params=_fu_params(ctx, target, ids, f"list<{_ir_type(ctx, target.name, None)}>"),
+                        result_id="_id", columns=tuple(cols),
+                        fills_row=fills, bind=((ids, key),), join=((key, "_id"),),
+                        why=f"the {inc.entity} documents the results reference, by `_id` (the distinct `{key}` "
+                            f"values of the results, {how}); each result takes the one its `{key}` names")
     return fu, IndexWant(coll, (), (), fu.pattern, primary=True)
 
 
@@ -335,16 +350,18 @@ def _follow_many(ctx: Ctx, q: Query, e: Entity, inc: Include) -> tuple[DocumentA
     cols = [(column_name(f), doc_key(f)) for f in include_columns(target, inc.fields)]
     bound = param if inc.kind == "many" else "_id"  # the owner's id array, or the owner's own id
     fu = DocumentAccess(pattern=f"{q.name}.{inc.name}", collection=coll, kind="find", filter=tuple(conds),
-                        sort=tuple(sort), limit=inc.limit, params=_fu_params(ctx, target, param),  # type: ignore[arg-type]
+                        sort=tuple(sort), limit=inc.limit,  # type: ignore[arg-type]
+                        params=_fu_params(ctx, target, param, f"list<{_ir_type(ctx, target.name, None)}>"
+                                          if inc.kind == "many" else _ir_type(ctx, e.name, None)),
                         ordered=bool(sort), result_id="_id", columns=tuple(cols), why=why,
                         fills=array_label(inc), bind=((param, bound),))
     fu = nulls_last(ctx, target, fu, _doc_keys(target))
     return fu, IndexWant(coll, key, live_partial(target, ()), fu.pattern, primary=inc.kind == "many")
 
 
-def _fu_params(ctx: Ctx, target: Entity, param: str) -> tuple[tuple[str, str, bool], ...]:
+def _fu_params(ctx: Ctx, target: Entity, param: str, kind: str) -> tuple[tuple[str, str, bool], ...]:
     out = [t] if (t := tenant_param(ctx, target)) is not None else []
-    return (*out, (param, "uuid", False))
+    return (*out, (param, kind, False))
 
 
 def element_conds(ctx: Ctx, child: Entity, emb: Embedding, q: Query, reads: Reads) -> tuple[list[Cond], list[Cond]]:

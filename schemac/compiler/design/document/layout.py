@@ -169,6 +169,9 @@ class DocumentAccess(_Node):
     stages: tuple[Stage, ...] = ()  # aggregate: after the $match (sort and limit follow unless grouped)
     post_sort: tuple[tuple[str, Literal[1, -1]], ...] = ()  # aggregate: a sort after the stages
     post_limit: int | None = None  # aggregate: a limit after the stages
+    # aggregate: the key whose null (or missing) documents rank past those where it is set, computed after the
+    # branches and sorted on before `post_sort` in the first sort key's direction (PostgreSQL's null order)
+    null_rank: str | None = None
     project: tuple[tuple[str, str], ...] = ()  # aggregate: $project (output key, input path)
     type_value: str | None = None  # union branch: the entity name put in the `entity` key
     branches: tuple[DocumentAccess, ...] = ()  # union: the other collections, each a $unionWith
@@ -182,6 +185,17 @@ class DocumentAccess(_Node):
     follow_ups: tuple[DocumentAccess, ...] = ()
     fills: str | None = None  # a follow-up: the relational column its documents fill (an include of many)
     bind: tuple[tuple[str, str], ...] = ()  # a follow-up: (its parameter, path in the first round trip's document)
+    # a to-one follow-up, one request for every result document: (relational column of the first round trip's
+    # row, the follow-up's result column filling it), and (path in a result document, key of the follow-up
+    # document it equals); its bound parameter gathers that path's distinct values over the result documents
+    fills_row: tuple[tuple[str, str], ...] = ()
+    join: tuple[tuple[str, str], ...] = ()
+    # keyset continuation: (key, direction, parameter) of the cursor, the documents after it in that order
+    # (an `$or` beside the filter), the requests reading the page after a cursor, and when one applies
+    # ((parameter, "null" | "set"): the cursor's value of that key; () = always)
+    keyset: tuple[tuple[str, Literal[1, -1], str], ...] = ()
+    next: tuple[DocumentAccess, ...] = ()
+    when: tuple[tuple[str, Literal["null", "set"]], ...] = ()
     why: str = ""
 
 

@@ -100,7 +100,13 @@ def _with_index(a: DocumentAccess, served: dict[tuple[str, str], str]) -> Docume
         update["branches"] = tuple(_with_index(b, served) for b in a.branches)
     if a.follow_ups:
         update["follow_ups"] = tuple(_with_index(f, served) for f in a.follow_ups)
+    if a.next:  # a next page reads the first page's index (cursor.py)
+        update["next"] = tuple(_on_index(n, update["index"]) for n in a.next)  # type: ignore[arg-type]
     return a.model_copy(update=update)
+
+
+def _on_index(a: DocumentAccess, index: str | None) -> DocumentAccess:
+    return a.model_copy(update={"index": index, "branches": tuple(_on_index(b, index) for b in a.branches)})
 
 
 def _writes(ctx: Ctx, reads: Reads, buckets: list[Computed]) -> list[DocumentWrite]:

@@ -21,6 +21,31 @@ function customer_orders(db, p) {
   }).limit(20).hint("customer.email_1_created_at_-1__id_-1");
 }
 
+// customer_orders.next: find on orders, index customer.email_1_created_at_-1__id_-1
+// params: customer_email, after_created_at, after_id
+// the page after the cursor (created_at, _id: after_created_at, after_id), on the first page's index
+function customer_orders_next(db, p) {
+  return db.getCollection("orders").find({
+    "customer.email": p.customer_email,
+    "$or": [
+      {
+        "created_at": {
+          "$lt": p.after_created_at
+        }
+      },
+      {
+        "created_at": p.after_created_at,
+        "_id": {
+          "$lt": p.after_id
+        }
+      }
+    ]
+  }).sort({
+    "created_at": -1,
+    "_id": -1
+  }).limit(20).hint("customer.email_1_created_at_-1__id_-1");
+}
+
 // order_detail: find on orders, index number_1
 // params: number
 function order_detail(db, p) {
@@ -49,11 +74,62 @@ function category_products(db, p) {
   }).limit(48).hint("category_id_1_price_1__id_1_where_active_true");
 }
 
+// category_products.next: find on products, index category_id_1_price_1__id_1_where_active_true
+// params: category_id, after_price, after_id
+// the page after the cursor (price, _id: after_price, after_id), on the first page's index
+function category_products_next(db, p) {
+  return db.getCollection("products").find({
+    "category_id": p.category_id,
+    "active": true,
+    "$or": [
+      {
+        "price": {
+          "$gt": p.after_price
+        }
+      },
+      {
+        "price": p.after_price,
+        "_id": {
+          "$gt": p.after_id
+        }
+      }
+    ]
+  }).sort({
+    "price": 1,
+    "_id": 1
+  }).limit(48).hint("category_id_1_price_1__id_1_where_active_true");
+}
+
 // product_reviews: find on reviews, index product_id_1_created_at_-1__id_-1
 // params: product_id
 function product_reviews(db, p) {
   return db.getCollection("reviews").find({
     "product_id": p.product_id
+  }).sort({
+    "created_at": -1,
+    "_id": -1
+  }).limit(20).hint("product_id_1_created_at_-1__id_-1");
+}
+
+// product_reviews.next: find on reviews, index product_id_1_created_at_-1__id_-1
+// params: product_id, after_created_at, after_id
+// the page after the cursor (created_at, _id: after_created_at, after_id), on the first page's index
+function product_reviews_next(db, p) {
+  return db.getCollection("reviews").find({
+    "product_id": p.product_id,
+    "$or": [
+      {
+        "created_at": {
+          "$lt": p.after_created_at
+        }
+      },
+      {
+        "created_at": p.after_created_at,
+        "_id": {
+          "$lt": p.after_id
+        }
+      }
+    ]
   }).sort({
     "created_at": -1,
     "_id": -1
@@ -68,6 +144,34 @@ function low_stock(db, p) {
     "stock": {
       "$lt": p.stock
     }
+  }).sort({
+    "stock": 1,
+    "_id": 1
+  }).limit(100).hint("stock_1__id_1_where_active_true");
+}
+
+// low_stock.next: find on products, index stock_1__id_1_where_active_true
+// params: stock, after_stock, after_id
+// the page after the cursor (stock, _id: after_stock, after_id), on the first page's index
+function low_stock_next(db, p) {
+  return db.getCollection("products").find({
+    "active": true,
+    "stock": {
+      "$lt": p.stock
+    },
+    "$or": [
+      {
+        "stock": {
+          "$gt": p.after_stock
+        }
+      },
+      {
+        "stock": p.after_stock,
+        "_id": {
+          "$gt": p.after_id
+        }
+      }
+    ]
   }).sort({
     "stock": 1,
     "_id": 1

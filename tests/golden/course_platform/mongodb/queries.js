@@ -17,6 +17,35 @@ function student_courses(db, p) {
   }).limit(50).hint("organization_id_1_student_id_1_created_at_-1__id_-1");
 }
 
+// student_courses.next: find on enrollments, index organization_id_1_student_id_1_created_at_-1__id_-1
+// params: organization_id, student_id, after_created_at, after_id
+// the page after the cursor (created_at, _id: after_created_at, after_id), on the first page's index
+function student_courses_next(db, p) {
+  return db.getCollection("enrollments").find({
+    "organization_id": p.organization_id,
+    "deleted_at": {
+      "$type": "null"
+    },
+    "student_id": p.student_id,
+    "$or": [
+      {
+        "created_at": {
+          "$lt": p.after_created_at
+        }
+      },
+      {
+        "created_at": p.after_created_at,
+        "_id": {
+          "$lt": p.after_id
+        }
+      }
+    ]
+  }).sort({
+    "created_at": -1,
+    "_id": -1
+  }).limit(50).hint("organization_id_1_student_id_1_created_at_-1__id_-1");
+}
+
 // instructor_courses: find on courses, index organization_id_1_instructor_id_1
 // params: organization_id, instructor_id
 function instructor_courses(db, p) {

@@ -4,7 +4,7 @@
 
 // team_queue: aggregate on tickets, index workspace_id_1_team_id_1_sla_due_at_1__id_1_where_status_open
 // params: workspace_id, team_id
-// sla_due_at may be null: PostgreSQL puts nulls last, MongoDB first; two reads of the same index keep PostgreSQL's order: those with `sla_due_at` set (`$type: "date"`) by `sla_due_at` ascending, `_id` ascending, then by `$unionWith` those where it is null (`sla_due_at: null`, an equality on the key) by `_id` ascending, each cut to the page, then the page (MDB-I01, MDB-I02)
+// sla_due_at may be null: PostgreSQL puts nulls last, MongoDB first; two reads of the same index keep PostgreSQL's order: those with `sla_due_at` set (`$type: "date"`) by `sla_due_at` ascending, `_id` ascending, and by `$unionWith` those where it is null (`sla_due_at: null`, an equality on the key) by `_id` ascending, each cut to the page; then a rank (1 where `sla_due_at` is null) sorted ascending before the sort keys orders the at most 100 documents in memory, since `$unionWith` does not promise its output order, and the page is cut (MDB-I01, MDB-I02)
 function team_queue(db, p) {
   return db.getCollection("tickets").aggregate([
     {
@@ -56,9 +56,167 @@ function team_queue(db, p) {
       }
     },
     {
+      "$addFields": {
+        "_null_rank": {
+          "$cond": [
+            {
+              "$eq": [
+                {
+                  "$ifNull": [
+                    "$sla_due_at",
+                    null
+                  ]
+                },
+                null
+              ]
+            },
+            1,
+            0
+          ]
+        }
+      }
+    },
+    {
+      "$sort": {
+        "_null_rank": 1,
+        "sla_due_at": 1,
+        "_id": 1
+      }
+    },
+    {
       "$limit": 50
+    },
+    {
+      "$project": {
+        "_null_rank": 0
+      }
     }
   ], {hint: "workspace_id_1_team_id_1_sla_due_at_1__id_1_where_status_open"});
+}
+
+// team_queue.next_after_set: aggregate on tickets, index workspace_id_1_team_id_1_sla_due_at_1__id_1_where_status_open
+// params: workspace_id, team_id, after_sla_due_at, after_id
+// the page after the cursor (sla_due_at, _id: after_sla_due_at, after_id) (when the cursor's `after_sla_due_at` is set), on the first page's index
+function team_queue_next_after_set(db, p) {
+  return db.getCollection("tickets").aggregate([
+    {
+      "$match": {
+        "workspace_id": p.workspace_id,
+        "deleted_at": {
+          "$type": "null"
+        },
+        "team_id": p.team_id,
+        "status": "open",
+        "sla_due_at": {
+          "$type": "date"
+        },
+        "$or": [
+          {
+            "sla_due_at": {
+              "$gt": p.after_sla_due_at
+            }
+          },
+          {
+            "sla_due_at": p.after_sla_due_at,
+            "_id": {
+              "$gt": p.after_id
+            }
+          }
+        ]
+      }
+    },
+    {
+      "$sort": {
+        "sla_due_at": 1,
+        "_id": 1
+      }
+    },
+    {
+      "$limit": 50
+    },
+    {
+      "$unionWith": {
+        "coll": "tickets",
+        "pipeline": [
+          {
+            "$match": {
+              "workspace_id": p.workspace_id,
+              "deleted_at": {
+                "$type": "null"
+              },
+              "team_id": p.team_id,
+              "status": "open",
+              "sla_due_at": null
+            }
+          },
+          {
+            "$sort": {
+              "_id": 1
+            }
+          },
+          {
+            "$limit": 50
+          }
+        ]
+      }
+    },
+    {
+      "$addFields": {
+        "_null_rank": {
+          "$cond": [
+            {
+              "$eq": [
+                {
+                  "$ifNull": [
+                    "$sla_due_at",
+                    null
+                  ]
+                },
+                null
+              ]
+            },
+            1,
+            0
+          ]
+        }
+      }
+    },
+    {
+      "$sort": {
+        "_null_rank": 1,
+        "sla_due_at": 1,
+        "_id": 1
+      }
+    },
+    {
+      "$limit": 50
+    },
+    {
+      "$project": {
+        "_null_rank": 0
+      }
+    }
+  ], {hint: "workspace_id_1_team_id_1_sla_due_at_1__id_1_where_status_open"});
+}
+
+// team_queue.next_after_null: find on tickets, index workspace_id_1_team_id_1_sla_due_at_1__id_1_where_status_open
+// params: workspace_id, team_id, after_sla_due_at, after_id
+// the page after the cursor (sla_due_at, _id: after_sla_due_at, after_id) (when the cursor's `after_sla_due_at` is null), on the first page's index
+function team_queue_next_after_null(db, p) {
+  return db.getCollection("tickets").find({
+    "workspace_id": p.workspace_id,
+    "deleted_at": {
+      "$type": "null"
+    },
+    "team_id": p.team_id,
+    "status": "open",
+    "sla_due_at": null,
+    "_id": {
+      "$gt": p.after_id
+    }
+  }).sort({
+    "_id": 1
+  }).limit(50).hint("workspace_id_1_team_id_1_sla_due_at_1__id_1_where_status_open");
 }
 
 // ticket_detail: find on tickets, index _id_
@@ -102,7 +260,7 @@ function agent_profile(db, p) {
 
 // agent_profile.TicketAssignee: aggregate on tickets, index workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1
 // params: workspace_id, assignee_id
-// sla_due_at may be null: PostgreSQL puts nulls last, MongoDB first; two reads of the same index keep PostgreSQL's order: those with `sla_due_at` set (`$type: "date"`) by `sla_due_at` ascending, then by `$unionWith` those where it is null (`sla_due_at: null`, an equality on the key) by no further key, each cut to the page, then the page (MDB-I01, MDB-I02)
+// sla_due_at may be null: PostgreSQL puts nulls last, MongoDB first; two reads of the same index keep PostgreSQL's order: those with `sla_due_at` set (`$type: "date"`) by `sla_due_at` ascending, and by `$unionWith` those where it is null (`sla_due_at: null`, an equality on the key) by no further key, each cut to the page; then a rank (1 where `sla_due_at` is null) sorted ascending before the sort keys orders the at most 40 documents in memory, since `$unionWith` does not promise its output order, and the page is cut (MDB-I01, MDB-I02)
 function agent_profile_TicketAssignee(db, p) {
   return db.getCollection("tickets").aggregate([
     {
@@ -146,14 +304,46 @@ function agent_profile_TicketAssignee(db, p) {
       }
     },
     {
+      "$addFields": {
+        "_null_rank": {
+          "$cond": [
+            {
+              "$eq": [
+                {
+                  "$ifNull": [
+                    "$sla_due_at",
+                    null
+                  ]
+                },
+                null
+              ]
+            },
+            1,
+            0
+          ]
+        }
+      }
+    },
+    {
+      "$sort": {
+        "_null_rank": 1,
+        "sla_due_at": 1
+      }
+    },
+    {
       "$limit": 20
+    },
+    {
+      "$project": {
+        "_null_rank": 0
+      }
     }
   ], {hint: "workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1"});
 }
 
 // agent_tickets: aggregate on tickets, index workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1
 // params: workspace_id, assignee_id, status
-// sla_due_at may be null: PostgreSQL puts nulls last, MongoDB first; two reads of the same index keep PostgreSQL's order: those with `sla_due_at` set (`$type: "date"`) by `sla_due_at` ascending, `_id` ascending, then by `$unionWith` those where it is null (`sla_due_at: null`, an equality on the key) by `_id` ascending, each cut to the page, then the page (MDB-I01, MDB-I02)
+// sla_due_at may be null: PostgreSQL puts nulls last, MongoDB first; two reads of the same index keep PostgreSQL's order: those with `sla_due_at` set (`$type: "date"`) by `sla_due_at` ascending, `_id` ascending, and by `$unionWith` those where it is null (`sla_due_at: null`, an equality on the key) by `_id` ascending, each cut to the page; then a rank (1 where `sla_due_at` is null) sorted ascending before the sort keys orders the at most 200 documents in memory, since `$unionWith` does not promise its output order, and the page is cut (MDB-I01, MDB-I02)
 function agent_tickets(db, p) {
   return db.getCollection("tickets").aggregate([
     {
@@ -209,9 +399,173 @@ function agent_tickets(db, p) {
       }
     },
     {
+      "$addFields": {
+        "_null_rank": {
+          "$cond": [
+            {
+              "$eq": [
+                {
+                  "$ifNull": [
+                    "$sla_due_at",
+                    null
+                  ]
+                },
+                null
+              ]
+            },
+            1,
+            0
+          ]
+        }
+      }
+    },
+    {
+      "$sort": {
+        "_null_rank": 1,
+        "sla_due_at": 1,
+        "_id": 1
+      }
+    },
+    {
       "$limit": 100
+    },
+    {
+      "$project": {
+        "_null_rank": 0
+      }
     }
   ], {hint: "workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1"});
+}
+
+// agent_tickets.next_after_set: aggregate on tickets, index workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1
+// params: workspace_id, assignee_id, status, after_sla_due_at, after_id
+// the page after the cursor (sla_due_at, _id: after_sla_due_at, after_id) (when the cursor's `after_sla_due_at` is set), on the first page's index
+function agent_tickets_next_after_set(db, p) {
+  return db.getCollection("tickets").aggregate([
+    {
+      "$match": {
+        "workspace_id": p.workspace_id,
+        "deleted_at": {
+          "$type": "null"
+        },
+        "assignee_id": p.assignee_id,
+        "status": {
+          "$in": p.status
+        },
+        "sla_due_at": {
+          "$type": "date"
+        },
+        "$or": [
+          {
+            "sla_due_at": {
+              "$gt": p.after_sla_due_at
+            }
+          },
+          {
+            "sla_due_at": p.after_sla_due_at,
+            "_id": {
+              "$gt": p.after_id
+            }
+          }
+        ]
+      }
+    },
+    {
+      "$sort": {
+        "sla_due_at": 1,
+        "_id": 1
+      }
+    },
+    {
+      "$limit": 100
+    },
+    {
+      "$unionWith": {
+        "coll": "tickets",
+        "pipeline": [
+          {
+            "$match": {
+              "workspace_id": p.workspace_id,
+              "deleted_at": {
+                "$type": "null"
+              },
+              "assignee_id": p.assignee_id,
+              "status": {
+                "$in": p.status
+              },
+              "sla_due_at": null
+            }
+          },
+          {
+            "$sort": {
+              "_id": 1
+            }
+          },
+          {
+            "$limit": 100
+          }
+        ]
+      }
+    },
+    {
+      "$addFields": {
+        "_null_rank": {
+          "$cond": [
+            {
+              "$eq": [
+                {
+                  "$ifNull": [
+                    "$sla_due_at",
+                    null
+                  ]
+                },
+                null
+              ]
+            },
+            1,
+            0
+          ]
+        }
+      }
+    },
+    {
+      "$sort": {
+        "_null_rank": 1,
+        "sla_due_at": 1,
+        "_id": 1
+      }
+    },
+    {
+      "$limit": 100
+    },
+    {
+      "$project": {
+        "_null_rank": 0
+      }
+    }
+  ], {hint: "workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1"});
+}
+
+// agent_tickets.next_after_null: find on tickets, index workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1
+// params: workspace_id, assignee_id, status, after_sla_due_at, after_id
+// the page after the cursor (sla_due_at, _id: after_sla_due_at, after_id) (when the cursor's `after_sla_due_at` is null), on the first page's index
+function agent_tickets_next_after_null(db, p) {
+  return db.getCollection("tickets").find({
+    "workspace_id": p.workspace_id,
+    "deleted_at": {
+      "$type": "null"
+    },
+    "assignee_id": p.assignee_id,
+    "status": {
+      "$in": p.status
+    },
+    "sla_due_at": null,
+    "_id": {
+      "$gt": p.after_id
+    }
+  }).sort({
+    "_id": 1
+  }).limit(100).hint("workspace_id_1_assignee_id_1_sla_due_at_1__id_1_status_1");
 }
 
 // tickets_created_between: find on tickets, index workspace_id_1_created_at_1__id_1
@@ -226,6 +580,38 @@ function tickets_created_between(db, p) {
       "$gte": p.since,
       "$lte": p.until
     }
+  }).sort({
+    "created_at": 1,
+    "_id": 1
+  }).limit(200).hint("workspace_id_1_created_at_1__id_1");
+}
+
+// tickets_created_between.next: find on tickets, index workspace_id_1_created_at_1__id_1
+// params: workspace_id, since, until, after_created_at, after_id
+// the page after the cursor (created_at, _id: after_created_at, after_id), on the first page's index
+function tickets_created_between_next(db, p) {
+  return db.getCollection("tickets").find({
+    "workspace_id": p.workspace_id,
+    "deleted_at": {
+      "$type": "null"
+    },
+    "created_at": {
+      "$gte": p.since,
+      "$lte": p.until
+    },
+    "$or": [
+      {
+        "created_at": {
+          "$gt": p.after_created_at
+        }
+      },
+      {
+        "created_at": p.after_created_at,
+        "_id": {
+          "$gt": p.after_id
+        }
+      }
+    ]
   }).sort({
     "created_at": 1,
     "_id": 1
