@@ -34,7 +34,8 @@ class BuildResult:
     def catalog(self) -> Catalog | None:
         """What the backend emitted, as structure (None before emit)."""
         if self.given_catalog is None and self.describe is not None:
-            self.given_catalog = self.describe()
+            with paused_gc():  # like design and emit: many long-lived objects, no cycles worth collecting early
+                self.given_catalog = self.describe()
         return self.given_catalog
 
     @property
