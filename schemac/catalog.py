@@ -101,6 +101,8 @@ class Routine(_Entry):
     name: str
     params: tuple[tuple[str, str], ...] = ()  # (name, target type)
     executor: str = ""  # the one role granted EXECUTE ("" where the target grants nothing here)
+    entity: str | None = None  # the IR entity it works on (an erasure routine's)
+    shortened_from: str | None = None  # the longer name the model implies, cut to fit the target's limit
     location: Location | None = None
 
 

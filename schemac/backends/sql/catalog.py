@@ -68,6 +68,7 @@ class _Builder:
         self.entities = {id(info.table): info for info in layout.tables.values()}
         self.histories = {id(t): name for name, t in writer.histories.items() if t is not None}
         self.summaries = {id(t): name for name, pairs in writer.summaries.items() for t, _ in pairs}
+        self.cut = ctx.namer.cut  # every name the namer cut short -> the longer one asked for
         self.summary_reads = {id(summary_table_of(ctx, layout, plan)): plan.query  # the read each one answers
                               for plan in ctx.design.relational.summaries if plan.entity in layout.tables}
         self.plans: dict[str, list[int]] = {}  # index name -> the Design.indexes positions it realises
@@ -103,6 +104,7 @@ class _Builder:
                               for n, events in self._trigger_events(obj)]
         elif isinstance(obj, RoutineSpec):
             self.routines.append(c.Routine(name=obj.name, params=obj.params, executor=self.d.routine_executor(obj),
+                                           entity=obj.entity or None, shortened_from=self.cut.get(obj.name),
                                            location=at))
         elif isinstance(obj, PolicySpec):
             self.policies.append(c.Policy(name=obj.name, container=obj.table, location=at))
@@ -129,11 +131,10 @@ class _Builder:
         history = self.histories.get(id(table)) or self.summaries.get(id(table))
         role = ("junction" if info.entity.junction else "entity") if info else \
             "history" if id(table) in self.histories else "summary" if history else "audit"
-        shortened = info.shortened if info else {}
-        members = tuple(self._member(col, fields.get(col.name), shortened.get(col.name)) for col in table.columns)
+        members = tuple(self._member(col, fields.get(col.name), self.cut.get(col.name)) for col in table.columns)
         self.containers.append(c.Container(name=table.name, role=role,
                                            entity=info.entity.name if info else history, members=members,
-                                           shortened_from=shortened.get(table.name), location=at))
+                                           shortened_from=self.cut.get(table.name), location=at))
         constraints = sorted(table.constraints, key=lambda k: k._creation_order)  # as CREATE TABLE lists them
         pk = table.primary_key
         if pk is not None and pk.columns:

@@ -53,6 +53,7 @@ class RoutineSpec:
     comment: str = ""
     tenant: str = ""
     executor: str = ""
+    entity: str = ""  # the IR entity it works on ("" for none)
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,7 @@ class SqlDialect(ABC):
 
     def privacy_role(self, model: Any) -> str:
         """The role that may run the erasure routines (and nothing else of the schema's)."""
-        return f"{model.settings.name}_privacy"
+        return self.fit(f"{model.settings.name}_privacy")
 
     # names --------------------------------------------------------------------------------------------
     def quote(self, name: str) -> str:

@@ -38,7 +38,7 @@ def erasure_routine_spec(ctx: Context, layout: Layout, plan: ErasurePlan, histor
     key = f"{q(info.pk[0])} = {q(PARAM)}"
     if tenant is not None and tenant[0] != info.pk[0]:
         key = f"{q(tenant[0])} = {q(tenant[1])} AND {key}"
-    missing = d.raise_error(NOT_FOUND, f"{erasure_routine(info.entity)}: no such {info.name} row")
+    missing = d.raise_error(NOT_FOUND, f"{erasure_routine(ctx, info.entity)}: no such {info.name} row")
     body = [f"IF NOT EXISTS (SELECT 1 FROM {d.table_ref(info.name)} WHERE {key}) THEN\n  {missing}\nEND IF;"]
     specs = [s for s in info.specs if s.field.name in plan.fields]
     for table in (info.table, history):
@@ -56,9 +56,10 @@ def erasure_routine_spec(ctx: Context, layout: Layout, plan: ErasurePlan, histor
         body.append(_scrub_audit(ctx, layout, info, audit, [s.name for s in specs]))
     params = ([(tenant[1], d.type_sql(info.table.c[tenant[0]].type))] if tenant and tenant[1] != PARAM else [])
     params.append((PARAM, d.type_sql(info.table.c[info.pk[0]].type)))
-    return RoutineSpec(erasure_routine(info.entity), tuple(params), tuple(body),
+    return RoutineSpec(erasure_routine(ctx, info.entity), tuple(params), tuple(body),
                        f"GDPR erasure of one {info.entity.name}: {plan.action}s its personal data",
-                       tenant=tenant[1] if tenant else "", executor=d.privacy_role(ctx.model))
+                       tenant=tenant[1] if tenant else "", executor=d.privacy_role(ctx.model),
+                       entity=info.entity.name)
 
 
 def _tenant(info: TableInfo) -> tuple[str, str] | None:

@@ -62,9 +62,13 @@ class Namer:
         self.limit = limit
         self.in_bytes = in_bytes
         self.used: set[str] = set()
+        self.cut: dict[str, str] = {}  # a name cut short -> the longer one asked for (the hash makes it unique)
 
     def fit(self, name: str) -> str:
-        return shorten(name, self.limit, in_bytes=self.in_bytes)
+        short = shorten(name, self.limit, in_bytes=self.in_bytes)
+        if short != name:
+            self.cut[short] = name
+        return short
 
     def unique(self, *parts: str) -> str:
         """`_`-joined parts, shortened; a repeat gets `_2`, `_3`... before shortening."""

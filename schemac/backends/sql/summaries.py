@@ -26,9 +26,9 @@ from schemac.compiler.design.model import SummaryPlan
 ROWS = "rows_count"
 
 
-def key_column(info: TableInfo, field: str, bucket: str | None) -> str:
+def key_column(ctx: Context, info: TableInfo, field: str, bucket: str | None) -> str:
     column = info.field_columns[field][0]
-    return f"{field}_{bucket}" if bucket else column
+    return ctx.namer.fit(f"{field}_{bucket}") if bucket else column
 
 
 def summary_table(ctx: Context, layout: Layout, plan: SummaryPlan) -> sa.Table:
@@ -36,10 +36,10 @@ def summary_table(ctx: Context, layout: Layout, plan: SummaryPlan) -> sa.Table:
     columns: list[sa.Column[Any]] = []
     for field, bucket in plan.keys:
         source = info.column_of(field)
-        columns.append(sa.Column(key_column(info, field, bucket), source.type, nullable=False))
+        columns.append(sa.Column(key_column(ctx, info, field, bucket), source.type, nullable=False))
     columns.append(sa.Column(ROWS, sa.BigInteger(), nullable=False))
     for alias, field in plan.sums:
-        columns.append(sa.Column(alias, _sum_type(info.column_of(field).type), nullable=False))
+        columns.append(sa.Column(ctx.namer.fit(alias), _sum_type(info.column_of(field).type), nullable=False))
     name = ctx.namer.unique(plan.query, "summary")
     pk_name = ctx.namer.unique(name, "pkey") if ctx.dialect.name_primary_key else None
     pk = sa.PrimaryKeyConstraint(*(c.name for c in columns[:len(plan.keys)]), name=pk_name)
@@ -80,13 +80,13 @@ class SummaryTrigger:
             text = f"{row}.{self.d.quote(source.name)}"
             ref = sa.literal_column(text, source.type)
             expr = self.d.compile_expr(self.d.bucket_start(ref, bucket)) if bucket else text
-            out.append((key_column(self.info, field, bucket), expr))
+            out.append((key_column(self.ctx, self.info, field, bucket), expr))
         return out
 
     def _values(self, row: str, sign: str = "") -> list[tuple[str, str]]:
         out = [(ROWS, f"{sign}1")]
         for alias, field in self.plan.sums:
-            out.append((alias, f"{sign}{row}.{self.d.quote(self.info.column_of(field).name)}"))
+            out.append((self.ctx.namer.fit(alias), f"{sign}{row}.{self.d.quote(self.info.column_of(field).name)}"))
         return out
 
     def _live(self, row: str) -> str:
@@ -173,7 +173,7 @@ def summary_read(rq: Any) -> Any:
     info: TableInfo = rq.root
     columns = []
     for key in rq.q.group:
-        name = key_column(info, key.field, key.bucket)
+        name = key_column(rq.ctx, info, key.field, key.bucket)
         alias = next((s.alias for s in rq.q.select if s.func is None and (s.steps, s.bucket) ==
                       (key.steps, key.bucket)), f"{key.field}_{key.bucket}" if key.bucket else name)
         columns.append(table.c[name].label(alias))
@@ -181,19 +181,20 @@ def summary_read(rq: Any) -> Any:
         if s.func == "count":
             columns.append(table.c[ROWS].label(s.alias))
         elif s.func == "sum":
-            columns.append(table.c[s.alias])
+            column = table.c[rq.ctx.namer.fit(s.alias)]
+            columns.append(column if column.name == s.alias else column.label(s.alias))
     where = []
     if info.tenant:
         where.append(table.c[info.tenant] == rq.params.tenant(info.tenant, table.c[info.tenant].type))
     for p in rq.q.where:
-        column = table.c[key_column(info, p.field, p.bucket)]
+        column = table.c[key_column(rq.ctx, info, p.field, p.bucket)]
         if p.bucket is not None:
             where.append(_bucket_condition(rq, column, p))
         else:
             where.append(column == rq.params.get(p.value.name, column.type))
     stmt = sa.select(*columns).where(*where)
     if rq.q.order:
-        stmt = stmt.order_by(*(_order(table, info, k) for k in rq.q.order))
+        stmt = stmt.order_by(*(_order(rq.ctx, table, info, k) for k in rq.q.order))
     if rq.q.limit:
         stmt = stmt.limit(sa.literal_column(str(rq.q.limit)))
     return stmt, table.name
@@ -205,10 +206,10 @@ def _bucket_condition(rq: Any, column: Any, p: Any) -> Any:
     return sa.and_(column >= first, column < rq.d.bucket_next(last, p.bucket))
 
 
-def _order(table: sa.Table, info: TableInfo, key: Any) -> Any:
+def _order(ctx: Context, table: sa.Table, info: TableInfo, key: Any) -> Any:
     if not key.entities:
-        name = key.steps[0]
+        name = ctx.namer.fit(key.steps[0])
         column = table.c[ROWS] if name not in table.c else table.c[name]
     else:
-        column = table.c[key_column(info, key.field, key.bucket)]
+        column = table.c[key_column(ctx, info, key.field, key.bucket)]
     return column.desc() if key.descending else column

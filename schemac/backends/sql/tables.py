@@ -56,7 +56,6 @@ class TableInfo:
     updated_at: str | None = None
     version: str | None = None
     live_key: str | None = None  # MySQL: 1 for live rows, NULL for deleted ones (live-row uniqueness)
-    shortened: dict[str, str] = field(default_factory=dict)  # emitted name -> the longer one the model implies
 
     def column_of(self, field_name: str) -> sa.Column:
         names = self.field_columns[field_name]
@@ -145,25 +144,22 @@ def _table_info(ctx: Context, layout: Layout, e: Entity, types: dict[str, TypeEn
         ctx.report("SC0423", e.span, entity=e.name, wanted=wanted, name=name)
     specs: list[ColumnSpec] = []
     by_field: dict[str, tuple[str, ...]] = {}
-    shortened = {name: wanted} if name != wanted and name == ctx.namer.fit(wanted) else {}
     for f in e.stored_fields:
-        raw = cols.field_columns(ctx, f, types, e.name)
-        fs = [_fitted(ctx, c) for c in raw]
-        shortened.update((s.name, c.name) for s, c in zip(fs, raw, strict=True) if s is not c)
+        fs = [_fitted(ctx, c) for c in cols.field_columns(ctx, f, types, e.name)]
         if f.kind is FieldKind.REFERENCE and not fs:
             ctx.report("SC0417", f.span, what=f"the reference `{e.name}.{f.name}`",
                        why=f"`{f.target}` has no single-column primary key to refer to")
         specs.extend(fs)
         by_field[f.name] = tuple([s.name for s in fs])
     pk = tuple(c for p in e.primary_key for c in by_field.get(p, ()))
-    routine = erasure_routine(e) if ctx.model.settings.compliance == "gdpr" and any(x.pii for x in e.fields) \
+    routine = erasure_routine(ctx, e) if ctx.model.settings.compliance == "gdpr" and any(x.pii for x in e.fields) \
         else None  # named in each personal column's comment
     columns = [_column(ctx, e, s, s.name in pk and len(pk) == 1, routine) for s in specs]
     table = sa.Table(name, layout.metadata, *columns, comment=e.doc, **dict(ctx.dialect.table_options))
     pk_name = ctx.namer.unique(name, "pkey") if ctx.dialect.name_primary_key else None
     key = tuple(c for p in ctx.design.relational.primary_key(e) for c in by_field.get(p, ()))
     table.append_constraint(sa.PrimaryKeyConstraint(*key, name=pk_name))
-    info = TableInfo(e, name, table, specs, by_field, pk, key, shortened=shortened)
+    info = TableInfo(e, name, table, specs, by_field, pk, key)
     _special_columns(e, info)
     for check_name, sql in _checks(ctx, e, info):
         table.append_constraint(sa.CheckConstraint(sa.text(sql), name=check_name))
@@ -200,8 +196,8 @@ def edited_columns(ctx: Context, info: TableInfo) -> list[str] | None:
     return [s.name for s in info.specs if s.name not in maintained and s.name != info.updated_at]
 
 
-def erasure_routine(e: Entity) -> str:
-    return f"erase_{snake(e.name)}"
+def erasure_routine(ctx: Context, e: Entity) -> str:
+    return ctx.namer.fit(f"erase_{snake(e.name)}")
 
 
 def _column(ctx: Context, e: Entity, spec: ColumnSpec, is_key: bool, routine: str | None) -> sa.Column:

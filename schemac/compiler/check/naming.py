@@ -73,26 +73,61 @@ def identifier_too_long(ctx: Context) -> Iterator[Finding]:
     def size(name: str) -> int:
         return len(name.encode()) if unit == "bytes" else len(name)
 
+    def finding(span: Span | None, kind: str, emitted: str, wanted: str, fix: str) -> Finding:
+        return Finding(span, {"kind": kind, "name": wanted, "n": size(wanted), "unit": unit, "target": target,
+                              "limit": limit}, help=f"{fix} (at most {limit} {unit})" + _emitted_as(emitted, wanted))
+
     for container, e in _emitted(ctx):
         kind, member_kind = _KINDS[container.kind]
         wanted = container.shortened_from or container.name
         if size(wanted) > limit:
-            yield Finding(_span(ctx, e), {"kind": kind, "name": wanted, "n": size(wanted), "unit": unit,
-                                          "target": target, "limit": limit},
-                          help=f"shorten `{e.name if e else wanted}` or add @table(\"...\") with a name of at most "
-                               f"{limit} {unit}" + _emitted_as(container.name, wanted))
+            span, fix = _container_blame(ctx, container, e)
+            yield finding(span, kind, container.name, wanted, fix)
+        if container.kind != "table" or container.role in ("history", "audit"):
+            continue  # document fields and item attributes have no such limit (key attributes are the table's);
+            # a history table copies its entity's columns, the audit table's are schemac's own
         for m in container.members:
             wanted = m.shortened_from or m.name
             if size(wanted) > limit:
                 f = _field(e, m)
-                yield Finding(_span(ctx, e, f), {"kind": member_kind, "name": wanted, "n": size(wanted),
-                                                 "unit": unit, "target": target, "limit": limit},
-                              help=f"shorten `{f.name if f else wanted}` so that its {member_kind} fits in {limit} "
-                                   f"{unit}" + _emitted_as(m.name, wanted))
+                if container.role == "summary":
+                    span, _ = _container_blame(ctx, container, e)
+                    fix = "shorten the grouped field's name or the alias"
+                else:
+                    span = _span(ctx, e, f)
+                    fix = f"shorten `{f.name}` so that its {member_kind} fits" if f else \
+                        f"shorten the names `{wanted}` is made of"
+                yield finding(span, member_kind, m.name, wanted, fix)
+    for routine in ctx.catalog.routines if ctx.catalog else ():
+        wanted = routine.shortened_from or routine.name
+        e = ctx.entities.get(routine.entity) if routine.entity else None
+        if size(wanted) > limit:
+            yield finding(_span(ctx, e), "routine", routine.name, wanted,
+                          f"shorten `{e.name}`" if e else "shorten the entity's name")
 
 
 def _emitted_as(name: str, wanted: str) -> str:
-    return f" (schemac emits it as `{name}`, and hand-written queries must use that name)" if name != wanted else ""
+    return f"; schemac emits it as `{name}`, and hand-written SQL must use that name" if name != wanted else ""
+
+
+def _container_blame(ctx: Context, container: Container, e: Entity | None) -> tuple[Span | None, str]:
+    """Where a too-long container name comes from, and how to shorten it."""
+    if container.role == "summary" and ctx.catalog is not None:
+        key = ctx.catalog.primary_key(container.name)
+        query = next((q for q in ctx.model.queries if key is not None and q.name in key.serves), None)
+        if query is not None:
+            return ctx.pattern_span(query), f"shorten the query name `{query.name}`"
+    if e is not None and e.junction:
+        rel = ctx.model.relation_named(e.name)
+        owner = ctx.entities.get(rel.owner) if rel is not None else None
+        f = owner.field(rel.field) if owner is not None and rel is not None else None
+        if owner is not None and f is not None:
+            return ctx.field_span(owner, f), f"shorten `{owner.name}.{f.name}`, or `{owner.name}`'s table name"
+    if e is not None and e.table_name:
+        return ctx.entity_span(e), f"shorten the @table name of `{e.name}`"
+    if e is not None:
+        return ctx.entity_span(e), f"shorten `{e.name}` or give it a shorter @table(\"...\")"
+    return _span(ctx, None), "shorten the model's name"
 
 
 @rule("SC0337", "reserved-word", W,
@@ -109,8 +144,9 @@ def reserved_word(ctx: Context) -> Iterator[Finding]:
         engines = _engines(ctx, container.name)
         if engines:
             table = container.name
+            what = f"change the @table name of `{e.name}`" if e.table_name else f"rename `{e.name}`"
             yield Finding(ctx.entity_span(e), {"kind": "table", "name": table, "engines": engines},
-                          help=f"rename `{e.name}`, or keep it and write \"{table}\" (PostgreSQL) / `{table}` "
+                          help=f"{what}, or keep it and write \"{table}\" (PostgreSQL) / `{table}` "
                                "(MySQL) in hand-written SQL")
         for m in container.members:
             f = _field(e, m)
