@@ -170,8 +170,11 @@ def test_versioned_items_keep_v0_and_a_copy_per_version() -> None:
     assert [(s.action, s.role, dict(s.keys)["SK"]) for s in insert.steps[:2]] == [
         ("Put", "item", "PRODUCT_PRICE#<region>#v0"), ("Put", "version", "PRODUCT_PRICE#<region>#v<version>")]
     upsert = _write("commerce", "set_regional_price")
-    assert upsert.steps[0].adds == (("version", "1"),) and not upsert.transaction
-    assert upsert.steps[1].role == "version"
+    # one TransactWriteItems (DDB-K07): v0 set to the version read plus one, on the version read; its copy
+    assert upsert.transaction and ("version", "version|next") in upsert.steps[0].sets
+    assert upsert.steps[0].expects == (("version", "version"),)
+    assert upsert.steps[1].role == "version" and dict(upsert.steps[1].keys)["SK"].endswith("#v<version|next>")
+    assert "ProductPrice.version" in upsert.reads
 
 
 def test_counters_start_at_zero_on_insert() -> None:

@@ -20,7 +20,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from tests.helpers.ddb_fill import ArtifactError, Filler
+from tests.helpers.ddb_fill import ArtifactError, Filler, null_terms
 
 FORMAT = "schemac.dynamodb/1"
 ARTIFACTS = ("table.json", "template.yaml", "entities.json", "access_patterns.json", "writes.json", "decisions.md")
@@ -193,7 +193,8 @@ def write_requests(write: Mapping[str, Any], filler: Filler) -> list[Any]:
         if not holds(when.get(str(i), []), filler.params, f"{where} item {i}"):
             continue
         filled = filler.fill(member)
-        for request in filled.values():
+        for kind, request in filled.items():
+            null_terms(member[kind], request, filler)
             item = request.get("Item") if isinstance(request, dict) else None
             for attr, conditions in sparse.items():
                 if item is not None and attr in item and not holds(conditions, filler.params, f"{where} {attr}"):

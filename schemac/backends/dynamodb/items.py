@@ -85,6 +85,10 @@ def _rename(e: Entity, template: str, link: bool = False) -> str:
 def _value(model: Model, e: Entity, field: str, it: EntityItems | None = None) -> dict[str, object]:
     if field.startswith("="):  # a constant: a counter's starting 0
         return {"N": field[1:]}
+    if "|" in field:  # a value derived from a param: `version|next`
+        base, _, how = field.partition("|")
+        (tag, value), = _value(model, e, base, it).items()
+        return {tag: {"$param": f"{value['$param']}|{how}"}}
     f = e.field(field)
     copy = next((c for c in it.copies if c.attribute == field), None) if it is not None else None
     if f is None and copy is not None:  # a copied attribute: typed like its source field
@@ -149,10 +153,14 @@ def _member(model: Model, table: Table, e: Entity, it: EntityItems, s: WriteStep
         expr = expr.replace("SET ", "SET #t = :t, ") if sets else f"SET #t = :t {expr}".strip()
     body = {"TableName": table.name, "Key": _key(e, s.keys), "UpdateExpression": expr,
             "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
-    if s.condition == "exists":
-        body["ConditionExpression"] = "attribute_exists(PK)"
-    if it.versioned and s.role == "item":  # the version copy is made from the updated item (DDB-K07)
-        body["ReturnValues"] = "ALL_NEW"
+    terms = ["attribute_exists(PK)"] if s.condition == "exists" else []
+    for i, (attr, param) in enumerate(s.expects):  # optimistic: the values read first still hold
+        names[f"#e{i}"], term = attr, f"#e{i} = :e{i}"
+        (tag, value), = _value(model, e, param, it).items()
+        values[f":e{i}"] = {tag: {**value, "if_null": {"replace": term, "with": f"attribute_not_exists(#e{i})"}}}
+        terms.append(term)
+    if terms:
+        body["ConditionExpression"] = " AND ".join(terms)
     return {"Update": body}
 
 
@@ -213,8 +221,6 @@ def writes_doc(model: Model, layout: KeyValueLayout) -> dict[str, object]:
         it = by_entity[w.entity]
         conditional = [s for s in w.steps if s.sets and any(v[0] != "updated_at" for v in s.sets)
                        and s.role == "aggregate" and not s.adds]
-        after = [s for s in w.steps if s.role == "version" and w.op in ("update", "upsert")]
-        conditional += after
         members = [_member(model, layout.table, e, it, s) for s in w.steps if s not in conditional]
         whens = {i: [_filter(c, e) for c in s.when] for i, s in enumerate(x for x in w.steps if x not in conditional)
                  if s.when}
@@ -225,8 +231,7 @@ def writes_doc(model: Model, layout: KeyValueLayout) -> dict[str, object]:
                        for c in it.copies if _written(w, c.attribute)],
             "reads": [_read(model, e, r) for r in w.reads], "items": members, "sparse": _sparse(e, it, w),
             "when": {str(k): v for k, v in whens.items()},
-            "then": [_conditional_max(model, layout.table, e, s) if s.role == "aggregate" else
-                     _version_copy(model, layout.table, e, it, s) for s in conditional],
+            "then": [_conditional_max(model, layout.table, e, s) for s in conditional],
             "wcu": w.wcu})
     return {"format": FORMAT, "writes": out}
 
@@ -242,14 +247,6 @@ def _sparse(e: Entity, it: EntityItems, w: KeyValueWrite) -> dict[str, object]:
                 if attr in written:
                     out[attr] = {"when": [_filter(c, e) for c in k.sparse]}
     return out
-
-
-def _version_copy(model: Model, table: Table, e: Entity, it: EntityItems, s: WriteStep) -> dict[str, object]:
-    """@versioned (DDB-K07): after the UpdateItem of v0 (ReturnValues ALL_NEW, `version` ADDed), put a copy
-    of the returned item at `#v<version>`; `<version>` and every `$param` come from the returned item."""
-    put = _member(model, table, e, it, s)["Put"]
-    return {"PutItem": put, "values_from": "the UpdateItem's ReturnValues ALL_NEW (params of the same names)",
-            "aggregate": None}
 
 
 def _conditional_max(model: Model, table: Table, e: Entity, s: WriteStep) -> dict[str, object]:

@@ -202,6 +202,9 @@ class WriteStep(_Node):
     sets: tuple[tuple[str, str], ...] = ()
     adds: tuple[tuple[str, str], ...] = ()
     removes: tuple[str, ...] = ()  # Update: attributes removed (erasure of personal data)
+    # optimistic condition: these attributes still hold the values read first (`reads`: (attribute, param));
+    # an absent attribute read as NULL is expected absent (DDB-K07 version, DDB-T04 a moved aggregate's fields)
+    expects: tuple[tuple[str, str], ...] = ()
     when: tuple[Filter, ...] = ()  # applied only when the written values satisfy these (a counted child)
     aggregate: str | None = None
     wcu: float = 1.0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 from schemac.compiler.design.context import Ctx
+from schemac.compiler.design.decisions import OptimisticCheck, Subject
 from schemac.compiler.design.keyvalue.encoding import holes
 from schemac.compiler.design.keyvalue.layout import (
     AggregateItem,
@@ -165,21 +166,48 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
         if w.op == "upsert":
             sets += (("id", "id"), ("created_at", "created_at"))
         steps = [WriteStep(action="Update", role="item", entity=e.name, keys=key,
-                           condition="exists" if w.op == "update" else "none", sets=sets,
-                           adds=(("version", "1"),) if e.versioned else ())]
-        if e.versioned:  # DDB-K07: then the new version's copy, from the item the update returns
-            version = tuple((a, t.replace("#v0", "#v<version>")) for a, t in key)
-            steps.append(WriteStep(action="Put", role="version", entity=e.name, keys=version,
-                                   condition="not_exists", sets=tuple((f, f) for f in stored(e))))
+                           condition="exists" if w.op == "update" else "none", sets=sets)]
+        if e.versioned:
+            steps, version_reads = _versioned(e, key, steps[0], (*fields, *by))
+            reads += version_reads
+            ctx.decide("DDB-K07", Subject.of_write(w.name, e.name),
+                       f"{w.name}: UpdateItem of v0 and Put of #v<n+1> in one TransactWriteItems",
+                       "the version-prefix pattern: the write reads v0 (GetItem), sets version n+1 on the "
+                       "condition that v0 still holds version n, and puts the copy #v<n+1> with "
+                       "attribute_not_exists(PK) in the same transaction: of two writers racing from version n "
+                       "exactly one commits, so no version item exists without its update, nor an update "
+                       "without its version item, and no version number is skipped", w.span,
+                       payload=OptimisticCheck("version"))
         reads += tuple(f"{e.name}.{h}" for kv in moved for h in holes(kv[1]) if h not in fields and h not in by
                        and f"{e.name}.{h}" not in reads)
     copied = {c.attribute for c in items.copies}
-    written = [v for s in steps if s.role == "item" for a, v in s.sets if not a.startswith("GSI") and a not in copied]
+    written = [v for s in steps if s.role == "item" for a, v in s.sets
+               if not a.startswith("GSI") and a not in copied and "|" not in v]
     params = tuple(dict.fromkeys(f for f in (tenant, *w.by, *written) if f))
-    versioned = e.versioned and w.op != "delete"  # the version copy follows the update: not one transaction
     return KeyValueWrite(write=w.name, entity=e.name, op=w.op, steps=tuple(steps),
-                         transaction=len(steps) > 1 and not versioned,
+                         transaction=len(steps) > 1,
                          params=params, reads=tuple(dict.fromkeys(reads)), wcu=_wcu(ctx, items, steps))
+
+
+NEXT_VERSION = "version|next"  # the version read first, plus one (1 when there is no item yet)
+
+
+def _versioned(e: Entity, key: tuple[tuple[str, str], ...], update: WriteStep, given: tuple[str, ...]
+               ) -> tuple[list[WriteStep], tuple[str, ...]]:
+    """DDB-K07 in one TransactWriteItems: the UpdateItem of v0 sets `version` to the version read first plus
+    one, on the condition that v0 still holds the version read (optimistic: of two racing writers one wins,
+    the other's whole transaction is cancelled), and the Put of `#v<next>` (attribute_not_exists) copies the
+    new version: the written values over the item read first."""
+    item = update.model_copy(update={"sets": (*update.sets, ("version", NEXT_VERSION)),
+                                     "expects": (("version", "version"),)})
+    copy = WriteStep(action="Put", role="version", entity=e.name, condition="not_exists",
+                     keys=tuple((a, t.replace("#v0", f"#v<{NEXT_VERSION}>")) for a, t in key),
+                     sets=tuple((f, NEXT_VERSION if f == "version" else f) for f in stored(e)))
+    # every value of the copy the write is not given is the current item's (id and created_at of an upsert
+    # that finds the item too: the item's own win over freshly made ones)
+    kept = [f for f in stored(e) if f not in given or f in ("id", "created_at")]
+    reads = tuple(f"{e.name}.{f}" for f in ["version", *kept] if f != "updated_at")
+    return [item, copy], tuple(dict.fromkeys(reads))
 
 
 def erase_write(ctx: Ctx, e: Entity, items: EntityItems, guards: list[UniqueGuard]) -> KeyValueWrite | None:
