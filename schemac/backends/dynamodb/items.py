@@ -4,6 +4,7 @@ of every write, filled from params by the same key templates)."""
 from __future__ import annotations
 
 from schemac.backends.dynamodb.names import param_name, param_type
+from schemac.backends.dynamodb.refresh import refresh_doc
 from schemac.compiler.design.keyvalue.encoding import (
     KEY_ENCODINGS,
     NULL_IN_KEY,
@@ -225,13 +226,15 @@ def writes_doc(model: Model, layout: KeyValueLayout) -> dict[str, object]:
         whens = {i: [_filter(c, e) for c in s.when] for i, s in enumerate(x for x in w.steps if x not in conditional)
                  if s.when}
         out.append({
-            "name": w.write, "entity": w.entity, "op": w.op, "transaction": len(members) > 1,
+            "name": w.write, "entity": w.entity, "op": w.op,
+            "transaction": len(members) > 1 or any(r.transaction for r in w.refreshes),
             "params": _params(model, e, w),
             "copies": [{"param": c.attribute, "from": c.entity, "by": param_name(e, c.via), "field": c.field}
                        for c in it.copies if _written(w, c.attribute)],
             "reads": [_read(model, e, r) for r in w.reads], "items": members, "sparse": _sparse(e, it, w),
             "when": {str(k): v for k, v in whens.items()},
             "then": [_conditional_max(model, layout.table, e, s) for s in conditional],
+            **({"refresh": refresh_doc(model, layout.table, w)} if w.refreshes else {}),
             "wcu": w.wcu})
     return {"format": FORMAT, "writes": out}
 

@@ -11,6 +11,7 @@ OVER_LIMIT = "SC0473"
 NO_FOREIGN_KEYS = "SC0474"
 NO_CHECKS = "SC0475"
 UPDATE_MOVES_AGGREGATE = "SC0476"
+COPY_NOT_REFRESHED = "SC0477"
 
 _W, _E = Severity.WARNING, Severity.ERROR
 
@@ -49,3 +50,10 @@ register(UPDATE_MOVES_AGGREGATE, _W,
          "An aggregate item kept by ADD is exact while its child's grouping fields never change. An update that "
          "changes them must subtract from the old group and add to the new one, which needs the old image "
          "(DDB-T04).")
+register(COPY_NOT_REFRESHED, _W,
+         "write `{write}` changes what {copies} copy, but no key of {entity} finds the items of one {source} "
+         "(by `{via}`) without a Scan: those copies are not refreshed by the write",
+         "A copied attribute (DDB-R02) is refreshed by a Query of the items holding it, through the table's item "
+         "collection or an index whose partition is the source's id (DDB-T04); a sparse index misses items. Serve "
+         "the pattern with a follow-up read instead of the copy, add an index by `{via}`, or refresh the copies "
+         "from a DynamoDB Streams consumer (NEW_AND_OLD_IMAGES).")

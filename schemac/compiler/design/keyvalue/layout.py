@@ -210,6 +210,21 @@ class WriteStep(_Node):
     wcu: float = 1.0
 
 
+class CopyRefresh(_Node):
+    """The items holding copies of a field the write changes, and how they are refreshed (DDB-T04): a Query
+    by `key` (holes over the source write's fields: `<id>`, the tenant), then per item found an UpdateItem
+    that SETs (or REMOVEs) the copies on the condition that the item still references the source."""
+
+    entity: str  # the entity whose items hold the copies
+    via: str  # its reference to the source
+    attributes: tuple[tuple[str, str], ...]  # (copy attribute, source field)
+    key: KeyCondition
+    types: tuple[str, ...]  # the holder's type value: the partition may hold other types
+    items: float  # items found per source item, at the declared volume
+    remove: bool = False  # an erasure: REMOVE the copies
+    transaction: bool = True  # in the write's TransactWriteItems; else batches after it (eventually consistent)
+
+
 class KeyValueWrite(_Node):
     write: str  # `insert <Entity>` for the per-entity insert
     entity: str
@@ -219,6 +234,7 @@ class KeyValueWrite(_Node):
     params: tuple[str, ...] = ()  # IR fields given as params (tenant first); names come from the backend
     reads: tuple[str, ...] = ()  # `Entity.field` values read before the write (copies)
     wcu: float = 1.0
+    refreshes: tuple[CopyRefresh, ...] = ()  # copies of the fields it changes, on the items that hold them
 
 
 class KeyValueLayout(_Node):

@@ -9,6 +9,7 @@ from schemac.compiler.design.keyvalue import codes
 from schemac.compiler.design.keyvalue.aggregates import check_unbounded, group_access, parent_counters
 from schemac.compiler.design.keyvalue.capacity import decide_capacity, decide_limits, pattern_plan, write_plan
 from schemac.compiler.design.keyvalue.encoding import holes, type_name
+from schemac.compiler.design.keyvalue.fanout import with_refreshes
 from schemac.compiler.design.keyvalue.indexes import Indexes
 from schemac.compiler.design.keyvalue.items import entity_items, plan_edges, plan_guards, plan_indexes, plan_table
 from schemac.compiler.design.keyvalue.layout import AggregateItem, KeyValueAccess, KeyValueLayout, KeyValueWrite
@@ -61,6 +62,7 @@ def plan(ctx: Ctx) -> Design:
                 writes.append(edge_write(ctx, edge, w.name, delete=w.op == "delete"))
     writes += [edge_write(ctx, edge) for edge in edges]
     writes += _erasures(ctx, by_name, guards)
+    writes = [with_refreshes(ctx, w, by_name) for w in writes]
     table = plan_table(ctx)
     secondary = plan_indexes(ctx, indexes, gsis, table.type_attribute)
     _decide_fit(ctx, access)
@@ -124,8 +126,8 @@ def _erasures(ctx: Ctx, by_name: dict, guards: list) -> list[KeyValueWrite]:  # 
         ctx.decide("SC-GDPR-01", Subject.of_entity(e.name), f"erasure: REMOVE {', '.join(removed)} ({w.write})",
                    "a soft delete only hides the item: erasure removes its personal data and the index keys "
                    "built from it, and deletes its guard items, in one transaction"
-                   + (f"; the copies in {', '.join(copies)} are removed by a Query of the referencing items "
-                      f"(the copy's update fan-out)" if copies else ""),
+                   + (f"; the copies in {', '.join(copies)} are removed from the items a key finds by "
+                      f"the erased id (DDB-T04 below), SC0477 names any that no key finds" if copies else ""),
                    e.span, payload=Erasure(action="anonymise",
                                            fields=tuple(f.name for f in e.stored_fields if f.pii)))
     return out
