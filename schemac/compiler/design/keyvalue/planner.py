@@ -61,8 +61,8 @@ def plan(ctx: Ctx) -> Design:
             if edge is not None:
                 writes.append(edge_write(ctx, edge, w.name, delete=w.op == "delete"))
     writes += [edge_write(ctx, edge) for edge in edges]
-    writes += _erasures(ctx, by_name, guards)
     writes = [with_refreshes(ctx, w, by_name) for w in writes]
+    writes += _erasures(ctx, by_name, guards)
     table = plan_table(ctx)
     secondary = plan_indexes(ctx, indexes, gsis, table.type_attribute)
     _decide_fit(ctx, access)
@@ -119,15 +119,19 @@ def _erasures(ctx: Ctx, by_name: dict, guards: list) -> list[KeyValueWrite]:  # 
         w = erase_write(ctx, e, by_name[e.name], guards) if e.name in by_name else None
         if w is None:
             continue
+        w = with_refreshes(ctx, w, by_name)
         out.append(w)
         removed = w.steps[0].removes
         copies = sorted({f"{x.entity}.{c.attribute}" for x in by_name.values() for c in x.copies
                          if c.entity == e.name and c.field in removed})
+        reached = sorted(f"{r.entity}.{a}" for r in w.refreshes for a, _ in r.attributes)
+        missed = [c for c in copies if c not in reached]
         ctx.decide("SC-GDPR-01", Subject.of_entity(e.name), f"erasure: REMOVE {', '.join(removed)} ({w.write})",
                    "a soft delete only hides the item: erasure removes its personal data and the index keys "
                    "built from it, and deletes its guard items, in one transaction"
-                   + (f"; the copies in {', '.join(copies)} are removed from the items a key finds by "
-                      f"the erased id (DDB-T04 below), SC0477 names any that no key finds" if copies else ""),
+                   + (f"; the write also removes the copies in {', '.join(reached)} (DDB-T04)" if reached else "")
+                   + (f"; no key finds the items holding {', '.join(missed)} by the erased id, so they keep "
+                      f"them (SC0477)" if missed else ""),
                    e.span, payload=Erasure(action="anonymise",
                                            fields=tuple(f.name for f in e.stored_fields if f.pii)))
     return out
