@@ -236,7 +236,10 @@ class Filler:
     def _typed(self, node: dict[str, Any], parent: str) -> Any:
         (tag, payload), = node.items()
         if isinstance(payload, dict) and "$param" in payload:
-            return typed(tag, self.value(payload["$param"]))
+            value = self.value(payload["$param"])
+            if payload.get("negate") and value is not None:  # an ADD that takes the value away
+                value = -value
+            return typed(tag, value)
         if isinstance(payload, dict) and "$now" in payload:
             if payload["$now"] != "epoch" or tag != "N":
                 raise ArtifactError(f"cannot fill {node}: only {{\"N\": {{\"$now\": \"epoch\"}}}} is known")

@@ -38,13 +38,14 @@ def pg_answers_of(server: PgServer, path: Path, *, biggest: int) -> PgAnswers:
     return PgAnswers(name, result, server, db, data, first_pages(result.design.model, result))
 
 
-def run_statement(pg: PgAnswers, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Run one queries.sql statement (a write: `RenameAuthor`) as the app role, committed."""
+def run_statement(pg: PgAnswers, name: str, params: dict[str, Any], tenant: Any = None) -> list[dict[str, Any]]:
+    """Run one queries.sql statement (a write: `RenameAuthor`) as the app role (in `tenant`), committed."""
     named = next((n for n in pg.statements.values() if n.name == name), None)
     if named is None:
         text = next(a.text for a in pg.result.artifacts if a.path == "queries.sql")
         named = next(n for n in parse_queries(text) if n.name == name)
     with pg.server.connect(pg.database, user=pg.server.app_user) as conn:
+        conn.execute("SELECT set_config('app.tenant_id', %s, false)", ["" if tenant is None else str(tenant)])
         cur = psycopg.RawCursor(conn)
         cur.execute(named.sql, [params[n] for n, _t, _null in named.params])
         columns = [d.name for d in cur.description or []]

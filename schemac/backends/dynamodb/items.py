@@ -27,10 +27,19 @@ from schemac.compiler.model import Entity, FieldKind, Model
 FORMAT = "schemac.dynamodb/1"
 
 
+OLD = "old:"  # a value read before the write (the item's old value): param `old_<param>`
+
+
+def _param(e: Entity, name: str) -> str:
+    if name.startswith(OLD):
+        return "old_" + param_name(e, name[len(OLD):])
+    return param_name(e, name)
+
+
 def _filter(f: Filter, e: Entity | None = None) -> dict[str, object]:
-    out: dict[str, object] = {"field": f.field, "op": f.op}
+    out: dict[str, object] = {"field": f.field.removeprefix(OLD), "op": f.op}
     if e is not None and f.param is None:  # a write's condition: on the value of this param
-        out["on"] = param_name(e, f.field)
+        out["on"] = _param(e, f.field)
     if f.param is not None:
         out["param"] = f.param
     if f.value is not None:
@@ -78,7 +87,8 @@ def _all_holes(it: EntityItems) -> list[str]:
 def _rename(e: Entity, template: str, link: bool = False) -> str:
     for h in holes(template):
         base, _, bucket = h.partition("|")
-        name = param_name(e, base) if e.field(base) is not None else f"{base}_id" if link else base
+        known = e.field(base.removeprefix(OLD)) is not None
+        name = _param(e, base) if known else f"{base}_id" if link else base
         template = template.replace(f"<{h}>", f"<{name}{'|' + bucket if bucket else ''}>")
     return template
 
@@ -86,6 +96,9 @@ def _rename(e: Entity, template: str, link: bool = False) -> str:
 def _value(model: Model, e: Entity, field: str, it: EntityItems | None = None) -> dict[str, object]:
     if field.startswith("="):  # a constant: a counter's starting 0
         return {"N": field[1:]}
+    if field.startswith(OLD):  # the value read before the write: typed like the field
+        (tag, _), = _value(model, e, field[len(OLD):], it).items()
+        return {tag: {"$param": _param(e, field)}}
     if "|" in field:  # a value derived from a param: `version|next`
         base, _, how = field.partition("|")
         (tag, value), = _value(model, e, base, it).items()
@@ -141,7 +154,7 @@ def _member(model: Model, table: Table, e: Entity, it: EntityItems, s: WriteStep
     for i, (attr, amount) in enumerate(s.adds):
         names[f"#a{i}"] = attr
         values[f":a{i}"] = ({"N": amount} if amount.lstrip("-").isdigit()
-                            else {"N": {"$param": param_name(e, amount.lstrip("-")),
+                            else {"N": {"$param": _param(e, amount.lstrip("-")),
                                         **({"negate": True} if amount.startswith("-") else {})}})
         adds.append(f"#a{i} :a{i}")
     for i, attr in enumerate(s.removes):
@@ -171,7 +184,7 @@ def _read(model: Model, e: Entity, ref: str) -> dict[str, str]:
     via, _, rest = ref.rpartition("->")
     entity, field = rest.split(".", 1)
     if not via:
-        return {"entity": entity, "field": field, "param": param_name(model.entity(entity), field)}
+        return {"entity": entity, "field": field.removeprefix(OLD), "param": _param(model.entity(entity), field)}
     return {"entity": entity, "field": field, "param": f"{via}_{field}", "by": param_name(e, via)}
 
 
@@ -223,8 +236,10 @@ def writes_doc(model: Model, layout: KeyValueLayout) -> dict[str, object]:
         conditional = [s for s in w.steps if s.sets and any(v[0] != "updated_at" for v in s.sets)
                        and s.role == "aggregate" and not s.adds]
         members = [_member(model, layout.table, e, it, s) for s in w.steps if s not in conditional]
-        whens = {i: [_filter(c, e) for c in s.when] for i, s in enumerate(x for x in w.steps if x not in conditional)
-                 if s.when}
+        sent = [x for x in w.steps if x not in conditional]
+        whens = {i: [_filter(c, e) for c in s.when] for i, s in enumerate(sent) if s.when}
+        moves = [[i, j] for i, s in enumerate(sent) for j, t in enumerate(sent)
+                 if s.move == "old" and t.move == "new" and s.aggregate == t.aggregate]
         out.append({
             "name": w.write, "entity": w.entity, "op": w.op,
             "transaction": len(members) > 1 or any(r.transaction for r in w.refreshes),
@@ -233,6 +248,7 @@ def writes_doc(model: Model, layout: KeyValueLayout) -> dict[str, object]:
                        for c in it.copies if _written(w, c.attribute)],
             "reads": [_read(model, e, r) for r in w.reads], "items": members, "sparse": _sparse(e, it, w),
             "when": {str(k): v for k, v in whens.items()},
+            **({"moves": moves} if moves else {}),
             "then": [_conditional_max(model, layout.table, e, s) for s in conditional],
             **({"refresh": refresh_doc(model, layout.table, w)} if w.refreshes else {}),
             "wcu": w.wcu})

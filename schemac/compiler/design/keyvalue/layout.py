@@ -207,6 +207,9 @@ class WriteStep(_Node):
     expects: tuple[tuple[str, str], ...] = ()
     when: tuple[Filter, ...] = ()  # applied only when the written values satisfy these (a counted child)
     aggregate: str | None = None
+    # a moved aggregate (SC0476 no more): the old group's ADD and the new group's; when both apply to the same
+    # item the item did not move and neither is sent
+    move: Literal["old", "new"] | None = None
     wcu: float = 1.0
 
 

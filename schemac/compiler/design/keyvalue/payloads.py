@@ -74,6 +74,14 @@ class CopyChoice(NamedTuple):
     kind: Literal["kv_copy"] = "kv_copy"
 
 
+class Move(NamedTuple):
+    """An update moves items between an aggregate's groups in its own transaction (DDB-A06)."""
+
+    aggregate: str
+    fields: tuple[str, ...]  # the written fields that decide the group
+    kind: Literal["kv_move"] = "kv_move"
+
+
 class Refresh(NamedTuple):
     """A write refreshes the copies of a field it changes on the items that hold them (DDB-T04)."""
 

@@ -20,6 +20,7 @@ from schemac.compiler.design.keyvalue.layout import (
     WriteStep,
 )
 from schemac.compiler.design.keyvalue.live import live_filters
+from schemac.compiler.design.keyvalue.moves import move_steps
 from schemac.compiler.model import Entity, FieldKind, Write
 
 GENERATED = ("id", "created_at", "updated_at")
@@ -44,6 +45,10 @@ def _wcu(ctx: Ctx, items: EntityItems, steps: list[WriteStep]) -> float:
     """COST-01: 1 WCU per KB per item written, twice inside a transaction, plus one write per secondary index
     the entity's item is in (ALL projection: every change of the item rewrites its index entries)."""
     own = math.ceil(max(items.item_bytes, 1.0) / 1024)
+    # a moved aggregate whose item is the same for both groups (a counter filtered by the moved field): at most
+    # one of its two ADDs is sent
+    steps = [s for s in steps if not (s.move == "old" and any(
+        t.move == "new" and t.aggregate == s.aggregate and t.keys == s.keys for t in steps))]
     table = sum(own if s.role in ("item", "version") else 1 for s in steps)
     indexed = sum(own * (len(items.keys) - 1) for s in steps if s.role == "item")
     return float(table * (2 if len(steps) > 1 else 1) + indexed)
@@ -165,8 +170,9 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
         sets += tuple(moved)
         if w.op == "upsert":
             sets += (("id", "id"), ("created_at", "created_at"))
+        moves, move_reads, expects = move_steps(ctx, e, w, set(fields), aggs)
         steps = [WriteStep(action="Update", role="item", entity=e.name, keys=key,
-                           condition="exists" if w.op == "update" else "none", sets=sets)]
+                           condition="exists" if w.op == "update" else "none", sets=sets, expects=tuple(expects))]
         if e.versioned:
             steps, version_reads = _versioned(e, key, steps[0], (*fields, *by))
             reads += version_reads
@@ -180,6 +186,8 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
                        payload=OptimisticCheck("version"))
         reads += tuple(f"{e.name}.{h}" for kv in moved for h in holes(kv[1]) if h not in fields and h not in by
                        and f"{e.name}.{h}" not in reads)
+        steps += moves
+        reads += tuple(r for r in move_reads if r not in reads and r.split(".", 1)[1] not in by)
     copied = {c.attribute for c in items.copies}
     written = [v for s in steps if s.role == "item" for a, v in s.sets
                if not a.startswith("GSI") and a not in copied and "|" not in v]
@@ -199,7 +207,7 @@ def _versioned(e: Entity, key: tuple[tuple[str, str], ...], update: WriteStep, g
     the other's whole transaction is cancelled), and the Put of `#v<next>` (attribute_not_exists) copies the
     new version: the written values over the item read first."""
     item = update.model_copy(update={"sets": (*update.sets, ("version", NEXT_VERSION)),
-                                     "expects": (("version", "version"),)})
+                                     "expects": (("version", "version"), *update.expects)})
     copy = WriteStep(action="Put", role="version", entity=e.name, condition="not_exists",
                      keys=tuple((a, t.replace("#v0", f"#v<{NEXT_VERSION}>")) for a, t in key),
                      sets=tuple((f, NEXT_VERSION if f == "version" else f) for f in stored(e)))
