@@ -67,10 +67,13 @@ def move_steps(ctx: Ctx, e: Entity, w: Write, written: set[str], aggs: list[Aggr
             continue
         old, new = _pair(e, a, written, w.op == "upsert")
         steps += [old, new]
-        kept = sorted((used_fields(a) | {c.field for c in new.when}) - written)
+        tenant = {e.tenant_field.name} if e.tenant_field is not None else set()  # given by every write
+        kept = sorted((used_fields(a) | {c.field for c in new.when}) - written - tenant)
         reads += [f"{e.name}.{OLD}{f}" for f in moved] + [f"{e.name}.{f}" for f in kept if e.field(f) is not None]
         expects += [(f, f"{OLD}{f}") for f in moved]
-        expects += [(f, f) for f in kept if (x := e.field(f)) is not None and x.maintained]
+        # the values read that the write does not set hold too: a racing update of the item's assignee (the
+        # counter's key) or of its total (the sum moved) must not slip between the read and this write
+        expects += [(f, f) for f in kept if e.field(f) is not None]
         if w.op == "upsert":
             reads.append(f"{e.name}.{OLD}id")
         _decide(ctx, e, w, a, moved, kept)
@@ -115,7 +118,7 @@ def _nullable(e: Entity, keys: tuple[tuple[str, str], ...]) -> list[str]:
 def _decide(ctx: Ctx, e: Entity, w: Write, a: AggregateItem, moved: list[str], kept: list[str]) -> None:
     ctx.decide("DDB-A06", Subject.of_write(w.name, e.name),
                f"{w.name} moves {e.name} items between {a.name} groups in its transaction",
-               f"{', '.join(moved)} decide the {a.name} group an item counts in: the write reads the item first "
+               f"the {a.name} group an item counts in depends on {', '.join(moved)}: the write reads the item first "
                f"(GetItem: the old {', '.join(moved)}" + (f", and {', '.join(kept)}" if kept else "") + "), then "
                "one TransactWriteItems updates the item on the condition that it still holds the values read "
                "(of two racing updates one fails and retries, so no move is counted twice or lost), ADDs minus "
