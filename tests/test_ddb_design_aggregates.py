@@ -131,6 +131,13 @@ def test_updates_that_move_an_aggregate_are_written_not_diagnosed() -> None:
     assert ("assignee", "assignee") in w.steps[0].expects  # the counter's key, read and not written, holds too
 
 
+def test_a_child_adding_to_its_parents_group_holds_on_the_group_it_read() -> None:
+    for name in ("add_line_item", "remove_line_item"):
+        w = _write("commerce", name)
+        counter = next(s for s in w.steps if s.aggregate == "total")
+        assert counter.expects == (("created_at", "order_created_at"), ("status", "order_status")), name
+
+
 def test_sc0476_stays_where_the_update_changes_the_summed_field() -> None:
     result = from_text(SUMMED)
     diags = [d for d in result.diagnostics if d.code == "SC0476"]

@@ -7,9 +7,10 @@ the condition that v0 still holds n, or has no version when it read none) and th
 (attribute_not_exists). Racers read first, wait at a barrier, then send.
 
 Where it runs (data, as in tests/test_ddb_proof_examples.py): moto runs the real TransactWriteItems; dynalite
-has none, so the members run split, in writes.json order, as single requests with the same conditions: the
-UpdateItem first, so a racer whose condition fails sends no Put (what the transaction guarantees is then
-kept by the order: a version item is put only by the writer whose update committed).
+has none, so the members run split as single requests with the same conditions, the conditional UpdateItems
+first (tests/helpers/ddb_run.py ``split_order``): a racer whose condition fails sends no Put (what the
+transaction guarantees is then kept by the order: a version item is put only by the writer whose update
+committed).
 
 moto's sends are serialised (:data:`ONE_AT_A_TIME`): moto 5.2.5 rolls a cancelled transaction back by
 restoring the copy of the whole table it took before, which undoes a racing transaction that committed in

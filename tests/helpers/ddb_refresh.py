@@ -18,7 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from tests.helpers.ddb_fill import ArtifactError, Filler, null_terms
-from tests.helpers.ddb_run import PatternRun, Split, need, run_read, run_write, split_op, write_requests
+from tests.helpers.ddb_run import PatternRun, Split, need, run_read, run_write, split_op, split_order, write_requests
 
 TRANSACTION_LIMIT = 100
 
@@ -66,7 +66,7 @@ def run_with_refreshes(client: Any, write: Mapping[str, Any], filler: Filler, sp
     own = write_requests(write, filler)
     inside = own + [m for _, ms in joined for m in ms]
     if split is not None:
-        for member in [*inside, *(m for _, ms in after for m in ms)]:
+        for member in [*split_order(inside), *(m for _, ms in after for m in ms)]:
             _single(client, member, split)
         return counts
     if len(inside) > TRANSACTION_LIMIT:

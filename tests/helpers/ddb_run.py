@@ -291,7 +291,7 @@ def run_write(client: Any, write: Mapping[str, Any], filler: Filler, split: Spli
             raise
         sent.append("TransactWriteItems")
     else:
-        for member in requests:
+        for member in split_order(requests):
             (kind, request), = member.items()
             if kind in split.left_to_transactions:
                 continue
@@ -301,6 +301,15 @@ def run_write(client: Any, write: Mapping[str, Any], filler: Filler, split: Spli
     for then in write.get("then") or []:
         sent += _then(client, then, filler, where, returned)
     return sent
+
+
+def split_order(requests: list[Any]) -> list[Any]:
+    """A split transaction's members in the order they are sent: first the Updates that hold on values read
+    before (a racing writer can make them fail: nothing else is sent then), then the others as listed."""
+    def held(member: Any) -> bool:
+        (kind, request), = member.items()
+        return kind == "Update" and "ConditionExpression" in request
+    return sorted(requests, key=lambda m: not held(m))
 
 
 def split_op(kind: str, split: Split, where: str) -> str:

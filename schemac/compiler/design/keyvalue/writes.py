@@ -75,7 +75,7 @@ def insert_write(ctx: Ctx, e: Entity, items: EntityItems, guards: list[UniqueGua
                                        Filter(field=h, op="is_not_null") for h in _nullable_holes(e, key))))
     steps += _aggregate_steps(e, aggs, +1)
     chained, reads = _chained_steps(ctx, e, aggs, +1)
-    steps += chained
+    steps = _holding_parent(steps, reads, aggs) + chained
     return KeyValueWrite(write=name or f"insert {e.name}", entity=e.name, op="insert", steps=tuple(steps),
                          reads=tuple(reads),
                          transaction=len(steps) > 1, params=tuple(stored(e)),
@@ -137,6 +137,26 @@ def _chained_steps(ctx: Ctx, e: Entity, aggs: list[AggregateItem], sign: int) ->
     return steps, list(dict.fromkeys(reads))
 
 
+def _holding_parent(steps: list[WriteStep], reads: list[str], aggs: list[AggregateItem]) -> list[WriteStep]:
+    """The child's ADD to its parent's maintained sum holds on the parent's group values the write read
+    (`order->Order.status`): an update moving the parent to another group between the read and this write
+    cancels it, so the amount never lands in a group the parent has left (DDB-A06)."""
+    held: dict[str, list[tuple[str, str]]] = {}
+    for r in reads:
+        via, _, rest = r.partition("->")
+        parent, field = rest.split(".", 1)
+        held.setdefault(parent, []).append((field, f"{via}_{field}"))
+    parents = {a.name: a.parent for a in aggs if a.parent}
+    out, done = [], set()
+    for s in steps:
+        parent = parents.get(s.aggregate or "") if s.role == "counter" else None
+        if parent in held and parent not in done:  # one condition per parent item
+            s = s.model_copy(update={"expects": (*s.expects, *held[parent])})
+            done.add(parent)
+        out.append(s)
+    return out
+
+
 def _rename_holes(template: str, rename: dict[str, str]) -> str:
     for old, new in rename.items():
         template = template.replace(f"<{old}>", f"<{new}>")
@@ -156,7 +176,7 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
         steps = [WriteStep(action="Delete", role="item", entity=e.name, keys=key, condition="exists")]
         steps += _aggregate_steps(e, aggs, -1)
         chained, chained_reads = _chained_steps(ctx, e, aggs, -1)
-        steps += chained
+        steps = _holding_parent(steps, chained_reads, aggs) + chained
         counted = {h for s in steps[1:] for t in (dict(s.keys).values()) for h in holes(t)}
         counted |= {c.field for s in steps[1:] for c in s.when} | {v.lstrip("-") for s in steps[1:] for _, v in s.adds}
         reads += tuple(f"{e.name}.{f}" for f in sorted(counted) if f not in by and e.field(f) is not None
