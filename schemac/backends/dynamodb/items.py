@@ -60,7 +60,8 @@ def entities_doc(model: Model, layout: KeyValueLayout) -> dict[str, object]:
                     sparse[attr] = {"when": [_filter(c) for c in k.sparse]}
         ents[it.entity] = {
             "type": it.type_value, "placement": it.placement, "parent": it.parent, "keys": keys, "sparse": sparse,
-            "key_encodings": {h: key_encoding(e, h) for h in _all_holes(it)},
+            # a versioned item's `#v<version>` copies are keyed by its version too
+            "key_encodings": {h: key_encoding(e, h) for h in [*_all_holes(it), *(["version"] if it.versioned else [])]},
             "attributes": {f.name: {"name": f.name, "type": attribute_type(f), "encoding": value_encoding(f)}
                            for f in e.stored_fields if f.name != "deleted_at" or e.soft_delete},
             "copies": {c.attribute: {"from": c.entity, "by": c.via, "field": c.field} for c in it.copies},
