@@ -95,9 +95,57 @@ def test_full_text_is_diagnosed_not_scanned() -> None:
     assert not access.steps and access.unserved
 
 
-def test_updates_that_move_an_aggregate_are_diagnosed() -> None:
-    diags = [d for d in example("helpdesk").diagnostics if d.code == "SC0476"]
-    assert any("set_ticket_status" in d.message and "open_assigned" in d.message for d in diags)
+SUMMED = """\
+model m { ids uuid7 }
+entity Sale {
+  region string(20)
+  amount int
+  volume 10M
+}
+query by_region {
+  from Sale
+  where region = ?
+  group region
+  select sum(amount) as total, count() as sales
+  rate 5/s
+}
+write correct_sale {
+  update Sale (region, amount) by (id)
+  rate 1/s
+}
+write move_sale {
+  update Sale (region) by (id)
+  rate 1/s
+}
+"""
+
+
+def test_updates_that_move_an_aggregate_are_written_not_diagnosed() -> None:
+    for name in ("helpdesk", "commerce", "course_platform"):
+        assert "SC0476" not in codes(example(name)), name
+    w = _write("helpdesk", "set_ticket_status")
+    old, new = (s for s in w.steps if s.aggregate == "open_assigned")
+    assert (old.move, new.move) == ("old", "new") and old.adds == (("open_assigned", "-1"),)
+    assert any(c.field == "old:status" for c in old.when) and any(c.field == "status" for c in new.when)
+    assert w.transaction and w.steps[0].expects[0] == ("status", "old:status")
+    assert ("assignee", "assignee") in w.steps[0].expects  # the counter's key, read and not written, holds too
+
+
+def test_a_child_adding_to_its_parents_group_holds_on_the_group_it_read() -> None:
+    for name in ("add_line_item", "remove_line_item"):
+        w = _write("commerce", name)
+        counter = next(s for s in w.steps if s.aggregate == "total")
+        assert counter.expects == (("created_at", "order_created_at"), ("status", "order_status")), name
+
+
+def test_sc0476_stays_where_the_update_changes_the_summed_field() -> None:
+    result = from_text(SUMMED)
+    diags = [d for d in result.diagnostics if d.code == "SC0476"]
+    assert len(diags) == 1 and "correct_sale" in diags[0].message and "amount" in diags[0].message
+    assert "arithmetic" in diags[0].message
+    moving = next(w for w in layout(result).writes if w.write == "move_sale")
+    old = next(s for s in moving.steps if s.move == "old")
+    assert old.adds == (("total", "-amount"), ("sales", "-1")) and "<old:region>" in dict(old.keys)["PK"]
 
 
 def test_foreign_keys_and_checks_are_diagnosed_with_the_workaround() -> None:
@@ -170,8 +218,11 @@ def test_versioned_items_keep_v0_and_a_copy_per_version() -> None:
     assert [(s.action, s.role, dict(s.keys)["SK"]) for s in insert.steps[:2]] == [
         ("Put", "item", "PRODUCT_PRICE#<region>#v0"), ("Put", "version", "PRODUCT_PRICE#<region>#v<version>")]
     upsert = _write("commerce", "set_regional_price")
-    assert upsert.steps[0].adds == (("version", "1"),) and not upsert.transaction
-    assert upsert.steps[1].role == "version"
+    # one TransactWriteItems (DDB-K07): v0 set to the version read plus one, on the version read; its copy
+    assert upsert.transaction and ("version", "version|next") in upsert.steps[0].sets
+    assert upsert.steps[0].expects == (("version", "version"),)
+    assert upsert.steps[1].role == "version" and dict(upsert.steps[1].keys)["SK"].endswith("#v<version|next>")
+    assert "ProductPrice.version" in upsert.reads
 
 
 def test_counters_start_at_zero_on_insert() -> None:

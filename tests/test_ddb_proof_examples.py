@@ -39,7 +39,7 @@ What runs where (data, not branches: :data:`SPLIT`, :data:`TRANSACTIONS_ON` and 
 The PostgreSQL side is this module's own small seeded database (``load_pg_answers`` with
 :data:`BIGGEST` rows in the biggest table, on a PostgreSQL server of its own, so that it never replaces the
 MongoDB proof's bigger one): every row is written to both emulators through HTTP, about 10 ms a request,
-the single requests of one entity's rows 4 at a time.
+the single requests of one entity's rows 4 at a time on dynalite, one at a time on moto (:data:`LOAD_WORKERS`).
 """
 
 from __future__ import annotations
@@ -79,6 +79,9 @@ BIGGEST = {"course_platform": 3000, "commerce": 600, "helpdesk": 600}
 UNSERVED: dict[str, set[str]] = {"helpdesk": {"search_tickets"}}
 CONDITION_FAILURES = frozenset({"ConditionalCheckFailedException", "TransactionCanceledException"})
 TTL_ON: frozenset[Kind] = frozenset({"moto"})
+# single requests sent at once while loading: moto 5.2.5 can lose one of two concurrent ADDs to one item (seen
+# in tests/test_ddb_aggregate_moves.py: a quarterly_revenue group one order short after a 4-way load)
+LOAD_WORKERS: dict[Kind, int] = {"dynalite": 4, "moto": 1}
 DRAWS = 3
 SETUP_OPERATIONS = frozenset({"ListTables", "DeleteTable", "CreateTable", "DescribeTable",
                               "UpdateTimeToLive", "DescribeTimeToLive"})
@@ -143,7 +146,8 @@ def proof(request: pytest.FixtureRequest, small_pg: Callable[[str], PgAnswers]) 
         spec = {"Enabled": True, "AttributeName": art.entities["ttl_attribute"]}
         client.update_time_to_live(TableName=art.table_name, TimeToLiveSpecification=spec)
     first = sample_closure(pg.with_links, pg.data.rows, TRANSACTIONS_ON[kind]) if TRANSACTIONS_ON[kind] else set()
-    load = load_rows(client, art, pg.with_links, pg.data.rows, LoadPlan(SPLIT, frozenset(first)))
+    load = load_rows(client, art, pg.with_links, pg.data.rows,
+                     LoadPlan(SPLIT, frozenset(first), workers=LOAD_WORKERS[kind]))
     return Proof(example, server, client, art, pg, load)
 
 

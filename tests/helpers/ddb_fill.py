@@ -34,6 +34,7 @@ HOLE = re.compile(r"<([A-Za-z_][A-Za-z0-9_.]*)(?:\|([a-z]+))?>")
 ALL_TAGS = frozenset({"S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS", "L", "M"})
 NULL_IN_SORT_KEY = "~"  # sorts after every encoded value (entities.json null_in_key)
 BUCKETS = ("hour", "day", "week", "month", "quarter", "year")
+NEXT = "next"  # `<version|next>`: the parameter plus one (1 when NULL)
 
 
 class ArtifactError(AssertionError):
@@ -175,11 +176,14 @@ class Filler:
         if base not in self.params:
             raise ArtifactError(f"the template uses parameter {base!r}, which is not among {sorted(self.params)}")
         value = self.params[base]
+        if unit == NEXT:  # the version read first, plus one; 1 when there was no item
+            return 1 if value is None else int(value) + 1
         return bucket(value, unit) if unit and value is not None else value
 
     def template(self, template: str, null: str | None = None) -> str | _Absent:
         """The template with its holes filled; a NULL hole makes it ABSENT, or ``null`` when given."""
-        values = {m.group(0): self.value(m.group(1)) for m in HOLE.finditer(template)}
+        values = {m.group(0): self.value(m.group(1) + ("|next" if m.group(2) == NEXT else ""))
+                  for m in HOLE.finditer(template)}
         if null is None and any(v is None for v in values.values()):
             return ABSENT
 
@@ -187,7 +191,8 @@ class Filler:
             value = values[m.group(0)]
             if value is None and null is not None:
                 return null
-            return encode(value, m.group(2) or self.encoding(m.group(1)))
+            unit = m.group(2)
+            return encode(value, self.encoding(m.group(1)) if unit in (None, NEXT) else unit)
 
         return HOLE.sub(hole, template)
 
@@ -231,7 +236,10 @@ class Filler:
     def _typed(self, node: dict[str, Any], parent: str) -> Any:
         (tag, payload), = node.items()
         if isinstance(payload, dict) and "$param" in payload:
-            return typed(tag, self.value(payload["$param"]))
+            value = self.value(payload["$param"])
+            if payload.get("negate") and value is not None:  # an ADD that takes the value away
+                value = -value
+            return typed(tag, value)
         if isinstance(payload, dict) and "$now" in payload:
             if payload["$now"] != "epoch" or tag != "N":
                 raise ArtifactError(f"cannot fill {node}: only {{\"N\": {{\"$now\": \"epoch\"}}}} is known")
@@ -268,6 +276,23 @@ def expand_lists(request: dict[str, Any], filler: Filler) -> dict[str, Any]:
         for key in ("FilterExpression", "KeyConditionExpression", "ConditionExpression"):
             if key in request:
                 request[key] = pattern.sub(", ".join(names), request[key])
+    return request
+
+
+def null_terms(template: Any, request: dict[str, Any], filler: Filler) -> dict[str, Any]:
+    """A condition on a value read first that was NULL: ``{"$param": p, "if_null": {"replace": "#e0 = :e0",
+    "with": "attribute_not_exists(#e0)"}}`` rewrites that term of the ConditionExpression and drops ``:e0``
+    (an absent attribute equals no value in DynamoDB)."""
+    values = template.get("ExpressionAttributeValues") or {} if isinstance(template, dict) else {}
+    for placeholder, spec in values.items():
+        inner = next(iter(spec.values())) if isinstance(spec, dict) and len(spec) == 1 else None
+        if not (isinstance(inner, dict) and "if_null" in inner) or filler.value(inner["$param"]) is not None:
+            continue
+        rule = inner["if_null"]
+        if rule["replace"] not in request.get("ConditionExpression", ""):
+            raise ArtifactError(f"{placeholder}: if_null term {rule['replace']!r} is not in the condition")
+        request["ConditionExpression"] = request["ConditionExpression"].replace(rule["replace"], rule["with"])
+        request["ExpressionAttributeValues"].pop(placeholder, None)
     return request
 
 

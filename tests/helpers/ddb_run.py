@@ -20,7 +20,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from tests.helpers.ddb_fill import ArtifactError, Filler
+from tests.helpers.ddb_fill import NULL_IN_SORT_KEY, ArtifactError, Filler, null_terms
 
 FORMAT = "schemac.dynamodb/1"
 ARTIFACTS = ("table.json", "template.yaml", "entities.json", "access_patterns.json", "writes.json", "decisions.md")
@@ -188,12 +188,17 @@ def write_requests(write: Mapping[str, Any], filler: Filler) -> list[Any]:
         raise ArtifactError(f"{where} has no items")
     when = write.get("when") or {}
     sparse = {attr: spec.get("when", []) for attr, spec in (write.get("sparse") or {}).items()}
+    applied = [i for i in range(len(items)) if holds(when.get(str(i), []), filler.params, f"{where} item {i}")]
     out = []
     for i, member in enumerate(items):
-        if not holds(when.get(str(i), []), filler.params, f"{where} item {i}"):
+        if i not in applied or i in _unmoved(write, items, applied, filler):
             continue
+        member = _sort_keys_filled(member, filler)
         filled = filler.fill(member)
-        for request in filled.values():
+        for kind, request in filled.items():
+            null_terms(member[kind], request, filler)
+            if kind == "Update":
+                _nulls_removed(request, filler)
             item = request.get("Item") if isinstance(request, dict) else None
             for attr, conditions in sparse.items():
                 if item is not None and attr in item and not holds(conditions, filler.params, f"{where} {attr}"):
@@ -202,6 +207,63 @@ def write_requests(write: Mapping[str, Any], filler: Filler) -> list[Any]:
                 if item is not None and partition not in item:
                     item.pop(sort, None)
         out.append(filled)
+    return out
+
+
+def _sort_keys_filled(member: Mapping[str, Any], filler: Filler) -> Mapping[str, Any]:
+    """An Update that SETs a sort-key attribute from a template: a NULL hole is written as the null-in-key
+    marker (entities.json null_in_key), as a Put writes it."""
+    if "Update" not in member:
+        return member
+    update = dict(member["Update"])
+    values = dict(update.get("ExpressionAttributeValues") or {})
+    for name, attr in (update.get("ExpressionAttributeNames") or {}).items():
+        spec = values.get(":" + name[1:])
+        inner = spec.get("S") if isinstance(spec, dict) else None
+        if attr in filler.sort_keys and isinstance(inner, dict) and "$template" in inner:
+            values[":" + name[1:]] = {"S": filler.template(inner["$template"], null=NULL_IN_SORT_KEY)}
+    return {"Update": {**update, "ExpressionAttributeValues": values}}
+
+
+def _nulls_removed(request: dict[str, Any], filler: Filler) -> None:
+    """A NULL value SET by an Update means: REMOVE that attribute (and the sort key of an index whose
+    partition key it is: the item leaves that index)."""
+    values = request.get("ExpressionAttributeValues") or {}
+    names = request.get("ExpressionAttributeNames") or {}
+    expression = request["UpdateExpression"]
+    removed = [n for n in names if values.get(":" + n[1:]) == {"NULL": True} and f"{n} = :{n[1:]}" in expression]
+    partitions = {p: s for p, s in filler.key_pairs}
+    for n in list(removed):
+        sort = partitions.get(names[n])
+        removed += [m for m, a in names.items() if a == sort and m not in removed]
+    if not removed:
+        return
+    head, _, rest = expression.partition("SET ")
+    tail = ""
+    for clause in (" ADD ", " REMOVE "):
+        if clause in rest:
+            rest, _, more = rest.partition(clause)
+            tail = f"{clause}{more}{tail}"
+    kept = [t for t in rest.split(", ") if t.split(" = ")[0] not in removed]
+    request["UpdateExpression"] = (head + ("SET " + ", ".join(kept) if kept else "")).strip() + tail
+    extra = ", ".join(removed)
+    if " REMOVE " in request["UpdateExpression"] or request["UpdateExpression"].startswith("REMOVE "):
+        request["UpdateExpression"] = request["UpdateExpression"].replace("REMOVE ", f"REMOVE {extra}, ", 1)
+    else:
+        request["UpdateExpression"] = f"{request['UpdateExpression']} REMOVE {extra}".strip()
+    for n in removed:
+        values.pop(":" + n[1:], None)
+
+
+def _unmoved(write: Mapping[str, Any], items: list[Any], applied: list[int], filler: Filler) -> set[int]:
+    """``moves`` pairs [old group's ADD, new group's ADD] that both apply to the same item: the item stayed in
+    its group, and neither is sent."""
+    out: set[int] = set()
+    for old, new in write.get("moves") or []:
+        if old in applied and new in applied:
+            keys = [filler.fill(next(iter(items[i].values()))["Key"]) for i in (old, new)]
+            if keys[0] == keys[1]:
+                out |= {old, new}
     return out
 
 
@@ -229,7 +291,7 @@ def run_write(client: Any, write: Mapping[str, Any], filler: Filler, split: Spli
             raise
         sent.append("TransactWriteItems")
     else:
-        for member in requests:
+        for member in split_order(requests):
             (kind, request), = member.items()
             if kind in split.left_to_transactions:
                 continue
@@ -239,6 +301,15 @@ def run_write(client: Any, write: Mapping[str, Any], filler: Filler, split: Spli
     for then in write.get("then") or []:
         sent += _then(client, then, filler, where, returned)
     return sent
+
+
+def split_order(requests: list[Any]) -> list[Any]:
+    """A split transaction's members in the order they are sent: first the Updates that hold on values read
+    before (a racing writer can make them fail: nothing else is sent then), then the others as listed."""
+    def held(member: Any) -> bool:
+        (kind, request), = member.items()
+        return kind == "Update" and "ConditionExpression" in request
+    return sorted(requests, key=lambda m: not held(m))
 
 
 def split_op(kind: str, split: Split, where: str) -> str:

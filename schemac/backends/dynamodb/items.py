@@ -4,6 +4,7 @@ of every write, filled from params by the same key templates)."""
 from __future__ import annotations
 
 from schemac.backends.dynamodb.names import param_name, param_type
+from schemac.backends.dynamodb.refresh import refresh_doc
 from schemac.compiler.design.keyvalue.encoding import (
     KEY_ENCODINGS,
     NULL_IN_KEY,
@@ -26,10 +27,19 @@ from schemac.compiler.model import Entity, FieldKind, Model
 FORMAT = "schemac.dynamodb/1"
 
 
+OLD = "old:"  # a value read before the write (the item's old value): param `old_<param>`
+
+
+def _param(e: Entity, name: str) -> str:
+    if name.startswith(OLD):
+        return "old_" + param_name(e, name[len(OLD):])
+    return param_name(e, name)
+
+
 def _filter(f: Filter, e: Entity | None = None) -> dict[str, object]:
-    out: dict[str, object] = {"field": f.field, "op": f.op}
+    out: dict[str, object] = {"field": f.field.removeprefix(OLD), "op": f.op}
     if e is not None and f.param is None:  # a write's condition: on the value of this param
-        out["on"] = param_name(e, f.field)
+        out["on"] = _param(e, f.field)
     if f.param is not None:
         out["param"] = f.param
     if f.value is not None:
@@ -50,7 +60,8 @@ def entities_doc(model: Model, layout: KeyValueLayout) -> dict[str, object]:
                     sparse[attr] = {"when": [_filter(c) for c in k.sparse]}
         ents[it.entity] = {
             "type": it.type_value, "placement": it.placement, "parent": it.parent, "keys": keys, "sparse": sparse,
-            "key_encodings": {h: key_encoding(e, h) for h in _all_holes(it)},
+            # a versioned item's `#v<version>` copies are keyed by its version too
+            "key_encodings": {h: key_encoding(e, h) for h in [*_all_holes(it), *(["version"] if it.versioned else [])]},
             "attributes": {f.name: {"name": f.name, "type": attribute_type(f), "encoding": value_encoding(f)}
                            for f in e.stored_fields if f.name != "deleted_at" or e.soft_delete},
             "copies": {c.attribute: {"from": c.entity, "by": c.via, "field": c.field} for c in it.copies},
@@ -77,7 +88,8 @@ def _all_holes(it: EntityItems) -> list[str]:
 def _rename(e: Entity, template: str, link: bool = False) -> str:
     for h in holes(template):
         base, _, bucket = h.partition("|")
-        name = param_name(e, base) if e.field(base) is not None else f"{base}_id" if link else base
+        known = e.field(base.removeprefix(OLD)) is not None
+        name = _param(e, base) if known else f"{base}_id" if link else base
         template = template.replace(f"<{h}>", f"<{name}{'|' + bucket if bucket else ''}>")
     return template
 
@@ -85,6 +97,13 @@ def _rename(e: Entity, template: str, link: bool = False) -> str:
 def _value(model: Model, e: Entity, field: str, it: EntityItems | None = None) -> dict[str, object]:
     if field.startswith("="):  # a constant: a counter's starting 0
         return {"N": field[1:]}
+    if field.startswith(OLD):  # the value read before the write: typed like the field
+        (tag, _), = _value(model, e, field[len(OLD):], it).items()
+        return {tag: {"$param": _param(e, field)}}
+    if "|" in field:  # a value derived from a param: `version|next`
+        base, _, how = field.partition("|")
+        (tag, value), = _value(model, e, base, it).items()
+        return {tag: {"$param": f"{value['$param']}|{how}"}}
     f = e.field(field)
     copy = next((c for c in it.copies if c.attribute == field), None) if it is not None else None
     if f is None and copy is not None:  # a copied attribute: typed like its source field
@@ -136,7 +155,7 @@ def _member(model: Model, table: Table, e: Entity, it: EntityItems, s: WriteStep
     for i, (attr, amount) in enumerate(s.adds):
         names[f"#a{i}"] = attr
         values[f":a{i}"] = ({"N": amount} if amount.lstrip("-").isdigit()
-                            else {"N": {"$param": param_name(e, amount.lstrip("-")),
+                            else {"N": {"$param": _param(e, amount.lstrip("-")),
                                         **({"negate": True} if amount.startswith("-") else {})}})
         adds.append(f"#a{i} :a{i}")
     for i, attr in enumerate(s.removes):
@@ -149,10 +168,14 @@ def _member(model: Model, table: Table, e: Entity, it: EntityItems, s: WriteStep
         expr = expr.replace("SET ", "SET #t = :t, ") if sets else f"SET #t = :t {expr}".strip()
     body = {"TableName": table.name, "Key": _key(e, s.keys), "UpdateExpression": expr,
             "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
-    if s.condition == "exists":
-        body["ConditionExpression"] = "attribute_exists(PK)"
-    if it.versioned and s.role == "item":  # the version copy is made from the updated item (DDB-K07)
-        body["ReturnValues"] = "ALL_NEW"
+    terms = ["attribute_exists(PK)"] if s.condition == "exists" else []
+    for i, (attr, param) in enumerate(s.expects):  # optimistic: the values read first still hold
+        names[f"#e{i}"], term = attr, f"#e{i} = :e{i}"
+        (tag, value), = _value(model, e, param, it).items()
+        values[f":e{i}"] = {tag: {**value, "if_null": {"replace": term, "with": f"attribute_not_exists(#e{i})"}}}
+        terms.append(term)
+    if terms:
+        body["ConditionExpression"] = " AND ".join(terms)
     return {"Update": body}
 
 
@@ -162,7 +185,7 @@ def _read(model: Model, e: Entity, ref: str) -> dict[str, str]:
     via, _, rest = ref.rpartition("->")
     entity, field = rest.split(".", 1)
     if not via:
-        return {"entity": entity, "field": field, "param": param_name(model.entity(entity), field)}
+        return {"entity": entity, "field": field.removeprefix(OLD), "param": _param(model.entity(entity), field)}
     return {"entity": entity, "field": field, "param": f"{via}_{field}", "by": param_name(e, via)}
 
 
@@ -213,20 +236,22 @@ def writes_doc(model: Model, layout: KeyValueLayout) -> dict[str, object]:
         it = by_entity[w.entity]
         conditional = [s for s in w.steps if s.sets and any(v[0] != "updated_at" for v in s.sets)
                        and s.role == "aggregate" and not s.adds]
-        after = [s for s in w.steps if s.role == "version" and w.op in ("update", "upsert")]
-        conditional += after
         members = [_member(model, layout.table, e, it, s) for s in w.steps if s not in conditional]
-        whens = {i: [_filter(c, e) for c in s.when] for i, s in enumerate(x for x in w.steps if x not in conditional)
-                 if s.when}
+        sent = [x for x in w.steps if x not in conditional]
+        whens = {i: [_filter(c, e) for c in s.when] for i, s in enumerate(sent) if s.when}
+        moves = [[i, j] for i, s in enumerate(sent) for j, t in enumerate(sent)
+                 if s.move == "old" and t.move == "new" and s.aggregate == t.aggregate]
         out.append({
-            "name": w.write, "entity": w.entity, "op": w.op, "transaction": len(members) > 1,
+            "name": w.write, "entity": w.entity, "op": w.op,
+            "transaction": len(members) > 1 or any(r.transaction for r in w.refreshes),
             "params": _params(model, e, w),
             "copies": [{"param": c.attribute, "from": c.entity, "by": param_name(e, c.via), "field": c.field}
                        for c in it.copies if _written(w, c.attribute)],
             "reads": [_read(model, e, r) for r in w.reads], "items": members, "sparse": _sparse(e, it, w),
             "when": {str(k): v for k, v in whens.items()},
-            "then": [_conditional_max(model, layout.table, e, s) if s.role == "aggregate" else
-                     _version_copy(model, layout.table, e, it, s) for s in conditional],
+            **({"moves": moves} if moves else {}),
+            "then": [_conditional_max(model, layout.table, e, s) for s in conditional],
+            **({"refresh": refresh_doc(model, layout.table, w)} if w.refreshes else {}),
             "wcu": w.wcu})
     return {"format": FORMAT, "writes": out}
 
@@ -242,14 +267,6 @@ def _sparse(e: Entity, it: EntityItems, w: KeyValueWrite) -> dict[str, object]:
                 if attr in written:
                     out[attr] = {"when": [_filter(c, e) for c in k.sparse]}
     return out
-
-
-def _version_copy(model: Model, table: Table, e: Entity, it: EntityItems, s: WriteStep) -> dict[str, object]:
-    """@versioned (DDB-K07): after the UpdateItem of v0 (ReturnValues ALL_NEW, `version` ADDed), put a copy
-    of the returned item at `#v<version>`; `<version>` and every `$param` come from the returned item."""
-    put = _member(model, table, e, it, s)["Put"]
-    return {"PutItem": put, "values_from": "the UpdateItem's ReturnValues ALL_NEW (params of the same names)",
-            "aggregate": None}
 
 
 def _conditional_max(model: Model, table: Table, e: Entity, s: WriteStep) -> dict[str, object]:

@@ -20,6 +20,7 @@ from schemac.compiler.design.keyvalue.encoding import type_name
 from schemac.compiler.design.keyvalue.layout import (
     AggregateItem,
     ClientGroup,
+    Filter,
     KeyCondition,
     KeyTemplate,
     KeyValueAccess,
@@ -105,7 +106,10 @@ def _aggregate_items(ctx: Ctx, q: Query, e: Entity, aggs: list[AggregateItem], c
     else:
         key = KeyCondition(partition=part)
     groups = 1.0 if not group else _groups(ctx, q, e, s.eq)
-    step = ReadStep(name="", operation="Query", entity=e.name, types=(tag,), key=key,
+    # a group every item moved out of (or was deleted from) keeps its item at 0: it is no group any more
+    counts = [alias for alias, func, _ in values if func == "count"]
+    empty = (Filter(field=counts[0], op=">", value=0),) if group and counts and not conditional else ()
+    step = ReadStep(name="", operation="Query", entity=e.name, types=(tag,), key=key, filters=empty,
                     items_read=groups, items_returned=groups,
                     rcu=max(1, math.ceil(groups * AGGREGATE_ITEM_BYTES / 4096)) * 0.5)
     how = "a conditional UpdateItem (only a higher value wins) after" if conditional else "an ADD in"

@@ -11,6 +11,7 @@ OVER_LIMIT = "SC0473"
 NO_FOREIGN_KEYS = "SC0474"
 NO_CHECKS = "SC0475"
 UPDATE_MOVES_AGGREGATE = "SC0476"
+COPY_NOT_REFRESHED = "SC0477"
 
 _W, _E = Severity.WARNING, Severity.ERROR
 
@@ -44,8 +45,17 @@ register(NO_CHECKS, _W,
          "Check constraints become application validation (the generated writes carry no ConditionExpression "
          "for them); a ConditionExpression can guard a single item's own attributes where needed.")
 register(UPDATE_MOVES_AGGREGATE, _W,
-         "write `{write}` may change {fields}, which the aggregate `{aggregate}` groups or filters by; the ADD in "
-         "the inserts cannot move it: maintain it from a DynamoDB Streams consumer (NEW_AND_OLD_IMAGES)",
-         "An aggregate item kept by ADD is exact while its child's grouping fields never change. An update that "
-         "changes them must subtract from the old group and add to the new one, which needs the old image "
-         "(DDB-T04).")
+         "write `{write}` may change {fields}, which the aggregate `{aggregate}` groups, filters or sums by, and "
+         "the write cannot move the item between its groups: {why}; maintain it from a DynamoDB Streams consumer "
+         "(NEW_AND_OLD_IMAGES)",
+         "An update that changes what an aggregate item kept by ADD groups by reads the item first and, in one "
+         "TransactWriteItems conditioned on the values read, subtracts from the old group and adds to the new one "
+         "(DDB-A06). That is not possible for a max or min (a conditional write cannot be taken back) or for a "
+         "sum of a field the update itself changes; a stream consumer with the old and new images can (DDB-T04).")
+register(COPY_NOT_REFRESHED, _W,
+         "write `{write}` changes what {copies} copy, but no key of {entity} finds the items of one {source} "
+         "(by `{via}`) without a Scan: those copies are not refreshed by the write",
+         "A copied attribute (DDB-R02) is refreshed by a Query of the items holding it, through the table's item "
+         "collection or an index whose partition is the source's id (DDB-T04); a sparse index misses items. Serve "
+         "the pattern with a follow-up read instead of the copy, add an index by `{via}`, or refresh the copies "
+         "from a DynamoDB Streams consumer (NEW_AND_OLD_IMAGES).")

@@ -202,9 +202,30 @@ class WriteStep(_Node):
     sets: tuple[tuple[str, str], ...] = ()
     adds: tuple[tuple[str, str], ...] = ()
     removes: tuple[str, ...] = ()  # Update: attributes removed (erasure of personal data)
+    # optimistic condition: these attributes still hold the values read first (`reads`: (attribute, param));
+    # an absent attribute read as NULL is expected absent (DDB-K07 version, DDB-T04 a moved aggregate's fields)
+    expects: tuple[tuple[str, str], ...] = ()
     when: tuple[Filter, ...] = ()  # applied only when the written values satisfy these (a counted child)
     aggregate: str | None = None
+    # a moved aggregate (SC0476 no more): the old group's ADD and the new group's; when both apply to the same
+    # item the item did not move and neither is sent
+    move: Literal["old", "new"] | None = None
     wcu: float = 1.0
+
+
+class CopyRefresh(_Node):
+    """The items holding copies of a field the write changes, and how they are refreshed (DDB-T04): a Query
+    by `key` (holes over the source write's fields: `<id>`, the tenant), then per item found an UpdateItem
+    that SETs (or REMOVEs) the copies on the condition that the item still references the source."""
+
+    entity: str  # the entity whose items hold the copies
+    via: str  # its reference to the source
+    attributes: tuple[tuple[str, str], ...]  # (copy attribute, source field)
+    key: KeyCondition
+    types: tuple[str, ...]  # the holder's type value: the partition may hold other types
+    items: float  # items found per source item, at the declared volume
+    remove: bool = False  # an erasure: REMOVE the copies
+    transaction: bool = True  # in the write's TransactWriteItems; else batches after it (eventually consistent)
 
 
 class KeyValueWrite(_Node):
@@ -216,6 +237,7 @@ class KeyValueWrite(_Node):
     params: tuple[str, ...] = ()  # IR fields given as params (tenant first); names come from the backend
     reads: tuple[str, ...] = ()  # `Entity.field` values read before the write (copies)
     wcu: float = 1.0
+    refreshes: tuple[CopyRefresh, ...] = ()  # copies of the fields it changes, on the items that hold them
 
 
 class KeyValueLayout(_Node):

@@ -74,6 +74,25 @@ class CopyChoice(NamedTuple):
     kind: Literal["kv_copy"] = "kv_copy"
 
 
+class Move(NamedTuple):
+    """An update moves items between an aggregate's groups in its own transaction (DDB-A06)."""
+
+    aggregate: str
+    fields: tuple[str, ...]  # the written fields that decide the group
+    kind: Literal["kv_move"] = "kv_move"
+
+
+class Refresh(NamedTuple):
+    """A write refreshes the copies of a field it changes on the items that hold them (DDB-T04)."""
+
+    entity: str  # the holder
+    attributes: tuple[str, ...]
+    index: str | None  # the index whose partition finds them (None: the table's item collection)
+    items: float  # per source item, at the declared volume
+    transaction: bool  # in the write's own TransactWriteItems, else batches after it
+    kind: Literal["kv_refresh"] = "kv_refresh"
+
+
 class Unserved(NamedTuple):
     """A pattern DynamoDB cannot serve without a Scan (DEC-07), with the workaround."""
 

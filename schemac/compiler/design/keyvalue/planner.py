@@ -8,7 +8,8 @@ from schemac.compiler.design.decisions import Access, Erasure, Subject
 from schemac.compiler.design.keyvalue import codes
 from schemac.compiler.design.keyvalue.aggregates import check_unbounded, group_access, parent_counters
 from schemac.compiler.design.keyvalue.capacity import decide_capacity, decide_limits, pattern_plan, write_plan
-from schemac.compiler.design.keyvalue.encoding import holes, type_name
+from schemac.compiler.design.keyvalue.encoding import type_name
+from schemac.compiler.design.keyvalue.fanout import with_refreshes
 from schemac.compiler.design.keyvalue.indexes import Indexes
 from schemac.compiler.design.keyvalue.items import entity_items, plan_edges, plan_guards, plan_indexes, plan_table
 from schemac.compiler.design.keyvalue.layout import AggregateItem, KeyValueAccess, KeyValueLayout, KeyValueWrite
@@ -60,11 +61,11 @@ def plan(ctx: Ctx) -> Design:
             if edge is not None:
                 writes.append(edge_write(ctx, edge, w.name, delete=w.op == "delete"))
     writes += [edge_write(ctx, edge) for edge in edges]
+    writes = [with_refreshes(ctx, w, by_name) for w in writes]
     writes += _erasures(ctx, by_name, guards)
     table = plan_table(ctx)
     secondary = plan_indexes(ctx, indexes, gsis, table.type_attribute)
     _decide_fit(ctx, access)
-    _moving_aggregates(ctx, aggs)
     decide_capacity(ctx, access, writes, entities)
     decide_limits(ctx, secondary, entities, writes)
     _diagnose_gaps(ctx)
@@ -117,15 +118,19 @@ def _erasures(ctx: Ctx, by_name: dict, guards: list) -> list[KeyValueWrite]:  # 
         w = erase_write(ctx, e, by_name[e.name], guards) if e.name in by_name else None
         if w is None:
             continue
+        w = with_refreshes(ctx, w, by_name)
         out.append(w)
         removed = w.steps[0].removes
         copies = sorted({f"{x.entity}.{c.attribute}" for x in by_name.values() for c in x.copies
                          if c.entity == e.name and c.field in removed})
+        reached = sorted(f"{r.entity}.{a}" for r in w.refreshes for a, _ in r.attributes)
+        missed = [c for c in copies if c not in reached]
         ctx.decide("SC-GDPR-01", Subject.of_entity(e.name), f"erasure: REMOVE {', '.join(removed)} ({w.write})",
                    "a soft delete only hides the item: erasure removes its personal data and the index keys "
                    "built from it, and deletes its guard items, in one transaction"
-                   + (f"; the copies in {', '.join(copies)} are removed by a Query of the referencing items "
-                      f"(the copy's update fan-out)" if copies else ""),
+                   + (f"; the write also removes the copies in {', '.join(reached)} (DDB-T04)" if reached else "")
+                   + (f"; no key finds the items holding {', '.join(missed)} by the erased id, so they keep "
+                      f"them (SC0477)" if missed else ""),
                    e.span, payload=Erasure(action="anonymise",
                                            fields=tuple(f.name for f in e.stored_fields if f.pii)))
     return out
@@ -148,26 +153,6 @@ def _decide_fit(ctx: Ctx, access: list[KeyValueAccess]) -> None:
         why += f"; grouped in the client over a bounded Query: {', '.join(grouped)}"
     ctx.decide("DEC-07", Subject.of_model(name), "key-value fits" if not unserved else "key-value fits, with gaps",
                why, None, payload=Access(Operation.QUERY, name))
-
-
-def _moving_aggregates(ctx: Ctx, aggs: list[AggregateItem]) -> None:
-    """SC0476: an update that changes what an ADD-maintained aggregate groups, filters or sums by. (A sum of
-    a maintained field follows the children's writes: writes.py chains it.)"""
-    for w in ctx.model.writes:
-        if w.op not in ("update", "upsert"):
-            continue
-        e = ctx.model.entity(w.entity)
-        fixed = {"id", "created_at", e.tenant_field.name if e.tenant_field is not None else ""}
-        written = set(w.fields) if w.fields else {f.name for f in e.stored_fields if not f.maintained} - fixed
-        for a in aggs:
-            if a.child != w.entity:
-                continue
-            used = {c.field for c in a.where} | {g.split("|")[0] for g in a.group}
-            used |= {f for _, _, f in a.values if f} | {h for k in a.keys for h in holes(k.partition)}
-            moved = sorted((used & written) - set(w.by))
-            if moved:
-                ctx.diags.report(codes.UPDATE_MOVES_AGGREGATE, w.span, write=w.name, fields=", ".join(moved),
-                                 aggregate=a.name)
 
 
 def _diagnose_gaps(ctx: Ctx) -> None:

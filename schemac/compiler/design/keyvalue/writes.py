@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 from schemac.compiler.design.context import Ctx
+from schemac.compiler.design.decisions import OptimisticCheck, Subject
 from schemac.compiler.design.keyvalue.encoding import holes
 from schemac.compiler.design.keyvalue.layout import (
     AggregateItem,
@@ -19,6 +20,7 @@ from schemac.compiler.design.keyvalue.layout import (
     WriteStep,
 )
 from schemac.compiler.design.keyvalue.live import live_filters
+from schemac.compiler.design.keyvalue.moves import move_steps
 from schemac.compiler.model import Entity, FieldKind, Write
 
 GENERATED = ("id", "created_at", "updated_at")
@@ -43,6 +45,10 @@ def _wcu(ctx: Ctx, items: EntityItems, steps: list[WriteStep]) -> float:
     """COST-01: 1 WCU per KB per item written, twice inside a transaction, plus one write per secondary index
     the entity's item is in (ALL projection: every change of the item rewrites its index entries)."""
     own = math.ceil(max(items.item_bytes, 1.0) / 1024)
+    # a moved aggregate whose item is the same for both groups (a counter filtered by the moved field): at most
+    # one of its two ADDs is sent
+    steps = [s for s in steps if not (s.move == "old" and any(
+        t.move == "new" and t.aggregate == s.aggregate and t.keys == s.keys for t in steps))]
     table = sum(own if s.role in ("item", "version") else 1 for s in steps)
     indexed = sum(own * (len(items.keys) - 1) for s in steps if s.role == "item")
     return float(table * (2 if len(steps) > 1 else 1) + indexed)
@@ -69,7 +75,7 @@ def insert_write(ctx: Ctx, e: Entity, items: EntityItems, guards: list[UniqueGua
                                        Filter(field=h, op="is_not_null") for h in _nullable_holes(e, key))))
     steps += _aggregate_steps(e, aggs, +1)
     chained, reads = _chained_steps(ctx, e, aggs, +1)
-    steps += chained
+    steps = _holding_parent(steps, reads, aggs) + chained
     return KeyValueWrite(write=name or f"insert {e.name}", entity=e.name, op="insert", steps=tuple(steps),
                          reads=tuple(reads),
                          transaction=len(steps) > 1, params=tuple(stored(e)),
@@ -131,6 +137,26 @@ def _chained_steps(ctx: Ctx, e: Entity, aggs: list[AggregateItem], sign: int) ->
     return steps, list(dict.fromkeys(reads))
 
 
+def _holding_parent(steps: list[WriteStep], reads: list[str], aggs: list[AggregateItem]) -> list[WriteStep]:
+    """The child's ADD to its parent's maintained sum holds on the parent's group values the write read
+    (`order->Order.status`): an update moving the parent to another group between the read and this write
+    cancels it, so the amount never lands in a group the parent has left (DDB-A06)."""
+    held: dict[str, list[tuple[str, str]]] = {}
+    for r in reads:
+        via, _, rest = r.partition("->")
+        parent, field = rest.split(".", 1)
+        held.setdefault(parent, []).append((field, f"{via}_{field}"))
+    parents = {a.name: a.parent for a in aggs if a.parent}
+    out, done = [], set()
+    for s in steps:
+        parent = parents.get(s.aggregate or "") if s.role == "counter" else None
+        if parent in held and parent not in done:  # one condition per parent item
+            s = s.model_copy(update={"expects": (*s.expects, *held[parent])})
+            done.add(parent)
+        out.append(s)
+    return out
+
+
 def _rename_holes(template: str, rename: dict[str, str]) -> str:
     for old, new in rename.items():
         template = template.replace(f"<{old}>", f"<{new}>")
@@ -150,7 +176,7 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
         steps = [WriteStep(action="Delete", role="item", entity=e.name, keys=key, condition="exists")]
         steps += _aggregate_steps(e, aggs, -1)
         chained, chained_reads = _chained_steps(ctx, e, aggs, -1)
-        steps += chained
+        steps = _holding_parent(steps, chained_reads, aggs) + chained
         counted = {h for s in steps[1:] for t in (dict(s.keys).values()) for h in holes(t)}
         counted |= {c.field for s in steps[1:] for c in s.when} | {v.lstrip("-") for s in steps[1:] for _, v in s.adds}
         reads += tuple(f"{e.name}.{f}" for f in sorted(counted) if f not in by and e.field(f) is not None
@@ -164,22 +190,52 @@ def keyed_write(ctx: Ctx, w: Write, e: Entity, items: EntityItems, guards: list[
         sets += tuple(moved)
         if w.op == "upsert":
             sets += (("id", "id"), ("created_at", "created_at"))
+        moves, move_reads, expects = move_steps(ctx, e, w, set(fields), aggs)
         steps = [WriteStep(action="Update", role="item", entity=e.name, keys=key,
-                           condition="exists" if w.op == "update" else "none", sets=sets,
-                           adds=(("version", "1"),) if e.versioned else ())]
-        if e.versioned:  # DDB-K07: then the new version's copy, from the item the update returns
-            version = tuple((a, t.replace("#v0", "#v<version>")) for a, t in key)
-            steps.append(WriteStep(action="Put", role="version", entity=e.name, keys=version,
-                                   condition="not_exists", sets=tuple((f, f) for f in stored(e))))
+                           condition="exists" if w.op == "update" else "none", sets=sets, expects=tuple(expects))]
+        if e.versioned:
+            steps, version_reads = _versioned(e, key, steps[0], (*fields, *by))
+            reads += version_reads
+            ctx.decide("DDB-K07", Subject.of_write(w.name, e.name),
+                       f"{w.name}: UpdateItem of v0 and Put of #v<n+1> in one TransactWriteItems",
+                       "the version-prefix pattern: the write reads v0 (GetItem), sets version n+1 on the "
+                       "condition that v0 still holds version n, and puts the copy #v<n+1> with "
+                       "attribute_not_exists(PK) in the same transaction: of two writers racing from version n "
+                       "exactly one commits, so no version item exists without its update, nor an update "
+                       "without its version item, and no version number is skipped", w.span,
+                       payload=OptimisticCheck("version"))
         reads += tuple(f"{e.name}.{h}" for kv in moved for h in holes(kv[1]) if h not in fields and h not in by
                        and f"{e.name}.{h}" not in reads)
+        steps += moves
+        reads += tuple(r for r in move_reads if r not in reads and r.split(".", 1)[1] not in by)
     copied = {c.attribute for c in items.copies}
-    written = [v for s in steps if s.role == "item" for a, v in s.sets if not a.startswith("GSI") and a not in copied]
+    written = [v for s in steps if s.role == "item" for a, v in s.sets
+               if not a.startswith("GSI") and a not in copied and "|" not in v]
     params = tuple(dict.fromkeys(f for f in (tenant, *w.by, *written) if f))
-    versioned = e.versioned and w.op != "delete"  # the version copy follows the update: not one transaction
     return KeyValueWrite(write=w.name, entity=e.name, op=w.op, steps=tuple(steps),
-                         transaction=len(steps) > 1 and not versioned,
+                         transaction=len(steps) > 1,
                          params=params, reads=tuple(dict.fromkeys(reads)), wcu=_wcu(ctx, items, steps))
+
+
+NEXT_VERSION = "version|next"  # the version read first, plus one (1 when there is no item yet)
+
+
+def _versioned(e: Entity, key: tuple[tuple[str, str], ...], update: WriteStep, given: tuple[str, ...]
+               ) -> tuple[list[WriteStep], tuple[str, ...]]:
+    """DDB-K07 in one TransactWriteItems: the UpdateItem of v0 sets `version` to the version read first plus
+    one, on the condition that v0 still holds the version read (optimistic: of two racing writers one wins,
+    the other's whole transaction is cancelled), and the Put of `#v<next>` (attribute_not_exists) copies the
+    new version: the written values over the item read first."""
+    item = update.model_copy(update={"sets": (*update.sets, ("version", NEXT_VERSION)),
+                                     "expects": (("version", "version"), *update.expects)})
+    copy = WriteStep(action="Put", role="version", entity=e.name, condition="not_exists",
+                     keys=tuple((a, t.replace("#v0", f"#v<{NEXT_VERSION}>")) for a, t in key),
+                     sets=tuple((f, NEXT_VERSION if f == "version" else f) for f in stored(e)))
+    # every value of the copy the write is not given is the current item's (id and created_at of an upsert
+    # that finds the item too: the item's own win over freshly made ones)
+    kept = [f for f in stored(e) if f not in given or f in ("id", "created_at")]
+    reads = tuple(f"{e.name}.{f}" for f in ["version", *kept] if f != "updated_at")
+    return [item, copy], tuple(dict.fromkeys(reads))
 
 
 def erase_write(ctx: Ctx, e: Entity, items: EntityItems, guards: list[UniqueGuard]) -> KeyValueWrite | None:
