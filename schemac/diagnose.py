@@ -34,7 +34,8 @@ def lint(comp: Compilation, design: Design | None, config: LintConfig, *, strict
 
     if comp.model is None:
         return []
-    findings = run_checks(comp.model, design, config, comp.sources, reserved=reserved_words(), catalog=catalog)
+    reserved = reserved_words(target=design.target) if catalog is not None and design is not None else reserved_words()
+    findings = run_checks(comp.model, design, config, comp.sources, reserved=reserved, catalog=catalog)
     return [promote(d) for d in findings] if strict else findings
 
 

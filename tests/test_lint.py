@@ -356,9 +356,12 @@ def test_offset_pagination_with_a_design_that_does_not_deliver_the_order() -> No
 
 def test_reserved_words_are_checked_where_sql_is_emitted_only() -> None:
     sdl = CASES["SC0337"].bad
-    for target in ("postgres", "mysql"):
+    for target, title in (("postgres", "PostgreSQL"), ("mysql", "MySQL")):  # the words of the target built
         (d,) = [d for d in lint(sdl, target=target) if d.code == "SC0337"]
-        assert d.message == "column name `order` is a reserved word in PostgreSQL and MySQL"
+        assert d.message == f"column name `order` is a reserved word in {title}"
+    rows = "entity Row {\n  rank int check (>= 0)\n  user string(40)\n}\n"  # MySQL's words; `user` PostgreSQL's
+    assert {d.message.split("`")[1] for d in lint(rows, target="mysql") if d.code == "SC0337"} == {"rows", "rank"}
+    assert {d.message.split("`")[1] for d in lint(rows, target="postgres") if d.code == "SC0337"} == {"user"}
     for target in ("mongodb", "dynamodb"):
         assert not [d for d in lint(sdl, target=target) if d.code == "SC0337"]
 
@@ -460,3 +463,12 @@ def test_examples_have_no_warnings_or_errors_beyond_the_allow_list() -> None:
                 used.add(key)
     assert problems == []
     assert sorted(set(ALLOWED) - used) == [], "allow-list entries that no longer occur: remove them"
+
+
+def test_reserved_words_in_a_summary_table_point_at_its_query() -> None:
+    sdl = ("model shop {\n  horizon 2 years\n}\nentity Sale {\n  region enum(north, south)\n  amount money\n"
+           "  volume 5M\n}\nquery by_region {\n  from Sale\n  where month(created_at) between ? and ?\n"
+           "  group month(created_at), region\n  select sum(amount) as rank, count(*) as sales\n  rate 5/s\n}\n")
+    (d,) = [d for d in lint(sdl, target="mysql") if d.code == "SC0337"]
+    assert d.message == "column name `rank` is a reserved word in MySQL"
+    assert d.span is not None and d.span.line == 9 and d.help is not None and "alias" in d.help

@@ -99,10 +99,13 @@ def get_backend(name: str) -> Backend:
     return importlib.import_module(f"{BACKENDS[name]}.backend").BACKEND  # type: ignore[no-any-return]
 
 
-def reserved_words(family: str = "relational") -> dict[str, frozenset[str]]:
-    """Each registered target's reserved words by its title (for the reserved-word lint rule)."""
+def reserved_words(family: str = "relational", target: str | None = None) -> dict[str, frozenset[str]]:
+    """Each registered target's reserved words by its title (for the reserved-word lint rule); only `target`'s
+    when given (lint judges the names one target emitted)."""
     out: dict[str, frozenset[str]] = {}
-    for package in BACKENDS.values():  # data modules only: the emitters stay unloaded
+    for name, package in BACKENDS.items():  # data modules only: the emitters stay unloaded
+        if target is not None and name != target:
+            continue
         caps = importlib.import_module(f"{package}.capabilities")
         words = importlib.import_module(f"{package}.reserved").RESERVED_WORDS
         if caps.CAPABILITIES.family == family and words:

@@ -97,8 +97,8 @@ def _lint_findings(facts: Facts) -> list[tuple[Any, Finding]] | None:
         return None
     from schemac.backends import reserved_words
 
-    diags = run_checks(facts.model, facts.design, LintConfig(), facts.sources, reserved=reserved_words(),
-                       catalog=facts.catalog)
+    diags = run_checks(facts.model, facts.design, LintConfig(), facts.sources,
+                       reserved=reserved_words(target=facts.design.target), catalog=facts.catalog)
     out = []
     for d in sorted(diags, key=lambda d: (d.span.file, d.span.line, d.code) if d.span else ("", 0, d.code)):
         rule = RULES.get(d.code)

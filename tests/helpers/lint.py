@@ -53,7 +53,7 @@ def lint(sdl: str, design: DesignFactory | None = None, config: LintConfig | Non
         model = mutate(model)
     if target is not None:
         built, catalog = build(model, target)
-        return run_checks(model, built, config or LintConfig(), sources, reserved=reserved_words(),
+        return run_checks(model, built, config or LintConfig(), sources, reserved=reserved_words(target=target),
                           catalog=catalog)
     return run_checks(model, design(model) if design else None, config or LintConfig(), sources,
                       reserved=reserved_words())
@@ -150,6 +150,7 @@ def example_findings(path: Path, design: DesignFactory | None = None, target: st
     assert comp.model is not None and comp.ok
     if target is not None:
         built, catalog = build(comp.model, target)
-        return run_checks(comp.model, built, LintConfig(), comp.sources, reserved=reserved_words(), catalog=catalog)
+        return run_checks(comp.model, built, LintConfig(), comp.sources, reserved=reserved_words(target=target),
+                          catalog=catalog)
     return run_checks(comp.model, design(comp.model) if design else None, LintConfig(), comp.sources,
                       reserved=reserved_words())

@@ -139,23 +139,33 @@ def _container_blame(ctx: Context, container: Container, e: Entity | None) -> tu
       references=("D22", "sk reserved-word", "pgl B010"), needs_catalog=True)
 def reserved_word(ctx: Context) -> Iterator[Finding]:
     for container, e in _emitted(ctx):
-        if container.kind != "table" or e is None or e.junction or container.role != "entity":
-            continue  # only SQL reserves words; a junction's and the added tables' names are schemac's own
+        if container.kind != "table" or e is None or e.junction or container.role not in ("entity", "summary"):
+            continue  # only SQL reserves words; a junction's, a history's and the audit table's names are schemac's
+        if container.role == "summary":  # its columns are the query's group keys and aliases
+            span, _ = _container_blame(ctx, container, e)
+            for m in container.members:
+                engines = _engines(ctx, m.name)
+                if engines:
+                    yield Finding(span, {"kind": "column", "name": m.name, "engines": engines},
+                                  help="rename the alias (or the grouped field), or keep it and quote "
+                                       f"{_quoted(m.name)} in hand-written SQL")
+            continue
         engines = _engines(ctx, container.name)
         if engines:
             table = container.name
             what = f"change the @table name of `{e.name}`" if e.table_name else f"rename `{e.name}`"
             yield Finding(ctx.entity_span(e), {"kind": "table", "name": table, "engines": engines},
-                          help=f"{what}, or keep it and write \"{table}\" (PostgreSQL) / `{table}` "
-                               "(MySQL) in hand-written SQL")
+                          help=f"{what}, or keep it and write {_quoted(table)} in hand-written SQL")
         for m in container.members:
             f = _field(e, m)
             engines = _engines(ctx, m.name)
             if f is not None and engines:
-                col = m.name
-                yield Finding(ctx.field_span(e, f), {"kind": "column", "name": col, "engines": engines},
-                              help=f"rename `{f.name}`, or keep it and write \"{col}\" (PostgreSQL) / "
-                                   f"`{col}` (MySQL) in hand-written SQL")
+                yield Finding(ctx.field_span(e, f), {"kind": "column", "name": m.name, "engines": engines},
+                              help=f"rename `{f.name}`, or keep it and write {_quoted(m.name)} in hand-written SQL")
+
+
+def _quoted(name: str) -> str:
+    return f"\"{name}\" (PostgreSQL) / `{name}` (MySQL)"
 
 
 # -- what the backend emitted, mapped back to the model --------------------------------------------------------
