@@ -84,3 +84,13 @@ def test_the_schema_applies_and_the_database_has_the_catalog_names(engine: SqlEn
             found = {row[0] for row in conn.execute(sa.text(
                 "SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace"))}
         assert routines <= found
+
+
+def test_a_long_tenant_column_is_one_finding_at_the_tenant_line() -> None:
+    root = "TheOrganisationThatOwnsEverythingInThisVeryLongNamedWorkspace"
+    sdl = (f"model ten {{\n  tenant {root}\n}}\nentity {root} {{\n  name string(40)\n}}\n"
+           "entity Ticket {\n  title string(40)\n  labels Label[]\n}\nentity Label {\n  name string(40)\n}\n")
+    for target in sorted(LIMITS):
+        columns = [d for d in lint(sdl, target=target) if d.code == "SC0336" and d.message.startswith("column")]
+        assert [(d.span.line if d.span else 0) for d in columns] == [2], [d.message for d in columns]
+        assert "tenant entity" in (columns[0].help or "")

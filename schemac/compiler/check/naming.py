@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from schemac.compiler.check.base import Context, Finding, rule
-from schemac.compiler.model import Entity, Field
+from schemac.compiler.model import Entity, Field, FieldOrigin
 from schemac.compiler.naming import snake
 from schemac.diagnostics import Severity, Span
 
@@ -93,6 +93,8 @@ def identifier_too_long(ctx: Context) -> Iterator[Finding]:
                 if container.role == "summary":
                     span, _ = _container_blame(ctx, container, e)
                     fix = "shorten the grouped field's name or the alias"
+                elif f is not None and f.origin is FieldOrigin.TENANT:  # one finding for every table, at `tenant`
+                    span, fix = ctx.setting_span("tenant"), f"shorten the tenant entity `{f.target}`'s name"
                 else:
                     span = _span(ctx, e, f)
                     fix = f"shorten `{f.name}` so that its {member_kind} fits" if f else \
