@@ -23,34 +23,13 @@ from schemac.compiler.pipeline import compile_model, compile_text
 from schemac.design_rules import RULE_IDS, explain_rule_id
 from schemac.diagnostics import render
 from tests.helpers.lint import build
+from tests.helpers.m2m import TICKET_TAGS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.sdl"))
 TARGETS = ("postgres", "mysql")
 
-SDL = """model m {
-  tenant Org
-}
-entity Org { name text }
-entity Tag {
-  name string(20)
-}
-entity Ticket {
-  subject text
-  tags Tag[]
-}
-query ticket_tags {
-  from Ticket
-  where id = ?
-  include tags (name)
-}
-write tag_ticket {
-  insert TicketTags
-}
-write untag_ticket {
-  delete TicketTags by (ticket, tag)
-}
-"""
+SDL = TICKET_TAGS
 
 
 def _model(text: str = SDL) -> Model:

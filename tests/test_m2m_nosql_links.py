@@ -14,30 +14,9 @@ from bson.binary import Binary, UuidRepresentation
 from schemac.backends import BuildOptions
 from schemac.build import emit_compiled
 from schemac.compiler.pipeline import compile_text
+from tests.helpers.m2m import TICKET_TAGS
 
-SDL = """model m {
-  tenant Org
-}
-entity Org { name text }
-entity Tag {
-  name string(20)
-}
-entity Ticket {
-  subject text
-  tags Tag[]
-}
-query ticket_tags {
-  from Ticket
-  where id = ?
-  include tags (name)
-}
-write tag_ticket {
-  insert TicketTags
-}
-write untag_ticket {
-  delete TicketTags by (ticket, tag)
-}
-"""
+SDL = TICKET_TAGS
 
 
 def _artifact(target: str, name: str) -> Any:

@@ -210,9 +210,7 @@ def _is_tenant(e: Entity, name: str) -> bool:
 
 def _columns_like(facts: Facts, e: Entity, name: str) -> str:
     """Where the catalog says field `name` of `e` is stored: its column(s) in the entity's table."""
-    table = facts.catalog.tables.get(facts.table(e.name))
-    if table is None and [c.kind for c in facts.catalog.containers] == ["item_table"]:
-        table = facts.catalog.containers[0]  # one DynamoDB table holds every entity's items
+    table = facts.container(e.name)
     members = [m for m in table.members if m.field == name] if table is not None else []
     if table is None or not members:
         return "not found in the schema"

@@ -11,7 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from schemac.backends import ArtifactNames, Backend, get_backend
-from schemac.catalog import Catalog, Key, Statement
+from schemac.catalog import Catalog, Container, Key, Statement
 from schemac.compiler.design.document.layout import DocumentLayout
 from schemac.compiler.design.model import Design, IndexPlan, PatternPlan
 from schemac.compiler.design.relational.layout import MaintainedAggregate, RelationalLayout
@@ -109,6 +109,14 @@ class Facts:
         if entity not in self.tables and (held := self.embedded_in(entity)) is not None:
             return held
         return self.tables.get(entity, entity)
+
+    def container(self, entity: str) -> Container | None:
+        """The catalog's container holding `entity`'s rows, documents or items (a single-table design's one
+        table holds every entity's items)."""
+        found = self.catalog.tables.get(self.table(entity))
+        if found is None and [c.kind for c in self.catalog.containers] == ["item_table"]:
+            return self.catalog.containers[0]
+        return found
 
     def embedded_in(self, entity: str) -> str | None:
         """`collection.path` of the documents that hold an entity stored only inside another's (None when it

@@ -9,10 +9,9 @@ from typing import Any
 import psycopg
 
 from schemac.build import BuildResult, build
-from schemac.compiler.design.model import Design
-from tests.engines import PgServer, apply_pg_script, database_name
-from tests.helpers.pg_answers import PgAnswers, fill_summaries, first_pages, read_logical
-from tests.seed import parse_queries, scale_for, seed_postgres
+from tests.engines import PgServer
+from tests.helpers.pg_answers import PgAnswers, answers_of
+from tests.seed import parse_queries
 
 
 def built(path: Path, target: str) -> BuildResult:
@@ -24,18 +23,7 @@ def built(path: Path, target: str) -> BuildResult:
 
 def pg_answers_of(server: PgServer, path: Path, *, biggest: int) -> PgAnswers:
     """The model at `path` on `server`: schema applied, seeded with `biggest` rows in its biggest table."""
-    result = built(path, "postgres")
-    assert isinstance(result.design, Design)
-    name = path.stem
-    db = database_name(f"pga_{name}")
-    server.fresh_database(db, app_default_privileges=True)
-    with server.connect(db) as conn:
-        apply_pg_script(conn, next(a.text for a in result.artifacts if a.path == "schema.sql"))
-        seed_postgres(conn, result.design, scale=scale_for(result.design, biggest), vacuum=False)
-        fill_summaries(conn, result.design)
-        conn.execute("ANALYZE")
-        data = read_logical(conn, name, result.design)
-    return PgAnswers(name, result, server, db, data, first_pages(result.design.model, result))
+    return answers_of(server, path.stem, built(path, "postgres"), biggest=biggest)
 
 
 def run_statement(pg: PgAnswers, name: str, params: dict[str, Any], tenant: Any = None) -> list[dict[str, Any]]:

@@ -307,19 +307,24 @@ def load_pg_answers(server: PgServer, example: str, *, biggest: int = SMALL_BIGG
     import time
 
     t0 = time.monotonic()
-    result = pg_result(example)
+    answers = answers_of(server, example, pg_result(example), biggest=biggest)
+    answers.seconds = time.monotonic() - t0
+    return answers
+
+
+def answers_of(server: PgServer, name: str, result: BuildResult, *, biggest: int) -> PgAnswers:
+    """`result` (a PostgreSQL build of the model `name`) applied to a fresh database on `server`, seeded with
+    `biggest` rows in its biggest table, its summaries filled, analysed and read back."""
     assert isinstance(result.design, Design)
-    db = database_name(f"pga_{example}")
+    db = database_name(f"pga_{name}")
     server.fresh_database(db, app_default_privileges=True)
     with server.connect(db) as conn:
         apply_pg_script(conn, next(a.text for a in result.artifacts if a.path == "schema.sql"))
         seed_postgres(conn, result.design, scale=scale_for(result.design, biggest), vacuum=False)
         fill_summaries(conn, result.design)
         conn.execute("ANALYZE")
-        data = read_logical(conn, example, result.design)
-    answers = PgAnswers(example, result, server, db, data, first_pages(result.design.model, result))
-    answers.seconds = time.monotonic() - t0
-    return answers
+        data = read_logical(conn, name, result.design)
+    return PgAnswers(name, result, server, db, data, first_pages(result.design.model, result))
 
 
 # --- fixtures -------------------------------------------------------------------------------------------------
