@@ -6,8 +6,10 @@ SC0336 names each long name at the line it comes from, with the name the databas
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
+import pymysql
 import pytest
 import sqlalchemy as sa
 
@@ -19,6 +21,7 @@ from tests.helpers.lint import build, lint
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "tests" / "fixtures" / "long_names.sdl"
 LIMITS = {"postgres": 63, "mysql": 64}
+DB_ERRORS = (sa.exc.DBAPIError, pymysql.err.MySQLError)  # MariaDB's CALL reaches the driver directly
 
 # (the line the finding points at, what the long name is) for every name past the limit in the fixture
 EXPECTED = {
@@ -94,3 +97,19 @@ def test_a_long_tenant_column_is_one_finding_at_the_tenant_line() -> None:
         columns = [d for d in lint(sdl, target=target) if d.code == "SC0336" and d.message.startswith("column")]
         assert [(d.span.line if d.span else 0) for d in columns] == [2], [d.message for d in columns]
         assert "tenant entity" in (columns[0].help or "")
+
+
+def test_a_cut_erasure_routine_runs_for_the_privacy_job_only(engine: SqlEngine) -> None:
+    """The erasure routine under its cut name keeps its grant: the application role is refused, the privacy
+    job's role may run it (an unknown row: the routine itself answers that it has no such row)."""
+    catalog = _catalog(engine.facts.target)
+    (routine,) = [r for r in catalog.routines if r.shortened_from]
+    unknown = uuid.UUID(int=7)
+    arg = unknown.bytes if engine.facts.mysql else unknown
+    with engine.opened(MODEL, "long_names_erase") as ex:
+        with pytest.raises(DB_ERRORS) as refused, ex.app() as conn:
+            ex.call(conn, routine.name, arg)
+        assert any(w in str(refused.value).lower() for w in ("permission denied", "command denied")), refused.value
+        with pytest.raises(DB_ERRORS) as answered, ex.privacy() as conn:
+            ex.call(conn, routine.name, arg)
+        assert "no such" in str(answered.value), answered.value

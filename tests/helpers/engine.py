@@ -162,7 +162,6 @@ class PgExample(EngineExample):
         with self.engine.begin() as conn:
             conn.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
             conn.exec_driver_sql(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}")
-            conn.exec_driver_sql(f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {APP_ROLE}")
             if "audit_log" in self.schema:  # written by SECURITY DEFINER triggers and erasure functions only
                 conn.exec_driver_sql(f"REVOKE INSERT, UPDATE, DELETE ON audit_log FROM {APP_ROLE}")
         dsn = self.server.dsn_for(self.db, user=self.server.app_user)
